@@ -1,0 +1,69 @@
+# Australis top-level Makefile: `make demo` and `make check` set everything up themselves.
+#   make deps      install missing Debian packages (apt-get; needs root or sudo)
+#   make build     configure + build (build/)
+#   make check     deps + strict build + all tests + ASan/UBSan tests + format check
+#   make demo      deps + build + the end-to-end demo (ground and satellite daemons)
+#   make install PREFIX=DIR
+#   make fuzz      build the libFuzzer targets with clang (build-fuzz/) and replay corpora
+#   make bench     build and run the benchmarks
+SHELL := /bin/bash
+PREFIX ?= /usr/local
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+SHARED ?= $(abspath ../shared)
+CTEST_ARGS ?=
+FUZZ_SECONDS ?= 60
+
+DEB_PKGS := build-essential cmake pkgconf clang clang-format llvm libclang-rt-14-dev \
+            libssl-dev libsqlite3-dev libcmocka-dev libfec-dev libcjson-dev libcbor-dev \
+            tshark nodejs npm python3 valgrind
+
+.PHONY: all deps build check test test-asan format-check demo install fuzz fuzz-smoke bench clean xcheck-deps
+
+all: build
+
+deps:
+	@./tools/install-deps.sh $(DEB_PKGS)
+
+xcheck-deps:
+	@./tools/xcheck-deps.sh "$(SHARED)"
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAUS_SHARED_DIR=$(SHARED) -DAUS_WERROR=ON >/dev/null
+	cmake --build $(BUILD) -j$(JOBS)
+
+test: build xcheck-deps
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) -LE 'slow' $(CTEST_ARGS)
+
+test-asan: deps xcheck-deps
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DAUS_SANITIZE=ON -DAUS_BENCH=OFF -DAUS_SHARED_DIR=$(SHARED) -DAUS_WERROR=ON >/dev/null
+	cmake --build $(ASAN_BUILD) -j$(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j$(JOBS) -LE 'slow|nosan' $(CTEST_ARGS)
+
+format-check: deps
+	@./tools/format-check.sh
+
+check: format-check test test-asan
+	@echo "make check: all passed"
+
+demo: build xcheck-deps
+	./tools/demo.sh $(BUILD)
+
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+fuzz: deps
+	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAUS_FUZZ=ON -DAUS_TESTS=OFF -DAUS_BENCH=OFF -DAUS_SHARED_DIR=$(SHARED) -DAUS_WERROR=OFF >/dev/null
+	cmake --build $(FUZZ_BUILD) -j$(JOBS)
+
+fuzz-smoke: fuzz
+	./tools/fuzz-smoke.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+bench: build
+	./tools/run-benches.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

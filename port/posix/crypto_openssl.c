@@ -1,0 +1,324 @@
+/* The OpenSSL 3 crypto backend (issue 4 §1): AES-GCM, HMAC-SHA2, SHA-2/SHA-3/SHAKE,
+ * AES key wrap (RFC 3394), HKDF (RFC 5869) and RAND_bytes. Only port/ includes OpenSSL.
+ *
+ * Message digests and ciphers are fetched once (EVP_*_fetch) and cached: fetching is the
+ * dominant per-call cost in OpenSSL 3. Contexts are per call (re-entrant). */
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
+#include <openssl/rand.h>
+
+#include "australis/base.h"
+#include "australis/crypto.h"
+#include "crypto_openssl.h"
+
+typedef struct ossl_cache {
+    EVP_MD *md[8];
+    EVP_CIPHER *gcm128, *gcm256, *wrap128, *wrap192, *wrap256;
+    EVP_MAC *hmac;
+    EVP_KDF *hkdf;
+    int ready;
+} ossl_cache;
+
+static ossl_cache cache;
+
+static void cache_init(void)
+{
+    if (cache.ready)
+        return;
+    static const char *const names[8] = {"SHA256",   "SHA384",   "SHA512",   "SHA3-256",
+                                         "SHA3-512", "SHAKE128", "SHAKE256", NULL};
+    for (int i = 0; i < 7; i++)
+        cache.md[i] = EVP_MD_fetch(NULL, names[i], NULL);
+    cache.gcm128 = EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL);
+    cache.gcm256 = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+    cache.wrap128 = EVP_CIPHER_fetch(NULL, "AES-128-WRAP", NULL);
+    cache.wrap192 = EVP_CIPHER_fetch(NULL, "AES-192-WRAP", NULL);
+    cache.wrap256 = EVP_CIPHER_fetch(NULL, "AES-256-WRAP", NULL);
+    cache.hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    cache.hkdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+    cache.ready = 1;
+}
+
+static const EVP_MD *md_for(aus_hash_alg alg)
+{
+    cache_init();
+    switch (alg) {
+    case AUS_HASH_SHA256: return cache.md[0];
+    case AUS_HASH_SHA384: return cache.md[1];
+    case AUS_HASH_SHA512: return cache.md[2];
+    case AUS_HASH_SHA3_256: return cache.md[3];
+    case AUS_HASH_SHA3_512: return cache.md[4];
+    case AUS_HASH_SHAKE128: return cache.md[5];
+    case AUS_HASH_SHAKE256: return cache.md[6];
+    default: return NULL;
+    }
+}
+
+static const char *md_name(aus_hash_alg alg)
+{
+    switch (alg) {
+    case AUS_HASH_SHA256: return "SHA256";
+    case AUS_HASH_SHA384: return "SHA384";
+    case AUS_HASH_SHA512: return "SHA512";
+    default: return NULL;
+    }
+}
+
+static const EVP_CIPHER *gcm_for(aus_aead_alg alg, size_t keylen)
+{
+    cache_init();
+    if (alg == AUS_AEAD_AES128_GCM && keylen == 16)
+        return cache.gcm128;
+    if (alg == AUS_AEAD_AES256_GCM && keylen == 32)
+        return cache.gcm256;
+    return NULL;
+}
+
+static int len_ok(size_t n) { return n <= (size_t)0x7FFFFFFF; }
+
+static aus_err o_aead_seal(void *self, aus_aead_alg alg, const uint8_t *key, size_t keylen,
+                           const uint8_t *iv, size_t ivlen, const aus_iov *aad, size_t naad,
+                           const uint8_t *pt, size_t ptlen, uint8_t *ct, uint8_t *tag,
+                           size_t taglen)
+{
+    (void)self;
+    const EVP_CIPHER *c = gcm_for(alg, keylen);
+    if (!c)
+        return AUS_E_KEY;
+    if (ivlen == 0 || !len_ok(ivlen) || !len_ok(ptlen) || taglen < 4 || taglen > 16)
+        return AUS_E_ARG;
+    EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+    aus_err rc = AUS_E_CRYPTO;
+    int l = 0;
+    if (!x)
+        return rc;
+    OSSL_PARAM p[2] = {OSSL_PARAM_construct_size_t(OSSL_CIPHER_PARAM_AEAD_IVLEN, &ivlen),
+                       OSSL_PARAM_END};
+    if (EVP_EncryptInit_ex2(x, c, NULL, NULL, p) != 1 ||
+        EVP_EncryptInit_ex2(x, NULL, key, iv, NULL) != 1)
+        goto out;
+    for (size_t i = 0; i < naad; i++)
+        if (aad[i].n &&
+            (!len_ok(aad[i].n) || EVP_EncryptUpdate(x, NULL, &l, aad[i].p, (int)aad[i].n) != 1))
+            goto out;
+    if (ptlen && EVP_EncryptUpdate(x, ct, &l, pt, (int)ptlen) != 1)
+        goto out;
+    if (EVP_EncryptFinal_ex(x, ct + ptlen, &l) != 1 ||
+        EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_GCM_GET_TAG, (int)taglen, tag) != 1)
+        goto out;
+    rc = AUS_OK;
+out:
+    EVP_CIPHER_CTX_free(x); /* clears the key schedule */
+    return rc;
+}
+
+static aus_err o_aead_open(void *self, aus_aead_alg alg, const uint8_t *key, size_t keylen,
+                           const uint8_t *iv, size_t ivlen, const aus_iov *aad, size_t naad,
+                           const uint8_t *ct, size_t ctlen, const uint8_t *tag, size_t taglen,
+                           uint8_t *pt)
+{
+    (void)self;
+    const EVP_CIPHER *c = gcm_for(alg, keylen);
+    if (!c)
+        return AUS_E_KEY;
+    if (ivlen == 0 || !len_ok(ivlen) || !len_ok(ctlen) || taglen < 4 || taglen > 16)
+        return AUS_E_ARG;
+    EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+    aus_err rc = AUS_E_CRYPTO;
+    int l = 0;
+    uint8_t t[16];
+    if (!x)
+        return rc;
+    memcpy(t, tag, taglen);
+    OSSL_PARAM p[2] = {OSSL_PARAM_construct_size_t(OSSL_CIPHER_PARAM_AEAD_IVLEN, &ivlen),
+                       OSSL_PARAM_END};
+    if (EVP_DecryptInit_ex2(x, c, NULL, NULL, p) != 1 ||
+        EVP_DecryptInit_ex2(x, NULL, key, iv, NULL) != 1)
+        goto out;
+    for (size_t i = 0; i < naad; i++)
+        if (aad[i].n &&
+            (!len_ok(aad[i].n) || EVP_DecryptUpdate(x, NULL, &l, aad[i].p, (int)aad[i].n) != 1))
+            goto out;
+    if (ctlen && EVP_DecryptUpdate(x, pt, &l, ct, (int)ctlen) != 1)
+        goto out;
+    if (EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_GCM_SET_TAG, (int)taglen, t) != 1)
+        goto out;
+    /* OpenSSL compares the tag in constant time (CRYPTO_memcmp). */
+    if (EVP_DecryptFinal_ex(x, pt + ctlen, &l) != 1) {
+        aus_wipe(pt, ctlen); /* never release unauthenticated plaintext */
+        rc = AUS_E_AUTH;
+        goto out;
+    }
+    rc = AUS_OK;
+out:
+    EVP_CIPHER_CTX_free(x);
+    return rc;
+}
+
+static aus_err o_hmac(void *self, aus_hash_alg alg, const uint8_t *key, size_t keylen,
+                      const aus_iov *in, size_t nin, uint8_t *out, size_t *outlen)
+{
+    (void)self;
+    const char *name = md_name(alg);
+    if (!name)
+        return AUS_E_UNSUPPORTED;
+    cache_init();
+    EVP_MAC_CTX *x = EVP_MAC_CTX_new(cache.hmac);
+    aus_err rc = AUS_E_CRYPTO;
+    size_t ol = 0;
+    if (!x)
+        return rc;
+    OSSL_PARAM p[2] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)(uintptr_t)name, 0),
+        OSSL_PARAM_END};
+    if (EVP_MAC_init(x, key, keylen, p) != 1)
+        goto out;
+    for (size_t i = 0; i < nin; i++)
+        if (in[i].n && EVP_MAC_update(x, in[i].p, in[i].n) != 1)
+            goto out;
+    if (EVP_MAC_final(x, out, &ol, AUS_MAX_HASH_BYTES) != 1)
+        goto out;
+    *outlen = ol;
+    rc = AUS_OK;
+out:
+    EVP_MAC_CTX_free(x);
+    return rc;
+}
+
+static aus_err o_hash(void *self, aus_hash_alg alg, const aus_iov *in, size_t nin, uint8_t *out,
+                      size_t outlen)
+{
+    (void)self;
+    const EVP_MD *md = md_for(alg);
+    if (!md)
+        return AUS_E_UNSUPPORTED;
+    int xof = (alg == AUS_HASH_SHAKE128 || alg == AUS_HASH_SHAKE256);
+    if (!xof && outlen != aus_hash_len(alg))
+        return AUS_E_ARG;
+    EVP_MD_CTX *x = EVP_MD_CTX_new();
+    aus_err rc = AUS_E_CRYPTO;
+    if (!x)
+        return rc;
+    if (EVP_DigestInit_ex2(x, md, NULL) != 1)
+        goto out;
+    for (size_t i = 0; i < nin; i++)
+        if (in[i].n && EVP_DigestUpdate(x, in[i].p, in[i].n) != 1)
+            goto out;
+    if (xof ? EVP_DigestFinalXOF(x, out, outlen) != 1 : EVP_DigestFinal_ex(x, out, NULL) != 1)
+        goto out;
+    rc = AUS_OK;
+out:
+    EVP_MD_CTX_free(x);
+    return rc;
+}
+
+static const EVP_CIPHER *wrap_for(size_t keklen)
+{
+    cache_init();
+    return keklen == 16   ? cache.wrap128
+           : keklen == 24 ? cache.wrap192
+           : keklen == 32 ? cache.wrap256
+                          : NULL;
+}
+
+static aus_err o_key_wrap(void *self, const uint8_t *kek, size_t keklen, const uint8_t *key,
+                          size_t keylen, uint8_t *out)
+{
+    (void)self;
+    const EVP_CIPHER *c = wrap_for(keklen);
+    if (!c)
+        return AUS_E_KEY;
+    if (keylen < 16 || keylen % 8 || keylen > 1024)
+        return AUS_E_ARG;
+    EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+    aus_err rc = AUS_E_CRYPTO;
+    int l1 = 0, l2 = 0;
+    if (!x)
+        return rc;
+    if (EVP_EncryptInit_ex2(x, c, kek, NULL, NULL) == 1 &&
+        EVP_EncryptUpdate(x, out, &l1, key, (int)keylen) == 1 &&
+        EVP_EncryptFinal_ex(x, out + l1, &l2) == 1 && (size_t)(l1 + l2) == keylen + 8)
+        rc = AUS_OK;
+    EVP_CIPHER_CTX_free(x);
+    return rc;
+}
+
+static aus_err o_key_unwrap(void *self, const uint8_t *kek, size_t keklen, const uint8_t *wrapped,
+                            size_t wrappedlen, uint8_t *out)
+{
+    (void)self;
+    const EVP_CIPHER *c = wrap_for(keklen);
+    if (!c)
+        return AUS_E_KEY;
+    if (wrappedlen < 24 || wrappedlen % 8 || wrappedlen > 1032)
+        return AUS_E_MALFORMED;
+    EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+    aus_err rc = AUS_E_AUTH;
+    int l1 = 0, l2 = 0;
+    uint8_t tmp[1032 + 16];
+    if (!x)
+        return AUS_E_CRYPTO;
+    /* RFC 3394 §2.2.3: the integrity check value failing is an authentication failure. */
+    if (EVP_DecryptInit_ex2(x, c, kek, NULL, NULL) == 1 &&
+        EVP_DecryptUpdate(x, tmp, &l1, wrapped, (int)wrappedlen) == 1 &&
+        EVP_DecryptFinal_ex(x, tmp + l1, &l2) == 1 && (size_t)(l1 + l2) == wrappedlen - 8) {
+        memcpy(out, tmp, wrappedlen - 8);
+        rc = AUS_OK;
+    }
+    aus_wipe(tmp, sizeof tmp);
+    EVP_CIPHER_CTX_free(x);
+    return rc;
+}
+
+static aus_err o_hkdf(void *self, aus_hash_alg alg, const uint8_t *salt, size_t saltlen,
+                      const uint8_t *ikm, size_t ikmlen, const uint8_t *info, size_t infolen,
+                      uint8_t *out, size_t outlen)
+{
+    (void)self;
+    const char *name = md_name(alg);
+    if (!name)
+        return AUS_E_UNSUPPORTED;
+    cache_init();
+    EVP_KDF_CTX *x = EVP_KDF_CTX_new(cache.hkdf);
+    aus_err rc = AUS_E_CRYPTO;
+    if (!x)
+        return rc;
+    uint8_t z = 0;
+    OSSL_PARAM p[5], *q = p;
+    *q++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)(uintptr_t)name, 0);
+    *q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
+                                             (void *)(uintptr_t)(ikmlen ? ikm : &z), ikmlen);
+    if (saltlen)
+        *q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)(uintptr_t)salt,
+                                                 saltlen);
+    if (infolen)
+        *q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)(uintptr_t)info,
+                                                 infolen);
+    *q = OSSL_PARAM_construct_end();
+    if (EVP_KDF_derive(x, out, outlen, p) == 1)
+        rc = AUS_OK;
+    EVP_KDF_CTX_free(x);
+    return rc;
+}
+
+static aus_err o_random(void *self, uint8_t *out, size_t n)
+{
+    (void)self;
+    if (n > (size_t)0x7FFFFFFF)
+        return AUS_E_ARG;
+    return RAND_bytes(out, (int)n) == 1 ? AUS_OK : AUS_E_CRYPTO;
+}
+
+static const aus_crypto_ops ossl_ops = {
+    o_aead_seal, o_aead_open, o_hmac, o_hash, o_key_wrap, o_key_unwrap, o_hkdf, o_random,
+};
+
+static const aus_crypto ossl = {&ossl_ops, NULL};
+
+const aus_crypto *aus_crypto_openssl(void) { return &ossl; }
+
+const aus_crypto *aus_crypto_platform(void) { return &ossl; }

@@ -1,0 +1,30 @@
+/* Constant-time helpers and secure wipe (DESIGN.md §5). */
+#include <string.h>
+
+#include "australis/base.h"
+
+int aus_ct_eq(const void *a, const void *b, size_t n)
+{
+    const volatile uint8_t *x = a, *y = b;
+    uint8_t d = 0;
+    for (size_t i = 0; i < n; i++)
+        d = (uint8_t)(d | (x[i] ^ y[i]));
+    /* map 0 -> 1, nonzero -> 0 without a branch */
+    return (int)(1 & ((uint32_t)(d - 1) >> 8));
+}
+
+int aus_ct_is_zero(const void *a, size_t n)
+{
+    const volatile uint8_t *x = a;
+    uint8_t d = 0;
+    for (size_t i = 0; i < n; i++)
+        d = (uint8_t)(d | x[i]);
+    return (int)(1 & ((uint32_t)(d - 1) >> 8));
+}
+
+void aus_wipe(void *p, size_t n)
+{
+    volatile uint8_t *v = p;
+    while (n--)
+        *v++ = 0;
+}

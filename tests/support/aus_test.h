@@ -1,0 +1,56 @@
+/* Test support: vector files, hex, an in-memory store with fault injection.
+ * Tests may allocate and do I/O; the core may not. */
+#ifndef AUS_TEST_H
+#define AUS_TEST_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+
+#include "australis/store.h"
+
+#ifndef AUS_SHARED_DIR
+#error "AUS_SHARED_DIR must point at ../shared"
+#endif
+#ifndef AUS_SOURCE_DIR
+#error "AUS_SOURCE_DIR must point at the repo"
+#endif
+
+/* Path under ../shared (static buffer). */
+const char *tst_shared(const char *rel);
+/* Read a whole file (malloc'd, caller frees); aborts the test on failure. */
+uint8_t *tst_read_file(const char *path, size_t *len);
+/* Parse a JSON file (caller cJSON_Delete). */
+cJSON *tst_read_json(const char *path);
+/* Hex (may be NULL/empty) -> malloc'd bytes; *len set. Aborts on bad hex. */
+uint8_t *tst_hex(const char *hex, size_t *len);
+/* Bytes -> static hex string (for messages). */
+const char *tst_tohex(const uint8_t *p, size_t n);
+/* JSON string field as hex bytes. */
+uint8_t *tst_json_hex(const cJSON *obj, const char *field, size_t *len);
+/* Assert two buffers equal, printing both in hex on mismatch. */
+#define tst_assert_bytes(a, alen, b, blen) tst_assert_bytes_(a, alen, b, blen, __FILE__, __LINE__)
+void tst_assert_bytes_(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
+                       const char *file, int line);
+
+/* Deterministic PRNG for tests (splitmix64). */
+uint64_t tst_rand(uint64_t *state);
+
+/* In-memory store; fail_after >= 0 makes the (fail_after+1)-th write (put/del/commit) fail
+ * with AUS_E_IO (and every one after it while fail_sticky). Transactions are real:
+ * rollback discards. */
+typedef struct tst_store tst_store;
+tst_store *tst_store_new(void);
+void tst_store_free(tst_store *m);
+aus_store tst_store_iface(tst_store *m);
+void tst_store_fail_after(tst_store *m, long n, int sticky);
+long tst_store_writes(const tst_store *m);
+
+#endif

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Run every benchmark program in BUILD/bench and print its figures.
+set -euo pipefail
+build="${1:-build}"
+shopt -s nullglob
+for b in "$build"/bench/bench_*; do
+  [ -x "$b" ] || continue
+  echo "=== $(basename "$b")"
+  "$b"
+done
