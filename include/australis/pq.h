@@ -34,8 +34,7 @@ AUS_MUST_USE aus_err aus_mlkem768_encaps_derand(uint8_t ct[1088], uint8_t ss[32]
 AUS_MUST_USE aus_err aus_mlkem768_decaps(uint8_t ss[32], const uint8_t ct[1088],
                                          const uint8_t dk[2400]);
 AUS_MUST_USE aus_err aus_mlkem768_keygen(uint8_t ek[1184], uint8_t dk[2400]);
-AUS_MUST_USE aus_err aus_mlkem768_encaps(uint8_t ct[1088], uint8_t ss[32],
-                                         const uint8_t ek[1184]);
+AUS_MUST_USE aus_err aus_mlkem768_encaps(uint8_t ct[1088], uint8_t ss[32], const uint8_t ek[1184]);
 
 #define AUS_MLDSA65_PK_BYTES 1952
 #define AUS_MLDSA65_SK_BYTES 4032
@@ -44,13 +43,12 @@ AUS_MUST_USE aus_err aus_mlkem768_encaps(uint8_t ct[1088], uint8_t ss[32],
 AUS_MUST_USE aus_err aus_mldsa65_keygen_derand(uint8_t pk[1952], uint8_t sk[4032],
                                                const uint8_t xi[32]);
 /* Errors: AUS_E_ARG (ctxlen > 255), AUS_E_CRYPTO. */
-AUS_MUST_USE aus_err aus_mldsa65_sign_derand(uint8_t sig[3309], const uint8_t *msg,
-                                             size_t msglen, const uint8_t *ctx, size_t ctxlen,
+AUS_MUST_USE aus_err aus_mldsa65_sign_derand(uint8_t sig[3309], const uint8_t *msg, size_t msglen,
+                                             const uint8_t *ctx, size_t ctxlen,
                                              const uint8_t sk[4032], const uint8_t rnd[32]);
 /* AUS_OK if valid; AUS_E_AUTH if the signature does not verify; AUS_E_ARG (ctxlen > 255). */
-AUS_MUST_USE aus_err aus_mldsa65_verify(const uint8_t sig[3309], const uint8_t *msg,
-                                        size_t msglen, const uint8_t *ctx, size_t ctxlen,
-                                        const uint8_t pk[1952]);
+AUS_MUST_USE aus_err aus_mldsa65_verify(const uint8_t sig[3309], const uint8_t *msg, size_t msglen,
+                                        const uint8_t *ctx, size_t ctxlen, const uint8_t pk[1952]);
 AUS_MUST_USE aus_err aus_mldsa65_keygen(uint8_t pk[1952], uint8_t sk[4032]);
 /* Hedged signing (rnd drawn from the RNG). */
 AUS_MUST_USE aus_err aus_mldsa65_sign(uint8_t sig[3309], const uint8_t *msg, size_t msglen,
