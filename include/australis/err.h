@@ -30,6 +30,7 @@ typedef enum aus_err {
     AUS_E_HOPLIMIT = -9,     /* hop limit exceeded */
     AUS_E_EXPIRED = -10,     /* lifetime exceeded */
     AUS_E_TRAILING = -11,    /* bytes after the end of the item */
+    AUS_E_FEC = -12,         /* channel code could not correct the errors (RS, BCH) */
     /* security */
     AUS_E_AUTH = -20,      /* integrity / authentication check failed */
     AUS_E_REPLAY = -21,    /* duplicate or too-old sequence number */

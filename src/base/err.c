@@ -20,6 +20,7 @@ static const err_row rows[] = {
     {AUS_E_HOPLIMIT, "AUS_E_HOPLIMIT", "hop limit exceeded"},
     {AUS_E_EXPIRED, "AUS_E_EXPIRED", "lifetime expired"},
     {AUS_E_TRAILING, "AUS_E_TRAILING", "unexpected bytes after the end of the item"},
+    {AUS_E_FEC, "AUS_E_FEC", "too many channel errors to correct"},
     {AUS_E_AUTH, "AUS_E_AUTH", "authentication failed"},
     {AUS_E_REPLAY, "AUS_E_REPLAY", "replayed or too-old sequence number"},
     {AUS_E_KEY_STATE, "AUS_E_KEY_STATE", "key is not in a state that allows this operation"},
