@@ -3,6 +3,7 @@
  *
  * Message digests and ciphers are fetched once (EVP_*_fetch) and cached: fetching is the
  * dominant per-call cost in OpenSSL 3. Contexts are per call (re-entrant). */
+#include <pthread.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
@@ -24,11 +25,11 @@ typedef struct ossl_cache {
 } ossl_cache;
 
 static ossl_cache cache;
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
 
-static void cache_init(void)
+/* Review fix: the lazy fetch raced when two threads made their first call at once. */
+static void cache_fill(void)
 {
-    if (cache.ready)
-        return;
     static const char *const names[8] = {"SHA256",   "SHA384",   "SHA512",   "SHA3-256",
                                          "SHA3-512", "SHAKE128", "SHAKE256", NULL};
     for (int i = 0; i < 7; i++)
@@ -42,6 +43,8 @@ static void cache_init(void)
     cache.hkdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
     cache.ready = 1;
 }
+
+static void cache_init(void) { (void)pthread_once(&cache_once, cache_fill); }
 
 static const EVP_MD *md_for(aus_hash_alg alg)
 {
@@ -107,7 +110,8 @@ static aus_err o_aead_seal(void *self, aus_aead_alg alg, const uint8_t *key, siz
             goto out;
     if (ptlen && EVP_EncryptUpdate(x, ct, &l, pt, (int)ptlen) != 1)
         goto out;
-    if (EVP_EncryptFinal_ex(x, ct + ptlen, &l) != 1 ||
+    uint8_t fin[16]; /* GCM final emits no bytes; never form ct + ptlen when ct is NULL */
+    if (EVP_EncryptFinal_ex(x, fin, &l) != 1 ||
         EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_GCM_GET_TAG, (int)taglen, tag) != 1)
         goto out;
     rc = AUS_OK;
@@ -148,13 +152,17 @@ static aus_err o_aead_open(void *self, aus_aead_alg alg, const uint8_t *key, siz
     if (EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_GCM_SET_TAG, (int)taglen, t) != 1)
         goto out;
     /* OpenSSL compares the tag in constant time (CRYPTO_memcmp). */
-    if (EVP_DecryptFinal_ex(x, pt + ctlen, &l) != 1) {
-        aus_wipe(pt, ctlen); /* never release unauthenticated plaintext */
+    uint8_t fin[16];
+    if (EVP_DecryptFinal_ex(x, fin, &l) != 1) {
         rc = AUS_E_AUTH;
         goto out;
     }
     rc = AUS_OK;
 out:
+    /* Review fix: wipe on every failure path (not only a tag mismatch), so no
+     * unauthenticated plaintext is ever released. */
+    if (rc != AUS_OK && ctlen)
+        aus_wipe(pt, ctlen);
     EVP_CIPHER_CTX_free(x);
     return rc;
 }
@@ -175,7 +183,10 @@ static aus_err o_hmac(void *self, aus_hash_alg alg, const uint8_t *key, size_t k
     OSSL_PARAM p[2] = {
         OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)(uintptr_t)name, 0),
         OSSL_PARAM_END};
-    if (EVP_MAC_init(x, key, keylen, p) != 1)
+    /* Review fix: a NULL key means "keep the previous key" to OpenSSL; an empty HMAC key
+     * (RFC 2104 allows it) must be passed as a non-NULL pointer of length 0. */
+    static const uint8_t nokey[1] = {0};
+    if (EVP_MAC_init(x, keylen ? key : nokey, keylen, p) != 1)
         goto out;
     for (size_t i = 0; i < nin; i++)
         if (in[i].n && EVP_MAC_update(x, in[i].p, in[i].n) != 1)
@@ -282,6 +293,9 @@ static aus_err o_hkdf(void *self, aus_hash_alg alg, const uint8_t *salt, size_t 
     const char *name = md_name(alg);
     if (!name)
         return AUS_E_UNSUPPORTED;
+    /* RFC 5869 §2.3: L <= 255 * HashLen. */
+    if (outlen == 0 || outlen > 255 * aus_hash_len(alg))
+        return AUS_E_ARG;
     cache_init();
     EVP_KDF_CTX *x = EVP_KDF_CTX_new(cache.hkdf);
     aus_err rc = AUS_E_CRYPTO;
