@@ -46,6 +46,7 @@ typedef enum aus_err {
     /* environment */
     AUS_E_IO = -40,
     AUS_E_CRYPTO = -41, /* crypto backend failure */
+    AUS_E_PERM = -42,   /* a secret file is readable by group/others, or not ours */
     /* caller misuse */
     AUS_E_ARG = -50,
     AUS_E_STATE = -51,

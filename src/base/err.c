@@ -33,6 +33,7 @@ static const err_row rows[] = {
     {AUS_E_NOTFOUND, "AUS_E_NOTFOUND", "not found"},
     {AUS_E_IO, "AUS_E_IO", "input/output error"},
     {AUS_E_CRYPTO, "AUS_E_CRYPTO", "cryptographic backend failure"},
+    {AUS_E_PERM, "AUS_E_PERM", "secret file permissions are too open (must be owner-only)"},
     {AUS_E_ARG, "AUS_E_ARG", "invalid argument"},
     {AUS_E_STATE, "AUS_E_STATE", "operation not allowed in the current state"},
     {AUS_E_INTERNAL, "AUS_E_INTERNAL", "internal error"},
