@@ -1,0 +1,221 @@
+/* The SQLite backend of the durable store (see store_sqlite.h).
+ *
+ * Durability: journal_mode=WAL + synchronous=FULL, so every commit (and every autocommitted put)
+ * is fsynced before it returns (SQLite docs, "PRAGMA synchronous": FULL syncs the WAL on each
+ * commit). Statements are prepared once at open. Keys are checked against AUS_STORE_KEY_MAX so
+ * that the in-memory test store and this one accept exactly the same keys. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "australis/store.h"
+#include "store_sqlite.h"
+
+enum { Q_GET, Q_PUT, Q_DEL, Q_NEXT, Q_BEGIN, Q_COMMIT, Q_ROLLBACK, Q_COUNT };
+
+static const char *const q_sql[Q_COUNT] = {
+    "SELECT v FROM kv WHERE k = ?1",
+    "INSERT INTO kv(k, v) VALUES(?1, ?2) ON CONFLICT(k) DO UPDATE SET v = excluded.v",
+    "DELETE FROM kv WHERE k = ?1",
+    /* smallest key > after that starts with prefix (BINARY collation = byte order) */
+    "SELECT k FROM kv WHERE k > ?1 AND k >= ?2 AND substr(k, 1, ?3) = ?2 ORDER BY k LIMIT 1",
+    "BEGIN IMMEDIATE",
+    "COMMIT",
+    "ROLLBACK",
+};
+
+typedef struct sq {
+    sqlite3 *db;
+    sqlite3_stmt *q[Q_COUNT];
+} sq;
+
+static int key_ok(const char *k) { return k && strlen(k) < AUS_STORE_KEY_MAX; }
+
+static aus_err map(int rc)
+{
+    switch (rc) {
+    case SQLITE_OK:
+    case SQLITE_DONE:
+    case SQLITE_ROW: return AUS_OK;
+    case SQLITE_NOMEM: return AUS_E_NOBUFS;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return AUS_E_AGAIN;
+    case SQLITE_MISUSE: return AUS_E_STATE;
+    default: return AUS_E_IO;
+    }
+}
+
+static sqlite3_stmt *stmt(sq *s, int i)
+{
+    sqlite3_stmt *q = s->q[i];
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    return q;
+}
+
+static aus_err q_get(void *self, const char *key, uint8_t *val, size_t cap, size_t *len)
+{
+    sq *s = self;
+    if (!key_ok(key))
+        return AUS_E_ARG;
+    sqlite3_stmt *q = stmt(s, Q_GET);
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    aus_err e = AUS_E_NOTFOUND;
+    if (rc == SQLITE_ROW) {
+        const void *p = sqlite3_column_blob(q, 0);
+        size_t n = (size_t)sqlite3_column_bytes(q, 0);
+        *len = n;
+        e = AUS_OK;
+        if (n > cap)
+            e = AUS_E_NOBUFS;
+        else if (n)
+            memcpy(val, p, n);
+    } else if (rc != SQLITE_DONE) {
+        e = map(rc);
+    }
+    sqlite3_reset(q);
+    return e;
+}
+
+static aus_err q_put(void *self, const char *key, const uint8_t *val, size_t len)
+{
+    sq *s = self;
+    if (!key_ok(key) || len > 0x7FFFFFFF || (len && !val))
+        return AUS_E_ARG;
+    static const uint8_t empty[1] = {0};
+    sqlite3_stmt *q = stmt(s, Q_PUT);
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 2, len ? val : empty, (int)len, SQLITE_STATIC);
+    aus_err e = map(sqlite3_step(q));
+    sqlite3_reset(q);
+    return e;
+}
+
+static aus_err q_del(void *self, const char *key)
+{
+    sq *s = self;
+    if (!key_ok(key))
+        return AUS_E_ARG;
+    sqlite3_stmt *q = stmt(s, Q_DEL);
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+    aus_err e = map(sqlite3_step(q));
+    sqlite3_reset(q);
+    return e;
+}
+
+static aus_err q_next(void *self, const char *prefix, const char *after, char *key, size_t keycap)
+{
+    sq *s = self;
+    if (!prefix || !after || !key_ok(prefix) || !key_ok(after) || !key)
+        return AUS_E_ARG;
+    sqlite3_stmt *q = stmt(s, Q_NEXT);
+    sqlite3_bind_text(q, 1, after, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, prefix, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 3, (int)strlen(prefix));
+    int rc = sqlite3_step(q);
+    aus_err e = AUS_E_NOTFOUND;
+    if (rc == SQLITE_ROW) {
+        const char *k = (const char *)sqlite3_column_text(q, 0);
+        size_t n = k ? strlen(k) : 0;
+        e = AUS_OK;
+        if (n + 1 > keycap)
+            e = AUS_E_NOBUFS;
+        else
+            memcpy(key, k ? k : "", n + 1);
+    } else if (rc != SQLITE_DONE) {
+        e = map(rc);
+    }
+    sqlite3_reset(q);
+    return e;
+}
+
+static aus_err q_simple(sq *s, int i)
+{
+    sqlite3_stmt *q = stmt(s, i);
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    return map(rc);
+}
+
+static aus_err q_begin(void *self)
+{
+    sq *s = self;
+    if (!sqlite3_get_autocommit(s->db))
+        return AUS_E_STATE; /* no nested transactions */
+    return q_simple(s, Q_BEGIN);
+}
+
+static aus_err q_commit(void *self)
+{
+    sq *s = self;
+    if (sqlite3_get_autocommit(s->db))
+        return AUS_E_STATE;
+    aus_err e = q_simple(s, Q_COMMIT);
+    if (e != AUS_OK && !sqlite3_get_autocommit(s->db))
+        (void)q_simple(s, Q_ROLLBACK); /* a failed commit leaves nothing half-applied */
+    return e;
+}
+
+static aus_err q_rollback(void *self)
+{
+    sq *s = self;
+    if (sqlite3_get_autocommit(s->db))
+        return AUS_OK;
+    return q_simple(s, Q_ROLLBACK);
+}
+
+static const aus_store_ops sqlite_ops = {q_get,   q_put,    q_del,     q_next,
+                                         q_begin, q_commit, q_rollback};
+
+static void sq_free(sq *s)
+{
+    for (int i = 0; i < Q_COUNT; i++)
+        sqlite3_finalize(s->q[i]);
+    if (s->db) {
+        if (!sqlite3_get_autocommit(s->db))
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        sqlite3_close(s->db);
+    }
+    free(s);
+}
+
+aus_err aus_store_sqlite_open(aus_store *out, const char *path)
+{
+    if (!out || !path)
+        return AUS_E_ARG;
+    sq *s = calloc(1, sizeof *s);
+    if (!s)
+        return AUS_E_NOBUFS;
+    int rc = sqlite3_open_v2(
+        path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_busy_timeout(s->db, 5000);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(s->db,
+                          "PRAGMA journal_mode=WAL;"
+                          "PRAGMA synchronous=FULL;"
+                          "CREATE TABLE IF NOT EXISTS kv(k TEXT PRIMARY KEY, v BLOB NOT NULL) "
+                          "WITHOUT ROWID;",
+                          NULL, NULL, NULL);
+    for (int i = 0; rc == SQLITE_OK && i < Q_COUNT; i++)
+        rc = sqlite3_prepare_v3(s->db, q_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->q[i], NULL);
+    if (rc != SQLITE_OK) {
+        aus_err e = rc == SQLITE_NOMEM ? AUS_E_NOBUFS : AUS_E_IO;
+        sq_free(s);
+        return e;
+    }
+    out->ops = &sqlite_ops;
+    out->self = s;
+    return AUS_OK;
+}
+
+void aus_store_sqlite_close(aus_store *s)
+{
+    if (!s || !s->self)
+        return;
+    sq_free(s->self);
+    s->ops = NULL;
+    s->self = NULL;
+}

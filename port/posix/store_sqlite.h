@@ -1,0 +1,26 @@
+/* The durable store over SQLite (port/posix): implements aus_store_ops (include/australis/store.h).
+ *
+ * One table `kv(k TEXT PRIMARY KEY, v BLOB) WITHOUT ROWID`, WAL journal, synchronous=FULL: a put
+ * outside a transaction, or a commit, is on stable storage when it returns, so counters reserved
+ * with aus_ctr survive a power cut. begin/commit/rollback map to BEGIN IMMEDIATE / COMMIT /
+ * ROLLBACK. One handle per thread (SQLITE_OPEN_NOMUTEX; the caller serialises use).
+ */
+#ifndef AUS_STORE_SQLITE_H
+#define AUS_STORE_SQLITE_H
+
+#include "australis/store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Open (creating if needed) the database at path and fill *out. Errors: AUS_E_ARG, AUS_E_IO
+ * (cannot open / not a database / schema), AUS_E_NOBUFS (out of memory). */
+AUS_MUST_USE aus_err aus_store_sqlite_open(aus_store *out, const char *path);
+/* Close (rolls back an open transaction). *s is cleared; NULL-safe. */
+void aus_store_sqlite_close(aus_store *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
