@@ -51,6 +51,16 @@ typedef enum aus_err {
     AUS_E_ARG = -50,
     AUS_E_STATE = -51,
     AUS_E_INTERNAL = -60,
+    /* bundle rules (RFC 9171 §4; peer input, one code per rule) */
+    AUS_E_VERSION = -70,   /* primary block version is not 7 */
+    AUS_E_PAYLOAD = -71,   /* payload block missing, repeated, not last or not number 1 */
+    AUS_E_BLOCKNUM = -72,  /* block number zero (canonical block) or not unique */
+    AUS_E_NOT_INDEF = -73, /* bundle is not an indefinite-length CBOR array */
+    AUS_E_NOCRC = -74,     /* CRC required but absent (strict primary-block CRC rule) */
+    AUS_E_AGE = -75,       /* creation time zero and no bundle age block */
+    AUS_E_FLAGS = -76,     /* bundle processing control flags inconsistent */
+    AUS_E_UNPROC = -77,    /* unprocessable block asks for the bundle to be deleted */
+    AUS_E_FRAG = -78,      /* fragment fields inconsistent, or fragments conflict */
 } aus_err;
 
 /* A human sentence for an error code (static storage, never NULL). */

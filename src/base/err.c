@@ -37,6 +37,16 @@ static const err_row rows[] = {
     {AUS_E_ARG, "AUS_E_ARG", "invalid argument"},
     {AUS_E_STATE, "AUS_E_STATE", "operation not allowed in the current state"},
     {AUS_E_INTERNAL, "AUS_E_INTERNAL", "internal error"},
+    {AUS_E_VERSION, "AUS_E_VERSION", "the primary block's version is not 7"},
+    {AUS_E_PAYLOAD, "AUS_E_PAYLOAD",
+     "the payload block is missing, repeated, not last or not block number 1"},
+    {AUS_E_BLOCKNUM, "AUS_E_BLOCKNUM", "a block number is zero or not unique"},
+    {AUS_E_NOT_INDEF, "AUS_E_NOT_INDEF", "the bundle is not an indefinite-length CBOR array"},
+    {AUS_E_NOCRC, "AUS_E_NOCRC", "a required CRC is absent"},
+    {AUS_E_AGE, "AUS_E_AGE", "the creation time is zero and there is no bundle age block"},
+    {AUS_E_FLAGS, "AUS_E_FLAGS", "the bundle processing control flags are inconsistent"},
+    {AUS_E_UNPROC, "AUS_E_UNPROC", "an unprocessable block requests deletion of the bundle"},
+    {AUS_E_FRAG, "AUS_E_FRAG", "fragment fields are inconsistent or fragments conflict"},
 };
 
 static const err_row *find(int err)
