@@ -1,11 +1,219 @@
-/* australis pass: placeholder until its issue lands (prints a clear message, exit 2). */
+/* australis pass: the stand-in for the operator's pipeline (issue 8 §2).
+ *
+ * Moves every file waiting in --from (in the reader's order) into --to, the way an operator's
+ * ground-station pipeline would carry them on a pass, optionally misbehaving on purpose:
+ * dropping, duplicating, reordering, corrupting (one bit flip), truncating, delaying.
+ * Delivery into --to is atomic (NAME.tmp, fsync, rename) like the daemons' own writes.
+ * Seeded: the same --seed gives the same faults for the same files.
+ */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "../../port/posix/folder_link.h" /* apps see include/ and src/ only */
+
+typedef struct pass_opts {
+    const char *from, *to, *archive;
+    double drop, dup, corrupt, trunc;
+    int reorder, quiet;
+    double delay;
+    uint64_t seed;
+} pass_opts;
+
+static uint64_t rng_state;
+static uint64_t rng(void)
+{
+    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+static double rng_unit(void) { return (double)(rng() >> 11) / 9007199254740992.0; }
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: australis pass --from DIR --to DIR [--drop P] [--dup P] [--reorder]\n"
+               "                      [--corrupt P] [--truncate P] [--delay S] [--seed N]\n"
+               "                      [--archive DIR] [--quiet]\n\n"
+               "Carry every file waiting in --from into --to (the operator's pipeline on a pass).\n"
+               "  --drop P      lose each file with probability P (0..1)\n"
+               "  --dup P       deliver a second copy with probability P\n"
+               "  --reorder     deliver the files' contents in a random order\n"
+               "  --corrupt P   flip one random bit with probability P\n"
+               "  --truncate P  cut the file short with probability P\n"
+               "  --delay S     wait S seconds before delivering (a late pass)\n"
+               "  --seed N      seed for the fault choices (default 1)\n"
+               "  --archive DIR also keep a copy of every file carried (what the operator saw)\n"
+               "exit codes: 0 ok, 2 usage, 3 I/O error\n");
+}
+
+static int parse_p(const char *s, double *p)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || *end || v < 0 || v > 1e6)
+        return -1;
+    *p = v;
+    return 0;
+}
+
+static int parse_opts(int argc, char **argv, pass_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->seed = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int takes = 1;
+        if (!strcmp(a, "--reorder")) {
+            o->reorder = 1;
+            takes = 0;
+        } else if (!strcmp(a, "--quiet")) {
+            o->quiet = 1;
+            takes = 0;
+        } else if (!v) {
+            cli_err("pass: option %s needs a value", a);
+            return -1;
+        } else if (!strcmp(a, "--from"))
+            o->from = v;
+        else if (!strcmp(a, "--to"))
+            o->to = v;
+        else if (!strcmp(a, "--archive"))
+            o->archive = v;
+        else if ((!strcmp(a, "--drop") && parse_p(v, &o->drop) == 0) ||
+                 (!strcmp(a, "--dup") && parse_p(v, &o->dup) == 0) ||
+                 (!strcmp(a, "--corrupt") && parse_p(v, &o->corrupt) == 0) ||
+                 (!strcmp(a, "--truncate") && parse_p(v, &o->trunc) == 0) ||
+                 (!strcmp(a, "--delay") && parse_p(v, &o->delay) == 0))
+            ;
+        else if (!strcmp(a, "--seed")) {
+            if (cli_u64(v, UINT64_MAX, &o->seed) != 0) {
+                cli_err("pass: --seed needs a number, not '%s'", v);
+                return -1;
+            }
+        } else {
+            cli_err("pass: bad option or value '%s %s'", a, v);
+            return -1;
+        }
+        i += takes;
+    }
+    if (!o->from || !o->to) {
+        cli_err("pass: --from and --to are required");
+        return -1;
+    }
+    return 0;
+}
+
+static int deliver(aus_fl *dst, const char *name, const uint8_t *p, size_t n)
+{
+    return aus_fl_write(dst, name, p, n);
+}
 
 int cmd_pass(int argc, char **argv)
 {
-    (void)argc;
-    fprintf(stderr, "australis: '%s' is not available in this build yet\n", argv[0]);
-    return AUS_EXIT_USAGE;
+    pass_opts o;
+    if (argc > 1 && cli_is_help(argv[1])) {
+        usage(stdout);
+        return AUS_EXIT_OK;
+    }
+    if (parse_opts(argc, argv, &o) != 0) {
+        usage(stderr);
+        return AUS_EXIT_USAGE;
+    }
+    rng_state = o.seed;
+    aus_fl src, dst, arc;
+    if (aus_fl_open(&src, o.from, NULL, NULL, 1, (size_t)1 << 30) != 0 ||
+        aus_fl_open(&dst, NULL, o.to, NULL, 1, 0) != 0) {
+        cli_err("pass: cannot open folders: %s", strerror(errno));
+        return AUS_EXIT_ENV;
+    }
+    if (o.archive && aus_fl_open(&arc, NULL, o.archive, NULL, 0, 0) != 0) {
+        cli_err("pass: cannot open archive folder: %s", strerror(errno));
+        return AUS_EXIT_ENV;
+    }
+    if (o.delay > 0)
+        usleep((useconds_t)(o.delay * 1e6));
+    char **names;
+    long n = aus_fl_list(&src, &names, 0);
+    if (n < 0) {
+        cli_err("pass: cannot list %s: %s", o.from, strerror(errno));
+        return AUS_EXIT_ENV;
+    }
+    uint8_t **bufs = calloc((size_t)n + 1, sizeof *bufs);
+    size_t *lens = calloc((size_t)n + 1, sizeof *lens);
+    long *order = calloc((size_t)n + 1, sizeof *order);
+    long taken = 0, dropped = 0, duped = 0, corrupted = 0, truncated = 0;
+    int rc = AUS_EXIT_OK;
+    for (long i = 0; i < n; i++) {
+        if (aus_fl_read(&src, names[i], &bufs[i], &lens[i]) != AUS_FL_OK) {
+            /* junk the daemon would quarantine: the pipeline carries it as it is, if it can */
+            bufs[i] = NULL;
+            lens[i] = 0;
+        }
+        order[i] = i;
+    }
+    if (o.reorder)
+        for (long i = n - 1; i > 0; i--) {
+            long j = (long)(rng() % (uint64_t)(i + 1));
+            long t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+    for (long i = 0; i < n && rc == AUS_EXIT_OK; i++) {
+        long k = order[i]; /* contents of file k travel under the i-th name */
+        uint8_t *p = bufs[k];
+        size_t len = lens[k];
+        if (o.archive && p)
+            (void)aus_fl_write(&arc, names[k], p, len);
+        taken++;
+        if (rng_unit() < o.drop || !p) {
+            dropped += p ? 1 : 0;
+        } else {
+            if (len && rng_unit() < o.corrupt) {
+                size_t bit = (size_t)(rng() % (uint64_t)(len * 8));
+                p[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+                corrupted++;
+            }
+            if (len && rng_unit() < o.trunc) {
+                len = (size_t)(rng() % (uint64_t)len);
+                truncated++;
+            }
+            if (deliver(&dst, names[i], p, len) != 0)
+                rc = AUS_EXIT_ENV;
+            if (rng_unit() < o.dup) {
+                char dname[600];
+                snprintf(dname, sizeof dname, "%.500s.dup", names[i]);
+                if (deliver(&dst, dname, p, len) != 0)
+                    rc = AUS_EXIT_ENV;
+                duped++;
+            }
+        }
+    }
+    /* only after every delivery is durable: take the files off the sender's folder */
+    for (long i = 0; i < n && rc == AUS_EXIT_OK; i++)
+        if (aus_fl_remove(&src, names[i]) != 0)
+            rc = AUS_EXIT_ENV;
+    if (rc != AUS_EXIT_OK)
+        cli_err("pass: I/O error: %s", strerror(errno));
+    if (!o.quiet)
+        printf("pass %s -> %s: %ld files, %ld dropped, %ld duplicated, %ld corrupted, %ld "
+               "truncated%s\n",
+               o.from, o.to, taken, dropped, duped, corrupted, truncated,
+               o.reorder ? ", reordered" : "");
+    for (long i = 0; i < n; i++)
+        free(bufs[i]);
+    free(bufs);
+    free(lens);
+    free(order);
+    aus_fl_free_list(names, n);
+    aus_fl_close(&src);
+    aus_fl_close(&dst);
+    if (o.archive)
+        aus_fl_close(&arc);
+    return rc;
 }

@@ -1,0 +1,294 @@
+/* The folder link's file I/O (port/posix/folder_link.h). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* syncfs(2) */
+#endif
+#include "folder_link.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "australis/cl.h"
+
+const char *aus_fl_why_str(aus_fl_why w)
+{
+    switch (w) {
+    case AUS_FL_OK: return "ok";
+    case AUS_FL_NOT_REGULAR: return "not a regular file";
+    case AUS_FL_TOO_BIG: return "larger than the bundle size limit";
+    case AUS_FL_EMPTY: return "empty file";
+    case AUS_FL_GONE: return "vanished";
+    case AUS_FL_IOERR: return "read error";
+    }
+    return "?";
+}
+
+static int open_dir(const char *path, char *copy, size_t cap)
+{
+    if (!path)
+        return -1;
+    if (strlen(path) >= cap) {
+        errno = ENAMETOOLONG;
+        return -2;
+    }
+    snprintf(copy, cap, "%s", path);
+    if (mkdir(path, 0700) != 0 && errno != EEXIST)
+        return -2;
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    return fd < 0 ? -2 : fd;
+}
+
+int aus_fl_open(aus_fl *fl, const char *in, const char *out, const char *quar, int fsync_on,
+                size_t max_file)
+{
+    memset(fl, 0, sizeof *fl);
+    fl->fsync_on = fsync_on;
+    fl->max_file = max_file ? max_file : (size_t)16 << 20;
+    fl->in_fd = open_dir(in, fl->in, sizeof fl->in);
+    fl->out_fd = open_dir(out, fl->out, sizeof fl->out);
+    fl->quar_fd = open_dir(quar, fl->quar, sizeof fl->quar);
+    if (fl->in_fd == -2 || fl->out_fd == -2 || fl->quar_fd == -2) {
+        int e = errno;
+        aus_fl_close(fl);
+        errno = e;
+        return -1;
+    }
+    return 0;
+}
+
+void aus_fl_close(aus_fl *fl)
+{
+    if (fl->in_fd >= 0)
+        close(fl->in_fd);
+    if (fl->out_fd >= 0)
+        close(fl->out_fd);
+    if (fl->quar_fd >= 0)
+        close(fl->quar_fd);
+    fl->in_fd = fl->out_fd = fl->quar_fd = -1;
+}
+
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+    size_t o = 0;
+    while (o < n) {
+        ssize_t w = write(fd, p + o, n - o);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        o += (size_t)w;
+    }
+    return 0;
+}
+
+static int write_tmp(aus_fl *fl, const char *name, const uint8_t *p, size_t n, int do_fsync)
+{
+    char tmp[AUS_CL_NAME_MAX + 8];
+    if (snprintf(tmp, sizeof tmp, "%s%s", name, AUS_CL_TMP_SUFFIX) >= (int)sizeof tmp) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    int fd = openat(fl->out_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return -1;
+    int rc = write_all(fd, p, n);
+    if (rc == 0 && do_fsync && fsync(fd) != 0)
+        rc = -1;
+    if (close(fd) != 0)
+        rc = -1;
+    if (rc != 0)
+        unlinkat(fl->out_fd, tmp, 0);
+    return rc;
+}
+
+static int rename_in(aus_fl *fl, const char *name)
+{
+    char tmp[AUS_CL_NAME_MAX + 8];
+    snprintf(tmp, sizeof tmp, "%s%s", name, AUS_CL_TMP_SUFFIX);
+    return renameat(fl->out_fd, tmp, fl->out_fd, name);
+}
+
+int aus_fl_write(aus_fl *fl, const char *name, const uint8_t *p, size_t n)
+{
+    if (fl->out_fd < 0) {
+        errno = EBADF;
+        return -1;
+    }
+    if (write_tmp(fl, name, p, n, fl->fsync_on) != 0)
+        return -1;
+    if (rename_in(fl, name) != 0)
+        return -1;
+    return fl->fsync_on ? fsync(fl->out_fd) : 0;
+}
+
+int aus_fl_write_batch(aus_fl *fl, const char *const *names, const uint8_t *const *bufs,
+                       const size_t *lens, size_t n)
+{
+    if (fl->out_fd < 0) {
+        errno = EBADF;
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (write_tmp(fl, names[i], bufs[i], lens[i], 0) != 0)
+            return -1;
+    /* One sync of the file system makes every temporary file's data durable before any of
+     * them becomes visible under its final name (Linux syncfs(2)). */
+    if (fl->fsync_on && syncfs(fl->out_fd) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (rename_in(fl, names[i]) != 0)
+            return -1;
+    return fl->fsync_on ? fsync(fl->out_fd) : 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return aus_cl_folder_cmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+long aus_fl_list(aus_fl *fl, char ***names, size_t max)
+{
+    *names = NULL;
+    int fd = dup(fl->in_fd);
+    if (fd < 0)
+        return -1;
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        close(fd);
+        return -1;
+    }
+    rewinddir(d);
+    size_t cap = 64, n = 0;
+    char **v = malloc(cap * sizeof *v);
+    struct dirent *e;
+    while (v && (e = readdir(d)) != NULL) {
+        aus_cl_kind k = aus_cl_folder_classify(e->d_name);
+        if (k == AUS_CL_TMP || k == AUS_CL_SKIP)
+            continue;
+        if (n == cap) {
+            char **w = realloc(v, 2 * cap * sizeof *v);
+            if (!w)
+                break;
+            v = w;
+            cap *= 2;
+        }
+        v[n] = strdup(e->d_name);
+        if (v[n])
+            n++;
+    }
+    closedir(d);
+    if (!v)
+        return -1;
+    qsort(v, n, sizeof *v, cmp_names);
+    if (max && n > max) {
+        for (size_t i = max; i < n; i++)
+            free(v[i]);
+        n = max;
+    }
+    *names = v;
+    return (long)n;
+}
+
+void aus_fl_free_list(char **names, long n)
+{
+    for (long i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+long aus_fl_count(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    long n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        aus_cl_kind k = aus_cl_folder_classify(e->d_name);
+        if (k == AUS_CL_BUNDLE || k == AUS_CL_OTHER)
+            n++;
+    }
+    closedir(d);
+    return n;
+}
+
+aus_fl_why aus_fl_read(aus_fl *fl, const char *name, uint8_t **buf, size_t *len)
+{
+    *buf = NULL;
+    *len = 0;
+    /* O_NOFOLLOW | O_NONBLOCK: a symlink fails with ELOOP, a fifo does not block us. */
+    int fd = openat(fl->in_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? AUS_FL_GONE : (errno == ELOOP ? AUS_FL_NOT_REGULAR : AUS_FL_IOERR);
+    struct stat st;
+    aus_fl_why why = AUS_FL_OK;
+    if (fstat(fd, &st) != 0)
+        why = AUS_FL_IOERR;
+    else if (!S_ISREG(st.st_mode))
+        why = AUS_FL_NOT_REGULAR;
+    else if ((size_t)st.st_size > fl->max_file)
+        why = AUS_FL_TOO_BIG;
+    else if (st.st_size == 0)
+        why = AUS_FL_EMPTY;
+    if (why == AUS_FL_OK) {
+        size_t n = (size_t)st.st_size, o = 0;
+        uint8_t *p = malloc(n);
+        while (p && o < n) {
+            ssize_t r = read(fd, p + o, n - o);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0)
+                break;
+            o += (size_t)r;
+        }
+        if (!p || o != n) {
+            free(p);
+            why = AUS_FL_IOERR;
+        } else {
+            *buf = p;
+            *len = n;
+        }
+    }
+    close(fd);
+    return why;
+}
+
+int aus_fl_remove(aus_fl *fl, const char *name)
+{
+    if (unlinkat(fl->in_fd, name, 0) != 0 && errno != ENOENT) {
+        /* a directory planted in the folder: remove it if empty, else leave it */
+        if (errno != EISDIR || unlinkat(fl->in_fd, name, AT_REMOVEDIR) != 0)
+            return -1;
+    }
+    return fl->fsync_on ? fsync(fl->in_fd) : 0;
+}
+
+int aus_fl_quarantine(aus_fl *fl, const char *name)
+{
+    if (fl->quar_fd < 0)
+        return aus_fl_remove(fl, name);
+    /* Prefix with a time stamp and a counter so that quarantined names never collide and
+     * a hostile name cannot choose where the file lands (renameat stays inside the folder). */
+    static unsigned long qctr;
+    char dst[600];
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    for (int tries = 0; tries < 1000; tries++) {
+        snprintf(dst, sizeof dst, "q%lld.%09ld-%lu-%.400s", (long long)ts.tv_sec, ts.tv_nsec,
+                 qctr++, name);
+        struct stat st;
+        if (fstatat(fl->quar_fd, dst, &st, AT_SYMLINK_NOFOLLOW) != 0)
+            break;
+    }
+    if (renameat(fl->in_fd, name, fl->quar_fd, dst) != 0)
+        return errno == ENOENT ? 0 : -1;
+    if (fl->fsync_on && (fsync(fl->quar_fd) != 0 || fsync(fl->in_fd) != 0))
+        return -1;
+    return 0;
+}
