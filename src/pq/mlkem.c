@@ -79,6 +79,7 @@ static aus_err sample_ntt(aus_mlkem_poly *p, uint8_t buf[XOF_MAX], const uint8_t
 typedef struct pke_ws {
     aus_mlkem_poly v[K]; /* s-hat (keygen) or y-hat (encrypt) */
     aus_mlkem_poly acc, a, e;
+    int32_t sum[AUS_MLKEM_N]; /* lazy base-multiplication sums; zero between uses */
     uint8_t prf[128];
     uint8_t xof[XOF_MAX];
 } pke_ws;
@@ -88,18 +89,18 @@ static aus_err pke_keygen(pke_ws *w, uint8_t ek[PKE_EK_BYTES], uint8_t dk[PKE_DK
                           const uint8_t rho[32], const uint8_t sigma[32])
 {
     uint8_t n = 0;
+    memset(w->sum, 0, sizeof w->sum);
     for (unsigned i = 0; i < K; i++) { /* lines 8-11: s[i] = CBD(PRF(sigma, N)) */
         AUS_TRY(sample_cbd(&w->v[i], w->prf, sigma, n++));
         aus_mlkem_ntt(&w->v[i]);
         aus_mlkem_encode12(dk + i * AUS_MLKEM_POLY_BYTES, &w->v[i]); /* line 20 */
     }
     for (unsigned i = 0; i < K; i++) {
-        aus_mlkem_poly_zero(&w->acc);
         for (unsigned j = 0; j < K; j++) { /* line 6: A[i,j] = SampleNTT(rho || j || i) */
             AUS_TRY(sample_ntt(&w->a, w->xof, rho, (uint8_t)j, (uint8_t)i));
-            aus_mlkem_basemul_acc(&w->acc, &w->a, &w->v[j]);
+            aus_mlkem_basemul_acc(w->sum, &w->a, &w->v[j]);
         }
-        aus_mlkem_poly_reduce(&w->acc);
+        aus_mlkem_acc_reduce(&w->acc, w->sum);
         aus_mlkem_poly_tomont(&w->acc);                              /* cancel basemul's 2^-16 */
         AUS_TRY(sample_cbd(&w->e, w->prf, sigma, (uint8_t)(n + i))); /* lines 12-15 */
         aus_mlkem_ntt(&w->e);
@@ -116,29 +117,29 @@ static aus_err pke_encrypt(pke_ws *w, uint8_t ct[AUS_MLKEM768_CT_BYTES],
                            const uint8_t ek[PKE_EK_BYTES], const uint8_t m[32], const uint8_t r[32])
 {
     const uint8_t *rho = ek + PKE_DK_BYTES;
+    memset(w->sum, 0, sizeof w->sum);
     for (unsigned i = 0; i < K; i++) { /* lines 9-12 and 18: y-hat = NTT(CBD(PRF(r, i))) */
         AUS_TRY(sample_cbd(&w->v[i], w->prf, r, (uint8_t)i));
         aus_mlkem_ntt(&w->v[i]);
     }
-    for (unsigned i = 0; i < K; i++) { /* line 19: u = NTT^-1(A^T o y-hat) + e1 */
-        aus_mlkem_poly_zero(&w->acc);
+    for (unsigned i = 0; i < K; i++) {     /* line 19: u = NTT^-1(A^T o y-hat) + e1 */
         for (unsigned j = 0; j < K; j++) { /* A^T[i,j] = A[j,i] = SampleNTT(rho || i || j) */
             AUS_TRY(sample_ntt(&w->a, w->xof, rho, (uint8_t)i, (uint8_t)j));
-            aus_mlkem_basemul_acc(&w->acc, &w->a, &w->v[j]);
+            aus_mlkem_basemul_acc(w->sum, &w->a, &w->v[j]);
         }
-        aus_mlkem_poly_reduce(&w->acc);
+        aus_mlkem_acc_reduce(&w->acc, w->sum);
         aus_mlkem_invntt(&w->acc);
         AUS_TRY(sample_cbd(&w->e, w->prf, r, (uint8_t)(K + i))); /* lines 13-16: e1 */
         aus_mlkem_poly_add(&w->acc, &w->e);
         aus_mlkem_poly_reduce(&w->acc);
         aus_mlkem_compress10(ct + i * AUS_MLKEM_POLYC10_BYTES, &w->acc); /* line 22 */
     }
-    aus_mlkem_poly_zero(&w->acc); /* line 21: v = NTT^-1(t-hat^T o y-hat) + e2 + mu */
+    /* line 21: v = NTT^-1(t-hat^T o y-hat) + e2 + mu */
     for (unsigned i = 0; i < K; i++) {
         aus_mlkem_decode12(&w->a, ek + i * AUS_MLKEM_POLY_BYTES); /* line 2 */
-        aus_mlkem_basemul_acc(&w->acc, &w->a, &w->v[i]);
+        aus_mlkem_basemul_acc(w->sum, &w->a, &w->v[i]);
     }
-    aus_mlkem_poly_reduce(&w->acc);
+    aus_mlkem_acc_reduce(&w->acc, w->sum);
     aus_mlkem_invntt(&w->acc);
     AUS_TRY(sample_cbd(&w->e, w->prf, r, (uint8_t)(2 * K))); /* line 17: e2 */
     aus_mlkem_poly_add(&w->acc, &w->e);
@@ -153,14 +154,14 @@ static aus_err pke_encrypt(pke_ws *w, uint8_t ct[AUS_MLKEM768_CT_BYTES],
 static void pke_decrypt(pke_ws *w, uint8_t m[32], const uint8_t dk[PKE_DK_BYTES],
                         const uint8_t ct[AUS_MLKEM768_CT_BYTES])
 {
-    aus_mlkem_poly_zero(&w->acc);
+    memset(w->sum, 0, sizeof w->sum);
     for (unsigned i = 0; i < K; i++) {
         aus_mlkem_decompress10(&w->a, ct + i * AUS_MLKEM_POLYC10_BYTES); /* line 3 */
         aus_mlkem_ntt(&w->a);
         aus_mlkem_decode12(&w->e, dk + i * AUS_MLKEM_POLY_BYTES); /* line 5 */
-        aus_mlkem_basemul_acc(&w->acc, &w->e, &w->a);
+        aus_mlkem_basemul_acc(w->sum, &w->e, &w->a);
     }
-    aus_mlkem_poly_reduce(&w->acc);
+    aus_mlkem_acc_reduce(&w->acc, w->sum);
     aus_mlkem_invntt(&w->acc);
     aus_mlkem_decompress4(&w->a, ct + C1_BYTES); /* line 4 */
     aus_mlkem_poly_sub(&w->acc, &w->a);          /* line 6: w = v' - ... */

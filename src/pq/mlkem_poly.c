@@ -61,23 +61,31 @@ void aus_mlkem_invntt(aus_mlkem_poly *p)
         f[j] = aus_mlkem_fqmul(f[j], 1441);
 }
 
-void aus_mlkem_basemul_acc(aus_mlkem_poly *r, const aus_mlkem_poly *a, const aus_mlkem_poly *b)
+void aus_mlkem_basemul_acc(int32_t r[AUS_MLKEM_N], const aus_mlkem_poly *a, const aus_mlkem_poly *b)
 {
     /* FIPS 203 Algorithm 12 (BaseCaseMultiply) on 128 degree-1 pairs; pair 2i uses
      * gamma = 17^(2 BitRev7(2i) + 1) = zetas[64 + i] and pair 2i+1 uses -gamma
-     * (17^128 = -1), so one table serves both (Appendix A). */
+     * (17^128 = -1), so one table serves both (Appendix A). Products are accumulated in
+     * int32 and reduced once per coefficient by aus_mlkem_acc_reduce (lazy reduction); only
+     * a1*b1 is reduced here, before its multiplication by gamma. Per call, |c0| < 1.5 q^2
+     * and |c1| < 2 q^2, so four calls stay below the Montgomery bound q * 2^15. */
     for (unsigned i = 0; i < 64; i++) {
-        int16_t g = aus_mlkem_zetas[64 + i];
+        int32_t g = aus_mlkem_zetas[64 + i];
         for (unsigned h = 0; h < 2; h++) {
             unsigned o = 4 * i + 2 * h;
-            int16_t a0 = a->c[o], a1 = a->c[o + 1], b0 = b->c[o], b1 = b->c[o + 1];
-            int16_t c0 =
-                (int16_t)(aus_mlkem_fqmul(aus_mlkem_fqmul(a1, b1), g) + aus_mlkem_fqmul(a0, b0));
-            int16_t c1 = (int16_t)(aus_mlkem_fqmul(a0, b1) + aus_mlkem_fqmul(a1, b0));
-            r->c[o] = (int16_t)(r->c[o] + c0);
-            r->c[o + 1] = (int16_t)(r->c[o + 1] + c1);
-            g = (int16_t)-g;
+            int32_t a0 = a->c[o], a1 = a->c[o + 1], b0 = b->c[o], b1 = b->c[o + 1];
+            r[o] += (int32_t)aus_mlkem_mont_reduce(a1 * b1) * g + a0 * b0;
+            r[o + 1] += a0 * b1 + a1 * b0;
+            g = -g;
         }
+    }
+}
+
+void aus_mlkem_acc_reduce(aus_mlkem_poly *p, int32_t r[AUS_MLKEM_N])
+{
+    for (unsigned j = 0; j < AUS_MLKEM_N; j++) {
+        p->c[j] = aus_mlkem_mont_reduce(r[j]);
+        r[j] = 0;
     }
 }
 

@@ -72,9 +72,13 @@ void aus_mlkem_ntt(aus_mlkem_poly *p);
 /* FIPS 203 Algorithm 10 (NTT^-1), also multiplying by 2^16: input |c| < q (typically the
  * output of basemul, which carries a factor 2^-16), output |c| < q in the normal domain. */
 void aus_mlkem_invntt(aus_mlkem_poly *p);
-/* r += a o b (FIPS 203 Algorithms 11/12, MultiplyNTTs), times 2^-16. Inputs |c| < q; each
- * call adds less than 2q in magnitude to r, so up to 8 calls fit in int16 before a reduce. */
-void aus_mlkem_basemul_acc(aus_mlkem_poly *r, const aus_mlkem_poly *a, const aus_mlkem_poly *b);
+/* r += a o b (FIPS 203 Algorithms 11/12, MultiplyNTTs) as unreduced int32 sums, times 2^-16
+ * (gamma's Montgomery factor). Inputs |c| < q. Up to 4 calls may be accumulated before
+ * aus_mlkem_acc_reduce, which writes the sums Montgomery-reduced (times 2^-16, |c| < q) to p
+ * and zeroes r for the next use. */
+void aus_mlkem_basemul_acc(int32_t r[AUS_MLKEM_N], const aus_mlkem_poly *a,
+                           const aus_mlkem_poly *b);
+void aus_mlkem_acc_reduce(aus_mlkem_poly *p, int32_t r[AUS_MLKEM_N]);
 void aus_mlkem_poly_reduce(aus_mlkem_poly *p);                       /* Barrett every coeff */
 void aus_mlkem_poly_tomont(aus_mlkem_poly *p);                       /* times 2^16 mod q */
 void aus_mlkem_poly_add(aus_mlkem_poly *r, const aus_mlkem_poly *a); /* r += a */

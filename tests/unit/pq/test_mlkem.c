@@ -92,9 +92,9 @@ static void test_ntt_mul(void **st)
         bn = b;
         aus_mlkem_ntt(&an);
         aus_mlkem_ntt(&bn);
-        aus_mlkem_poly_zero(&r);
-        aus_mlkem_basemul_acc(&r, &an, &bn);
-        aus_mlkem_poly_reduce(&r);
+        int32_t sum[256] = {0};
+        aus_mlkem_basemul_acc(sum, &an, &bn);
+        aus_mlkem_acc_reduce(&r, sum);
         aus_mlkem_invntt(&r);
         long want[256] = {0};
         for (int i = 0; i < 256; i++)
@@ -109,6 +109,48 @@ static void test_ntt_mul(void **st)
             assert_true(r.c[i] > -3329 && r.c[i] < 3329);
             assert_int_equal(modq(r.c[i]), modq(want[i]));
         }
+    }
+}
+
+static long powq(long b, unsigned e)
+{
+    long r = 1;
+    while (e--)
+        r = r * b % 3329;
+    return r;
+}
+
+/* MultiplyNTTs (FIPS 203 Algorithms 11/12) by definition, accumulating 4 products of
+ * extreme inputs (|c| = q - 1) to check the documented int32 bound of the lazy reduction. */
+static void test_basemul_bounds(void **st)
+{
+    (void)st;
+    uint64_t s = 7;
+    aus_mlkem_poly a[4], b[4], r;
+    int32_t sum[256] = {0};
+    for (int t = 0; t < 4; t++)
+        for (int i = 0; i < 256; i++) {
+            a[t].c[i] = (int16_t)((tst_rand(&s) & 1) ? 3328 : -3328);
+            b[t].c[i] = (int16_t)((tst_rand(&s) & 1) ? 3328 : -3328);
+            if (t == 3)
+                a[t].c[i] = b[t].c[i] = (int16_t)(tst_rand(&s) % 6657) - 3328;
+        }
+    for (int t = 0; t < 4; t++)
+        aus_mlkem_basemul_acc(sum, &a[t], &b[t]);
+    aus_mlkem_acc_reduce(&r, sum);
+    for (unsigned i = 0; i < 128; i++) {
+        long g = powq(17, 2 * bitrev7(i) + 1), c0 = 0, c1 = 0;
+        for (int t = 0; t < 4; t++) {
+            long a0 = a[t].c[2 * i], a1 = a[t].c[2 * i + 1];
+            long b0 = b[t].c[2 * i], b1 = b[t].c[2 * i + 1];
+            c0 += modq(a0 * b0 + modq(a1 * b1) * g);
+            c1 += modq(a0 * b1 + a1 * b0);
+        }
+        /* the result carries the Montgomery factor 2^-16 = 169 mod q */
+        assert_true(r.c[2 * i] > -3329 && r.c[2 * i] < 3329);
+        assert_int_equal(modq(r.c[2 * i]), modq(c0 * 169));
+        assert_int_equal(modq(r.c[2 * i + 1]), modq(c1 * 169));
+        assert_int_equal(sum[2 * i], 0); /* reset for the next use */
     }
 }
 
@@ -350,6 +392,7 @@ int main(void)
         cmocka_unit_test(test_reductions),
         cmocka_unit_test(test_compress_exact),
         cmocka_unit_test(test_ntt_mul),
+        cmocka_unit_test(test_basemul_bounds),
         cmocka_unit_test(test_kat_first5),
         cmocka_unit_test(test_cctv_strcmp),
         cmocka_unit_test(test_encaps_modulus_check),
