@@ -41,4 +41,10 @@
 #define AUS_CTR_RESERVE_BLOCK 1024
 #endif
 
+/* Maximum disjoint byte ranges tracked while reassembling one fragmented bundle (RFC 9171 §5.9);
+ * more pieces than this before they merge is AUS_E_LIMIT. */
+#ifndef AUS_BPV7_REASM_MAX_RANGES
+#define AUS_BPV7_REASM_MAX_RANGES 32
+#endif
+
 #endif

@@ -1,0 +1,326 @@
+/* BPv7 bundle codec (RFC 9171): primary and canonical blocks, CRCs, EIDs, extension blocks,
+ * fragmentation and reassembly, administrative records (bundle status reports).
+ *
+ * Decoding is zero-copy: aus_bpv7_decode() fills a caller-owned aus_bpv7_bundle whose EID SSPs
+ * and block data are views into the input, which must outlive the struct. At most
+ * AUS_BPV7_MAX_BLOCKS canonical blocks (config.h). Nothing here allocates.
+ *
+ * Encoding works from the same struct ("bundle builder"): aus_bpv7_init(), set the primary
+ * fields, add blocks, aus_bpv7_encode(). The encoder computes every CRC. A decoded bundle
+ * re-encodes to identical bytes (the strict CBOR heads guarantee a single encoding), except that
+ * unknown blocks the decoder marked for discard (RFC 9171 §4.2.4) are left out.
+ *
+ * Position on the primary-block CRC (RFC 9171 §4.3.1 "A CRC SHALL be present in the primary
+ * block unless the bundle includes a BPSec BIB whose target is the primary block"): by default
+ * a primary block without a CRC is ACCEPTED (the RFC 9173 Appendix A bundles and most deployed
+ * agents do this) and noted in b->notes (AUS_BPV7_NOTE_NO_PRIMARY_CRC); with
+ * AUS_BPV7_STRICT_CRC it is rejected with AUS_E_NOCRC unless a BIB (block type 11) lists block 0
+ * among its security targets. Likewise a creation time of 0 without a bundle age block
+ * (RFC 9171 §4.2.6 / §4.4.2) is accepted and noted by default, AUS_E_AGE with
+ * AUS_BPV7_STRICT_AGE. Our encoder / CLI never produce either deviation unless asked.
+ */
+#ifndef AUSTRALIS_BPV7_H
+#define AUSTRALIS_BPV7_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "australis/config.h"
+#include "australis/cursor.h"
+#include "australis/err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- constants (RFC 9171) ---- */
+
+#define AUS_BPV7_VERSION 7u
+
+/* CRC types (§4.2.1). */
+#define AUS_BPV7_CRC_NONE 0u
+#define AUS_BPV7_CRC_16 1u  /* CRC-16 X.25 */
+#define AUS_BPV7_CRC_32C 2u /* CRC-32C Castagnoli */
+
+/* Bundle processing control flags (§4.2.3). */
+#define AUS_BPV7_BF_FRAGMENT 0x000001u
+#define AUS_BPV7_BF_ADMIN 0x000002u /* payload is an administrative record */
+#define AUS_BPV7_BF_NO_FRAGMENT 0x000004u
+#define AUS_BPV7_BF_ACK_REQ 0x000020u     /* user application acknowledgement requested */
+#define AUS_BPV7_BF_STATUS_TIME 0x000040u /* status time requested in reports */
+#define AUS_BPV7_BF_RPT_RECEPTION 0x004000u
+#define AUS_BPV7_BF_RPT_FORWARD 0x010000u
+#define AUS_BPV7_BF_RPT_DELIVERY 0x020000u
+#define AUS_BPV7_BF_RPT_DELETION 0x040000u
+#define AUS_BPV7_BF_RPT_ALL                                                                        \
+    (AUS_BPV7_BF_RPT_RECEPTION | AUS_BPV7_BF_RPT_FORWARD | AUS_BPV7_BF_RPT_DELIVERY |              \
+     AUS_BPV7_BF_RPT_DELETION)
+
+/* Block processing control flags (§4.2.4). */
+#define AUS_BPV7_BLK_REPLICATE 0x01u   /* block must be replicated in every fragment */
+#define AUS_BPV7_BLK_RPT_UNPROC 0x02u  /* transmit status report if block can't be processed */
+#define AUS_BPV7_BLK_DEL_UNPROC 0x04u  /* delete bundle if block can't be processed */
+#define AUS_BPV7_BLK_DISC_UNPROC 0x10u /* discard block if block can't be processed */
+
+/* Block type codes (§9.1; 11/12 are BPSec, RFC 9172 §11.1). */
+#define AUS_BPV7_BT_PAYLOAD 1u
+#define AUS_BPV7_BT_PREV_NODE 6u
+#define AUS_BPV7_BT_AGE 7u
+#define AUS_BPV7_BT_HOP_COUNT 10u
+#define AUS_BPV7_BT_BIB 11u
+#define AUS_BPV7_BT_BCB 12u
+
+/* EID schemes (§4.2.5.1). */
+#define AUS_EID_SCHEME_DTN 1u
+#define AUS_EID_SCHEME_IPN 2u
+
+/* Administrative record types (§6.1) and status report reason codes (§6.1.1). */
+#define AUS_BPV7_ADMIN_STATUS_REPORT 1u
+typedef enum aus_bpv7_reason {
+    AUS_BPV7_RC_NONE = 0, /* no additional information */
+    AUS_BPV7_RC_LIFETIME_EXPIRED = 1,
+    AUS_BPV7_RC_UNIDIRECTIONAL = 2, /* forwarded over unidirectional link */
+    AUS_BPV7_RC_CANCELED = 3,       /* transmission canceled */
+    AUS_BPV7_RC_DEPLETED_STORAGE = 4,
+    AUS_BPV7_RC_DEST_UNAVAILABLE = 5, /* destination endpoint ID unavailable */
+    AUS_BPV7_RC_NO_ROUTE = 6,         /* no known route to destination from here */
+    AUS_BPV7_RC_NO_CONTACT = 7,       /* no timely contact with next node on route */
+    AUS_BPV7_RC_BLOCK_UNINTELLIGIBLE = 8,
+    AUS_BPV7_RC_HOP_LIMIT = 9, /* hop limit exceeded */
+    AUS_BPV7_RC_TRAFFIC_PARED = 10,
+    AUS_BPV7_RC_BLOCK_UNSUPPORTED = 11,
+} aus_bpv7_reason;
+
+/* ---- decoder flags ---- */
+#define AUS_BPV7_STRICT_CRC 0x01u /* primary CRC required unless a BIB targets block 0 */
+#define AUS_BPV7_STRICT_AGE 0x02u /* creation time 0 requires a bundle age block */
+#define AUS_BPV7_STRICT (AUS_BPV7_STRICT_CRC | AUS_BPV7_STRICT_AGE)
+#define AUS_BPV7_LAX_CBOR 0x04u     /* accept non-shortest CBOR heads (breaks re-encode identity) */
+#define AUS_BPV7_NO_CRC_CHECK 0x08u /* skip CRC verification (e.g. already checked by the CL) */
+
+/* ---- notes the decoder leaves in b->notes (accepted deviations and requested actions) ---- */
+#define AUS_BPV7_NOTE_NO_PRIMARY_CRC 0x01u /* no primary CRC and no BIB over block 0 */
+#define AUS_BPV7_NOTE_NO_AGE 0x02u         /* creation time 0 and no bundle age block */
+#define AUS_BPV7_NOTE_UNKNOWN_BLOCK 0x04u  /* at least one block of an unknown type */
+#define AUS_BPV7_NOTE_REPORT_UNPROC 0x08u  /* an unknown block asks for a status report (RC 11) */
+#define AUS_BPV7_NOTE_DISCARDED 0x10u      /* an unknown block was marked discard */
+
+/* ---- types ---- */
+
+/* Endpoint ID (§4.2.5.1). dtn:none is scheme DTN with ssp == NULL. For dtn the SSP is the text
+ * after "dtn:" (e.g. "//node/svc"), a view (decode) or caller memory (encode). */
+typedef struct aus_eid {
+    uint8_t scheme; /* AUS_EID_SCHEME_DTN or AUS_EID_SCHEME_IPN */
+    uint64_t node;  /* ipn: node number */
+    uint64_t service;
+    const uint8_t *ssp; /* dtn: SSP text, not NUL-terminated; NULL = dtn:none */
+    size_t ssp_len;
+} aus_eid;
+
+typedef struct aus_bpv7_primary {
+    uint8_t version;  /* 7 */
+    uint8_t crc_type; /* AUS_BPV7_CRC_* */
+    uint64_t flags;   /* AUS_BPV7_BF_* */
+    aus_eid dst;
+    aus_eid src;
+    aus_eid report_to;
+    uint64_t ctime;    /* creation time: ms since 2000-01-01T00:00:00Z (DTN epoch); 0 = no clock */
+    uint64_t seq;      /* creation timestamp sequence number */
+    uint64_t lifetime; /* ms */
+    uint64_t frag_offset;   /* valid if flags & AUS_BPV7_BF_FRAGMENT */
+    uint64_t total_adu_len; /* valid if flags & AUS_BPV7_BF_FRAGMENT */
+    uint32_t crc;           /* decode: CRC value as received */
+} aus_bpv7_primary;
+
+typedef struct aus_bpv7_block {
+    uint64_t type;    /* AUS_BPV7_BT_* or any other code */
+    uint64_t number;  /* unique in the bundle; payload is 1 */
+    uint64_t flags;   /* AUS_BPV7_BLK_* */
+    uint8_t crc_type; /* AUS_BPV7_CRC_* */
+    uint8_t unknown;  /* decode: type not processed by this stack */
+    uint8_t discard;  /* 1: left out by the encoder (decode sets it for unknown+DISC_UNPROC) */
+    /* Block-type-specific data. NULL for types 6/7/10 means "encode from the fields below". */
+    const uint8_t *data;
+    size_t data_len;
+    uint32_t crc; /* decode: CRC value as received */
+    size_t off;   /* decode: offset of the block's first byte in the bundle */
+    size_t len;   /* decode: encoded length of the whole block */
+} aus_bpv7_block;
+
+typedef struct aus_bpv7_bundle {
+    aus_bpv7_primary pri;
+    size_t nblocks;
+    aus_bpv7_block blk[AUS_BPV7_MAX_BLOCKS]; /* encoding order; the payload block is last */
+    /* Parsed extension blocks (decode fills them; the encoder uses them when data == NULL). */
+    uint8_t has_age, has_hop, has_prev;
+    uint64_t age_ms;               /* bundle age block (7), ms */
+    uint64_t hop_limit, hop_count; /* hop count block (10) */
+    aus_eid prev_node;             /* previous node block (6) */
+    const uint8_t *payload;        /* view of the payload block's data */
+    size_t payload_len;
+    unsigned notes; /* AUS_BPV7_NOTE_* */
+    /* decode: where the primary block lies, its raw bytes (BPSec IPPT for block 0), the error */
+    const uint8_t *pri_raw;
+    size_t pri_off, pri_len;
+    size_t encoded_len; /* decode: bytes consumed */
+    size_t err_off;     /* decode failure: byte offset the error refers to */
+} aus_bpv7_bundle;
+
+/* ---- decode / validate / encode ---- */
+
+/* Decode one bundle occupying exactly p[0..n). flags: AUS_BPV7_STRICT_*, AUS_BPV7_LAX_CBOR,
+ * AUS_BPV7_NO_CRC_CHECK. On failure *b is unspecified except b->err_off.
+ * Errors: TRUNC, MALFORMED, NONCANONICAL (non-shortest CBOR head), UNSUPPORTED (e.g. an EID
+ * scheme other than dtn/ipn), LIMIT (more than AUS_BPV7_MAX_BLOCKS blocks, SSP too long),
+ * NOT_INDEF, VERSION, CRC, EID, BLOCK (repeated extension block / bad extension data),
+ * BLOCKNUM, PAYLOAD, HOPLIMIT, FLAGS, FRAG, UNPROC, TRAILING, NOCRC / AGE (strict only). */
+AUS_MUST_USE aus_err aus_bpv7_decode(aus_bpv7_bundle *b, const uint8_t *p, size_t n,
+                                     unsigned flags);
+
+/* Check the RFC 9171 §4 rules on a struct (what decode checks after parsing; run it on a
+ * built bundle before encoding). *bad_block (may be NULL) gets the index of the offending
+ * block, or SIZE_MAX when the primary block is at fault. Errors as aus_bpv7_decode minus the
+ * CBOR / CRC ones. */
+AUS_MUST_USE aus_err aus_bpv7_validate(const aus_bpv7_bundle *b, unsigned flags, size_t *bad_block);
+
+/* Encode the bundle into out (cap bytes); out == NULL computes the size only. Returns the
+ * number of bytes, or a negative aus_err: NOBUFS, ARG (e.g. bad CRC type), plus the
+ * aus_bpv7_validate errors (the struct is validated first, with flags 0). */
+AUS_MUST_USE long aus_bpv7_encode(const aus_bpv7_bundle *b, uint8_t *out, size_t cap);
+
+/* Encode just the primary block / one canonical block through a writer (CRC computed when the
+ * writer has a buffer). Used by BPSec to build canonical forms. Errors via w->err. */
+void aus_bpv7_primary_write(aus_wr *w, const aus_bpv7_primary *pri);
+void aus_bpv7_block_write(aus_wr *w, const aus_bpv7_bundle *b, const aus_bpv7_block *blk);
+/* Write the block-type-specific data of blk (generated from the fields for 6/7/10 when
+ * blk->data is NULL), without the byte-string head. */
+void aus_bpv7_block_data_write(aus_wr *w, const aus_bpv7_bundle *b, const aus_bpv7_block *blk);
+
+/* ---- builder helpers ---- */
+
+/* Version 7, no CRC, dtn:none everywhere, no blocks, everything else zero. */
+void aus_bpv7_init(aus_bpv7_bundle *b);
+/* Append a canonical block (before the payload block if one is present). number 0 picks the
+ * lowest free number >= 2. Returns the index, or FULL (AUS_BPV7_MAX_BLOCKS), BLOCKNUM
+ * (number in use), ARG. */
+AUS_MUST_USE long aus_bpv7_add_block(aus_bpv7_bundle *b, uint64_t type, uint64_t number,
+                                     uint64_t flags, uint8_t crc_type, const uint8_t *data,
+                                     size_t len);
+/* Set / replace the payload block (number 1, last). Errors: FULL, ARG. */
+AUS_MUST_USE aus_err aus_bpv7_set_payload(aus_bpv7_bundle *b, const uint8_t *p, size_t n,
+                                          uint64_t flags, uint8_t crc_type);
+/* Extension blocks generated from fields (§4.4.1-§4.4.3). Errors: FULL, BLOCK (already present). */
+AUS_MUST_USE aus_err aus_bpv7_add_prev_node(aus_bpv7_bundle *b, const aus_eid *node,
+                                            uint8_t crc_type);
+AUS_MUST_USE aus_err aus_bpv7_add_age(aus_bpv7_bundle *b, uint64_t age_ms, uint8_t crc_type);
+AUS_MUST_USE aus_err aus_bpv7_add_hop_count(aus_bpv7_bundle *b, uint64_t limit, uint64_t count,
+                                            uint8_t crc_type);
+/* 1 if a BIB (type 11) lists block 0 (the primary block) among its security targets
+ * (RFC 9172 §3.6); the exemption from the primary-CRC rule of RFC 9171 §4.3.1. */
+int aus_bpv7_bib_covers_primary(const aus_bpv7_bundle *b);
+/* Index of the first block of a type, or -1. */
+long aus_bpv7_find_block(const aus_bpv7_bundle *b, uint64_t type);
+/* AUS_E_EXPIRED if creation time + age / now says the lifetime is over (§4.2.2); now_ms is
+ * DTN time in ms (0 = unknown: only the bundle age block is used). */
+AUS_MUST_USE aus_err aus_bpv7_check_lifetime(const aus_bpv7_bundle *b, uint64_t now_ms);
+
+/* ---- EIDs ---- */
+
+/* Parse "ipn:N.S", "dtn:none" or "dtn://node/demux" (text of n bytes) into e; dtn SSPs are views
+ * into s. Errors: EID, UNSUPPORTED (other scheme), LIMIT (SSP longer than AUS_EID_MAX_SSP). */
+AUS_MUST_USE aus_err aus_bpv7_eid_parse(aus_eid *e, const char *s, size_t n);
+/* Check an EID struct (§4.2.5.1). Errors: EID, UNSUPPORTED, LIMIT. */
+AUS_MUST_USE aus_err aus_bpv7_eid_check(const aus_eid *e);
+/* Format as text with a NUL (truncates safely); returns the length it needs without the NUL. */
+size_t aus_bpv7_eid_format(const aus_eid *e, char *out, size_t cap);
+/* 1 if equal (same scheme and SSP). */
+int aus_bpv7_eid_eq(const aus_eid *a, const aus_eid *b);
+/* Decode / encode an EID CBOR item ([scheme, SSP]). flags: AUS_CBOR_* decoder flags. */
+AUS_MUST_USE aus_err aus_bpv7_eid_read(aus_rd *r, unsigned cbor_flags, aus_eid *e);
+void aus_bpv7_eid_write(aus_wr *w, const aus_eid *e);
+
+/* ---- fragmentation (§5.8) and reassembly ---- */
+
+/* Encode the fragment of b that carries payload bytes [offset, offset+len) of b's payload.
+ * b may itself be a fragment (offsets are then relative to the whole ADU). The fragment with
+ * ADU offset 0 carries every block; the others only blocks flagged AUS_BPV7_BLK_REPLICATE.
+ * Returns bytes written (out == NULL: size only) or ARG (range outside the payload, len 0),
+ * FLAGS (bundle flagged must-not-fragment or is an admin record), NOBUFS. */
+AUS_MUST_USE long aus_bpv7_fragment(const aus_bpv7_bundle *b, size_t offset, size_t len,
+                                    uint8_t *out, size_t cap);
+
+/* Reassembly of one bundle's ADU into a caller-provided buffer. */
+typedef struct aus_bpv7_reasm {
+    uint8_t *buf; /* caller's buffer: receives the ADU */
+    size_t cap;
+    uint8_t active;
+    /* identity of the bundle being reassembled (§5.9: source, creation timestamp) */
+    uint8_t src_scheme;
+    uint64_t src_node, src_service;
+    uint8_t src_ssp[AUS_EID_MAX_SSP];
+    size_t src_ssp_len;
+    uint64_t ctime, seq;
+    uint64_t total;
+    /* covered byte ranges [lo, hi), sorted and merged */
+    size_t nranges;
+    uint64_t lo[AUS_BPV7_REASM_MAX_RANGES];
+    uint64_t hi[AUS_BPV7_REASM_MAX_RANGES];
+} aus_bpv7_reasm;
+
+void aus_bpv7_reasm_init(aus_bpv7_reasm *ra, uint8_t *buf, size_t cap);
+/* Add one decoded fragment. Returns 1 when the ADU is complete, 0 when more is needed, or:
+ * ARG (not a fragment), NOTFOUND (fragment of another bundle), LIMIT (total ADU larger than
+ * the buffer, or more than AUS_BPV7_REASM_MAX_RANGES disjoint pieces), FRAG (offset + length
+ * beyond the total, a different total, or overlapping bytes that differ). Duplicates and
+ * consistent overlaps are accepted. On error the state is unchanged. */
+AUS_MUST_USE int aus_bpv7_reasm_add(aus_bpv7_reasm *ra, const aus_bpv7_bundle *frag);
+int aus_bpv7_reasm_complete(const aus_bpv7_reasm *ra);
+/* Build the reassembled bundle from the fragment with offset 0 (its blocks, fragment flag
+ * cleared, payload = the reassembled ADU in ra->buf). Errors: STATE (incomplete), ARG. */
+AUS_MUST_USE aus_err aus_bpv7_reasm_bundle(const aus_bpv7_reasm *ra, const aus_bpv7_bundle *first,
+                                           aus_bpv7_bundle *out);
+
+/* ---- administrative records (§6): bundle status reports ---- */
+
+typedef struct aus_bpv7_status_item {
+    uint8_t asserted;
+    uint8_t has_time;
+    uint64_t time; /* DTN time, ms (if has_time) */
+} aus_bpv7_status_item;
+
+#define AUS_BPV7_SI_RECEIVED 0
+#define AUS_BPV7_SI_FORWARDED 1
+#define AUS_BPV7_SI_DELIVERED 2
+#define AUS_BPV7_SI_DELETED 3
+
+typedef struct aus_bpv7_status_report {
+    aus_bpv7_status_item item[4]; /* AUS_BPV7_SI_* */
+    uint64_t reason;              /* aus_bpv7_reason */
+    aus_eid src;                  /* subject bundle's source */
+    uint64_t ctime, seq;          /* subject bundle's creation timestamp */
+    uint8_t is_fragment;
+    uint64_t frag_offset, frag_len;
+} aus_bpv7_status_report;
+
+/* Record type of an administrative record payload. Errors: TRUNC, MALFORMED, NONCANONICAL. */
+AUS_MUST_USE aus_err aus_bpv7_admin_type(const uint8_t *p, size_t n, uint64_t *type);
+/* Decode an administrative record that must be a status report. Errors: TRUNC, MALFORMED,
+ * NONCANONICAL, UNSUPPORTED (another record type), EID, TRAILING. */
+AUS_MUST_USE aus_err aus_bpv7_status_decode(aus_bpv7_status_report *sr, const uint8_t *p, size_t n);
+/* Encode the administrative record (the payload of a bundle flagged AUS_BPV7_BF_ADMIN).
+ * Returns bytes (out == NULL: size only) or NOBUFS, ARG. */
+AUS_MUST_USE long aus_bpv7_status_encode(const aus_bpv7_status_report *sr, uint8_t *out,
+                                         size_t cap);
+/* Fill a report about subject bundle b: the report's subject fields and one asserted item. */
+void aus_bpv7_status_about(aus_bpv7_status_report *sr, const aus_bpv7_bundle *b, int which,
+                           uint64_t reason, uint64_t time_ms, int with_time);
+
+/* ---- names ---- */
+const char *aus_bpv7_reason_str(uint64_t reason);
+const char *aus_bpv7_block_type_str(uint64_t type);
+const char *aus_bpv7_crc_str(unsigned crc_type);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

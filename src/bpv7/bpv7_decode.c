@@ -1,0 +1,271 @@
+/* BPv7 bundle decoding and the RFC 9171 §4 validity rules.
+ *
+ * One pass over the input through the cursor: outer indefinite array, primary block,
+ * canonical blocks up to the break, nothing after it. Then the extension blocks we process are
+ * parsed from their (view) data, and aus_bpv7_validate() checks the cross-block rules. */
+#include "australis/base.h"
+#include "australis/bpv7.h"
+#include "australis/cbor.h"
+
+static const uint8_t zeros[4];
+
+/* The CBOR flags used inside the bundle: strict heads and definite lengths unless lax. */
+static unsigned cbor_flags(unsigned flags)
+{
+    return (flags & AUS_BPV7_LAX_CBOR) ? 0u : (AUS_CBOR_STRICT | AUS_CBOR_NO_INDEF);
+}
+
+/* RFC 9171 §4.2.1: the CRC is computed over the whole block (its CBOR encoding) with the CRC
+ * value bytes taken as zero; the field is a byte string of 2 (CRC-16) or 4 (CRC-32C) bytes.
+ * start is a reader copy positioned at the block's first byte. */
+static aus_err rd_crc(aus_rd *r, aus_rd start, unsigned cf, unsigned crc_type, unsigned flags,
+                      uint32_t *crc)
+{
+    aus_cbor_head h;
+    size_t want = crc_type == AUS_BPV7_CRC_16 ? 2u : 4u;
+    AUS_TRY(aus_cbor_rd_head(r, cf, &h));
+    if (h.major != AUS_CBOR_BSTR || h.indef || h.val != want)
+        return aus_rd_fail(r, AUS_E_MALFORMED);
+    size_t pre_len = r->off - start.off; /* block bytes up to the CRC value */
+    const uint8_t *pre = aus_rd_view(&start, pre_len);
+    *crc = (uint32_t)aus_rd_ben(r, want);
+    if (r->err || !pre)
+        return aus_rd_fail(r, AUS_E_TRUNC);
+    if (flags & AUS_BPV7_NO_CRC_CHECK)
+        return AUS_OK;
+    uint32_t calc;
+    if (crc_type == AUS_BPV7_CRC_16) {
+        uint16_t c = aus_crc16_x25_update(0xFFFFu, pre, pre_len);
+        calc = (uint16_t)~aus_crc16_x25_update(c, zeros, 2);
+    } else {
+        uint32_t c = aus_crc32c_update(0xFFFFFFFFu, pre, pre_len);
+        calc = ~aus_crc32c_update(c, zeros, 4);
+    }
+    return calc == *crc ? AUS_OK : aus_rd_fail(r, AUS_E_CRC);
+}
+
+static aus_err rd_crc_type(aus_rd *r, unsigned cf, uint8_t *t)
+{
+    uint64_t v;
+    AUS_TRY(aus_cbor_rd_uint(r, cf, &v));
+    /* RFC 9171 §4.2.1: CRC type 0 (none), 1 (CRC-16) or 2 (CRC-32C). */
+    if (v > AUS_BPV7_CRC_32C)
+        return aus_rd_fail(r, AUS_E_MALFORMED);
+    *t = (uint8_t)v;
+    return AUS_OK;
+}
+
+/* RFC 9171 §4.3.1: the primary block. */
+static aus_err rd_primary(aus_rd *r, unsigned cf, unsigned flags, aus_bpv7_bundle *b)
+{
+    aus_bpv7_primary *p = &b->pri;
+    aus_rd start = *r;
+    size_t n, ts;
+    uint64_t v;
+    AUS_TRY(aus_cbor_rd_array(r, cf, &n));
+    /* §4.3.1: 8 elements, +2 when a fragment, +1 when a CRC is present. */
+    if (n < 8 || n > 11)
+        return aus_rd_fail(r, AUS_E_MALFORMED);
+    AUS_TRY(aus_cbor_rd_uint(r, cf, &v));
+    if (v != AUS_BPV7_VERSION) /* §4.3.1: version 7 */
+        return aus_rd_fail(r, AUS_E_VERSION);
+    p->version = (uint8_t)v;
+    AUS_TRY(aus_cbor_rd_uint(r, cf, &p->flags));
+    AUS_TRY(rd_crc_type(r, cf, &p->crc_type));
+    size_t want = 8u + ((p->flags & AUS_BPV7_BF_FRAGMENT) ? 2u : 0u) + (p->crc_type ? 1u : 0u);
+    if (n != want)
+        return aus_rd_fail(r, AUS_E_MALFORMED);
+    AUS_TRY(aus_bpv7_eid_read(r, cf, &p->dst));
+    AUS_TRY(aus_bpv7_eid_read(r, cf, &p->src));
+    AUS_TRY(aus_bpv7_eid_read(r, cf, &p->report_to));
+    /* §4.2.7: creation timestamp = [DTN time, sequence number]. */
+    AUS_TRY(aus_cbor_rd_array(r, cf, &ts));
+    if (ts != 2)
+        return aus_rd_fail(r, AUS_E_MALFORMED);
+    AUS_TRY(aus_cbor_rd_uint(r, cf, &p->ctime));
+    AUS_TRY(aus_cbor_rd_uint(r, cf, &p->seq));
+    AUS_TRY(aus_cbor_rd_uint(r, cf, &p->lifetime));
+    p->frag_offset = p->total_adu_len = 0;
+    if (p->flags & AUS_BPV7_BF_FRAGMENT) {
+        AUS_TRY(aus_cbor_rd_uint(r, cf, &p->frag_offset));
+        AUS_TRY(aus_cbor_rd_uint(r, cf, &p->total_adu_len));
+    }
+    p->crc = 0;
+    if (p->crc_type)
+        AUS_TRY(rd_crc(r, start, cf, p->crc_type, flags, &p->crc));
+    b->pri_off = start.off;
+    b->pri_len = r->off - start.off;
+    b->pri_raw = aus_rd_view(&start, b->pri_len);
+    return AUS_OK;
+}
+
+/* RFC 9171 §4.3.2: a canonical block [type, number, flags, crc type, data, (crc)]. */
+static aus_err rd_block(aus_rd *r, unsigned cf, unsigned flags, aus_bpv7_block *k)
+{
+    aus_rd start = *r;
+    size_t n;
+    AUS_TRY(aus_cbor_rd_array(r, cf, &n));
+    if (n != 5 && n != 6)
+        return aus_rd_fail(r, AUS_E_MALFORMED);
+    AUS_TRY(aus_cbor_rd_uint(r, cf, &k->type));
+    AUS_TRY(aus_cbor_rd_uint(r, cf, &k->number));
+    AUS_TRY(aus_cbor_rd_uint(r, cf, &k->flags));
+    AUS_TRY(rd_crc_type(r, cf, &k->crc_type));
+    if (n != (k->crc_type ? 6u : 5u))
+        return aus_rd_fail(r, AUS_E_MALFORMED);
+    AUS_TRY(aus_cbor_rd_bstr(r, cf, &k->data, &k->data_len));
+    k->crc = 0;
+    if (k->crc_type)
+        AUS_TRY(rd_crc(r, start, cf, k->crc_type, flags, &k->crc));
+    k->off = start.off;
+    k->len = r->off - start.off;
+    k->unknown = 0;
+    k->discard = 0;
+    return AUS_OK;
+}
+
+/* Parse the data of the extension blocks we process (§4.4). */
+static aus_err rd_extension(aus_bpv7_bundle *b, aus_bpv7_block *k, unsigned cf)
+{
+    aus_rd d;
+    size_t n;
+    aus_rd_init(&d, k->data, k->data_len);
+    switch (k->type) {
+    case AUS_BPV7_BT_PREV_NODE: /* §4.4.1: the previous node's node ID, an EID */
+        if (b->has_prev)
+            return AUS_E_BLOCK; /* §4.4: at most one occurrence */
+        b->has_prev = 1;
+        AUS_TRY(aus_bpv7_eid_read(&d, cf, &b->prev_node));
+        break;
+    case AUS_BPV7_BT_AGE: /* §4.4.2: bundle age in ms, an unsigned integer */
+        if (b->has_age)
+            return AUS_E_BLOCK;
+        b->has_age = 1;
+        if (aus_cbor_peek_major(&d) != AUS_CBOR_UINT)
+            return AUS_E_BLOCK;
+        AUS_TRY(aus_cbor_rd_uint(&d, cf, &b->age_ms));
+        break;
+    case AUS_BPV7_BT_HOP_COUNT: /* §4.4.3: [hop limit, hop count] */
+        if (b->has_hop)
+            return AUS_E_BLOCK;
+        b->has_hop = 1;
+        if (aus_cbor_peek_major(&d) != AUS_CBOR_ARRAY)
+            return AUS_E_BLOCK;
+        AUS_TRY(aus_cbor_rd_array(&d, cf, &n));
+        if (n != 2)
+            return AUS_E_BLOCK;
+        if (aus_cbor_peek_major(&d) != AUS_CBOR_UINT)
+            return AUS_E_BLOCK;
+        AUS_TRY(aus_cbor_rd_uint(&d, cf, &b->hop_limit));
+        if (aus_cbor_peek_major(&d) != AUS_CBOR_UINT)
+            return AUS_E_BLOCK;
+        AUS_TRY(aus_cbor_rd_uint(&d, cf, &b->hop_count));
+        break;
+    case AUS_BPV7_BT_PAYLOAD:
+    case AUS_BPV7_BT_BIB: /* BPSec blocks are processed by src/bpsec */
+    case AUS_BPV7_BT_BCB: return AUS_OK;
+    default:
+        /* §4.2.4: an unprocessable block's flags say what to do with it. */
+        k->unknown = 1;
+        b->notes |= AUS_BPV7_NOTE_UNKNOWN_BLOCK;
+        if (k->flags & AUS_BPV7_BLK_DEL_UNPROC)
+            return AUS_E_UNPROC;
+        if (k->flags & AUS_BPV7_BLK_RPT_UNPROC)
+            b->notes |= AUS_BPV7_NOTE_REPORT_UNPROC;
+        if (k->flags & AUS_BPV7_BLK_DISC_UNPROC) {
+            k->discard = 1;
+            b->notes |= AUS_BPV7_NOTE_DISCARDED;
+        }
+        return AUS_OK;
+    }
+    /* The data is exactly one CBOR item (§4.4). */
+    aus_err e = aus_rd_finish(&d);
+    return e == AUS_E_TRAILING ? AUS_E_BLOCK : e;
+}
+
+static void reset(aus_bpv7_bundle *b)
+{
+    b->nblocks = 0;
+    b->has_age = b->has_hop = b->has_prev = 0;
+    b->age_ms = b->hop_limit = b->hop_count = 0;
+    b->prev_node.scheme = 0;
+    b->prev_node.ssp = NULL;
+    b->prev_node.ssp_len = 0;
+    b->payload = NULL;
+    b->payload_len = 0;
+    b->notes = 0;
+    b->pri_raw = NULL;
+    b->pri_off = b->pri_len = 0;
+    b->encoded_len = 0;
+    b->err_off = 0;
+}
+
+/* Structure: outer indefinite array, primary, canonical blocks, break, end of input. */
+static aus_err rd_structure(aus_rd *r, unsigned flags, aus_bpv7_bundle *b)
+{
+    unsigned cf = cbor_flags(flags);
+    aus_cbor_head h;
+    AUS_TRY(aus_cbor_rd_head(r, cf & ~(unsigned)AUS_CBOR_NO_INDEF, &h));
+    /* RFC 9171 §4.1: a bundle is an indefinite-length CBOR array. */
+    if (h.major != AUS_CBOR_ARRAY || h.brk)
+        return aus_rd_fail(r, AUS_E_MALFORMED);
+    if (!h.indef && !(flags & AUS_BPV7_LAX_CBOR))
+        return aus_rd_fail(r, AUS_E_NOT_INDEF);
+    AUS_TRY(rd_primary(r, cf, flags, b));
+    uint64_t left = h.indef ? UINT64_MAX : h.val;
+    if (left == 0)
+        return aus_rd_fail(r, AUS_E_PAYLOAD);
+    left--;
+    while (h.indef ? !aus_cbor_at_break(r) : left > 0) {
+        if (!aus_rd_left(r))
+            return aus_rd_fail(r, AUS_E_TRUNC);
+        if (b->nblocks >= AUS_BPV7_MAX_BLOCKS)
+            return aus_rd_fail(r, AUS_E_LIMIT);
+        AUS_TRY(rd_block(r, cf, flags, &b->blk[b->nblocks]));
+        b->nblocks++;
+        left--;
+    }
+    if (h.indef)
+        AUS_TRY(aus_cbor_rd_break(r));
+    b->encoded_len = r->off;
+    /* §4.1: the bundle ends with its closing break; anything after it is not part of it. */
+    return aus_rd_finish(r);
+}
+
+aus_err aus_bpv7_decode(aus_bpv7_bundle *b, const uint8_t *p, size_t n, unsigned flags)
+{
+    aus_rd r;
+    aus_rd_init(&r, p, n);
+    reset(b);
+    aus_err e = rd_structure(&r, flags, b);
+    if (e) {
+        /* the outer-array rules refer to the bundle's first byte */
+        b->err_off = (e == AUS_E_NOT_INDEF || r.off == 1) ? 0 : r.off;
+        return e;
+    }
+    for (size_t i = 0; i < b->nblocks; i++) {
+        e = rd_extension(b, &b->blk[i], cbor_flags(flags));
+        if (e) {
+            b->err_off = b->blk[i].off;
+            return e;
+        }
+    }
+    if (b->nblocks && b->blk[b->nblocks - 1].type == AUS_BPV7_BT_PAYLOAD) {
+        b->payload = b->blk[b->nblocks - 1].data;
+        b->payload_len = b->blk[b->nblocks - 1].data_len;
+    }
+    size_t bad = SIZE_MAX;
+    e = aus_bpv7_validate(b, flags, &bad);
+    if (e) {
+        b->err_off = bad == SIZE_MAX ? b->pri_off : b->blk[bad].off;
+        if (e == AUS_E_PAYLOAD && b->nblocks == 0)
+            b->err_off = b->encoded_len - 1; /* the closing break where it should have been */
+        return e;
+    }
+    /* The accepted deviations of the default (non-strict) mode, for the caller to see. */
+    if (b->pri.crc_type == AUS_BPV7_CRC_NONE && !aus_bpv7_bib_covers_primary(b))
+        b->notes |= AUS_BPV7_NOTE_NO_PRIMARY_CRC;
+    if (b->pri.ctime == 0 && !b->has_age)
+        b->notes |= AUS_BPV7_NOTE_NO_AGE;
+    return AUS_OK;
+}
