@@ -1,0 +1,116 @@
+/* Reed-Solomon (255,223) E=16 with interleaving and virtual fill (CCSDS 131.0-B §4), and the
+ * TM CADU (ASM + randomized codeblock). The arithmetic is Debian's libfec (Phil Karn):
+ * encode_rs_ccsds / decode_rs_ccsds work on one dual-basis codeword with `pad` virtual zeros.
+ * They use static const tables and no allocation; their prototypes are not const-correct. */
+#include <fec.h>
+#include <string.h>
+
+#include "australis/coding.h"
+
+size_t aus_rs_data_len(unsigned interleave, unsigned pad)
+{
+    if (interleave < 1 || interleave > AUS_RS_MAX_INTERLEAVE || pad >= AUS_RS_K)
+        return 0;
+    return (AUS_RS_K - pad) * interleave;
+}
+
+size_t aus_rs_block_len(unsigned interleave, unsigned pad)
+{
+    if (interleave < 1 || interleave > AUS_RS_MAX_INTERLEAVE || pad >= AUS_RS_K)
+        return 0;
+    return (AUS_RS_N - pad) * interleave;
+}
+
+aus_err aus_rs_encode(uint8_t *block, unsigned interleave, unsigned pad)
+{
+    AUS_ENSURE(block != NULL && aus_rs_data_len(interleave, pad) != 0, AUS_E_ARG);
+    size_t k = AUS_RS_K - pad, I = interleave;
+    uint8_t cw[AUS_RS_K], par[AUS_RS_PARITY];
+    for (size_t j = 0; j < I; j++) {
+        /* 131.0-B §4.3.6: symbol-by-symbol interleave, octet m belongs to codeword m mod I. */
+        for (size_t i = 0; i < k; i++)
+            cw[i] = block[i * I + j];
+        encode_rs_ccsds(cw, par, (int)pad);
+        for (size_t i = 0; i < AUS_RS_PARITY; i++)
+            block[(k + i) * I + j] = par[i];
+    }
+    return AUS_OK;
+}
+
+aus_err aus_rs_decode(uint8_t *block, unsigned interleave, unsigned pad, unsigned *corrected)
+{
+    AUS_ENSURE(block != NULL && corrected != NULL, AUS_E_ARG);
+    AUS_ENSURE(aus_rs_block_len(interleave, pad) != 0, AUS_E_ARG);
+    size_t n = AUS_RS_N - pad, I = interleave;
+    uint8_t cw[AUS_RS_MAX_INTERLEAVE][AUS_RS_N];
+    unsigned fixed[AUS_RS_MAX_INTERLEAVE];
+    unsigned total = 0;
+    /* Decode every codeword into scratch first, so that an uncorrectable one leaves the whole
+     * block untouched (no partial state change on error). */
+    for (size_t j = 0; j < I; j++) {
+        for (size_t i = 0; i < n; i++)
+            cw[j][i] = block[i * I + j];
+        int rc = decode_rs_ccsds(cw[j], NULL, 0, (int)pad);
+        if (rc < 0 || rc > (int)(AUS_RS_PARITY / 2))
+            return AUS_E_FEC;
+        fixed[j] = (unsigned)rc;
+        total += (unsigned)rc;
+    }
+    for (size_t j = 0; j < I; j++) {
+        if (fixed[j] == 0)
+            continue;
+        for (size_t i = 0; i < n; i++)
+            block[i * I + j] = cw[j][i];
+    }
+    *corrected = total;
+    return AUS_OK;
+}
+
+size_t aus_tm_cadu_len(const aus_tm_coding *c, size_t frame_len)
+{
+    if (frame_len == 0)
+        return 0;
+    if (c->rs_interleave == 0)
+        return AUS_ASM_LEN + frame_len;
+    if (aus_rs_data_len(c->rs_interleave, c->rs_pad) != frame_len)
+        return 0;
+    return AUS_ASM_LEN + aus_rs_block_len(c->rs_interleave, c->rs_pad);
+}
+
+aus_err aus_tm_cadu_encode(const aus_tm_coding *c, const uint8_t *frame, size_t frame_len,
+                           uint8_t *cadu, size_t cap)
+{
+    size_t len = aus_tm_cadu_len(c, frame_len);
+    AUS_ENSURE(len != 0 && frame != NULL && cadu != NULL, AUS_E_ARG);
+    AUS_ENSURE(cap >= len, AUS_E_NOBUFS);
+    memcpy(cadu, aus_tm_asm, AUS_ASM_LEN);
+    memmove(cadu + AUS_ASM_LEN, frame, frame_len);
+    if (c->rs_interleave != 0)
+        AUS_TRY(aus_rs_encode(cadu + AUS_ASM_LEN, c->rs_interleave, c->rs_pad));
+    /* 131.0-B §10.4.2: randomize after RS encoding, everything but the ASM. */
+    if (c->randomize)
+        aus_tm_randomize(cadu + AUS_ASM_LEN, len - AUS_ASM_LEN);
+    return AUS_OK;
+}
+
+aus_err aus_tm_cadu_decode(const aus_tm_coding *c, uint8_t *cadu, size_t len, uint8_t **frame,
+                           size_t *frame_len, unsigned *corrected)
+{
+    AUS_ENSURE(cadu != NULL && frame != NULL && frame_len != NULL && corrected != NULL, AUS_E_ARG);
+    size_t flen = c->rs_interleave ? aus_rs_data_len(c->rs_interleave, c->rs_pad)
+                                   : (len > AUS_ASM_LEN ? len - AUS_ASM_LEN : 0);
+    AUS_ENSURE(flen != 0 && aus_tm_cadu_len(c, flen) == len, AUS_E_ARG);
+    /* The ASM is matched exactly: frame synchronisation with bit-error tolerance belongs to
+     * the physical layer that cut the CADU out of the bit stream. */
+    AUS_ENSURE(memcmp(cadu, aus_tm_asm, AUS_ASM_LEN) == 0, AUS_E_MALFORMED);
+    uint8_t *body = cadu + AUS_ASM_LEN;
+    if (c->randomize)
+        aus_tm_randomize(body, len - AUS_ASM_LEN);
+    unsigned fixed = 0;
+    if (c->rs_interleave != 0)
+        AUS_TRY(aus_rs_decode(body, c->rs_interleave, c->rs_pad, &fixed));
+    *frame = body;
+    *frame_len = flen;
+    *corrected = fixed;
+    return AUS_OK;
+}
