@@ -245,7 +245,7 @@ void aus_bpv7_eid_write(aus_wr *w, const aus_eid *e);
  * b may itself be a fragment (offsets are then relative to the whole ADU). The fragment with
  * ADU offset 0 carries every block; the others only blocks flagged AUS_BPV7_BLK_REPLICATE.
  * Returns bytes written (out == NULL: size only) or ARG (range outside the payload, len 0),
- * FLAGS (bundle flagged must-not-fragment or is an admin record), NOBUFS. */
+ * FLAGS (bundle flagged must-not-fragment), NOBUFS. */
 AUS_MUST_USE long aus_bpv7_fragment(const aus_bpv7_bundle *b, size_t offset, size_t len,
                                     uint8_t *out, size_t cap);
 
