@@ -76,6 +76,11 @@ size_t aus_tc_max_data(const aus_tc_cfg *cfg);
 AUS_MUST_USE aus_err aus_tc_frame_encode(aus_wr *w, const aus_tc_cfg *cfg, const aus_tc_hdr *h,
                                          uint8_t seg_flags, uint8_t map_id, const uint8_t *data,
                                          size_t data_len);
+/* Extract the primary header fields without validating them (diagnostics); *version gets the
+ * 2-bit version number and *len_field the frame length field (total octets - 1). */
+void aus_tc_hdr_parse(const uint8_t p[AUS_TC_HDR_LEN], aus_tc_hdr *h, uint8_t *version,
+                      uint16_t *len_field);
+
 /* Decode a frame from the start of p[0..n): the length field says how long it is; trailing
  * octets (CLTU fill) are ignored and *used tells how many belong to the frame (may be NULL).
  * Errors: AUS_E_TRUNC (n shorter than the length field), AUS_E_UNSUPPORTED (version != 00),

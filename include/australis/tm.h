@@ -96,6 +96,10 @@ AUS_MUST_USE aus_err aus_tm_frame_encode(const aus_tm_cfg *cfg, const aus_tm_hdr
 /* Recompute the FECF of an encoded frame after the SDLS layer changed it (no-op without FECF). */
 void aus_tm_frame_set_fecf(const aus_tm_cfg *cfg, uint8_t *frame);
 
+/* Extract the primary header fields without validating them (diagnostics); *version gets the
+ * 2-bit transfer frame version number. */
+void aus_tm_hdr_parse(const uint8_t p[AUS_TM_HDR_LEN], aus_tm_hdr *h, uint8_t *version);
+
 /* Decode one frame of exactly cfg->frame_len octets (views into frame).
  * Errors: AUS_E_TRUNC / AUS_E_TRAILING (length), AUS_E_CRC (FECF mismatch, checked first),
  * AUS_E_UNSUPPORTED (version != 00), AUS_E_NOTFOUND (SCID is not cfg->scid),

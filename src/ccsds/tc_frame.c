@@ -60,6 +60,19 @@ aus_err aus_tc_frame_encode(aus_wr *w, const aus_tc_cfg *cfg, const aus_tc_hdr *
     return AUS_OK;
 }
 
+void aus_tc_hdr_parse(const uint8_t p[AUS_TC_HDR_LEN], aus_tc_hdr *h, uint8_t *version,
+                      uint16_t *len_field)
+{
+    unsigned a = (unsigned)p[0] << 8 | p[1], b = (unsigned)p[2] << 8 | p[3];
+    *version = (uint8_t)(a >> 14);
+    h->bypass = (uint8_t)((a >> 13) & 1u);
+    h->ctrl = (uint8_t)((a >> 12) & 1u);
+    h->scid = (uint16_t)(a & 0x3FFu);
+    h->vcid = (uint8_t)(b >> 10);
+    *len_field = (uint16_t)(b & 0x3FFu);
+    h->fsn = p[4];
+}
+
 aus_err aus_tc_frame_decode(const aus_tc_cfg *cfg, const uint8_t *p, size_t n, aus_tc_frame *out,
                             size_t *used)
 {

@@ -87,6 +87,22 @@ void aus_tm_frame_set_fecf(const aus_tm_cfg *cfg, uint8_t *frame)
     frame[n + 1] = (uint8_t)crc;
 }
 
+void aus_tm_hdr_parse(const uint8_t p[AUS_TM_HDR_LEN], aus_tm_hdr *h, uint8_t *version)
+{
+    unsigned id = (unsigned)p[0] << 8 | p[1], st = (unsigned)p[4] << 8 | p[5];
+    *version = (uint8_t)(id >> 14);
+    h->scid = (uint16_t)((id >> 4) & 0x3FFu);
+    h->vcid = (uint8_t)((id >> 1) & 7u);
+    h->ocf_flag = (uint8_t)(id & 1u);
+    h->mc_count = p[2];
+    h->vc_count = p[3];
+    h->sec_hdr_flag = (uint8_t)(st >> 15);
+    h->sync_flag = (uint8_t)((st >> 14) & 1u);
+    h->pkt_order = (uint8_t)((st >> 13) & 1u);
+    h->seg_len_id = (uint8_t)((st >> 11) & 3u);
+    h->fhp = (uint16_t)(st & 0x7FFu);
+}
+
 static aus_err check_status(const aus_tm_cfg *cfg, const aus_tm_hdr *h, aus_rd *r, size_t *sh)
 {
     *sh = 0;
@@ -119,22 +135,13 @@ aus_err aus_tm_frame_decode(const aus_tm_cfg *cfg, uint8_t *frame, size_t n, aus
     }
     aus_rd r;
     aus_rd_init(&r, frame, n);
+    aus_rd_skip(&r, AUS_TM_HDR_LEN);
+    AUS_TRY(r.err);
     aus_tm_frame f;
     memset(&f, 0, sizeof f);
-    uint16_t id = aus_rd_be16(&r);
-    f.hdr.mc_count = aus_rd_u8(&r);
-    f.hdr.vc_count = aus_rd_u8(&r);
-    uint16_t st = aus_rd_be16(&r);
-    AUS_TRY(r.err);
-    AUS_ENSURE((id >> 14) == 0, AUS_E_UNSUPPORTED); /* 132.0 §4.1.2.2.2: version 00 */
-    f.hdr.scid = (uint16_t)((id >> 4) & 0x3FFu);
-    f.hdr.vcid = (uint8_t)((id >> 1) & 7u);
-    f.hdr.ocf_flag = (uint8_t)(id & 1u);
-    f.hdr.sec_hdr_flag = (uint8_t)(st >> 15);
-    f.hdr.sync_flag = (uint8_t)((st >> 14) & 1u);
-    f.hdr.pkt_order = (uint8_t)((st >> 13) & 1u);
-    f.hdr.seg_len_id = (uint8_t)((st >> 11) & 3u);
-    f.hdr.fhp = (uint16_t)(st & 0x7FFu);
+    uint8_t version;
+    aus_tm_hdr_parse(frame, &f.hdr, &version);
+    AUS_ENSURE(version == 0, AUS_E_UNSUPPORTED); /* 132.0 §4.1.2.2.2: version 00 */
     AUS_ENSURE(f.hdr.scid == cfg->scid, AUS_E_NOTFOUND);
     size_t sh = 0;
     AUS_TRY(check_status(cfg, &f.hdr, &r, &sh));
