@@ -43,8 +43,9 @@ extern "C" {
 #define AUS_SDLS_MAX_SA 16 /* SAs per table */
 #endif
 #ifndef AUS_SDLS_ABM_PREFIX
-#define AUS_SDLS_ABM_PREFIX 64 /* ABM octets stored verbatim; the rest must be one repeated value  \
-                                */
+#define AUS_SDLS_ABM_PREFIX                                                                        \
+    64 /* ABM octets stored verbatim; the rest must be one repeated value                          \
+        */
 #endif
 #ifndef AUS_SDLS_KEYRING_MAX
 #define AUS_SDLS_KEYRING_MAX 32 /* keys in the simple built-in key ring */
@@ -130,6 +131,7 @@ typedef struct aus_sdls_sa {
     uint8_t arsn_res[AUS_SDLS_ARSN_MAX];
     uint8_t res_valid;
     uint8_t exhausted; /* a counter wrapped: no more apply until rekey / set ARSN */
+    uint8_t rx_seen;   /* process: a frame was accepted since the counters were (re)set */
     uint16_t abm_len;
     uint8_t abm_tail; /* mask for octets AUS_SDLS_ABM_PREFIX .. abm_len-1 */
     uint8_t abm[AUS_SDLS_ABM_PREFIX];

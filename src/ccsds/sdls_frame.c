@@ -44,9 +44,14 @@ int sdls_be_add(uint8_t *a, size_t n, uint64_t v)
     return carry != 0 || v != 0;
 }
 
-/* recv - stored (mod 2^8n) in 1..w ? (355.0 §4.2.2.3 positive window; sdls.md §6) */
-static int in_window(const uint8_t *recv, const uint8_t *stored, size_t n, uint32_t w, int open)
+/* recv - stored (mod 2^8n) in 1..w ? (355.0 §4.2.2.3 positive window; sdls.md §6).
+ * fresh: nothing accepted since the counters were set; then an all-zero counter equal to an
+ * all-zero stored value is the first one (CryptoLib crypto.c:1295-1335), once only. */
+static int in_window(const uint8_t *recv, const uint8_t *stored, size_t n, uint32_t w, int open,
+                     int fresh)
 {
+    if (fresh && aus_ct_is_zero(recv, n) && aus_ct_is_zero(stored, n))
+        return 1;
     if (open)
         return sdls_be_cmp(recv, stored, n) > 0;
     uint8_t d[AUS_SDLS_ARSN_MAX];
@@ -287,13 +292,14 @@ static aus_err process_sa(aus_sdls_table *t, aus_sdls_sa *sa, uint8_t *f, const 
     AUS_TRY(e);
     /* 355.0 §4.2.2.3 (after the MAC: "Now that MAC has been verified, check IV & ARSN"). */
     int chk_iv = sa->iv_len > 0 && is_gcm(sa);
-    if (sa->shsnf_len > 0 && !in_window(arsn, sa->arsn, sa->arsn_len, sa->arsnw, open)) {
+    if (sa->shsnf_len > 0 &&
+        !in_window(arsn, sa->arsn, sa->arsn_len, sa->arsnw, open, !sa->rx_seen)) {
         sa->n_replay++;
         return AUS_E_REPLAY;
     }
     if (chk_iv) {
         size_t off = iv_search ? 0 : (size_t)(sa->iv_len - sa->shivf_len);
-        if (!in_window(iv + off, sa->iv + off, sa->iv_len - off, sa->arsnw, open)) {
+        if (!in_window(iv + off, sa->iv + off, sa->iv_len - off, sa->arsnw, open, !sa->rx_seen)) {
             sa->n_replay++;
             return AUS_E_REPLAY;
         }
@@ -303,6 +309,7 @@ static aus_err process_sa(aus_sdls_table *t, aus_sdls_sa *sa, uint8_t *f, const 
     if (sa->shsnf_len > 0)
         memcpy(sa->arsn, arsn, sa->arsn_len);
     sa->n_ok++;
+    sa->rx_seen = 1;
     t->fsr.last_spi = sa->spi;
     t->fsr.last_sn = sa->arsn_len > 0 ? sa->arsn[sa->arsn_len - 1] : 0;
     return AUS_OK;

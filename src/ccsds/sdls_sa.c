@@ -205,6 +205,7 @@ aus_err aus_sdls_sa_rekey(aus_sdls_table *t, uint16_t spi, uint16_t ekid, uint16
     /* New key: the counters start a new reservation. */
     sa->res_valid = 0;
     sa->exhausted = 0;
+    sa->rx_seen = 0;
     sa->state = AUS_SDLS_SA_KEYED;
     return AUS_OK;
 }
@@ -253,6 +254,7 @@ aus_err aus_sdls_sa_set_arsn(aus_sdls_table *t, uint16_t spi, const uint8_t *ars
     memcpy(sa->arsn, arsn, len);
     sa->res_valid = 0;
     sa->exhausted = 0;
+    sa->rx_seen = 0;
     return AUS_OK;
 }
 
