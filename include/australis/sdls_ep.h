@@ -26,6 +26,7 @@
 #include "australis/crypto.h"
 #include "australis/err.h"
 #include "australis/keys.h"
+#include "australis/sdls.h"
 #include "australis/store.h"
 
 #ifdef __cplusplus
@@ -255,6 +256,7 @@ typedef struct aus_ep_board {
     size_t nlog;
     aus_ep_log_entry log[AUS_EP_LOG_MAX];
     uint32_t executed, refused; /* counters for telemetry */
+    uint8_t scratch[AUS_EP_REPLY_MAX];
 } aus_ep_board;
 
 /* Errors: AUS_E_ARG, store errors (opening the IV counter). sa may be NULL (SA procedures are
@@ -268,12 +270,39 @@ AUS_MUST_USE aus_err aus_ep_board_init(aus_ep_board *b, aus_keys *keys, const au
  * refusal: decode errors, AUS_E_AUTH (OTAR tag), AUS_E_REPLAY (OTAR IV not above the last one
  * for that master key), AUS_E_KEY / AUS_E_KEY_STATE / AUS_E_POLICY (key rules of keys.h; master
  * keys or ids < 0x80 addressed by a procedure), AUS_E_SPI (SA procedure addressing the SA
- * that carried it, or SA op refused), AUS_E_ARG (inventory first > last), AUS_E_UNSUPPORTED,
- * AUS_E_NOBUFS (reply does not fit: then nothing was changed), store errors (rolled back).
- * A refused PDU never changes key, SA or store state (the security log records it). */
+ * that carried it, or SA op refused), AUS_E_MALFORMED (also an inventory range with first > last),
+ * AUS_E_UNSUPPORTED, AUS_E_NOBUFS (reply does not fit: then nothing was changed), store errors
+ * (rolled back). A refused PDU never changes key, SA or store state (the security log records it).
+ */
 AUS_MUST_USE aus_err aus_ep_handle(aus_ep_board *b, const uint8_t *pdu, size_t len,
                                    uint16_t carrier_spi, uint64_t now, uint8_t *reply, size_t cap,
                                    size_t *reply_len);
+
+/* ---- binding to the SDLS SA table (src/ccsds) ---- */
+
+/* aus_ep_sa_ops over an aus_sdls_table, persisting the SA configuration and state under
+ * "<prefix>sa/<spi>" inside the handler's transaction. Rekey binds ekid as both the
+ * encryption and the authentication key (AES-GCM SAs); Start takes exactly one GVCID
+ * (more: AUS_E_UNSUPPORTED) and binds the VC (MAP ID recorded when non-zero). */
+typedef struct aus_ep_sdls {
+    aus_sdls_table *t;
+    const aus_store *store; /* NULL: the SA table is not persisted */
+    char prefix[32];
+    aus_sdls_sa snap[AUS_SDLS_MAX_SA];
+    aus_sdls_fsr fsnap;
+} aus_ep_sdls;
+extern const aus_ep_sa_ops aus_ep_sdls_ops;
+/* Errors: AUS_E_ARG. */
+AUS_MUST_USE aus_err aus_ep_sdls_init(aus_ep_sdls *a, aus_sdls_table *t, const aus_store *store,
+                                      const char *prefix);
+/* Boot: restore every persisted SA into the table (then aus_sdls_sa_resume on each).
+ * Errors: AUS_E_MALFORMED (a record does not parse), store errors. */
+AUS_MUST_USE aus_err aus_ep_sdls_load(aus_ep_sdls *a);
+
+/* aus_sdls_key_ops backed by the keystore (self = aus_keys *): SDLS gets key bytes only for
+ * uses the key's type and state allow (SEND: ACTIVE session key; RECV: also DEACTIVATED
+ * before its deadline). */
+extern const aus_sdls_key_ops aus_keys_sdls_ops;
 
 #ifdef __cplusplus
 }
