@@ -301,6 +301,15 @@ AUS_MUST_USE aus_err aus_bpsec_accept(aus_bpsec_ctx *ctx, const uint8_t *in, siz
                                       size_t cap, size_t *out_len, aus_bpsec_report *rep,
                                       aus_bpsec_fail_action *action);
 
+/* The next AES-GCM IV for a security source (NIST SP 800-38D §8.2.1 deterministic
+ * construction): fixed field = ctx->iv_fixed (4 bytes, big-endian) || invocation field = a
+ * 64-bit counter (big-endian) kept under "bpsec/iv/<source>" and reserved in the store in blocks
+ * BEFORE use, so no IV repeats under one key even across a crash. Errors: STATE (no store),
+ * LIMIT (counter exhausted or source text too long for a store key), store errors. */
+#define AUS_BPSEC_IV_LEN 12
+AUS_MUST_USE aus_err aus_bpsec_next_iv(aus_bpsec_ctx *ctx, const char *source,
+                                       uint8_t iv[AUS_BPSEC_IV_LEN]);
+
 /* ---- sequence-number block helpers ---- */
 
 /* Encode [tenant, seq] (block-type-specific data of AUS_BPSEC_BT_SEQ). Errors: NOBUFS. */

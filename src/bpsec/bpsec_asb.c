@@ -1,0 +1,242 @@
+/* Abstract security block codec (RFC 9172 §3.6) and the RFC 9173 parameter decoding.
+ *
+ * The ASB is not a CBOR array: it is the CBOR sequence targets, context id, context flags,
+ * security source, [parameters], results (RFC 9172 §3.6). Every structural rule is checked
+ * here, before any key is looked up or any cryptography runs. */
+#include <string.h>
+
+#include "bpsec_int.h"
+
+static aus_err rd_items(aus_rd *r, aus_bpsec_item *it, size_t max, size_t *count)
+{
+    size_t n = 0;
+    AUS_TRY(aus_cbor_rd_array(r, BPSEC_CBOR, &n));
+    /* RFC 9172 §3.6: a parameter list / a target's result set is present only when non-empty */
+    AUS_ENSURE(n > 0, aus_rd_fail(r, AUS_E_MALFORMED));
+    AUS_ENSURE(n <= max, aus_rd_fail(r, AUS_E_LIMIT));
+    for (size_t i = 0; i < n; i++) {
+        size_t two = 0;
+        AUS_TRY(aus_cbor_rd_array(r, BPSEC_CBOR, &two));
+        /* RFC 9172 §3.6: each parameter / result is [id, value] */
+        AUS_ENSURE(two == 2, aus_rd_fail(r, AUS_E_MALFORMED));
+        AUS_TRY(aus_cbor_rd_uint(r, BPSEC_CBOR, &it[i].id));
+        AUS_TRY(aus_cbor_rd_raw(r, BPSEC_CBOR, &it[i].val, &it[i].val_len));
+        for (size_t j = 0; j < i; j++)
+            AUS_ENSURE(it[j].id != it[i].id, aus_rd_fail(r, AUS_E_MALFORMED));
+    }
+    *count = n;
+    return AUS_OK;
+}
+
+static aus_err rd_targets(aus_rd *r, aus_bpsec_asb *a)
+{
+    size_t n = 0;
+    AUS_TRY(aus_cbor_rd_array(r, BPSEC_CBOR, &n));
+    /* RFC 9172 §3.6: at least one target, no duplicates */
+    AUS_ENSURE(n > 0, aus_rd_fail(r, AUS_E_MALFORMED));
+    AUS_ENSURE(n <= AUS_BPSEC_MAX_TARGETS, aus_rd_fail(r, AUS_E_LIMIT));
+    for (size_t i = 0; i < n; i++) {
+        AUS_TRY(aus_cbor_rd_uint(r, BPSEC_CBOR, &a->targets[i]));
+        for (size_t j = 0; j < i; j++)
+            AUS_ENSURE(a->targets[j] != a->targets[i], aus_rd_fail(r, AUS_E_MALFORMED));
+    }
+    a->ntargets = n;
+    return AUS_OK;
+}
+
+static aus_err rd_source(aus_rd *r, aus_bpsec_asb *a)
+{
+    AUS_TRY(aus_cbor_rd_raw(r, BPSEC_CBOR, &a->source, &a->source_len));
+    aus_rd s;
+    aus_eid e;
+    aus_rd_init(&s, a->source, a->source_len);
+    aus_err rc = aus_bpv7_eid_read(&s, BPSEC_CBOR, &e);
+    if (rc == AUS_OK)
+        rc = aus_rd_finish(&s);
+    if (rc != AUS_OK)
+        return aus_rd_fail(r, rc);
+    return AUS_OK;
+}
+
+static aus_err asb_decode(aus_bpsec_asb *a, const uint8_t *p, size_t n)
+{
+    aus_rd r;
+    aus_rd_init(&r, p, n);
+    AUS_TRY(rd_targets(&r, a));
+    AUS_TRY(aus_cbor_rd_int(&r, BPSEC_CBOR, &a->ctx_id));
+    /* RFC 9172 §3.6 / §11.3: security context id 0 is reserved */
+    AUS_ENSURE(a->ctx_id != 0, AUS_E_MALFORMED);
+    AUS_TRY(aus_cbor_rd_uint(&r, BPSEC_CBOR, &a->ctx_flags));
+    /* RFC 9172 §3.6: only bit 0 (parameters present) is defined; the rest are reserved */
+    AUS_ENSURE((a->ctx_flags & ~(uint64_t)AUS_BPSEC_ASB_PARAMS) == 0, AUS_E_MALFORMED);
+    AUS_TRY(rd_source(&r, a));
+    a->nparams = 0;
+    /* RFC 9172 §3.6: parameters are present iff flag bit 0 is set */
+    if (a->ctx_flags & AUS_BPSEC_ASB_PARAMS)
+        AUS_TRY(rd_items(&r, a->params, AUS_BPSEC_MAX_PARAMS, &a->nparams));
+    size_t nres = 0;
+    AUS_TRY(aus_cbor_rd_array(&r, BPSEC_CBOR, &nres));
+    /* RFC 9172 §3.6: one result set per target, in target order */
+    AUS_ENSURE(nres == a->ntargets, AUS_E_MALFORMED);
+    for (size_t i = 0; i < nres; i++)
+        AUS_TRY(rd_items(&r, a->results[i], AUS_BPSEC_MAX_PARAMS, &a->nresults[i]));
+    aus_err e = aus_rd_finish(&r);
+    /* bytes after the results when no parameters were flagged: parameters present, unflagged */
+    if (e == AUS_E_TRAILING && !(a->ctx_flags & AUS_BPSEC_ASB_PARAMS))
+        e = AUS_E_MALFORMED;
+    return e;
+}
+
+aus_err aus_bpsec_asb_decode(aus_bpsec_asb *a, const uint8_t *p, size_t n)
+{
+    aus_bpsec_asb t;
+    memset(&t, 0, sizeof t);
+    AUS_ENSURE(a && (p || n == 0), AUS_E_ARG);
+    AUS_TRY(asb_decode(&t, p, n));
+    *a = t; /* no partial state change on error */
+    return AUS_OK;
+}
+
+static void wr_items(aus_wr *w, const aus_bpsec_item *it, size_t n)
+{
+    aus_cbor_wr_array(w, n);
+    for (size_t i = 0; i < n; i++) {
+        aus_cbor_wr_array(w, 2);
+        aus_cbor_wr_uint(w, it[i].id);
+        aus_wr_bytes(w, it[i].val, it[i].val_len);
+    }
+}
+
+aus_err aus_bpsec_asb_encode(aus_wr *w, const aus_bpsec_asb *a)
+{
+    AUS_ENSURE(a->ntargets > 0 && a->ntargets <= AUS_BPSEC_MAX_TARGETS, AUS_E_ARG);
+    AUS_ENSURE(a->ctx_id != 0 && a->source && a->source_len > 0, AUS_E_ARG);
+    AUS_ENSURE(a->nparams <= AUS_BPSEC_MAX_PARAMS, AUS_E_ARG);
+    aus_cbor_wr_array(w, a->ntargets);
+    for (size_t i = 0; i < a->ntargets; i++) {
+        AUS_ENSURE(a->nresults[i] > 0 && a->nresults[i] <= AUS_BPSEC_MAX_PARAMS, AUS_E_ARG);
+        aus_cbor_wr_uint(w, a->targets[i]);
+    }
+    aus_cbor_wr_int(w, a->ctx_id);
+    aus_cbor_wr_uint(w, a->nparams ? AUS_BPSEC_ASB_PARAMS : 0);
+    aus_wr_bytes(w, a->source, a->source_len);
+    if (a->nparams)
+        wr_items(w, a->params, a->nparams);
+    aus_cbor_wr_array(w, a->ntargets);
+    for (size_t i = 0; i < a->ntargets; i++)
+        wr_items(w, a->results[i], a->nresults[i]);
+    return w->err;
+}
+
+aus_err aus_bpsec_asb_source(const aus_bpsec_asb *a, char *out, size_t cap)
+{
+    aus_rd r;
+    aus_eid e;
+    AUS_ENSURE(cap > 0, AUS_E_NOBUFS);
+    aus_rd_init(&r, a->source, a->source_len);
+    AUS_TRY(aus_bpv7_eid_read(&r, BPSEC_CBOR, &e));
+    size_t need = aus_bpv7_eid_format(&e, out, cap);
+    AUS_ENSURE(need < cap, AUS_E_NOBUFS);
+    return AUS_OK;
+}
+
+/* ---- RFC 9173 parameters ---- */
+
+static aus_err item_uint(const aus_bpsec_item *it, uint64_t *v)
+{
+    aus_rd r;
+    aus_rd_init(&r, it->val, it->val_len);
+    aus_err e = aus_cbor_rd_uint(&r, BPSEC_CBOR, v);
+    /* a parameter of the wrong CBOR type is malformed (e.g. a variant as a byte string) */
+    return e == AUS_OK ? aus_rd_finish(&r) : AUS_E_MALFORMED;
+}
+
+static aus_err item_bstr(const aus_bpsec_item *it, const uint8_t **p, size_t *n)
+{
+    aus_rd r;
+    aus_rd_init(&r, it->val, it->val_len);
+    aus_err e = aus_cbor_rd_bstr(&r, BPSEC_CBOR, p, n);
+    return e == AUS_OK ? aus_rd_finish(&r) : AUS_E_MALFORMED;
+}
+
+static aus_err scope_param(const aus_bpsec_item *it, uint8_t *scope)
+{
+    uint64_t v = 0;
+    AUS_TRY(item_uint(it, &v));
+    /* RFC 9173 §3.3.3 / §4.3.4: bits 0-2 defined, others reserved */
+    AUS_ENSURE(v <= AUS_BPSEC_SCOPE_ALL, AUS_E_MALFORMED);
+    *scope = (uint8_t)v;
+    return AUS_OK;
+}
+
+static aus_err wrapped_param(const aus_bpsec_item *it, sc_params *sp)
+{
+    AUS_TRY(item_bstr(it, &sp->wrapped, &sp->wrapped_len));
+    /* RFC 3394 §2: at least two 64-bit blocks of key plus the integrity block */
+    AUS_ENSURE(sp->wrapped_len >= 24 && sp->wrapped_len % 8 == 0 &&
+                   sp->wrapped_len <= AUS_BPSEC_KEY_MAX + 8,
+               AUS_E_MALFORMED);
+    return AUS_OK;
+}
+
+aus_err bpsec_bib_params(const aus_bpsec_asb *a, sc_params *sp)
+{
+    memset(sp, 0, sizeof *sp);
+    sp->variant = AUS_HASH_SHA384; /* RFC 9173 §3.3.1 default: HMAC 384/384 */
+    sp->scope = AUS_BPSEC_SCOPE_ALL;
+    for (size_t i = 0; i < a->nparams; i++) {
+        const aus_bpsec_item *it = &a->params[i];
+        uint64_t v = 0;
+        switch (it->id) {
+        case AUS_BIB_PARAM_SHA:
+            AUS_TRY(item_uint(it, &v));
+            AUS_ENSURE(v == AUS_HASH_SHA256 || v == AUS_HASH_SHA384 || v == AUS_HASH_SHA512,
+                       AUS_E_UNSUPPORTED);
+            sp->variant = (int)v;
+            break;
+        case AUS_BIB_PARAM_WRAPPED: AUS_TRY(wrapped_param(it, sp)); break;
+        case AUS_BIB_PARAM_SCOPE: AUS_TRY(scope_param(it, &sp->scope)); break;
+        default: return AUS_E_UNSUPPORTED;
+        }
+    }
+    return AUS_OK;
+}
+
+aus_err bpsec_bcb_params(const aus_bpsec_asb *a, sc_params *sp)
+{
+    memset(sp, 0, sizeof *sp);
+    sp->variant = AUS_AEAD_AES256_GCM; /* RFC 9173 §4.3.2 default: A256GCM */
+    sp->scope = AUS_BPSEC_SCOPE_ALL;
+    for (size_t i = 0; i < a->nparams; i++) {
+        const aus_bpsec_item *it = &a->params[i];
+        uint64_t v = 0;
+        switch (it->id) {
+        case AUS_BCB_PARAM_IV:
+            /* RFC 9173 §4.3.1: a byte string (an integer here is malformed) */
+            AUS_TRY(item_bstr(it, &sp->iv, &sp->iv_len));
+            AUS_ENSURE(sp->iv_len >= 8 && sp->iv_len <= 16, AUS_E_MALFORMED);
+            break;
+        case AUS_BCB_PARAM_AES:
+            AUS_TRY(item_uint(it, &v));
+            AUS_ENSURE(v == AUS_AEAD_AES128_GCM || v == AUS_AEAD_AES256_GCM, AUS_E_UNSUPPORTED);
+            sp->variant = (int)v;
+            break;
+        case AUS_BCB_PARAM_WRAPPED: AUS_TRY(wrapped_param(it, sp)); break;
+        case AUS_BCB_PARAM_SCOPE: AUS_TRY(scope_param(it, &sp->scope)); break;
+        default: return AUS_E_UNSUPPORTED;
+        }
+    }
+    /* RFC 9173 §4.3.1: the IV parameter is required */
+    AUS_ENSURE(sp->iv != NULL, AUS_E_MALFORMED);
+    return AUS_OK;
+}
+
+aus_err bpsec_result_bstr(const aus_bpsec_asb *a, size_t i, size_t want_len, const uint8_t **p)
+{
+    /* RFC 9173 §3.4 / §4.4: exactly one result, id 1, a byte string of the full length */
+    AUS_ENSURE(a->nresults[i] == 1 && a->results[i][0].id == 1, AUS_E_MALFORMED);
+    size_t n = 0;
+    AUS_TRY(item_bstr(&a->results[i][0], p, &n));
+    AUS_ENSURE(n == want_len, AUS_E_MALFORMED);
+    return AUS_OK;
+}

@@ -1,0 +1,172 @@
+/* The node's BPSec service: policy per node and per tenant, sequence numbers, replay windows
+ * and deterministic GCM IVs over the durable store (issue 4 §2-§3).
+ *
+ * protect: seq block (counter reserved in the store before use) -> BIB over the blocks that
+ * stay in clear -> BIB over the payload -> BCB over the payload and that BIB (RFC 9172 §3.9:
+ * a BCB over a block that has a BIB also encrypts the BIB; keeping the other targets in a
+ * separate, unencrypted BIB lets any node check them) -> IV = fixed field || counter.
+ * accept: claimed seq pre-checked against the window (cheap rejection before any crypto) ->
+ * aus_bpsec_open with a key callback that enforces the source/destination rules -> coverage
+ * required by the policy -> window updated and persisted -> only then the bundle is released. */
+#include <string.h>
+
+#include "bpsec_rules.h"
+
+/* ---- small string helpers (no stdio in the core) ---- */
+
+static int cat(char *dst, size_t cap, const char *s)
+{
+    size_t a = strlen(dst), b = strlen(s);
+    if (a + b + 1 > cap)
+        return -1;
+    memcpy(dst + a, s, b + 1);
+    return 0;
+}
+
+static void u32_dec(uint32_t v, char out[11])
+{
+    char t[11];
+    size_t n = 0;
+    do {
+        t[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (size_t i = 0; i < n; i++)
+        out[i] = t[n - 1 - i];
+    out[n] = 0;
+}
+
+/* "bpsec/<kind>/[<tenant>/]<source>" */
+aus_err bpsec_store_key(char out[AUS_STORE_KEY_MAX], const char *kind, const uint32_t *tenant,
+                        const char *source)
+{
+    char t[11];
+    out[0] = 0;
+    int bad = cat(out, AUS_STORE_KEY_MAX, "bpsec/") | cat(out, AUS_STORE_KEY_MAX, kind) |
+              cat(out, AUS_STORE_KEY_MAX, "/");
+    if (tenant) {
+        u32_dec(*tenant, t);
+        bad |= cat(out, AUS_STORE_KEY_MAX, t) | cat(out, AUS_STORE_KEY_MAX, "/");
+    }
+    bad |= cat(out, AUS_STORE_KEY_MAX, source);
+    return bad ? AUS_E_LIMIT : AUS_OK;
+}
+
+/* ---- policy ---- */
+
+void aus_bpsec_policy_default(aus_bpsec_policy *p)
+{
+    memset(p, 0, sizeof *p);
+    p->bib_required = AUS_BPSEC_COVER_PRIMARY | AUS_BPSEC_COVER_PAYLOAD | AUS_BPSEC_COVER_SEQ;
+    p->bcb_required = AUS_BPSEC_COVER_PAYLOAD;
+    p->require_seq = 1;
+    p->replay_window = AUS_REPLAY_WINDOW_DEFAULT;
+    p->on_fail = AUS_BPSEC_FAIL_REPORT;
+}
+
+aus_err aus_bpsec_ctx_init(aus_bpsec_ctx *ctx, const aus_crypto *c, const aus_store *store,
+                           aus_bpsec_key_fn key_fn, void *key_user, uint32_t iv_fixed)
+{
+    AUS_ENSURE(ctx && c && key_fn, AUS_E_ARG);
+    memset(ctx, 0, sizeof *ctx);
+    ctx->crypto = c;
+    ctx->store = store;
+    ctx->key_fn = key_fn;
+    ctx->key_user = key_user;
+    ctx->iv_fixed = iv_fixed;
+    ctx->ctr_block = AUS_CTR_RESERVE_BLOCK;
+    aus_bpsec_policy_default(&ctx->node_policy);
+    return AUS_OK;
+}
+
+aus_err aus_bpsec_ctx_set_tenant(aus_bpsec_ctx *ctx, uint32_t tenant, const aus_bpsec_policy *p)
+{
+    AUS_ENSURE(ctx && p && p->nrules <= AUS_BPSEC_MAX_RULES, AUS_E_ARG);
+    AUS_ENSURE(p->replay_window <= AUS_REPLAY_MAX_WINDOW, AUS_E_ARG);
+    for (size_t i = 0; i < ctx->ntenants; i++)
+        if (ctx->tenant_id[i] == tenant) {
+            ctx->tenant_policy[i] = *p;
+            return AUS_OK;
+        }
+    AUS_ENSURE(ctx->ntenants < AUS_BPSEC_MAX_TENANTS, AUS_E_FULL);
+    ctx->tenant_id[ctx->ntenants] = tenant;
+    ctx->tenant_policy[ctx->ntenants++] = *p;
+    return AUS_OK;
+}
+
+const aus_bpsec_policy *bpsec_policy_for(const aus_bpsec_ctx *ctx, int has, uint32_t tenant)
+{
+    for (size_t i = 0; has && i < ctx->ntenants; i++)
+        if (ctx->tenant_id[i] == tenant)
+            return &ctx->tenant_policy[i];
+    return &ctx->node_policy;
+}
+
+int bpsec_eid_match(const char *pat, const char *eid)
+{
+    size_t n = strlen(pat);
+    if (strcmp(pat, "*") == 0)
+        return 1;
+    if (n >= 2 && pat[n - 1] == '*' && pat[n - 2] == '.')
+        return strncmp(pat, eid, n - 1) == 0;
+    return strcmp(pat, eid) == 0;
+}
+
+/* ---- counters ---- */
+
+aus_err bpsec_ctr_for(aus_bpsec_ctx *ctx, const char *key, aus_ctr **out)
+{
+    for (size_t i = 0; i < ctx->nctr; i++)
+        if (strcmp(ctx->ctr[i].key, key) == 0) {
+            *out = &ctx->ctr[i];
+            return AUS_OK;
+        }
+    size_t slot = ctx->nctr < AUS_ARRAY_LEN(ctx->ctr) ? ctx->nctr++
+                                                      : ctx->ctr_next++ % AUS_ARRAY_LEN(ctx->ctr);
+    aus_ctr c;
+    /* an evicted counter loses at most the rest of its reserved block: never a repeat */
+    AUS_TRY(aus_ctr_open(&c, ctx->store, key, UINT64_MAX - 1,
+                         ctx->ctr_block ? ctx->ctr_block : AUS_CTR_RESERVE_BLOCK));
+    ctx->ctr[slot] = c;
+    *out = &ctx->ctr[slot];
+    return AUS_OK;
+}
+
+aus_err aus_bpsec_next_iv(aus_bpsec_ctx *ctx, const char *source, uint8_t iv[AUS_BPSEC_IV_LEN])
+{
+    AUS_ENSURE(ctx && source && iv, AUS_E_ARG);
+    AUS_ENSURE(ctx->store, AUS_E_STATE);
+    char key[AUS_STORE_KEY_MAX];
+    aus_ctr *c;
+    uint64_t v = 0;
+    AUS_TRY(bpsec_store_key(key, "iv", NULL, source));
+    AUS_TRY(bpsec_ctr_for(ctx, key, &c));
+    AUS_TRY(aus_ctr_take(c, ctx->store, &v)); /* reserved durably before it is used */
+    aus_wr w;
+    aus_wr_init(&w, iv, AUS_BPSEC_IV_LEN);
+    aus_wr_be32(&w, ctx->iv_fixed); /* NIST SP 800-38D §8.2.1: fixed field */
+    aus_wr_be64(&w, v);             /* invocation field */
+    return w.err;
+}
+
+/* ---- replay windows ---- */
+
+aus_err bpsec_window_for(aus_bpsec_ctx *ctx, const char *key, uint32_t size, aus_replay **out)
+{
+    for (size_t i = 0; i < ctx->nwin; i++)
+        if (strcmp(ctx->win[i].key, key) == 0) {
+            *out = &ctx->win[i].w;
+            return AUS_OK;
+        }
+    size_t slot =
+        ctx->nwin < AUS_BPSEC_MAX_PEERS ? ctx->nwin++ : ctx->win_next++ % AUS_BPSEC_MAX_PEERS;
+    aus_bpsec_window *w = &ctx->win[slot];
+    w->key[0] = 0;
+    aus_err e =
+        ctx->store ? aus_replay_load(&w->w, ctx->store, key, size) : aus_replay_init(&w->w, size);
+    if (e != AUS_OK)
+        return e;
+    memcpy(w->key, key, strlen(key) + 1);
+    *out = &w->w;
+    return AUS_OK;
+}

@@ -1,0 +1,250 @@
+/* Adding one BIB or BCB to a bundle in place (RFC 9172 §3.7-§3.9, RFC 9173 §3 / §4).
+ *
+ * The bundle stays in the caller's buffer: the new security block is inserted after the
+ * primary block and the security blocks that directly follow it (the RFC 9173 Appendix A
+ * layout), the tail is moved once, and a BCB encrypts its targets' block-type-specific data in
+ * place (AES-GCM keeps the length, so no other byte moves). */
+#include <string.h>
+
+#include "bpsec_int.h"
+#include "bpsec_rules.h"
+
+/* Encoded parameter / result values kept while the block is written. */
+typedef struct op_scratch {
+    uint8_t pval[4][9 + AUS_BPSEC_KEY_MAX + 16];
+    uint8_t rval[AUS_BPSEC_MAX_TARGETS][2 + AUS_MAX_HASH_BYTES];
+    uint8_t src[16 + AUS_EID_MAX_SSP];
+    uint8_t key[AUS_BPSEC_KEY_MAX];
+    size_t key_len;
+    uint8_t wrapped[AUS_BPSEC_KEY_MAX + 8];
+    size_t wrapped_len;
+} op_scratch;
+
+static void scratch_wipe(op_scratch *s) { aus_wipe(s, sizeof *s); }
+
+static size_t put_uint(uint8_t *out, size_t cap, uint64_t v)
+{
+    aus_wr w;
+    aus_wr_init(&w, out, cap);
+    aus_cbor_wr_uint(&w, v);
+    return aus_wr_len(&w);
+}
+
+static size_t put_bstr(uint8_t *out, size_t cap, const uint8_t *p, size_t n)
+{
+    aus_wr w;
+    aus_wr_init(&w, out, cap);
+    aus_cbor_wr_bstr(&w, p, n);
+    return w.err ? 0 : aus_wr_len(&w);
+}
+
+static void add_param(aus_bpsec_asb *a, op_scratch *s, uint64_t id, size_t len)
+{
+    aus_bpsec_item *it = &a->params[a->nparams];
+    it->id = id;
+    it->val = s->pval[a->nparams];
+    it->val_len = len;
+    a->nparams++;
+}
+
+/* Common part of both kinds: source, targets, key (wrapping a session key if given). */
+static aus_err op_prepare(const aus_crypto *c, const aus_bpsec_op *op, aus_bpsec_asb *a,
+                          op_scratch *s)
+{
+    aus_eid e;
+    AUS_ENSURE(op->source, AUS_E_ARG);
+    AUS_TRY(aus_bpv7_eid_parse(&e, op->source, strlen(op->source)));
+    aus_wr w;
+    aus_wr_init(&w, s->src, sizeof s->src);
+    aus_bpv7_eid_write(&w, &e);
+    AUS_TRY(w.err);
+    memset(a, 0, sizeof *a);
+    a->source = s->src;
+    a->source_len = aus_wr_len(&w);
+    a->ntargets = op->ntargets;
+    memcpy(a->targets, op->targets, op->ntargets * sizeof op->targets[0]);
+    AUS_ENSURE(op->key && op->key_len > 0 && op->key_len <= AUS_BPSEC_KEY_MAX, AUS_E_KEY);
+    if (op->session_key) {
+        AUS_ENSURE(op->session_key_len >= 16 && op->session_key_len % 8 == 0 &&
+                       op->session_key_len <= AUS_BPSEC_KEY_MAX,
+                   AUS_E_KEY);
+        AUS_TRY(c->ops->key_wrap(c->self, op->key, op->key_len, op->session_key,
+                                 op->session_key_len, s->wrapped));
+        s->wrapped_len = op->session_key_len + 8;
+        memcpy(s->key, op->session_key, op->session_key_len);
+        s->key_len = op->session_key_len;
+    } else {
+        memcpy(s->key, op->key, op->key_len);
+        s->key_len = op->key_len;
+    }
+    return AUS_OK;
+}
+
+/* Encode [type, num, flags, 0, bstr(asb)] into dst (NULL: size only). */
+static aus_err write_block(uint8_t *dst, size_t cap, uint64_t type, uint64_t num, uint64_t flags,
+                           const aus_bpsec_asb *a, size_t *blen)
+{
+    aus_wr sz;
+    aus_wr_init_sizer(&sz);
+    AUS_TRY(aus_bpsec_asb_encode(&sz, a));
+    size_t alen = aus_wr_len(&sz);
+    aus_wr w;
+    if (dst)
+        aus_wr_init(&w, dst, cap);
+    else
+        aus_wr_init_sizer(&w);
+    aus_cbor_wr_array(&w, 5);
+    aus_cbor_wr_uint(&w, type);
+    aus_cbor_wr_uint(&w, num);
+    aus_cbor_wr_uint(&w, flags);
+    aus_cbor_wr_uint(&w, AUS_BPV7_CRC_NONE);
+    aus_cbor_wr_head(&w, AUS_CBOR_BSTR, alen);
+    AUS_TRY(aus_bpsec_asb_encode(&w, a));
+    *blen = aus_wr_len(&w);
+    return AUS_OK;
+}
+
+static size_t insert_pos(const aus_bpv7_bundle *b)
+{
+    size_t pos = b->pri_off + b->pri_len;
+    for (size_t i = 0; i < b->nblocks; i++) {
+        const aus_bpv7_block *k = &b->blk[i];
+        if ((k->type == AUS_BPSEC_BT_BIB || k->type == AUS_BPSEC_BT_BCB) && k->off == pos)
+            pos = k->off + k->len;
+        else
+            break;
+    }
+    return pos;
+}
+
+static aus_err bib_results(const aus_crypto *c, const aus_bpsec_op *op, const aus_bpv7_bundle *b,
+                           uint64_t num, aus_bpsec_asb *a, op_scratch *s)
+{
+    for (size_t i = 0; i < op->ntargets; i++) {
+        long ix = bpsec_find_num(b, op->targets[i]);
+        const aus_bpv7_block *t = ix >= 0 ? &b->blk[ix] : NULL;
+        sc_scatter sc;
+        bpsec_ippt(&sc, op->scope, b->pri_raw, b->pri_len, t, t ? t->data : NULL, AUS_BPSEC_BT_BIB,
+                   num, op->block_flags);
+        uint8_t mac[AUS_MAX_HASH_BYTES];
+        size_t ml = 0;
+        AUS_TRY(c->ops->hmac(c->self, (aus_hash_alg)op->variant, s->key, s->key_len, sc.iov, sc.n,
+                             mac, &ml));
+        a->results[i][0].id = AUS_BIB_RESULT_HMAC;
+        a->results[i][0].val = s->rval[i];
+        a->results[i][0].val_len = put_bstr(s->rval[i], sizeof s->rval[i], mac, ml);
+        a->nresults[i] = 1;
+    }
+    return AUS_OK;
+}
+
+static aus_err add_bib(const aus_crypto *c, const aus_bpsec_op *op, const aus_bpv7_bundle *b,
+                       uint64_t num, uint8_t *buf, size_t *len, size_t cap, op_scratch *s)
+{
+    aus_bpsec_asb a;
+    AUS_ENSURE(op->variant == AUS_HASH_SHA256 || op->variant == AUS_HASH_SHA384 ||
+                   op->variant == AUS_HASH_SHA512,
+               AUS_E_ARG);
+    AUS_TRY(op_prepare(c, op, &a, s));
+    a.ctx_id = AUS_BPSEC_CTX_BIB_HMAC_SHA2;
+    /* RFC 9173 §3.3: all parameters written explicitly, in id order (as in App. A) */
+    add_param(&a, s, AUS_BIB_PARAM_SHA,
+              put_uint(s->pval[0], sizeof s->pval[0], (uint64_t)op->variant));
+    if (op->session_key)
+        add_param(&a, s, AUS_BIB_PARAM_WRAPPED,
+                  put_bstr(s->pval[1], sizeof s->pval[1], s->wrapped, s->wrapped_len));
+    add_param(&a, s, AUS_BIB_PARAM_SCOPE, put_uint(s->pval[a.nparams], 9, op->scope));
+    AUS_TRY(bib_results(c, op, b, num, &a, s));
+    size_t blen = 0, pos = insert_pos(b);
+    AUS_TRY(write_block(NULL, 0, AUS_BPSEC_BT_BIB, num, op->block_flags, &a, &blen));
+    AUS_ENSURE(blen <= cap && *len <= cap - blen, AUS_E_NOBUFS);
+    memmove(buf + pos + blen, buf + pos, *len - pos);
+    *len += blen;
+    return write_block(buf + pos, blen, AUS_BPSEC_BT_BIB, num, op->block_flags, &a, &blen);
+}
+
+static aus_err bcb_encrypt(const aus_crypto *c, const aus_bpsec_op *op, const aus_bpv7_bundle *b,
+                           uint64_t num, uint64_t flags, uint8_t *buf, size_t pos, size_t shift,
+                           op_scratch *s)
+{
+    for (size_t i = 0; i < op->ntargets; i++) {
+        const aus_bpv7_block *t = &b->blk[bpsec_find_num(b, op->targets[i])];
+        size_t doff = (size_t)(t->data - buf), boff = t->off;
+        if (boff >= pos)
+            doff += shift, boff += shift;
+        sc_scatter sc;
+        bpsec_aad(&sc, op->scope, b->pri_raw, b->pri_len, t, AUS_BPSEC_BT_BCB, num, flags);
+        uint8_t *tag = s->rval[i];
+        tag[0] = 0x50; /* CBOR byte string of 16 bytes */
+        AUS_TRY(c->ops->aead_seal(c->self, (aus_aead_alg)op->variant, s->key, s->key_len, op->iv,
+                                  op->iv_len, sc.iov, sc.n, buf + doff, t->data_len, buf + doff,
+                                  tag + 1, AUS_GCM_TAG_BYTES));
+        bpsec_fix_crc(buf, boff, t->len, t->crc_type);
+    }
+    return AUS_OK;
+}
+
+static aus_err add_bcb(const aus_crypto *c, const aus_bpsec_op *op, const aus_bpv7_bundle *b,
+                       uint64_t num, uint8_t *buf, size_t *len, size_t cap, op_scratch *s)
+{
+    aus_bpsec_asb a;
+    size_t kl = op->session_key ? op->session_key_len : op->key_len;
+    AUS_ENSURE(op->variant == AUS_AEAD_AES128_GCM || op->variant == AUS_AEAD_AES256_GCM, AUS_E_ARG);
+    AUS_ENSURE(kl == (op->variant == AUS_AEAD_AES128_GCM ? 16u : 32u), AUS_E_KEY);
+    AUS_ENSURE(op->iv && op->iv_len >= 8 && op->iv_len <= 16, AUS_E_ARG);
+    AUS_TRY(op_prepare(c, op, &a, s));
+    a.ctx_id = AUS_BPSEC_CTX_BCB_AES_GCM;
+    uint64_t flags = op->block_flags;
+    for (size_t i = 0; i < op->ntargets; i++)
+        if (op->targets[i] == 1)
+            flags |= AUS_BPV7_BLK_REPLICATE; /* RFC 9172 §3.8: replicate a BCB over the payload */
+    /* RFC 9173 §4.3: parameters in id order (as in App. A.2) */
+    add_param(&a, s, AUS_BCB_PARAM_IV, put_bstr(s->pval[0], sizeof s->pval[0], op->iv, op->iv_len));
+    add_param(&a, s, AUS_BCB_PARAM_AES, put_uint(s->pval[1], 9, (uint64_t)op->variant));
+    if (op->session_key)
+        add_param(&a, s, AUS_BCB_PARAM_WRAPPED,
+                  put_bstr(s->pval[2], sizeof s->pval[2], s->wrapped, s->wrapped_len));
+    add_param(&a, s, AUS_BCB_PARAM_SCOPE, put_uint(s->pval[a.nparams], 9, op->scope));
+    for (size_t i = 0; i < op->ntargets; i++) {
+        memset(s->rval[i], 0, 1 + AUS_GCM_TAG_BYTES);
+        s->rval[i][0] = 0x50;
+        a.results[i][0] = (aus_bpsec_item){AUS_BCB_RESULT_TAG, s->rval[i], 1 + AUS_GCM_TAG_BYTES};
+        a.nresults[i] = 1;
+    }
+    size_t blen = 0, pos = insert_pos(b);
+    AUS_TRY(write_block(NULL, 0, AUS_BPSEC_BT_BCB, num, flags, &a, &blen));
+    AUS_ENSURE(blen <= cap && *len <= cap - blen, AUS_E_NOBUFS);
+    memmove(buf + pos + blen, buf + pos, *len - pos);
+    *len += blen;
+    aus_err e = bcb_encrypt(c, op, b, num, flags, buf, pos, blen, s);
+    if (e == AUS_OK)
+        e = write_block(buf + pos, blen, AUS_BPSEC_BT_BCB, num, flags, &a, &blen);
+    return e;
+}
+
+aus_err aus_bpsec_add(const aus_crypto *c, const aus_bpsec_op *op, uint8_t *buf, size_t *len,
+                      size_t cap)
+{
+    AUS_ENSURE(c && op && buf && len && *len <= cap, AUS_E_ARG);
+    AUS_ENSURE(op->ntargets > 0 && op->ntargets <= AUS_BPSEC_MAX_TARGETS, AUS_E_ARG);
+    AUS_ENSURE(op->scope <= AUS_BPSEC_SCOPE_ALL, AUS_E_ARG);
+    aus_bpv7_bundle b;
+    AUS_TRY(aus_bpv7_decode(&b, buf, *len, 0));
+    AUS_ENSURE(b.nblocks < AUS_BPV7_MAX_BLOCKS, AUS_E_LIMIT);
+    uint64_t num = 0;
+    AUS_TRY(bpsec_pick_number(&b, op->block_number, &num));
+    AUS_TRY(bpsec_check_new_op(&b, op, num));
+    op_scratch s;
+    memset(&s, 0, sizeof s);
+    size_t len0 = *len;
+    aus_err e = op->kind == AUS_BPSEC_BIB   ? add_bib(c, op, &b, num, buf, len, cap, &s)
+                : op->kind == AUS_BPSEC_BCB ? add_bcb(c, op, &b, num, buf, len, cap, &s)
+                                            : AUS_E_ARG;
+    scratch_wipe(&s);
+    if (e != AUS_OK && *len != len0) {
+        /* a failure after the tail moved (crypto backend error): leave nothing half done */
+        aus_wipe(buf, *len);
+        *len = 0;
+    }
+    return e;
+}
