@@ -1,0 +1,127 @@
+/* 200 random ML-DSA-65 keygen / sign / verify cases agree byte for byte with @noble/post-quantum
+ * (mldsa_oracle.mjs, one Node process): pk, sk and signature bytes (deterministic and hedged,
+ * random message and context lengths up to the 255-byte maximum), noble accepts our signature,
+ * and both reject the same tampered copy. Skips when node or the xcheck node_modules is
+ * missing. AUS_TEST_SEED=<n> replays another random set. */
+#include "aus_test.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "australis/pq.h"
+
+#define NCASES 200
+#define PKB AUS_MLDSA65_PK_BYTES
+#define SKB AUS_MLDSA65_SK_BYTES
+#define SIGB AUS_MLDSA65_SIG_BYTES
+
+typedef struct ocase {
+    uint8_t xi[32], rnd[32], msg[300], ctx[255];
+    size_t msglen, ctxlen, off;
+    unsigned mask;
+} ocase;
+
+static void hexout(FILE *f, const uint8_t *p, size_t n)
+{
+    if (!n)
+        fputc('-', f);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%02x", p[i]);
+    fputc(' ', f);
+}
+
+static void make_case(ocase *c, uint64_t *s)
+{
+    for (int j = 0; j < 32; j++)
+        c->xi[j] = (uint8_t)tst_rand(s), c->rnd[j] = (uint8_t)tst_rand(s);
+    if (tst_rand(s) % 4 == 0)
+        memset(c->rnd, 0, 32); /* the deterministic variant */
+    c->msglen = (size_t)(tst_rand(s) % sizeof c->msg);
+    uint64_t k = tst_rand(s) % 8;
+    c->ctxlen = k == 0 ? 0 : k == 1 ? 255 : (size_t)(tst_rand(s) % 64);
+    for (size_t j = 0; j < c->msglen; j++)
+        c->msg[j] = (uint8_t)tst_rand(s);
+    for (size_t j = 0; j < c->ctxlen; j++)
+        c->ctx[j] = (uint8_t)tst_rand(s);
+    c->off = (size_t)(tst_rand(s) % SIGB);
+    c->mask = 1u + (unsigned)(tst_rand(s) % 255);
+}
+
+static void check_line(const ocase *c, char *line, int idx)
+{
+    char *sv = NULL, *tok[5];
+    tok[0] = strtok_r(line, " \n", &sv);
+    for (int t = 1; t < 5; t++)
+        tok[t] = strtok_r(NULL, " \n", &sv);
+    for (int t = 0; t < 5; t++)
+        assert_non_null(tok[t]);
+    size_t l1, l2, l3;
+    uint8_t *npk = tst_hex(tok[0], &l1), *nsk = tst_hex(tok[1], &l2), *nsig = tst_hex(tok[2], &l3);
+    static uint8_t pk[PKB], sk[SKB], sig[SIGB];
+    assert_int_equal(aus_mldsa65_keygen_derand(pk, sk, c->xi), AUS_OK);
+    assert_int_equal(aus_mldsa65_sign_derand(sig, c->msg, c->msglen, c->ctx, c->ctxlen, sk, c->rnd),
+                     AUS_OK);
+    if (l1 != PKB || memcmp(pk, npk, PKB) || l2 != SKB || memcmp(sk, nsk, SKB))
+        fail_msg("case %d: keys differ from noble", idx);
+    if (l3 != SIGB || memcmp(sig, nsig, SIGB))
+        fail_msg("case %d: signature differs from noble (msglen %zu ctxlen %zu)", idx, c->msglen,
+                 c->ctxlen);
+    assert_string_equal(tok[3], "1"); /* noble accepts it (it is its own signature too) */
+    assert_int_equal(aus_mldsa65_verify(sig, c->msg, c->msglen, c->ctx, c->ctxlen, pk), AUS_OK);
+    sig[c->off] ^= (uint8_t)c->mask;
+    aus_err bad = aus_mldsa65_verify(sig, c->msg, c->msglen, c->ctx, c->ctxlen, pk);
+    if ((bad == AUS_OK) != (strcmp(tok[4], "1") == 0))
+        fail_msg("case %d: verdicts on a tampered signature differ (ours %d)", idx, bad);
+    assert_int_equal(bad, AUS_E_AUTH);
+    free(npk), free(nsk), free(nsig);
+}
+
+static void test_oracle(void **state)
+{
+    (void)state;
+    char mods[1200], cmd[4096], in_path[] = "/tmp/aus_mldsa_oracle_XXXXXX";
+    struct stat sb;
+    snprintf(mods, sizeof mods, "%s/node_modules/@noble/post-quantum", AUS_XCHECK_DIR);
+    if (stat(mods, &sb) != 0 || system("node --version >/dev/null 2>&1") != 0) {
+        print_message("SKIP: node or %s missing (run npm ci in the xcheck dir)\n", mods);
+        skip();
+    }
+    uint64_t seed = 0x4D4C4453ULL;
+    const char *env = getenv("AUS_TEST_SEED");
+    if (env)
+        seed = strtoull(env, NULL, 10);
+    print_message("seed %llu\n", (unsigned long long)seed);
+    static ocase cases[NCASES];
+    int fd = mkstemp(in_path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    assert_non_null(f);
+    for (int i = 0; i < NCASES; i++) {
+        ocase *c = &cases[i];
+        make_case(c, &seed);
+        hexout(f, c->xi, 32), hexout(f, c->rnd, 32);
+        hexout(f, c->msg, c->msglen), hexout(f, c->ctx, c->ctxlen);
+        fprintf(f, "%zu %u\n", c->off, c->mask);
+    }
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "node %s/tests/unit/pq_mldsa/mldsa_oracle.mjs %s < %s",
+             AUS_SOURCE_DIR, AUS_XCHECK_DIR, in_path);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    static char line[2 * (PKB + SKB + SIGB) + 64];
+    int n = 0;
+    while (n < NCASES && fgets(line, sizeof line, p)) {
+        check_line(&cases[n], line, n);
+        n++;
+    }
+    int st = pclose(p);
+    unlink(in_path);
+    assert_int_equal(st, 0);
+    assert_int_equal(n, NCASES);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_oracle)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
