@@ -7,8 +7,11 @@
  *
  * Memory: no allocation; every secret temporary lives in one workspace struct on the stack,
  * wiped (aus_wipe) on every exit. The matrix A is never stored: each entry is sampled when
- * it is used (one polynomial at a time), which keeps the stack small. Stack use (gcc 12,
- * -O2, -fstack-usage, x86-64): see docs/pq.md (about 6.3 KiB for decaps, the deepest call).
+ * it is used (one polynomial at a time), which keeps the stack small. Stack use measured with
+ * gcc 12 -O2 -fstack-usage on x86-64: frames of 5392 B (keygen_derand), 5296 B (encaps_derand)
+ * and 6512 B (decaps); the deepest path (decaps -> pke_encrypt -> sample_ntt -> hash) is
+ * about 6.9 KiB of our own frames. With the OpenSSL provider, stack painting measured a
+ * total depth of about 6.2 KiB (keygen), 6.3 KiB (encaps) and 7.4 KiB (decaps).
  *
  * Constant time: keygen, encaps and decaps have no branch or memory index that depends on
  * d, z, m, s or the decrypted message. Branches on public data only: rho and the XOF output
