@@ -1,11 +1,372 @@
-/* australis client: placeholder until its issue lands (prints a clear message, exit 2). */
+/* The ground client: australis tm | cmd | image get | rekey | status | sa (issue 8 §4).
+ *
+ * Talks to the running ground daemon over its UNIX socket ([ground] socket, owner-only): one
+ * JSON request line, one JSON reply. If no daemon listens (the --once demo/test mode), the
+ * client opens the ground's store itself and queues the request there; the next
+ * `australis run --once` of the ground writes it to the outgoing folder (request ids, sequence
+ * numbers and IVs come from counters reserved in the store, so two processes never share one).
+ * Each command prints the request id at once; --wait blocks until the answer (or --timeout)
+ * and prints it, human-readable or --json.
+ */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "daemon.h"
+
+/* ---- the operations (run inside the daemon, or in-process in direct mode) ---- */
+
+static char *reply_err(const char *msg)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "error", msg);
+    char *s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return s;
+}
+
+static char *reply_id(uint64_t id)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "id", (double)id);
+    char *s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return s;
+}
+
+static aus_app_view view(const char *s) { return (aus_app_view){(const uint8_t *)s, strlen(s)}; }
+
+char *dmn_client_exec(dmn_node *n, const char *json)
+{
+    cJSON *j = cJSON_Parse(json);
+    const cJSON *op = j ? cJSON_GetObjectItem(j, "op") : NULL;
+    char *out = NULL;
+    if (!cJSON_IsString(op)) {
+        cJSON_Delete(j);
+        return reply_err("bad request");
+    }
+    static aus_app_msg m;
+    memset(&m, 0, sizeof m);
+    const char *o = op->valuestring, *local = "";
+    if (!strcmp(o, "status")) {
+        out = dmn_ground_status(n);
+    } else if (!strcmp(o, "resp")) {
+        const cJSON *id = cJSON_GetObjectItem(j, "id");
+        out = cJSON_IsNumber(id) ? dmn_ground_response(n, (uint64_t)id->valuedouble) : NULL;
+        if (!out)
+            out = strdup("{}");
+    } else {
+        if (!strcmp(o, "tm")) {
+            m.type = AUS_APP_TM_QUERY;
+        } else if (!strcmp(o, "cmd")) {
+            const cJSON *nm = cJSON_GetObjectItem(j, "name"),
+                        *args = cJSON_GetObjectItem(j, "args");
+            m.type = AUS_APP_CMD;
+            m.name = view(cJSON_IsString(nm) ? nm->valuestring : "");
+            const cJSON *a;
+            cJSON_ArrayForEach(a, args)
+            {
+                if (cJSON_IsString(a) && m.nargs < AUS_APP_MAX_ARGS)
+                    m.args[m.nargs++] = view(a->valuestring);
+            }
+        } else if (!strcmp(o, "image")) {
+            const cJSON *r = cJSON_GetObjectItem(j, "remote"), *l = cJSON_GetObjectItem(j, "local");
+            const cJSON *c = cJSON_GetObjectItem(j, "chunk");
+            m.type = AUS_APP_IMG_REQ;
+            m.name = view(cJSON_IsString(r) ? r->valuestring : "");
+            m.chunk = cJSON_IsNumber(c) ? (uint64_t)c->valuedouble : 0;
+            local = cJSON_IsString(l) ? l->valuestring : "image.out";
+        } else if (!strcmp(o, "rekey")) {
+            const cJSON *k = cJSON_GetObjectItem(j, "kind");
+            m.type = AUS_APP_REKEY_REQ;
+            m.kind = cJSON_IsString(k) && !strcmp(k->valuestring, "pq") ? 2 : 1;
+        } else {
+            cJSON_Delete(j);
+            return reply_err("unknown operation");
+        }
+        uint64_t id = 0;
+        aus_err e = dmn_ground_submit(n, &m, local, &id);
+        out = e == AUS_OK ? reply_id(id) : reply_err(aus_err_str(e));
+        if (e == AUS_OK)
+            dmn_log("client: %s queued as request id=%llu", aus_app_type_name(m.type),
+                    (unsigned long long)id);
+    }
+    cJSON_Delete(j);
+    return out;
+}
+
+/* ---- the client side ---- */
+
+typedef struct copts {
+    const char *config;
+    int wait, json;
+    double timeout;
+} copts;
+
+static char *via_socket(const char *path, const char *req)
+{
+    struct sockaddr_un a;
+    memset(&a, 0, sizeof a);
+    a.sun_family = AF_UNIX;
+    if (!path[0] || strlen(path) >= sizeof a.sun_path)
+        return NULL;
+    snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    size_t len = strlen(req);
+    char *buf = NULL;
+    if (write(fd, req, len) == (ssize_t)len && write(fd, "\n", 1) == 1) {
+        size_t cap = 65536, at = 0;
+        buf = malloc(cap);
+        ssize_t r;
+        while (buf && (r = read(fd, buf + at, cap - 1 - at)) > 0) {
+            at += (size_t)r;
+            if (at + 1 >= cap) {
+                char *nb = realloc(buf, cap * 2);
+                if (!nb)
+                    break;
+                buf = nb;
+                cap *= 2;
+            }
+        }
+        if (buf)
+            buf[at] = '\0';
+    }
+    close(fd);
+    return buf;
+}
+
+static dmn_node *direct_node;
+
+static char *call(const dmn_config *cfg, const char *req)
+{
+    char *r = via_socket(cfg->socket, req);
+    if (r)
+        return r;
+    if (!direct_node) {
+        static dmn_node n;
+        if (dmn_open(&n, cfg, 0) != 0)
+            return NULL;
+        direct_node = &n;
+    }
+    return dmn_client_exec(direct_node, req);
+}
+
+static void print_human(const cJSON *r)
+{
+    const cJSON *type = cJSON_GetObjectItem(r, "type"), *rep = cJSON_GetObjectItem(r, "report");
+    const cJSON *id = cJSON_GetObjectItem(r, "id");
+    printf("request %.0f: %s\n", cJSON_IsNumber(id) ? id->valuedouble : 0,
+           cJSON_IsString(type) ? type->valuestring : "answer");
+    const cJSON *it;
+    if (rep) {
+        cJSON_ArrayForEach(it, rep)
+        {
+            if (cJSON_IsNumber(it))
+                printf("  %-22s %.0f\n", it->string, it->valuedouble);
+            else if (cJSON_IsString(it))
+                printf("  %-22s %s\n", it->string, it->valuestring);
+        }
+        return;
+    }
+    cJSON_ArrayForEach(it, r)
+    {
+        if (!strcmp(it->string, "id") || !strcmp(it->string, "type") ||
+            !strcmp(it->string, "output"))
+            continue;
+        if (cJSON_IsNumber(it))
+            printf("  %-10s %.0f\n", it->string, it->valuedouble);
+        else if (cJSON_IsString(it))
+            printf("  %-10s %s\n", it->string, it->valuestring);
+    }
+    const cJSON *o = cJSON_GetObjectItem(r, "output");
+    if (cJSON_IsString(o) && o->valuestring[0])
+        printf("  output:\n%s%s", o->valuestring,
+               o->valuestring[strlen(o->valuestring) - 1] == '\n' ? "" : "\n");
+}
+
+static int wait_answer(const dmn_config *cfg, const copts *o, uint64_t id)
+{
+    char req[96];
+    snprintf(req, sizeof req, "{\"op\":\"resp\",\"id\":%llu}", (unsigned long long)id);
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        char *r = call(cfg, req);
+        cJSON *j = r ? cJSON_Parse(r) : NULL;
+        free(r);
+        if (j && cJSON_GetObjectItem(j, "id")) {
+            if (o->json) {
+                char *s = cJSON_Print(j);
+                printf("%s\n", s);
+                free(s);
+            } else
+                print_human(j);
+            const cJSON *st = cJSON_GetObjectItem(j, "status");
+            int ok = !st || (cJSON_IsString(st) && !strcmp(st->valuestring, "ok"));
+            cJSON_Delete(j);
+            return ok ? AUS_EXIT_OK : AUS_EXIT_FAIL;
+        }
+        cJSON_Delete(j);
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        if ((double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) / 1e9 > o->timeout) {
+            cli_err("no answer to request %llu within %.0f s (it stays pending)",
+                    (unsigned long long)id, o->timeout);
+            return AUS_EXIT_FAIL;
+        }
+        usleep(200000);
+    }
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: australis tm [OPTIONS]\n"
+               "       australis cmd NAME [ARGS...] [OPTIONS]\n"
+               "       australis image get REMOTE [-o LOCAL] [--chunk BYTES] [OPTIONS]\n"
+               "       australis rekey --otar|--pq [OPTIONS]\n"
+               "       australis status [OPTIONS]\n"
+               "options: --config FILE (or $AUS_CONFIG: the ground daemon's config)\n"
+               "         --wait  block until the answer arrives   --timeout S (default 60)\n"
+               "         --json  print the answer as JSON\n"
+               "Prints the request id at once. Talks to the ground daemon's socket, or queues in\n"
+               "its store when no daemon is listening (--once mode).\n"
+               "exit codes: 0 ok, 1 failed / no answer in time, 2 usage, 3 I/O\n");
+}
 
 int cmd_client(int argc, char **argv)
 {
-    (void)argc;
-    fprintf(stderr, "australis: '%s' is not available in this build yet\n", argv[0]);
-    return AUS_EXIT_USAGE;
+    copts o = {getenv("AUS_CONFIG"), 0, 0, 60};
+    const char *fam = argv[0], *local = NULL;
+    const char *pos[AUS_APP_MAX_ARGS + 2];
+    int npos = 0;
+    uint64_t chunk = 0;
+    int otar = 0, pq = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (cli_is_help(a)) {
+            usage(stdout);
+            return AUS_EXIT_OK;
+        } else if (!strcmp(a, "--config") && i + 1 < argc)
+            o.config = argv[++i];
+        else if (!strcmp(a, "--wait"))
+            o.wait = 1;
+        else if (!strcmp(a, "--json"))
+            o.json = 1;
+        else if (!strcmp(a, "--otar"))
+            otar = 1;
+        else if (!strcmp(a, "--pq"))
+            pq = 1;
+        else if (!strcmp(a, "--timeout") && i + 1 < argc)
+            o.timeout = atof(argv[++i]);
+        else if (!strcmp(a, "-o") && i + 1 < argc)
+            local = argv[++i];
+        else if (!strcmp(a, "--chunk") && i + 1 < argc) {
+            if (cli_u64(argv[++i], 16384, &chunk) != 0) {
+                cli_err("--chunk needs 1..16384");
+                return AUS_EXIT_USAGE;
+            }
+        } else if (npos < (int)(sizeof pos / sizeof pos[0]))
+            pos[npos++] = a;
+        else {
+            cli_err("too many arguments");
+            return AUS_EXIT_USAGE;
+        }
+    }
+    if (!strcmp(fam, "sa")) {
+        cli_err("sa: SDLS security-association management is not wired in this build");
+        return AUS_EXIT_USAGE;
+    }
+    if (!o.config) {
+        cli_err("%s: --config FILE (the ground daemon's config) is required", fam);
+        usage(stderr);
+        return AUS_EXIT_USAGE;
+    }
+    static dmn_config cfg;
+    if (dmn_config_load(&cfg, o.config) != 0)
+        return AUS_EXIT_USAGE;
+    dmn_quiet = 1;
+    if (cfg.role_sat) {
+        cli_err("%s: %s is a satellite config; the client talks to the ground daemon", fam,
+                o.config);
+        return AUS_EXIT_USAGE;
+    }
+    cJSON *req = cJSON_CreateObject();
+    if (!strcmp(fam, "status")) {
+        cJSON_AddStringToObject(req, "op", "status");
+    } else if (!strcmp(fam, "tm")) {
+        cJSON_AddStringToObject(req, "op", "tm");
+    } else if (!strcmp(fam, "cmd") && npos >= 1) {
+        cJSON_AddStringToObject(req, "op", "cmd");
+        cJSON_AddStringToObject(req, "name", pos[0]);
+        cJSON *args = cJSON_AddArrayToObject(req, "args");
+        for (int i = 1; i < npos; i++)
+            cJSON_AddItemToArray(args, cJSON_CreateString(pos[i]));
+    } else if (!strcmp(fam, "image") && npos == 2 && !strcmp(pos[0], "get")) {
+        char abs[PATH_MAX + 512], cwd[PATH_MAX];
+        const char *base = strrchr(pos[1], '/') ? strrchr(pos[1], '/') + 1 : pos[1];
+        const char *l = local ? local : base;
+        if (l[0] == '/')
+            snprintf(abs, sizeof abs, "%s", l);
+        else if (!local && cfg.downloads[0])
+            snprintf(abs, sizeof abs, "%s/%s", cfg.downloads, l);
+        else
+            snprintf(abs, sizeof abs, "%s/%s", getcwd(cwd, sizeof cwd) ? cwd : ".", l);
+        cJSON_AddStringToObject(req, "op", "image");
+        cJSON_AddStringToObject(req, "remote", pos[1]);
+        cJSON_AddStringToObject(req, "local", abs);
+        if (chunk)
+            cJSON_AddNumberToObject(req, "chunk", (double)chunk);
+    } else if (!strcmp(fam, "rekey") && otar != pq) {
+        cJSON_AddStringToObject(req, "op", "rekey");
+        cJSON_AddStringToObject(req, "kind", pq ? "pq" : "otar");
+    } else {
+        cJSON_Delete(req);
+        usage(stderr);
+        return AUS_EXIT_USAGE;
+    }
+    char *rs = cJSON_PrintUnformatted(req);
+    cJSON_Delete(req);
+    char *reply = call(&cfg, rs);
+    free(rs);
+    if (!reply) {
+        cli_err("%s: cannot reach the ground daemon or its store", fam);
+        return AUS_EXIT_ENV;
+    }
+    cJSON *r = cJSON_Parse(reply);
+    int rc = AUS_EXIT_OK;
+    const cJSON *err = r ? cJSON_GetObjectItem(r, "error") : NULL,
+                *id = r ? cJSON_GetObjectItem(r, "id") : NULL;
+    if (!r || cJSON_IsString(err)) {
+        cli_err("%s: %s", fam, cJSON_IsString(err) ? err->valuestring : "bad reply");
+        rc = AUS_EXIT_FAIL;
+    } else if (!strcmp(fam, "status")) {
+        printf("%s\n", reply);
+    } else if (cJSON_IsNumber(id)) {
+        uint64_t rid = (uint64_t)id->valuedouble;
+        if (o.json && !o.wait)
+            printf("{\"id\":%llu}\n", (unsigned long long)rid);
+        else if (!o.json)
+            printf("request id %llu\n", (unsigned long long)rid);
+        fflush(stdout);
+        if (o.wait)
+            rc = wait_answer(&cfg, &o, rid);
+    }
+    cJSON_Delete(r);
+    free(reply);
+    if (direct_node)
+        dmn_close(direct_node);
+    return rc;
 }

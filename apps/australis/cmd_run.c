@@ -1,11 +1,213 @@
-/* australis run: placeholder until its issue lands (prints a clear message, exit 2). */
+/* australis run --config FILE [--once]: the ground or satellite daemon (issue 8 §1).
+ *
+ * Loop: take every incoming file (in name order), re-send unanswered requests (ground), hand
+ * queued bundles to the outgoing folder; then wait for the incoming folder to change (inotify,
+ * or a 1 s poll when inotify is unavailable) or for a client on the ground's UNIX socket.
+ * SIGTERM/SIGINT: the current bundle is finished, the queue drained, and the daemon exits 0.
+ * --once: process everything waiting, write all replies, exit.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "daemon.h"
+
+static volatile int stop_flag;
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: australis run --config FILE [--once]\n\n"
+               "Run the ground or satellite daemon described by FILE (see examples/*.ini and\n"
+               "docs/daemon.md).\n"
+               "  --once   process everything waiting, write all replies, exit\n"
+               "exit codes: 0 ok (also after SIGTERM), 2 usage or bad config, 3 I/O error\n");
+}
+
+static int listen_socket(const char *path)
+{
+    struct sockaddr_un a;
+    memset(&a, 0, sizeof a);
+    a.sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof a.sun_path)
+        return -1;
+    snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
+    unlink(path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    mode_t old = umask(077); /* owner-only socket */
+    int ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && listen(fd, 16) == 0;
+    umask(old);
+    if (!ok) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    chmod(path, 0600);
+    return fd;
+}
+
+static void serve_client(dmn_node *n, int lfd)
+{
+    int c = accept(lfd, NULL, NULL);
+    if (c < 0)
+        return;
+    struct timeval tv = {2, 0};
+    setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char buf[16384];
+    size_t at = 0;
+    while (at < sizeof buf - 1) {
+        ssize_t r = read(c, buf + at, sizeof buf - 1 - at);
+        if (r <= 0)
+            break;
+        at += (size_t)r;
+        if (memchr(buf, '\n', at))
+            break;
+    }
+    buf[at] = '\0';
+    char *reply = dmn_client_exec(n, buf);
+    if (reply) {
+        size_t len = strlen(reply);
+        if (write(c, reply, len) != (ssize_t)len || write(c, "\n", 1) != 1)
+            dmn_log("client went away");
+        free(reply);
+    }
+    close(c);
+}
+
+static void cycle(dmn_node *n, uint64_t resend_cutoff)
+{
+    dmn_process_incoming(n);
+    if (!n->cfg.role_sat)
+        dmn_ground_resend(n, resend_cutoff);
+    if (dmn_drain_outgoing(n) < 0)
+        dmn_log("outgoing folder: will retry");
+}
+
+static uint64_t once_cutoff(dmn_node *n)
+{
+    /* --once: a request is re-sent when a whole run has passed since it was sent, i.e. a pass
+     * could have carried its answer (the previous run's start time is kept in the store) */
+    char key[AUS_STORE_KEY_MAX];
+    uint64_t prev = 0;
+    snprintf(key, sizeof key, "gr/%s/lastrun", n->cfg.tenant);
+    if (aus_store_get_u64(&n->store, key, &prev) != AUS_OK)
+        prev = 0;
+    if (aus_store_put_u64(&n->store, key, n->started_ms) != AUS_OK)
+        dmn_log("cannot record the run time");
+    return prev;
+}
+
+static int run_loop(dmn_node *n)
+{
+    if (n->once) {
+        /* a few rounds: replies to files that arrived while we worked are written too */
+        uint64_t cutoff = n->cfg.role_sat ? 0 : once_cutoff(n);
+        for (int round = 0; round < 4 && !stop_flag; round++) {
+            cycle(n, cutoff);
+            cutoff = 0;
+            if (aus_fl_count(n->cfg.incoming) <= 0)
+                break;
+        }
+        return 0;
+    }
+    int ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (ino >= 0 && inotify_add_watch(ino, n->cfg.incoming, IN_MOVED_TO | IN_CLOSE_WRITE) < 0) {
+        close(ino);
+        ino = -1;
+    }
+    if (ino < 0)
+        dmn_log("inotify unavailable: polling every second");
+    int lfd = -1;
+    if (!n->cfg.role_sat && n->cfg.socket[0]) {
+        lfd = listen_socket(n->cfg.socket);
+        if (lfd < 0)
+            dmn_log("cannot listen on %s: %s", n->cfg.socket, strerror(errno));
+        else
+            dmn_log("client socket %s (owner only)", n->cfg.socket);
+    }
+    while (!stop_flag) {
+        cycle(n, dmn_now_ms() - n->cfg.retry_s * 1000u);
+        struct pollfd p[2] = {{ino, POLLIN, 0}, {lfd, POLLIN, 0}};
+        int r = poll(p, 2, 1000);
+        if (r > 0 && ino >= 0 && (p[0].revents & POLLIN)) {
+            char ev[4096];
+            while (read(ino, ev, sizeof ev) > 0)
+                ;
+        }
+        if (r > 0 && lfd >= 0 && (p[1].revents & POLLIN))
+            serve_client(n, lfd);
+    }
+    dmn_log("SIGTERM: finishing the current bundle and stopping");
+    dmn_drain_outgoing(n);
+    if (ino >= 0)
+        close(ino);
+    if (lfd >= 0) {
+        close(lfd);
+        unlink(n->cfg.socket);
+    }
+    return 0;
+}
 
 int cmd_run(int argc, char **argv)
 {
-    (void)argc;
-    fprintf(stderr, "australis: '%s' is not available in this build yet\n", argv[0]);
-    return AUS_EXIT_USAGE;
+    const char *config = NULL;
+    int once = 0;
+    for (int i = 1; i < argc; i++) {
+        if (cli_is_help(argv[i])) {
+            usage(stdout);
+            return AUS_EXIT_OK;
+        } else if (!strcmp(argv[i], "--once"))
+            once = 1;
+        else if (!strcmp(argv[i], "--config") && i + 1 < argc)
+            config = argv[++i];
+        else {
+            cli_err("run: unexpected argument '%s'", argv[i]);
+            usage(stderr);
+            return AUS_EXIT_USAGE;
+        }
+    }
+    if (!config) {
+        usage(stderr);
+        return AUS_EXIT_USAGE;
+    }
+    static dmn_config cfg;
+    if (dmn_config_load(&cfg, config) != 0)
+        return AUS_EXIT_USAGE;
+    static dmn_node n;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    int rc = dmn_open(&n, &cfg, 1);
+    if (rc == 0) {
+        n.once = once;
+        n.stop = &stop_flag;
+        dmn_banner(&n);
+        if (cfg.role_sat)
+            rc = dmn_sat_init(&n);
+    }
+    if (rc == 0)
+        rc = run_loop(&n);
+    if (rc == 0)
+        dmn_log("stopped: %llu bundles processed, %llu quarantined, %llu files written",
+                (unsigned long long)n.processed, (unsigned long long)n.quarantined,
+                (unsigned long long)n.files_out);
+    dmn_close(&n);
+    return rc;
 }

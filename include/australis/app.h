@@ -47,9 +47,10 @@ extern "C" {
 #ifndef AUS_APP_MAX_CMDS
 #define AUS_APP_MAX_CMDS 16
 #endif
-/* Largest response output kept in the exactly-once cache (longer output is cut). */
+/* Largest response output kept in the exactly-once cache (longer output is cut), and the
+ * largest image chunk. */
 #ifndef AUS_APP_OUTPUT_MAX
-#define AUS_APP_OUTPUT_MAX 4096
+#define AUS_APP_OUTPUT_MAX 16384
 #endif
 #define AUS_APP_VERSION 1
 #define AUS_APP_SHA256 32

@@ -1,0 +1,105 @@
+/* The ground and satellite daemons (issue 8): shared state of one node process.
+ * apps/ may allocate and do I/O; the protocol logic lives in src/agent and src/app. */
+#ifndef AUS_DAEMON_H
+#define AUS_DAEMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "australis/agent.h"
+#include "australis/app.h"
+#include "australis/keys.h"
+#include "australis/store.h"
+#include "../../port/posix/folder_link.h" /* apps see include/ and src/ only */
+
+#define DMN_PATH 512
+#define DMN_MAX_EXEC 8
+
+typedef struct dmn_exec {
+    char name[32];
+    char path[DMN_PATH];
+} dmn_exec;
+
+/* Everything the INI file sets (docs/daemon.md lists every key). */
+typedef struct dmn_config {
+    char file[DMN_PATH];
+    int role_sat; /* role = sat | ground */
+    uint64_t node, peer, service, peer_service;
+    char tenant[32];
+    char incoming[DMN_PATH], outgoing[DMN_PATH], quarantine[DMN_PATH];
+    char store[DMN_PATH];
+    char kek_file[DMN_PATH], ek_file[DMN_PATH], ak_file[DMN_PATH], master_file[DMN_PATH];
+    char link[16];
+    uint64_t scid, tm_vcid, tc_vcid, tm_spi, tc_spi, tm_frame_len;
+    int fsync_on;
+    uint64_t lifetime_s, replay_window, max_bundle;
+    /* satellite */
+    char data_dir[DMN_PATH], capture_source[DMN_PATH];
+    uint64_t chunk_size, exec_timeout_s;
+    dmn_exec exec[DMN_MAX_EXEC];
+    size_t nexec;
+    /* ground */
+    char socket[DMN_PATH], downloads[DMN_PATH];
+    uint64_t retry_s;
+} dmn_config;
+
+/* Parse; on error prints "australis: FILE:LINE: sentence naming the key" and returns -1. */
+int dmn_config_load(dmn_config *c, const char *path);
+
+typedef struct dmn_node dmn_node;
+struct dmn_node {
+    dmn_config cfg;
+    aus_store store;
+    aus_keys keys;
+    aus_agent_seal seal;
+    aus_agent agent;
+    aus_fl fl;
+    aus_app_sat sat; /* role sat */
+    uint64_t started_ms, processed, quarantined, files_out;
+    char last_error[160];
+    int iv_log_fd;
+    int once;
+    volatile int *stop;
+};
+
+/* DTN time (ms since 2000-01-01 UTC) and unix seconds. */
+uint64_t dmn_now_ms(void);
+/* Flight-log line: "YYYY-mm-dd HH:MM:SS  text" (nothing when dmn_quiet). */
+extern int dmn_quiet;
+void dmn_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Open store, keys, envelope, agent, folders. Returns a CLI exit code. */
+int dmn_open(dmn_node *n, const dmn_config *cfg, int with_folders);
+void dmn_close(dmn_node *n);
+/* Process every file waiting in the incoming folder; returns how many were taken. */
+long dmn_process_incoming(dmn_node *n);
+/* Hand every queued bundle to the folder link; returns how many were written (or -1). */
+long dmn_drain_outgoing(dmn_node *n);
+/* Re-read counters and the replay window after a rollback. */
+void dmn_reset(dmn_node *n);
+/* Send one ADU to the peer (own transaction). */
+aus_err dmn_send_adu(dmn_node *n, const uint8_t *adu, size_t len);
+/* Banner / health line. */
+void dmn_banner(dmn_node *n);
+
+/* role sat (daemon_sat.c) */
+int dmn_sat_init(dmn_node *n);
+aus_err dmn_sat_handle(dmn_node *n, const aus_agent_rx *rx, int *pending);
+aus_err dmn_sat_finish(dmn_node *n, const aus_agent_rx *rx);
+size_t dmn_health(dmn_node *n, aus_app_kv *kv, size_t cap);
+
+/* role ground (daemon_ground.c) */
+aus_err dmn_ground_handle(dmn_node *n, const aus_agent_rx *rx);
+/* Submit a request (type + fields); *id gets the request id. Own transaction. */
+aus_err dmn_ground_submit(dmn_node *n, aus_app_msg *req, const char *local_out, uint64_t *id);
+/* Re-send requests without a complete answer last sent before cutoff_ms (images: only the
+ * missing ranges). Returns count. */
+long dmn_ground_resend(dmn_node *n, uint64_t cutoff_ms);
+/* One client operation (JSON in, JSON out, malloc'd): tm, cmd, image, rekey, status, resp. */
+char *dmn_client_exec(dmn_node *n, const char *json);
+/* The stored response for id as JSON text (malloc'd) or NULL if none yet. */
+char *dmn_ground_response(dmn_node *n, uint64_t id);
+/* Pending/answered summary as JSON (malloc'd). */
+char *dmn_ground_status(dmn_node *n);
+
+#endif

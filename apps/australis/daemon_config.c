@@ -1,0 +1,218 @@
+/* INI configuration of the daemons: "[section]" headers, "key = value" lines, '#' or ';'
+ * comments. Keys are known per section; anything unknown or malformed is refused with a
+ * sentence naming the key and the line (exit 2). docs/daemon.md lists every key. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "daemon.h"
+
+typedef enum kt { K_STR, K_U64, K_BOOL, K_ROLE } kt;
+typedef struct keydef {
+    const char *section, *key;
+    kt type;
+    size_t off, size;
+    uint64_t max;
+    int required;
+} keydef;
+
+#define S(sec, k, field, req)                                                                      \
+    {                                                                                              \
+        sec, k, K_STR, offsetof(dmn_config, field), sizeof(((dmn_config *)0)->field), 0, req       \
+    }
+#define U(sec, k, field, mx, req)                                                                  \
+    {                                                                                              \
+        sec, k, K_U64, offsetof(dmn_config, field), 0, mx, req                                     \
+    }
+
+static const keydef keys[] = {
+    {"node", "role", K_ROLE, 0, 0, 0, 1},
+    U("node", "node", node, UINT32_MAX, 1),
+    U("node", "peer", peer, UINT32_MAX, 1),
+    U("node", "service", service, UINT32_MAX, 0),
+    U("node", "peer_service", peer_service, UINT32_MAX, 0),
+    S("node", "tenant", tenant, 1),
+    U("node", "lifetime_s", lifetime_s, 86400u * 365u, 0),
+    U("node", "replay_window", replay_window, AUS_REPLAY_MAX_WINDOW, 0),
+    S("folders", "incoming", incoming, 1),
+    S("folders", "outgoing", outgoing, 1),
+    S("folders", "quarantine", quarantine, 1),
+    S("store", "path", store, 1),
+    S("keys", "kek_file", kek_file, 1),
+    S("keys", "ek_file", ek_file, 1),
+    S("keys", "ak_file", ak_file, 0),
+    S("keys", "master_file", master_file, 0),
+    S("link", "link", link, 0),
+    U("link", "scid", scid, 1023, 0),
+    U("link", "tm_vcid", tm_vcid, 7, 0),
+    U("link", "tc_vcid", tc_vcid, 63, 0),
+    U("link", "tm_spi", tm_spi, 65535, 0),
+    U("link", "tc_spi", tc_spi, 65535, 0),
+    U("link", "tm_frame_len", tm_frame_len, 65536, 0),
+    {"link", "fsync", K_BOOL, offsetof(dmn_config, fsync_on), 0, 0, 0},
+    U("link", "max_bundle", max_bundle, AUS_AGENT_BUNDLE_MAX, 0),
+    S("sat", "data_dir", data_dir, 0),
+    S("sat", "capture_source", capture_source, 0),
+    U("sat", "chunk_size", chunk_size, 32768, 0),
+    U("sat", "exec_timeout_s", exec_timeout_s, 3600, 0),
+    S("ground", "socket", socket, 0),
+    S("ground", "downloads", downloads, 0),
+    U("ground", "retry_s", retry_s, 86400, 0),
+};
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+static int fail(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail(const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "australis: %s:%d: ", file, line);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return -1;
+}
+
+static int set_exec(dmn_config *c, const char *file, int line, const char *key, const char *val)
+{
+    const char *name = key + 5;
+    if (c->nexec >= DMN_MAX_EXEC || !*name || strlen(name) >= sizeof c->exec[0].name ||
+        strlen(val) >= DMN_PATH)
+        return fail(file, line, "key '%s' in [sat]: too many scripts or name/path too long%s", key,
+                    "");
+    if (val[0] != '/')
+        return fail(file, line, "key '%s' in [sat] must be an absolute path, not '%s'", key, val);
+    snprintf(c->exec[c->nexec].name, sizeof c->exec[0].name, "%s", name);
+    snprintf(c->exec[c->nexec].path, DMN_PATH, "%s", val);
+    c->nexec++;
+    return 0;
+}
+
+static int set_key(dmn_config *c, const char *file, int line, const char *sec, const char *key,
+                   const char *val, unsigned char *seen)
+{
+    if (!strcmp(sec, "sat") && !strncmp(key, "exec.", 5))
+        return set_exec(c, file, line, key, val);
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        const keydef *k = &keys[i];
+        if (strcmp(k->section, sec) || strcmp(k->key, key))
+            continue;
+        seen[i] = 1;
+        char *f = (char *)c + k->off;
+        uint64_t v;
+        switch (k->type) {
+        case K_STR:
+            if (!*val || strlen(val) >= k->size)
+                return fail(file, line, "key '%s' needs a value of 1..%s characters", key,
+                            k->size > 100 ? "511" : "31");
+            snprintf(f, k->size, "%s", val);
+            return 0;
+        case K_U64:
+            if (cli_u64(val, k->max, &v) != 0)
+                return fail(file, line, "key '%s' needs a number in range, not '%s'", key, val);
+            memcpy(f, &v, sizeof v);
+            return 0;
+        case K_BOOL:
+            if (strcmp(val, "1") && strcmp(val, "0") && strcmp(val, "yes") && strcmp(val, "no") &&
+                strcmp(val, "true") && strcmp(val, "false"))
+                return fail(file, line, "key '%s' needs yes or no, not '%s'", key, val);
+            *(int *)(void *)f = !strcmp(val, "1") || !strcmp(val, "yes") || !strcmp(val, "true");
+            return 0;
+        case K_ROLE:
+            if (strcmp(val, "sat") && strcmp(val, "ground"))
+                return fail(file, line, "key '%s' must be 'sat' or 'ground', not '%s'", key, val);
+            c->role_sat = !strcmp(val, "sat");
+            return 0;
+        }
+    }
+    return fail(file, line, "unknown key '%s' in section [%s]", key, sec);
+}
+
+static void defaults(dmn_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->service = 1;
+    c->peer_service = 1;
+    c->lifetime_s = 86400;
+    c->replay_window = 512;
+    c->fsync_on = 1;
+    c->max_bundle = 65536;
+    c->chunk_size = 8192;
+    c->exec_timeout_s = 10;
+    c->retry_s = 60;
+    c->tm_frame_len = 1115;
+    snprintf(c->link, sizeof c->link, "folder");
+}
+
+int dmn_config_load(dmn_config *c, const char *path)
+{
+    defaults(c);
+    snprintf(c->file, sizeof c->file, "%s", path);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "australis: cannot open config %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    unsigned char seen[sizeof keys / sizeof keys[0]] = {0};
+    char buf[1024], sec[32] = "";
+    int line = 0, rc = 0;
+    while (rc == 0 && fgets(buf, sizeof buf, f)) {
+        line++;
+        char *s = trim(buf);
+        if (!*s || *s == '#' || *s == ';')
+            continue;
+        if (*s == '[') {
+            char *e = strchr(s, ']');
+            if (!e || e[1] || e - s - 1 <= 0 || e - s - 1 >= (long)sizeof sec) {
+                rc = fail(path, line, "bad section header '%s'%s", s, "");
+                break;
+            }
+            *e = '\0';
+            snprintf(sec, sizeof sec, "%s", s + 1);
+            continue;
+        }
+        char *eq = strchr(s, '=');
+        if (!eq) {
+            rc = fail(path, line, "expected 'key = value', got '%s'%s", s, "");
+            break;
+        }
+        *eq = '\0';
+        char *key = trim(s), *val = trim(eq + 1);
+        char *hash = strstr(val, " #");
+        if (hash)
+            *hash = '\0', val = trim(val);
+        rc = set_key(c, path, line, sec, key, val, seen);
+    }
+    fclose(f);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (keys[i].required && !seen[i])
+            return fail(path, line, "missing required key '%s' in section [%s]", keys[i].key,
+                        keys[i].section);
+    if (strcmp(c->link, "folder"))
+        return fail(path, line, "key 'link' must be 'folder' in this build, not '%s'%s", c->link,
+                    "");
+    for (const char *t = c->tenant; *t; t++)
+        if (!isalnum((unsigned char)*t) && *t != '_' && *t != '-')
+            return fail(path, line, "key 'tenant' may hold only letters, digits, '_' and '-'");
+    if (strlen(c->tenant) > 24)
+        return fail(path, line, "key 'tenant' is longer than 24 characters");
+    if (c->node == c->peer)
+        return fail(path, line, "key 'peer' must differ from key 'node'%s%s", "", "");
+    return 0;
+}

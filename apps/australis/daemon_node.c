@@ -1,0 +1,393 @@
+/* One node process: store, keys, envelope, agent, folder link; the receive and send loops.
+ *
+ * Receive (one file), each step durable before the next (issue 8 §2):
+ *   read file -> agent verify (nothing written) -> BEGIN; replay mark + effect + responses
+ *   queued; COMMIT -> [external command: run; BEGIN; result + response; COMMIT] -> delete file.
+ * A crash before COMMIT leaves the file to be processed again (nothing happened); after COMMIT
+ * the file comes back as a replay and is quarantined (its effect is already recorded).
+ * Send: each queued bundle is written to the outgoing folder (tmp, fsync, rename, dir fsync)
+ * under a name made from its sequence number (reserved in the store before use, so names
+ * never collide), and only then removed from the store queue.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "australis/base.h"
+#include "australis/cl.h"
+#include "cli.h"
+#include "daemon.h"
+#include "../../port/posix/crypto_openssl.h"
+#include "../../port/posix/keyfile.h"
+#include "../../port/posix/store_sqlite.h"
+
+#define DTN_EPOCH_UNIX 946684800ull
+#define MASTER_KEY_ID 0x0001u
+
+uint64_t dmn_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return ((uint64_t)ts.tv_sec - DTN_EPOCH_UNIX) * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static uint64_t now_s(void) { return (uint64_t)time(NULL); }
+
+int dmn_quiet;
+
+void dmn_log(const char *fmt, ...)
+{
+    if (dmn_quiet)
+        return;
+    char ts[32];
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(ts, sizeof ts, "%Y-%m-%d %H:%M:%S", &tm);
+    va_list ap;
+    va_start(ap, fmt);
+    printf("%s  ", ts);
+    vprintf(fmt, ap);
+    printf("\n");
+    fflush(stdout);
+    va_end(ap);
+}
+
+static void note_error(dmn_node *n, const char *what, int e)
+{
+    snprintf(n->last_error, sizeof n->last_error, "%s: %s", what, aus_err_name(e));
+}
+
+/* ---- keys for the envelope ---- */
+static uint16_t active_ek(dmn_node *n)
+{
+    char key[AUS_STORE_KEY_MAX];
+    uint64_t v = AUS_KEY_ID_EK;
+    snprintf(key, sizeof key, "dmn/%s/ek", n->cfg.tenant);
+    if (aus_store_get_u64(&n->store, key, &v) != AUS_OK)
+        v = AUS_KEY_ID_EK;
+    return (uint16_t)v;
+}
+
+static aus_err send_key(void *ctx, uint64_t now_ms, uint16_t *kid, uint8_t key[32])
+{
+    dmn_node *n = ctx;
+    size_t len = 0;
+    (void)now_ms;
+    *kid = active_ek(n);
+    return aus_keys_get(&n->keys, *kid, AUS_KEY_USE_SEND, now_s(), key, 32, &len);
+}
+
+static aus_err recv_key(void *ctx, uint64_t now_ms, uint16_t kid, uint8_t key[32])
+{
+    dmn_node *n = ctx;
+    size_t len = 0;
+    (void)now_ms;
+    return aus_keys_get(&n->keys, kid, AUS_KEY_USE_RECV, now_s(), key, 32, &len);
+}
+
+static void iv_log(void *ctx, uint16_t kid, const uint8_t iv[12])
+{
+    dmn_node *n = ctx;
+    if (n->iv_log_fd < 0)
+        return;
+    char line[160];
+    int k = snprintf(line, sizeof line, "%s %u %s %04x ", n->cfg.tenant, (unsigned)n->cfg.node,
+                     n->cfg.role_sat ? "sat" : "ground", kid);
+    for (int i = 0; i < 12; i++)
+        k += snprintf(line + k, sizeof line - (size_t)k, "%02x", iv[i]);
+    line[k++] = '\n';
+    /* O_APPEND + one write per line: lines from several processes never interleave */
+    if (write(n->iv_log_fd, line, (size_t)k) != k)
+        n->iv_log_fd = n->iv_log_fd;
+}
+
+static int install_from_file(dmn_node *n, const char *file, uint16_t id, aus_key_type type)
+{
+    aus_key_info info;
+    if (!file[0] || aus_keys_info(&n->keys, id, &info) == AUS_OK)
+        return 0;
+    uint8_t k[32];
+    size_t len = 0;
+    aus_err e = aus_keyfile_read(file, k, sizeof k, &len);
+    if (e != AUS_OK) {
+        cli_err("key file %s: %s", file, aus_err_str(e));
+        return e == AUS_E_PERM ? AUS_EXIT_USAGE : AUS_EXIT_ENV;
+    }
+    int master = type == AUS_KEY_T_MASTER;
+    e = aus_keys_install(&n->keys, id, type, master ? AUS_KEY_ACTIVE : AUS_KEY_PREACTIVE, k, len,
+                         now_s());
+    if (e == AUS_OK && !master)
+        e = aus_keys_activate(&n->keys, id, now_s());
+    aus_wipe(k, sizeof k);
+    if (e != AUS_OK) {
+        cli_err("cannot install key 0x%04x from %s: %s", id, file, aus_err_str(e));
+        return AUS_EXIT_FAIL;
+    }
+    return 0;
+}
+
+static int open_keys(dmn_node *n)
+{
+    uint8_t kek[32];
+    size_t len = 0;
+    aus_err e = aus_keyfile_read(n->cfg.kek_file, kek, sizeof kek, &len);
+    if (e != AUS_OK) {
+        cli_err("key-encryption key %s: %s", n->cfg.kek_file, aus_err_str(e));
+        return e == AUS_E_PERM ? AUS_EXIT_USAGE : AUS_EXIT_ENV;
+    }
+    char prefix[48];
+    snprintf(prefix, sizeof prefix, "keys/%.24s/", n->cfg.tenant);
+    e = aus_keys_open(&n->keys, &n->store, aus_crypto_default(), kek, len, prefix);
+    aus_wipe(kek, sizeof kek);
+    if (e != AUS_OK) {
+        cli_err("keystore: %s", aus_err_str(e));
+        return AUS_EXIT_ENV;
+    }
+    int rc = install_from_file(n, n->cfg.ek_file, AUS_KEY_ID_EK, AUS_KEY_T_SESSION);
+    if (!rc)
+        rc = install_from_file(n, n->cfg.ak_file, AUS_KEY_ID_AK, AUS_KEY_T_SESSION);
+    if (!rc)
+        rc = install_from_file(n, n->cfg.master_file, MASTER_KEY_ID, AUS_KEY_T_MASTER);
+    return rc;
+}
+
+int dmn_open(dmn_node *n, const dmn_config *cfg, int with_folders)
+{
+    memset(n, 0, sizeof *n);
+    n->cfg = *cfg;
+    n->iv_log_fd = -1;
+    n->fl.in_fd = n->fl.out_fd = n->fl.quar_fd = -1;
+    n->started_ms = dmn_now_ms();
+    umask(077); /* tenant isolation: every file and folder we create is owner-only */
+    const char *ivl = getenv("AUS_IV_LOG");
+    if (ivl && *ivl)
+        n->iv_log_fd = open(ivl, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    aus_err e = aus_store_sqlite_open(&n->store, cfg->store);
+    if (e != AUS_OK) {
+        cli_err("store %s: %s", cfg->store, aus_err_str(e));
+        return AUS_EXIT_ENV;
+    }
+    chmod(cfg->store, 0600);
+    int rc = open_keys(n);
+    if (rc)
+        return rc;
+    aus_agent_seal_keys_ops ko = {send_key, recv_key, iv_log, n};
+    e = aus_agent_seal_init(&n->seal, aus_crypto_default(), &n->store, cfg->tenant,
+                            (uint32_t)cfg->node, &ko);
+    aus_agent_sec_ops so = aus_agent_seal_ops(&n->seal);
+    aus_agent_cfg ac = {cfg->node,
+                        cfg->service,
+                        cfg->peer,
+                        cfg->peer_service,
+                        cfg->lifetime_s * 1000u,
+                        (uint32_t)cfg->replay_window,
+                        cfg->tenant};
+    if (e == AUS_OK)
+        e = aus_agent_init(&n->agent, &ac, &n->store, &so);
+    if (e != AUS_OK) {
+        cli_err("agent: %s", aus_err_str(e));
+        return AUS_EXIT_ENV;
+    }
+    if (with_folders && aus_fl_open(&n->fl, cfg->incoming, cfg->outgoing, cfg->quarantine,
+                                    cfg->fsync_on, cfg->max_bundle) != 0) {
+        cli_err("folders: %s", strerror(errno));
+        return AUS_EXIT_ENV;
+    }
+    return 0;
+}
+
+void dmn_close(dmn_node *n)
+{
+    aus_fl_close(&n->fl);
+    aus_keys_close(&n->keys);
+    aus_store_sqlite_close(&n->store);
+    if (n->iv_log_fd >= 0)
+        close(n->iv_log_fd);
+}
+
+aus_err dmn_send_adu(dmn_node *n, const uint8_t *adu, size_t len)
+{
+    AUS_TRY(n->store.ops->begin(n->store.self));
+    aus_err e = aus_agent_send(&n->agent, adu, len, dmn_now_ms(), NULL);
+    if (e == AUS_OK)
+        e = n->store.ops->commit(n->store.self);
+    if (e != AUS_OK) {
+        (void)n->store.ops->rollback(n->store.self);
+        dmn_reset(n);
+    }
+    return e;
+}
+
+static void quarantine(dmn_node *n, const char *name, const char *why)
+{
+    dmn_log("quarantine %s: %s", name, why);
+    n->quarantined++;
+    if (aus_fl_quarantine(&n->fl, name) != 0)
+        dmn_log("cannot quarantine %s: %s", name, strerror(errno));
+}
+
+void dmn_reset(dmn_node *n)
+{
+    /* after a rollback the in-memory counters and window may be ahead of the store */
+    if (aus_agent_reload(&n->agent) != AUS_OK || aus_agent_seal_reload(&n->seal) != AUS_OK)
+        dmn_log("cannot reload counters from the store");
+}
+
+static void rollback(dmn_node *n)
+{
+    (void)n->store.ops->rollback(n->store.self);
+    dmn_reset(n);
+}
+
+/* Apply one verified bundle. Returns 0 (done: delete the file), 1 (junk: quarantine),
+ * -1 (store failure: leave the file for a retry). */
+static int apply(dmn_node *n, const char *name, const aus_agent_rx *rx)
+{
+    int pending = 0;
+    aus_err e = n->store.ops->begin(n->store.self);
+    if (e == AUS_OK)
+        e = aus_agent_accept(&n->agent, rx);
+    if (e == AUS_OK)
+        e = n->cfg.role_sat ? dmn_sat_handle(n, rx, &pending) : dmn_ground_handle(n, rx);
+    if (e == AUS_OK)
+        e = n->store.ops->commit(n->store.self);
+    if (e != AUS_OK) {
+        rollback(n);
+        note_error(n, "apply", e);
+        if (e == AUS_E_IO || e == AUS_E_INTERNAL || e == AUS_E_CRYPTO) {
+            dmn_log("store failure on %s (%s): will retry", name, aus_err_name(e));
+            return -1;
+        }
+        /* the ADU inside an authentic bundle is junk: record the sequence number anyway so the
+         * same bundle is not retried forever, then quarantine */
+        if (n->store.ops->begin(n->store.self) == AUS_OK &&
+            aus_agent_accept(&n->agent, rx) == AUS_OK &&
+            n->store.ops->commit(n->store.self) == AUS_OK)
+            return 1;
+        rollback(n);
+        return 1;
+    }
+    if (pending) {
+        e = n->store.ops->begin(n->store.self);
+        if (e == AUS_OK)
+            e = dmn_sat_finish(n, rx);
+        if (e == AUS_OK)
+            e = n->store.ops->commit(n->store.self);
+        if (e != AUS_OK) {
+            rollback(n);
+            note_error(n, "command result", e);
+            dmn_log("cannot record a command result (%s): answered as interrupted on restart",
+                    aus_err_name(e));
+        }
+    }
+    return 0;
+}
+
+static void take_file(dmn_node *n, const char *name)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    aus_fl_why why = aus_fl_read(&n->fl, name, &buf, &len);
+    if (why == AUS_FL_GONE)
+        return;
+    if (why != AUS_FL_OK) {
+        quarantine(n, name, aus_fl_why_str(why));
+        return;
+    }
+    aus_agent_rx rx;
+    aus_err e = aus_agent_recv(&n->agent, buf, len, dmn_now_ms(), &rx);
+    if (e != AUS_OK) {
+        char why2[160];
+        snprintf(why2, sizeof why2, "%s (%s)", aus_err_str(e), aus_err_name(e));
+        note_error(n, name, e);
+        quarantine(n, name, why2);
+        free(buf);
+        return;
+    }
+    int r = apply(n, name, &rx);
+    free(buf);
+    if (r == 0) {
+        n->processed++;
+        if (aus_fl_remove(&n->fl, name) != 0)
+            dmn_log("cannot remove %s: %s", name, strerror(errno));
+    } else if (r == 1) {
+        quarantine(n, name, "authentic bundle with an invalid application message");
+    }
+}
+
+long dmn_process_incoming(dmn_node *n)
+{
+    char **names;
+    long cnt = aus_fl_list(&n->fl, &names, 0);
+    if (cnt < 0) {
+        dmn_log("cannot list %s: %s", n->cfg.incoming, strerror(errno));
+        return -1;
+    }
+    long i;
+    for (i = 0; i < cnt && !(n->stop && *n->stop); i++)
+        take_file(n, names[i]);
+    aus_fl_free_list(names, cnt);
+    return i;
+}
+
+long dmn_drain_outgoing(dmn_node *n)
+{
+    static uint8_t buf[AUS_AGENT_BUNDLE_MAX];
+    char key[AUS_STORE_KEY_MAX], name[AUS_CL_NAME_MAX];
+    long count = 0;
+    for (;;) {
+        size_t len = 0;
+        uint64_t seq = 0;
+        aus_err e = aus_agent_out_next(&n->agent, "", key, sizeof key, buf, sizeof buf, &len, &seq);
+        if (e == AUS_E_NOTFOUND)
+            break;
+        if (e == AUS_OK)
+            e = aus_cl_folder_name(name, sizeof name, n->cfg.node, seq);
+        if (e != AUS_OK) {
+            note_error(n, "outgoing queue", e);
+            return -1;
+        }
+        if (aus_fl_write(&n->fl, name, buf, len) != 0) {
+            dmn_log("cannot write %s: %s", name, strerror(errno));
+            return -1;
+        }
+        if (aus_agent_out_done(&n->agent, key) != AUS_OK)
+            return -1;
+        count++;
+        n->files_out++;
+    }
+    return count;
+}
+
+void dmn_banner(dmn_node *n)
+{
+    const dmn_config *c = &n->cfg;
+    dmn_log("Australis %s (BPv7, BPSec, SDLS, OTAR, ML-KEM/ML-DSA) node ipn:%llu role=%s "
+            "tenant=%s",
+            "0.1", (unsigned long long)c->node, c->role_sat ? "sat" : "ground", c->tenant);
+    dmn_log("Config: scid=%llu, tm_vcid=%llu, tc_vcid=%llu, tm_spi=%llu, tc_spi=%llu, "
+            "tm_frame_len=%llu, link=%s, peer=ipn:%llu",
+            (unsigned long long)c->scid, (unsigned long long)c->tm_vcid,
+            (unsigned long long)c->tc_vcid, (unsigned long long)c->tm_spi,
+            (unsigned long long)c->tc_spi, (unsigned long long)c->tm_frame_len, c->link,
+            (unsigned long long)c->peer);
+    aus_key_info ek, ak;
+    uint16_t ekid = active_ek(n);
+    int he = aus_keys_info(&n->keys, ekid, &ek) == AUS_OK;
+    int ha = aus_keys_info(&n->keys, (uint16_t)(ekid + 1), &ak) == AUS_OK;
+    dmn_log("Session keys: EK=0x%04x AK=0x%04x %s", ekid, ekid + 1,
+            he && ha && ek.state == AUS_KEY_ACTIVE && ak.state == AUS_KEY_ACTIVE
+                ? "active"
+                : (he ? aus_key_state_name((aus_key_state)ek.state) : "missing"));
+    long in = aus_fl_count(c->incoming), out = aus_fl_count(c->outgoing);
+    dmn_log("Health: ok, store=%s, incoming=%ld waiting, outgoing=%ld waiting, highest peer "
+            "sequence seen=%llu",
+            c->store, in, out, (unsigned long long)n->agent.win.top);
+}

@@ -1,0 +1,272 @@
+/* The satellite role: the registered command table and the services the app core asks for
+ * (health report, files for download, rekey), wired to the agent. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon.h"
+
+static aus_err emit(void *ctx, const uint8_t *adu, size_t len)
+{
+    dmn_node *n = ctx;
+    return aus_agent_send(&n->agent, adu, len, dmn_now_ms(), NULL);
+}
+
+/* A file name inside the data folder: no separators, no dot-files, printable. */
+static int safe_name(const aus_app_view *v, char *out, size_t cap)
+{
+    if (v->n == 0 || v->n >= cap || v->p[0] == '.')
+        return -1;
+    for (size_t i = 0; i < v->n; i++)
+        if (v->p[i] == '/' || v->p[i] < 0x21 || v->p[i] > 0x7e)
+            return -1;
+    memcpy(out, v->p, v->n);
+    out[v->n] = '\0';
+    return 0;
+}
+
+static int open_data(dmn_node *n, const aus_app_view *path)
+{
+    char name[256], full[DMN_PATH + 260];
+    if (!n->cfg.data_dir[0] || safe_name(path, name, sizeof name) != 0)
+        return -1;
+    snprintf(full, sizeof full, "%s/%s", n->cfg.data_dir, name);
+    return open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+static aus_err file_info(void *ctx, const aus_app_view *path, uint64_t *size,
+                         uint8_t sha[AUS_APP_SHA256])
+{
+    dmn_node *n = ctx;
+    int fd = open_data(n, path);
+    if (fd < 0)
+        return AUS_E_NOTFOUND;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (1 << 30)) {
+        close(fd);
+        return AUS_E_NOTFOUND;
+    }
+    size_t len = (size_t)st.st_size, o = 0;
+    uint8_t *p = malloc(len ? len : 1);
+    while (p && o < len) {
+        ssize_t r = read(fd, p + o, len - o);
+        if (r <= 0)
+            break;
+        o += (size_t)r;
+    }
+    close(fd);
+    aus_err e = AUS_E_IO;
+    if (p && o == len) {
+        aus_iov iov = {p, len};
+        const aus_crypto *c = aus_crypto_default();
+        e = c->ops->hash(c->self, AUS_HASH_SHA256, &iov, 1, sha, AUS_APP_SHA256);
+    }
+    free(p);
+    *size = len;
+    return e;
+}
+
+static aus_err file_read(void *ctx, const aus_app_view *path, uint64_t off, uint8_t *buf,
+                         size_t len)
+{
+    dmn_node *n = ctx;
+    int fd = open_data(n, path);
+    if (fd < 0)
+        return AUS_E_NOTFOUND;
+    ssize_t r = pread(fd, buf, len, (off_t)off);
+    close(fd);
+    return r == (ssize_t)len ? AUS_OK : AUS_E_IO;
+}
+
+static size_t health(void *ctx, aus_app_kv *kv, size_t cap) { return dmn_health(ctx, kv, cap); }
+
+/* ---- commands with I/O ---- */
+static aus_err cmd_list(void *ctx, const aus_app_msg *req, uint8_t *out, size_t cap, size_t *outlen,
+                        int64_t *code)
+{
+    dmn_node *n = ctx;
+    (void)req;
+    DIR *d = n->cfg.data_dir[0] ? opendir(n->cfg.data_dir) : NULL;
+    if (!d)
+        return AUS_E_NOTFOUND;
+    size_t at = 0;
+    struct dirent *e;
+    /* names sorted would need a copy; listing order is fine for an operator */
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        struct stat st;
+        if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        int k = snprintf((char *)out + at, cap - at, "%s %lld\n", e->d_name, (long long)st.st_size);
+        if (k < 0 || (size_t)k >= cap - at)
+            break;
+        at += (size_t)k;
+    }
+    closedir(d);
+    *outlen = at;
+    *code = 0;
+    return AUS_OK;
+}
+
+static aus_err cmd_capture(void *ctx, const aus_app_msg *req, uint8_t *out, size_t cap,
+                           size_t *outlen, int64_t *code)
+{
+    dmn_node *n = ctx;
+    if (!n->cfg.capture_source[0] || !n->cfg.data_dir[0])
+        return AUS_E_UNSUPPORTED;
+    int in = open(n->cfg.capture_source, O_RDONLY | O_CLOEXEC);
+    if (in < 0)
+        return AUS_E_NOTFOUND;
+    char name[64], full[DMN_PATH + 80];
+    snprintf(name, sizeof name, "capture-%llu.img", (unsigned long long)req->id);
+    snprintf(full, sizeof full, "%s/%s", n->cfg.data_dir, name);
+    int o = open(full, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    long long total = 0;
+    char buf[65536];
+    ssize_t r;
+    while (o >= 0 && (r = read(in, buf, sizeof buf)) > 0 && total < (1ll << 28)) {
+        if (write(o, buf, (size_t)r) != r)
+            break;
+        total += r;
+    }
+    close(in);
+    if (o < 0)
+        return AUS_E_IO;
+    fsync(o);
+    close(o);
+    int k = snprintf((char *)out, cap, "%s %lld", name, total);
+    *outlen = k > 0 ? (size_t)k : 0;
+    *code = 0;
+    return AUS_OK;
+}
+
+static const dmn_exec *find_exec(dmn_node *n, const aus_app_view *v)
+{
+    for (size_t i = 0; i < n->cfg.nexec; i++)
+        if (strlen(n->cfg.exec[i].name) == v->n && !memcmp(n->cfg.exec[i].name, v->p, v->n))
+            return &n->cfg.exec[i];
+    return NULL;
+}
+
+/* exec SCRIPT [ARGS...]: only scripts the operator declared in the config, no shell. */
+static aus_err cmd_exec(void *ctx, const aus_app_msg *req, uint8_t *out, size_t cap, size_t *outlen,
+                        int64_t *code)
+{
+    dmn_node *n = ctx;
+    if (req->nargs < 1)
+        return AUS_E_ARG;
+    const dmn_exec *x = find_exec(n, &req->args[0]);
+    if (!x)
+        return AUS_E_NOTFOUND;
+    char *argv[AUS_APP_MAX_ARGS + 1];
+    argv[0] = (char *)x->path;
+    for (size_t i = 1; i < req->nargs; i++)
+        argv[i] = strndup((const char *)req->args[i].p, req->args[i].n);
+    argv[req->nargs] = NULL;
+    int pfd[2];
+    if (pipe(pfd) != 0)
+        return AUS_E_IO;
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(pfd[1], 1);
+        dup2(pfd[1], 2);
+        close(pfd[0]);
+        execv(x->path, argv);
+        _exit(127);
+    }
+    close(pfd[1]);
+    size_t at = 0;
+    time_t deadline = time(NULL) + (time_t)n->cfg.exec_timeout_s;
+    int timed_out = 0;
+    for (;;) {
+        struct pollfd p = {pfd[0], POLLIN, 0};
+        int left = (int)(deadline - time(NULL));
+        if (left <= 0) {
+            timed_out = 1;
+            break;
+        }
+        if (poll(&p, 1, left * 1000) <= 0)
+            continue;
+        ssize_t r = read(pfd[0], out + at, at < cap ? cap - at : 0);
+        if (r <= 0 && at < cap)
+            break;
+        if (r > 0)
+            at += (size_t)r;
+        if (at >= cap) { /* output beyond the cache size is dropped */
+            char sink[4096];
+            if (read(pfd[0], sink, sizeof sink) <= 0)
+                break;
+        }
+    }
+    close(pfd[0]);
+    int status = 0;
+    if (pid > 0) {
+        if (timed_out)
+            kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+    }
+    for (size_t i = 1; i < req->nargs; i++)
+        free(argv[i]);
+    if (pid < 0)
+        return AUS_E_IO;
+    *outlen = at;
+    *code = timed_out ? -9 : (WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status));
+    return AUS_OK;
+}
+
+int dmn_sat_init(dmn_node *n)
+{
+    aus_app_sat_ops ops = {health, file_info, file_read, NULL, emit, n};
+    aus_err e =
+        aus_app_sat_init(&n->sat, &n->store, &ops, n->cfg.tenant, (uint32_t)n->cfg.chunk_size);
+    aus_app_cmd c1 = {"list", cmd_list, n, 0};
+    aus_app_cmd c2 = {"capture", cmd_capture, n, AUS_APP_CMD_EXTERNAL};
+    aus_app_cmd c3 = {"exec", cmd_exec, n, AUS_APP_CMD_EXTERNAL};
+    if (e == AUS_OK)
+        e = aus_app_sat_register(&n->sat, &c1);
+    if (e == AUS_OK)
+        e = aus_app_sat_register(&n->sat, &c2);
+    if (e == AUS_OK)
+        e = aus_app_sat_register(&n->sat, &c3);
+    if (e == AUS_OK)
+        e = n->store.ops->begin(n->store.self);
+    long rec = e == AUS_OK ? aus_app_sat_recover(&n->sat) : e;
+    if (rec < 0 || n->store.ops->commit(n->store.self) != AUS_OK) {
+        (void)n->store.ops->rollback(n->store.self);
+        fprintf(stderr, "australis: command table / recovery: %s\n", aus_err_str((int)rec));
+        return 3;
+    }
+    if (rec > 0)
+        dmn_log("recovery: %ld interrupted command(s) answered as interrupted", rec);
+    return 0;
+}
+
+aus_err dmn_sat_handle(dmn_node *n, const aus_agent_rx *rx, int *pending)
+{
+    aus_app_msg m;
+    if (aus_app_decode(&m, rx->adu, rx->len) == AUS_OK) {
+        if (m.type == AUS_APP_CMD)
+            dmn_log("rx %s id=%llu '%.*s' (%zu args)%s", aus_app_type_name(m.type),
+                    (unsigned long long)m.id, (int)m.name.n, (const char *)m.name.p, m.nargs,
+                    rx->expired ? " EXPIRED" : "");
+        else
+            dmn_log("rx %s id=%llu%s", aus_app_type_name(m.type), (unsigned long long)m.id,
+                    rx->expired ? " EXPIRED" : "");
+    }
+    return aus_app_sat_handle(&n->sat, rx->adu, rx->len, rx->expired, pending);
+}
+
+aus_err dmn_sat_finish(dmn_node *n, const aus_agent_rx *rx)
+{
+    return aus_app_sat_finish(&n->sat, rx->adu, rx->len);
+}

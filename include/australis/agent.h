@@ -1,0 +1,154 @@
+/* The bundle agent (DESIGN.md §1, §9; issue 8 §1): ADUs in and out of protected bundles.
+ *
+ * Sans-I/O: the caller passes bytes and time (DTN ms) and owns every buffer; the durable store
+ * and the security envelope are ops tables. Responsibilities:
+ *   - send: ADU -> BPv7 bundle (ipn:node.service -> peer) with a sequence number reserved in the
+ *     store before use, protected by the envelope, queued durably under
+ *     "ag/<tenant>/out/<seq>" until the link has it (aus_agent_out_next / aus_agent_out_done);
+ *   - receive: decode, authenticate and decrypt (AUS_E_AUTH), destination policy (AUS_E_POLICY),
+ *     anti-replay window that survives restarts (AUS_E_REPLAY: duplicates are dropped here, so
+ *     a bundle delivered twice is processed once), lifetime (reported as `expired`, so that the
+ *     application can answer "expired" rather than silently drop a command).
+ *
+ * Exactly-once contract with the caller: aus_agent_recv() changes nothing; after the caller has
+ * applied the ADU's effect it calls aus_agent_accept() INSIDE THE SAME store transaction, so
+ * "seen" and "effect" become durable together. After a rollback call aus_agent_reload().
+ */
+#ifndef AUSTRALIS_AGENT_H
+#define AUSTRALIS_AGENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "australis/bpv7.h"
+#include "australis/crypto.h"
+#include "australis/err.h"
+#include "australis/store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Largest bundle the agent builds or accepts. */
+#ifndef AUS_AGENT_BUNDLE_MAX
+#define AUS_AGENT_BUNDLE_MAX 70000
+#endif
+
+/* The security envelope: protects a built bundle for sequence number seq, and verifies /
+ * decrypts a received one. Implementations: the built-in AEAD envelope (aus_agent_seal, below)
+ * and the BPSec one wired by the daemon. */
+typedef struct aus_agent_sec_ops {
+    /* Encode b protected into out; returns bytes or a negative aus_err. */
+    long (*protect)(void *self, aus_bpv7_bundle *b, uint64_t seq, uint64_t now_ms, uint8_t *out,
+                    size_t cap);
+    /* Verify and decrypt in; on success *b describes the plain bundle (views into in or work),
+     * *seq the authenticated sequence number. Errors: AUS_E_AUTH, AUS_E_KEY_STATE, decode
+     * errors. */
+    aus_err (*unprotect)(void *self, const uint8_t *in, size_t n, uint64_t now_ms, uint8_t *work,
+                         size_t cap, aus_bpv7_bundle *b, uint64_t *seq);
+    void *self;
+} aus_agent_sec_ops;
+
+typedef struct aus_agent_cfg {
+    uint64_t node, service;           /* own endpoint ipn:node.service */
+    uint64_t peer_node, peer_service; /* the other end */
+    uint64_t lifetime_ms;             /* lifetime of bundles we create */
+    uint32_t replay_window;           /* <= AUS_REPLAY_MAX_WINDOW */
+    const char *tenant;               /* store-key namespace (1..31 chars) */
+} aus_agent_cfg;
+
+typedef struct aus_agent_stats {
+    uint64_t sent, received, accepted, replays, auth_fail, expired, malformed, policy;
+    int32_t last_err;
+} aus_agent_stats;
+
+typedef struct aus_agent {
+    aus_agent_cfg cfg;
+    char tenant[32];
+    const aus_store *store;
+    aus_agent_sec_ops sec;
+    aus_ctr seq;
+    aus_replay win;
+    uint64_t bundle_seq; /* creation-timestamp sequence (RFC 9171 §4.2.7), per millisecond */
+    uint64_t last_ms;
+    aus_agent_stats st;
+    uint8_t tx[AUS_AGENT_BUNDLE_MAX]; /* bundles being built */
+    uint8_t rx[AUS_AGENT_BUNDLE_MAX]; /* plaintext of the bundle being received */
+} aus_agent;
+
+/* A received ADU. */
+typedef struct aus_agent_rx {
+    const uint8_t *adu;
+    size_t len;
+    uint64_t seq;
+    int expired; /* lifetime over: deliver only to answer "expired" */
+    uint64_t src_node;
+} aus_agent_rx;
+
+/* Errors: AUS_E_ARG, store errors. */
+AUS_MUST_USE aus_err aus_agent_init(aus_agent *ag, const aus_agent_cfg *cfg, const aus_store *store,
+                                    const aus_agent_sec_ops *sec);
+/* Re-read the counter and the replay window from the store (after a rollback). */
+AUS_MUST_USE aus_err aus_agent_reload(aus_agent *ag);
+
+/* Wrap an ADU into a protected bundle and queue it durably (inside the caller's transaction,
+ * or alone). *seq_out (may be NULL) gets its sequence number.
+ * Errors: AUS_E_LIMIT (ADU too large / counter exhausted), envelope and store errors. */
+AUS_MUST_USE aus_err aus_agent_send(aus_agent *ag, const uint8_t *adu, size_t len, uint64_t now_ms,
+                                    uint64_t *seq_out);
+/* The oldest queued bundle after store key `after` ("" for the first): key and bytes.
+ * Errors: AUS_E_NOTFOUND (queue empty), AUS_E_NOBUFS, store errors. */
+AUS_MUST_USE aus_err aus_agent_out_next(aus_agent *ag, const char *after, char *key, size_t keycap,
+                                        uint8_t *out, size_t cap, size_t *len, uint64_t *seq);
+/* The link has the bundle durably: forget it. */
+AUS_MUST_USE aus_err aus_agent_out_done(aus_agent *ag, const char *key);
+
+/* Verify a received bundle; nothing is recorded. rx views point into in or ag->rx
+ * (valid until the next aus_agent_recv).
+ * Errors: decode errors (MALFORMED, TRUNC, CRC...), AUS_E_AUTH, AUS_E_KEY_STATE, AUS_E_POLICY
+ * (not for us / not from our peer), AUS_E_REPLAY. */
+AUS_MUST_USE aus_err aus_agent_recv(aus_agent *ag, const uint8_t *in, size_t n, uint64_t now_ms,
+                                    aus_agent_rx *rx);
+/* Record rx's sequence number as seen (caller's transaction). Errors: AUS_E_REPLAY, store. */
+AUS_MUST_USE aus_err aus_agent_accept(aus_agent *ag, const aus_agent_rx *rx);
+
+/* ---- the built-in envelope: AEAD over the whole bundle (no BPSec dependency) ----
+ *
+ * Bundle = primary block (CRC-32C) + extension block type 192 (RFC 9171 §9.1: 192..255 are for
+ * private use) holding CBOR [seq, key_id, iv] + payload block holding ciphertext || tag.
+ * AES-256-GCM under the tenant's session key; AAD = the encoded primary block || the encoded
+ * extension block data, so the sequence number and key id are authenticated (the replay window
+ * relies on it). IV = 4-byte fixed field (the node number's low 32 bits) || 8-byte counter
+ * reserved in the store before use (NIST SP 800-38D §8.2.1 deterministic construction). */
+#define AUS_AGENT_SEAL_BLOCK 192u
+typedef struct aus_agent_seal_keys_ops {
+    /* Fetch the key for sending (*key_id: which one) or receiving (key_id given). */
+    aus_err (*send_key)(void *ctx, uint64_t now_ms, uint16_t *key_id, uint8_t key[32]);
+    aus_err (*recv_key)(void *ctx, uint64_t now_ms, uint16_t key_id, uint8_t key[32]);
+    /* Optional (test builds): told every (key id, IV) used for sealing. */
+    void (*iv_log)(void *ctx, uint16_t key_id, const uint8_t iv[12]);
+    void *ctx;
+} aus_agent_seal_keys_ops;
+
+typedef struct aus_agent_seal {
+    const aus_crypto *crypto;
+    const aus_store *store;
+    aus_agent_seal_keys_ops keys;
+    uint32_t iv_fixed;
+    aus_ctr iv;
+    uint8_t ct[AUS_AGENT_BUNDLE_MAX]; /* ciphertext || tag being built */
+} aus_agent_seal;
+
+/* Errors: AUS_E_ARG, store errors. */
+AUS_MUST_USE aus_err aus_agent_seal_init(aus_agent_seal *s, const aus_crypto *crypto,
+                                         const aus_store *store, const char *tenant,
+                                         uint32_t iv_fixed, const aus_agent_seal_keys_ops *keys);
+/* Re-read the IV counter (after a rollback). */
+AUS_MUST_USE aus_err aus_agent_seal_reload(aus_agent_seal *s);
+/* The envelope as an ops table for aus_agent_init. */
+aus_agent_sec_ops aus_agent_seal_ops(aus_agent_seal *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,192 @@
+/* The bundle agent (include/australis/agent.h).
+ *
+ * Receive path, in the order the checks run (cheapest and least trusting first):
+ *   envelope (decode, authenticate, decrypt)  -> AUS_E_AUTH / decode errors
+ *   destination and source policy             -> AUS_E_POLICY
+ *   anti-replay window (check only)           -> AUS_E_REPLAY
+ *   lifetime (RFC 9171 §4.2.2)                -> rx.expired (delivered so it can be answered)
+ * and nothing is written until aus_agent_accept(), in the caller's transaction.
+ *
+ * Outgoing queue: "ag/<tenant>/out/<seq as 16 hex>" -> protected bundle. Fixed-width hex keys
+ * make the store's key order the creation order.
+ */
+#include <string.h>
+
+#include "australis/agent.h"
+#include "australis/base.h"
+
+static size_t cpy(char *dst, size_t cap, size_t at, const char *src)
+{
+    while (*src && at + 1 < cap)
+        dst[at++] = *src++;
+    dst[at] = '\0';
+    return at;
+}
+
+static void key_of(const aus_agent *ag, const char *what, char key[AUS_STORE_KEY_MAX])
+{
+    size_t at = cpy(key, AUS_STORE_KEY_MAX, 0, "ag/");
+    at = cpy(key, AUS_STORE_KEY_MAX, at, ag->tenant);
+    (void)cpy(key, AUS_STORE_KEY_MAX, at, what);
+}
+
+static void out_key(const aus_agent *ag, uint64_t seq, char key[AUS_STORE_KEY_MAX])
+{
+    static const char hx[] = "0123456789abcdef";
+    char h[17];
+    for (unsigned i = 0; i < 16; i++)
+        h[i] = hx[(seq >> (60 - 4 * i)) & 0xFu];
+    h[16] = '\0';
+    key_of(ag, "/out/", key);
+    (void)cpy(key, AUS_STORE_KEY_MAX, strlen(key), h);
+}
+
+aus_err aus_agent_reload(aus_agent *ag)
+{
+    char key[AUS_STORE_KEY_MAX];
+    key_of(ag, "/seq", key);
+    AUS_TRY(aus_ctr_open(&ag->seq, ag->store, key, UINT64_MAX - 1, AUS_CTR_RESERVE_BLOCK));
+    key_of(ag, "/rw", key);
+    return aus_replay_load(&ag->win, ag->store, key, ag->cfg.replay_window);
+}
+
+aus_err aus_agent_init(aus_agent *ag, const aus_agent_cfg *cfg, const aus_store *store,
+                       const aus_agent_sec_ops *sec)
+{
+    AUS_ENSURE(ag && cfg && store && sec && sec->protect && sec->unprotect && cfg->tenant,
+               AUS_E_ARG);
+    size_t tl = strlen(cfg->tenant);
+    AUS_ENSURE(tl > 0 && tl < sizeof ag->tenant, AUS_E_ARG);
+    AUS_ENSURE(cfg->replay_window > 0 && cfg->replay_window <= AUS_REPLAY_MAX_WINDOW, AUS_E_ARG);
+    AUS_ENSURE(cfg->lifetime_ms > 0, AUS_E_ARG);
+    memset(&ag->st, 0, sizeof ag->st);
+    ag->cfg = *cfg;
+    memcpy(ag->tenant, cfg->tenant, tl + 1);
+    ag->cfg.tenant = ag->tenant;
+    ag->store = store;
+    ag->sec = *sec;
+    ag->bundle_seq = 0;
+    ag->last_ms = 0;
+    return aus_agent_reload(ag);
+}
+
+static void ipn(aus_eid *e, uint64_t node, uint64_t svc)
+{
+    memset(e, 0, sizeof *e);
+    e->scheme = AUS_EID_SCHEME_IPN;
+    e->node = node;
+    e->service = svc;
+}
+
+aus_err aus_agent_send(aus_agent *ag, const uint8_t *adu, size_t len, uint64_t now_ms,
+                       uint64_t *seq_out)
+{
+    aus_bpv7_bundle b;
+    uint64_t seq;
+    char key[AUS_STORE_KEY_MAX];
+    AUS_ENSURE(ag && (adu || !len), AUS_E_ARG);
+    AUS_ENSURE(len <= AUS_AGENT_BUNDLE_MAX - 512, AUS_E_LIMIT);
+    AUS_TRY(aus_ctr_take(&ag->seq, ag->store, &seq));
+    aus_bpv7_init(&b);
+    b.pri.crc_type = AUS_BPV7_CRC_32C;
+    b.pri.flags = AUS_BPV7_BF_NO_FRAGMENT;
+    ipn(&b.pri.dst, ag->cfg.peer_node, ag->cfg.peer_service);
+    ipn(&b.pri.src, ag->cfg.node, ag->cfg.service);
+    ipn(&b.pri.report_to, ag->cfg.node, ag->cfg.service);
+    /* RFC 9171 §4.2.7: (creation time, sequence) unique per source */
+    ag->bundle_seq = now_ms == ag->last_ms ? ag->bundle_seq + 1 : 0;
+    ag->last_ms = now_ms;
+    b.pri.ctime = now_ms;
+    b.pri.seq = ag->bundle_seq;
+    b.pri.lifetime = ag->cfg.lifetime_ms;
+    AUS_TRY(aus_bpv7_set_payload(&b, adu, len, 0, AUS_BPV7_CRC_NONE));
+    long n = ag->sec.protect(ag->sec.self, &b, seq, now_ms, ag->tx, sizeof ag->tx);
+    if (n < 0) {
+        ag->st.last_err = (int32_t)n;
+        return (aus_err)n;
+    }
+    out_key(ag, seq, key);
+    AUS_TRY(ag->store->ops->put(ag->store->self, key, ag->tx, (size_t)n));
+    ag->st.sent++;
+    if (seq_out)
+        *seq_out = seq;
+    return AUS_OK;
+}
+
+aus_err aus_agent_out_next(aus_agent *ag, const char *after, char *key, size_t keycap, uint8_t *out,
+                           size_t cap, size_t *len, uint64_t *seq)
+{
+    char prefix[AUS_STORE_KEY_MAX];
+    AUS_ENSURE(ag && after && key && out && len, AUS_E_ARG);
+    key_of(ag, "/out/", prefix);
+    AUS_TRY(ag->store->ops->next(ag->store->self, prefix, after, key, keycap));
+    AUS_TRY(ag->store->ops->get(ag->store->self, key, out, cap, len));
+    if (seq) {
+        uint64_t v = 0;
+        for (const char *h = key + strlen(prefix); *h; h++)
+            v = (v << 4) | (uint64_t)(*h <= '9' ? *h - '0' : *h - 'a' + 10);
+        *seq = v;
+    }
+    return AUS_OK;
+}
+
+aus_err aus_agent_out_done(aus_agent *ag, const char *key)
+{
+    AUS_ENSURE(ag && key, AUS_E_ARG);
+    return ag->store->ops->del(ag->store->self, key);
+}
+
+static aus_err count_err(aus_agent *ag, aus_err e)
+{
+    switch (e) {
+    case AUS_E_AUTH:
+    case AUS_E_KEY_STATE:
+    case AUS_E_KEY: ag->st.auth_fail++; break;
+    case AUS_E_REPLAY: ag->st.replays++; break;
+    case AUS_E_POLICY: ag->st.policy++; break;
+    default: ag->st.malformed++; break;
+    }
+    ag->st.last_err = (int32_t)e;
+    return e;
+}
+
+aus_err aus_agent_recv(aus_agent *ag, const uint8_t *in, size_t n, uint64_t now_ms,
+                       aus_agent_rx *rx)
+{
+    aus_bpv7_bundle b;
+    uint64_t seq = 0;
+    AUS_ENSURE(ag && in && rx, AUS_E_ARG);
+    ag->st.received++;
+    aus_err e = ag->sec.unprotect(ag->sec.self, in, n, now_ms, ag->rx, sizeof ag->rx, &b, &seq);
+    if (e != AUS_OK)
+        return count_err(ag, e);
+    /* policy: only bundles from our peer to us (another tenant's or node's bundles never open
+     * here: they fail the envelope first, this is the second line) */
+    if (b.pri.dst.scheme != AUS_EID_SCHEME_IPN || b.pri.dst.node != ag->cfg.node ||
+        b.pri.src.scheme != AUS_EID_SCHEME_IPN || b.pri.src.node != ag->cfg.peer_node ||
+        (b.pri.flags & AUS_BPV7_BF_ADMIN))
+        return count_err(ag, AUS_E_POLICY);
+    e = aus_replay_check(&ag->win, seq);
+    if (e != AUS_OK)
+        return count_err(ag, e);
+    memset(rx, 0, sizeof *rx);
+    rx->expired = aus_bpv7_check_lifetime(&b, now_ms) == AUS_E_EXPIRED;
+    if (rx->expired)
+        ag->st.expired++;
+    rx->adu = b.payload;
+    rx->len = b.payload_len;
+    rx->seq = seq;
+    rx->src_node = b.pri.src.node;
+    return AUS_OK;
+}
+
+aus_err aus_agent_accept(aus_agent *ag, const aus_agent_rx *rx)
+{
+    char key[AUS_STORE_KEY_MAX];
+    AUS_ENSURE(ag && rx, AUS_E_ARG);
+    AUS_TRY(aus_replay_accept(&ag->win, rx->seq));
+    key_of(ag, "/rw", key);
+    AUS_TRY(aus_replay_save(&ag->win, ag->store, key));
+    ag->st.accepted++;
+    return AUS_OK;
+}
