@@ -29,7 +29,8 @@ typedef struct dmn_config {
     char incoming[DMN_PATH], outgoing[DMN_PATH], quarantine[DMN_PATH];
     char store[DMN_PATH];
     char kek_file[DMN_PATH], ek_file[DMN_PATH], ak_file[DMN_PATH], master_file[DMN_PATH];
-    char link[16];
+    char link[16], security[16];
+    uint64_t tenant_id;
     uint64_t scid, tm_vcid, tc_vcid, tm_spi, tc_spi, tm_frame_len;
     int fsync_on;
     uint64_t lifetime_s, replay_window, max_bundle;
@@ -52,6 +53,7 @@ struct dmn_node {
     aus_store store;
     aus_keys keys;
     aus_agent_seal seal;
+    aus_agent_bpsec bpsec;
     aus_agent agent;
     aus_fl fl;
     aus_app_sat sat; /* role sat */

@@ -36,6 +36,7 @@ static const keydef keys[] = {
     U("node", "service", service, UINT32_MAX, 0),
     U("node", "peer_service", peer_service, UINT32_MAX, 0),
     S("node", "tenant", tenant, 1),
+    U("node", "tenant_id", tenant_id, UINT32_MAX, 0),
     U("node", "lifetime_s", lifetime_s, 86400u * 365u, 0),
     U("node", "replay_window", replay_window, AUS_REPLAY_MAX_WINDOW, 0),
     S("folders", "incoming", incoming, 1),
@@ -47,6 +48,7 @@ static const keydef keys[] = {
     S("keys", "ak_file", ak_file, 0),
     S("keys", "master_file", master_file, 0),
     S("link", "link", link, 0),
+    S("link", "security", security, 0),
     U("link", "scid", scid, 1023, 0),
     U("link", "tm_vcid", tm_vcid, 7, 0),
     U("link", "tc_vcid", tc_vcid, 63, 0),
@@ -156,6 +158,8 @@ static void defaults(dmn_config *c)
     c->retry_s = 60;
     c->tm_frame_len = 1115;
     snprintf(c->link, sizeof c->link, "folder");
+    snprintf(c->security, sizeof c->security, "bpsec");
+    c->tenant_id = 1;
 }
 
 int dmn_config_load(dmn_config *c, const char *path)
@@ -212,6 +216,8 @@ int dmn_config_load(dmn_config *c, const char *path)
             return fail(path, line, "key 'tenant' may hold only letters, digits, '_' and '-'");
     if (strlen(c->tenant) > 24)
         return fail(path, line, "key 'tenant' is longer than 24 characters");
+    if (strcmp(c->security, "bpsec") && strcmp(c->security, "aead"))
+        return fail(path, line, "key 'security' must be 'bpsec' or 'aead', not '%s'", c->security);
     if (c->node == c->peer)
         return fail(path, line, "key 'peer' must differ from key 'node'%s%s", "", "");
     return 0;

@@ -92,6 +92,22 @@ static aus_err recv_key(void *ctx, uint64_t now_ms, uint16_t kid, uint8_t key[32
     return aus_keys_get(&n->keys, kid, AUS_KEY_USE_RECV, now_s(), key, 32, &len);
 }
 
+static size_t recv_ids(void *ctx, uint64_t now_ms, uint16_t *ids, size_t cap)
+{
+    dmn_node *n = ctx;
+    char key[AUS_STORE_KEY_MAX];
+    uint64_t prev = 0;
+    size_t k = 0;
+    (void)now_ms;
+    if (cap < 2)
+        return 0;
+    ids[k++] = active_ek(n);
+    snprintf(key, sizeof key, "dmn/%s/ek_prev", n->cfg.tenant);
+    if (aus_store_get_u64(&n->store, key, &prev) == AUS_OK && prev != ids[0])
+        ids[k++] = (uint16_t)prev;
+    return k;
+}
+
 static void iv_log(void *ctx, uint16_t kid, const uint8_t iv[12])
 {
     dmn_node *n = ctx;
@@ -178,10 +194,15 @@ int dmn_open(dmn_node *n, const dmn_config *cfg, int with_folders)
     int rc = open_keys(n);
     if (rc)
         return rc;
-    aus_agent_seal_keys_ops ko = {send_key, recv_key, iv_log, n};
+    aus_agent_seal_keys_ops ko = {send_key, recv_key, recv_ids, iv_log, n};
     e = aus_agent_seal_init(&n->seal, aus_crypto_default(), &n->store, cfg->tenant,
                             (uint32_t)cfg->node, &ko);
     aus_agent_sec_ops so = aus_agent_seal_ops(&n->seal);
+    if (e == AUS_OK && !strcmp(cfg->security, "bpsec")) {
+        e = aus_agent_bpsec_init(&n->bpsec, &n->seal, (uint32_t)cfg->tenant_id, cfg->node,
+                                 cfg->service, cfg->peer, cfg->peer_service);
+        so = aus_agent_bpsec_ops(&n->bpsec);
+    }
     aus_agent_cfg ac = {cfg->node,
                         cfg->service,
                         cfg->peer,
@@ -373,11 +394,11 @@ void dmn_banner(dmn_node *n)
             "tenant=%s",
             "0.1", (unsigned long long)c->node, c->role_sat ? "sat" : "ground", c->tenant);
     dmn_log("Config: scid=%llu, tm_vcid=%llu, tc_vcid=%llu, tm_spi=%llu, tc_spi=%llu, "
-            "tm_frame_len=%llu, link=%s, peer=ipn:%llu",
+            "tm_frame_len=%llu, link=%s, security=%s, peer=ipn:%llu",
             (unsigned long long)c->scid, (unsigned long long)c->tm_vcid,
             (unsigned long long)c->tc_vcid, (unsigned long long)c->tm_spi,
             (unsigned long long)c->tc_spi, (unsigned long long)c->tm_frame_len, c->link,
-            (unsigned long long)c->peer);
+            c->security, (unsigned long long)c->peer);
     aus_key_info ek, ak;
     uint16_t ekid = active_ek(n);
     int he = aus_keys_info(&n->keys, ekid, &ek) == AUS_OK;

@@ -125,6 +125,9 @@ typedef struct aus_agent_seal_keys_ops {
     /* Fetch the key for sending (*key_id: which one) or receiving (key_id given). */
     aus_err (*send_key)(void *ctx, uint64_t now_ms, uint16_t *key_id, uint8_t key[32]);
     aus_err (*recv_key)(void *ctx, uint64_t now_ms, uint16_t key_id, uint8_t key[32]);
+    /* Candidate key ids for receiving when the bundle does not name one (BPSec envelope):
+     * current first, then keys still inside a rekey overlap. Returns the count. */
+    size_t (*recv_ids)(void *ctx, uint64_t now_ms, uint16_t *ids, size_t cap);
     /* Optional (test builds): told every (key id, IV) used for sealing. */
     void (*iv_log)(void *ctx, uint16_t key_id, const uint8_t iv[12]);
     void *ctx;
@@ -147,6 +150,27 @@ AUS_MUST_USE aus_err aus_agent_seal_init(aus_agent_seal *s, const aus_crypto *cr
 AUS_MUST_USE aus_err aus_agent_seal_reload(aus_agent_seal *s);
 /* The envelope as an ops table for aus_agent_init. */
 aus_agent_sec_ops aus_agent_seal_ops(aus_agent_seal *s);
+
+/* ---- the BPSec envelope (RFC 9172 with the RFC 9173 default contexts) ----
+ *
+ * Bundle = primary (CRC-32C) + sequence-number block (AUS_BPSEC_BT_SEQ, [tenant, seq]) +
+ * BIB-HMAC-SHA2 (SHA-256, full scope) over primary, payload and sequence block under AK +
+ * BCB-AES-GCM (AES-256) over the payload and the BIB under EK, IV from the same counter as the
+ * built-in envelope (fixed field || counter reserved before use). AK is the key id after EK.
+ * Received bundles must carry both, from the peer's EID, with our tenant id, or nothing is
+ * delivered. Uses the same aus_agent_seal state (keys, counter, buffers). */
+typedef struct aus_agent_bpsec {
+    aus_agent_seal *seal;
+    uint32_t tenant_id;
+    char source[32];      /* our security source "ipn:N.S" */
+    char peer_source[32]; /* accepted security source */
+} aus_agent_bpsec;
+
+/* Errors: AUS_E_ARG. */
+AUS_MUST_USE aus_err aus_agent_bpsec_init(aus_agent_bpsec *b, aus_agent_seal *seal,
+                                          uint32_t tenant_id, uint64_t node, uint64_t service,
+                                          uint64_t peer_node, uint64_t peer_service);
+aus_agent_sec_ops aus_agent_bpsec_ops(aus_agent_bpsec *b);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,172 @@
+/* The agent's BPSec envelope (include/australis/agent.h, "the BPSec envelope").
+ *
+ * Built on the single-operation level of src/bpsec (aus_bpsec_add / aus_bpsec_open) so that
+ * the agent keeps the sequence number, the IV counter and the replay window inside its own
+ * store transaction (the exactly-once contract of agent.h). Rules enforced here:
+ *   - RFC 9172 §3.8/§3.9: the BCB over the payload also targets the BIB that shares it;
+ *   - RFC 9172 §5.1: nothing is delivered unless the BIB covered primary, payload and the
+ *     sequence block and the BCB covered the payload (checked from the open report);
+ *   - NIST SP 800-38D §8.2.1: IV = fixed field || counter reserved before use.
+ */
+#include <string.h>
+
+#include "australis/agent.h"
+#include "australis/base.h"
+#include "australis/bpsec.h"
+
+#define KEY_LEN 32u
+#define BLK_SEQ 2u
+#define BLK_BIB 3u
+#define BLK_BCB 4u
+#define MAX_CAND 4u
+
+static size_t eid_text(char *out, size_t cap, uint64_t node, uint64_t svc)
+{
+    /* "ipn:" node "." svc without stdio */
+    char tmp[48];
+    size_t at = 0;
+    const char *pre = "ipn:";
+    while (*pre && at < sizeof tmp)
+        tmp[at++] = *pre++;
+    uint64_t parts[2] = {node, svc};
+    for (int k = 0; k < 2; k++) {
+        char d[24];
+        size_t nd = 0;
+        uint64_t v = parts[k];
+        do {
+            d[nd++] = (char)('0' + v % 10);
+            v /= 10;
+        } while (v && nd < sizeof d);
+        while (nd && at < sizeof tmp)
+            tmp[at++] = d[--nd];
+        if (k == 0 && at < sizeof tmp)
+            tmp[at++] = '.';
+    }
+    if (at >= cap)
+        return 0;
+    memcpy(out, tmp, at);
+    out[at] = '\0';
+    return at;
+}
+
+aus_err aus_agent_bpsec_init(aus_agent_bpsec *b, aus_agent_seal *seal, uint32_t tenant_id,
+                             uint64_t node, uint64_t service, uint64_t peer_node,
+                             uint64_t peer_service)
+{
+    AUS_ENSURE(b && seal && seal->keys.recv_ids, AUS_E_ARG);
+    b->seal = seal;
+    b->tenant_id = tenant_id;
+    AUS_ENSURE(eid_text(b->source, sizeof b->source, node, service) > 0, AUS_E_ARG);
+    AUS_ENSURE(eid_text(b->peer_source, sizeof b->peer_source, peer_node, peer_service) > 0,
+               AUS_E_ARG);
+    return AUS_OK;
+}
+
+static long bp_protect(void *self, aus_bpv7_bundle *bun, uint64_t seq, uint64_t now_ms,
+                       uint8_t *out, size_t cap)
+{
+    aus_agent_bpsec *b = self;
+    aus_agent_seal *s = b->seal;
+    uint8_t seqd[32], iv[12], ek[KEY_LEN], ak[KEY_LEN];
+    size_t seqlen = 0, len;
+    uint64_t ctr;
+    uint16_t kid = 0;
+    AUS_TRY(aus_bpsec_seq_encode(b->tenant_id, seq, seqd, sizeof seqd, &seqlen));
+    AUS_TRY(aus_bpv7_add_block(bun, AUS_BPSEC_BT_SEQ, BLK_SEQ, 0, AUS_BPV7_CRC_NONE, seqd, seqlen));
+    long n = aus_bpv7_encode(bun, out, cap);
+    AUS_TRY(n);
+    len = (size_t)n;
+    AUS_TRY(aus_ctr_take(&s->iv, s->store, &ctr));
+    aus_wr w;
+    aus_wr_init(&w, iv, sizeof iv);
+    aus_wr_be32(&w, s->iv_fixed);
+    aus_wr_be64(&w, ctr);
+    AUS_TRY(s->keys.send_key(s->keys.ctx, now_ms, &kid, ek));
+    aus_err e = s->keys.recv_key(s->keys.ctx, now_ms, (uint16_t)(kid + 1), ak);
+    if (e == AUS_OK && s->keys.iv_log)
+        s->keys.iv_log(s->keys.ctx, kid, iv);
+    aus_bpsec_op bib = {AUS_BPSEC_BIB,
+                        BLK_BIB,
+                        0,
+                        b->source,
+                        3,
+                        {0, 1, BLK_SEQ},
+                        AUS_HASH_SHA256,
+                        AUS_BPSEC_SCOPE_ALL,
+                        ak,
+                        KEY_LEN,
+                        NULL,
+                        0,
+                        NULL,
+                        0};
+    aus_bpsec_op bcb = {
+        AUS_BPSEC_BCB,       BLK_BCB, 0,       b->source, 2, {1, BLK_BIB}, AUS_AEAD_AES256_GCM,
+        AUS_BPSEC_SCOPE_ALL, ek,      KEY_LEN, NULL,      0, iv,           sizeof iv};
+    if (e == AUS_OK)
+        e = aus_bpsec_add(s->crypto, &bib, out, &len, cap);
+    if (e == AUS_OK)
+        e = aus_bpsec_add(s->crypto, &bcb, out, &len, cap);
+    aus_wipe(ek, sizeof ek);
+    aus_wipe(ak, sizeof ak);
+    AUS_TRY(e);
+    return (long)len;
+}
+
+typedef struct try_keys {
+    aus_agent_seal *s;
+    uint64_t now_ms;
+    uint16_t ek;
+    const char *peer;
+} try_keys;
+
+static aus_err key_fn(void *user, const char *source, int64_t ctx_id, uint8_t *key, size_t cap,
+                      size_t *key_len)
+{
+    try_keys *t = user;
+    /* only the peer's security source is accepted (RFC 9172 §5: security policy) */
+    AUS_ENSURE(strcmp(source, t->peer) == 0, AUS_E_KEY);
+    AUS_ENSURE(cap >= KEY_LEN, AUS_E_NOBUFS);
+    uint16_t id = ctx_id == AUS_BPSEC_CTX_BIB_HMAC_SHA2 ? (uint16_t)(t->ek + 1) : t->ek;
+    AUS_TRY(t->s->keys.recv_key(t->s->keys.ctx, t->now_ms, id, key));
+    *key_len = KEY_LEN;
+    return AUS_OK;
+}
+
+static aus_err bp_unprotect(void *self, const uint8_t *in, size_t n, uint64_t now_ms, uint8_t *work,
+                            size_t cap, aus_bpv7_bundle *bun, uint64_t *seq)
+{
+    aus_agent_bpsec *b = self;
+    aus_agent_seal *s = b->seal;
+    uint16_t ids[MAX_CAND];
+    aus_bpsec_report rep;
+    size_t nid = s->keys.recv_ids(s->keys.ctx, now_ms, ids, MAX_CAND), len = 0;
+    aus_err e = AUS_E_AUTH;
+    AUS_ENSURE(n <= cap, AUS_E_LIMIT);
+    /* try the current keys first, then any still inside a rekey overlap */
+    for (size_t i = 0; i < nid; i++) {
+        try_keys t = {s, now_ms, ids[i], b->peer_source};
+        memcpy(work, in, n);
+        len = n;
+        memset(&rep, 0, sizeof rep);
+        e = aus_bpsec_open(s->crypto, key_fn, &t, work, &len, &rep);
+        if (e != AUS_E_AUTH && e != AUS_E_KEY && e != AUS_E_KEY_STATE)
+            break;
+    }
+    AUS_TRY(e);
+    const uint32_t need_bib =
+        AUS_BPSEC_COVER_PRIMARY | AUS_BPSEC_COVER_PAYLOAD | AUS_BPSEC_COVER_SEQ;
+    AUS_ENSURE((rep.covered_bib & need_bib) == need_bib &&
+                   (rep.covered_bcb & AUS_BPSEC_COVER_PAYLOAD) != 0 && rep.has_seq,
+               AUS_E_POLICY);
+    AUS_ENSURE(rep.tenant == b->tenant_id && strcmp(rep.seq_source, b->peer_source) == 0,
+               AUS_E_POLICY);
+    AUS_TRY(aus_bpv7_decode(bun, work, len, 0));
+    *seq = rep.seq;
+    return AUS_OK;
+}
+
+aus_agent_sec_ops aus_agent_bpsec_ops(aus_agent_bpsec *b)
+{
+    aus_agent_sec_ops o = {bp_protect, bp_unprotect, b};
+    return o;
+}
