@@ -80,11 +80,7 @@ static aus_err asb_decode(aus_bpsec_asb *a, const uint8_t *p, size_t n)
     AUS_ENSURE(nres == a->ntargets, AUS_E_MALFORMED);
     for (size_t i = 0; i < nres; i++)
         AUS_TRY(rd_items(&r, a->results[i], AUS_BPSEC_MAX_PARAMS, &a->nresults[i]));
-    aus_err e = aus_rd_finish(&r);
-    /* bytes after the results when no parameters were flagged: parameters present, unflagged */
-    if (e == AUS_E_TRAILING && !(a->ctx_flags & AUS_BPSEC_ASB_PARAMS))
-        e = AUS_E_MALFORMED;
-    return e;
+    return aus_rd_finish(&r);
 }
 
 aus_err aus_bpsec_asb_decode(aus_bpsec_asb *a, const uint8_t *p, size_t n)

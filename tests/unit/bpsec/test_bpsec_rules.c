@@ -1,0 +1,478 @@
+/* BPSec structure and rules: the abstract security block codec (RFC 9172 §3.6), the block
+ * interaction rules (§3.7-§3.9), the Wireshark sample bundles with known defects, bit flips,
+ * wrong keys / KEKs / sources. Every negative case asserts the exact aus_err. */
+#include "bpsec_test_util.h"
+
+static const aus_crypto *C;
+
+static int setup(void **st)
+{
+    (void)st;
+    C = aus_crypto_default();
+    return 0;
+}
+
+/* ---- ASB codec ---- */
+
+typedef struct asb_case {
+    const char *name, *hex;
+    aus_err want;
+} asb_case;
+
+static void test_asb_decode_table(void **st)
+{
+    (void)st;
+    /* hand-made ASBs: targets, ctx id, flags, source ipn:2.1 (82028202 01), [params], results */
+    static const asb_case cases[] = {
+        {"ok BIB",
+         "8101"
+         "01"
+         "01"
+         "8202820201"
+         "8182"
+         "0107"
+         "818182"
+         "0141aa",
+         AUS_OK},
+        {"ok no params",
+         "8101"
+         "01"
+         "00"
+         "8202820201"
+         "818182"
+         "0141aa",
+         AUS_OK},
+        {"negative ctx id",
+         "8101"
+         "20"
+         "00"
+         "8202820201"
+         "818182"
+         "0141aa",
+         AUS_OK},
+        {"empty targets",
+         "80"
+         "01"
+         "00"
+         "8202820201"
+         "80",
+         AUS_E_MALFORMED},
+        {"duplicate target",
+         "820101"
+         "01"
+         "00"
+         "8202820201"
+         "82818201"
+         "41aa"
+         "818201"
+         "41aa",
+         AUS_E_MALFORMED},
+        {"ctx id 0",
+         "8101"
+         "00"
+         "00"
+         "8202820201"
+         "818182"
+         "0141aa",
+         AUS_E_MALFORMED},
+        {"reserved ctx flag",
+         "8101"
+         "01"
+         "02"
+         "8202820201"
+         "818182"
+         "0141aa",
+         AUS_E_MALFORMED},
+        {"params flagged, absent",
+         "8101"
+         "01"
+         "01"
+         "8202820201"
+         "818182"
+         "0141aa",
+         AUS_E_MALFORMED},
+        {"params present, unflagged",
+         "8101"
+         "01"
+         "00"
+         "8202820201"
+         "8182"
+         "0107"
+         "818182"
+         "0141aa",
+         AUS_E_MALFORMED},
+        {"empty params",
+         "8101"
+         "01"
+         "01"
+         "8202820201"
+         "80"
+         "818182"
+         "0141aa",
+         AUS_E_MALFORMED},
+        {"param not a pair",
+         "8101"
+         "01"
+         "01"
+         "8202820201"
+         "8183"
+         "010700"
+         "818182"
+         "0141aa",
+         AUS_E_MALFORMED},
+        {"duplicate param id",
+         "8101"
+         "01"
+         "01"
+         "8202820201"
+         "82"
+         "820107"
+         "820105"
+         "818182"
+         "0141aa",
+         AUS_E_MALFORMED},
+        {"fewer result sets",
+         "820102"
+         "01"
+         "00"
+         "8202820201"
+         "81818201"
+         "41aa",
+         AUS_E_MALFORMED},
+        {"more result sets",
+         "8101"
+         "01"
+         "00"
+         "8202820201"
+         "82818201"
+         "41aa"
+         "818201"
+         "41aa",
+         AUS_E_MALFORMED},
+        {"empty result set",
+         "8101"
+         "01"
+         "00"
+         "8202820201"
+         "8180",
+         AUS_E_MALFORMED},
+        {"duplicate result id",
+         "8101"
+         "01"
+         "00"
+         "8202820201"
+         "8182"
+         "820141aa"
+         "820141bb",
+         AUS_E_MALFORMED},
+        {"bad EID scheme",
+         "8101"
+         "01"
+         "00"
+         "8209820201"
+         "818182"
+         "0141aa",
+         AUS_E_UNSUPPORTED},
+        {"trailing byte",
+         "8101"
+         "01"
+         "00"
+         "8202820201"
+         "818182"
+         "0141aa"
+         "00",
+         AUS_E_TRAILING},
+        {"truncated",
+         "8101"
+         "01"
+         "00"
+         "8202820201"
+         "818182"
+         "0141",
+         AUS_E_TRUNC},
+        {"non-shortest uint",
+         "8101"
+         "1801"
+         "00"
+         "8202820201"
+         "818182"
+         "0141aa",
+         AUS_E_NONCANONICAL},
+        {"indefinite targets",
+         "9f01ff"
+         "01"
+         "00"
+         "8202820201"
+         "818182"
+         "0141aa",
+         AUS_E_NONCANONICAL},
+        {"9 targets",
+         "89010203040506070809"
+         "01"
+         "00"
+         "8202820201"
+         "80",
+         AUS_E_LIMIT},
+    };
+    for (size_t i = 0; i < AUS_ARRAY_LEN(cases); i++) {
+        size_t n;
+        uint8_t *p = tst_hex(cases[i].hex, &n);
+        aus_bpsec_asb a;
+        aus_err e = aus_bpsec_asb_decode(&a, p, n);
+        if (e != cases[i].want)
+            fail_msg("%s: got %s, want %s", cases[i].name, aus_err_name(e),
+                     aus_err_name(cases[i].want));
+        if (e == AUS_OK) { /* re-encodes to the same bytes */
+            uint8_t out[128];
+            aus_wr w;
+            aus_wr_init(&w, out, sizeof out);
+            assert_int_equal(aus_bpsec_asb_encode(&w, &a), AUS_OK);
+            tst_assert_bytes(out, aus_wr_len(&w), p, n);
+            char src[64];
+            assert_int_equal(aus_bpsec_asb_source(&a, src, sizeof src), AUS_OK);
+            assert_string_equal(src, "ipn:2.1");
+        }
+        /* truncation at every offset never succeeds */
+        for (size_t k = 0; k < n && e == AUS_OK; k++)
+            assert_int_not_equal(aus_bpsec_asb_decode(&a, p, k), AUS_OK);
+        free(p);
+    }
+}
+
+static void test_seq_codec(void **st)
+{
+    (void)st;
+    uint8_t b[16];
+    size_t n;
+    uint32_t t;
+    uint64_t s;
+    assert_int_equal(aus_bpsec_seq_encode(7, 300, b, sizeof b, &n), AUS_OK);
+    tst_assert_bytes(b, n, (const uint8_t *)"\x82\x07\x19\x01\x2c", 5);
+    assert_int_equal(aus_bpsec_seq_decode(b, n, &t, &s), AUS_OK);
+    assert_int_equal(t, 7);
+    assert_int_equal(s, 300);
+    assert_int_equal(aus_bpsec_seq_encode(7, 0, b, sizeof b, &n), AUS_E_ARG);
+    assert_int_equal(aus_bpsec_seq_decode((const uint8_t *)"\x82\x07\x00", 3, &t, &s),
+                     AUS_E_MALFORMED);
+    assert_int_equal(aus_bpsec_seq_decode((const uint8_t *)"\x81\x07", 2, &t, &s), AUS_E_MALFORMED);
+    assert_int_equal(
+        aus_bpsec_seq_decode((const uint8_t *)"\x82\x1a\xff\xff\xff\xff\x01", 7, &t, &s), AUS_OK);
+    assert_int_equal(
+        aus_bpsec_seq_decode((const uint8_t *)"\x82\x1b\x00\x00\x00\x01\x00\x00\x00\x00\x01", 11,
+                             &t, &s),
+        AUS_E_LIMIT);
+    assert_int_equal(aus_bpsec_seq_decode((const uint8_t *)"\x82\x07\x01\x00", 4, &t, &s),
+                     AUS_E_TRAILING);
+}
+
+/* ---- Wireshark sample bundles (../shared/vectors/tshark_samples/bpv7/bpsec_*.bin) ---- */
+
+typedef struct sample {
+    const char *file;
+    aus_err want;
+} sample;
+
+static void test_tshark_samples(void **st)
+{
+    (void)st;
+    static const sample s[] = {
+        /* the reference good one has an all-zero HMAC: it fails only the cryptographic check */
+        {"bpsec_ok.bin", AUS_E_AUTH},
+        {"bpsec_bad_target.bin", AUS_E_BLOCK},           /* target block 5 does not exist */
+        {"bpsec_bad_param_type.bin", AUS_E_MALFORMED},   /* SHA variant as a byte string */
+        {"bpsec_bad_result_count.bin", AUS_E_MALFORMED}, /* 2 targets, 1 result set */
+        {"bpsec_bad_ctx0.bin", AUS_E_MALFORMED},         /* security context id 0 */
+        {"bpsec_bad_bcb_iv.bin", AUS_E_MALFORMED},       /* IV encoded as an integer */
+        {"bpsec_bad_self_target.bin", AUS_E_BLOCK},      /* BIB (block 2) targets itself */
+    };
+    tkeys k = {0};
+    tkeys_add(&k, "ipn:2.1", 1, "1a2b1a2b1a2b1a2b1a2b1a2b1a2b1a2b");
+    tkeys_add(&k, "ipn:2.1", 2, "71776572747975696f70617364666768");
+    for (size_t i = 0; i < AUS_ARRAY_LEN(s); i++) {
+        char rel[128];
+        size_t n;
+        snprintf(rel, sizeof rel, "vectors/tshark_samples/bpv7/%s", s[i].file);
+        uint8_t *p = tst_read_file(tst_shared(rel), &n);
+        aus_bpsec_report rep;
+        aus_err e = aus_bpsec_open(C, tkeys_fn, &k, p, &n, &rep);
+        if (e != s[i].want)
+            fail_msg("%s: got %s (%s), want %s", s[i].file, aus_err_name(e), rep.detail,
+                     aus_err_name(s[i].want));
+        assert_non_null(rep.detail);
+        assert_true(rep.reason >= AUS_BPSEC_RC_MISSING && rep.reason <= AUS_BPSEC_RC_CONFLICTING);
+        for (size_t j = 0; j < n; j++) /* nothing is left behind */
+            assert_int_equal(p[j], 0);
+        free(p);
+    }
+}
+
+/* ---- rules when adding ---- */
+
+static const char *ORIG_A3 =
+    "9f88070000820282010282028202018202820201820018281a000f424085070200004319012c85010100005823"
+    "526561647920746f2067656e657261746520612033322d62797465207061796c6f6164ff";
+
+static aus_err add(uint8_t *buf, size_t *len, aus_bpsec_kind kind, uint64_t num, size_t nt,
+                   const uint64_t *t)
+{
+    static const uint8_t key[32] = {1}, iv[12] = {2};
+    aus_bpsec_op op = {.kind = kind,
+                       .block_number = num,
+                       .source = "ipn:2.1",
+                       .ntargets = nt,
+                       .variant = kind == AUS_BPSEC_BIB ? AUS_HASH_SHA256 : AUS_AEAD_AES256_GCM,
+                       .scope = 7,
+                       .key = key,
+                       .key_len = 32,
+                       .iv = iv,
+                       .iv_len = 12};
+    memcpy(op.targets, t, nt * sizeof *t);
+    return aus_bpsec_add(C, &op, buf, len, 1024);
+}
+
+static void load(uint8_t *buf, size_t *len)
+{
+    uint8_t *p = tst_hex(ORIG_A3, len);
+    memcpy(buf, p, *len);
+    free(p);
+}
+
+static void test_add_rules(void **st)
+{
+    (void)st;
+    uint8_t buf[1024], copy[1024];
+    size_t len, clen;
+    load(buf, &len);
+    /* a BCB never targets the primary block (RFC 9172 §3.8) */
+    assert_int_equal(add(buf, &len, AUS_BPSEC_BCB, 0, 1, (uint64_t[]){0}), AUS_E_BLOCK);
+    /* unknown target, duplicate target */
+    assert_int_equal(add(buf, &len, AUS_BPSEC_BIB, 0, 1, (uint64_t[]){9}), AUS_E_BLOCK);
+    assert_int_equal(add(buf, &len, AUS_BPSEC_BIB, 0, 2, (uint64_t[]){1, 1}), AUS_E_ARG);
+    /* block number in use */
+    assert_int_equal(add(buf, &len, AUS_BPSEC_BIB, 2, 1, (uint64_t[]){1}), AUS_E_BLOCKNUM);
+    /* BIB over payload as block 3, then a second BIB over the payload: one BIB per target */
+    assert_int_equal(add(buf, &len, AUS_BPSEC_BIB, 3, 1, (uint64_t[]){1}), AUS_OK);
+    assert_int_equal(add(buf, &len, AUS_BPSEC_BIB, 0, 1, (uint64_t[]){1}), AUS_E_BLOCK);
+    /* a BIB never targets a security block */
+    assert_int_equal(add(buf, &len, AUS_BPSEC_BIB, 0, 1, (uint64_t[]){3}), AUS_E_BLOCK);
+    /* a BCB over the payload must also target the payload's BIB (RFC 9172 §3.9) */
+    memcpy(copy, buf, len);
+    clen = len;
+    assert_int_equal(add(buf, &len, AUS_BPSEC_BCB, 0, 1, (uint64_t[]){1}), AUS_E_BLOCK);
+    tst_assert_bytes(buf, len, copy, clen); /* nothing changed on error */
+    /* a BCB may target a BIB only if it shares a target: BIB 3 covers only the payload */
+    assert_int_equal(add(buf, &len, AUS_BPSEC_BCB, 0, 2, (uint64_t[]){3, 2}), AUS_E_BLOCK);
+    assert_int_equal(add(buf, &len, AUS_BPSEC_BCB, 4, 2, (uint64_t[]){3, 1}), AUS_OK);
+    /* a second BCB over the same target, a BCB over a BCB, a BIB over an encrypted target */
+    assert_int_equal(add(buf, &len, AUS_BPSEC_BCB, 0, 1, (uint64_t[]){2}), AUS_OK);
+    assert_int_equal(add(buf, &len, AUS_BPSEC_BCB, 0, 1, (uint64_t[]){1}), AUS_E_BLOCK);
+    assert_int_equal(add(buf, &len, AUS_BPSEC_BCB, 0, 1, (uint64_t[]){4}), AUS_E_BLOCK);
+    assert_int_equal(add(buf, &len, AUS_BPSEC_BIB, 0, 1, (uint64_t[]){2}), AUS_E_BLOCK);
+    /* output buffer too small */
+    load(buf, &len);
+    static const uint8_t key[32] = {1};
+    aus_bpsec_op op = {.kind = AUS_BPSEC_BIB,
+                       .source = "ipn:2.1",
+                       .ntargets = 1,
+                       .targets = {1},
+                       .variant = AUS_HASH_SHA256,
+                       .key = key,
+                       .key_len = 32};
+    assert_int_equal(aus_bpsec_add(C, &op, buf, &len, len + 10), AUS_E_NOBUFS);
+    op.source = "ipn:2";
+    assert_int_equal(aus_bpsec_add(C, &op, buf, &len, 1024), AUS_E_EID);
+}
+
+/* ---- tampering: every single-bit flip of a protected bundle is rejected ---- */
+
+static void test_bit_flips(void **st)
+{
+    (void)st;
+    uint8_t prot[1024], buf[1024], orig[1024];
+    size_t plen, olen;
+    load(orig, &olen);
+    /* BIB over primary + age + payload (full scope), BCB over payload + that BIB */
+    load(prot, &plen);
+    assert_int_equal(add(prot, &plen, AUS_BPSEC_BIB, 0, 3, (uint64_t[]){0, 2, 1}), AUS_OK);
+    assert_int_equal(add(prot, &plen, AUS_BPSEC_BCB, 0, 2, (uint64_t[]){3, 1}), AUS_OK);
+    tkeys k = {0};
+    tkeys_add(&k, "ipn:2.1", 1, "0100000000000000000000000000000000000000000000000000000000000000");
+    tkeys_add(&k, "ipn:2.1", 2, "0100000000000000000000000000000000000000000000000000000000000000");
+    aus_bpsec_report rep;
+    size_t n = plen;
+    memcpy(buf, prot, plen);
+    assert_int_equal(aus_bpsec_open(C, tkeys_fn, &k, buf, &n, &rep), AUS_OK);
+    tst_assert_bytes(buf, n, orig, olen);
+    assert_int_equal(rep.nbib, 1);
+    assert_int_equal(rep.nbcb, 1);
+    size_t fails = 0;
+    for (size_t i = 0; i < plen * 8; i++) {
+        memcpy(buf, prot, plen);
+        buf[i / 8] ^= (uint8_t)(1u << (i % 8));
+        n = plen;
+        aus_err e = aus_bpsec_open(C, tkeys_fn, &k, buf, &n, &rep);
+        if (e == AUS_OK)
+            fail_msg("bit %zu flipped: accepted", i);
+        for (size_t j = 0; j < plen; j++)
+            if (buf[j] != 0)
+                fail_msg("bit %zu flipped: output not wiped (%s)", i, aus_err_name(e));
+        fails++;
+    }
+    assert_int_equal(fails, plen * 8);
+}
+
+/* ---- wrong key, wrong KEK, wrong source ---- */
+
+static void test_wrong_keys(void **st)
+{
+    (void)st;
+    cJSON *j = appa_json();
+    const cJSON *a2 = jget(j, "A.2_simple_confidentiality_with_key_wrap");
+    const cJSON *a1 = jget(j, "A.1_simple_integrity");
+    size_t n;
+    uint8_t *fin;
+    aus_bpsec_report rep;
+    /* A.2 with a wrong KEK: the RFC 3394 integrity check fails */
+    tkeys k = {0};
+    tkeys_add(&k, "ipn:2.1", 2, "6162636465666768696a6b6c6d6e6f71");
+    fin = tst_hex(jstr(a2, "final_bundle"), &n);
+    assert_int_equal(aus_bpsec_open(C, tkeys_fn, &k, fin, &n, &rep), AUS_E_AUTH);
+    free(fin);
+    /* A.2 with a KEK of the wrong length */
+    k.n = 0;
+    tkeys_add(&k, "ipn:2.1", 2, "6162636465666768696a6b6c6d6e6f");
+    fin = tst_hex(jstr(a2, "final_bundle"), &n);
+    assert_int_equal(aus_bpsec_open(C, tkeys_fn, &k, fin, &n, &rep), AUS_E_KEY);
+    free(fin);
+    /* A.1 with a wrong key */
+    k.n = 0;
+    tkeys_add(&k, "ipn:2.1", 1, "1a2b1a2b1a2b1a2b1a2b1a2b1a2b1a2c");
+    fin = tst_hex(jstr(a1, "final_bundle"), &n);
+    assert_int_equal(aus_bpsec_open(C, tkeys_fn, &k, fin, &n, &rep), AUS_E_AUTH);
+    assert_int_equal(rep.reason, AUS_BPSEC_RC_FAILED);
+    free(fin);
+    /* A.1 with the right key under another source: no key for ipn:2.1 */
+    k.n = 0;
+    tkeys_add(&k, "ipn:2.2", 1, "1a2b1a2b1a2b1a2b1a2b1a2b1a2b1a2b");
+    fin = tst_hex(jstr(a1, "final_bundle"), &n);
+    assert_int_equal(aus_bpsec_open(C, tkeys_fn, &k, fin, &n, &rep), AUS_E_KEY);
+    assert_string_equal(rep.source, "ipn:2.1");
+    free(fin);
+    /* the right key registered for the wrong context */
+    k.n = 0;
+    tkeys_add(&k, "ipn:2.1", 2, "1a2b1a2b1a2b1a2b1a2b1a2b1a2b1a2b");
+    fin = tst_hex(jstr(a1, "final_bundle"), &n);
+    assert_int_equal(aus_bpsec_open(C, tkeys_fn, &k, fin, &n, &rep), AUS_E_KEY);
+    free(fin);
+    cJSON_Delete(j);
+}
+
+int main(void)
+{
+    const struct CMUnitTest t[] = {
+        cmocka_unit_test(test_asb_decode_table), cmocka_unit_test(test_seq_codec),
+        cmocka_unit_test(test_tshark_samples),   cmocka_unit_test(test_add_rules),
+        cmocka_unit_test(test_bit_flips),        cmocka_unit_test(test_wrong_keys),
+    };
+    return cmocka_run_group_tests(t, setup, NULL);
+}
