@@ -198,9 +198,10 @@ aus_err aus_cbor_rd_break(aus_rd *r)
 /* ---- the generic walker: an explicit stack, no recursion ---- */
 
 typedef struct walk_frame {
-    uint64_t left;  /* items still expected (definite containers and tags) */
+    uint64_t left;  /* definite containers and tags: items still expected; indefinite: items seen */
     uint8_t indef;  /* 1: ends at a break */
     uint8_t strmaj; /* indefinite string: the major type every chunk must have, else 0 */
+    uint8_t map;    /* indefinite map: the break must follow a whole number of pairs */
 } walk_frame;
 
 typedef struct walk_state {
@@ -208,13 +209,15 @@ typedef struct walk_state {
     unsigned depth;
 } walk_state;
 
-static aus_err push(aus_rd *r, walk_state *s, uint64_t left, uint8_t indef, uint8_t strmaj)
+static aus_err push(aus_rd *r, walk_state *s, uint64_t left, uint8_t indef, uint8_t strmaj,
+                    uint8_t map)
 {
     if (s->depth >= AUS_CBOR_MAX_DEPTH)
         return fail(r, AUS_E_LIMIT);
     s->f[s->depth].left = left;
     s->f[s->depth].indef = indef;
     s->f[s->depth].strmaj = strmaj;
+    s->f[s->depth].map = map;
     s->depth++;
     return AUS_OK;
 }
@@ -224,7 +227,11 @@ static void complete(walk_state *s)
 {
     while (s->depth > 0) {
         walk_frame *f = &s->f[s->depth - 1];
-        if (f->indef || --f->left > 0)
+        if (f->indef) {
+            f->left++;
+            return;
+        }
+        if (--f->left > 0)
             return;
         s->depth--;
     }
@@ -240,6 +247,8 @@ static aus_err walk_head(aus_rd *r, walk_state *s, aus_cbor_item *it, int *done)
         /* RFC 8949 §3.2.1: a break is only valid as the end of an indefinite item. */
         if (!top || !top->indef)
             return fail(r, AUS_E_MALFORMED);
+        if (top->map && (top->left & 1u))
+            return fail(r, AUS_E_MALFORMED); /* RFC 8949 §3.2.2: a key without its value */
         s->depth--;
         *done = 1;
         return AUS_OK;
@@ -250,7 +259,7 @@ static aus_err walk_head(aus_rd *r, walk_state *s, aus_cbor_item *it, int *done)
     case AUS_CBOR_BSTR:
     case AUS_CBOR_TSTR:
         if (h->indef)
-            return push(r, s, 0, 1, h->major);
+            return push(r, s, 0, 1, h->major, 0);
         if (h->val > aus_rd_left(r))
             return fail(r, AUS_E_TRUNC);
         it->len = (size_t)h->val;
@@ -260,7 +269,7 @@ static aus_err walk_head(aus_rd *r, walk_state *s, aus_cbor_item *it, int *done)
     case AUS_CBOR_ARRAY:
     case AUS_CBOR_MAP: {
         if (h->indef)
-            return push(r, s, 0, 1, 0);
+            return push(r, s, 0, 1, 0, h->major == AUS_CBOR_MAP);
         uint64_t per = h->major == AUS_CBOR_MAP ? 2u : 1u;
         if (h->val > aus_rd_left(r) / per)
             return fail(r, AUS_E_TRUNC);
@@ -268,9 +277,9 @@ static aus_err walk_head(aus_rd *r, walk_state *s, aus_cbor_item *it, int *done)
             *done = 1;
             return AUS_OK;
         }
-        return push(r, s, h->val * per, 0, 0);
+        return push(r, s, h->val * per, 0, 0, 0);
     }
-    case AUS_CBOR_TAG: return push(r, s, 1, 0, 0);
+    case AUS_CBOR_TAG: return push(r, s, 1, 0, 0, 0);
     default: *done = 1; return AUS_OK;
     }
 }
