@@ -3,11 +3,15 @@
  * wrappers of include/australis/pq.h.
  *
  * Memory: no allocation; each operation keeps its working set in one stack struct that is
- * wiped on every exit. Measured with -fstack-usage (gcc 12, -O2, x86-64; see docs/pq.md):
- * aus_mldsa65_sign_derand ~72 KB (the expanded matrix A, 30 polynomials = 30 KB, is kept across
- * rejection iterations because re-deriving it costs ~30 SHAKE128 calls per iteration),
- * aus_mldsa65_verify_n ~15 KB and aus_mldsa65_keygen_derand ~14 KB (both stream A one row at
- * a time, each entry being used once), plus at most ~2.5 KB in the helpers they call.
+ * wiped on every exit. -fstack-usage (gcc 12, -O2, x86-64), frame of the entry point + the
+ * deepest helper chain below it (expand_a 2128 B + aus_mldsa_xof 48 B), not counting the
+ * crypto provider's own stack:
+ *   aus_mldsa65_sign_derand    70352 B  -> worst case ~72.5 KB
+ *   aus_mldsa65_verify_n       16032 B  -> ~18.2 KB
+ *   aus_mldsa65_keygen_derand  14656 B  -> ~16.8 KB
+ * Signing keeps the expanded matrix A (30 polynomials, 30 KB) across rejection iterations,
+ * because re-deriving it costs ~30 SHAKE128 calls per iteration (~5 iterations on average);
+ * verify and keygen stream A one row at a time (each entry is used once there).
  *
  * Constant time: signing has no branch or memory index that depends on sk, rnd or values
  * derived from them, except the rejection loop's accept/reject decisions, which FIPS 204

@@ -53,25 +53,33 @@ void aus_mldsa_unpack_bits(mldsa_poly *p, const uint8_t *in, unsigned bits, int3
     }
 }
 
-/* Alg. 20 HintBitPack, constant time in h: every coefficient visits all omega slots and a
- * mask selects the one slot (if any) that receives its index. The caller has checked (and
- * declassified) that h has at most omega ones, so idx never passes omega in a slot write. */
+/* 0xFF iff a == b, for a, b < 256; no branch (vectorizes as a byte compare). */
+static uint8_t eq8(uint32_t a, uint32_t b) { return (uint8_t)(((a ^ b) - 1u) >> 8); }
+
+/* Alg. 20 HintBitPack, constant time in h. First every coefficient gets a key: its slot number
+ * plus one if its hint bit is set, else 0 (a running count, no branch). Then each of the omega
+ * slots ORs together the indices of the coefficients whose key selects it: a fixed scan of
+ * all 1536 keys per slot, byte-wide so that it vectorizes. The caller has checked (and
+ * declassified) that h has at most omega ones, so keys stay below 256. */
 void aus_mldsa_hint_pack(uint8_t out[MLDSA_HINT_BYTES], const uint8_t h[MLDSA_K][MLDSA_N])
 {
-    for (unsigned t = 0; t < MLDSA_HINT_BYTES; t++)
-        out[t] = 0;
+    uint8_t key[MLDSA_K * MLDSA_N];
     uint32_t idx = 0;
     for (unsigned i = 0; i < MLDSA_K; i++) {
         for (unsigned j = 0; j < MLDSA_N; j++) {
             uint32_t bit = h[i][j] & 1u;
-            for (uint32_t t = 0; t < MLDSA_OMEGA; t++) {
-                uint32_t eq = ((t ^ idx) - 1u) >> 31; /* 1 iff t == idx (both < 2^31) */
-                out[t] |= (uint8_t)(j & (0u - (eq & bit)));
-            }
+            key[i * MLDSA_N + j] = (uint8_t)((idx + 1) & (0u - bit));
             idx += bit;
         }
         out[MLDSA_OMEGA + i] = (uint8_t)idx;
     }
+    for (uint32_t t = 0; t < MLDSA_OMEGA; t++) {
+        uint8_t acc = 0;
+        for (uint32_t k = 0; k < MLDSA_K * MLDSA_N; k++)
+            acc |= (uint8_t)(k & 0xFF) & eq8(key[k], t + 1);
+        out[t] = acc;
+    }
+    aus_wipe(key, sizeof key);
 }
 
 /* Alg. 21 HintBitUnpack on public signature bytes. FIPS 204 returns ⊥ (reject) when a row's

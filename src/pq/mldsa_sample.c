@@ -120,50 +120,53 @@ aus_err aus_mldsa_expand_mask(mldsa_poly *y, const uint8_t rhopp[64], unsigned k
     return rc;
 }
 
-static uint32_t eq_mask(uint32_t a, uint32_t b) /* all ones iff a == b (both < 2^31) */
-{
-    return 0u - (((a ^ b) - 1u) >> 31);
-}
+/* 0xFF iff a == b, for a, b < 256; no branch. */
+static uint8_t eq8(uint32_t a, uint32_t b) { return (uint8_t)(((a ^ b) - 1u) >> 8); }
+
+#define BALL_SLOTS 64 /* tau = 49 slots, padded so the slot loop has a fixed, even length */
 
 /* One pass of SampleInBall over buf (8 sign bytes, then candidates). In signing c~ is derived
- * from secret data, so this is constant time: the pass reads every candidate byte, records the
- * accepted j for each i with masks, then applies the swaps c_i <- c_j, c_j <- (-1)^h with
- * masked scans over positions 0..i (i is public in that phase). Returns 1 when all tau
- * positions were found. */
+ * from secret data, so this is constant time. Phase 1 reads every candidate byte and records
+ * the accepted j for each i = 256 - tau + t in slot t, with masks (cnt, the number accepted so
+ * far, never selects a branch or an address). Phase 2 applies c_i <- c_j, c_j <- (-1)^h[t] for
+ * t = 0..tau-1 with a masked scan over all 256 positions: before step t every position >= i
+ * is still 0, so one pass reads the old c_j and writes the sign, and c_i is set afterwards.
+ * Returns 1 when all tau positions were found. */
 static uint32_t ball_pass(mldsa_poly *c, const uint8_t *buf, size_t len)
 {
-    uint32_t js[MLDSA_TAU] = {0};
+    uint8_t js[BALL_SLOTS] = {0};
+    int8_t cc[MLDSA_N] = {0};
     uint32_t cnt = 0;
     for (size_t p = 8; p < len; p++) {
         uint32_t b = buf[p];
         uint32_t i = MLDSA_N - MLDSA_TAU + cnt;
         uint32_t ok = ((i - b) >> 31) ^ 1u; /* j <= i (Alg. 29 line 7 rejects j > i) */
         ok &= (cnt - MLDSA_TAU) >> 31;      /* still sampling */
-        for (uint32_t t = 0; t < MLDSA_TAU; t++) {
-            uint32_t m = eq_mask(t, cnt) & (0u - ok);
-            js[t] = (js[t] & ~m) | (b & m);
+        uint8_t okm = (uint8_t)(0u - ok);
+        for (uint32_t t = 0; t < BALL_SLOTS; t++) {
+            uint8_t m = eq8(t, cnt) & okm;
+            js[t] = (uint8_t)((js[t] & ~m) | (b & m));
         }
         cnt += ok;
     }
-    uint64_t signs = 0;
-    for (unsigned k = 0; k < 8; k++)
-        signs |= (uint64_t)buf[k] << (8 * k);
-    for (unsigned j = 0; j < MLDSA_N; j++)
-        c->c[j] = 0;
     for (uint32_t t = 0; t < MLDSA_TAU; t++) {
         uint32_t i = MLDSA_N - MLDSA_TAU + t;
-        int32_t sign = 1 - 2 * (int32_t)((signs >> t) & 1u);
-        int32_t cj = 0;
-        for (uint32_t u = 0; u <= i; u++)
-            cj |= c->c[u] & (int32_t)eq_mask(u, js[t]);
-        c->c[i] = cj;
-        for (uint32_t u = 0; u <= i; u++) {
-            int32_t m = (int32_t)eq_mask(u, js[t]);
-            c->c[u] = (c->c[u] & ~m) | (sign & m);
+        uint8_t sign =
+            (uint8_t)(1u - 2u * (((uint32_t)buf[t / 8] >> (t % 8)) & 1u)); /* 0x01 or 0xFF */
+        uint8_t cj = 0;
+        for (uint32_t u = 0; u < MLDSA_N; u++) {
+            uint8_t m = eq8(u, js[t]), old = (uint8_t)cc[u];
+            cj |= old & m;
+            cc[u] = (int8_t)((old & ~m) | (sign & m));
         }
+        uint8_t mi = eq8(i, js[t]); /* j == i: c_i is the sign itself */
+        cc[i] = (int8_t)((cj & ~mi) | (sign & mi));
     }
+    for (unsigned j = 0; j < MLDSA_N; j++)
+        c->c[j] = cc[j];
     aus_wipe(js, sizeof js);
-    return eq_mask(cnt, MLDSA_TAU) & 1u;
+    aus_wipe(cc, sizeof cc);
+    return ((cnt ^ MLDSA_TAU) - 1u) >> 31;
 }
 
 /* Alg. 29 over the whole 48-byte c~ (the 2023 draft used 32 bytes). One block gives 128
