@@ -88,7 +88,16 @@ char *dmn_client_exec(dmn_node *n, const char *json)
         } else if (!strcmp(o, "rekey")) {
             const cJSON *k = cJSON_GetObjectItem(j, "kind");
             m.type = AUS_APP_REKEY_REQ;
+            static uint8_t body[AUS_REKEY_MSG_MAX];
+            size_t blen = 0;
             m.kind = cJSON_IsString(k) && !strcmp(k->valuestring, "pq") ? 2 : 1;
+            aus_err e = dmn_rekey_request(n, m.kind, body, sizeof body, &blen);
+            if (e != AUS_OK) {
+                cJSON_Delete(j);
+                return reply_err(aus_err_str(e));
+            }
+            m.data.p = body;
+            m.data.n = blen;
         } else {
             cJSON_Delete(j);
             return reply_err("unknown operation");

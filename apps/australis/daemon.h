@@ -9,6 +9,8 @@
 #include "australis/agent.h"
 #include "australis/app.h"
 #include "australis/keys.h"
+#include "australis/rekey.h"
+#include "australis/sdls_ep.h"
 #include "australis/store.h"
 #include "../../port/posix/folder_link.h" /* apps see include/ and src/ only */
 
@@ -29,6 +31,7 @@ typedef struct dmn_config {
     char incoming[DMN_PATH], outgoing[DMN_PATH], quarantine[DMN_PATH];
     char store[DMN_PATH];
     char kek_file[DMN_PATH], ek_file[DMN_PATH], ak_file[DMN_PATH], master_file[DMN_PATH];
+    char pq_dir[DMN_PATH], pq_peer_dir[DMN_PATH];
     char link[16], security[16];
     uint64_t tenant_id;
     uint64_t scid, tm_vcid, tc_vcid, tm_spi, tc_spi, tm_frame_len;
@@ -51,7 +54,11 @@ typedef struct dmn_node dmn_node;
 struct dmn_node {
     dmn_config cfg;
     aus_store store;
+    aus_store kstore; /* keystore + rekey state (own transactions): <store>.keys */
     aus_keys keys;
+    aus_rekey rk;
+    int rk_ok;
+    aus_ep_board board;
     aus_agent_seal seal;
     aus_agent_bpsec bpsec;
     aus_agent agent;
@@ -70,6 +77,8 @@ uint64_t dmn_now_ms(void);
 extern int dmn_quiet;
 void dmn_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Install the daemons' crypto provider as the default (daemon_crypto.c). */
+void dmn_crypto_install(void);
 /* Open store, keys, envelope, agent, folders. Returns a CLI exit code. */
 int dmn_open(dmn_node *n, const dmn_config *cfg, int with_folders);
 void dmn_close(dmn_node *n);
@@ -89,6 +98,14 @@ int dmn_sat_init(dmn_node *n);
 aus_err dmn_sat_handle(dmn_node *n, const aus_agent_rx *rx, int *pending);
 aus_err dmn_sat_finish(dmn_node *n, const aus_agent_rx *rx);
 size_t dmn_health(dmn_node *n, aus_app_kv *kv, size_t cap);
+
+/* key rotation (daemon_rekey.c) */
+int dmn_rekey_init(dmn_node *n);
+aus_err dmn_rekey_request(dmn_node *n, uint32_t kind, uint8_t *out, size_t cap, size_t *len);
+aus_err dmn_rekey_handle(dmn_node *n, uint32_t kind, const uint8_t *body, size_t len, uint8_t *out,
+                         size_t cap, size_t *outlen);
+aus_err dmn_rekey_response(dmn_node *n, uint32_t kind, const uint8_t *body, size_t len);
+size_t dmn_rekey_recv_ids(dmn_node *n, uint16_t *ids, size_t cap);
 
 /* role ground (daemon_ground.c) */
 aus_err dmn_ground_handle(dmn_node *n, const aus_agent_rx *rx);

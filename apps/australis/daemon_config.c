@@ -47,6 +47,8 @@ static const keydef keys[] = {
     S("keys", "ek_file", ek_file, 1),
     S("keys", "ak_file", ak_file, 0),
     S("keys", "master_file", master_file, 0),
+    S("keys", "pq_dir", pq_dir, 0),
+    S("keys", "pq_peer_dir", pq_peer_dir, 0),
     S("link", "link", link, 0),
     S("link", "security", security, 0),
     U("link", "scid", scid, 1023, 0),

@@ -44,7 +44,7 @@ static aus_err put_json(dmn_node *n, const char *key, cJSON *j)
 
 static cJSON *get_json(dmn_node *n, const char *key)
 {
-    static uint8_t buf[8192];
+    static uint8_t buf[16384];
     size_t len = 0;
     if (n->store.ops->get(n->store.self, key, buf, sizeof buf - 1, &len) != AUS_OK)
         return NULL;
@@ -108,6 +108,29 @@ static aus_err on_report(dmn_node *n, const aus_app_msg *m)
 static aus_err on_cmd_resp(dmn_node *n, const aus_app_msg *m)
 {
     cJSON *o = base_resp(m);
+    if (m->type == AUS_APP_REKEY_RESP && m->status == AUS_APP_ST_OK) {
+        aus_err e = dmn_rekey_response(n, m->kind, m->data.p, m->data.n);
+        if (e != AUS_OK) {
+            dmn_log("rekey response id=%llu refused: %s", (unsigned long long)m->id,
+                    aus_err_str(e));
+            cJSON_AddStringToObject(o, "status", "error");
+            cJSON_AddStringToObject(o, "output", aus_err_str(e));
+            e = finish_request(n, m->id, o);
+            cJSON_Delete(o);
+            return e;
+        }
+        cJSON_AddStringToObject(o, "status", "ok");
+        cJSON_AddNumberToObject(o, "exit_code", 0);
+        cJSON_AddStringToObject(o, "output",
+                                m->kind == 2
+                                    ? "new session keys from ML-KEM-768 + master key, confirmed"
+                                    : "new session keys installed by OTAR, activated");
+        cJSON_AddStringToObject(o, "kind", m->kind == 2 ? "pq" : "otar");
+        dmn_log("rekey-response id=%llu: ok", (unsigned long long)m->id);
+        e = finish_request(n, m->id, o);
+        cJSON_Delete(o);
+        return e;
+    }
     cJSON_AddStringToObject(o, "status", aus_app_status_name(m->status));
     cJSON_AddNumberToObject(o, "exit_code", (double)m->exit_code);
     set_str(o, "output", &m->data);
@@ -280,7 +303,7 @@ aus_err dmn_ground_submit(dmn_node *n, aus_app_msg *req, const char *local_out, 
 {
     char key[AUS_STORE_KEY_MAX];
     aus_ctr ids;
-    uint8_t adu[8192];
+    static uint8_t adu[12288];
     size_t len = 0;
     gkey(n, key, "rid", 0);
     AUS_TRY(n->store.ops->begin(n->store.self));
@@ -357,7 +380,7 @@ static size_t missing_ranges(dmn_node *n, uint64_t id, aus_app_msg *req)
 long dmn_ground_resend(dmn_node *n, uint64_t cutoff_ms)
 {
     char prefix[AUS_STORE_KEY_MAX], key[AUS_STORE_KEY_MAX] = "", next[AUS_STORE_KEY_MAX];
-    static uint8_t rec[8192 + 8], adu[8192];
+    static uint8_t rec[12288 + 8], adu[12288];
     long count = 0;
     uint64_t now = dmn_now_ms();
     snprintf(prefix, sizeof prefix, "gr/%s/req/", n->cfg.tenant);

@@ -94,18 +94,8 @@ static aus_err recv_key(void *ctx, uint64_t now_ms, uint16_t kid, uint8_t key[32
 
 static size_t recv_ids(void *ctx, uint64_t now_ms, uint16_t *ids, size_t cap)
 {
-    dmn_node *n = ctx;
-    char key[AUS_STORE_KEY_MAX];
-    uint64_t prev = 0;
-    size_t k = 0;
     (void)now_ms;
-    if (cap < 2)
-        return 0;
-    ids[k++] = active_ek(n);
-    snprintf(key, sizeof key, "dmn/%s/ek_prev", n->cfg.tenant);
-    if (aus_store_get_u64(&n->store, key, &prev) == AUS_OK && prev != ids[0])
-        ids[k++] = (uint16_t)prev;
-    return k;
+    return dmn_rekey_recv_ids(ctx, ids, cap);
 }
 
 static void iv_log(void *ctx, uint16_t kid, const uint8_t iv[12])
@@ -160,7 +150,12 @@ static int open_keys(dmn_node *n)
     }
     char prefix[48];
     snprintf(prefix, sizeof prefix, "keys/%.24s/", n->cfg.tenant);
-    e = aus_keys_open(&n->keys, &n->store, aus_crypto_default(), kek, len, prefix);
+    char kpath[DMN_PATH + 8];
+    snprintf(kpath, sizeof kpath, "%s.keys", n->cfg.store);
+    e = aus_store_sqlite_open(&n->kstore, kpath);
+    chmod(kpath, 0600);
+    if (e == AUS_OK)
+        e = aus_keys_open(&n->keys, &n->kstore, aus_crypto_default(), kek, len, prefix);
     aus_wipe(kek, sizeof kek);
     if (e != AUS_OK) {
         cli_err("keystore: %s", aus_err_str(e));
@@ -171,6 +166,8 @@ static int open_keys(dmn_node *n)
         rc = install_from_file(n, n->cfg.ak_file, AUS_KEY_ID_AK, AUS_KEY_T_SESSION);
     if (!rc)
         rc = install_from_file(n, n->cfg.master_file, MASTER_KEY_ID, AUS_KEY_T_MASTER);
+    if (!rc)
+        rc = dmn_rekey_init(n);
     return rc;
 }
 
@@ -181,6 +178,7 @@ int dmn_open(dmn_node *n, const dmn_config *cfg, int with_folders)
     n->iv_log_fd = -1;
     n->fl.in_fd = n->fl.out_fd = n->fl.quar_fd = -1;
     n->started_ms = dmn_now_ms();
+    dmn_crypto_install();
     umask(077); /* tenant isolation: every file and folder we create is owner-only */
     const char *ivl = getenv("AUS_IV_LOG");
     if (ivl && *ivl)
@@ -227,7 +225,10 @@ int dmn_open(dmn_node *n, const dmn_config *cfg, int with_folders)
 void dmn_close(dmn_node *n)
 {
     aus_fl_close(&n->fl);
+    if (n->rk_ok)
+        aus_rekey_close(&n->rk);
     aus_keys_close(&n->keys);
+    aus_store_sqlite_close(&n->kstore);
     aus_store_sqlite_close(&n->store);
     if (n->iv_log_fd >= 0)
         close(n->iv_log_fd);

@@ -87,6 +87,12 @@ static aus_err file_read(void *ctx, const aus_app_view *path, uint64_t off, uint
     return r == (ssize_t)len ? AUS_OK : AUS_E_IO;
 }
 
+static aus_err rekey(void *ctx, uint32_t kind, const uint8_t *body, size_t len, uint8_t *out,
+                     size_t cap, size_t *outlen)
+{
+    return dmn_rekey_handle(ctx, kind, body, len, out, cap, outlen);
+}
+
 static size_t health(void *ctx, aus_app_kv *kv, size_t cap) { return dmn_health(ctx, kv, cap); }
 
 /* ---- commands with I/O ---- */
@@ -226,7 +232,7 @@ static aus_err cmd_exec(void *ctx, const aus_app_msg *req, uint8_t *out, size_t 
 
 int dmn_sat_init(dmn_node *n)
 {
-    aus_app_sat_ops ops = {health, file_info, file_read, NULL, emit, n};
+    aus_app_sat_ops ops = {health, file_info, file_read, rekey, emit, n};
     aus_err e =
         aus_app_sat_init(&n->sat, &n->store, &ops, n->cfg.tenant, (uint32_t)n->cfg.chunk_size);
     aus_app_cmd c1 = {"list", cmd_list, n, 0};

@@ -1,0 +1,354 @@
+/* Key rotation from the ground: OTAR (CCSDS 355.1 EP, new session keys wrapped under the
+ * master key) and the post-quantum rekey (include/australis/rekey.h), plus the long-term PQ
+ * keys each side generates on first boot and the public halves they exchange.
+ *
+ * Where the EP PDUs travel (file-link profile): inside a REKEY_REQ ADU (kind 1), i.e. inside
+ * a BPSec-protected bundle of the tenant's service; the body is [new EK id, 2 bytes BE] ||
+ * the OTAR PDU, the reply PDU comes back in REKEY_RESP. The PQ request / response travel the
+ * same way (kind 2).
+ *
+ * Sending pair: "dmn/<tenant>/ek" (AK = EK + 1) in the main store; the previous pair stays
+ * receivable ("ek_prev") until its deactivation deadline (keystore RECV rule). The keystore
+ * and the rekey state live in a second SQLite file (<store>.keys) because their procedures
+ * run their own transactions while the daemon holds one on the main store.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "australis/base.h"
+#include "australis/pq.h"
+#include "australis/rekey.h"
+#include "australis/sdls_ep.h"
+#include "cli.h"
+#include "daemon.h"
+
+#define MASTER_KEY_ID 0x0001u
+#define OVERLAP_S 600u
+
+static uint64_t now_s(void) { return (uint64_t)time(NULL); }
+
+static aus_err put_ptr(dmn_node *n, const char *what, uint64_t v)
+{
+    char key[AUS_STORE_KEY_MAX];
+    snprintf(key, sizeof key, "dmn/%s/%s", n->cfg.tenant, what);
+    return aus_store_put_u64(&n->store, key, v);
+}
+
+static uint64_t get_ptr(dmn_node *n, const char *what, uint64_t dflt)
+{
+    char key[AUS_STORE_KEY_MAX];
+    uint64_t v;
+    snprintf(key, sizeof key, "dmn/%s/%s", n->cfg.tenant, what);
+    return aus_store_get_u64(&n->store, key, &v) == AUS_OK ? v : dflt;
+}
+
+/* Switch sending to the pair at ek (keys already ACTIVE); retire the old pair with a deadline.
+ * Called inside the daemon's main-store transaction. */
+static aus_err switch_pair(dmn_node *n, uint16_t ek)
+{
+    uint16_t old = (uint16_t)get_ptr(n, "ek", AUS_KEY_ID_EK);
+    if (old == ek)
+        return AUS_OK;
+    AUS_TRY(put_ptr(n, "ek_prev", old));
+    AUS_TRY(put_ptr(n, "ek", ek));
+    uint64_t t = now_s();
+    for (uint16_t id = old; id <= old + 1; id++) {
+        aus_key_info ki;
+        if (aus_keys_info(&n->keys, id, &ki) == AUS_OK && ki.state == AUS_KEY_ACTIVE &&
+            aus_keys_deactivate(&n->keys, id, t, t + OVERLAP_S) != AUS_OK)
+            dmn_log("cannot deactivate key 0x%04x", id);
+    }
+    dmn_log("session keys switched: EK=0x%04x AK=0x%04x active, 0x%04x/0x%04x receivable for "
+            "%u s",
+            ek, ek + 1, old, old + 1, OVERLAP_S);
+    return AUS_OK;
+}
+
+/* OTAR pairs come from 0x4000 up: the PQ rekey derives its ids from its counter starting at
+ * 0x0102 (src/keys/rekey_pq.c), so the two procedures never pick the same ids. */
+static aus_err free_pair(dmn_node *n, uint16_t *ek)
+{
+    for (uint16_t lo = 0x4000; lo < 0x7F00; lo = (uint16_t)(lo + 2)) {
+        aus_key_info a, b;
+        if (aus_keys_info(&n->keys, lo, &a) != AUS_OK &&
+            aus_keys_info(&n->keys, (uint16_t)(lo + 1), &b) != AUS_OK) {
+            *ek = lo;
+            return AUS_OK;
+        }
+    }
+    return AUS_E_FULL;
+}
+
+static aus_err install_active(dmn_node *n, uint16_t id, const uint8_t *k)
+{
+    AUS_TRY(aus_keys_install(&n->keys, id, AUS_KEY_T_SESSION, AUS_KEY_PREACTIVE, k, 32, now_s()));
+    return aus_keys_activate(&n->keys, id, now_s());
+}
+
+/* Ground: OTAR request body. */
+static aus_err otar_build(dmn_node *n, uint8_t *out, size_t cap, size_t *len)
+{
+    uint8_t mk[32], blocks[2 * AUS_EP_OTAR_BLOCK], iv[12] = {0};
+    size_t mklen = 0;
+    uint16_t ek;
+    AUS_ENSURE(cap > 2, AUS_E_NOBUFS);
+    AUS_TRY(free_pair(n, &ek));
+    aus_ctr ivc;
+    char key[AUS_STORE_KEY_MAX];
+    uint64_t c;
+    snprintf(key, sizeof key, "dmn/%s/otar_iv", n->cfg.tenant);
+    AUS_TRY(aus_ctr_open(&ivc, &n->store, key, UINT64_MAX - 1, 1));
+    AUS_TRY(aus_ctr_take(&ivc, &n->store, &c));
+    for (int i = 0; i < 8; i++)
+        iv[4 + i] = (uint8_t)(c >> (56 - 8 * i));
+    const aus_crypto *cr = aus_crypto_default();
+    aus_err e = cr->ops->random(cr->self, blocks, sizeof blocks);
+    for (int k = 0; k < 2 && e == AUS_OK; k++) {
+        uint8_t *b = blocks + k * AUS_EP_OTAR_BLOCK;
+        uint16_t id = (uint16_t)(ek + k);
+        memmove(b + 2, b, 32);
+        b[0] = (uint8_t)(id >> 8);
+        b[1] = (uint8_t)id;
+    }
+    if (e == AUS_OK)
+        e = aus_keys_get(&n->keys, MASTER_KEY_ID, AUS_KEY_USE_WRAP, now_s(), mk, sizeof mk, &mklen);
+    int pl = e == AUS_OK ? aus_ep_otar_build(cr, MASTER_KEY_ID, mk, iv, blocks, 2, out + 2, cap - 2)
+                         : (int)e;
+    /* our copy of the new pair: receivable at once, used for sending after the reply */
+    if (pl > 0)
+        e = install_active(n, ek, blocks + 2);
+    if (pl > 0 && e == AUS_OK)
+        e = install_active(n, (uint16_t)(ek + 1), blocks + AUS_EP_OTAR_BLOCK + 2);
+    aus_wipe(mk, sizeof mk);
+    aus_wipe(blocks, sizeof blocks);
+    AUS_TRY(pl < 0 ? (aus_err)pl : e);
+    AUS_TRY(put_ptr(n, "ek_pend", ek));
+    out[0] = (uint8_t)(ek >> 8);
+    out[1] = (uint8_t)ek;
+    *len = (size_t)pl + 2;
+    dmn_log("OTAR: new session keys EK=0x%04x AK=0x%04x wrapped under master key 0x%04x", ek,
+            ek + 1, MASTER_KEY_ID);
+    return AUS_OK;
+}
+
+aus_err dmn_rekey_request(dmn_node *n, uint32_t kind, uint8_t *out, size_t cap, size_t *len)
+{
+    if (kind == 1)
+        return otar_build(n, out, cap, len);
+    AUS_ENSURE(n->rk_ok, AUS_E_KEY_STATE);
+    int r = aus_rekey_pq_request_build(&n->rk, now_s(), out, cap);
+    AUS_TRY(r);
+    *len = (size_t)r;
+    dmn_log("PQ rekey: request built (ML-KEM-768 ciphertext, ML-DSA-65 signature, %d bytes)", r);
+    return AUS_OK;
+}
+
+/* Satellite: handle a rekey request body; write the response body. */
+aus_err dmn_rekey_handle(dmn_node *n, uint32_t kind, const uint8_t *body, size_t len, uint8_t *out,
+                         size_t cap, size_t *outlen)
+{
+    if (kind == 2) {
+        AUS_ENSURE(n->rk_ok, AUS_E_KEY_STATE);
+        int r = aus_rekey_pq_request_handle(&n->rk, body, len, now_s(), out, cap);
+        AUS_TRY(r);
+        *outlen = (size_t)r;
+        aus_rekey_pair p;
+        aus_rekey_tx_keys(&n->rk, &p);
+        return switch_pair(n, p.ek);
+    }
+    AUS_ENSURE(kind == 1 && len > 2, AUS_E_MALFORMED);
+    uint16_t ek = (uint16_t)(body[0] << 8 | body[1]);
+    AUS_ENSURE(ek >= AUS_KEY_ID_SESSION_FIRST && ek < AUS_KEY_ID_SESSION_LAST, AUS_E_MALFORMED);
+    AUS_ENSURE(cap >= AUS_EP_REPLY_MAX, AUS_E_NOBUFS);
+    size_t rl = 0;
+    AUS_TRY(aus_ep_handle(&n->board, body + 2, len - 2, (uint16_t)n->cfg.tc_spi, now_s(), out, cap,
+                          &rl));
+    /* 355.1 key management: OTAR installs the keys pre-active; the ground's request asks for
+     * their activation in the same bundle (one authenticated request, one answer) */
+    AUS_TRY(aus_keys_activate(&n->keys, ek, now_s()));
+    AUS_TRY(aus_keys_activate(&n->keys, (uint16_t)(ek + 1), now_s()));
+    *outlen = rl;
+    dmn_log("OTAR: keys 0x%04x/0x%04x installed and activated", ek, ek + 1);
+    return switch_pair(n, ek);
+}
+
+/* Ground: a rekey response arrived with status ok. */
+aus_err dmn_rekey_response(dmn_node *n, uint32_t kind, const uint8_t *body, size_t len)
+{
+    if (kind == 2) {
+        AUS_ENSURE(n->rk_ok, AUS_E_KEY_STATE);
+        AUS_TRY(aus_rekey_pq_response_accept(&n->rk, body, len, now_s()));
+        aus_rekey_pair p;
+        aus_rekey_tx_keys(&n->rk, &p);
+        return switch_pair(n, p.ek);
+    }
+    aus_ep_reply r;
+    AUS_TRY(aus_ep_reply_decode(&r, body, len));
+    AUS_ENSURE(r.refused == AUS_OK, r.refused);
+    uint64_t ek = get_ptr(n, "ek_pend", 0);
+    AUS_ENSURE(ek != 0, AUS_E_STATE);
+    return switch_pair(n, (uint16_t)ek);
+}
+
+/* ---- long-term PQ keys: generated on first boot, public halves exchanged through files ---- */
+
+static int write_pub(const char *dir, const char *name, const uint8_t *p, size_t n)
+{
+    char path[DMN_PATH + 32];
+    mkdir(dir, 0700);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return cli_write_file(path, p, n);
+}
+
+static uint8_t *read_pub(const char *dir, const char *name, size_t want)
+{
+    char path[DMN_PATH + 32];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    uint8_t *p = malloc(want + 1);
+    size_t got = p ? fread(p, 1, want + 1, f) : 0;
+    fclose(f);
+    if (got != want) {
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+static int have(dmn_node *n, uint16_t id)
+{
+    aus_key_info ki;
+    return aus_keys_info(&n->keys, id, &ki) == AUS_OK;
+}
+
+static aus_err install_lt(dmn_node *n, uint16_t id, aus_key_type t, const uint8_t *k, size_t len)
+{
+    aus_err e = aus_keys_install(&n->keys, id, t, AUS_KEY_ACTIVE, k, len, now_s());
+    if (e == AUS_E_ARG) {
+        AUS_TRY(aus_keys_install(&n->keys, id, t, AUS_KEY_PREACTIVE, k, len, now_s()));
+        e = aus_keys_activate(&n->keys, id, now_s());
+    }
+    return e;
+}
+
+static aus_err gen_own(dmn_node *n)
+{
+    const char *dir = n->cfg.pq_dir;
+    if (n->cfg.role_sat && !have(n, AUS_REKEY_ID_KEM)) {
+        static uint8_t ek[1184], dk[2400];
+        AUS_TRY(aus_mlkem768_keygen(ek, dk));
+        aus_err e = install_lt(n, AUS_REKEY_ID_KEM, AUS_KEY_T_MLKEM768_DK, dk, sizeof dk);
+        aus_wipe(dk, sizeof dk);
+        AUS_TRY(e);
+        if (write_pub(dir, "kem.pub", ek, sizeof ek) != 0)
+            return AUS_E_IO;
+    }
+    if (!have(n, AUS_REKEY_ID_DSA_SK)) {
+        static uint8_t vk[1952], sk[4032];
+        AUS_TRY(aus_mldsa65_keygen(vk, sk));
+        aus_err e = install_lt(n, AUS_REKEY_ID_DSA_SK, AUS_KEY_T_MLDSA65_SK, sk, sizeof sk);
+        aus_wipe(sk, sizeof sk);
+        AUS_TRY(e);
+        AUS_TRY(install_lt(n, AUS_REKEY_ID_DSA_VK, AUS_KEY_T_MLDSA65_VK, vk, sizeof vk));
+        if (write_pub(dir, "dsa.pub", vk, sizeof vk) != 0)
+            return AUS_E_IO;
+    }
+    return AUS_OK;
+}
+
+static void import_peer(dmn_node *n)
+{
+    const char *dir = n->cfg.pq_peer_dir;
+    if (!n->cfg.role_sat && !have(n, AUS_REKEY_ID_KEM)) {
+        uint8_t *ek = read_pub(dir, "kem.pub", 1184);
+        if (ek && install_lt(n, AUS_REKEY_ID_KEM, AUS_KEY_T_MLKEM768_EK, ek, 1184) == AUS_OK)
+            dmn_log("PQ: imported the satellite's ML-KEM-768 encapsulation key");
+        free(ek);
+    }
+    if (!have(n, AUS_REKEY_ID_PEER_VK)) {
+        uint8_t *vk = read_pub(dir, "dsa.pub", 1952);
+        if (vk && install_lt(n, AUS_REKEY_ID_PEER_VK, AUS_KEY_T_MLDSA65_VK, vk, 1952) == AUS_OK)
+            dmn_log("PQ: imported the peer's ML-DSA-65 verification key");
+        free(vk);
+    }
+}
+
+int dmn_rekey_init(dmn_node *n)
+{
+    aus_err e =
+        aus_ep_board_init(&n->board, &n->keys, aus_crypto_default(), NULL, NULL, n->cfg.tenant);
+    if (e != AUS_OK) {
+        cli_err("EP board: %s", aus_err_str(e));
+        return AUS_EXIT_ENV;
+    }
+    if (!n->cfg.pq_dir[0])
+        return 0;
+    e = gen_own(n);
+    if (e != AUS_OK) {
+        cli_err("PQ long-term keys: %s", aus_err_str(e));
+        return AUS_EXIT_ENV;
+    }
+    if (n->cfg.pq_peer_dir[0])
+        import_peer(n);
+    char ctx[AUS_REKEY_CTX_MAX], prefix[32];
+    uint64_t g = n->cfg.role_sat ? n->cfg.peer : n->cfg.node;
+    uint64_t s = n->cfg.role_sat ? n->cfg.node : n->cfg.peer;
+    int cl = snprintf(ctx, sizeof ctx, "australis/%s/g%llu/s%llu", n->cfg.tenant,
+                      (unsigned long long)g, (unsigned long long)s);
+    snprintf(prefix, sizeof prefix, "rk/%.24s/", n->cfg.tenant);
+    e = aus_rekey_open(&n->rk, &n->keys, aus_crypto_default(), prefix, (const uint8_t *)ctx,
+                       (size_t)cl);
+    if (e == AUS_E_NOTFOUND && have(n, AUS_REKEY_ID_KEM) && have(n, AUS_REKEY_ID_PEER_VK)) {
+        aus_rekey_state st;
+        memset(&st, 0, sizeof st);
+        st.role = n->cfg.role_sat ? AUS_REKEY_SAT : AUS_REKEY_GROUND;
+        st.mkid = MASTER_KEY_ID;
+        st.overlap = OVERLAP_S;
+        st.cur.ek = (uint16_t)get_ptr(n, "ek", AUS_KEY_ID_EK);
+        st.cur.ak = (uint16_t)(st.cur.ek + 1);
+        st.kem = AUS_REKEY_ID_KEM;
+        st.dsa_sk = AUS_REKEY_ID_DSA_SK;
+        st.dsa_vk = AUS_REKEY_ID_DSA_VK;
+        st.peer_vk = AUS_REKEY_ID_PEER_VK;
+        e = aus_rekey_provision(&n->rk, &n->keys, aus_crypto_default(), prefix,
+                                (const uint8_t *)ctx, (size_t)cl, &st);
+        if (e == AUS_OK)
+            dmn_log("PQ rekey provisioned (ML-KEM-768 + ML-DSA-65, master key 0x%04x)",
+                    MASTER_KEY_ID);
+    }
+    n->rk_ok = e == AUS_OK;
+    if (e != AUS_OK && e != AUS_E_NOTFOUND)
+        dmn_log("PQ rekey unavailable: %s", aus_err_str(e));
+    return 0;
+}
+
+size_t dmn_rekey_recv_ids(dmn_node *n, uint16_t *ids, size_t cap)
+{
+    size_t k = 0;
+    uint16_t cand[4];
+    cand[0] = (uint16_t)get_ptr(n, "ek", AUS_KEY_ID_EK);
+    cand[1] = (uint16_t)get_ptr(n, "ek_pend", 0);
+    cand[2] = (uint16_t)get_ptr(n, "ek_prev", 0);
+    cand[3] = 0;
+    if (n->rk_ok) {
+        cand[3] = n->rk.st.pend.ek;
+        if (!cand[3])
+            cand[3] = n->rk.st.cur.ek;
+    }
+    for (size_t i = 0; i < 4 && k < cap; i++) {
+        int dup = cand[i] == 0;
+        for (size_t j = 0; j < k; j++)
+            dup |= ids[j] == cand[i];
+        if (!dup)
+            ids[k++] = cand[i];
+    }
+    return k;
+}
