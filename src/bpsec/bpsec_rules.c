@@ -150,7 +150,17 @@ aus_err bpsec_check_new_op(const aus_bpv7_bundle *b, const aus_bpsec_op *op, uin
         for (size_t j = 0; j < i; j++)
             AUS_ENSURE(s->t[j] != s->t[i], AUS_E_ARG);
         /* a new block's targets must already exist (it cannot target itself either) */
-        AUS_ENSURE(op->targets[i] == 0 || bpsec_find_num(b, op->targets[i]) >= 0, AUS_E_BLOCK);
+        long ix = bpsec_find_num(b, op->targets[i]);
+        AUS_ENSURE(op->targets[i] == 0 || ix >= 0, AUS_E_BLOCK);
+        /* Our position: the previous-node, bundle-age and hop-count blocks (RFC 9171 §4.4) are
+         * read and rewritten by every forwarding node, so they are never encrypted (and the
+         * BPv7 decoder parses their contents). */
+        if (op->kind == AUS_BPSEC_BCB && ix >= 0) {
+            uint64_t ty = b->blk[ix].type;
+            AUS_ENSURE(ty != AUS_BPV7_BT_PREV_NODE && ty != AUS_BPV7_BT_AGE &&
+                           ty != AUS_BPV7_BT_HOP_COUNT,
+                       AUS_E_UNSUPPORTED);
+        }
     }
     return check_one(b, &m, s) == AUS_OK ? bpsec_check_map(b, &m) : AUS_E_BLOCK;
 }

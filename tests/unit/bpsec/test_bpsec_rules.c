@@ -360,14 +360,26 @@ static void test_add_rules(void **st)
     clen = len;
     assert_int_equal(add(buf, &len, AUS_BPSEC_BCB, 0, 1, (uint64_t[]){1}), AUS_E_BLOCK);
     tst_assert_bytes(buf, len, copy, clen); /* nothing changed on error */
-    /* a BCB may target a BIB only if it shares a target: BIB 3 covers only the payload */
-    assert_int_equal(add(buf, &len, AUS_BPSEC_BCB, 0, 2, (uint64_t[]){3, 2}), AUS_E_BLOCK);
+    /* a BCB may target a BIB only if it shares a target: BIB 5 covers only the primary */
+    assert_int_equal(add(buf, &len, AUS_BPSEC_BIB, 5, 1, (uint64_t[]){0}), AUS_OK);
+    assert_int_equal(add(buf, &len, AUS_BPSEC_BCB, 0, 1, (uint64_t[]){5}), AUS_E_BLOCK);
+    /* the bundle age block (2) is never encrypted: forwarders must update it */
+    assert_int_equal(add(buf, &len, AUS_BPSEC_BCB, 0, 2, (uint64_t[]){3, 2}), AUS_E_UNSUPPORTED);
     assert_int_equal(add(buf, &len, AUS_BPSEC_BCB, 4, 2, (uint64_t[]){3, 1}), AUS_OK);
     /* a second BCB over the same target, a BCB over a BCB, a BIB over an encrypted target */
-    assert_int_equal(add(buf, &len, AUS_BPSEC_BCB, 0, 1, (uint64_t[]){2}), AUS_OK);
     assert_int_equal(add(buf, &len, AUS_BPSEC_BCB, 0, 1, (uint64_t[]){1}), AUS_E_BLOCK);
     assert_int_equal(add(buf, &len, AUS_BPSEC_BCB, 0, 1, (uint64_t[]){4}), AUS_E_BLOCK);
-    assert_int_equal(add(buf, &len, AUS_BPSEC_BIB, 0, 1, (uint64_t[]){2}), AUS_E_BLOCK);
+    assert_int_equal(add(buf, &len, AUS_BPSEC_BIB, 0, 1, (uint64_t[]){1}), AUS_E_BLOCK);
+    /* and the result still opens */
+    tkeys k = {0};
+    tkeys_add(&k, "ipn:2.1", 1, "0100000000000000000000000000000000000000000000000000000000000000");
+    tkeys_add(&k, "ipn:2.1", 2, "0100000000000000000000000000000000000000000000000000000000000000");
+    aus_bpsec_report rep;
+    assert_int_equal(aus_bpsec_open(C, tkeys_fn, &k, buf, &len, &rep), AUS_OK);
+    assert_int_equal(rep.nbib, 2);
+    assert_int_equal(rep.nbcb, 1);
+    load(copy, &clen);
+    tst_assert_bytes(buf, len, copy, clen);
     /* output buffer too small */
     load(buf, &len);
     static const uint8_t key[32] = {1};
