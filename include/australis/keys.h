@@ -117,7 +117,7 @@ typedef struct aus_keys {
     size_t snap_n;
     aus_key_info snap[AUS_KEYS_MAX];
     /* scratch for one record (header 40 + wrapped secret); wiped after each use */
-    uint8_t buf[40 + AUS_KEY_MAX_BYTES + 8];
+    uint8_t buf[40 + AUS_KEY_MAX_BYTES + 64];
 } aus_keys;
 
 /* Expected secret length for a type (0 for an unknown type). */

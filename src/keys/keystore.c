@@ -8,8 +8,8 @@
  * Record layout under "<prefix>k/<id as 4 hex digits>" (one put per change, so each change is
  * atomic on its own; aus_keys_begin/commit group several):
  *   ver(1)=1 | type(1) | state(1) | rsv(1)=0 | len(2) | created(8) | activated(8) |
- *   deactivated(8) | deadline(8) | wlen(2) | wrapped(wlen)      (wlen = len + 8, or 0 once
- *   DESTROYED: the secret is erased from the store together with the state change).
+ *   deactivated(8) | deadline(8) | wlen(2) | wrapped(wlen)   (wlen = len + 8 per 1 KiB chunk, or 0
+ * once DESTROYED: the secret is erased from the store together with the state change).
  */
 #include <string.h>
 
@@ -93,11 +93,30 @@ static void rec_name(const aus_keys *ks, uint16_t id, char *out)
     out[pl + 6] = '\0';
 }
 
-/* Per-record wrapping key: HKDF-SHA-256(KEK, info = label | id | type | len). */
-static aus_err wrap_key(const aus_keys *ks, const aus_key_info *k, uint8_t out[32])
+/* Secrets are wrapped in chunks of at most CHUNK octets (the provider's AES key wrap takes up
+ * to 1 KiB), each under its own key HKDF-SHA-256(KEK, info = label | id | type | len | chunk
+ * index): records cannot be swapped between ids and chunks cannot be moved within one. */
+#define CHUNK 1024u
+
+static size_t chunk_len(size_t rem)
+{
+    if (rem <= CHUNK)
+        return rem;
+    return rem - CHUNK < 16 ? CHUNK - 16 : CHUNK; /* keep every chunk >= 16 octets */
+}
+
+static size_t wrapped_len(size_t len)
+{
+    size_t n = 0;
+    for (size_t rem = len; rem > 0; rem -= chunk_len(rem))
+        n += chunk_len(rem) + 8;
+    return n;
+}
+
+static aus_err wrap_key(const aus_keys *ks, const aus_key_info *k, uint8_t idx, uint8_t out[32])
 {
     static const char label[] = "australis keystore v1";
-    uint8_t info[sizeof label - 1 + 5];
+    uint8_t info[sizeof label - 1 + 6];
     memcpy(info, label, sizeof label - 1);
     uint8_t *p = info + sizeof label - 1;
     p[0] = (uint8_t)(k->id >> 8);
@@ -105,8 +124,32 @@ static aus_err wrap_key(const aus_keys *ks, const aus_key_info *k, uint8_t out[3
     p[2] = k->type;
     p[3] = (uint8_t)(k->len >> 8);
     p[4] = (uint8_t)k->len;
+    p[5] = idx;
     return ks->crypto->ops->hkdf(ks->crypto->self, AUS_HASH_SHA256, NULL, 0, ks->kek,
                                  sizeof ks->kek, info, sizeof info, out, 32);
+}
+
+/* Wrap (dir 1: in = secret, out = wrapped) or unwrap (dir 0: in = wrapped, out = secret). */
+static aus_err wrap_all(const aus_keys *ks, const aus_key_info *k, int dir, const uint8_t *in,
+                        uint8_t *out)
+{
+    uint8_t wk[32];
+    aus_err e = AUS_OK;
+    size_t rem = k->len, pi = 0, wi = 0;
+    for (uint8_t idx = 0; e == AUS_OK && rem > 0; idx++) {
+        size_t c = chunk_len(rem);
+        e = wrap_key(ks, k, idx, wk);
+        if (e == AUS_OK && dir)
+            e = ks->crypto->ops->key_wrap(ks->crypto->self, wk, sizeof wk, in + pi, c, out + wi);
+        else if (e == AUS_OK)
+            e = ks->crypto->ops->key_unwrap(ks->crypto->self, wk, sizeof wk, in + wi, c + 8,
+                                            out + pi);
+        pi += c;
+        wi += c + 8;
+        rem -= c;
+    }
+    aus_wipe(wk, sizeof wk);
+    return e;
 }
 
 static void enc_hdr(aus_wr *w, const aus_key_info *k, size_t wlen)
@@ -166,7 +209,7 @@ static aus_err get_rec(aus_keys *ks, uint16_t id, aus_key_info *k, const uint8_t
     AUS_ENSURE(type_id_ok((aus_key_type)k->type, id), AUS_E_MALFORMED);
     int destroyed = k->state == AUS_KEY_DESTROYED;
     AUS_ENSURE(destroyed ? *wlen == 0
-                         : (*wlen == (size_t)k->len + 8 || k->state == AUS_KEY_CORRUPTED),
+                         : (*wlen == wrapped_len(k->len) || k->state == AUS_KEY_CORRUPTED),
                AUS_E_MALFORMED);
     return AUS_OK;
 }
@@ -262,6 +305,22 @@ static aus_key_info *slot_for(aus_keys *ks, uint16_t id)
     return &ks->tab[i];
 }
 
+/* Table full: forget one DESTROYED key (its record holds no secret any more). */
+static aus_err evict_destroyed(aus_keys *ks)
+{
+    for (size_t i = 0; i < ks->n; i++) {
+        if (ks->tab[i].state != AUS_KEY_DESTROYED)
+            continue;
+        char name[AUS_STORE_KEY_MAX];
+        rec_name(ks, ks->tab[i].id, name);
+        AUS_TRY(ks->store->ops->del(ks->store->self, name));
+        memmove(&ks->tab[i], &ks->tab[i + 1], (ks->n - i - 1) * sizeof ks->tab[0]);
+        ks->n--;
+        return AUS_OK;
+    }
+    return AUS_E_FULL;
+}
+
 aus_err aus_keys_install(aus_keys *ks, uint16_t id, aus_key_type type, aus_key_state state,
                          const uint8_t *secret, size_t len, uint64_t now)
 {
@@ -271,7 +330,8 @@ aus_err aus_keys_install(aus_keys *ks, uint16_t id, aus_key_type type, aus_key_s
     AUS_ENSURE(state == AUS_KEY_PREACTIVE || state == AUS_KEY_ACTIVE, AUS_E_ARG);
     const aus_key_info *old = cfind(ks, id);
     AUS_ENSURE(!old || old->state == AUS_KEY_DESTROYED, AUS_E_KEY_STATE);
-    AUS_ENSURE(old || ks->n < AUS_KEYS_MAX, AUS_E_FULL);
+    if (!old && ks->n >= AUS_KEYS_MAX)
+        AUS_TRY(evict_destroyed(ks));
     aus_key_info k;
     memset(&k, 0, sizeof k);
     k.id = id;
@@ -280,14 +340,9 @@ aus_err aus_keys_install(aus_keys *ks, uint16_t id, aus_key_type type, aus_key_s
     k.len = (uint16_t)len; /* the key length is always recorded (OTAR bug class) */
     k.created = now;
     k.activated = state == AUS_KEY_ACTIVE ? now : 0;
-    uint8_t wk[32];
-    aus_err e = wrap_key(ks, &k, wk);
+    aus_err e = wrap_all(ks, &k, 1, secret, ks->buf + REC_HDR);
     if (e == AUS_OK)
-        e = ks->crypto->ops->key_wrap(ks->crypto->self, wk, sizeof wk, secret, len,
-                                      ks->buf + REC_HDR);
-    aus_wipe(wk, sizeof wk);
-    if (e == AUS_OK)
-        e = put_rec(ks, &k, len + 8);
+        e = put_rec(ks, &k, wrapped_len(len));
     aus_wipe(ks->buf, sizeof ks->buf);
     AUS_TRY(e);
     aus_key_info *s = slot_for(ks, id);
@@ -419,14 +474,10 @@ aus_err aus_keys_get(aus_keys *ks, uint16_t id, aus_key_use use, uint64_t now, u
     const uint8_t *wr = NULL;
     size_t wl = 0;
     aus_err e = get_rec(ks, id, &k, &wr, &wl);
-    if (e == AUS_OK && (k.type != cur->type || k.len != cur->len || wl != (size_t)k.len + 8))
+    if (e == AUS_OK && (k.type != cur->type || k.len != cur->len || wl != wrapped_len(k.len)))
         e = AUS_E_MALFORMED;
     if (e == AUS_OK) {
-        uint8_t wk[32];
-        e = wrap_key(ks, &k, wk);
-        if (e == AUS_OK)
-            e = ks->crypto->ops->key_unwrap(ks->crypto->self, wk, sizeof wk, wr, wl, out);
-        aus_wipe(wk, sizeof wk);
+        e = wrap_all(ks, &k, 0, wr, out);
         if (e == AUS_E_AUTH)
             cur->state = AUS_KEY_CORRUPTED; /* RAM only: the next audit can persist it */
     } else if (e == AUS_E_MALFORMED || e == AUS_E_NOTFOUND) {
