@@ -1,11 +1,63 @@
 /* Reed-Solomon (255,223) E=16 with interleaving and virtual fill (CCSDS 131.0-B §4), and the
  * TM CADU (ASM + randomized codeblock). The arithmetic is Debian's libfec (Phil Karn):
  * encode_rs_ccsds / decode_rs_ccsds work on one dual-basis codeword with `pad` virtual zeros.
- * They use static const tables and no allocation; their prototypes are not const-correct. */
+ * They use static const tables and no allocation; their prototypes are not const-correct.
+ *
+ * Fast path: most received codewords are error-free, and libfec's decoder spends ~15 us per
+ * codeword computing syndromes symbol by symbol. A codeword is error-free exactly when its
+ * polynomial is divisible by g(x), so we first compute c(x) * x^32 mod g(x) with a table-driven
+ * shift register (one 32-octet table row per input symbol) and call decode_rs_ccsds only when
+ * that remainder is not zero. The table row for a symbol d is the parity libfec's own encoder
+ * gives the one-symbol message d (pad 222): d * x^32 mod g(x), in the dual basis. Because the
+ * dual-basis map is GF(2)-linear, the register can run on the dual-basis symbols as received. */
 #include <fec.h>
 #include <string.h>
 
 #include "australis/coding.h"
+
+/* rem_tab[d] = dual-basis parity of the 1-symbol message d, packed as 4 big-endian words
+ * (word 0 holds parity symbols 0..7, symbol 0 = the x^31 coefficient in its top octet).
+ * Built once on first use; concurrent first uses compute identical values (as in crc.c). */
+static uint64_t rem_tab[256][4];
+static volatile int rem_ready;
+
+static void build_rem_tab(void)
+{
+    for (unsigned d = 0; d < 256; d++) {
+        unsigned char msg = (unsigned char)d, par[AUS_RS_PARITY];
+        encode_rs_ccsds(&msg, par, (int)(AUS_RS_K - 1u));
+        for (unsigned w = 0; w < 4; w++) {
+            uint64_t v = 0;
+            for (unsigned b = 0; b < 8; b++)
+                v = v << 8 | par[w * 8 + b];
+            rem_tab[d][w] = v;
+        }
+    }
+    rem_ready = 1;
+}
+
+/* Bit j set when codeword j of the interleaved block (n symbols each) is not divisible by
+ * g(x). The I registers are advanced together: independent dependency chains overlap. */
+static unsigned dirty_codewords(const uint8_t *block, size_t I, size_t n)
+{
+    uint64_t r[AUS_RS_MAX_INTERLEAVE][4] = {{0}};
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *sym = block + i * I;
+        for (size_t j = 0; j < I; j++) {
+            uint64_t *q = r[j];
+            const uint64_t *t = rem_tab[(unsigned)(q[0] >> 56) ^ sym[j]];
+            q[0] = ((q[0] << 8) | (q[1] >> 56)) ^ t[0];
+            q[1] = ((q[1] << 8) | (q[2] >> 56)) ^ t[1];
+            q[2] = ((q[2] << 8) | (q[3] >> 56)) ^ t[2];
+            q[3] = (q[3] << 8) ^ t[3];
+        }
+    }
+    unsigned mask = 0;
+    for (size_t j = 0; j < I; j++)
+        if ((r[j][0] | r[j][1] | r[j][2] | r[j][3]) != 0)
+            mask |= 1u << j;
+    return mask;
+}
 
 size_t aus_rs_data_len(unsigned interleave, unsigned pad)
 {
@@ -45,9 +97,15 @@ aus_err aus_rs_decode(uint8_t *block, unsigned interleave, unsigned pad, unsigne
     uint8_t cw[AUS_RS_MAX_INTERLEAVE][AUS_RS_N];
     unsigned fixed[AUS_RS_MAX_INTERLEAVE];
     unsigned total = 0;
+    if (!rem_ready)
+        build_rem_tab();
+    unsigned dirty = dirty_codewords(block, I, n);
     /* Decode every codeword into scratch first, so that an uncorrectable one leaves the whole
      * block untouched (no partial state change on error). */
     for (size_t j = 0; j < I; j++) {
+        fixed[j] = 0;
+        if (!(dirty & (1u << j)))
+            continue;
         for (size_t i = 0; i < n; i++)
             cw[j][i] = block[i * I + j];
         int rc = decode_rs_ccsds(cw[j], NULL, 0, (int)pad);

@@ -37,6 +37,7 @@ static void test_randomizers(void **st)
     size_t n;
     uint8_t *tm = tst_json_hex(j, "tm_randomizer_255_bytes", &n);
     assert_true(n >= 255);
+    assert_int_equal(n, 255);
     uint8_t buf[600] = {0};
     aus_tm_randomize(buf, n);
     tst_assert_bytes(buf, n, tm, n);
@@ -54,6 +55,17 @@ static void test_randomizers(void **st)
     tst_assert_bytes(ref, 255, tm, 255);
     lfsr(tc_taps, 5, ref, 255);
     tst_assert_bytes(ref, 255, tc, 255);
+    /* every length up to two periods (the sequence repeats every 255 octets), which takes the
+     * 8-octet fast path across the period boundary */
+    for (size_t len = 1; len <= 510; len++) {
+        uint8_t z[510] = {0}, y[510] = {0};
+        aus_tm_randomize(z, len);
+        aus_tc_randomize(y, len);
+        for (size_t i = 0; i < len; i++) {
+            assert_int_equal(z[i], tm[i % 255]);
+            assert_int_equal(y[i], tc[i % 255]);
+        }
+    }
     free(tm);
     free(tc);
     cJSON_Delete(j);
