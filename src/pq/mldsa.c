@@ -14,9 +14,12 @@
  * verify and keygen stream A one row at a time (each entry is used once there).
  *
  * Constant time: signing has no branch or memory index that depends on sk, rnd or values
- * derived from them, except the rejection loop's accept/reject decisions, which FIPS 204
- * (§3.6.3 and the Fiat-Shamir-with-aborts analysis) treats as public; each is passed through
- * MLDSA_DECLASSIFY, and test_mldsa_ct runs sign under valgrind with the secrets undefined.
+ * derived from them, except the rejection loop's accept/reject decisions: the number of
+ * iterations is observable by design in Fiat-Shamir with aborts, and the security analysis
+ * allows revealing that (and which) bound failed, not the coefficient values (Dilithium round-3
+ * specification §5.5). Each decision is passed through MLDSA_DECLASSIFY, and test_mldsa_ct runs
+ * sign under valgrind with the secrets undefined. Intermediate values are wiped on every exit
+ * (FIPS 204 §3.6.3).
  */
 #include <string.h>
 

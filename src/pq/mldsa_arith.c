@@ -120,7 +120,7 @@ void aus_mldsa_poly_center(mldsa_poly *p)
     }
 }
 
-/* FIPS 204 §3.6.3 / Alg. 7 lines 23, 28: only whether the bound is hit may leak. */
+/* FIPS 204 Alg. 7 lines 23, 28: only whether the bound is hit may leak. */
 uint32_t aus_mldsa_poly_exceeds(const mldsa_poly *p, int32_t bound)
 {
     uint32_t bad = 0;

@@ -82,8 +82,8 @@ void aus_mldsa_pointwise_acc(mldsa_poly *out, const mldsa_poly *a, size_t astrid
 /* (-q, q) -> [0, q), and (-q, q) -> centered. Constant time. */
 void aus_mldsa_poly_canon(mldsa_poly *p);
 void aus_mldsa_poly_center(mldsa_poly *p);
-/* 1 if some |c| >= bound (centered input), else 0; constant time (FIPS 204 §3.6.3 allows the
- * result to be public, not which coefficient). */
+/* 1 if some |c| >= bound (centered input), else 0; constant time: only the verdict may become
+ * public, never a coefficient or its sign (Dilithium round-3 specification §5.5). */
 uint32_t aus_mldsa_poly_exceeds(const mldsa_poly *p, int32_t bound);
 /* Power2Round (Alg. 35) on canonical r: r1 into hi, r0 into lo. */
 void aus_mldsa_power2round(mldsa_poly *hi, mldsa_poly *lo, const mldsa_poly *r);
