@@ -217,6 +217,17 @@ AUS_MUST_USE aus_err aus_ep_verify_block(const aus_crypto *cr, const uint8_t key
 AUS_MUST_USE aus_err aus_ep_verify_check(const aus_crypto *cr, aus_keys *ks, const aus_ep_cmd *req,
                                          const aus_ep_reply *rep);
 
+/* Ground: generate n fresh AES-256 session keys with the given ids, install them PREACTIVE in
+ * the ground's keystore (one transaction) and build the OTAR PDU under master key mkid with
+ * IV = 4 zero octets | 8-octet counter taken from ivctr (durable before use, so the IVs per
+ * master key only grow and never repeat). Activate the ground's copies when the board has
+ * answered the Key Activation PDU. Returns the PDU length or AUS_E_ARG, AUS_E_KEY /
+ * AUS_E_KEY_STATE (master key, ids taken), AUS_E_NOBUFS, AUS_E_CRYPTO, store errors (then no
+ * key was installed: do not send). */
+AUS_MUST_USE int aus_ep_ground_otar(aus_keys *ks, const aus_crypto *cr, aus_ctr *ivctr,
+                                    uint16_t mkid, const uint16_t *ids, size_t n, uint64_t now,
+                                    uint8_t *out, size_t cap);
+
 /* ---- board side ---- */
 
 /* SA management is delegated to the SDLS layer through this table (the SA database lives in
