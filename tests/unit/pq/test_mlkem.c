@@ -310,6 +310,40 @@ static void test_implicit_rejection(void **st)
     }
 }
 
+/* Every bit of ct flipped in turn: decaps always returns J(z || c'). Every bit of the ek and
+ * H(ek) parts of dk: AUS_E_MALFORMED. A bit of z: a valid ct still gives K (z only feeds K-bar). */
+static void test_bitflips(void **st)
+{
+    (void)st;
+    static uint8_t ek[EKB], dk[DKB], ct[CTB], bad[DKB];
+    uint8_t ss[32], ss2[32], want[32];
+    const aus_crypto *c = aus_crypto_default();
+    keypair(ek, dk, 21);
+    assert_int_equal(aus_mlkem768_encaps(ct, ss, ek), AUS_OK);
+    for (size_t bit = 0; bit < 8 * CTB; bit++) {
+        ct[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+        assert_int_equal(aus_mlkem768_decaps(ss2, ct, dk), AUS_OK);
+        aus_iov in[2] = {{dk + DKB - 32, 32}, {ct, CTB}};
+        assert_int_equal(c->ops->hash(c->self, AUS_HASH_SHAKE256, in, 2, want, 32), AUS_OK);
+        if (memcmp(ss2, want, 32) != 0)
+            fail_msg("ct bit %zu: not the implicit-rejection key", bit);
+        ct[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+    }
+    memcpy(bad, dk, DKB);
+    for (size_t bit = 8 * 1152; bit < 8 * (DKB - 32); bit++) {
+        bad[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+        if (aus_mlkem768_decaps(ss2, ct, bad) != AUS_E_MALFORMED)
+            fail_msg("dk bit %zu: hash check passed", bit);
+        bad[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+    }
+    for (size_t bit = 8 * (DKB - 32); bit < 8 * DKB; bit += 7) {
+        bad[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+        assert_int_equal(aus_mlkem768_decaps(ss2, ct, bad), AUS_OK);
+        tst_assert_bytes(ss2, 32, ss, 32);
+        bad[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+    }
+}
+
 static void test_random_roundtrip(void **st)
 {
     (void)st;
@@ -398,6 +432,7 @@ int main(void)
         cmocka_unit_test(test_encaps_modulus_check),
         cmocka_unit_test(test_decaps_hash_check),
         cmocka_unit_test(test_implicit_rejection),
+        cmocka_unit_test(test_bitflips),
         cmocka_unit_test(test_random_roundtrip),
         cmocka_unit_test(test_provider_failure),
     };
