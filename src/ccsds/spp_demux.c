@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "australis/spp.h"
+#include "spp_internal.h"
 
 void aus_spp_demux_init(aus_spp_demux *d) { memset(d, 0, sizeof *d); }
 
@@ -24,7 +25,7 @@ aus_err aus_spp_demux_route(aus_spp_demux *d, uint16_t lo, uint16_t hi, aus_spp_
 aus_err aus_spp_demux_dispatch(aus_spp_demux *d, const uint8_t *p, size_t n)
 {
     aus_spp_pkt pkt;
-    aus_err e = aus_spp_decode(p, n, &pkt);
+    aus_err e = spp_decode_inline(p, n, &pkt);
     if (e != AUS_OK) {
         d->malformed++;
         return e;

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "australis/spp.h"
+#include "spp_internal.h"
 
 aus_err aus_ccsds_packet_len(const uint8_t *p, size_t avail, size_t *total)
 {
@@ -37,24 +38,9 @@ aus_err aus_ccsds_packet_len(const uint8_t *p, size_t avail, size_t *total)
 
 aus_err aus_spp_decode(const uint8_t *p, size_t n, aus_spp_pkt *out)
 {
-    aus_rd r;
-    aus_rd_init(&r, p, n);
-    /* One bounds check for the 6-octet header, then fields from that view. */
-    const uint8_t *h = aus_rd_view(&r, AUS_SPP_HDR_LEN);
-    AUS_TRY(r.err);
-    /* 133.0 §4.1.3.2: packet version number 000. */
-    AUS_ENSURE((h[0] >> 5) == AUS_PVN_SPACE_PACKET, AUS_E_UNSUPPORTED);
-    size_t data_len = (((size_t)h[4] << 8) | h[5]) + 1u;
-    const uint8_t *data = aus_rd_view(&r, data_len);
-    AUS_TRY(r.err);
-    AUS_TRY(aus_rd_finish(&r));
-    out->hdr.type = (uint8_t)((h[0] >> 4) & 1u);
-    out->hdr.sec_hdr = (uint8_t)((h[0] >> 3) & 1u);
-    out->hdr.apid = (uint16_t)(((unsigned)(h[0] & 7u) << 8) | h[1]);
-    out->hdr.seq_flags = (uint8_t)(h[2] >> 6);
-    out->hdr.seq_count = (uint16_t)(((unsigned)(h[2] & 0x3Fu) << 8) | h[3]);
-    out->data = data;
-    out->data_len = data_len;
+    aus_spp_pkt pkt;
+    AUS_TRY(spp_decode_inline(p, n, &pkt));
+    *out = pkt; /* written only on success */
     return AUS_OK;
 }
 

@@ -383,12 +383,69 @@ static void test_rx_robust(void **st)
     assert_true(rx.oversize > 0);
 }
 
+/* Priority multiplexing, and a flush whose idle packet must continue into the next frame. */
+static void test_mux_and_flush(void **st)
+{
+    (void)st;
+    aus_tm_cfg c = small_cfg(); /* 52-octet data fields */
+    static aus_tm_tx tx;
+    assert_int_equal(aus_tm_tx_init(&tx, &c), AUS_OK);
+    assert_int_equal(aus_tm_tx_open(&tx, 1, 1), AUS_OK);
+    assert_int_equal(aus_tm_tx_open(&tx, 2, 9), AUS_OK);
+    assert_int_equal(aus_tm_tx_open(&tx, 8, 9), AUS_E_ARG);
+    uint64_t rs = 5;
+    pktrec a, b, p47;
+    make_packet(&a, 1, 10, 52, &rs);
+    make_packet(&b, 2, 20, 52, &rs);
+    size_t off = 0;
+    assert_int_equal(aus_tm_tx_put(&tx, 1, a.bytes, a.len, &off), AUS_OK);
+    off = 0;
+    assert_int_equal(aus_tm_tx_put(&tx, 2, b.bytes, b.len, &off), AUS_OK);
+    assert_true(aus_tm_tx_ready(&tx));
+    uint8_t fr[4][64];
+    unsigned v;
+    assert_int_equal(aus_tm_tx_pull(&tx, false, fr[0], 64, &v), AUS_OK);
+    assert_int_equal(v, 2); /* higher priority first */
+    assert_int_equal(aus_tm_tx_pull(&tx, false, fr[0], 64, &v), AUS_OK);
+    assert_int_equal(v, 1);
+    assert_int_equal(aus_tm_tx_pull(&tx, false, fr[0], 63, &v), AUS_E_NOBUFS);
+    assert_int_equal(aus_tm_tx_pull(&tx, false, fr[0], 64, &v), AUS_OK);
+    assert_int_equal(v, AUS_TM_IDLE_VCID); /* nothing queued */
+    /* 47 octets leave 5: the idle packet (>= 7 octets) spills into the next frame */
+    make_packet(&p47, 1, 30, 47, &rs);
+    off = 0;
+    assert_int_equal(aus_tm_tx_put(&tx, 1, p47.bytes, p47.len, &off), AUS_OK);
+    assert_int_equal(aus_tm_tx_pull(&tx, true, fr[0], 64, &v), AUS_OK);
+    assert_int_equal(v, 1);
+    assert_int_equal(aus_tm_tx_pending(&tx), 2);
+    assert_int_equal(aus_tm_tx_pull(&tx, true, fr[1], 64, &v), AUS_OK);
+    assert_int_equal(v, 1);
+    assert_int_equal(aus_tm_tx_pending(&tx), 0);
+    static aus_tm_rx rx;
+    static sink out;
+    static uint8_t b1[256];
+    memset(&out, 0, sizeof out);
+    assert_int_equal(aus_tm_rx_init(&rx, &c, on_pkt, &out), AUS_OK);
+    assert_int_equal(aus_tm_rx_open(&rx, 1, b1, sizeof b1), AUS_OK);
+    for (int i = 0; i < 2; i++) {
+        aus_tm_frame f;
+        aus_tm_rx_info info;
+        assert_int_equal(aus_tm_frame_decode(&c, fr[i], 64, &f), AUS_OK);
+        assert_int_equal(f.hdr.fhp, i == 0 ? 0 : 2);
+        assert_int_equal(aus_tm_rx_extract(&rx, &f, &info), AUS_OK);
+        assert_int_equal(info.err, AUS_OK);
+    }
+    assert_int_equal(out.n, 1);
+    assert_memory_equal(out.bytes[0], p47.bytes, 47);
+    assert_int_equal(rx.idle_packets, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_header_vector),    cmocka_unit_test(test_codec),
         cmocka_unit_test(test_stream_with_loss), cmocka_unit_test(test_fhp_inconsistent),
-        cmocka_unit_test(test_rx_robust),
+        cmocka_unit_test(test_rx_robust),        cmocka_unit_test(test_mux_and_flush),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
