@@ -303,8 +303,8 @@ static void store_key(const aus_sdls_table *t, uint16_t spi, char *key, size_t c
     const char tail[] = "sa/";
     memcpy(key + n, tail, 3);
     n += 3;
-    for (int s = 12; s >= 0; s -= 4)
-        key[n++] = hex[(spi >> s) & 15u];
+    for (unsigned s = 16; s > 0; s -= 4)
+        key[n++] = hex[((unsigned)spi >> (s - 4u)) & 15u];
     key[n] = '\0';
     (void)cap;
 }
