@@ -238,7 +238,8 @@ static int tm_prepare(const opts *o, tm_setup *t, aus_sdls_simple *s, int sendin
         t->cfg.vc[o->vcid].sdls_hdr_len = (uint8_t)hl;
         t->cfg.vc[o->vcid].sdls_trl_len = (uint8_t)tl;
         t->link.frame_len = t->cfg.frame_len;
-        t->link.fecf = AUS_SDLS_FECF_YES;
+        /* the receiver checks the FECF in aus_tm_frame_decode before SDLS sees the frame */
+        t->link.fecf = sending ? AUS_SDLS_FECF_YES : AUS_SDLS_FECF_BLANK;
         t->link.ocf = 1;
     }
     if (aus_tm_cfg_check(&t->cfg) != AUS_OK)
