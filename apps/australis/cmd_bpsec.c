@@ -115,7 +115,7 @@ static void usage_wrap(FILE *f)
             "                            [--bib-number N] [--bcb-number N] IN -o OUT\n\n"
             "Adds a BIB (BIB-HMAC-SHA2, RFC 9173 §3) over the BLOCKS of --bib and a BCB\n"
             "(BCB-AES-GCM, RFC 9173 §4) over the BLOCKS of --bcb. Without --bib/--bcb:\n"
-            "--bib primary,payload --bcb payload. A BIB target that the BCB also encrypts is\n"
+            "--bib all --bcb payload. A BIB target that the BCB also encrypts is\n"
             "put in its own BIB, which the BCB then encrypts too (RFC 9172 §3.9).\n\n"
             "  BLOCKS   comma list of block numbers or names: primary, payload, age, hop-count,\n"
             "           previous-node (the block of that type), all (every non-security block;\n"
@@ -142,7 +142,8 @@ static void usage_unwrap(FILE *f)
                "Decrypts every BCB, verifies every BIB (keys from the keyring by security\n"
                "source and context; the keyring key is the KEK when a block carries a wrapped\n"
                "key), checks the RFC 9172 block rules, removes the security blocks and writes\n"
-               "the original bundle. Exit 1 with a sentence on any failure; nothing is written.\n");
+               "the original bundle. Every canonical block must be covered by a verified BIB or a\n"
+               "BCB. Exit 1 with a sentence on any failure; nothing is written then.\n");
 }
 
 static void usage(FILE *f)
@@ -242,7 +243,7 @@ static int parse_wrap(int argc, char **argv, wrap_args *a)
         return -1;
     }
     if (!a->bib && !a->bcb) {
-        a->bib = "primary,payload";
+        a->bib = "all";
         a->bcb = "payload";
     }
     return 0;
@@ -494,11 +495,16 @@ static int cmd_unwrap(int argc, char **argv)
             cli_err("bpsec unwrap: rejected: %s%s%s (%s)", rep.detail,
                     rep.source[0] ? "; security source " : "", rep.source, aus_err_name(e));
             rc = AUS_EXIT_FAIL;
+        } else if (rep.nuncovered) {
+            /* every block must have been verified or decrypted: a bundle whose security block
+             * was turned into an unknown block (one flipped bit in its type) is not "unwrapped" */
+            cli_err("bpsec unwrap: rejected: %zu block(s) are covered by no BIB and no BCB%s",
+                    rep.nuncovered,
+                    rep.nbib + rep.nbcb ? "" : " (the bundle carries no security block)");
+            rc = AUS_EXIT_FAIL;
         } else if (cli_write_file(outp, buf, n)) {
             cli_err("bpsec unwrap: cannot write %s", outp);
             rc = AUS_EXIT_ENV;
-        } else if (rep.nbib + rep.nbcb == 0) {
-            fprintf(stderr, "australis: bpsec unwrap: note: the bundle had no security blocks\n");
         }
     }
     free(buf);

@@ -179,7 +179,9 @@ typedef struct aus_bpsec_report {
     uint32_t tenant; /* from the sequence-number block */
     uint64_t seq;
     char seq_source[AUS_BPSEC_EID_TEXT_MAX]; /* source of the BIB that covers the seq block */
-    uint64_t reason;                         /* AUS_BPSEC_RC_* on failure */
+    size_t nuncovered;  /* canonical blocks (payload, extensions, seq) that no verified BIB and
+                         * no BCB covers; a strict consumer (the CLI) rejects the bundle if > 0 */
+    uint64_t reason;    /* AUS_BPSEC_RC_* on failure */
     const char *detail; /* static sentence naming the failed rule, never NULL */
 } aus_bpsec_report;
 

@@ -177,6 +177,12 @@ static void coverage(open_st *st)
             r->covered_bcb |= st->cov_conf[i + 1] ? cls : 0;
         }
     }
+    for (size_t i = 0; i < st->b.nblocks; i++) {
+        uint64_t ty = st->b.blk[i].type;
+        if (ty != AUS_BPSEC_BT_BIB && ty != AUS_BPSEC_BT_BCB && !st->cov_int[i + 1] &&
+            !st->cov_conf[i + 1])
+            r->nuncovered++;
+    }
     r->covered_bib |= other_i;
     r->covered_bcb |= other_c;
 }
