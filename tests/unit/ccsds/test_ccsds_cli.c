@@ -103,6 +103,8 @@ static void test_tm_roundtrip(void **st)
     j = realloc(j, jn + 1), j[jn] = 0;
     assert_non_null(strstr((char *)j, "\"rs_corrected\":10"));
     assert_non_null(strstr((char *)j, "\"scid\":77,\"vcid\":2,\"mc_count\":0,\"vc_count\":0"));
+    /* the OCF is a CLCW: type 0, version 00, COP-1 in effect, reporting TC VC 2 */
+    assert_non_null(strstr((char *)j, "\"ocf\":\"01080000\""));
     free(j);
     /* an uncorrectable CADU: exit 1, the others still decoded, loss reported */
     for (int k = 0; k < 40; k++)

@@ -247,6 +247,16 @@ static void test_encap(void **st)
         if (sizes[k] < 300) /* truncation at every offset */
             for (size_t n = 0; n < w.off; n++)
                 assert_int_equal(aus_encap_decode(buf, n, &e), AUS_E_TRUNC);
+        if (sizes[k] < 300) /* bit flips in the header: a specific error or a valid decode */
+            for (size_t bit = 0; bit < hdrs[k] * 8; bit++) {
+                buf[bit / 8] ^= (uint8_t)(0x80u >> (bit % 8));
+                aus_err r = aus_encap_decode(buf, w.off, &e);
+                assert_true(r == AUS_OK || r == AUS_E_UNSUPPORTED || r == AUS_E_MALFORMED ||
+                            r == AUS_E_TRUNC || r == AUS_E_TRAILING);
+                if (bit < 3)
+                    assert_int_equal(r, AUS_E_UNSUPPORTED);
+                buf[bit / 8] ^= (uint8_t)(0x80u >> (bit % 8));
+            }
         assert_false(aus_ccsds_packet_is_idle(buf, w.off));
     }
     /* HDTN-style 2-octet header for a small bundle: E? | len */
