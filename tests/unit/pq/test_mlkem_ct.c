@@ -7,8 +7,9 @@
  * so. Outputs are marked defined before they are compared.
  *
  * `test_mlkem_ct --leak` deliberately branches on a secret: run under valgrind it must fail
- * (CTest WILL_FAIL), which shows that the harness really detects secret-dependent branches.
- * Without valgrind the client requests are no-ops and the functional asserts still run. */
+ * (CTest checks that memcheck reports it), which shows that the harness really detects
+ * secret-dependent branches. Without valgrind the client requests are no-ops and the functional
+ * asserts still run. */
 #include <valgrind/memcheck.h>
 
 #include "aus_test.h"
