@@ -232,16 +232,17 @@ static aus_err sign_internal(sign_ws *ws, uint8_t *sig, const uint8_t *sk, const
                              const uint8_t rnd[32])
 {
     AUS_TRY(sign_setup(ws, sk, msg, msglen, ctx, ctxlen, rnd));
-    /* kappa feeds IntegerToBytes(kappa + r, 2): bound the loop before it wraps (Appendix C
-     * allows a bound; each iteration is accepted with probability ~0.2 for ML-DSA-65). */
+    /* kappa feeds IntegerToBytes(kappa + r, 2): the loop stops before it wraps (13 107
+     * iterations; each is accepted with probability ~0.2 for ML-DSA-65, so never in practice;
+     * FIPS 204 Appendix C allows bounded loops). */
     for (unsigned kappa = 0; kappa + MLDSA_L <= 0xFFFFu; kappa += MLDSA_L) {
         AUS_TRY(sign_commit(ws, kappa));
         uint32_t reject = sign_check_z_r0(ws);
-        MLDSA_DECLASSIFY(&reject, sizeof reject); /* public per FIPS 204 */
+        MLDSA_DECLASSIFY(&reject, sizeof reject); /* a public decision (file comment) */
         if (reject)
             continue;
         reject = sign_hint(ws);
-        MLDSA_DECLASSIFY(&reject, sizeof reject); /* public per FIPS 204 */
+        MLDSA_DECLASSIFY(&reject, sizeof reject); /* a public decision (file comment) */
         if (reject)
             continue;
         memcpy(sig, ws->ctilde, MLDSA_CTILDE_BYTES);
