@@ -342,9 +342,9 @@ static aus_err do_mc(aus_ep_board *b, const aus_ep_cmd *c, reply_buf *r)
     switch (c->tag) {
     case AUS_EP_MC_PING: return AUS_OK;
     case AUS_EP_MC_ERASE_LOG:
-        b->nlog = 0; /* then answer with the log status */
-    /* fall through */
     case AUS_EP_MC_LOG_STATUS:
+        if (c->tag == AUS_EP_MC_ERASE_LOG)
+            b->nlog = 0; /* then answer with the log status after the erase */
         put16(r, (uint16_t)b->nlog);
         put16(r, (uint16_t)(AUS_EP_LOG_MAX - b->nlog));
         return AUS_OK;

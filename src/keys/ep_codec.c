@@ -364,10 +364,11 @@ static aus_err dec_reply_body(aus_ep_reply *r, aus_rd *d)
         r->u.sa_status.lpid = aus_rd_u8(d);
         return AUS_OK;
     case AUS_EP_SA_READ_ARSN:
-        AUS_ENSURE(n > 2 && n - 2 <= AUS_EP_FIELD_MAX, n <= 2 ? AUS_E_TRUNC : AUS_E_LIMIT);
+        /* an SA without an ARSN (arsn_len 0) answers with the SPI alone */
+        AUS_ENSURE(n >= 2 && n - 2 <= AUS_EP_FIELD_MAX, n < 2 ? AUS_E_TRUNC : AUS_E_LIMIT);
         r->u.read_arsn.spi = aus_rd_be16(d);
         r->u.read_arsn.n = n - 2;
-        r->u.read_arsn.arsn = aus_rd_view(d, n - 2);
+        r->u.read_arsn.arsn = n > 2 ? aus_rd_view(d, n - 2) : NULL;
         return AUS_OK;
     case AUS_EP_MC_LOG_STATUS:
     case AUS_EP_MC_ERASE_LOG:

@@ -1,0 +1,334 @@
+/* libFuzzer: the SDLS EP board handler with arbitrary PDUs.
+ * Input: octet 0 = carrier SPI (low 3 bits), the rest = one EP PDU.
+ * Checks: never a crash; a refused PDU changes neither keys, SAs nor the store (the security
+ * log, RAM only, is allowed to record the refusal); a reply is always produced and decodes.
+ * Build a seed corpus with -DAUS_FUZZ_SEEDGEN (see the bottom of this file). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "australis/base.h"
+#include "australis/sdls_ep.h"
+#include "crypto_openssl.h"
+
+/* ---- a tiny in-memory store with transactions and a write counter ---- */
+#define ROWS 64
+#define VMAX 256
+typedef struct row {
+    char k[AUS_STORE_KEY_MAX];
+    uint8_t v[VMAX];
+    size_t n;
+    int used;
+} row;
+typedef struct mem {
+    row r[ROWS], tx[ROWS];
+    int in_tx;
+    unsigned long writes;
+} mem;
+static mem M;
+
+static row *find(row *t, const char *k)
+{
+    for (int i = 0; i < ROWS; i++)
+        if (t[i].used && !strcmp(t[i].k, k))
+            return &t[i];
+    return NULL;
+}
+static row *slot(row *t, const char *k)
+{
+    row *e = find(t, k);
+    for (int i = 0; !e && i < ROWS; i++)
+        if (!t[i].used)
+            e = &t[i];
+    return e;
+}
+static aus_err m_get(void *s, const char *k, uint8_t *v, size_t cap, size_t *n)
+{
+    (void)s;
+    row *e = find(M.in_tx ? M.tx : M.r, k);
+    if (!e || e->n == (size_t)-1)
+        return AUS_E_NOTFOUND;
+    *n = e->n;
+    if (e->n > cap)
+        return AUS_E_NOBUFS;
+    memcpy(v, e->v, e->n);
+    return AUS_OK;
+}
+static aus_err m_put(void *s, const char *k, const uint8_t *v, size_t n)
+{
+    (void)s;
+    row *e = slot(M.in_tx ? M.tx : M.r, k);
+    if (!e || n > VMAX || strlen(k) >= AUS_STORE_KEY_MAX)
+        return AUS_E_FULL;
+    strcpy(e->k, k);
+    memcpy(e->v, v, n);
+    e->n = n;
+    e->used = 1;
+    if (!M.in_tx)
+        M.writes++;
+    return AUS_OK;
+}
+static aus_err m_del(void *s, const char *k)
+{
+    (void)s;
+    row *e = find(M.in_tx ? M.tx : M.r, k);
+    if (e)
+        e->used = 0;
+    if (!M.in_tx)
+        M.writes++;
+    return AUS_OK;
+}
+static aus_err m_next(void *s, const char *pfx, const char *after, char *key, size_t cap)
+{
+    (void)s;
+    row *t = M.in_tx ? M.tx : M.r;
+    const char *best = NULL;
+    for (int i = 0; i < ROWS; i++)
+        if (t[i].used && !strncmp(t[i].k, pfx, strlen(pfx)) && strcmp(t[i].k, after) > 0 &&
+            (!best || strcmp(t[i].k, best) < 0))
+            best = t[i].k;
+    if (!best)
+        return AUS_E_NOTFOUND;
+    if (strlen(best) >= cap)
+        return AUS_E_NOBUFS;
+    strcpy(key, best);
+    return AUS_OK;
+}
+static aus_err m_begin(void *s)
+{
+    (void)s;
+    if (M.in_tx)
+        return AUS_E_STATE;
+    memcpy(M.tx, M.r, sizeof M.r);
+    M.in_tx = 1;
+    return AUS_OK;
+}
+static aus_err m_commit(void *s)
+{
+    (void)s;
+    memcpy(M.r, M.tx, sizeof M.r);
+    M.in_tx = 0;
+    M.writes++;
+    return AUS_OK;
+}
+static aus_err m_rollback(void *s)
+{
+    (void)s;
+    M.in_tx = 0;
+    return AUS_OK;
+}
+static const aus_store_ops OPS = {m_get, m_put, m_del, m_next, m_begin, m_commit, m_rollback};
+static const aus_store ST = {&OPS, NULL};
+
+/* ---- the satellite ---- */
+static aus_keys KS;
+static aus_sdls_table T;
+static aus_ep_sdls AD;
+static aus_ep_board B;
+
+static const uint8_t KEK[32] = {1};
+static void key_of(uint8_t k[32], unsigned id)
+{
+    for (int i = 0; i < 32; i++)
+        k[i] = (uint8_t)(id * 7 + (unsigned)i);
+}
+
+static void setup(void)
+{
+    memset(&M, 0, sizeof M);
+    aus_crypto_set_default(aus_crypto_openssl());
+    const aus_crypto *c = aus_crypto_default();
+    if (aus_keys_open(&KS, &ST, c, KEK, 32, "k/") != AUS_OK)
+        abort();
+    uint8_t k[32];
+    key_of(k, 0);
+    if (aus_keys_install(&KS, 0, AUS_KEY_T_MASTER, AUS_KEY_ACTIVE, k, 32, 1) != AUS_OK)
+        abort();
+    const unsigned ids[] = {0x80, 0x81, 0x82, 0x100, 0x101};
+    for (int i = 0; i < 5; i++) {
+        key_of(k, ids[i]);
+        if (aus_keys_install(&KS, (uint16_t)ids[i], AUS_KEY_T_SESSION, AUS_KEY_PREACTIVE, k, 32,
+                             1) != AUS_OK)
+            abort();
+        if (i >= 1 && aus_keys_activate(&KS, (uint16_t)ids[i], 2) != AUS_OK)
+            abort();
+        if (i == 2 && aus_keys_deactivate(&KS, (uint16_t)ids[i], 3, 0) != AUS_OK)
+            abort();
+    }
+    if (aus_sdls_init(&T, c, &aus_keys_sdls_ops, &KS) != AUS_OK)
+        abort();
+    aus_sdls_sa_cfg cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.est = cfg.ast = 1;
+    cfg.ecs = AUS_SDLS_ECS_AES256_GCM;
+    cfg.shivf_len = cfg.iv_len = 12;
+    cfg.stmacf_len = 16;
+    cfg.arsn_len = 4;
+    cfg.arsnw = 5;
+    for (uint16_t spi = 0; spi < 4; spi++) {
+        cfg.spi = spi;
+        if (aus_sdls_sa_create(&T, &cfg) != AUS_OK)
+            abort();
+        if (spi >= 1 && aus_sdls_sa_rekey(&T, spi, 0x100, 0x100, NULL, 0) != AUS_OK)
+            abort();
+        if (spi >= 2 && aus_sdls_sa_start(&T, spi, NULL) != AUS_OK)
+            abort();
+    }
+    if (aus_ep_sdls_init(&AD, &T, &ST, "ep/") != AUS_OK ||
+        aus_ep_board_init(&B, &KS, c, &aus_ep_sdls_ops, &AD, "ep/") != AUS_OK)
+        abort();
+}
+
+static aus_key_info snap_k[AUS_KEYS_MAX];
+static aus_sdls_sa snap_sa[AUS_SDLS_MAX_SA];
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static int ready;
+    static mem M0;
+    static aus_keys KS0;
+    static aus_sdls_table T0;
+    static aus_ep_board B0;
+    if (!ready) {
+        setup();
+        M0 = M;
+        KS0 = KS;
+        T0 = T;
+        B0 = B;
+        ready = 1;
+    }
+    if (size < 1)
+        return 0;
+    /* every input starts from the same satellite, so a crash reproduces on its own */
+    M = M0;
+    KS = KS0;
+    T = T0;
+    B = B0;
+    size_t nk = KS.n;
+    memcpy(snap_k, KS.tab, sizeof snap_k);
+    memcpy(snap_sa, T.sa, sizeof snap_sa);
+    unsigned long w = M.writes;
+    static uint8_t reply[AUS_EP_REPLY_MAX];
+    size_t rl = 0;
+    aus_err e = aus_ep_handle(&B, data + 1, size - 1, data[0] & 7u, 1000, reply, sizeof reply, &rl);
+    aus_ep_reply r;
+    if (rl == 0 || aus_ep_reply_decode(&r, reply, rl) != AUS_OK)
+        __builtin_trap(); /* every PDU gets an answer that decodes */
+    if (e != AUS_OK) {
+        if (r.refused != e || nk != KS.n || memcmp(snap_k, KS.tab, sizeof snap_k) ||
+            memcmp(snap_sa, T.sa, sizeof snap_sa) || w != M.writes)
+            __builtin_trap(); /* a refused PDU changed state */
+    }
+    return 0;
+}
+
+#ifdef AUS_FUZZ_SEEDGEN
+/* cc -DAUS_FUZZ_SEEDGEN -Iinclude -Iport/posix fuzz/ep_pdu.c BUILD/libaustralis.a -lcrypto
+ *    -lsqlite3 -lcjson -lfec -lm -o /tmp/seedgen && /tmp/seedgen fuzz/corpus/ep_pdu */
+static void put(const char *dir, const char *name, uint8_t spi, const uint8_t *p, size_t n)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    fputc(spi, f);
+    fwrite(p, 1, n, f);
+    fclose(f);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2)
+        return 2;
+    setup();
+    uint8_t pdu[512], k[32];
+    uint8_t blocks[68] = {0x02, 0x00};
+    key_of(k, 0);
+    uint8_t iv[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    memcpy(blocks + 2, k, 32);
+    blocks[34] = 0x02;
+    blocks[35] = 0x01;
+    int n = aus_ep_otar_build(aus_crypto_default(), 0, k, iv, blocks, 2, pdu, sizeof pdu);
+    put(argv[1], "otar", 0, pdu, (size_t)n);
+    aus_ep_cmd c;
+    memset(&c, 0, sizeof c);
+    c.tag = AUS_EP_KEY_ACTIVATE;
+    c.u.keys.n = 2;
+    c.u.keys.ids[0] = 0x80;
+    c.u.keys.ids[1] = 0x81;
+    n = aus_ep_cmd_encode(&c, pdu, sizeof pdu);
+    put(argv[1], "activate", 0, pdu, (size_t)n);
+    c.tag = AUS_EP_KEY_DESTROY;
+    c.u.keys.ids[0] = 0x82;
+    c.u.keys.n = 1;
+    n = aus_ep_cmd_encode(&c, pdu, sizeof pdu);
+    put(argv[1], "destroy", 0, pdu, (size_t)n);
+    static const uint8_t ch[16] = {9};
+    memset(&c, 0, sizeof c);
+    c.tag = AUS_EP_KEY_VERIFY;
+    c.u.verify.n = 1;
+    c.u.verify.ids[0] = 0x100;
+    c.u.verify.challenge[0] = ch;
+    n = aus_ep_cmd_encode(&c, pdu, sizeof pdu);
+    put(argv[1], "verify", 0, pdu, (size_t)n);
+    memset(&c, 0, sizeof c);
+    c.tag = AUS_EP_KEY_INVENTORY;
+    c.u.inventory.first = 0;
+    c.u.inventory.last = 0xFFFF;
+    n = aus_ep_cmd_encode(&c, pdu, sizeof pdu);
+    put(argv[1], "inventory", 0, pdu, (size_t)n);
+    const uint8_t sa_tags[] = {AUS_EP_SA_STOP, AUS_EP_SA_EXPIRE, AUS_EP_SA_DELETE, AUS_EP_SA_STATUS,
+                               AUS_EP_SA_READ_ARSN};
+    for (size_t i = 0; i < sizeof sa_tags; i++) {
+        memset(&c, 0, sizeof c);
+        c.tag = sa_tags[i];
+        c.u.sa.spi = (uint16_t)(3 - i % 3);
+        n = aus_ep_cmd_encode(&c, pdu, sizeof pdu);
+        char name[32];
+        snprintf(name, sizeof name, "sa_%02x", sa_tags[i]);
+        put(argv[1], name, 0, pdu, (size_t)n);
+    }
+    memset(&c, 0, sizeof c);
+    c.tag = AUS_EP_SA_REKEY;
+    c.u.rekey.spi = 0;
+    c.u.rekey.ekid = 0x101;
+    n = aus_ep_cmd_encode(&c, pdu, sizeof pdu);
+    put(argv[1], "sa_rekey", 1, pdu, (size_t)n);
+    memset(&c, 0, sizeof c);
+    c.tag = AUS_EP_SA_START;
+    c.u.start.spi = 1;
+    c.u.start.n = 1;
+    n = aus_ep_cmd_encode(&c, pdu, sizeof pdu);
+    put(argv[1], "sa_start", 0, pdu, (size_t)n);
+    static const uint8_t arsn[4] = {0, 0, 1, 0};
+    memset(&c, 0, sizeof c);
+    c.tag = AUS_EP_SA_SET_ARSN;
+    c.u.set.spi = 2;
+    c.u.set.value = arsn;
+    c.u.set.n = 4;
+    n = aus_ep_cmd_encode(&c, pdu, sizeof pdu);
+    put(argv[1], "sa_set_arsn", 0, pdu, (size_t)n);
+    static const uint8_t one = 1;
+    memset(&c, 0, sizeof c);
+    c.tag = AUS_EP_SA_CREATE;
+    c.u.create = (aus_ep_sa_create){.spi = 9,
+                                    .est = 1,
+                                    .ast = 1,
+                                    .shivf_len = 12,
+                                    .stmacf_len = 16,
+                                    .ecs = &one,
+                                    .ecs_len = 1,
+                                    .iv = ch,
+                                    .iv_len = 12};
+    n = aus_ep_cmd_encode(&c, pdu, sizeof pdu);
+    put(argv[1], "sa_create", 0, pdu, (size_t)n);
+    const uint8_t mc[] = {0x31, 0x32, 0x33, 0x34, 0x35, 0x37};
+    for (size_t i = 0; i < sizeof mc; i++) {
+        uint8_t p3[3] = {mc[i], 0, 0};
+        char name[32];
+        snprintf(name, sizeof name, "mc_%02x", mc[i]);
+        put(argv[1], name, 0, p3, 3);
+    }
+    return 0;
+}
+#endif

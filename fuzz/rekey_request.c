@@ -1,0 +1,260 @@
+/* libFuzzer: post-quantum rekey messages against a provisioned satellite and ground.
+ * Input: any octets. Dispatched by message type: request -> satellite handler, response ->
+ * ground, rotations -> the peer, ACK -> satellite. Checks: never a crash; a refused message
+ * changes neither the rekey state, the keystore nor the store.
+ * Build a seed corpus with -DAUS_FUZZ_SEEDGEN (see the bottom of this file). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "australis/base.h"
+#include "australis/pq.h"
+#include "australis/rekey.h"
+#include "crypto_openssl.h"
+
+/* ---- a tiny in-memory store with transactions and a write counter ---- */
+#define ROWS 40
+#define VMAX 4200
+typedef struct row {
+    char k[AUS_STORE_KEY_MAX];
+    uint8_t v[VMAX];
+    size_t n;
+    int used;
+} row;
+typedef struct mem {
+    row r[ROWS], tx[ROWS];
+    int in_tx;
+    unsigned long writes;
+} mem;
+static mem M;
+
+static row *find(row *t, const char *k)
+{
+    for (int i = 0; i < ROWS; i++)
+        if (t[i].used && !strcmp(t[i].k, k))
+            return &t[i];
+    return NULL;
+}
+static row *slot(row *t, const char *k)
+{
+    row *e = find(t, k);
+    for (int i = 0; !e && i < ROWS; i++)
+        if (!t[i].used)
+            e = &t[i];
+    return e;
+}
+static aus_err m_get(void *s, const char *k, uint8_t *v, size_t cap, size_t *n)
+{
+    (void)s;
+    row *e = find(M.in_tx ? M.tx : M.r, k);
+    if (!e || e->n == (size_t)-1)
+        return AUS_E_NOTFOUND;
+    *n = e->n;
+    if (e->n > cap)
+        return AUS_E_NOBUFS;
+    memcpy(v, e->v, e->n);
+    return AUS_OK;
+}
+static aus_err m_put(void *s, const char *k, const uint8_t *v, size_t n)
+{
+    (void)s;
+    row *e = slot(M.in_tx ? M.tx : M.r, k);
+    if (!e || n > VMAX || strlen(k) >= AUS_STORE_KEY_MAX)
+        return AUS_E_FULL;
+    strcpy(e->k, k);
+    memcpy(e->v, v, n);
+    e->n = n;
+    e->used = 1;
+    if (!M.in_tx)
+        M.writes++;
+    return AUS_OK;
+}
+static aus_err m_del(void *s, const char *k)
+{
+    (void)s;
+    row *e = find(M.in_tx ? M.tx : M.r, k);
+    if (e)
+        e->used = 0;
+    if (!M.in_tx)
+        M.writes++;
+    return AUS_OK;
+}
+static aus_err m_next(void *s, const char *pfx, const char *after, char *key, size_t cap)
+{
+    (void)s;
+    row *t = M.in_tx ? M.tx : M.r;
+    const char *best = NULL;
+    for (int i = 0; i < ROWS; i++)
+        if (t[i].used && !strncmp(t[i].k, pfx, strlen(pfx)) && strcmp(t[i].k, after) > 0 &&
+            (!best || strcmp(t[i].k, best) < 0))
+            best = t[i].k;
+    if (!best)
+        return AUS_E_NOTFOUND;
+    if (strlen(best) >= cap)
+        return AUS_E_NOBUFS;
+    strcpy(key, best);
+    return AUS_OK;
+}
+static aus_err m_begin(void *s)
+{
+    (void)s;
+    if (M.in_tx)
+        return AUS_E_STATE;
+    memcpy(M.tx, M.r, sizeof M.r);
+    M.in_tx = 1;
+    return AUS_OK;
+}
+static aus_err m_commit(void *s)
+{
+    (void)s;
+    memcpy(M.r, M.tx, sizeof M.r);
+    M.in_tx = 0;
+    M.writes++;
+    return AUS_OK;
+}
+static aus_err m_rollback(void *s)
+{
+    (void)s;
+    M.in_tx = 0;
+    return AUS_OK;
+}
+static const aus_store_ops OPS = {m_get, m_put, m_del, m_next, m_begin, m_commit, m_rollback};
+static const aus_store ST = {&OPS, NULL};
+
+/* ---- a ground and a satellite sharing the store under different prefixes ---- */
+typedef struct node {
+    aus_keys ks;
+    aus_rekey rk;
+} node;
+static node G, S;
+static const uint8_t CTX[] = "fuzz-mission";
+
+static void must(int ok)
+{
+    if (!ok)
+        abort();
+}
+
+static void provision(node *n, const char *pfx, int sat)
+{
+    static uint8_t ek[AUS_MLKEM768_EK_BYTES], dk[AUS_MLKEM768_DK_BYTES];
+    static uint8_t gvk[AUS_MLDSA65_PK_BYTES], gsk[AUS_MLDSA65_SK_BYTES];
+    static uint8_t svk[AUS_MLDSA65_PK_BYTES], ssk[AUS_MLDSA65_SK_BYTES];
+    uint8_t seed[32] = {7}, k[32] = {3};
+    const uint8_t kek[32] = {(uint8_t)sat};
+    must(aus_mlkem768_keygen_derand(ek, dk, seed, seed) == AUS_OK);
+    seed[0] = 1;
+    must(aus_mldsa65_keygen_derand(gvk, gsk, seed) == AUS_OK);
+    seed[0] = 2;
+    must(aus_mldsa65_keygen_derand(svk, ssk, seed) == AUS_OK);
+    must(aus_keys_open(&n->ks, &ST, aus_crypto_default(), kek, 32, pfx) == AUS_OK);
+    aus_keys *ks = &n->ks;
+    must(aus_keys_install(ks, 1, AUS_KEY_T_MASTER, AUS_KEY_ACTIVE, k, 32, 1) == AUS_OK);
+    must(aus_keys_install(ks, 0x100, AUS_KEY_T_SESSION, AUS_KEY_ACTIVE, k, 32, 1) == AUS_OK);
+    must(aus_keys_install(ks, 0x101, AUS_KEY_T_SESSION, AUS_KEY_ACTIVE, k, 32, 1) == AUS_OK);
+    must(aus_keys_install(ks, AUS_REKEY_ID_KEM, sat ? AUS_KEY_T_MLKEM768_DK : AUS_KEY_T_MLKEM768_EK,
+                          AUS_KEY_ACTIVE, sat ? dk : ek, sat ? sizeof dk : sizeof ek, 1) == AUS_OK);
+    must(aus_keys_install(ks, AUS_REKEY_ID_DSA_SK, AUS_KEY_T_MLDSA65_SK, AUS_KEY_ACTIVE,
+                          sat ? ssk : gsk, sizeof gsk, 1) == AUS_OK);
+    must(aus_keys_install(ks, AUS_REKEY_ID_DSA_VK, AUS_KEY_T_MLDSA65_VK, AUS_KEY_ACTIVE,
+                          sat ? svk : gvk, sizeof gvk, 1) == AUS_OK);
+    must(aus_keys_install(ks, AUS_REKEY_ID_PEER_VK, AUS_KEY_T_MLDSA65_VK, AUS_KEY_ACTIVE,
+                          sat ? gvk : svk, sizeof gvk, 1) == AUS_OK);
+    aus_rekey_state s;
+    memset(&s, 0, sizeof s);
+    s.role = sat ? AUS_REKEY_SAT : AUS_REKEY_GROUND;
+    s.mkid = 1;
+    s.overlap = 60;
+    s.cur = (aus_rekey_pair){0x100, 0x101};
+    s.kem = AUS_REKEY_ID_KEM;
+    s.dsa_sk = AUS_REKEY_ID_DSA_SK;
+    s.dsa_vk = AUS_REKEY_ID_DSA_VK;
+    s.peer_vk = AUS_REKEY_ID_PEER_VK;
+    s.sign_responses = (uint8_t)sat;
+    must(aus_rekey_provision(&n->rk, ks, aus_crypto_default(), pfx, CTX, sizeof CTX - 1, &s) ==
+         AUS_OK);
+}
+
+static void setup(void)
+{
+    memset(&M, 0, sizeof M);
+    aus_crypto_set_default(aus_crypto_openssl());
+    provision(&G, "g/", 0);
+    provision(&S, "s/", 1);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static int ready;
+    static mem M0;
+    static node G0, S0;
+    static uint8_t out[AUS_REKEY_MSG_MAX];
+    if (!ready) {
+        setup();
+        M0 = M;
+        G0 = G;
+        S0 = S;
+        ready = 1;
+    }
+    M = M0;
+    G = G0;
+    S = S0;
+    G.rk.keys = &G.ks;
+    S.rk.keys = &S.ks;
+    int t = aus_rekey_msg_type(data, size);
+    node *n = (t == AUS_REKEY_MSG_RESPONSE || t == AUS_REKEY_MSG_KEM_ROTATE ||
+               t == AUS_REKEY_MSG_DSA_ROTATE)
+                  ? &G
+                  : &S;
+    aus_rekey_state before = n->rk.st;
+    unsigned long w = M.writes;
+    int rc;
+    switch (t) {
+    case AUS_REKEY_MSG_RESPONSE: rc = aus_rekey_pq_response_accept(&G.rk, data, size, 10); break;
+    case AUS_REKEY_MSG_KEM_ROTATE:
+    case AUS_REKEY_MSG_DSA_ROTATE:
+        rc = aus_rekey_rotate_accept(&G.rk, data, size, 10, out, sizeof out);
+        break;
+    case AUS_REKEY_MSG_ACK: rc = aus_rekey_ack_accept(&S.rk, data, size, 10); break;
+    default: rc = aus_rekey_pq_request_handle(&S.rk, data, size, 10, out, sizeof out); break;
+    }
+    if (rc < 0 && (memcmp(&before, &n->rk.st, sizeof before) != 0 || w != M.writes ||
+                   memcmp(G0.ks.tab, G.ks.tab, sizeof G.ks.tab) != 0 ||
+                   memcmp(S0.ks.tab, S.ks.tab, sizeof S.ks.tab) != 0))
+        __builtin_trap(); /* a refused message changed state */
+    return 0;
+}
+
+#ifdef AUS_FUZZ_SEEDGEN
+/* cc -DAUS_FUZZ_SEEDGEN -Iinclude -Iport/posix fuzz/rekey_request.c BUILD/libaustralis.a
+ *    -lcrypto -lsqlite3 -lcjson -lfec -lm -o /tmp/seedgen && /tmp/seedgen DIR */
+static void put(const char *dir, const char *name, const uint8_t *p, int n)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    if (n > 0)
+        fwrite(p, 1, (size_t)n, f);
+    fclose(f);
+}
+
+int main(int argc, char **argv)
+{
+    static uint8_t a[AUS_REKEY_MSG_MAX], b[AUS_REKEY_MSG_MAX];
+    if (argc != 2)
+        return 2;
+    setup();
+    int n = aus_rekey_pq_request_build(&G.rk, 5, a, sizeof a);
+    put(argv[1], "request", a, n);
+    int m = aus_rekey_pq_request_handle(&S.rk, a, (size_t)n, 6, b, sizeof b);
+    put(argv[1], "response", b, m);
+    n = aus_rekey_kem_rotate_build(&S.rk, 7, a, sizeof a);
+    put(argv[1], "kem_rotate", a, n);
+    m = aus_rekey_rotate_accept(&G.rk, a, (size_t)n, 8, b, sizeof b);
+    put(argv[1], "ack", b, m);
+    n = aus_rekey_dsa_rotate_build(&G.rk, 9, a, sizeof a);
+    put(argv[1], "dsa_rotate", a, n);
+    return 0;
+}
+#endif
