@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <fec.h>
+
 #include "australis/base.h"
 #include "australis/coding.h"
 #include "australis/cop1.h"
@@ -38,6 +40,8 @@ static const char *const usage_text =
     "                  [--no-randomize] [--sdls-spi N --sdls-key HEX] DATA_IN -o CLTU_OUT\n"
     "  australis ccsds tc-decode (same options) CLTU_IN -o DATA_OUT\n"
     "  australis ccsds rs-decode --interleave I [--pad Q] IN -o OUT\n"
+    "  australis ccsds conv-encode IN -o OUT    (r=1/2 k=7, 6-bit zero tail, hard bits)\n"
+    "  australis ccsds conv-decode IN -o OUT    (Viterbi, libfec)\n"
     "\n"
     "TM frames carry an OCF (a CLCW for TC VC --vcid) and a FECF. --rs-interleave 0 turns\n"
     "Reed-Solomon off; without it the depth is derived from --frame-len: I = frame-len/223 when\n"
@@ -632,6 +636,61 @@ static int rs_decode(const opts *o)
     return finish(o, &b, rc);
 }
 
+/* ---- convolutional code: the encoder is in the core, the Viterbi decoder is libfec's, which
+ * allocates its path memory (create_viterbi27) and so stays out of src/ ---- */
+static int conv_encode(const opts *o)
+{
+    size_t n;
+    uint8_t *in = load(o, &n);
+    if (in == NULL)
+        return AUS_EXIT_ENV;
+    size_t cap = (aus_conv_encoded_bits(n, true) + 7u) / 8u;
+    obuf b = {malloc(cap), cap, cap};
+    int rc = AUS_EXIT_OK;
+    if (b.p == NULL || aus_conv_encode(in, n, true, b.p, cap) != AUS_OK)
+        rc = AUS_EXIT_FAIL;
+    free(in);
+    return finish(o, &b, rc);
+}
+
+static int conv_decode(const opts *o)
+{
+    size_t n;
+    uint8_t *in = load(o, &n);
+    if (in == NULL)
+        return AUS_EXIT_ENV;
+    /* n information octets give 16 n + 12 symbols = 2 n + 2 octets (4 padding bits) */
+    if (n < 2 || n % 2 != 0 || n > (1u << 24)) {
+        free(in);
+        cli_err("input is %zu octets; a terminated r=1/2 k=7 codeword of k octets has 2k+2", n);
+        return AUS_EXIT_FAIL;
+    }
+    size_t k = (n - 2) / 2, nsym = aus_conv_encoded_bits(k, true);
+    unsigned char *soft = malloc(nsym);
+    obuf b = {malloc(k + 1), k, k + 1};
+    void *vp = NULL;
+    int rc = AUS_EXIT_OK;
+    if (soft != NULL && b.p != NULL) {
+        for (size_t i = 0; i < nsym; i++)
+            soft[i] = ((in[i / 8] >> (7 - i % 8)) & 1u) ? 255 : 0;
+        find_cpu_mode();
+        int polys[2] = {V27POLYB, -V27POLYA}; /* CCSDS: G1 = 171o, then G2 = 133o inverted */
+        set_viterbi27_polynomial(polys);
+        vp = create_viterbi27((int)(8 * k));
+    }
+    if (vp == NULL) {
+        rc = AUS_EXIT_ENV;
+    } else {
+        init_viterbi27(vp, 0);
+        update_viterbi27_blk(vp, soft, (int)(8 * k + AUS_CONV_TAIL_BITS));
+        chainback_viterbi27(vp, b.p, (unsigned)(8 * k), 0);
+        delete_viterbi27(vp);
+    }
+    free(soft);
+    free(in);
+    return finish(o, &b, rc);
+}
+
 int cmd_ccsds(int argc, char **argv)
 {
     if (argc < 2 || cli_is_help(argv[1])) {
@@ -658,5 +717,9 @@ int cmd_ccsds(int argc, char **argv)
         return tc_decode(&o);
     if (!strcmp(sub, "rs-decode"))
         return rs_decode(&o);
+    if (!strcmp(sub, "conv-encode"))
+        return conv_encode(&o);
+    if (!strcmp(sub, "conv-decode"))
+        return conv_decode(&o);
     return usage_err("unknown ccsds subcommand '%s'", sub);
 }

@@ -107,6 +107,16 @@ typedef struct aus_cltu_result {
 AUS_MUST_USE aus_err aus_cltu_decode(const uint8_t *in, size_t n, bool randomize, uint8_t *out,
                                      size_t cap, aus_cltu_result *res);
 
+/* ---- convolutional code r = 1/2, k = 7 (131.0-B §3), encoder ---- */
+#define AUS_CONV_TAIL_BITS 6u /* zero bits that return the encoder to state 0 */
+
+/* Channel symbols (bits) for n octets, with or without the 6-bit zero tail. */
+size_t aus_conv_encoded_bits(size_t n, bool terminate);
+/* Encode n octets (MSB first) into hard-decision symbols packed MSB first (G1, then inverted
+ * G2, per input bit); the last octet is zero-padded. Errors: AUS_E_ARG, AUS_E_NOBUFS. */
+AUS_MUST_USE aus_err aus_conv_encode(const uint8_t *in, size_t n, bool terminate, uint8_t *out,
+                                     size_t cap);
+
 #ifdef __cplusplus
 }
 #endif

@@ -228,13 +228,29 @@ static void test_rs_decode(void **st)
     assert_int_equal(run("ccsds frobnicate x -o y 2>/dev/null"), 2);
 }
 
+static void test_conv(void **st)
+{
+    (void)st;
+    assert_int_equal(run("ccsds conv-encode data.bin -o cv.bin"), 0);
+    size_t n;
+    uint8_t *c = get_file("cv.bin", &n);
+    assert_int_equal(n, 2 * 2500 + 2);
+    for (size_t i = 100; i < n - 10; i += 45) /* scattered hard errors */
+        c[i] ^= 0x10;
+    put_file("cv_err.bin", c, n);
+    assert_int_equal(run("ccsds conv-decode cv_err.bin -o cvd.bin"), 0);
+    same("data.bin", "cvd.bin");
+    put_file("cv_odd.bin", c, 7);
+    assert_int_equal(run("ccsds conv-decode cv_odd.bin -o x.bin 2>/dev/null"), 1);
+    free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tm_roundtrip),
-        cmocka_unit_test(test_tm_sdls),
-        cmocka_unit_test(test_tc_roundtrip),
-        cmocka_unit_test(test_rs_decode),
+        cmocka_unit_test(test_tm_roundtrip), cmocka_unit_test(test_tm_sdls),
+        cmocka_unit_test(test_tc_roundtrip), cmocka_unit_test(test_rs_decode),
+        cmocka_unit_test(test_conv),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
