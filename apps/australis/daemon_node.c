@@ -161,14 +161,43 @@ static int open_keys(dmn_node *n)
         cli_err("keystore: %s", aus_err_str(e));
         return AUS_EXIT_ENV;
     }
+    /* first boot: the initial keys are installed and activated in one keystore transaction,
+     * so a crash leaves either nothing (installed again next time) or all of them active */
+    e = aus_keys_begin(&n->keys);
+    if (e != AUS_OK) {
+        cli_err("keystore: %s", aus_err_str(e));
+        return AUS_EXIT_ENV;
+    }
     int rc = install_from_file(n, n->cfg.ek_file, AUS_KEY_ID_EK, AUS_KEY_T_SESSION);
     if (!rc)
         rc = install_from_file(n, n->cfg.ak_file, AUS_KEY_ID_AK, AUS_KEY_T_SESSION);
     if (!rc)
         rc = install_from_file(n, n->cfg.master_file, MASTER_KEY_ID, AUS_KEY_T_MASTER);
+    if (rc) {
+        aus_keys_rollback(&n->keys);
+        return rc;
+    }
+    e = aus_keys_commit(&n->keys);
+    if (e != AUS_OK) {
+        cli_err("keystore: %s", aus_err_str(e));
+        return AUS_EXIT_ENV;
+    }
     if (!rc)
         rc = dmn_rekey_init(n);
     return rc;
+}
+
+/* mkdir -p of the parent folders of path (owner-only). */
+static void mkdir_parents(const char *path)
+{
+    char p[DMN_PATH];
+    snprintf(p, sizeof p, "%s", path);
+    for (char *s = p + 1; *s; s++)
+        if (*s == '/') {
+            *s = '\0';
+            mkdir(p, 0700);
+            *s = '/';
+        }
 }
 
 int dmn_open(dmn_node *n, const dmn_config *cfg, int with_folders)
@@ -183,6 +212,10 @@ int dmn_open(dmn_node *n, const dmn_config *cfg, int with_folders)
     const char *ivl = getenv("AUS_IV_LOG");
     if (ivl && *ivl)
         n->iv_log_fd = open(ivl, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    mkdir_parents(cfg->store);
+    mkdir_parents(cfg->incoming);
+    mkdir_parents(cfg->outgoing);
+    mkdir_parents(cfg->quarantine);
     aus_err e = aus_store_sqlite_open(&n->store, cfg->store);
     if (e != AUS_OK) {
         cli_err("store %s: %s", cfg->store, aus_err_str(e));
@@ -193,7 +226,10 @@ int dmn_open(dmn_node *n, const dmn_config *cfg, int with_folders)
     if (rc)
         return rc;
     aus_agent_seal_keys_ops ko = {send_key, recv_key, recv_ids, iv_log, n};
-    e = aus_agent_seal_init(&n->seal, aus_crypto_default(), &n->store, cfg->tenant,
+    /* The IV counter lives in the keys store, which is never inside a transaction while we
+     * seal: each reservation is durable before any IV under it is used, even when the main
+     * transaction that carries the sealed bundle is later rolled back or cut by a crash. */
+    e = aus_agent_seal_init(&n->seal, aus_crypto_default(), &n->kstore, cfg->tenant,
                             (uint32_t)cfg->node, &ko);
     aus_agent_sec_ops so = aus_agent_seal_ops(&n->seal);
     if (e == AUS_OK && !strcmp(cfg->security, "bpsec")) {

@@ -239,27 +239,44 @@ static aus_err install_lt(dmn_node *n, uint16_t id, aus_key_type t, const uint8_
     return e;
 }
 
+/* First boot: generate our long-term pairs. The public half is written first, then the pair
+ * is installed in one keystore transaction: a crash in between regenerates both next time. */
+static aus_err install_pair(dmn_node *n, uint16_t id1, aus_key_type t1, const uint8_t *k1,
+                            size_t l1, uint16_t id2, aus_key_type t2, const uint8_t *k2, size_t l2)
+{
+    AUS_TRY(aus_keys_begin(&n->keys));
+    aus_err e = install_lt(n, id1, t1, k1, l1);
+    if (e == AUS_OK && k2)
+        e = install_lt(n, id2, t2, k2, l2);
+    if (e != AUS_OK) {
+        aus_keys_rollback(&n->keys);
+        return e;
+    }
+    return aus_keys_commit(&n->keys);
+}
+
 static aus_err gen_own(dmn_node *n)
 {
     const char *dir = n->cfg.pq_dir;
     if (n->cfg.role_sat && !have(n, AUS_REKEY_ID_KEM)) {
         static uint8_t ek[1184], dk[2400];
         AUS_TRY(aus_mlkem768_keygen(ek, dk));
-        aus_err e = install_lt(n, AUS_REKEY_ID_KEM, AUS_KEY_T_MLKEM768_DK, dk, sizeof dk);
+        aus_err e = write_pub(dir, "kem.pub", ek, sizeof ek) == 0 ? AUS_OK : AUS_E_IO;
+        if (e == AUS_OK)
+            e = install_pair(n, AUS_REKEY_ID_KEM, AUS_KEY_T_MLKEM768_DK, dk, sizeof dk, 0, 0, NULL,
+                             0);
         aus_wipe(dk, sizeof dk);
         AUS_TRY(e);
-        if (write_pub(dir, "kem.pub", ek, sizeof ek) != 0)
-            return AUS_E_IO;
     }
     if (!have(n, AUS_REKEY_ID_DSA_SK)) {
         static uint8_t vk[1952], sk[4032];
         AUS_TRY(aus_mldsa65_keygen(vk, sk));
-        aus_err e = install_lt(n, AUS_REKEY_ID_DSA_SK, AUS_KEY_T_MLDSA65_SK, sk, sizeof sk);
+        aus_err e = write_pub(dir, "dsa.pub", vk, sizeof vk) == 0 ? AUS_OK : AUS_E_IO;
+        if (e == AUS_OK)
+            e = install_pair(n, AUS_REKEY_ID_DSA_SK, AUS_KEY_T_MLDSA65_SK, sk, sizeof sk,
+                             AUS_REKEY_ID_DSA_VK, AUS_KEY_T_MLDSA65_VK, vk, sizeof vk);
         aus_wipe(sk, sizeof sk);
         AUS_TRY(e);
-        AUS_TRY(install_lt(n, AUS_REKEY_ID_DSA_VK, AUS_KEY_T_MLDSA65_VK, vk, sizeof vk));
-        if (write_pub(dir, "dsa.pub", vk, sizeof vk) != 0)
-            return AUS_E_IO;
     }
     return AUS_OK;
 }

@@ -288,7 +288,8 @@ int aus_fl_quarantine(aus_fl *fl, const char *name)
     }
     if (renameat(fl->in_fd, name, fl->quar_fd, dst) != 0)
         return errno == ENOENT ? 0 : -1;
-    if (fl->fsync_on && (fsync(fl->quar_fd) != 0 || fsync(fl->in_fd) != 0))
-        return -1;
+    /* No fsync here: a quarantine move lost in a crash brings the junk back into the incoming
+     * folder, where it is judged (and quarantined) again; nothing is lost or repeated. This
+     * keeps a flood of junk files cheap. */
     return 0;
 }

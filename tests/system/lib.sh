@@ -1,0 +1,71 @@
+# Shared helpers of the system tests (bash). Source it; set CLI first.
+# A world: $W/{sat,ground}.ini, keys, folders; daemons run with --once (deterministic).
+set -uo pipefail
+PASS=0
+FAIL=0
+ok() { PASS=$((PASS+1)); echo "ok   $*"; }
+bad() { FAIL=$((FAIL+1)); echo "FAIL $*"; }
+check() { local what="$1"; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+not() { ! "$@"; }
+finish() { echo "$PASS passed, $FAIL failed"; [ "$FAIL" = 0 ]; }
+
+# mkworld DIR [tenant] [sat-node] [ground-node] [ground-lifetime-s]
+mkworld() {
+    W="$1"; local t="${2:-alpha}" sn="${3:-100}" gn="${4:-200}" life="${5:-3600}"
+    mkdir -p "$W/keys" "$W/sat/data"
+    ( umask 077; for f in sat.kek ground.kek session.ek session.ak master.key; do
+        openssl rand -hex 32 > "$W/keys/$f"; done )
+    chmod 700 "$W" "$W/keys"
+    head -c 100000 /dev/urandom > "$W/sat/data/img.bin"
+    printf '#!/bin/sh\necho "$1" >> %s/ledger\necho "marked $1"\n' "$W" > "$W/mark.sh"
+    chmod 700 "$W/mark.sh"
+    for side in sat ground; do
+        local role=$side node=$sn peer=$gn lt=3600
+        [ $side = ground ] && { node=$gn; peer=$sn; lt=$life; }
+        cat > "$W/$side.ini" <<INI
+[node]
+role = $role
+node = $node
+peer = $peer
+tenant = $t
+lifetime_s = $lt
+replay_window = 1024
+[folders]
+incoming = $W/$side/in
+outgoing = $W/$side/out
+quarantine = $W/$side/quarantine
+[store]
+path = $W/$side/state.db
+[keys]
+kek_file = $W/keys/$side.kek
+ek_file = $W/keys/session.ek
+ak_file = $W/keys/session.ak
+master_file = $W/keys/master.key
+[link]
+link = folder
+scid = 100
+INI
+    done
+    cat >> "$W/sat.ini" <<INI
+[sat]
+data_dir = $W/sat/data
+chunk_size = 4096
+exec.mark = $W/mark.sh
+INI
+    printf '[ground]\ndownloads = %s/ground\nretry_s = 0\n' "$W" >> "$W/ground.ini"
+    touch "$W/ledger"
+    mkdir -p "$W/sat/in" "$W/sat/out" "$W/ground/in" "$W/ground/out"
+    chmod 700 "$W/sat" "$W/sat/in" "$W/sat/out" "$W/ground" "$W/ground/in" "$W/ground/out"
+}
+s_once() { "$CLI" run --config "$W/sat.ini" --once >> "$W/sat.log" 2>&1; }
+g_once() { "$CLI" run --config "$W/ground.ini" --once >> "$W/ground.log" 2>&1; }
+up() { "$CLI" pass --from "$W/ground/out" --to "$W/sat/in" --quiet "$@"; }
+down() { "$CLI" pass --from "$W/sat/out" --to "$W/ground/in" --quiet "$@"; }
+# submit ARGS... -> prints the request id
+submit() { "$CLI" "$@" --config "$W/ground.ini" | sed -n 's/^request id //p'; }
+# resp ID -> the stored JSON answer (empty if none)
+resp() {
+    sqlite3 "$W/ground/state.db" "select cast(v as text) from kv where k='gr/$(sed -n 's/^tenant = //p' "$W/ground.ini")/resp/$(printf %016x "$1")'"
+}
+# one clean round trip
+round() { g_once; up "$@"; s_once; down "$@"; g_once; }

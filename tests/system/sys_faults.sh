@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Fault injection through `australis pass`: loss, duplication, reordering, truncation, bit
+# flips, and delay beyond the lifetime. Every command must run exactly once or be reported
+# expired; nothing tampered with may be accepted.
+CLI="${1:?usage: sys_faults.sh CLI}"
+. "$(dirname "$0")/lib.sh"
+T=$(mktemp -d /tmp/aus-sys-faults.XXXXXX); trap 'rm -rf "$T"' EXIT
+mkworld "$T/w"
+
+ids=()
+for i in $(seq 1 20); do ids+=("$(submit cmd exec mark tok$i)"); done
+check "20 commands queued with distinct ids" [ "$(printf '%s\n' "${ids[@]}" | sort -u | wc -l)" = 20 ]
+seed=1
+for r in $(seq 1 12); do
+    g_once
+    up --drop 0.25 --dup 0.3 --reorder --corrupt 0.15 --truncate 0.1 --seed $((seed++))
+    s_once
+    down --drop 0.25 --dup 0.3 --reorder --corrupt 0.15 --truncate 0.1 --seed $((seed++))
+    g_once
+done
+for r in 1 2 3; do round; done   # clean passes: everything still pending gets through
+answered=0; wrong=0
+for i in $(seq 1 20); do
+    j=$(resp "${ids[$((i-1))]}")
+    if echo "$j" | grep -q "\"output\":\"marked tok$i\\\\n\""; then answered=$((answered+1)); else wrong=$((wrong+1)); echo "  id ${ids[$((i-1))]}: $j"; fi
+done
+check "all 20 commands answered with their own output" [ $answered = 20 ]
+check "each command ran exactly once (ledger)" [ "$(sort "$W/ledger" | uniq -d | wc -l)" = 0 -a "$(sort -u "$W/ledger" | wc -l)" = 20 ]
+q=$(ls "$W/sat/quarantine" "$W/ground/quarantine" | wc -l)
+check "tampered and duplicated files were quarantined ($q)" [ "$q" -gt 5 ]
+check "quarantine log lines name the reason" grep -q -E "quarantine .*(authentication|replayed|truncated|CRC|malformed)" "$W/sat.log" "$W/ground.log"
+check "no daemon run failed" not grep -q -i "store failure\|Segmentation\|Aborted" "$W/sat.log" "$W/ground.log"
+
+# delay beyond lifetime: a request with a 2 s lifetime carried 3 s late is answered "expired"
+mkworld "$T/late" beta 110 210 2
+id=$(submit cmd exec mark late1)
+g_once
+up --delay 3
+s_once; down; g_once
+check "late command reported expired" sh -c "echo '$(resp "$id")' | grep -q '\"status\":\"expired\"'"
+check "late command never ran" [ ! -s "$W/ledger" ]
+# a bit-flipped copy of a valid bundle is never accepted, an intact copy is a replay
+id=$(submit cmd exec mark flip1)
+g_once
+f=$(ls "$W/ground/out" | head -1)
+cp "$W/ground/out/$f" "$T/orig"
+up --corrupt 1 --seed 9
+s_once
+check "bit-flipped bundle quarantined, not run" [ ! -s "$W/ledger" ]
+cp "$T/orig" "$W/sat/in/$f"; s_once
+check "intact bundle then runs once" [ "$(wc -l < "$W/ledger")" = 1 ]
+cp "$T/orig" "$W/sat/in/$f"; s_once
+check "its replay is quarantined and does not run again" [ "$(wc -l < "$W/ledger")" = 1 ]
+check "replay logged" grep -q "replayed" "$W/sat.log"
+finish
