@@ -682,6 +682,13 @@ static void test_master_keys_and_atomicity(void **st)
     aus_key_info i;
     assert_int_equal(aus_keys_info(&s->ks, 133, &i), AUS_OK);
     assert_int_equal(i.state, AUS_KEY_DEACTIVATED);
+    /* bug class: an inventory range with first > last is refused, not read as "all keys" */
+    const uint8_t inv_rev[] = {0x07, 0x00, 0x20, 0x00, 0x86, 0x00, 0x84};
+    assert_int_equal(handle(s, inv_rev, sizeof inv_rev, 0), AUS_E_MALFORMED);
+    aus_ep_reply rr;
+    assert_int_equal(aus_ep_reply_decode(&rr, s->reply, s->rlen), AUS_OK);
+    assert_int_equal(rr.tag, 0xC7);
+    assert_int_equal(rr.refused, AUS_E_MALFORMED);
     /* destroy, then a replayed destroy */
     c.tag = AUS_EP_KEY_DESTROY;
     n = build(pdu, &c);
