@@ -218,6 +218,21 @@ static void enc_lv(aus_wr *w, const uint8_t *p, uint8_t n)
     aus_wr_bytes(w, p, n);
 }
 
+static void enc_create(aus_wr *w, const aus_ep_sa_create *p)
+{
+    aus_wr_be16(w, p->spi);
+    aus_wr_u8(w, (uint8_t)((p->est & 1u) << 7 | (p->ast & 1u) << 6 | (p->shivf_len & 0x3Fu)));
+    aus_wr_u8(w, (uint8_t)((p->shsnf_len & 0x3Fu) << 2 | (p->shplf_len & 3u)));
+    aus_wr_u8(w, p->stmacf_len);
+    enc_lv(w, p->ecs, p->ecs_len);
+    enc_lv(w, p->iv, p->iv_len);
+    enc_lv(w, p->acs, p->acs_len);
+    aus_wr_be16(w, p->abm_len);
+    aus_wr_bytes(w, p->abm, p->abm_len);
+    enc_lv(w, p->arsn, p->arsn_len);
+    enc_lv(w, p->arsnw, p->arsnw_len);
+}
+
 static void enc_body(aus_wr *w, const aus_ep_cmd *c)
 {
     switch (c->tag) {
@@ -249,21 +264,7 @@ static void enc_body(aus_wr *w, const aus_ep_cmd *c)
         aus_wr_be16(w, c->u.inventory.first);
         aus_wr_be16(w, c->u.inventory.last);
         break;
-    case AUS_EP_SA_CREATE: {
-        const aus_ep_sa_create *p = &c->u.create;
-        aus_wr_be16(w, p->spi);
-        aus_wr_u8(w, (uint8_t)((p->est & 1u) << 7 | (p->ast & 1u) << 6 | (p->shivf_len & 0x3Fu)));
-        aus_wr_u8(w, (uint8_t)((p->shsnf_len & 0x3Fu) << 2 | (p->shplf_len & 3u)));
-        aus_wr_u8(w, p->stmacf_len);
-        enc_lv(w, p->ecs, p->ecs_len);
-        enc_lv(w, p->iv, p->iv_len);
-        enc_lv(w, p->acs, p->acs_len);
-        aus_wr_be16(w, p->abm_len);
-        aus_wr_bytes(w, p->abm, p->abm_len);
-        enc_lv(w, p->arsn, p->arsn_len);
-        enc_lv(w, p->arsnw, p->arsnw_len);
-        break;
-    }
+    case AUS_EP_SA_CREATE: enc_create(w, &c->u.create); break;
     case AUS_EP_SA_DELETE:
     case AUS_EP_SA_EXPIRE:
     case AUS_EP_SA_STOP:
