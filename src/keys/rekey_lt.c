@@ -118,6 +118,14 @@ static aus_err check_signed(aus_rekey *rk, rk_msg *m, uint64_t now)
 
 static aus_err install_peer_key(aus_rekey *rk, uint64_t type, const uint8_t *pub, uint64_t now)
 {
+    /* A re-sent rotation (its ACK was lost) names the key we already installed: nothing to do
+     * but ACK again; replacing it would retire the old key the peer still signs with. */
+    int kem = type == AUS_REKEY_MSG_KEM_ROTATE;
+    size_t pl = kem ? AUS_MLKEM768_EK_BYTES : AUS_MLDSA65_PK_BYTES, kl = 0;
+    if (aus_keys_get(rk->keys, kem ? rk->st.kem : rk->st.peer_vk, AUS_KEY_USE_PUBLIC, now, rk->kbuf,
+                     sizeof rk->kbuf, &kl) == AUS_OK &&
+        kl == pl && memcmp(rk->kbuf, pub, pl) == 0)
+        return AUS_OK;
     uint16_t id = 0;
     AUS_TRY(rk_free_lt(rk, &id));
     if (type == AUS_REKEY_MSG_KEM_ROTATE) {

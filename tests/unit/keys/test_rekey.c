@@ -1,6 +1,8 @@
 /* Post-quantum rekey end to end: in-process ground and satellite, traffic before / during /
  * after the switch, replays / reordering / forgeries, long-term rotations, crash at every
  * write of every step. */
+#include <time.h>
+
 #include "aus_test.h"
 #include "australis/base.h"
 #include "australis/pq.h"
@@ -375,6 +377,54 @@ static void test_crash_every_write(void **st)
     print_message("crash-at-every-write: %d scenarios\n", runs);
 }
 
+/* One rotation exchange; returns 1 when it completed, 0 at the first failure. */
+static int rotation_flow(node *rot, node *peer, int kem, uint64_t now)
+{
+    static uint8_t m1[AUS_REKEY_MSG_MAX], m2[AUS_REKEY_MSG_MAX];
+    int n = kem ? aus_rekey_kem_rotate_build(&rot->rk, now, m1, sizeof m1)
+                : aus_rekey_dsa_rotate_build(&rot->rk, now, m1, sizeof m1);
+    if (n < 0)
+        return 0;
+    int a = aus_rekey_rotate_accept(&peer->rk, m1, (size_t)n, now + 1, m2, sizeof m2);
+    if (a < 0)
+        return 0;
+    return aus_rekey_ack_accept(&rot->rk, m2, (size_t)a, now + 2) == AUS_OK;
+}
+
+/* Crash at every durable write of a KEM rotation and of a DSA rotation (each side): after a
+ * reboot the link is up, a retried rotation completes and the next rekey uses the new keys. */
+static void test_crash_rotations(void **st)
+{
+    (void)st;
+    int runs = 0;
+    for (int kem = 0; kem < 2; kem++)
+        for (int who = 0; who < 2; who++)
+            for (long f = 0;; f++) {
+                node *g = node_new(AUS_REKEY_GROUND), *s = node_new(AUS_REKEY_SAT);
+                node *rot = kem ? s : g, *peer = kem ? g : s;
+                tst_store_fail_after((who ? rot : peer)->m, f, 1);
+                int done = rotation_flow(rot, peer, kem, 10);
+                node_reboot(g);
+                node_reboot(s);
+                assert_link_up(g, s, 20);
+                full_rekey(g, s, 30); /* works with old or new long-term keys */
+                if (!done)
+                    assert_true(rotation_flow(rot, peer, kem, 40));
+                full_rekey(g, s, 50);
+                if (kem)
+                    assert_int_equal(s->rk.st.kem_pend, 0);
+                else
+                    assert_int_equal(g->rk.st.dsa_sk_pend, 0);
+                runs++;
+                node_free(g);
+                node_free(s);
+                if (done)
+                    break;
+            }
+    print_message("crash-at-every-write (rotations): %d scenarios\n", runs);
+    assert_true(runs >= 8);
+}
+
 static void test_rotations(void **st)
 {
     (void)st;
@@ -438,15 +488,55 @@ static void test_rotations(void **st)
     node_free(s);
 }
 
+static double ms_since(const struct timespec *a)
+{
+    struct timespec b;
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    return (double)(b.tv_sec - a->tv_sec) * 1e3 + (double)(b.tv_nsec - a->tv_nsec) / 1e6;
+}
+
+/* Figures for the issue note (never fails on timing): 20 rekeys, mean time per step. */
+static void test_figures(void **st)
+{
+    (void)st;
+    node *g = node_new(AUS_REKEY_GROUND), *s = node_new(AUS_REKEY_SAT);
+    double t[3] = {0, 0, 0};
+    int sizes[2] = {0, 0};
+    for (int i = 0; i < 20; i++) {
+        uint64_t now = 1000 + 10 * (uint64_t)i;
+        struct timespec a;
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        int rq = aus_rekey_pq_request_build(&g->rk, now, req, sizeof req);
+        t[0] += ms_since(&a);
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        int rs = aus_rekey_pq_request_handle(&s->rk, req, (size_t)rq, now + 1, rsp, sizeof rsp);
+        t[1] += ms_since(&a);
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        assert_int_equal(aus_rekey_pq_response_accept(&g->rk, rsp, (size_t)rs, now + 2), AUS_OK);
+        t[2] += ms_since(&a);
+        uint8_t b[128];
+        size_t n = seal(g, "x", b);
+        assert_int_equal(open_msg(s, b, n, now + 3), AUS_OK);
+        assert_int_equal(aus_rekey_on_timer(&s->rk, now + 3 + OVERLAP), AUS_OK);
+        assert_int_equal(aus_rekey_on_timer(&g->rk, now + 3 + OVERLAP), AUS_OK);
+        sizes[0] = rq;
+        sizes[1] = rs;
+    }
+    print_message("rekey figures: request %d B, response %d B; mean ms: build %.2f, handle %.2f, "
+                  "accept %.2f\n",
+                  sizes[0], sizes[1], t[0] / 20, t[1] / 20, t[2] / 20);
+    node_free(g);
+    node_free(s);
+}
+
 int main(void)
 {
     aus_crypto_set_default(aus_crypto_openssl());
     world_init();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_end_to_end),
-        cmocka_unit_test(test_replay_reorder_forge),
-        cmocka_unit_test(test_rotations),
-        cmocka_unit_test(test_crash_every_write),
+        cmocka_unit_test(test_end_to_end),      cmocka_unit_test(test_replay_reorder_forge),
+        cmocka_unit_test(test_rotations),       cmocka_unit_test(test_crash_every_write),
+        cmocka_unit_test(test_crash_rotations), cmocka_unit_test(test_figures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
