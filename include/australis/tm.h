@@ -196,9 +196,9 @@ AUS_MUST_USE aus_err aus_tm_rx_init(aus_tm_rx *rx, const aus_tm_cfg *cfg, aus_tm
 AUS_MUST_USE aus_err aus_tm_rx_open(aus_tm_rx *rx, unsigned vcid, uint8_t *buf, size_t cap);
 /* Process one decoded (and, with SDLS, verified) frame: count, detect loss, deliver every packet
  * completed in it through on_packet (idle packets are dropped). Frames must be given in order.
- * Errors: AUS_E_NOTFOUND (VC not open). Packet-level problems (a packet longer than the buffer,
- * an unknown packet version, an FHP that contradicts the packet in progress) do not fail the
- * frame: they are reported in info->err and counted. */
+ * Errors: AUS_E_NOTFOUND (VC not open; the frame still counts on the master channel). Packet-level
+ * problems (a packet longer than the buffer, an unknown packet version, an FHP that contradicts the
+ * packet in progress) do not fail the frame: they are reported in info->err and counted. */
 AUS_MUST_USE aus_err aus_tm_rx_extract(aus_tm_rx *rx, const aus_tm_frame *f, aus_tm_rx_info *info);
 
 #ifdef __cplusplus

@@ -151,10 +151,11 @@ aus_err aus_tm_rx_extract(aus_tm_rx *rx, const aus_tm_frame *f, aus_tm_rx_info *
     memset(info, 0, sizeof *info);
     unsigned v = f->hdr.vcid;
     aus_tm_vc_rx *vc = &rx->vc[v];
-    if (!vc->open && f->hdr.fhp != AUS_TM_FHP_IDLE)
-        return AUS_E_NOTFOUND;
+    /* every frame counts on the master channel, even one for a VC we do not extract */
     rx->frames++;
     count(rx, f, info);
+    if (!vc->open && f->hdr.fhp != AUS_TM_FHP_IDLE)
+        return AUS_E_NOTFOUND;
     if (f->hdr.fhp == AUS_TM_FHP_IDLE) { /* OID frame: no packet data at all */
         info->idle = true;
         rx->idle_frames++;

@@ -341,6 +341,16 @@ static void test_fhp_inconsistent(void **st)
     assert_int_equal(aus_tm_frame_encode(&c, &h, data, 52, 0, fr, 64), AUS_OK);
     assert_int_equal(aus_tm_frame_decode(&c, fr, 64, &f), AUS_OK);
     assert_int_equal(aus_tm_rx_extract(&rx, &f, &info), AUS_E_NOTFOUND);
+    /* ... but it counted on the master channel: the next frame shows no loss */
+    h.vcid = 0, h.mc_count = 3, h.vc_count = 2, h.fhp = 0;
+    memset(data, 0x55, sizeof data);
+    data[0] = 0x07, data[1] = 0xFF, data[2] = 0xC0, data[3] = 0, data[4] = 0, data[5] = 45;
+    assert_int_equal(aus_tm_frame_encode(&c, &h, data, 52, 0, fr, 64), AUS_OK);
+    assert_int_equal(aus_tm_frame_decode(&c, fr, 64, &f), AUS_OK);
+    assert_int_equal(aus_tm_rx_extract(&rx, &f, &info), AUS_OK);
+    assert_int_equal(info.mc_lost, 0);
+    assert_int_equal(info.vc_lost, 0);
+    assert_int_equal(info.err, AUS_OK);
 }
 
 /* Oversized packets are skipped; random garbage frames never break the extractor. */
