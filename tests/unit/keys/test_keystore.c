@@ -7,6 +7,7 @@
 #include "australis/keys.h"
 #include "crypto_openssl.h"
 #include "keyfile.h"
+#include "store_sqlite.h"
 
 static const uint8_t KEK[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16,
                                 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
@@ -303,6 +304,55 @@ static void test_keyfile_permissions(void **st)
     assert_int_equal(aus_keyfile_read(path, k, sizeof k, &n), AUS_E_IO);
 }
 
+/* The same keystore over the SQLite backend: durable across close / reopen of the file. */
+static void test_sqlite_backend(void **st)
+{
+    (void)st;
+    char path[] = "/tmp/aus_ks_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(path);
+    aus_store s1;
+    assert_int_equal(aus_store_sqlite_open(&s1, path), AUS_OK);
+    aus_keys ks;
+    assert_int_equal(aus_keys_open(&ks, &s1, aus_crypto_default(), KEK, 32, "keys/a/"), AUS_OK);
+    static uint8_t big[4032];
+    for (size_t i = 0; i < sizeof big; i++)
+        big[i] = (uint8_t)(i * 31);
+    assert_int_equal(
+        aus_keys_install(&ks, 0x8010, AUS_KEY_T_MLDSA65_SK, AUS_KEY_ACTIVE, big, sizeof big, 1),
+        AUS_OK);
+    uint8_t k[32];
+    key_of(k, 4);
+    assert_int_equal(aus_keys_begin(&ks), AUS_OK);
+    assert_int_equal(aus_keys_install(&ks, 0x100, AUS_KEY_T_SESSION, AUS_KEY_PREACTIVE, k, 32, 2),
+                     AUS_OK);
+    assert_int_equal(aus_keys_activate(&ks, 0x100, 3), AUS_OK);
+    assert_int_equal(aus_keys_commit(&ks), AUS_OK);
+    aus_keys_close(&ks);
+    aus_store_sqlite_close(&s1);
+    aus_store s2;
+    assert_int_equal(aus_store_sqlite_open(&s2, path), AUS_OK);
+    assert_int_equal(aus_keys_open(&ks, &s2, aus_crypto_default(), KEK, 32, "keys/a/"), AUS_OK);
+    static uint8_t out[4032];
+    size_t n = 0;
+    assert_int_equal(aus_keys_get(&ks, 0x8010, AUS_KEY_USE_PRIVATE, 5, out, sizeof out, &n),
+                     AUS_OK);
+    assert_int_equal(n, sizeof big);
+    assert_memory_equal(out, big, sizeof big);
+    assert_int_equal(aus_keys_get(&ks, 0x100, AUS_KEY_USE_SEND, 5, out, sizeof out, &n), AUS_OK);
+    assert_memory_equal(out, k, 32);
+    /* another tenant's prefix sees nothing */
+    aus_keys other;
+    assert_int_equal(aus_keys_open(&other, &s2, aus_crypto_default(), KEK, 32, "keys/b/"), AUS_OK);
+    assert_int_equal(aus_keys_count(&other), 0);
+    aus_keys_close(&other);
+    aus_keys_close(&ks);
+    aus_store_sqlite_close(&s2);
+    unlink(path);
+}
+
 int main(void)
 {
     aus_crypto_set_default(aus_crypto_openssl());
@@ -313,6 +363,7 @@ int main(void)
         cmocka_unit_test(test_transaction_rollback),
         cmocka_unit_test(test_free_id_and_listing),
         cmocka_unit_test(test_keyfile_permissions),
+        cmocka_unit_test(test_sqlite_backend),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
