@@ -127,6 +127,15 @@ static aus_err seal_unprotect(void *self, const uint8_t *in, size_t n, uint64_t 
     /* no envelope: never deliver an unprotected bundle (DESIGN.md §9) */
     AUS_ENSURE(i >= 0, AUS_E_AUTH);
     AUS_ENSURE(b->payload_len >= TAG_LEN && b->payload_len - TAG_LEN <= cap, AUS_E_LIMIT);
+    /* The canonical block headers are outside the AEAD's additional data, so the envelope
+     * accepts exactly its own shape: [block 192 #2, payload #1], no flags, no CRC. Any other
+     * header value (a bit flip in transit) is refused rather than ignored. */
+    AUS_ENSURE(b->nblocks == 2 && i == 0, AUS_E_AUTH);
+    for (size_t k = 0; k < 2; k++)
+        AUS_ENSURE(b->blk[k].flags == 0 && b->blk[k].crc_type == AUS_BPV7_CRC_NONE &&
+                       b->blk[k].number == (k == 0 ? 2u : 1u),
+                   AUS_E_AUTH);
+    AUS_ENSURE(b->pri.crc_type == AUS_BPV7_CRC_32C, AUS_E_AUTH);
     const aus_bpv7_block *ext = &b->blk[i];
     AUS_TRY(parse_ext(ext, seq, &kid, &iv));
     AUS_TRY(s->keys.recv_key(s->keys.ctx, now_ms, kid, key));

@@ -1,0 +1,257 @@
+/* The bundle agent (src/agent): both envelopes end to end between two in-process agents over
+ * the in-memory store; tampering, replays, policy, lifetime, the durable out-queue, store
+ * failures, and (key, IV) uniqueness across a simulated crash. */
+#include "aus_test.h"
+
+#include "australis/agent.h"
+#include "australis/base.h"
+#include "australis/crypto.h"
+
+#define GROUND 200
+#define SAT 100
+
+typedef struct side {
+    tst_store *mem, *kmem;
+    aus_store st, kst;
+    aus_agent_seal seal;
+    aus_agent_bpsec bp;
+    aus_agent ag;
+    uint8_t key[2][32]; /* EK, AK (ids 0x100, 0x101) */
+    int use_bpsec;
+    uint8_t ivs[4096][12];
+    size_t nivs;
+} side;
+
+static uint8_t shared_keys[2][32];
+
+static aus_err send_key(void *ctx, uint64_t now, uint16_t *kid, uint8_t key[32])
+{
+    side *s = ctx;
+    (void)now;
+    *kid = 0x100;
+    memcpy(key, s->key[0], 32);
+    return AUS_OK;
+}
+
+static aus_err recv_key(void *ctx, uint64_t now, uint16_t kid, uint8_t key[32])
+{
+    side *s = ctx;
+    (void)now;
+    if (kid != 0x100 && kid != 0x101)
+        return AUS_E_KEY;
+    memcpy(key, s->key[kid - 0x100], 32);
+    return AUS_OK;
+}
+
+static size_t recv_ids(void *ctx, uint64_t now, uint16_t *ids, size_t cap)
+{
+    (void)ctx;
+    (void)now;
+    assert_true(cap >= 1);
+    ids[0] = 0x100;
+    return 1;
+}
+
+static void iv_log(void *ctx, uint16_t kid, const uint8_t iv[12])
+{
+    side *s = ctx;
+    (void)kid;
+    if (s->nivs < 4096)
+        memcpy(s->ivs[s->nivs++], iv, 12);
+}
+
+static void open_side(side *s, uint64_t node, uint64_t peer, int bpsec)
+{
+    aus_agent_seal_keys_ops ko = {send_key, recv_key, recv_ids, iv_log, s};
+    assert_int_equal(
+        aus_agent_seal_init(&s->seal, aus_crypto_default(), &s->kst, "t1", (uint32_t)node, &ko),
+        AUS_OK);
+    aus_agent_sec_ops ops = aus_agent_seal_ops(&s->seal);
+    if (bpsec) {
+        assert_int_equal(aus_agent_bpsec_init(&s->bp, &s->seal, 7, node, 1, peer, 1), AUS_OK);
+        ops = aus_agent_bpsec_ops(&s->bp);
+    }
+    aus_agent_cfg cfg = {node, 1, peer, 1, 60000, 64, "t1"};
+    assert_int_equal(aus_agent_init(&s->ag, &cfg, &s->st, &ops), AUS_OK);
+}
+
+static side *mk(uint64_t node, uint64_t peer, int bpsec)
+{
+    side *s = calloc(1, sizeof *s);
+    s->mem = tst_store_new();
+    s->kmem = tst_store_new();
+    s->st = tst_store_iface(s->mem);
+    s->kst = tst_store_iface(s->kmem);
+    memcpy(s->key, shared_keys, sizeof s->key);
+    s->use_bpsec = bpsec;
+    open_side(s, node, peer, bpsec);
+    return s;
+}
+
+static void rm(side *s)
+{
+    tst_store_free(s->mem);
+    tst_store_free(s->kmem);
+    free(s);
+}
+
+static size_t take_out(side *s, uint8_t *buf, size_t cap)
+{
+    char key[AUS_STORE_KEY_MAX];
+    size_t len = 0;
+    uint64_t seq;
+    assert_int_equal(aus_agent_out_next(&s->ag, "", key, sizeof key, buf, cap, &len, &seq), AUS_OK);
+    assert_int_equal(aus_agent_out_done(&s->ag, key), AUS_OK);
+    return len;
+}
+
+static void setup_keys(void)
+{
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 32; j++)
+            shared_keys[i][j] = (uint8_t)(0x10 * i + j);
+}
+
+static void roundtrip(int bpsec)
+{
+    side *g = mk(GROUND, SAT, bpsec), *s = mk(SAT, GROUND, bpsec);
+    static const uint8_t adu[] = "command: ping the payload";
+    static uint8_t buf[AUS_AGENT_BUNDLE_MAX];
+    uint64_t seq = 0;
+    assert_int_equal(aus_agent_send(&g->ag, adu, sizeof adu, 1000, &seq), AUS_OK);
+    assert_int_equal(seq, 1);
+    size_t n = take_out(g, buf, sizeof buf);
+    /* opacity: the plaintext is nowhere in the bundle */
+    for (size_t i = 0; i + 8 <= n; i++)
+        assert_false(memcmp(buf + i, "ping the", 8) == 0);
+    aus_agent_rx rx;
+    assert_int_equal(aus_agent_recv(&s->ag, buf, n, 2000, &rx), AUS_OK);
+    assert_int_equal(rx.len, sizeof adu);
+    assert_memory_equal(rx.adu, adu, sizeof adu);
+    assert_int_equal(rx.seq, 1);
+    assert_int_equal(rx.expired, 0);
+    assert_int_equal(aus_agent_accept(&s->ag, &rx), AUS_OK);
+    /* the same bundle again: replay */
+    assert_int_equal(aus_agent_recv(&s->ag, buf, n, 2000, &rx), AUS_E_REPLAY);
+    /* the window survives a restart (reopen from the store) */
+    open_side(s, SAT, GROUND, bpsec);
+    assert_int_equal(aus_agent_recv(&s->ag, buf, n, 2000, &rx), AUS_E_REPLAY);
+    /* every single-bit flip is refused (never delivered) */
+    assert_int_equal(aus_agent_send(&g->ag, adu, sizeof adu, 1000, NULL), AUS_OK);
+    n = take_out(g, buf, sizeof buf);
+    for (size_t bit = 0; bit < n * 8; bit += 3) {
+        buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+        assert_int_not_equal(aus_agent_recv(&s->ag, buf, n, 2000, &rx), AUS_OK);
+        buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+    }
+    /* truncation at every length is refused */
+    for (size_t k = 0; k < n; k += 7)
+        assert_int_not_equal(aus_agent_recv(&s->ag, buf, k, 2000, &rx), AUS_OK);
+    /* lifetime: delivered only to be answered "expired" */
+    assert_int_equal(aus_agent_recv(&s->ag, buf, n, 1000 + 60001, &rx), AUS_OK);
+    assert_int_equal(rx.expired, 1);
+    /* a node that is not the destination refuses it (policy), and a wrong key fails auth */
+    side *other = mk(SAT + 1, GROUND, bpsec);
+    assert_int_equal(aus_agent_recv(&other->ag, buf, n, 2000, &rx), AUS_E_POLICY);
+    side *wrong = mk(SAT, GROUND, bpsec);
+    wrong->key[0][0] ^= 1;
+    wrong->key[1][0] ^= 1;
+    aus_err e = aus_agent_recv(&wrong->ag, buf, n, 2000, &rx);
+    assert_true(e == AUS_E_AUTH);
+    assert_true(wrong->ag.st.auth_fail == 1);
+    rm(other);
+    rm(wrong);
+    rm(g);
+    rm(s);
+}
+
+static void test_seal_roundtrip(void **st)
+{
+    (void)st;
+    roundtrip(0);
+}
+
+static void test_bpsec_roundtrip(void **st)
+{
+    (void)st;
+    roundtrip(1);
+}
+
+static void test_queue_order_and_store_failure(void **st)
+{
+    (void)st;
+    side *g = mk(GROUND, SAT, 1);
+    static uint8_t buf[AUS_AGENT_BUNDLE_MAX];
+    char key[AUS_STORE_KEY_MAX], prev[AUS_STORE_KEY_MAX] = "";
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(aus_agent_send(&g->ag, (const uint8_t *)"x", 1, 5, NULL), AUS_OK);
+    uint64_t last = 0;
+    for (int i = 0; i < 5; i++) {
+        size_t len;
+        uint64_t seq;
+        assert_int_equal(
+            aus_agent_out_next(&g->ag, prev, key, sizeof key, buf, sizeof buf, &len, &seq), AUS_OK);
+        assert_true(seq > last); /* creation order */
+        last = seq;
+        memcpy(prev, key, sizeof key);
+    }
+    assert_int_equal(
+        aus_agent_out_next(&g->ag, prev, key, sizeof key, buf, sizeof buf, &last, NULL),
+        AUS_E_NOTFOUND);
+    /* a failing store write: the send fails and nothing is queued under a new sequence */
+    tst_store_fail_after(g->mem, 0, 1);
+    assert_int_equal(aus_agent_send(&g->ag, (const uint8_t *)"y", 1, 5, NULL), AUS_E_IO);
+    tst_store_fail_after(g->mem, -1, 0);
+    assert_int_equal(aus_agent_reload(&g->ag), AUS_OK);
+    rm(g);
+}
+
+static int cmp12(const void *a, const void *b) { return memcmp(a, b, 12); }
+
+static void test_iv_unique_across_crash(void **st)
+{
+    (void)st;
+    side *g = mk(GROUND, SAT, 1);
+    static uint8_t buf[AUS_AGENT_BUNDLE_MAX];
+    for (int round = 0; round < 4; round++) {
+        for (int i = 0; i < 250; i++) {
+            assert_int_equal(aus_agent_send(&g->ag, (const uint8_t *)"z", 1, 9, NULL), AUS_OK);
+            (void)take_out(g, buf, sizeof buf);
+        }
+        /* "crash": reopen everything from the stores without a clean shutdown */
+        open_side(g, GROUND, SAT, 1);
+    }
+    assert_int_equal(g->nivs, 1000);
+    qsort(g->ivs, g->nivs, 12, cmp12);
+    for (size_t i = 1; i < g->nivs; i++)
+        assert_int_not_equal(memcmp(g->ivs[i - 1], g->ivs[i], 12), 0);
+    rm(g);
+}
+
+static void test_init_args(void **st)
+{
+    (void)st;
+    side *g = mk(GROUND, SAT, 0);
+    aus_agent_sec_ops ops = aus_agent_seal_ops(&g->seal);
+    aus_agent_cfg cfg = {1, 1, 2, 1, 1000, 0, "t"};
+    assert_int_equal(aus_agent_init(&g->ag, &cfg, &g->st, &ops), AUS_E_ARG); /* window 0 */
+    cfg.replay_window = AUS_REPLAY_MAX_WINDOW + 1;
+    assert_int_equal(aus_agent_init(&g->ag, &cfg, &g->st, &ops), AUS_E_ARG);
+    cfg.replay_window = 8;
+    cfg.tenant = "";
+    assert_int_equal(aus_agent_init(&g->ag, &cfg, &g->st, &ops), AUS_E_ARG);
+    rm(g);
+}
+
+int main(void)
+{
+    setup_keys();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_seal_roundtrip),
+        cmocka_unit_test(test_bpsec_roundtrip),
+        cmocka_unit_test(test_queue_order_and_store_failure),
+        cmocka_unit_test(test_iv_unique_across_crash),
+        cmocka_unit_test(test_init_args),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
