@@ -9,6 +9,8 @@
 
 static const uint8_t zeros[4];
 
+static const uint8_t *span(const aus_rd *whole, size_t off, size_t n);
+
 /* The CBOR flags used inside the bundle: strict heads and definite lengths unless lax. */
 static unsigned cbor_flags(unsigned flags)
 {
@@ -17,17 +19,17 @@ static unsigned cbor_flags(unsigned flags)
 
 /* RFC 9171 §4.2.1: the CRC is computed over the whole block (its CBOR encoding) with the CRC
  * value bytes taken as zero; the field is a byte string of 2 (CRC-16) or 4 (CRC-32C) bytes.
- * start is a reader copy positioned at the block's first byte. */
-static aus_err rd_crc(aus_rd *r, aus_rd start, unsigned cf, unsigned crc_type, unsigned flags,
-                      uint32_t *crc)
+ * The block starts at start_off; whole is an untouched reader over the entire bundle. */
+static aus_err rd_crc(aus_rd *r, const aus_rd *whole, size_t start_off, unsigned cf,
+                      unsigned crc_type, unsigned flags, uint32_t *crc)
 {
     aus_cbor_head h;
     size_t want = crc_type == AUS_BPV7_CRC_16 ? 2u : 4u;
     AUS_TRY(aus_cbor_rd_head(r, cf, &h));
     if (h.major != AUS_CBOR_BSTR || h.indef || h.val != want)
         return aus_rd_fail(r, AUS_E_MALFORMED);
-    size_t pre_len = r->off - start.off; /* block bytes up to the CRC value */
-    const uint8_t *pre = aus_rd_view(&start, pre_len);
+    size_t pre_len = r->off - start_off; /* block bytes up to the CRC value */
+    const uint8_t *pre = span(whole, start_off, pre_len);
     *crc = (uint32_t)aus_rd_ben(r, want);
     if (r->err || !pre)
         return aus_rd_fail(r, AUS_E_TRUNC);
@@ -44,6 +46,15 @@ static aus_err rd_crc(aus_rd *r, aus_rd start, unsigned cf, unsigned crc_type, u
     return calc == *crc ? AUS_OK : aus_rd_fail(r, AUS_E_CRC);
 }
 
+/* View of bytes [off, off + n) of the bundle, through a copy of the whole-bundle reader
+ * (copying the untouched reader rather than the moving one keeps the hot path cheap). */
+static const uint8_t *span(const aus_rd *whole, size_t off, size_t n)
+{
+    aus_rd t = *whole;
+    aus_rd_skip(&t, off);
+    return aus_rd_view(&t, n);
+}
+
 static aus_err rd_crc_type(aus_rd *r, unsigned cf, uint8_t *t)
 {
     uint64_t v;
@@ -56,10 +67,11 @@ static aus_err rd_crc_type(aus_rd *r, unsigned cf, uint8_t *t)
 }
 
 /* RFC 9171 §4.3.1: the primary block. */
-static aus_err rd_primary(aus_rd *r, unsigned cf, unsigned flags, aus_bpv7_bundle *b)
+static aus_err rd_primary(aus_rd *r, const aus_rd *whole, unsigned cf, unsigned flags,
+                          aus_bpv7_bundle *b)
 {
     aus_bpv7_primary *p = &b->pri;
-    aus_rd start = *r;
+    size_t start = r->off;
     size_t n, ts;
     uint64_t v;
     AUS_TRY(aus_cbor_rd_array(r, cf, &n));
@@ -92,35 +104,45 @@ static aus_err rd_primary(aus_rd *r, unsigned cf, unsigned flags, aus_bpv7_bundl
     }
     p->crc = 0;
     if (p->crc_type)
-        AUS_TRY(rd_crc(r, start, cf, p->crc_type, flags, &p->crc));
-    b->pri_off = start.off;
-    b->pri_len = r->off - start.off;
-    b->pri_raw = aus_rd_view(&start, b->pri_len);
+        AUS_TRY(rd_crc(r, whole, start, cf, p->crc_type, flags, &p->crc));
+    b->pri_off = start;
+    b->pri_len = r->off - start;
+    b->pri_raw = span(whole, start, b->pri_len);
     return AUS_OK;
 }
 
-/* RFC 9171 §4.3.2: a canonical block [type, number, flags, crc type, data, (crc)]. */
-static aus_err rd_block(aus_rd *r, unsigned cf, unsigned flags, aus_bpv7_block *k)
+/* RFC 9171 §4.3.2: a canonical block [type, number, flags, crc type, data, (crc)]. The array
+ * head h (at offset start) has been read already. */
+static aus_err rd_block(aus_rd *r, const aus_rd *whole, size_t start, const aus_cbor_head *h,
+                        unsigned cf, unsigned flags, aus_bpv7_block *k)
 {
-    aus_rd start = *r;
-    size_t n;
-    AUS_TRY(aus_cbor_rd_array(r, cf, &n));
-    if (n != 5 && n != 6)
+    if (h->major != AUS_CBOR_ARRAY || h->brk || h->indef || (h->val != 5 && h->val != 6))
         return aus_rd_fail(r, AUS_E_MALFORMED);
     AUS_TRY(aus_cbor_rd_uint(r, cf, &k->type));
     AUS_TRY(aus_cbor_rd_uint(r, cf, &k->number));
     AUS_TRY(aus_cbor_rd_uint(r, cf, &k->flags));
     AUS_TRY(rd_crc_type(r, cf, &k->crc_type));
-    if (n != (k->crc_type ? 6u : 5u))
+    if (h->val != (k->crc_type ? 6u : 5u))
         return aus_rd_fail(r, AUS_E_MALFORMED);
     AUS_TRY(aus_cbor_rd_bstr(r, cf, &k->data, &k->data_len));
     k->crc = 0;
     if (k->crc_type)
-        AUS_TRY(rd_crc(r, start, cf, k->crc_type, flags, &k->crc));
-    k->off = start.off;
-    k->len = r->off - start.off;
+        AUS_TRY(rd_crc(r, whole, start, cf, k->crc_type, flags, &k->crc));
+    k->off = start;
+    k->len = r->off - start;
     k->unknown = 0;
     k->discard = 0;
+    return AUS_OK;
+}
+
+/* One unsigned integer of extension-block data; anything else is a block error. */
+static aus_err rd_ext_uint(aus_rd *d, unsigned cf, uint64_t *v)
+{
+    aus_cbor_head h;
+    AUS_TRY(aus_cbor_rd_head(d, cf, &h));
+    if (h.major != AUS_CBOR_UINT)
+        return AUS_E_BLOCK;
+    *v = h.val;
     return AUS_OK;
 }
 
@@ -128,7 +150,7 @@ static aus_err rd_block(aus_rd *r, unsigned cf, unsigned flags, aus_bpv7_block *
 static aus_err rd_extension(aus_bpv7_bundle *b, aus_bpv7_block *k, unsigned cf)
 {
     aus_rd d;
-    size_t n;
+    aus_cbor_head h;
     aus_rd_init(&d, k->data, k->data_len);
     switch (k->type) {
     case AUS_BPV7_BT_PREV_NODE: /* §4.4.1: the previous node's node ID, an EID */
@@ -141,25 +163,17 @@ static aus_err rd_extension(aus_bpv7_bundle *b, aus_bpv7_block *k, unsigned cf)
         if (b->has_age)
             return AUS_E_BLOCK;
         b->has_age = 1;
-        if (aus_cbor_peek_major(&d) != AUS_CBOR_UINT)
-            return AUS_E_BLOCK;
-        AUS_TRY(aus_cbor_rd_uint(&d, cf, &b->age_ms));
+        AUS_TRY(rd_ext_uint(&d, cf, &b->age_ms));
         break;
     case AUS_BPV7_BT_HOP_COUNT: /* §4.4.3: [hop limit, hop count] */
         if (b->has_hop)
             return AUS_E_BLOCK;
         b->has_hop = 1;
-        if (aus_cbor_peek_major(&d) != AUS_CBOR_ARRAY)
+        AUS_TRY(aus_cbor_rd_head(&d, cf, &h));
+        if (h.major != AUS_CBOR_ARRAY || h.indef || h.val != 2)
             return AUS_E_BLOCK;
-        AUS_TRY(aus_cbor_rd_array(&d, cf, &n));
-        if (n != 2)
-            return AUS_E_BLOCK;
-        if (aus_cbor_peek_major(&d) != AUS_CBOR_UINT)
-            return AUS_E_BLOCK;
-        AUS_TRY(aus_cbor_rd_uint(&d, cf, &b->hop_limit));
-        if (aus_cbor_peek_major(&d) != AUS_CBOR_UINT)
-            return AUS_E_BLOCK;
-        AUS_TRY(aus_cbor_rd_uint(&d, cf, &b->hop_count));
+        AUS_TRY(rd_ext_uint(&d, cf, &b->hop_limit));
+        AUS_TRY(rd_ext_uint(&d, cf, &b->hop_count));
         break;
     case AUS_BPV7_BT_PAYLOAD:
     case AUS_BPV7_BT_BIB: /* BPSec blocks are processed by src/bpsec */
@@ -201,7 +215,7 @@ static void reset(aus_bpv7_bundle *b)
 }
 
 /* Structure: outer indefinite array, primary, canonical blocks, break, end of input. */
-static aus_err rd_structure(aus_rd *r, unsigned flags, aus_bpv7_bundle *b)
+static aus_err rd_structure(aus_rd *r, const aus_rd *whole, unsigned flags, aus_bpv7_bundle *b)
 {
     unsigned cf = cbor_flags(flags);
     aus_cbor_head h;
@@ -211,22 +225,30 @@ static aus_err rd_structure(aus_rd *r, unsigned flags, aus_bpv7_bundle *b)
         return aus_rd_fail(r, AUS_E_MALFORMED);
     if (!h.indef && !(flags & AUS_BPV7_LAX_CBOR))
         return aus_rd_fail(r, AUS_E_NOT_INDEF);
-    AUS_TRY(rd_primary(r, cf, flags, b));
+    AUS_TRY(rd_primary(r, whole, cf, flags, b));
     uint64_t left = h.indef ? UINT64_MAX : h.val;
     if (left == 0)
         return aus_rd_fail(r, AUS_E_PAYLOAD);
     left--;
-    while (h.indef ? !aus_cbor_at_break(r) : left > 0) {
-        if (!aus_rd_left(r))
-            return aus_rd_fail(r, AUS_E_TRUNC);
-        if (b->nblocks >= AUS_BPV7_MAX_BLOCKS)
+    for (;;) {
+        size_t start = r->off;
+        aus_cbor_head bh;
+        if (!h.indef && left == 0)
+            break;
+        AUS_TRY(aus_cbor_rd_head(r, cf & ~(unsigned)AUS_CBOR_NO_INDEF, &bh));
+        if (bh.brk) {
+            if (!h.indef)
+                return aus_rd_fail(r, AUS_E_MALFORMED);
+            break; /* the closing break of the bundle array */
+        }
+        if (b->nblocks >= AUS_BPV7_MAX_BLOCKS) {
+            b->err_off = start; /* the block that does not fit */
             return aus_rd_fail(r, AUS_E_LIMIT);
-        AUS_TRY(rd_block(r, cf, flags, &b->blk[b->nblocks]));
+        }
+        AUS_TRY(rd_block(r, whole, start, &bh, cf, flags, &b->blk[b->nblocks]));
         b->nblocks++;
         left--;
     }
-    if (h.indef)
-        AUS_TRY(aus_cbor_rd_break(r));
     b->encoded_len = r->off;
     /* §4.1: the bundle ends with its closing break; anything after it is not part of it. */
     return aus_rd_finish(r);
@@ -234,12 +256,15 @@ static aus_err rd_structure(aus_rd *r, unsigned flags, aus_bpv7_bundle *b)
 
 aus_err aus_bpv7_decode(aus_bpv7_bundle *b, const uint8_t *p, size_t n, unsigned flags)
 {
-    aus_rd r;
+    aus_rd r, whole;
     aus_rd_init(&r, p, n);
+    aus_rd_init(&whole, p, n);
     reset(b);
-    aus_err e = rd_structure(&r, flags, b);
+    aus_err e = rd_structure(&r, &whole, flags, b);
     if (e) {
         /* the outer-array rules refer to the bundle's first byte */
+        if (e == AUS_E_LIMIT && b->err_off)
+            return e;
         b->err_off = (e == AUS_E_NOT_INDEF || r.off == 1) ? 0 : r.off;
         return e;
     }

@@ -63,50 +63,61 @@ aus_err aus_bpv7_eid_check(const aus_eid *e)
     }
 }
 
+/* An unsigned integer where the EID syntax wants one (any other item is an EID error). */
+static aus_err rd_eid_uint(aus_rd *r, unsigned cf, uint64_t *v)
+{
+    aus_cbor_head h;
+    AUS_TRY(aus_cbor_rd_head(r, cf, &h));
+    if (h.major != AUS_CBOR_UINT)
+        return aus_rd_fail(r, AUS_E_EID);
+    *v = h.val;
+    return AUS_OK;
+}
+
+/* A definite array head of exactly n items. */
+static aus_err rd_eid_pair(aus_rd *r, unsigned cf, const aus_cbor_head *h)
+{
+    if (h->major != AUS_CBOR_ARRAY || h->indef || h->val != 2)
+        return aus_rd_fail(r, AUS_E_EID);
+    (void)cf;
+    return AUS_OK;
+}
+
 aus_err aus_bpv7_eid_read(aus_rd *r, unsigned cf, aus_eid *e)
 {
-    size_t n;
-    uint64_t scheme;
+    aus_cbor_head h;
+    uint64_t scheme = 0;
     e->scheme = 0;
     e->node = e->service = 0;
     e->ssp = NULL;
     e->ssp_len = 0;
     /* RFC 9171 §4.2.5.1: an EID is a two-element array [scheme code, SSP]. */
-    AUS_TRY(aus_cbor_rd_array(r, cf, &n));
-    if (n != 2)
-        return aus_rd_fail(r, AUS_E_EID);
-    AUS_TRY(aus_cbor_rd_uint(r, cf, &scheme));
-    int major = aus_cbor_peek_major(r);
-    if (scheme == AUS_EID_SCHEME_DTN) {
-        e->scheme = AUS_EID_SCHEME_DTN;
-        if (major == AUS_CBOR_UINT) {
-            uint64_t z;
-            AUS_TRY(aus_cbor_rd_uint(r, cf, &z));
-            /* RFC 9171 §4.2.5.1.1: dtn:none is encoded as the integer 0. */
-            return z == 0 ? AUS_OK : aus_rd_fail(r, AUS_E_EID);
-        }
-        if (major != AUS_CBOR_TSTR)
-            return aus_rd_fail(r, AUS_E_EID);
-        AUS_TRY(aus_cbor_rd_tstr(r, cf, &e->ssp, &e->ssp_len));
-        aus_err ce = check_dtn_ssp(e->ssp, e->ssp_len);
-        return ce ? aus_rd_fail(r, ce) : AUS_OK;
-    }
+    AUS_TRY(aus_cbor_rd_head(r, cf, &h));
+    AUS_TRY(rd_eid_pair(r, cf, &h));
+    AUS_TRY(rd_eid_uint(r, cf, &scheme));
+    if (scheme != AUS_EID_SCHEME_DTN && scheme != AUS_EID_SCHEME_IPN)
+        return aus_rd_fail(r, scheme == 0 ? AUS_E_EID : AUS_E_UNSUPPORTED);
+    AUS_TRY(aus_cbor_rd_head(r, cf, &h));
     if (scheme == AUS_EID_SCHEME_IPN) {
         e->scheme = AUS_EID_SCHEME_IPN;
         /* RFC 9171 §4.2.5.1.2: the SSP is [node number, service number]. */
-        if (major != AUS_CBOR_ARRAY)
-            return aus_rd_fail(r, AUS_E_EID);
-        AUS_TRY(aus_cbor_rd_array(r, cf, &n));
-        if (n != 2)
-            return aus_rd_fail(r, AUS_E_EID);
-        if (aus_cbor_peek_major(r) != AUS_CBOR_UINT)
-            return aus_rd_fail(r, AUS_E_EID);
-        AUS_TRY(aus_cbor_rd_uint(r, cf, &e->node));
-        if (aus_cbor_peek_major(r) != AUS_CBOR_UINT)
-            return aus_rd_fail(r, AUS_E_EID);
-        return aus_cbor_rd_uint(r, cf, &e->service);
+        AUS_TRY(rd_eid_pair(r, cf, &h));
+        AUS_TRY(rd_eid_uint(r, cf, &e->node));
+        return rd_eid_uint(r, cf, &e->service);
     }
-    return aus_rd_fail(r, scheme == 0 ? AUS_E_EID : AUS_E_UNSUPPORTED);
+    e->scheme = AUS_EID_SCHEME_DTN;
+    if (h.major == AUS_CBOR_UINT) /* RFC 9171 §4.2.5.1.1: dtn:none is the integer 0 */
+        return h.val == 0 ? AUS_OK : aus_rd_fail(r, AUS_E_EID);
+    if (h.major != AUS_CBOR_TSTR || h.indef)
+        return aus_rd_fail(r, AUS_E_EID);
+    if (h.val > aus_rd_left(r))
+        return aus_rd_fail(r, AUS_E_TRUNC);
+    e->ssp_len = (size_t)h.val;
+    e->ssp = aus_rd_view(r, e->ssp_len);
+    if (!e->ssp)
+        return r->err;
+    aus_err ce = check_dtn_ssp(e->ssp, e->ssp_len);
+    return ce ? aus_rd_fail(r, ce) : AUS_OK;
 }
 
 void aus_bpv7_eid_write(aus_wr *w, const aus_eid *e)

@@ -2,6 +2,8 @@
  *
  * Every read goes through aus_rd, so the one bounds check lives in src/base/cursor.c; here we
  * only check that declared lengths and counts fit what remains before using them. */
+#include <string.h>
+
 #include "australis/cbor.h"
 
 /* RFC 8949 §3: the initial byte splits into a 3-bit major type and 5-bit additional info. */
@@ -23,52 +25,74 @@ static int is_shortest(uint8_t ai, uint64_t v)
     }
 }
 
-aus_err aus_cbor_rd_head(aus_rd *r, unsigned flags, aus_cbor_head *h)
+/* The argument bytes and the rules on them (the slow path: ai >= 24). */
+static aus_err head_tail(aus_rd *r, unsigned flags, aus_cbor_head *h)
 {
-    uint8_t ib = aus_rd_u8(r);
-    h->major = (uint8_t)(ib >> 5);
-    h->ai = (uint8_t)(ib & 31u);
-    h->indef = 0;
-    h->brk = 0;
-    h->val = 0;
-    if (r->err)
-        return r->err;
-    if (h->ai < AI_1BYTE) {
-        h->val = h->ai;
-    } else if (h->ai <= AI_8BYTE) {
-        h->val = aus_rd_ben(r, (size_t)1 << (h->ai - AI_1BYTE));
-        if (r->err)
+    if (h->ai <= AI_8BYTE) {
+        size_t n = (size_t)1 << (h->ai - AI_1BYTE);
+        const uint8_t *q = aus_rd_view(r, n);
+        if (!q)
             return r->err;
+        uint64_t v = 0;
+        for (size_t i = 0; i < n; i++)
+            v = (v << 8) | q[i];
+        h->val = v;
         if (h->major == AUS_CBOR_SIMPLE) {
             /* RFC 8949 §3.3: a two-byte simple value below 32 is not well formed. Floats
              * (ai 25..27) are opaque bits here; no shortest-form rule is applied to them. */
-            if (h->ai == AI_1BYTE && h->val < 32)
+            if (h->ai == AI_1BYTE && v < 32)
                 return fail(r, AUS_E_MALFORMED);
-        } else if ((flags & AUS_CBOR_STRICT) && !is_shortest(h->ai, h->val)) {
+        } else if ((flags & AUS_CBOR_STRICT) && !is_shortest(h->ai, v)) {
             return fail(r, AUS_E_NONCANONICAL);
         }
-    } else if (h->ai < AI_INDEF) {
-        return fail(r, AUS_E_MALFORMED); /* RFC 8949 §3: ai 28..30 are reserved */
-    } else {
-        switch (h->major) {
-        case AUS_CBOR_UINT:
-        case AUS_CBOR_NINT:
-        case AUS_CBOR_TAG: return fail(r, AUS_E_MALFORMED); /* RFC 8949 §3: no indefinite form */
-        case AUS_CBOR_SIMPLE: h->brk = 1; break;
-        default:
-            if (flags & AUS_CBOR_NO_INDEF)
-                return fail(r, AUS_E_NONCANONICAL); /* RFC 8949 §4.2.1: definite only */
-            h->indef = 1;
-            break;
-        }
+        return AUS_OK;
     }
+    if (h->ai < AI_INDEF)
+        return fail(r, AUS_E_MALFORMED); /* RFC 8949 §3: ai 28..30 are reserved */
+    switch (h->major) {
+    case AUS_CBOR_UINT:
+    case AUS_CBOR_NINT:
+    case AUS_CBOR_TAG: return fail(r, AUS_E_MALFORMED); /* RFC 8949 §3: no indefinite form */
+    default:
+        if (h->major != AUS_CBOR_SIMPLE && (flags & AUS_CBOR_NO_INDEF))
+            return fail(r, AUS_E_NONCANONICAL); /* RFC 8949 §4.2.1: definite only */
+        break;
+    }
+    /* the four flag bytes as one store again (see head()) */
+    const uint8_t four[4] = {h->major, h->ai, h->major != AUS_CBOR_SIMPLE,
+                             h->major == AUS_CBOR_SIMPLE};
+    uint32_t word;
+    memcpy(&word, four, sizeof word);
+    memcpy(h, &word, sizeof word);
     return AUS_OK;
 }
 
-/* Read a head and insist on a major type (a break is never what a typed read wants). */
-static aus_err rd_typed(aus_rd *r, unsigned flags, unsigned major, aus_cbor_head *h)
+/* One view of the initial byte; most heads (arguments < 24) end there. */
+static inline aus_err head(aus_rd *r, unsigned flags, aus_cbor_head *h)
 {
-    AUS_TRY(aus_cbor_rd_head(r, flags, h));
+    const uint8_t *p = aus_rd_view(r, 1);
+    uint8_t ib = p ? p[0] : 0;
+    uint8_t ai = (uint8_t)(ib & 31u);
+    /* Store major/ai/indef/brk as one 32-bit word: callers test several of these bytes with
+     * one wider load, which stalls on separate byte stores (no store-to-load forwarding). */
+    const uint8_t four[4] = {(uint8_t)(ib >> 5), ai, 0, 0};
+    uint32_t word;
+    memcpy(&word, four, sizeof word);
+    memcpy(h, &word, sizeof word);
+    h->val = ai < AI_1BYTE ? ai : 0;
+    if (!p)
+        return r->err;
+    if (ai < AI_1BYTE)
+        return AUS_OK;
+    return head_tail(r, flags, h);
+}
+
+aus_err aus_cbor_rd_head(aus_rd *r, unsigned flags, aus_cbor_head *h) { return head(r, flags, h); }
+
+/* Read a head and insist on a major type (a break is never what a typed read wants). */
+static inline aus_err rd_typed(aus_rd *r, unsigned flags, unsigned major, aus_cbor_head *h)
+{
+    AUS_TRY(head(r, flags, h));
     if (h->major != major || h->brk)
         return fail(r, AUS_E_MALFORMED);
     return AUS_OK;
@@ -87,7 +111,7 @@ aus_err aus_cbor_rd_int(aus_rd *r, unsigned flags, int64_t *v)
 {
     aus_cbor_head h;
     *v = 0;
-    AUS_TRY(aus_cbor_rd_head(r, flags, &h));
+    AUS_TRY(head(r, flags, &h));
     if (h.major != AUS_CBOR_UINT && h.major != AUS_CBOR_NINT)
         return fail(r, AUS_E_MALFORMED);
     if (h.val > (uint64_t)INT64_MAX)
@@ -295,7 +319,7 @@ aus_err aus_cbor_walk(aus_rd *r, unsigned flags, aus_cbor_visit_fn fn, void *ctx
         it.depth = s.depth;
         it.data = NULL;
         it.len = 0;
-        AUS_TRY(aus_cbor_rd_head(r, flags, &it.h));
+        AUS_TRY(head(r, flags, &it.h));
         if (it.h.brk && s.depth == 0)
             return fail(r, AUS_E_MALFORMED);
         AUS_TRY(walk_head(r, &s, &it, &done));
