@@ -20,6 +20,10 @@ typedef struct ossl_cache {
     EVP_MD *md[8];
     EVP_CIPHER *gcm128, *gcm256, *wrap128, *wrap192, *wrap256;
     EVP_MAC *hmac;
+    /* HMAC contexts with the digest already set and no key: duplicated per call, so the
+     * digest is never looked up by name on the hot path (a string search in OpenSSL 3) and no
+     * cached context ever holds key material. */
+    EVP_MAC_CTX *hmac_tpl[3];
     EVP_KDF *hkdf;
     int ready;
 } ossl_cache;
@@ -40,6 +44,17 @@ static void cache_fill(void)
     cache.wrap192 = EVP_CIPHER_fetch(NULL, "AES-192-WRAP", NULL);
     cache.wrap256 = EVP_CIPHER_fetch(NULL, "AES-256-WRAP", NULL);
     cache.hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    static const char *const dn[3] = {"SHA256", "SHA384", "SHA512"};
+    for (int i = 0; i < 3 && cache.hmac; i++) {
+        OSSL_PARAM p[2] = {
+            OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)(uintptr_t)dn[i], 0),
+            OSSL_PARAM_END};
+        cache.hmac_tpl[i] = EVP_MAC_CTX_new(cache.hmac);
+        if (cache.hmac_tpl[i] && EVP_MAC_CTX_set_params(cache.hmac_tpl[i], p) != 1) {
+            EVP_MAC_CTX_free(cache.hmac_tpl[i]);
+            cache.hmac_tpl[i] = NULL;
+        }
+    }
     cache.hkdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
     cache.ready = 1;
 }
@@ -101,8 +116,10 @@ static aus_err o_aead_seal(void *self, aus_aead_alg alg, const uint8_t *key, siz
         return rc;
     OSSL_PARAM p[2] = {OSSL_PARAM_construct_size_t(OSSL_CIPHER_PARAM_AEAD_IVLEN, &ivlen),
                        OSSL_PARAM_END};
-    if (EVP_EncryptInit_ex2(x, c, NULL, NULL, p) != 1 ||
-        EVP_EncryptInit_ex2(x, NULL, key, iv, NULL) != 1)
+    /* 96-bit IVs (the default) need no parameter: one init call, no parameter parsing */
+    if (ivlen == 12 ? EVP_EncryptInit_ex2(x, c, key, iv, NULL) != 1
+                    : (EVP_EncryptInit_ex2(x, c, NULL, NULL, p) != 1 ||
+                       EVP_EncryptInit_ex2(x, NULL, key, iv, NULL) != 1))
         goto out;
     for (size_t i = 0; i < naad; i++)
         if (aad[i].n &&
@@ -140,8 +157,10 @@ static aus_err o_aead_open(void *self, aus_aead_alg alg, const uint8_t *key, siz
     memcpy(t, tag, taglen);
     OSSL_PARAM p[2] = {OSSL_PARAM_construct_size_t(OSSL_CIPHER_PARAM_AEAD_IVLEN, &ivlen),
                        OSSL_PARAM_END};
-    if (EVP_DecryptInit_ex2(x, c, NULL, NULL, p) != 1 ||
-        EVP_DecryptInit_ex2(x, NULL, key, iv, NULL) != 1)
+    /* 96-bit IVs (the default) need no parameter: one init call, no parameter parsing */
+    if (ivlen == 12 ? EVP_DecryptInit_ex2(x, c, key, iv, NULL) != 1
+                    : (EVP_DecryptInit_ex2(x, c, NULL, NULL, p) != 1 ||
+                       EVP_DecryptInit_ex2(x, NULL, key, iv, NULL) != 1))
         goto out;
     for (size_t i = 0; i < naad; i++)
         if (aad[i].n &&
@@ -171,22 +190,24 @@ static aus_err o_hmac(void *self, aus_hash_alg alg, const uint8_t *key, size_t k
                       const aus_iov *in, size_t nin, uint8_t *out, size_t *outlen)
 {
     (void)self;
-    const char *name = md_name(alg);
-    if (!name)
+    int ix = alg == AUS_HASH_SHA256   ? 0
+             : alg == AUS_HASH_SHA384 ? 1
+             : alg == AUS_HASH_SHA512 ? 2
+                                      : -1;
+    if (ix < 0)
         return AUS_E_UNSUPPORTED;
     cache_init();
-    EVP_MAC_CTX *x = EVP_MAC_CTX_new(cache.hmac);
+    if (!cache.hmac_tpl[ix])
+        return AUS_E_CRYPTO;
+    EVP_MAC_CTX *x = EVP_MAC_CTX_dup(cache.hmac_tpl[ix]);
     aus_err rc = AUS_E_CRYPTO;
     size_t ol = 0;
     if (!x)
         return rc;
-    OSSL_PARAM p[2] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)(uintptr_t)name, 0),
-        OSSL_PARAM_END};
     /* Review fix: a NULL key means "keep the previous key" to OpenSSL; an empty HMAC key
      * (RFC 2104 allows it) must be passed as a non-NULL pointer of length 0. */
     static const uint8_t nokey[1] = {0};
-    if (EVP_MAC_init(x, keylen ? key : nokey, keylen, p) != 1)
+    if (EVP_MAC_init(x, keylen ? key : nokey, keylen, NULL) != 1)
         goto out;
     for (size_t i = 0; i < nin; i++)
         if (in[i].n && EVP_MAC_update(x, in[i].p, in[i].n) != 1)
@@ -196,7 +217,7 @@ static aus_err o_hmac(void *self, aus_hash_alg alg, const uint8_t *key, size_t k
     *outlen = ol;
     rc = AUS_OK;
 out:
-    EVP_MAC_CTX_free(x);
+    EVP_MAC_CTX_free(x); /* cleanses the keyed state */
     return rc;
 }
 

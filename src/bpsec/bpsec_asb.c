@@ -85,11 +85,23 @@ static aus_err asb_decode(aus_bpsec_asb *a, const uint8_t *p, size_t n)
 
 aus_err aus_bpsec_asb_decode(aus_bpsec_asb *a, const uint8_t *p, size_t n)
 {
-    aus_bpsec_asb t;
-    memset(&t, 0, sizeof t);
+    aus_bpsec_asb t; /* only the parts named by the counts are ever read */
     AUS_ENSURE(a && (p || n == 0), AUS_E_ARG);
+    t.nparams = 0;
     AUS_TRY(asb_decode(&t, p, n));
-    *a = t; /* no partial state change on error */
+    /* no partial state change on error; copy only what was decoded (hot path) */
+    a->ntargets = t.ntargets;
+    memcpy(a->targets, t.targets, t.ntargets * sizeof t.targets[0]);
+    a->ctx_id = t.ctx_id;
+    a->ctx_flags = t.ctx_flags;
+    a->source = t.source;
+    a->source_len = t.source_len;
+    a->nparams = t.nparams;
+    memcpy(a->params, t.params, t.nparams * sizeof t.params[0]);
+    for (size_t i = 0; i < t.ntargets; i++) {
+        a->nresults[i] = t.nresults[i];
+        memcpy(a->results[i], t.results[i], t.nresults[i] * sizeof t.results[i][0]);
+    }
     return AUS_OK;
 }
 

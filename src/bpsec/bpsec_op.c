@@ -20,7 +20,8 @@ typedef struct op_scratch {
     size_t wrapped_len;
 } op_scratch;
 
-static void scratch_wipe(op_scratch *s) { aus_wipe(s, sizeof *s); }
+/* Only the working key is secret (wrapped keys are protected by the KEK). */
+static void scratch_wipe(op_scratch *s) { aus_wipe(s->key, sizeof s->key); }
 
 static size_t put_uint(uint8_t *out, size_t cap, uint64_t v)
 {
@@ -80,19 +81,26 @@ static aus_err op_prepare(const aus_crypto *c, const aus_bpsec_op *op, aus_bpsec
     return AUS_OK;
 }
 
-/* Encode [type, num, flags, 0, bstr(asb)] into dst (NULL: size only). */
-static aus_err write_block(uint8_t *dst, size_t cap, uint64_t type, uint64_t num, uint64_t flags,
-                           const aus_bpsec_asb *a, size_t *blen)
+/* Length of [type, num, flags, 0, bstr(asb)] given the ASB's encoded length. */
+static size_t block_len(uint64_t type, uint64_t num, uint64_t flags, size_t alen)
+{
+    return 1 + aus_cbor_head_len(type) + aus_cbor_head_len(num) + aus_cbor_head_len(flags) + 1 +
+           aus_cbor_head_len(alen) + alen;
+}
+
+static size_t asb_len(const aus_bpsec_asb *a)
 {
     aus_wr sz;
     aus_wr_init_sizer(&sz);
-    AUS_TRY(aus_bpsec_asb_encode(&sz, a));
-    size_t alen = aus_wr_len(&sz);
+    return aus_bpsec_asb_encode(&sz, a) == AUS_OK ? aus_wr_len(&sz) : 0;
+}
+
+/* Encode [type, num, flags, 0, bstr(asb)] into dst (exactly blen bytes). */
+static aus_err write_block(uint8_t *dst, size_t blen, uint64_t type, uint64_t num, uint64_t flags,
+                           const aus_bpsec_asb *a, size_t alen)
+{
     aus_wr w;
-    if (dst)
-        aus_wr_init(&w, dst, cap);
-    else
-        aus_wr_init_sizer(&w);
+    aus_wr_init(&w, dst, blen);
     aus_cbor_wr_array(&w, 5);
     aus_cbor_wr_uint(&w, type);
     aus_cbor_wr_uint(&w, num);
@@ -100,8 +108,7 @@ static aus_err write_block(uint8_t *dst, size_t cap, uint64_t type, uint64_t num
     aus_cbor_wr_uint(&w, AUS_BPV7_CRC_NONE);
     aus_cbor_wr_head(&w, AUS_CBOR_BSTR, alen);
     AUS_TRY(aus_bpsec_asb_encode(&w, a));
-    *blen = aus_wr_len(&w);
-    return AUS_OK;
+    return aus_wr_len(&w) == blen ? AUS_OK : AUS_E_INTERNAL;
 }
 
 static size_t insert_pos(const aus_bpv7_bundle *b)
@@ -155,12 +162,13 @@ static aus_err add_bib(const aus_crypto *c, const aus_bpsec_op *op, const aus_bp
                   put_bstr(s->pval[1], sizeof s->pval[1], s->wrapped, s->wrapped_len));
     add_param(&a, s, AUS_BIB_PARAM_SCOPE, put_uint(s->pval[a.nparams], 9, op->scope));
     AUS_TRY(bib_results(c, op, b, num, &a, s));
-    size_t blen = 0, pos = insert_pos(b);
-    AUS_TRY(write_block(NULL, 0, AUS_BPSEC_BT_BIB, num, op->block_flags, &a, &blen));
+    size_t alen = asb_len(&a), pos = insert_pos(b);
+    AUS_ENSURE(alen > 0, AUS_E_ARG);
+    size_t blen = block_len(AUS_BPSEC_BT_BIB, num, op->block_flags, alen);
     AUS_ENSURE(blen <= cap && *len <= cap - blen, AUS_E_NOBUFS);
     memmove(buf + pos + blen, buf + pos, *len - pos);
     *len += blen;
-    return write_block(buf + pos, blen, AUS_BPSEC_BT_BIB, num, op->block_flags, &a, &blen);
+    return write_block(buf + pos, blen, AUS_BPSEC_BT_BIB, num, op->block_flags, &a, alen);
 }
 
 static aus_err bcb_encrypt(const aus_crypto *c, const aus_bpsec_op *op, const aus_bpv7_bundle *b,
@@ -211,14 +219,15 @@ static aus_err add_bcb(const aus_crypto *c, const aus_bpsec_op *op, const aus_bp
         a.results[i][0] = (aus_bpsec_item){AUS_BCB_RESULT_TAG, s->rval[i], 1 + AUS_GCM_TAG_BYTES};
         a.nresults[i] = 1;
     }
-    size_t blen = 0, pos = insert_pos(b);
-    AUS_TRY(write_block(NULL, 0, AUS_BPSEC_BT_BCB, num, flags, &a, &blen));
+    size_t alen = asb_len(&a), pos = insert_pos(b);
+    AUS_ENSURE(alen > 0, AUS_E_ARG);
+    size_t blen = block_len(AUS_BPSEC_BT_BCB, num, flags, alen);
     AUS_ENSURE(blen <= cap && *len <= cap - blen, AUS_E_NOBUFS);
     memmove(buf + pos + blen, buf + pos, *len - pos);
     *len += blen;
     aus_err e = bcb_encrypt(c, op, b, num, flags, buf, pos, blen, s);
     if (e == AUS_OK)
-        e = write_block(buf + pos, blen, AUS_BPSEC_BT_BCB, num, flags, &a, &blen);
+        e = write_block(buf + pos, blen, AUS_BPSEC_BT_BCB, num, flags, &a, alen);
     return e;
 }
 
@@ -235,7 +244,7 @@ aus_err aus_bpsec_add(const aus_crypto *c, const aus_bpsec_op *op, uint8_t *buf,
     AUS_TRY(bpsec_pick_number(&b, op->block_number, &num));
     AUS_TRY(bpsec_check_new_op(&b, op, num));
     op_scratch s;
-    memset(&s, 0, sizeof s);
+    s.key_len = s.wrapped_len = 0;
     size_t len0 = *len;
     aus_err e = op->kind == AUS_BPSEC_BIB   ? add_bib(c, op, &b, num, buf, len, cap, &s)
                 : op->kind == AUS_BPSEC_BCB ? add_bcb(c, op, &b, num, buf, len, cap, &s)

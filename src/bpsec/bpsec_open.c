@@ -247,8 +247,10 @@ aus_err aus_bpsec_open(const aus_crypto *c, aus_bpsec_key_fn key_fn, void *key_u
                        size_t *len, aus_bpsec_report *rep)
 {
     AUS_ENSURE(c && key_fn && buf && len && rep, AUS_E_ARG);
-    open_st st;
-    memset(&st, 0, sizeof st);
+    open_st st; /* the big members are written before they are read */
+    memset(st.cov_int, 0, sizeof st.cov_int);
+    memset(st.cov_conf, 0, sizeof st.cov_conf);
+    st.m.n = 0;
     memset(rep, 0, sizeof *rep);
     st.c = c;
     st.key_fn = key_fn;

@@ -12,14 +12,11 @@ static int targets(const sec_blk *s, uint64_t n)
     return 0;
 }
 
-static int bcb_targets_num(const aus_bpv7_bundle *b, uint64_t num, aus_bpsec_asb *tmp)
+static int bcb_targets_num(const sec_map *m, uint64_t num)
 {
-    for (size_t i = 0; i < b->nblocks; i++)
-        if (b->blk[i].type == AUS_BPSEC_BT_BCB &&
-            aus_bpsec_asb_decode(tmp, b->blk[i].data, b->blk[i].data_len) == AUS_OK)
-            for (size_t j = 0; j < tmp->ntargets; j++)
-                if (tmp->targets[j] == num)
-                    return 1;
+    for (size_t i = 0; i < m->n; i++)
+        if (m->s[i].type == AUS_BPSEC_BT_BCB && targets(&m->s[i], num))
+            return 1;
     return 0;
 }
 
@@ -38,7 +35,7 @@ aus_err bpsec_collect(const aus_bpv7_bundle *b, int all_plain, sec_map *m, aus_b
             s->idx = i;
             s->num = k->number;
             s->type = k->type;
-            if (want == AUS_BPSEC_BT_BIB && !all_plain && bcb_targets_num(b, k->number, tmp))
+            if (want == AUS_BPSEC_BT_BIB && !all_plain && bcb_targets_num(m, k->number))
                 continue; /* encrypted: targets unknown for now */
             aus_err e = aus_bpsec_asb_decode(tmp, k->data, k->data_len);
             if (e != AUS_OK) {
