@@ -45,6 +45,9 @@ size_t aus_rs_block_len(unsigned interleave, unsigned pad);
  * after them, interleaved symbol by symbol (131.0-B §4.3.6: octet k belongs to codeword k mod I).
  * Errors: AUS_E_ARG (interleave not 1..8, pad > 222). */
 AUS_MUST_USE aus_err aus_rs_encode(uint8_t *block, unsigned interleave, unsigned pad);
+/* Bit j set when codeword j of the codeblock is not a valid codeword (some symbol is wrong); 0
+ * when all are valid (or the arguments are invalid). No correction is attempted. */
+unsigned aus_rs_dirty(const uint8_t *block, unsigned interleave, unsigned pad);
 /* Decode in place a codeblock of aus_rs_block_len() octets; *corrected = symbols corrected over
  * all codewords. On AUS_E_FEC (some codeword has more than 16 symbol errors) block is unchanged.
  * Errors: AUS_E_ARG, AUS_E_FEC. */

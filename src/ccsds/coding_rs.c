@@ -6,19 +6,24 @@
  * Fast path: most received codewords are error-free, and libfec's decoder spends ~15 us per
  * codeword computing syndromes symbol by symbol. A codeword is error-free exactly when its
  * polynomial is divisible by g(x), so we first compute c(x) * x^32 mod g(x) with a table-driven
- * shift register (one 32-octet table row per input symbol) and call decode_rs_ccsds only when
- * that remainder is not zero. The table row for a symbol d is the parity libfec's own encoder
- * gives the one-symbol message d (pad 222): d * x^32 mod g(x), in the dual basis. Because the
- * dual-basis map is GF(2)-linear, the register can run on the dual-basis symbols as received. */
+ * shift register (32-octet table rows, four input symbols per step) and call decode_rs_ccsds
+ * only when that remainder is not zero. The table row for a symbol d is the parity libfec's own
+ * encoder gives the one-symbol message d (pad 222): d * x^32 mod g(x), in the dual basis. Because
+ * the dual-basis map is GF(2)-linear, the register can run on the dual-basis symbols as received.
+ */
 #include <fec.h>
 #include <string.h>
 
 #include "australis/coding.h"
 
-/* rem_tab[d] = dual-basis parity of the 1-symbol message d, packed as 4 big-endian words
- * (word 0 holds parity symbols 0..7, symbol 0 = the x^31 coefficient in its top octet).
+/* rem_tab[k][d] = remainder (dual basis) after feeding the symbol d and then k zero symbols into
+ * an empty register: d * x^(32+k) mod g(x). Row 0 is the parity libfec's encoder gives the
+ * one-symbol message d; rows 1..3 follow by feeding zeros. Each row is packed as 4 big-endian
+ * words (word 0 holds register symbols 0..7, symbol 0 = the x^31 coefficient in its top octet).
+ * The register update is GF(2)-linear, so four symbols can be fed at once CRC-style ("slicing
+ * by 4"): R' = (R << 4 symbols) ^ T3[top0 ^ s0] ^ T2[top1 ^ s1] ^ T1[top2 ^ s2] ^ T0[top3 ^ s3].
  * Built once on first use; concurrent first uses compute identical values (as in crc.c). */
-static uint64_t rem_tab[256][4];
+static uint64_t rem_tab[4][256][4];
 static volatile int rem_ready;
 
 static void build_rem_tab(void)
@@ -30,33 +35,70 @@ static void build_rem_tab(void)
             uint64_t v = 0;
             for (unsigned b = 0; b < 8; b++)
                 v = v << 8 | par[w * 8 + b];
-            rem_tab[d][w] = v;
+            rem_tab[0][d][w] = v;
+        }
+    }
+    for (unsigned k = 1; k < 4; k++) {
+        for (unsigned d = 0; d < 256; d++) {
+            const uint64_t *p = rem_tab[k - 1][d];
+            const uint64_t *t = rem_tab[0][(unsigned)(p[0] >> 56)]; /* feed one zero symbol */
+            rem_tab[k][d][0] = ((p[0] << 8) | (p[1] >> 56)) ^ t[0];
+            rem_tab[k][d][1] = ((p[1] << 8) | (p[2] >> 56)) ^ t[1];
+            rem_tab[k][d][2] = ((p[2] << 8) | (p[3] >> 56)) ^ t[2];
+            rem_tab[k][d][3] = (p[3] << 8) ^ t[3];
         }
     }
     rem_ready = 1;
 }
 
+static void feed1(uint64_t q[4], unsigned s)
+{
+    const uint64_t *t = rem_tab[0][(unsigned)(q[0] >> 56) ^ s];
+    q[0] = ((q[0] << 8) | (q[1] >> 56)) ^ t[0];
+    q[1] = ((q[1] << 8) | (q[2] >> 56)) ^ t[1];
+    q[2] = ((q[2] << 8) | (q[3] >> 56)) ^ t[2];
+    q[3] = (q[3] << 8) ^ t[3];
+}
+
+static void feed4(uint64_t q[4], unsigned s0, unsigned s1, unsigned s2, unsigned s3)
+{
+    const uint64_t *a = rem_tab[3][(unsigned)(q[0] >> 56) ^ s0];
+    const uint64_t *b = rem_tab[2][(unsigned)((q[0] >> 48) & 0xFFu) ^ s1];
+    const uint64_t *c = rem_tab[1][(unsigned)((q[0] >> 40) & 0xFFu) ^ s2];
+    const uint64_t *d = rem_tab[0][(unsigned)((q[0] >> 32) & 0xFFu) ^ s3];
+    q[0] = ((q[0] << 32) | (q[1] >> 32)) ^ a[0] ^ b[0] ^ c[0] ^ d[0];
+    q[1] = ((q[1] << 32) | (q[2] >> 32)) ^ a[1] ^ b[1] ^ c[1] ^ d[1];
+    q[2] = ((q[2] << 32) | (q[3] >> 32)) ^ a[2] ^ b[2] ^ c[2] ^ d[2];
+    q[3] = (q[3] << 32) ^ a[3] ^ b[3] ^ c[3] ^ d[3];
+}
+
 /* Bit j set when codeword j of the interleaved block (n symbols each) is not divisible by
- * g(x). The I registers are advanced together: independent dependency chains overlap. */
+ * g(x). The I registers advance together, so their dependency chains overlap. */
 static unsigned dirty_codewords(const uint8_t *block, size_t I, size_t n)
 {
     uint64_t r[AUS_RS_MAX_INTERLEAVE][4] = {{0}};
-    for (size_t i = 0; i < n; i++) {
-        const uint8_t *sym = block + i * I;
-        for (size_t j = 0; j < I; j++) {
-            uint64_t *q = r[j];
-            const uint64_t *t = rem_tab[(unsigned)(q[0] >> 56) ^ sym[j]];
-            q[0] = ((q[0] << 8) | (q[1] >> 56)) ^ t[0];
-            q[1] = ((q[1] << 8) | (q[2] >> 56)) ^ t[1];
-            q[2] = ((q[2] << 8) | (q[3] >> 56)) ^ t[2];
-            q[3] = (q[3] << 8) ^ t[3];
-        }
-    }
+    size_t i = 0;
+    for (; i < n % 4u; i++)
+        for (size_t j = 0; j < I; j++)
+            feed1(r[j], block[i * I + j]);
+    for (; i < n; i += 4)
+        for (size_t j = 0; j < I; j++)
+            feed4(r[j], block[i * I + j], block[(i + 1) * I + j], block[(i + 2) * I + j],
+                  block[(i + 3) * I + j]);
     unsigned mask = 0;
     for (size_t j = 0; j < I; j++)
         if ((r[j][0] | r[j][1] | r[j][2] | r[j][3]) != 0)
             mask |= 1u << j;
     return mask;
+}
+
+unsigned aus_rs_dirty(const uint8_t *block, unsigned interleave, unsigned pad)
+{
+    if (block == NULL || aus_rs_block_len(interleave, pad) == 0)
+        return 0;
+    if (!rem_ready)
+        build_rem_tab();
+    return dirty_codewords(block, interleave, AUS_RS_N - pad);
 }
 
 size_t aus_rs_data_len(unsigned interleave, unsigned pad)

@@ -163,6 +163,13 @@ static void test_rs_random(void **st)
                 blk[i] = (uint8_t)tst_rand(&rs);
             assert_int_equal(aus_rs_encode(blk, I, q), AUS_OK);
             memcpy(orig, blk, bl);
+            /* the fast validity check agrees: all clean, then exactly the corrupted codeword */
+            assert_int_equal(aus_rs_dirty(blk, I, q), 0);
+            unsigned jj = (unsigned)(tst_rand(&rs) % I);
+            size_t at = (size_t)(tst_rand(&rs) % (255 - q)) * I + jj;
+            blk[at] ^= (uint8_t)(1u << (tst_rand(&rs) % 8));
+            assert_int_equal(aus_rs_dirty(blk, I, q), 1u << jj);
+            memcpy(blk, orig, bl);
             /* up to 16 errors in every codeword: all corrected, count reported */
             unsigned want = 0;
             for (unsigned j = 0; j < I; j++) {
