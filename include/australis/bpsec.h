@@ -157,8 +157,12 @@ typedef struct aus_bpsec_op {
  * block or another BCB, a BCB targeting a block that has a BIB must also target that BIB and
  * may target a BIB only if it shares a target with it, a BIB is not added over a target that a
  * BCB already protects.
+ * The previous-node, bundle-age and hop-count blocks are never encrypted (forwarders rewrite
+ * them): UNSUPPORTED. Rule, argument and key errors leave buf unchanged; a crypto-backend
+ * failure after the tail moved wipes buf and sets *len to 0.
  * Errors: ARG (bad op), BLOCK (a rule above / unknown target), BLOCKNUM (number in use), KEY
- * (key length), NOBUFS, LIMIT, CRYPTO, plus aus_bpv7_decode errors for the input bundle. */
+ * (key length), UNSUPPORTED, NOBUFS, LIMIT, CRYPTO, EID (source), plus aus_bpv7_decode errors
+ * for the input bundle. */
 AUS_MUST_USE aus_err aus_bpsec_add(const aus_crypto *c, const aus_bpsec_op *op, uint8_t *buf,
                                    size_t *len, size_t cap);
 
@@ -242,9 +246,12 @@ typedef struct aus_bpsec_window {
     aus_replay w;
 } aus_bpsec_window;
 
+/* A node's BPSec state. Not thread-safe: one context per thread (or a lock). With store NULL
+ * (tests, the CLI) there are no sequence numbers, IVs are random (SP 800-38D §8.2.2) and replay
+ * windows live only in memory (and may be evicted): never use that mode in a daemon. */
 typedef struct aus_bpsec_ctx {
     const aus_crypto *crypto;
-    const aus_store *store; /* NULL: no sequence numbers, random IVs (SP 800-38D §8.2.2) */
+    const aus_store *store; /* NULL: see above */
     aus_bpsec_key_fn key_fn;
     void *key_user;
     uint32_t iv_fixed; /* SP 800-38D §8.2.1 fixed field: unique per device sharing a key */
