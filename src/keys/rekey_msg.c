@@ -46,7 +46,7 @@ aus_err rk_msg_decode(aus_rekey *rk, const uint8_t *in, size_t len, rk_msg *m)
     AUS_ENSURE(cl == rk->ctxlen && (cl == 0 || memcmp(ctx, rk->ctx, cl) == 0), AUS_E_POLICY);
     AUS_ENSURE(m->counter > 0, AUS_E_MALFORMED);
     /* Field count per type (after the 4 common ones). */
-    static const size_t extra[] = {0, 5, 3, 1, 1, 3};
+    static const size_t extra[] = {0, 6, 3, 1, 1, 3};
     AUS_ENSURE(m->type >= 1 && m->type <= 5, AUS_E_MALFORMED);
     AUS_ENSURE(fields == 4 + extra[m->type], AUS_E_MALFORMED);
     AUS_ENSURE(n == 2 || m->type == AUS_REKEY_MSG_RESPONSE, AUS_E_MALFORMED);

@@ -11,7 +11,9 @@
  * destroyed) sat     cur + pend                   note_rx(pend)                  pend, cur retired
  *   both    retired(deadline)            on_timer(now >= deadline)      destroyed
  *
- * Request body:  [1, 1, counter, ctx, mkid, new_ek, new_ak, kem_fp(32), ct(1088)]  + ML-DSA sig
+ * Request body:  [1, 1, counter, ctx, mkid, cur_ek, new_ek, new_ak, kem_fp(32), ct(1088)] + sig
+ *                (cur_ek: the EK the ground sends under now, so the satellite knows whether the
+ *                ground switched to its pending pair even if it saw no traffic under it yet)
  * Response body: [1, 2, counter, ctx, new_ek, new_ak, TH(32)]  + MAC(32) [+ ML-DSA sig]
  */
 #include <string.h>
@@ -126,8 +128,9 @@ int aus_rekey_pq_request_build(aus_rekey *rk, uint64_t now, uint8_t *out, size_t
     uint8_t ct[AUS_MLKEM768_CT_BYTES];
     AUS_TRY(encaps(rk, fp, ct, ss));
     aus_wr w;
-    rk_body_begin(rk, &w, AUS_REKEY_MSG_REQUEST, counter, 5);
+    rk_body_begin(rk, &w, AUS_REKEY_MSG_REQUEST, counter, 6);
     aus_cbor_wr_uint(&w, rk->st.mkid);
+    aus_cbor_wr_uint(&w, rk->st.cur.ek);
     aus_cbor_wr_uint(&w, p.ek);
     aus_cbor_wr_uint(&w, p.ak);
     aus_cbor_wr_bstr(&w, fp, 32);
@@ -166,7 +169,7 @@ int aus_rekey_pq_request_build(aus_rekey *rk, uint64_t now, uint8_t *out, size_t
 /* ---- satellite: handle ---- */
 
 typedef struct req {
-    uint16_t mkid;
+    uint16_t mkid, cur_ek;
     aus_rekey_pair p;
     const uint8_t *fp, *ct;
 } req;
@@ -176,6 +179,7 @@ static aus_err parse_request(aus_rekey *rk, const uint8_t *in, size_t len, rk_ms
     AUS_TRY(rk_msg_decode(rk, in, len, m));
     AUS_ENSURE(m->type == AUS_REKEY_MSG_REQUEST, AUS_E_MALFORMED);
     AUS_TRY(rk_rd_u16(m, &q->mkid));
+    AUS_TRY(rk_rd_u16(m, &q->cur_ek));
     AUS_TRY(rk_rd_u16(m, &q->p.ek));
     AUS_TRY(rk_rd_u16(m, &q->p.ak));
     AUS_TRY(rk_rd_bytes(m, 32, &q->fp));
@@ -217,8 +221,9 @@ static aus_err check_request(aus_rekey *rk, const rk_msg *m, const req *q, uint6
                AUS_E_MALFORMED);
     const uint16_t ids[2] = {q->p.ek, q->p.ak};
     for (int i = 0; i < 2; i++)
-        AUS_ENSURE(id_free(rk->keys, ids[i]) || ids[i] == rk->st.pend.ek ||
-                       ids[i] == rk->st.pend.ak,
+        AUS_ENSURE(id_free(rk->keys, ids[i]) ||
+                       (q->cur_ek != rk->st.pend.ek &&
+                        (ids[i] == rk->st.pend.ek || ids[i] == rk->st.pend.ak)),
                    AUS_E_KEY_STATE);
     int prev = 0;
     return rk_verify_peer(rk, m->body, m->body_len, m->auth, m->auth_len, now, &prev);
@@ -249,7 +254,13 @@ static aus_err commit_request(aus_rekey *rk, const rk_msg *m, const req *q, int 
 {
     AUS_TRY(rk_begin(rk));
     aus_err t = AUS_OK;
-    if (rk->st.pend.ek) { /* superseded: the ground never sent under it */
+    if (rk->st.pend.ek && q->cur_ek == rk->st.pend.ek) {
+        /* the ground confirmed our last pair and sends under it: it becomes current (the old
+         * one stays receivable until the deadline), as aus_rekey_note_rx would have done */
+        t = rk_retire(rk, rk->st.cur, now);
+        rk->st.cur = rk->st.pend;
+    } else if (rk->st.pend.ek) {
+        /* superseded: the ground never sent under it (it still sends under cur) */
         t = rk_destroy(rk, rk->st.pend.ek, now);
         if (t == AUS_OK)
             t = rk_destroy(rk, rk->st.pend.ak, now);

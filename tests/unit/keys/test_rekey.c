@@ -321,6 +321,41 @@ static void test_replay_reorder_forge(void **st)
     node_free(s);
 }
 
+/* The satellite never saw traffic under the new pair (no note_rx) before the next request:
+ * the request's cur_ek tells it the ground switched, and ground traffic never breaks. */
+static void test_confirmation_by_request(void **st)
+{
+    (void)st;
+    node *g = node_new(AUS_REKEY_GROUND), *s = node_new(AUS_REKEY_SAT);
+    int rq = aus_rekey_pq_request_build(&g->rk, 10, req, sizeof req);
+    int rs = aus_rekey_pq_request_handle(&s->rk, req, (size_t)rq, 11, rsp, sizeof rsp);
+    assert_int_equal(aus_rekey_pq_response_accept(&g->rk, rsp, (size_t)rs, 12), AUS_OK);
+    uint8_t b[128];
+    size_t n = seal(g, "under pair 1", b); /* in flight, not yet received */
+    rq = aus_rekey_pq_request_build(&g->rk, 13, req, sizeof req);
+    rs = aus_rekey_pq_request_handle(&s->rk, req, (size_t)rq, 14, rsp, sizeof rsp);
+    assert_true(rs > 0);
+    assert_int_equal(s->rk.st.cur.ek, 0x0102); /* promoted by the request itself */
+    assert_int_equal(open_msg(s, b, n, 15), AUS_OK);
+    /* the response is lost: the ground keeps sending under pair 1, for longer than the
+     * overlap, and the satellite still reads it */
+    n = seal(g, "still pair 1", b);
+    assert_int_equal(open_msg(s, b, n, 15 + 10 * OVERLAP), AUS_OK);
+    /* the ground retries: the satellite drops the unconfirmed pair 2 and installs pair 3 */
+    rq = aus_rekey_pq_request_build(&g->rk, 20, req, sizeof req);
+    rs = aus_rekey_pq_request_handle(&s->rk, req, (size_t)rq, 21, rsp, sizeof rsp);
+    assert_true(rs > 0);
+    aus_key_info i;
+    assert_int_equal(aus_keys_info(&s->ks, 0x0104, &i), AUS_OK);
+    assert_int_equal(i.state, AUS_KEY_DESTROYED);
+    assert_int_equal(aus_rekey_pq_response_accept(&g->rk, rsp, (size_t)rs, 22), AUS_OK);
+    assert_int_equal(g->rk.st.cur.ek, 0x0106);
+    n = seal(g, "pair 3", b);
+    assert_int_equal(open_msg(s, b, n, 23), AUS_OK);
+    node_free(g);
+    node_free(s);
+}
+
 /* Can each side read what the other sends now? */
 static void assert_link_up(node *g, node *s, uint64_t now)
 {
@@ -534,9 +569,13 @@ int main(void)
     aus_crypto_set_default(aus_crypto_openssl());
     world_init();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_end_to_end),      cmocka_unit_test(test_replay_reorder_forge),
-        cmocka_unit_test(test_rotations),       cmocka_unit_test(test_crash_every_write),
-        cmocka_unit_test(test_crash_rotations), cmocka_unit_test(test_figures),
+        cmocka_unit_test(test_end_to_end),
+        cmocka_unit_test(test_replay_reorder_forge),
+        cmocka_unit_test(test_rotations),
+        cmocka_unit_test(test_crash_every_write),
+        cmocka_unit_test(test_crash_rotations),
+        cmocka_unit_test(test_figures),
+        cmocka_unit_test(test_confirmation_by_request),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
