@@ -505,6 +505,8 @@ static int tc_encode(const opts *o)
     return finish(o, &b, rc);
 }
 
+#define TC_SDU_MAX (16u << 20) /* largest SDU tc-decode reassembles per MAP */
+
 /* One CLTU at in[*pos..n): decode it, print its JSON line, feed the reassembly. */
 static int tc_one(const opts *o, tc_setup *t, aus_tc_reasm *r, const uint8_t *in, size_t n,
                   size_t *pos, size_t idx, obuf *b)
@@ -534,7 +536,14 @@ static int tc_one(const opts *o, tc_setup *t, aus_tc_reasm *r, const uint8_t *in
     aus_err re = AUS_E_AGAIN;
     if (e == AUS_OK && f.hdr.vcid != o->vcid)
         e = AUS_E_NOTFOUND;
-    if (e == AUS_OK)
+    if (e == AUS_OK && f.has_seg && r->map[f.map_id].buf == NULL) { /* a buffer per MAP */
+        uint8_t *mb = malloc(TC_SDU_MAX);
+        if (mb == NULL || aus_tc_reasm_set_map(r, f.map_id, mb, TC_SDU_MAX) != AUS_OK) {
+            free(mb);
+            return -2;
+        }
+    }
+    if (e == AUS_OK && f.has_seg) /* control commands (BC frames) carry no user data */
         re = aus_tc_reasm_push(r, f.seg_flags, f.map_id, ud, ul, &sdu, &sl);
     if (re == AUS_OK && ob_put(b, sdu, sl) != 0)
         return -2;
@@ -555,7 +564,6 @@ static int tc_decode(const opts *o)
 {
     static aus_sdls_simple sd;
     static aus_tc_reasm r;
-    static uint8_t sdubuf[1 << 20];
     tc_setup t;
     int rc = tc_prepare(o, &t, &sd, 0);
     if (rc)
@@ -565,33 +573,33 @@ static int tc_decode(const opts *o)
     if (in == NULL)
         return AUS_EXIT_ENV;
     aus_tc_reasm_init(&r);
-    for (uint8_t m = 0; m < AUS_TC_MAPS; m++)
-        if (aus_tc_reasm_set_map(&r, m, sdubuf, sizeof sdubuf) != AUS_OK)
-            return AUS_EXIT_FAIL;
     obuf b = {0};
     size_t pos = 0, idx = 0, bad = 0;
     int k;
     while (pos < n && (k = tc_one(o, &t, &r, in, n, &pos, idx, &b)) != 1) {
         if (k == -2) {
-            free(in);
-            return finish(o, &b, AUS_EXIT_ENV);
+            rc = AUS_EXIT_ENV;
+            break;
         }
         bad += k != 0;
         idx++;
     }
-    rc = AUS_EXIT_OK;
-    if (idx == 0) {
+    if (rc == AUS_EXIT_ENV) {
+        cli_err("out of memory");
+    } else if (idx == 0) {
         cli_err("no CLTU start sequence in %s", o->in);
         rc = AUS_EXIT_FAIL;
     } else if (bad) {
         cli_err("%zu of %zu CLTUs were rejected", bad, idx);
         rc = AUS_EXIT_FAIL;
     }
-    for (unsigned m = 0; m < AUS_TC_MAPS; m++)
-        if (r.map[m].active) {
+    for (unsigned m = 0; m < AUS_TC_MAPS; m++) {
+        if (r.map[m].active && rc != AUS_EXIT_ENV) {
             cli_err("MAP %u: the last SDU is incomplete (%zu octets received)", m, r.map[m].have);
             rc = AUS_EXIT_FAIL;
         }
+        free(r.map[m].buf);
+    }
     free(in);
     aus_sdls_simple_wipe(&sd);
     return finish(o, &b, rc);

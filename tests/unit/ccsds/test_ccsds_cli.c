@@ -193,6 +193,28 @@ static void test_tc_roundtrip(void **st)
         run("ccsds tc-decode %s --sdls-spi 4 --sdls-key %s cs.bin -o ds.bin >/dev/null", o, KEY),
         0);
     same("data.bin", "ds.bin");
+    /* two MAPs, interleaved frame by frame: each SDU is rebuilt in its own buffer */
+    assert_int_equal(run("ccsds tc-encode --scid 300 --vcid 3 --map 1 data.bin -o m1.bin"), 0);
+    assert_int_equal(run("ccsds tc-encode --scid 300 --vcid 3 --map 2 --fsn 9 data.bin -o m2.bin"),
+                     0);
+    size_t n1, n2;
+    uint8_t *m1 = get_file("m1.bin", &n1), *m2 = get_file("m2.bin", &n2);
+    size_t cl = aus_cltu_len(1024); /* 2500 octets: frames of 1016, 1016, 468 data octets */
+    uint8_t *mix = malloc(n1 + n2);
+    size_t at = 0, p1 = 0, p2 = 0;
+    while (p1 < n1 || p2 < n2) {
+        size_t a = n1 - p1 < cl ? n1 - p1 : cl, b2 = n2 - p2 < cl ? n2 - p2 : cl;
+        memcpy(mix + at, m1 + p1, a), at += a, p1 += a;
+        memcpy(mix + at, m2 + p2, b2), at += b2, p2 += b2;
+    }
+    put_file("mix.bin", mix, at);
+    assert_int_equal(run("ccsds tc-decode --scid 300 --vcid 3 mix.bin -o dm.bin > jm.txt"), 0);
+    size_t dn, on;
+    uint8_t *dm = get_file("dm.bin", &dn), *orig = get_file("data.bin", &on);
+    assert_int_equal(dn, 2 * on);
+    assert_memory_equal(dm, orig, on);
+    assert_memory_equal(dm + on, orig, on);
+    free(m1), free(m2), free(mix), free(dm), free(orig);
     assert_int_equal(run("ccsds tc-decode %s data.bin -o x.bin >/dev/null 2>&1", o), 1);
     assert_int_equal(run("ccsds tc-encode --scid 300 data.bin -o x.bin 2>/dev/null"), 2);
     free(c), free(e);
