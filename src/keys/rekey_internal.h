@@ -59,6 +59,10 @@ aus_err rk_end(aus_rekey *rk, aus_err e);
 aus_err rk_destroy(aus_rekey *rk, uint16_t id, uint64_t now);
 /* Move a session pair to the retired list (DEACTIVATED, receivable until now + overlap). */
 aus_err rk_retire(aus_rekey *rk, aus_rekey_pair p, uint64_t now);
+/* open = 1: keep the pair ACTIVE with no deadline (a superseded pending pair). */
+aus_err rk_retire_ex(aus_rekey *rk, aus_rekey_pair p, uint64_t now, int open);
+/* A pair was confirmed: open retired pairs get their deadline now + overlap. */
+aus_err rk_close_open(aus_rekey *rk, uint64_t now);
 /* Free id in [lo, hi] for a long-term key. */
 aus_err rk_free_lt(aus_rekey *rk, uint16_t *id);
 

@@ -378,25 +378,43 @@ aus_err rk_destroy(aus_rekey *rk, uint16_t id, uint64_t now)
     return aus_keys_destroy(rk->keys, id, now);
 }
 
-aus_err rk_retire(aus_rekey *rk, aus_rekey_pair p, uint64_t now)
+static uint64_t created_of(aus_rekey *rk, uint16_t id)
+{
+    aus_key_info k;
+    return aus_keys_info(rk->keys, id, &k) == AUS_OK ? k.created : 0;
+}
+
+/* The retired slot to give up when all are taken: earliest deadline, then oldest key. */
+static size_t oldest_slot(aus_rekey *rk)
+{
+    size_t o = 0;
+    for (size_t i = 1; i < AUS_REKEY_RETIRED_MAX; i++) {
+        const aus_rekey_retired *a = &rk->st.ret[i], *b = &rk->st.ret[o];
+        if (a->deadline < b->deadline ||
+            (a->deadline == b->deadline && created_of(rk, a->p.ek) < created_of(rk, b->p.ek)))
+            o = i;
+    }
+    return o;
+}
+
+aus_err rk_retire_ex(aus_rekey *rk, aus_rekey_pair p, uint64_t now, int open)
 {
     if (p.ek == 0)
         return AUS_OK;
-    size_t slot = AUS_REKEY_RETIRED_MAX, oldest = 0;
-    for (size_t i = 0; i < AUS_REKEY_RETIRED_MAX; i++) {
-        if (rk->st.ret[i].p.ek == 0 && slot == AUS_REKEY_RETIRED_MAX)
+    size_t slot = AUS_REKEY_RETIRED_MAX;
+    for (size_t i = 0; i < AUS_REKEY_RETIRED_MAX && slot == AUS_REKEY_RETIRED_MAX; i++)
+        if (rk->st.ret[i].p.ek == 0)
             slot = i;
-        if (rk->st.ret[i].deadline < rk->st.ret[oldest].deadline)
-            oldest = i;
-    }
     if (slot == AUS_REKEY_RETIRED_MAX) { /* full: the oldest retired pair goes now */
-        AUS_TRY(rk_destroy(rk, rk->st.ret[oldest].p.ek, now));
-        AUS_TRY(rk_destroy(rk, rk->st.ret[oldest].p.ak, now));
-        slot = oldest;
+        slot = oldest_slot(rk);
+        AUS_TRY(rk_destroy(rk, rk->st.ret[slot].p.ek, now));
+        AUS_TRY(rk_destroy(rk, rk->st.ret[slot].p.ak, now));
     }
-    uint64_t dl = now + rk->st.overlap;
+    /* open: a superseded pending pair the peer may be sending under; it stays ACTIVE (never
+     * chosen for sending) until a later pair is confirmed, then gets a deadline */
+    uint64_t dl = open ? UINT64_MAX : now + rk->st.overlap;
     const uint16_t ids[2] = {p.ek, p.ak};
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < 2 && !open; i++) {
         aus_key_info k;
         AUS_TRY(aus_keys_info(rk->keys, ids[i], &k));
         if (k.state == AUS_KEY_ACTIVE)
@@ -404,6 +422,24 @@ aus_err rk_retire(aus_rekey *rk, aus_rekey_pair p, uint64_t now)
     }
     rk->st.ret[slot].p = p;
     rk->st.ret[slot].deadline = dl;
+    return AUS_OK;
+}
+
+aus_err rk_retire(aus_rekey *rk, aus_rekey_pair p, uint64_t now)
+{
+    return rk_retire_ex(rk, p, now, 0);
+}
+
+aus_err rk_close_open(aus_rekey *rk, uint64_t now)
+{
+    for (size_t i = 0; i < AUS_REKEY_RETIRED_MAX; i++) {
+        aus_rekey_retired *r = &rk->st.ret[i];
+        if (r->p.ek == 0 || r->deadline != UINT64_MAX)
+            continue;
+        aus_rekey_pair p = r->p;
+        memset(r, 0, sizeof *r);
+        AUS_TRY(rk_retire(rk, p, now));
+    }
     return AUS_OK;
 }
 

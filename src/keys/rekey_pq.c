@@ -148,8 +148,9 @@ int aus_rekey_pq_request_build(aus_rekey *rk, uint64_t now, uint8_t *out, size_t
     if (e == AUS_OK)
         n = rk_msg_encode(rk->body, bl, rk->sig, sizeof rk->sig, NULL, 0, out, cap);
     if (n > 0 && (e = rk_begin(rk)) == AUS_OK) {
-        /* A superseded request's keys stay receivable until the deadline. */
-        aus_err t = rk_retire(rk, rk->st.pend, now);
+        /* A superseded request's keys stay receivable (the satellite may have handled it and
+         * send under them) until a later pair is confirmed, then until the deadline. */
+        aus_err t = rk_retire_ex(rk, rk->st.pend, now, 1);
         if (t == AUS_OK)
             t = install_pair(rk, p, keys, now);
         rk->st.counter = counter; /* durable before the request leaves */
@@ -316,6 +317,8 @@ static aus_err switch_to_pending(aus_rekey *rk, uint64_t now)
 {
     AUS_TRY(rk_begin(rk));
     aus_err t = rk_retire(rk, rk->st.cur, now);
+    if (t == AUS_OK)
+        t = rk_close_open(rk, now);
     rk->st.cur = rk->st.pend;
     memset(&rk->st.pend, 0, sizeof rk->st.pend);
     rk->st.pend_counter = 0;

@@ -356,6 +356,35 @@ static void test_confirmation_by_request(void **st)
     node_free(s);
 }
 
+/* Responses lost twice: the satellite sends under the pair of the first request it handled;
+ * the ground keeps reading it however long it takes, and closes it after a confirmation. */
+static void test_lost_responses(void **st)
+{
+    (void)st;
+    node *g = node_new(AUS_REKEY_GROUND), *s = node_new(AUS_REKEY_SAT);
+    uint8_t b[128];
+    int rq = aus_rekey_pq_request_build(&g->rk, 10, req, sizeof req);
+    assert_true(aus_rekey_pq_request_handle(&s->rk, req, (size_t)rq, 11, rsp, sizeof rsp) > 0);
+    /* response lost; the ground retries, that request is lost too */
+    assert_true(aus_rekey_pq_request_build(&g->rk, 20, req, sizeof req) > 0);
+    size_t n = seal(s, "sat under pair 1", b);
+    assert_int_equal(b[1], 0x02);
+    assert_int_equal(open_msg(g, b, n, 20 + 50 * OVERLAP), AUS_OK);
+    assert_int_equal(aus_rekey_on_timer(&g->rk, 20 + 50 * OVERLAP), AUS_OK);
+    assert_int_equal(open_msg(g, b, n, 20 + 60 * OVERLAP), AUS_OK);
+    /* the third attempt goes through; then pair 1 gets a deadline like any retired pair */
+    uint64_t t3 = 30 + 60 * OVERLAP;
+    full_rekey(g, s, t3);
+    assert_int_equal(open_msg(g, b, n, t3 + 3), AUS_OK);
+    assert_int_equal(open_msg(g, b, n, t3 + 2 + OVERLAP), AUS_E_KEY_STATE);
+    assert_int_equal(aus_rekey_on_timer(&g->rk, t3 + 2 + OVERLAP), AUS_OK);
+    aus_key_info i;
+    assert_int_equal(aus_keys_info(&g->ks, 0x0102, &i), AUS_OK);
+    assert_int_equal(i.state, AUS_KEY_DESTROYED);
+    node_free(g);
+    node_free(s);
+}
+
 /* Can each side read what the other sends now? */
 static void assert_link_up(node *g, node *s, uint64_t now)
 {
@@ -576,6 +605,7 @@ int main(void)
         cmocka_unit_test(test_crash_rotations),
         cmocka_unit_test(test_figures),
         cmocka_unit_test(test_confirmation_by_request),
+        cmocka_unit_test(test_lost_responses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
