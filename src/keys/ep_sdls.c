@@ -290,7 +290,9 @@ aus_err aus_ep_sdls_load(aus_ep_sdls *a)
     key[0] = '\0';
     size_t slot = 0;
     for (;;) {
-        aus_err e = a->store->ops->next(a->store->self, pfx, key, key, sizeof key);
+        char after[AUS_STORE_KEY_MAX]; /* never alias the backend's input and output */
+        memcpy(after, key, sizeof after);
+        aus_err e = a->store->ops->next(a->store->self, pfx, after, key, sizeof key);
         if (e == AUS_E_NOTFOUND)
             return AUS_OK;
         AUS_TRY(e);

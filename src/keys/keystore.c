@@ -267,7 +267,9 @@ aus_err aus_keys_open(aus_keys *ks, const aus_store *store, const aus_crypto *cr
     memcpy(pfx + pl, "k/", 3);
     key[0] = '\0';
     for (;;) {
-        aus_err e = store->ops->next(store->self, pfx, key, key, sizeof key);
+        char after[AUS_STORE_KEY_MAX]; /* never alias the backend's input and output */
+        memcpy(after, key, sizeof after);
+        aus_err e = store->ops->next(store->self, pfx, after, key, sizeof key);
         if (e == AUS_E_NOTFOUND)
             break;
         if (e == AUS_OK)
