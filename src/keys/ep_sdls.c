@@ -291,7 +291,7 @@ aus_err aus_ep_sdls_load(aus_ep_sdls *a)
     size_t slot = 0;
     for (;;) {
         char after[AUS_STORE_KEY_MAX]; /* never alias the backend's input and output */
-        memcpy(after, key, sizeof after);
+        memcpy(after, key, strlen(key) + 1);
         aus_err e = a->store->ops->next(a->store->self, pfx, after, key, sizeof key);
         if (e == AUS_E_NOTFOUND)
             return AUS_OK;

@@ -268,7 +268,7 @@ aus_err aus_keys_open(aus_keys *ks, const aus_store *store, const aus_crypto *cr
     key[0] = '\0';
     for (;;) {
         char after[AUS_STORE_KEY_MAX]; /* never alias the backend's input and output */
-        memcpy(after, key, sizeof after);
+        memcpy(after, key, strlen(key) + 1);
         aus_err e = store->ops->next(store->self, pfx, after, key, sizeof key);
         if (e == AUS_E_NOTFOUND)
             break;
