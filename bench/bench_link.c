@@ -1,0 +1,333 @@
+/* bench_link: the folder link and the daemons over it (issue 8 §7). Prints figures; never fails
+ * on timing.
+ *   1. folder layer alone: durable bundles/s written (tmp + fsync + rename + dir fsync per
+ *      bundle), with fsync batching (one syncfs + one dir fsync per batch), and without any
+ *      fsync (the baseline: what the disk costs); reader take (read + remove) likewise.
+ *   2. end to end: commands/s through both daemons (watch mode, fsync on, BPSec) with an
+ *      in-process operator moving files between the folders, and the latency distribution.
+ * usage: bench_link [path/to/australis] (default: ../australis next to this binary, or $AUS_CLI)
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "australis/cl.h"
+#include "australis/crypto.h"
+#include "folder_link.h"
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void rmrf(const char *d)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", d);
+    if (system(cmd) != 0)
+        fprintf(stderr, "cannot remove %s\n", d);
+}
+
+/* ---- 1. folder layer ---- */
+static double write_rate(const char *root, int mode, size_t n, size_t batch)
+{
+    char out[512];
+    snprintf(out, sizeof out, "%s/out%d", root, mode);
+    aus_fl fl;
+    if (aus_fl_open(&fl, NULL, out, NULL, mode != 0, 0) != 0)
+        return 0;
+    static uint8_t body[512];
+    memset(body, 0xA5, sizeof body);
+    char(*names)[AUS_CL_NAME_MAX] = calloc(batch, AUS_CL_NAME_MAX);
+    const char **np = calloc(batch, sizeof *np);
+    const uint8_t **bp = calloc(batch, sizeof *bp);
+    size_t *lp = calloc(batch, sizeof *lp);
+    double t0 = now();
+    size_t done = 0;
+    uint64_t seq = 1;
+    while (done < n) {
+        size_t k = n - done < batch ? n - done : batch;
+        for (size_t i = 0; i < k; i++) {
+            if (aus_cl_folder_name(names[i], AUS_CL_NAME_MAX, 1, seq++) != AUS_OK)
+                return 0;
+            np[i] = names[i];
+            bp[i] = body;
+            lp[i] = sizeof body;
+        }
+        int rc = mode == 1 ? aus_fl_write(&fl, np[0], body, sizeof body)
+                           : aus_fl_write_batch(&fl, np, bp, lp, k);
+        if (rc != 0) {
+            perror("write");
+            return 0;
+        }
+        done += mode == 1 ? 1 : k;
+        if (mode == 1 && now() - t0 > 3.0)
+            break; /* per-bundle fsync is slow: a few seconds are enough for the rate */
+    }
+    double dt = now() - t0;
+    aus_fl_close(&fl);
+    free(names);
+    free(np);
+    free(bp);
+    free(lp);
+    return (double)done / dt;
+}
+
+static double take_rate(const char *root, int mode, size_t *count)
+{
+    char in[512];
+    snprintf(in, sizeof in, "%s/out%d", root, mode);
+    aus_fl fl;
+    if (aus_fl_open(&fl, in, NULL, NULL, mode == 1, 0) != 0)
+        return 0;
+    double t0 = now();
+    char **names;
+    long n = aus_fl_list(&fl, &names, 0);
+    for (long i = 0; i < n; i++) {
+        uint8_t *b;
+        size_t len;
+        if (aus_fl_read(&fl, names[i], &b, &len) == AUS_FL_OK)
+            free(b);
+        if (aus_fl_remove(&fl, names[i]) != 0)
+            break;
+    }
+    if (mode)
+        fsync(fl.in_fd); /* one folder sync for the whole batch of removals */
+    double dt = now() - t0;
+    aus_fl_free_list(names, n);
+    aus_fl_close(&fl);
+    *count = n > 0 ? (size_t)n : 0;
+    return (double)*count / dt;
+}
+
+/* ---- 2. end to end ---- */
+static void keyfile(const char *dir, const char *name)
+{
+    char p[600];
+    uint8_t k[32];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    const aus_crypto *c = aus_crypto_default();
+    if (c->ops->random(c->self, k, sizeof k) != AUS_OK)
+        exit(3);
+    FILE *f = fopen(p, "w");
+    for (int i = 0; i < 32; i++)
+        fprintf(f, "%02x", k[i]);
+    fputc('\n', f);
+    fclose(f);
+    chmod(p, 0600);
+}
+
+static void write_ini(const char *w, const char *side, int sat)
+{
+    char p[600];
+    snprintf(p, sizeof p, "%s/%s.ini", w, side);
+    FILE *f = fopen(p, "w");
+    fprintf(f,
+            "[node]\nrole = %s\nnode = %d\npeer = %d\ntenant = bench\nreplay_window = 1024\n"
+            "[folders]\nincoming = %s/%s/in\noutgoing = %s/%s/out\nquarantine = %s/%s/q\n"
+            "[store]\npath = %s/%s/state.db\n"
+            "[keys]\nkek_file = %s/keys/%s.kek\nek_file = %s/keys/ek\nak_file = %s/keys/ak\n"
+            "master_file = %s/keys/mk\n[link]\nlink = folder\nfsync = yes\n",
+            sat ? "sat" : "ground", sat ? 100 : 200, sat ? 200 : 100, w, side, w, side, w, side, w,
+            side, w, side, w, w, w);
+    if (!sat)
+        fprintf(f, "[ground]\nsocket = %s/g.sock\nretry_s = 3600\n", w);
+    fclose(f);
+}
+
+static pid_t spawn(const char *cli, const char *ini)
+{
+    pid_t p = fork();
+    if (p == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, 1);
+        dup2(null, 2);
+        execl(cli, cli, "run", "--config", ini, (char *)NULL);
+        _exit(127);
+    }
+    return p;
+}
+
+static char *sock_call(const char *path, const char *req)
+{
+    struct sockaddr_un a;
+    memset(&a, 0, sizeof a);
+    a.sun_family = AF_UNIX;
+    snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    static char buf[65536];
+    size_t at = 0;
+    ssize_t r;
+    if (write(fd, req, strlen(req)) < 0 || write(fd, "\n", 1) < 0) {
+        close(fd);
+        return NULL;
+    }
+    while ((r = read(fd, buf + at, sizeof buf - 1 - at)) > 0)
+        at += (size_t)r;
+    buf[at] = '\0';
+    close(fd);
+    return buf;
+}
+
+/* The operator: move every file from one folder into the other (rename, same file system). */
+static void carry(const char *from, const char *to)
+{
+    DIR *d = opendir(from);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        if (aus_cl_folder_classify(e->d_name) != AUS_CL_BUNDLE)
+            continue;
+        char a[600], b[600];
+        snprintf(a, sizeof a, "%s/%s", from, e->d_name);
+        snprintf(b, sizeof b, "%s/%s", to, e->d_name);
+        rename(a, b);
+    }
+    if (d)
+        closedir(d);
+}
+
+static int cmpd(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void end_to_end(const char *cli, const char *root, int ncmd)
+{
+    char w[512], p[600], sock[600];
+    snprintf(w, sizeof w, "%s/e2e", root);
+    snprintf(p, sizeof p, "%s/keys", w);
+    mkdir(w, 0700);
+    mkdir(p, 0700);
+    const char *names[] = {"sat.kek", "ground.kek", "ek", "ak", "mk"};
+    for (int i = 0; i < 5; i++)
+        keyfile(p, names[i]);
+    write_ini(w, "sat", 1);
+    write_ini(w, "ground", 0);
+    char si[600], gi[600], gout[600], gin[600], sin_[600], sout[600];
+    snprintf(si, sizeof si, "%s/sat.ini", w);
+    snprintf(gi, sizeof gi, "%s/ground.ini", w);
+    snprintf(gout, sizeof gout, "%s/ground/out", w);
+    snprintf(gin, sizeof gin, "%s/ground/in", w);
+    snprintf(sout, sizeof sout, "%s/sat/out", w);
+    snprintf(sin_, sizeof sin_, "%s/sat/in", w);
+    snprintf(sock, sizeof sock, "%s/g.sock", w);
+    pid_t ps = spawn(cli, si), pg = spawn(cli, gi);
+    for (int i = 0; i < 100 && access(sock, F_OK) != 0; i++)
+        usleep(50000);
+    double *t_sub = calloc((size_t)ncmd, sizeof(double)),
+           *lat = calloc((size_t)ncmd, sizeof(double));
+    long *ids = calloc((size_t)ncmd, sizeof(long));
+    int *done = calloc((size_t)ncmd, sizeof(int));
+    double t0 = now();
+    for (int i = 0; i < ncmd; i++) {
+        char *r = sock_call(sock, "{\"op\":\"cmd\",\"name\":\"ping\",\"args\":[\"bench\"]}");
+        const char *q = r ? strstr(r, "\"id\":") : NULL;
+        ids[i] = q ? atol(q + 5) : -1;
+        t_sub[i] = now();
+    }
+    int left = ncmd;
+    while (left > 0 && now() - t0 < 120) {
+        carry(gout, sin_);
+        carry(sout, gin);
+        for (int i = 0; i < ncmd; i++) {
+            if (done[i] || ids[i] < 0)
+                continue;
+            char req[96];
+            snprintf(req, sizeof req, "{\"op\":\"resp\",\"id\":%ld}", ids[i]);
+            char *r = sock_call(sock, req);
+            if (r && strstr(r, "\"status\"")) {
+                done[i] = 1;
+                lat[i] = now() - t_sub[i];
+                left--;
+            } else
+                break; /* answers come roughly in order: poll the oldest pending only */
+        }
+        usleep(2000);
+    }
+    double dt = now() - t0;
+    kill(ps, SIGTERM);
+    kill(pg, SIGTERM);
+    waitpid(ps, NULL, 0);
+    waitpid(pg, NULL, 0);
+    int n = ncmd - left;
+    qsort(lat, (size_t)ncmd, sizeof(double), cmpd);
+    /* lat has (ncmd - n) zeros first for the unanswered ones */
+    double *l = lat + (ncmd - n);
+    printf("end to end (2 daemons, BPSec, fsync on, folder link): %d/%d commands answered in "
+           "%.2f s = %.1f commands/s\n",
+           n, ncmd, dt, n / dt);
+    if (n > 0)
+        printf("  latency submit->answer: min %.1f ms, p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max "
+               "%.1f ms\n",
+               l[0] * 1e3, l[n / 2] * 1e3, l[n * 9 / 10] * 1e3, l[n * 99 / 100] * 1e3,
+               l[n - 1] * 1e3);
+    free(t_sub);
+    free(lat);
+    free(ids);
+    free(done);
+}
+
+int main(int argc, char **argv)
+{
+    char root[] = "/tmp/aus_bench_link_XXXXXX";
+    if (!mkdtemp(root))
+        return 3;
+    size_t n = 20000, c0, c1;
+    printf("bench_link: folder layer, 512-byte bundles, %s\n", root);
+    double nofs = write_rate(root, 0, n, 1000);
+    double tn = take_rate(root, 0, &c0);
+    double one = write_rate(root, 1, n, 1);
+    double t1 = take_rate(root, 1, &c1);
+    size_t cb, cb4;
+    double batched = write_rate(root, 2, n, 1000);
+    double tb = take_rate(root, 2, &cb);
+    double batched4 = write_rate(root, 3, n, 5000);
+    double tb4 = take_rate(root, 3, &cb4);
+    printf("  write, no fsync (baseline)            : %9.0f bundles/s\n", nofs);
+    printf("  write, durable, fsync per bundle      : %9.0f bundles/s (%.1f%% of baseline)\n", one,
+           100 * one / nofs);
+    printf("  write, durable, fsync batching (1000) : %9.0f bundles/s (%.1f%% of baseline; target "
+           ">= 10000)\n",
+           batched, 100 * batched / nofs);
+    printf("  write, durable, fsync batching (5000) : %9.0f bundles/s (%.1f%% of baseline)\n",
+           batched4, 100 * batched4 / nofs);
+    printf("  take (read + remove), no fsync         : %9.0f bundles/s (%zu)\n", tn, c0);
+    printf("  take, fsync per removal                : %9.0f bundles/s (%zu)\n", t1, c1);
+    printf("  take, one folder fsync per batch       : %9.0f bundles/s (%zu, after batch 1000)\n",
+           tb, cb);
+    printf("  take, one folder fsync per batch       : %9.0f bundles/s (%zu, after batch 5000)\n",
+           tb4, cb4);
+    const char *cli = argc > 1 ? argv[1] : getenv("AUS_CLI");
+    char def[1024];
+    if (!cli) {
+        snprintf(def, sizeof def, "%s", argv[0]);
+        char *s = strrchr(def, '/');
+        if (s)
+            snprintf(s, sizeof def - (size_t)(s - def), "/../australis");
+        cli = def;
+    }
+    if (access(cli, X_OK) == 0)
+        end_to_end(cli, root, 200);
+    else
+        printf("end to end: skipped (no australis binary at %s)\n", cli);
+    rmrf(root);
+    return 0;
+}
