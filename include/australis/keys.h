@@ -134,7 +134,8 @@ AUS_MUST_USE aus_err aus_keys_open(aus_keys *ks, const aus_store *store, const a
 void aus_keys_close(aus_keys *ks);
 
 /* Provision a key (ground tool, pre-launch install, OTAR, rekey). state must be PREACTIVE or
- * ACTIVE (ACTIVE only for master keys and for keys installed by the rekey procedure).
+ * ACTIVE (ACTIVE is for master keys, long-term keys and pairs installed by the PQ rekey; keys
+ * uploaded by OTAR are PREACTIVE until their activation PDU).
  * Errors: AUS_E_ARG (id outside the type's range, len != the type's length, bad state),
  * AUS_E_KEY_STATE (id present and not DESTROYED), AUS_E_FULL, store errors. */
 AUS_MUST_USE aus_err aus_keys_install(aus_keys *ks, uint16_t id, aus_key_type type,

@@ -281,7 +281,9 @@ AUS_MUST_USE aus_err aus_ep_board_init(aus_ep_board *b, aus_keys *keys, const au
  * refusal: decode errors, AUS_E_AUTH (OTAR tag), AUS_E_REPLAY (OTAR IV not above the last one
  * for that master key), AUS_E_KEY / AUS_E_KEY_STATE / AUS_E_POLICY (key rules of keys.h; master
  * keys or ids < 0x80 addressed by a procedure), AUS_E_SPI (SA procedure addressing the SA
- * that carried it, or SA op refused), AUS_E_MALFORMED (also an inventory range with first > last),
+ * that carried it, or an unknown SPI), AUS_E_STATE (SA not in the state the procedure needs,
+ * or create of an existing SPI), AUS_E_ARG (SA parameters), AUS_E_MALFORMED (also an inventory
+ * range with first > last),
  * AUS_E_UNSUPPORTED, AUS_E_NOBUFS (reply does not fit: then nothing was changed), store errors
  * (rolled back). A refused PDU never changes key, SA or store state (the security log records it).
  */
