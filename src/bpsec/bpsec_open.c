@@ -220,7 +220,7 @@ static aus_err open_inner(open_st *st, size_t *len)
         if (st->m.s[i].type == AUS_BPSEC_BT_BCB)
             AUS_TRY(decrypt_bcb(st, &st->m.s[i]));
     /* the BIBs that were encrypted are readable now: check the rules again over all of them */
-    if ((e = bpsec_collect(&st->b, 1, &st->m, &st->a)) != AUS_OK)
+    if ((e = bpsec_collect_rest(&st->b, &st->m, &st->a)) != AUS_OK)
         FAIL(e, st->m.detail);
     if ((e = bpsec_check_map(&st->b, &st->m)) != AUS_OK)
         FAIL(e, st->m.detail);

@@ -50,6 +50,25 @@ aus_err bpsec_collect(const aus_bpv7_bundle *b, int all_plain, sec_map *m, aus_b
     return AUS_OK;
 }
 
+aus_err bpsec_collect_rest(const aus_bpv7_bundle *b, sec_map *m, aus_bpsec_asb *tmp)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        sec_blk *s = &m->s[i];
+        if (s->known)
+            continue;
+        const aus_bpv7_block *k = &b->blk[s->idx];
+        aus_err e = aus_bpsec_asb_decode(tmp, k->data, k->data_len);
+        if (e != AUS_OK) {
+            m->detail = "a decrypted BIB is not a well-formed abstract security block";
+            return e;
+        }
+        s->known = 1;
+        s->nt = tmp->ntargets;
+        memcpy(s->t, tmp->targets, tmp->ntargets * sizeof tmp->targets[0]);
+    }
+    return AUS_OK;
+}
+
 static const sec_blk *find_sec(const sec_map *m, uint64_t num)
 {
     for (size_t i = 0; i < m->n; i++)

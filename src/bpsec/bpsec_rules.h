@@ -21,6 +21,8 @@ typedef struct sec_map {
 /* Decode the ASB of every BIB/BCB of b (BIBs targeted by a BCB only if all_plain). tmp is
  * scratch. Errors: aus_bpsec_asb_decode's. */
 aus_err bpsec_collect(const aus_bpv7_bundle *b, int all_plain, sec_map *m, aus_bpsec_asb *tmp);
+/* Decode the ASBs left unknown by bpsec_collect (BIBs just decrypted in place). */
+aus_err bpsec_collect_rest(const aus_bpv7_bundle *b, sec_map *m, aus_bpsec_asb *tmp);
 /* Check RFC 9172 §3.3 / §3.7 / §3.8 / §3.9 over the map. Errors: BLOCK (m->detail says why). */
 aus_err bpsec_check_map(const aus_bpv7_bundle *b, sec_map *m);
 /* Block number for a new block: want (must be free) or the lowest free number >= 2.
