@@ -95,7 +95,7 @@ static aus_err check_one(const aus_bpv7_bundle *b, sec_map *m, const sec_blk *s)
              "a security target names a block that is not in the bundle");
         RULE(t != s->num, "a security block targets itself");
         const sec_blk *o = find_sec(m, t);
-        /* RFC 9172 §3.7: a BIB does not target a BCB (nor another BIB) */
+        /* RFC 9172 §3.7: a BIB does not target a BCB; our position: nor another BIB */
         RULE(!bib || !o, "a BIB targets a security block");
         /* RFC 9172 §3.8: a BCB never targets the primary block or another BCB */
         RULE(bib || t != 0, "a BCB targets the primary block");
