@@ -4,7 +4,7 @@
 #include "australis/base.h"
 
 static uint16_t t_x25[256];
-static uint16_t t_ccitt[256];
+static uint16_t t_ccitt[8][256];
 static uint32_t t_32c[8][256];
 static volatile int tables_ready;
 
@@ -18,7 +18,7 @@ static void build_tables(void)
         uint16_t b = (uint16_t)(i << 8);
         for (int k = 0; k < 8; k++)
             b = (uint16_t)((b & 0x8000u) ? (uint16_t)(b << 1) ^ 0x1021u : (uint16_t)(b << 1));
-        t_ccitt[i] = b;
+        t_ccitt[0][i] = b;
         uint32_t c = i;
         for (int k = 0; k < 8; k++)
             c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
@@ -26,8 +26,12 @@ static void build_tables(void)
     }
     /* slicing-by-8 tables for CRC-32C */
     for (uint32_t i = 0; i < 256; i++)
-        for (int s = 1; s < 8; s++)
+        for (int s = 1; s < 8; s++) {
             t_32c[s][i] = (t_32c[s - 1][i] >> 8) ^ t_32c[0][t_32c[s - 1][i] & 0xFF];
+            /* non-reflected: the byte followed by s zero bytes */
+            uint16_t v = t_ccitt[s - 1][i];
+            t_ccitt[s][i] = (uint16_t)((uint16_t)(v << 8) ^ t_ccitt[0][v >> 8]);
+        }
     tables_ready = 1;
 }
 
@@ -53,8 +57,16 @@ uint16_t aus_crc16_x25(const uint8_t *p, size_t n)
 uint16_t aus_crc16_ccitt_update(uint16_t crc, const uint8_t *p, size_t n)
 {
     ensure();
+    /* slicing-by-8: the CRC is linear, so 8 bytes are the XOR of their separate effects */
+    while (n >= 8) {
+        crc = (uint16_t)(t_ccitt[7][(crc >> 8) ^ p[0]] ^ t_ccitt[6][(crc & 0xFF) ^ p[1]] ^
+                         t_ccitt[5][p[2]] ^ t_ccitt[4][p[3]] ^ t_ccitt[3][p[4]] ^ t_ccitt[2][p[5]] ^
+                         t_ccitt[1][p[6]] ^ t_ccitt[0][p[7]]);
+        p += 8;
+        n -= 8;
+    }
     for (size_t i = 0; i < n; i++)
-        crc = (uint16_t)((uint16_t)(crc << 8) ^ t_ccitt[((crc >> 8) ^ p[i]) & 0xFF]);
+        crc = (uint16_t)((uint16_t)(crc << 8) ^ t_ccitt[0][((crc >> 8) ^ p[i]) & 0xFF]);
     return crc;
 }
 

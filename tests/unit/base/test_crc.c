@@ -78,6 +78,34 @@ static void test_rfc3720(void **st)
     }
 }
 
+/* The table-driven (slicing) CRCs against a bitwise reference written from the catalogue's
+ * parameters, over random lengths and every split point. */
+static uint16_t ref_ccitt(const uint8_t *p, size_t n)
+{
+    uint16_t c = 0xFFFF;
+    for (size_t i = 0; i < n; i++) {
+        c ^= (uint16_t)(p[i] << 8);
+        for (int k = 0; k < 8; k++)
+            c = (uint16_t)((c & 0x8000) ? (c << 1) ^ 0x1021 : c << 1);
+    }
+    return c;
+}
+
+static void test_ccitt_long(void **st)
+{
+    (void)st;
+    uint8_t buf[300];
+    uint64_t rs = 7;
+    for (size_t i = 0; i < sizeof buf; i++)
+        buf[i] = (uint8_t)tst_rand(&rs);
+    for (size_t n = 0; n <= sizeof buf; n += 7) {
+        assert_int_equal(aus_crc16_ccitt(buf, n), ref_ccitt(buf, n));
+        for (size_t s = 0; s <= n; s += 5)
+            assert_int_equal(aus_crc16_ccitt_update(aus_crc16_ccitt(buf, s), buf + s, n - s),
+                             ref_ccitt(buf, n));
+    }
+}
+
 static void test_ct(void **st)
 {
     (void)st;
@@ -95,9 +123,8 @@ int main(void)
 {
     j = tst_read_json(tst_shared("vectors/crc_check_values.json"));
     const struct CMUnitTest t[] = {
-        cmocka_unit_test(test_check_values),
-        cmocka_unit_test(test_pus_examples),
-        cmocka_unit_test(test_rfc3720),
+        cmocka_unit_test(test_check_values), cmocka_unit_test(test_pus_examples),
+        cmocka_unit_test(test_rfc3720),      cmocka_unit_test(test_ccitt_long),
         cmocka_unit_test(test_ct),
     };
     int rc = cmocka_run_group_tests(t, NULL, NULL);
