@@ -204,8 +204,10 @@ typedef struct aus_sdls_rx {
 AUS_MUST_USE aus_err aus_sdls_init(aus_sdls_table *t, const aus_crypto *crypto,
                                    const aus_sdls_key_ops *keys, void *keys_self);
 void aus_sdls_set_ext(aus_sdls_table *t, const aus_sdls_ext_ops *ext, void *self);
-/* Persist apply-side counter reservations under prefix ("<prefix>sa/<spi>").
- * Errors: AUS_E_ARG (prefix too long). */
+/* Persist counters under prefix: apply-side reservations ("<prefix>sa/<spi>", one put per
+ * AUS_CTR_RESERVE_BLOCK frames) and the receive side's last accepted IV / SN ("<prefix>rx/<spi>",
+ * one put per accepted frame, before it is reported AUS_OK). Errors: AUS_E_ARG (prefix too long).
+ */
 AUS_MUST_USE aus_err aus_sdls_set_store(aus_sdls_table *t, const aus_store *s, const char *prefix);
 /* Wipe everything (IVs, counters, masks). */
 void aus_sdls_wipe(aus_sdls_table *t);
@@ -274,8 +276,10 @@ AUS_MUST_USE aus_err aus_sdls_sa_read_arsn(const aus_sdls_table *t, uint16_t spi
 /* SA Status: state and last procedure tag. */
 AUS_MUST_USE aus_err aus_sdls_sa_status(const aus_sdls_table *t, uint16_t spi, uint8_t *state,
                                         uint8_t *lpid);
-/* After a restart: move the SA's apply counters past anything reserved before the crash
- * (no-op without a store or a record). Errors: AUS_E_SPI, store errors. */
+/* After a restart (SA re-created by its owner): raise the SA's counters to what the store
+ * recorded under the same ekid — past every IV / SN reserved for apply, and up to the last one
+ * accepted by process (so replays of frames accepted before the crash are still refused).
+ * No-op without a store or a record. Errors: AUS_E_SPI, AUS_E_MALFORMED, store errors. */
 AUS_MUST_USE aus_err aus_sdls_sa_resume(aus_sdls_table *t, uint16_t spi);
 
 /* ---- a simple key ring (tests, CLI); implements aus_sdls_key_ops ---- */

@@ -304,6 +304,11 @@ static aus_err process_sa(aus_sdls_table *t, aus_sdls_sa *sa, uint8_t *f, const 
             return AUS_E_REPLAY;
         }
     }
+    /* The receiver's window survives a restart: record before accepting (no-op without a
+     * store; a store failure rejects the frame and changes nothing). */
+    if (chk_iv || sa->shsnf_len > 0)
+        AUS_TRY(sdls_put_counters(t, "rx/", sa, chk_iv ? iv : sa->iv,
+                                  sa->shsnf_len > 0 ? arsn : sa->arsn));
     if (chk_iv)
         memcpy(sa->iv, iv, sa->iv_len);
     if (sa->shsnf_len > 0)

@@ -11,6 +11,9 @@
 aus_sdls_sa *sdls_sa_lookup(aus_sdls_table *t, uint16_t spi);
 /* Make sure the SA's next IV / SN lie below a durable reservation (store put first). */
 AUS_MUST_USE aus_err sdls_reserve(aus_sdls_table *t, aus_sdls_sa *sa);
+/* Write "<prefix><kind><spi>" = ekid | iv_len | iv | arsn_len | arsn (no-op without a store). */
+AUS_MUST_USE aus_err sdls_put_counters(aus_sdls_table *t, const char *kind, const aus_sdls_sa *sa,
+                                       const uint8_t *iv, const uint8_t *arsn);
 /* Big-endian unsigned compare of two n-octet strings: <0, 0, >0. */
 int sdls_be_cmp(const uint8_t *a, const uint8_t *b, size_t n);
 /* a += v modulo 2^(8n); returns 1 when the addition wrapped. */

@@ -295,18 +295,67 @@ aus_err aus_sdls_sa_status(const aus_sdls_table *t, uint16_t spi, uint8_t *state
  * Record "<prefix>sa/<spi>": ekid (2) | iv_len (1) | iv_res | arsn_len (1) | arsn_res.
  * Everything below iv_res / arsn_res may have been used before a crash. */
 
-static void store_key(const aus_sdls_table *t, uint16_t spi, char *key, size_t cap)
+static void store_key(const aus_sdls_table *t, const char *kind, uint16_t spi, char *key,
+                      size_t cap)
 {
     static const char hex[] = "0123456789abcdef";
     size_t n = strlen(t->prefix);
     memcpy(key, t->prefix, n);
-    const char tail[] = "sa/";
-    memcpy(key + n, tail, 3);
+    memcpy(key + n, kind, 3);
     n += 3;
     for (unsigned s = 16; s > 0; s -= 4)
         key[n++] = hex[((unsigned)spi >> (s - 4u)) & 15u];
     key[n] = '\0';
     (void)cap;
+}
+
+aus_err sdls_put_counters(aus_sdls_table *t, const char *kind, const aus_sdls_sa *sa,
+                          const uint8_t *iv, const uint8_t *arsn)
+{
+    if (t->store == NULL)
+        return AUS_OK;
+    uint8_t rec[2 + 1 + AUS_SDLS_IV_MAX + 1 + AUS_SDLS_ARSN_MAX];
+    aus_wr w;
+    aus_wr_init(&w, rec, sizeof rec);
+    aus_wr_be16(&w, sa->ekid);
+    aus_wr_u8(&w, sa->iv_len);
+    aus_wr_bytes(&w, iv, sa->iv_len);
+    aus_wr_u8(&w, sa->arsn_len);
+    aus_wr_bytes(&w, arsn, sa->arsn_len);
+    AUS_TRY(aus_wr_finish(&w));
+    char key[AUS_STORE_KEY_MAX];
+    store_key(t, kind, sa->spi, key, sizeof key);
+    return t->store->ops->put(t->store->self, key, rec, aus_wr_len(&w));
+}
+
+/* Raise the SA's counters to a stored record's (same key id only). Returns 1 when a record
+ * was applied, 0 when absent or for another key, or a negative error. */
+static int merge_counters(aus_sdls_table *t, const char *kind, aus_sdls_sa *sa)
+{
+    char key[AUS_STORE_KEY_MAX];
+    uint8_t rec[64];
+    size_t n = 0;
+    store_key(t, kind, sa->spi, key, sizeof key);
+    aus_err e = t->store->ops->get(t->store->self, key, rec, sizeof rec, &n);
+    if (e == AUS_E_NOTFOUND)
+        return 0;
+    AUS_TRY(e);
+    aus_rd r;
+    aus_rd_init(&r, rec, n);
+    uint16_t ekid = aus_rd_be16(&r);
+    uint8_t ivl = aus_rd_u8(&r);
+    const uint8_t *iv = aus_rd_view(&r, ivl);
+    uint8_t al = aus_rd_u8(&r);
+    const uint8_t *ar = aus_rd_view(&r, al);
+    AUS_TRY(aus_rd_finish(&r));
+    AUS_ENSURE(ivl == sa->iv_len && al == sa->arsn_len, AUS_E_MALFORMED);
+    if (ekid != sa->ekid)
+        return 0; /* recorded under another key: irrelevant to this one */
+    if (sdls_be_cmp(iv, sa->iv, ivl) > 0)
+        memcpy(sa->iv, iv, ivl);
+    if (sdls_be_cmp(ar, sa->arsn, al) > 0)
+        memcpy(sa->arsn, ar, al);
+    return 1;
 }
 
 aus_err sdls_reserve(aus_sdls_table *t, aus_sdls_sa *sa)
@@ -323,21 +372,8 @@ aus_err sdls_reserve(aus_sdls_table *t, aus_sdls_sa *sa)
     memcpy(arsn_res, sa->arsn, sa->arsn_len);
     sdls_be_add(iv_res, sa->iv_len, AUS_CTR_RESERVE_BLOCK);
     sdls_be_add(arsn_res, sa->arsn_len, AUS_CTR_RESERVE_BLOCK);
-    if (t->store != NULL) {
-        uint8_t rec[2 + 1 + AUS_SDLS_IV_MAX + 1 + AUS_SDLS_ARSN_MAX];
-        aus_wr w;
-        aus_wr_init(&w, rec, sizeof rec);
-        aus_wr_be16(&w, sa->ekid);
-        aus_wr_u8(&w, sa->iv_len);
-        aus_wr_bytes(&w, iv_res, sa->iv_len);
-        aus_wr_u8(&w, sa->arsn_len);
-        aus_wr_bytes(&w, arsn_res, sa->arsn_len);
-        AUS_TRY(aus_wr_finish(&w));
-        char key[AUS_STORE_KEY_MAX];
-        store_key(t, sa->spi, key, sizeof key);
-        /* Durable before any value under the new bound is used (store.h aus_ctr scheme). */
-        AUS_TRY(t->store->ops->put(t->store->self, key, rec, aus_wr_len(&w)));
-    }
+    /* Durable before any value under the new bound is used (store.h aus_ctr scheme). */
+    AUS_TRY(sdls_put_counters(t, "sa/", sa, iv_res, arsn_res));
     memcpy(sa->iv_res, iv_res, sa->iv_len);
     memcpy(sa->arsn_res, arsn_res, sa->arsn_len);
     sa->res_valid = 1;
@@ -351,30 +387,16 @@ aus_err aus_sdls_sa_resume(aus_sdls_table *t, uint16_t spi)
     AUS_ENSURE(sa != NULL, AUS_E_SPI);
     if (t->store == NULL)
         return AUS_OK;
-    char key[AUS_STORE_KEY_MAX];
-    uint8_t rec[64];
-    size_t n = 0;
-    store_key(t, spi, key, sizeof key);
-    aus_err e = t->store->ops->get(t->store->self, key, rec, sizeof rec, &n);
-    if (e == AUS_E_NOTFOUND)
-        return AUS_OK;
-    AUS_TRY(e);
-    aus_rd r;
-    aus_rd_init(&r, rec, n);
-    uint16_t ekid = aus_rd_be16(&r);
-    uint8_t ivl = aus_rd_u8(&r);
-    const uint8_t *iv = aus_rd_view(&r, ivl);
-    uint8_t al = aus_rd_u8(&r);
-    const uint8_t *ar = aus_rd_view(&r, al);
-    AUS_TRY(aus_rd_finish(&r));
-    AUS_ENSURE(ivl == sa->iv_len && al == sa->arsn_len, AUS_E_MALFORMED);
-    if (ekid != sa->ekid)
-        return AUS_OK; /* reserved under another key: irrelevant to this one */
-    if (sdls_be_cmp(iv, sa->iv, ivl) > 0)
-        memcpy(sa->iv, iv, ivl);
-    if (sdls_be_cmp(ar, sa->arsn, al) > 0)
-        memcpy(sa->arsn, ar, al);
-    sa->res_valid = 0;
+    /* Apply side: skip everything reserved before the crash. */
+    int r = merge_counters(t, "sa/", sa);
+    AUS_TRY(r);
+    if (r > 0)
+        sa->res_valid = 0;
+    /* Process side: the last accepted IV / SN (anti-replay survives the restart). */
+    r = merge_counters(t, "rx/", sa);
+    AUS_TRY(r);
+    if (r > 0)
+        sa->rx_seen = 1;
     return AUS_OK;
 }
 

@@ -495,6 +495,46 @@ static void test_counter_reservation(void **state)
     tst_store_free(m);
 }
 
+/* The receiver's window survives a restart; a store failure rejects and changes nothing. */
+static void test_rx_persistence(void **state)
+{
+    (void)state;
+    tst_store *m = tst_store_new();
+    aus_store s = tst_store_iface(m);
+    pair_init(4);
+    assert_int_equal(aus_sdls_set_store(&rx.t, &s, "sdls/r/"), AUS_OK);
+    uint8_t fr[3][128], g[128];
+    int n[3];
+    for (int i = 0; i < 3; i++) {
+        size_t len = tc_frame(fr[i], (const uint8_t *)"rx", 2);
+        n[i] = aus_sdls_tc_apply(&tx.t, &TCL, 4, fr[i], len, sizeof fr[i], 0);
+        assert_true(n[i] > 0);
+    }
+    aus_sdls_rx out;
+    memcpy(g, fr[1], (size_t)n[1]);
+    assert_int_equal(aus_sdls_tc_process(&rx.t, &TCL, g, (size_t)n[1], 0, &out), AUS_OK);
+    assert_int_equal(tst_store_writes(m), 1);
+    /* restart: a fresh receiver with the same SA; frame 0 and 1 are replays now */
+    static const uint8_t zero[12] = {0};
+    assert_int_equal(aus_sdls_simple_init(&rx, aus_crypto_default(), 4, KEY, 32, zero), AUS_OK);
+    assert_int_equal(aus_sdls_set_store(&rx.t, &s, "sdls/r/"), AUS_OK);
+    assert_int_equal(aus_sdls_sa_resume(&rx.t, 4), AUS_OK);
+    memcpy(g, fr[1], (size_t)n[1]);
+    assert_int_equal(aus_sdls_tc_process(&rx.t, &TCL, g, (size_t)n[1], 0, &out), AUS_E_REPLAY);
+    memcpy(g, fr[0], (size_t)n[0]);
+    assert_int_equal(aus_sdls_tc_process(&rx.t, &TCL, g, (size_t)n[0], 0, &out), AUS_E_REPLAY);
+    /* a store failure while recording frame 2: rejected, SA unchanged, then accepted */
+    aus_sdls_sa keep = *aus_sdls_sa_find(&rx.t, 4);
+    tst_store_fail_after(m, 0, 0);
+    memcpy(g, fr[2], (size_t)n[2]);
+    assert_int_equal(aus_sdls_tc_process(&rx.t, &TCL, g, (size_t)n[2], 0, &out), AUS_E_IO);
+    assert_memory_equal(aus_sdls_sa_find(&rx.t, 4)->iv, keep.iv, 12);
+    memcpy(g, fr[2], (size_t)n[2]);
+    assert_int_equal(aus_sdls_tc_process(&rx.t, &TCL, g, (size_t)n[2], 0, &out), AUS_OK);
+    assert_memory_equal(g + out.data_off, "rx", 2);
+    tst_store_free(m);
+}
+
 static int teardown(void **state)
 {
     (void)state;
@@ -511,6 +551,7 @@ int main(void)
         cmocka_unit_test(test_spi_errors),        cmocka_unit_test(test_sa_management),
         cmocka_unit_test(test_key_lookup_errors), cmocka_unit_test(test_tc_apply_errors),
         cmocka_unit_test(test_iv_exhaustion),     cmocka_unit_test(test_counter_reservation),
+        cmocka_unit_test(test_rx_persistence),
     };
     return cmocka_run_group_tests(t, NULL, teardown);
 }
