@@ -204,7 +204,7 @@ typedef struct aus_sdls_rx {
 AUS_MUST_USE aus_err aus_sdls_init(aus_sdls_table *t, const aus_crypto *crypto,
                                    const aus_sdls_key_ops *keys, void *keys_self);
 void aus_sdls_set_ext(aus_sdls_table *t, const aus_sdls_ext_ops *ext, void *self);
-/* Persist counters under prefix: apply-side reservations ("<prefix>sa/<spi>", one put per
+/* Persist counters under prefix: apply-side reservations ("<prefix>tx/<spi>", one put per
  * AUS_CTR_RESERVE_BLOCK frames) and the receive side's last accepted IV / SN ("<prefix>rx/<spi>",
  * one put per accepted frame, before it is reported AUS_OK). Errors: AUS_E_ARG (prefix too long).
  */

@@ -292,7 +292,7 @@ aus_err aus_sdls_sa_status(const aus_sdls_table *t, uint16_t spi, uint8_t *state
 }
 
 /* ---- durable reservation of apply-side counters ----
- * Record "<prefix>sa/<spi>": ekid (2) | iv_len (1) | iv_res | arsn_len (1) | arsn_res.
+ * Record "<prefix>tx/<spi>": ekid (2) | iv_len (1) | iv_res | arsn_len (1) | arsn_res.
  * Everything below iv_res / arsn_res may have been used before a crash. */
 
 static void store_key(const aus_sdls_table *t, const char *kind, uint16_t spi, char *key,
@@ -373,7 +373,7 @@ aus_err sdls_reserve(aus_sdls_table *t, aus_sdls_sa *sa)
     sdls_be_add(iv_res, sa->iv_len, AUS_CTR_RESERVE_BLOCK);
     sdls_be_add(arsn_res, sa->arsn_len, AUS_CTR_RESERVE_BLOCK);
     /* Durable before any value under the new bound is used (store.h aus_ctr scheme). */
-    AUS_TRY(sdls_put_counters(t, "sa/", sa, iv_res, arsn_res));
+    AUS_TRY(sdls_put_counters(t, "tx/", sa, iv_res, arsn_res));
     memcpy(sa->iv_res, iv_res, sa->iv_len);
     memcpy(sa->arsn_res, arsn_res, sa->arsn_len);
     sa->res_valid = 1;
@@ -388,7 +388,7 @@ aus_err aus_sdls_sa_resume(aus_sdls_table *t, uint16_t spi)
     if (t->store == NULL)
         return AUS_OK;
     /* Apply side: skip everything reserved before the crash. */
-    int r = merge_counters(t, "sa/", sa);
+    int r = merge_counters(t, "tx/", sa);
     AUS_TRY(r);
     if (r > 0)
         sa->res_valid = 0;
