@@ -5,7 +5,8 @@
  *
  *   TC  (232.0): aus_sdls_tc_apply() INSERTS the security header after the primary header (and
  *       segment header) and the trailer before the FECF; the frame grows by
- *       aus_sdls_overhead() octets and its Frame Length field is rewritten.
+ *       aus_sdls_header_len() + aus_sdls_trailer_len() octets (+ CBC fill) and its Frame
+ *       Length field is rewritten.
  *   TM  (132.0) / AOS (732.0): fixed-length frames processed IN PLACE: the caller reserves
  *       aus_sdls_header_len() octets after the primary (+ secondary / FHEC + insert zone)
  *       header and aus_sdls_trailer_len() octets after the data field (before OCF / FECF).
