@@ -495,6 +495,44 @@ static void test_counter_reservation(void **state)
     tst_store_free(m);
 }
 
+/* AOS: FHEC and insert zone before the security header are authenticated too. */
+static void test_aos_roundtrip(void **state)
+{
+    (void)state;
+    pair_init(9);
+    enum { N = 512 };
+    static uint8_t f[N], g[N];
+    aus_sdls_link l = {.frame_len = N, .fecf = AUS_SDLS_FECF_YES, .ocf = 1, .fhec = 1, .iz_len = 4};
+    memset(f, 0xA5, N);
+    f[0] = 0x40 | 0x01; /* TFVN 01, SCID 0x04.. */
+    f[1] = 0x05;        /* VCID 5 */
+    uint8_t plain[N];
+    memcpy(plain, f, N);
+    assert_int_equal(aus_sdls_aos_apply(&tx.t, &l, 9, f, N, 0), AUS_OK);
+    size_t data = 6 + 2 + 4 + 14, dlen = N - data - 16 - 4 - 2;
+    assert_memory_not_equal(f + data, plain + data, 32);
+    assert_memory_equal(f + 6, plain + 6, 6); /* FHEC and insert zone untouched */
+    for (size_t byte = 0; byte < data; byte++) {
+        if (byte == 12 || byte == 13)
+            continue; /* SPI */
+        memcpy(g, f, N);
+        g[byte] ^= 0x01;
+        fix_fecf(g, N);
+        aus_sdls_rx out;
+        aus_err e = aus_sdls_aos_process(&rx.t, &l, g, N, 0, &out);
+        assert_int_equal(e, byte < 2 && (g[0] >> 6) != 1 ? AUS_E_MALFORMED : AUS_E_AUTH);
+    }
+    aus_sdls_rx out;
+    assert_int_equal(aus_sdls_aos_process(&rx.t, &l, f, N, 0, &out), AUS_OK);
+    assert_int_equal(out.data_off, data);
+    assert_int_equal(out.data_len, dlen);
+    assert_memory_equal(f + data, plain + data, dlen);
+    /* wrong TFVN for AOS (a TM frame on an AOS link) */
+    f[0] = 0x01;
+    assert_int_equal(aus_sdls_aos_process(&rx.t, &l, f, N, 0, &out), AUS_E_MALFORMED);
+    assert_int_equal(aus_sdls_aos_process(&rx.t, &l, f, N - 1, 0, &out), AUS_E_MALFORMED);
+}
+
 /* The receiver's window survives a restart; a store failure rejects and changes nothing. */
 static void test_rx_persistence(void **state)
 {
@@ -551,7 +589,7 @@ int main(void)
         cmocka_unit_test(test_spi_errors),        cmocka_unit_test(test_sa_management),
         cmocka_unit_test(test_key_lookup_errors), cmocka_unit_test(test_tc_apply_errors),
         cmocka_unit_test(test_iv_exhaustion),     cmocka_unit_test(test_counter_reservation),
-        cmocka_unit_test(test_rx_persistence),
+        cmocka_unit_test(test_rx_persistence),    cmocka_unit_test(test_aos_roundtrip),
     };
     return cmocka_run_group_tests(t, NULL, teardown);
 }
