@@ -682,6 +682,12 @@ static void test_master_keys_and_atomicity(void **st)
     aus_key_info i;
     assert_int_equal(aus_keys_info(&s->ks, 133, &i), AUS_OK);
     assert_int_equal(i.state, AUS_KEY_DEACTIVATED);
+    /* a reply buffer below AUS_EP_REPLY_MAX: refused before anything is done */
+    uint8_t small[16];
+    size_t sl = 99;
+    assert_int_equal(aus_ep_handle(&s->b, pdu, (size_t)n, 0, 1000, small, sizeof small, &sl),
+                     AUS_E_NOBUFS);
+    assert_int_equal(sl, 0);
     /* bug class: an inventory range with first > last is refused, not read as "all keys" */
     const uint8_t inv_rev[] = {0x07, 0x00, 0x20, 0x00, 0x86, 0x00, 0x84};
     assert_int_equal(handle(s, inv_rev, sizeof inv_rev, 0), AUS_E_MALFORMED);

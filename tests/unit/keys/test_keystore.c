@@ -270,6 +270,34 @@ static void test_free_id_and_listing(void **st)
     fx_free(f);
 }
 
+static void test_full_table_evicts_destroyed(void **st)
+{
+    (void)st;
+    fx *f = fx_new();
+    uint8_t k[32];
+    key_of(k, 1);
+    for (uint16_t i = 0; i < AUS_KEYS_MAX; i++)
+        assert_int_equal(aus_keys_install(&f->ks, (uint16_t)(0x200 + i), AUS_KEY_T_SESSION,
+                                          AUS_KEY_PREACTIVE, k, 32, 1),
+                         AUS_OK);
+    assert_int_equal(
+        aus_keys_install(&f->ks, 0x100, AUS_KEY_T_SESSION, AUS_KEY_PREACTIVE, k, 32, 2),
+        AUS_E_FULL);
+    assert_int_equal(aus_keys_destroy(&f->ks, 0x205, 3), AUS_OK);
+    assert_int_equal(
+        aus_keys_install(&f->ks, 0x100, AUS_KEY_T_SESSION, AUS_KEY_PREACTIVE, k, 32, 4), AUS_OK);
+    aus_key_info i;
+    assert_int_equal(aus_keys_info(&f->ks, 0x205, &i), AUS_E_KEY); /* forgotten */
+    assert_int_equal(aus_keys_count(&f->ks), AUS_KEYS_MAX);
+    /* and the store agrees after a reopen */
+    aus_keys ks2;
+    assert_int_equal(aus_keys_open(&ks2, &f->st, aus_crypto_default(), KEK, 32, "keys/t/"), AUS_OK);
+    assert_int_equal(aus_keys_count(&ks2), AUS_KEYS_MAX);
+    assert_int_equal(aus_keys_info(&ks2, 0x100, &i), AUS_OK);
+    aus_keys_close(&ks2);
+    fx_free(f);
+}
+
 static void test_keyfile_permissions(void **st)
 {
     (void)st;
@@ -363,6 +391,7 @@ int main(void)
         cmocka_unit_test(test_transaction_rollback),
         cmocka_unit_test(test_free_id_and_listing),
         cmocka_unit_test(test_keyfile_permissions),
+        cmocka_unit_test(test_full_table_evicts_destroyed),
         cmocka_unit_test(test_sqlite_backend),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
