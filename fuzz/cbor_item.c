@@ -46,6 +46,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int i = 1; i < 4; i++)
         if (err[i] == AUS_OK && (err[0] != AUS_OK || len[i] != len[0]))
             abort();
+    /* peek_heads agrees with sequential head reads and never moves the reader */
+    for (size_t k = 1; k <= 4; k++) {
+        aus_cbor_head hp[4], hs[4];
+        size_t len;
+        aus_rd pr, sr;
+        aus_rd_init(&pr, data, size);
+        aus_rd_init(&sr, data, size);
+        aus_err ep = aus_cbor_peek_heads(&pr, flags[k - 1], hp, k, &len);
+        aus_err es = AUS_OK;
+        for (size_t i = 0; i < k && !es; i++)
+            es = aus_cbor_rd_head(&sr, flags[k - 1], &hs[i]);
+        if (ep != es || pr.off != 0 || (!ep && len != sr.off))
+            abort();
+        for (size_t i = 0; !ep && i < k; i++)
+            if (hp[i].major != hs[i].major || hp[i].val != hs[i].val ||
+                hp[i].indef != hs[i].indef || hp[i].brk != hs[i].brk)
+                abort();
+    }
     /* the typed readers on the same input */
     aus_rd r;
     uint64_t u;

@@ -76,6 +76,13 @@ typedef struct aus_cbor_head {
 
 /* Read one head. Errors: TRUNC, MALFORMED, NONCANONICAL (STRICT / NO_INDEF). */
 AUS_MUST_USE aus_err aus_cbor_rd_head(aus_rd *r, unsigned flags, aus_cbor_head *h);
+/* Decode the next n consecutive heads without consuming anything (a fast path for runs of small
+ * items such as [7, flags, crc]); *len gets their encoded length: aus_rd_skip(r, *len) once the
+ * caller accepts them. A string's head is decoded without its content. Errors (only returned,
+ * never recorded in the reader, so a caller can re-read item by item for a precise report):
+ * TRUNC, MALFORMED, NONCANONICAL. */
+AUS_MUST_USE aus_err aus_cbor_peek_heads(const aus_rd *r, unsigned flags, aus_cbor_head *h,
+                                         size_t n, size_t *len);
 /* Unsigned integer (major 0). MALFORMED on another major type. */
 AUS_MUST_USE aus_err aus_cbor_rd_uint(aus_rd *r, unsigned flags, uint64_t *v);
 /* Signed integer (major 0 or 1) that fits int64_t; LIMIT if it does not. */

@@ -67,6 +67,44 @@ static aus_err rd_crc_type(aus_rd *r, unsigned cf, uint8_t *t)
 }
 
 /* RFC 9171 §4.3.1: the primary block. */
+/* Fast path for the primary block's [array, version, flags, crc type] and for the creation
+ * timestamp and lifetime: one peek, checks, one skip. Returns 0 (nothing consumed) whenever the
+ * item-by-item path must decide, so that path alone reports errors. */
+static int primary_fast_head(aus_rd *r, unsigned cf, aus_bpv7_primary *p, size_t *n)
+{
+    aus_cbor_head h[4];
+    size_t len;
+    if (aus_cbor_peek_heads(r, cf, h, 4, &len) != AUS_OK)
+        return 0;
+    if (h[0].major != AUS_CBOR_ARRAY || h[0].indef || h[0].val < 8 || h[0].val > 11 ||
+        h[1].major != AUS_CBOR_UINT || h[1].val != AUS_BPV7_VERSION ||
+        h[2].major != AUS_CBOR_UINT || h[3].major != AUS_CBOR_UINT || h[3].val > AUS_BPV7_CRC_32C)
+        return 0;
+    p->version = AUS_BPV7_VERSION;
+    p->flags = h[2].val;
+    p->crc_type = (uint8_t)h[3].val;
+    *n = (size_t)h[0].val;
+    aus_rd_skip(r, len);
+    return 1;
+}
+
+static int primary_fast_ts(aus_rd *r, unsigned cf, aus_bpv7_primary *p)
+{
+    aus_cbor_head h[4];
+    size_t len;
+    if (aus_cbor_peek_heads(r, cf, h, 4, &len) != AUS_OK)
+        return 0;
+    if (h[0].major != AUS_CBOR_ARRAY || h[0].indef || h[0].val != 2 ||
+        h[1].major != AUS_CBOR_UINT || h[2].major != AUS_CBOR_UINT || h[3].major != AUS_CBOR_UINT)
+        return 0;
+    p->ctime = h[1].val;
+    p->seq = h[2].val;
+    p->lifetime = h[3].val;
+    aus_rd_skip(r, len);
+    return 1;
+}
+
+/* RFC 9171 §4.3.1: the primary block. */
 static aus_err rd_primary(aus_rd *r, const aus_rd *whole, unsigned cf, unsigned flags,
                           aus_bpv7_bundle *b)
 {
@@ -74,29 +112,33 @@ static aus_err rd_primary(aus_rd *r, const aus_rd *whole, unsigned cf, unsigned 
     size_t start = r->off;
     size_t n, ts;
     uint64_t v;
-    AUS_TRY(aus_cbor_rd_array(r, cf, &n));
-    /* §4.3.1: 8 elements, +2 when a fragment, +1 when a CRC is present. */
-    if (n < 8 || n > 11)
-        return aus_rd_fail(r, AUS_E_MALFORMED);
-    AUS_TRY(aus_cbor_rd_uint(r, cf, &v));
-    if (v != AUS_BPV7_VERSION) /* §4.3.1: version 7 */
-        return aus_rd_fail(r, AUS_E_VERSION);
-    p->version = (uint8_t)v;
-    AUS_TRY(aus_cbor_rd_uint(r, cf, &p->flags));
-    AUS_TRY(rd_crc_type(r, cf, &p->crc_type));
+    if (!primary_fast_head(r, cf, p, &n)) {
+        AUS_TRY(aus_cbor_rd_array(r, cf, &n));
+        /* §4.3.1: 8 elements, +2 when a fragment, +1 when a CRC is present. */
+        if (n < 8 || n > 11)
+            return aus_rd_fail(r, AUS_E_MALFORMED);
+        AUS_TRY(aus_cbor_rd_uint(r, cf, &v));
+        if (v != AUS_BPV7_VERSION) /* §4.3.1: version 7 */
+            return aus_rd_fail(r, AUS_E_VERSION);
+        p->version = (uint8_t)v;
+        AUS_TRY(aus_cbor_rd_uint(r, cf, &p->flags));
+        AUS_TRY(rd_crc_type(r, cf, &p->crc_type));
+    }
     size_t want = 8u + ((p->flags & AUS_BPV7_BF_FRAGMENT) ? 2u : 0u) + (p->crc_type ? 1u : 0u);
     if (n != want)
         return aus_rd_fail(r, AUS_E_MALFORMED);
     AUS_TRY(aus_bpv7_eid_read(r, cf, &p->dst));
     AUS_TRY(aus_bpv7_eid_read(r, cf, &p->src));
     AUS_TRY(aus_bpv7_eid_read(r, cf, &p->report_to));
-    /* §4.2.7: creation timestamp = [DTN time, sequence number]. */
-    AUS_TRY(aus_cbor_rd_array(r, cf, &ts));
-    if (ts != 2)
-        return aus_rd_fail(r, AUS_E_MALFORMED);
-    AUS_TRY(aus_cbor_rd_uint(r, cf, &p->ctime));
-    AUS_TRY(aus_cbor_rd_uint(r, cf, &p->seq));
-    AUS_TRY(aus_cbor_rd_uint(r, cf, &p->lifetime));
+    if (!primary_fast_ts(r, cf, p)) {
+        /* §4.2.7: creation timestamp = [DTN time, sequence number]. */
+        AUS_TRY(aus_cbor_rd_array(r, cf, &ts));
+        if (ts != 2)
+            return aus_rd_fail(r, AUS_E_MALFORMED);
+        AUS_TRY(aus_cbor_rd_uint(r, cf, &p->ctime));
+        AUS_TRY(aus_cbor_rd_uint(r, cf, &p->seq));
+        AUS_TRY(aus_cbor_rd_uint(r, cf, &p->lifetime));
+    }
     p->frag_offset = p->total_adu_len = 0;
     if (p->flags & AUS_BPV7_BF_FRAGMENT) {
         AUS_TRY(aus_cbor_rd_uint(r, cf, &p->frag_offset));
@@ -113,6 +155,22 @@ static aus_err rd_primary(aus_rd *r, const aus_rd *whole, unsigned cf, unsigned 
 
 /* RFC 9171 §4.3.2: a canonical block [type, number, flags, crc type, data, (crc)]. The array
  * head h (at offset start) has been read already. */
+/* The block's data and CRC, after its type, number, flags and CRC type. */
+static aus_err rd_block_data(aus_rd *r, const aus_rd *whole, size_t start, unsigned cf,
+                             unsigned flags, aus_bpv7_block *k)
+{
+    AUS_TRY(aus_cbor_rd_bstr(r, cf, &k->data, &k->data_len));
+    k->crc = 0;
+    if (k->crc_type)
+        AUS_TRY(rd_crc(r, whole, start, cf, k->crc_type, flags, &k->crc));
+    k->off = start;
+    k->len = r->off - start;
+    k->unknown = 0;
+    k->discard = 0;
+    return AUS_OK;
+}
+
+/* Item by item (the path that reports errors precisely). */
 static aus_err rd_block(aus_rd *r, const aus_rd *whole, size_t start, const aus_cbor_head *h,
                         unsigned cf, unsigned flags, aus_bpv7_block *k)
 {
@@ -124,15 +182,29 @@ static aus_err rd_block(aus_rd *r, const aus_rd *whole, size_t start, const aus_
     AUS_TRY(rd_crc_type(r, cf, &k->crc_type));
     if (h->val != (k->crc_type ? 6u : 5u))
         return aus_rd_fail(r, AUS_E_MALFORMED);
-    AUS_TRY(aus_cbor_rd_bstr(r, cf, &k->data, &k->data_len));
-    k->crc = 0;
-    if (k->crc_type)
-        AUS_TRY(rd_crc(r, whole, start, cf, k->crc_type, flags, &k->crc));
-    k->off = start;
-    k->len = r->off - start;
-    k->unknown = 0;
-    k->discard = 0;
-    return AUS_OK;
+    return rd_block_data(r, whole, start, cf, flags, k);
+}
+
+/* Fast path: the block's array head, type, number, flags and CRC type in one peek. Returns 1
+ * when taken (then *e is the result of reading the rest), 0 when the slow path must run. */
+static int rd_block_fast(aus_rd *r, const aus_rd *whole, unsigned cf, unsigned flags,
+                         aus_bpv7_block *k, aus_err *e)
+{
+    aus_cbor_head f[5];
+    size_t len, start = r->off;
+    if (aus_cbor_peek_heads(r, cf, f, 5, &len) != AUS_OK)
+        return 0;
+    if (f[0].major != AUS_CBOR_ARRAY || f[0].indef || f[1].major != AUS_CBOR_UINT ||
+        f[2].major != AUS_CBOR_UINT || f[3].major != AUS_CBOR_UINT || f[4].major != AUS_CBOR_UINT ||
+        f[4].val > AUS_BPV7_CRC_32C || f[0].val != (f[4].val ? 6u : 5u))
+        return 0;
+    k->type = f[1].val;
+    k->number = f[2].val;
+    k->flags = f[3].val;
+    k->crc_type = (uint8_t)f[4].val;
+    aus_rd_skip(r, len);
+    *e = rd_block_data(r, whole, start, cf, flags, k);
+    return 1;
 }
 
 /* One unsigned integer of extension-block data; anything else is a block error. */
@@ -233,8 +305,16 @@ static aus_err rd_structure(aus_rd *r, const aus_rd *whole, unsigned flags, aus_
     for (;;) {
         size_t start = r->off;
         aus_cbor_head bh;
+        aus_err be;
         if (!h.indef && left == 0)
             break;
+        if (b->nblocks < AUS_BPV7_MAX_BLOCKS &&
+            rd_block_fast(r, whole, cf, flags, &b->blk[b->nblocks], &be)) {
+            AUS_TRY(be);
+            b->nblocks++;
+            left--;
+            continue;
+        }
         AUS_TRY(aus_cbor_rd_head(r, cf & ~(unsigned)AUS_CBOR_NO_INDEF, &bh));
         if (bh.brk) {
             if (!h.indef)

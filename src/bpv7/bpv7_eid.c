@@ -83,6 +83,25 @@ static aus_err rd_eid_pair(aus_rd *r, unsigned cf, const aus_cbor_head *h)
     return AUS_OK;
 }
 
+/* Fast path for ipn EIDs [2, [node, service]]: one peek of five heads. 0: not taken. */
+static int eid_fast_ipn(aus_rd *r, unsigned cf, aus_eid *e)
+{
+    aus_cbor_head h[5];
+    size_t len;
+    if (aus_cbor_peek_heads(r, cf, h, 5, &len) != AUS_OK)
+        return 0;
+    if (h[0].major != AUS_CBOR_ARRAY || h[0].indef || h[0].val != 2 ||
+        h[1].major != AUS_CBOR_UINT || h[1].val != AUS_EID_SCHEME_IPN ||
+        h[2].major != AUS_CBOR_ARRAY || h[2].indef || h[2].val != 2 ||
+        h[3].major != AUS_CBOR_UINT || h[4].major != AUS_CBOR_UINT)
+        return 0;
+    e->scheme = AUS_EID_SCHEME_IPN;
+    e->node = h[3].val;
+    e->service = h[4].val;
+    aus_rd_skip(r, len);
+    return 1;
+}
+
 aus_err aus_bpv7_eid_read(aus_rd *r, unsigned cf, aus_eid *e)
 {
     aus_cbor_head h;
@@ -91,6 +110,8 @@ aus_err aus_bpv7_eid_read(aus_rd *r, unsigned cf, aus_eid *e)
     e->node = e->service = 0;
     e->ssp = NULL;
     e->ssp_len = 0;
+    if (eid_fast_ipn(r, cf, e))
+        return AUS_OK;
     /* RFC 9171 §4.2.5.1: an EID is a two-element array [scheme code, SSP]. */
     AUS_TRY(aus_cbor_rd_head(r, cf, &h));
     AUS_TRY(rd_eid_pair(r, cf, &h));

@@ -25,6 +25,57 @@ static int is_shortest(uint8_t ai, uint64_t v)
     }
 }
 
+/* Store major/ai/indef/brk as one 32-bit word: callers test several of these bytes with one
+ * wider load, which stalls on separate byte stores (no store-to-load forwarding). */
+static inline void set_bytes(aus_cbor_head *h, uint8_t major, uint8_t ai, uint8_t indef,
+                             uint8_t brk)
+{
+    const uint8_t four[4] = {major, ai, indef, brk};
+    uint32_t word;
+    memcpy(&word, four, sizeof word);
+    memcpy(h, &word, sizeof word);
+}
+
+/* Rules on an argument carried in 1, 2, 4 or 8 bytes (ai 24..27). */
+static aus_err arg_rules(unsigned flags, const aus_cbor_head *h)
+{
+    if (h->major == AUS_CBOR_SIMPLE) {
+        /* RFC 8949 §3.3: a two-byte simple value below 32 is not well formed. Floats
+         * (ai 25..27) are opaque bits here; no shortest-form rule is applied to them. */
+        return h->ai == AI_1BYTE && h->val < 32 ? AUS_E_MALFORMED : AUS_OK;
+    }
+    if ((flags & AUS_CBOR_STRICT) && !is_shortest(h->ai, h->val))
+        return AUS_E_NONCANONICAL;
+    return AUS_OK;
+}
+
+/* Additional information 28..31: reserved, indefinite length or break. */
+static aus_err special_rules(unsigned flags, aus_cbor_head *h)
+{
+    if (h->ai < AI_INDEF)
+        return AUS_E_MALFORMED; /* RFC 8949 §3: ai 28..30 are reserved */
+    switch (h->major) {
+    case AUS_CBOR_UINT:
+    case AUS_CBOR_NINT:
+    case AUS_CBOR_TAG: return AUS_E_MALFORMED; /* RFC 8949 §3: no indefinite form */
+    case AUS_CBOR_SIMPLE: set_bytes(h, h->major, h->ai, 0, 1); return AUS_OK;
+    default:
+        if (flags & AUS_CBOR_NO_INDEF)
+            return AUS_E_NONCANONICAL; /* RFC 8949 §4.2.1: definite only */
+        set_bytes(h, h->major, h->ai, 1, 0);
+        return AUS_OK;
+    }
+}
+
+/* Big-endian argument of n bytes at q[at..at+n) (a view the caller bounds-checked). */
+static uint64_t be(const uint8_t *q, size_t at, size_t n)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++)
+        v = (v << 8) | q[at + i];
+    return v;
+}
+
 /* The argument bytes and the rules on them (the slow path: ai >= 24). */
 static aus_err head_tail(aus_rd *r, unsigned flags, aus_cbor_head *h)
 {
@@ -33,38 +84,12 @@ static aus_err head_tail(aus_rd *r, unsigned flags, aus_cbor_head *h)
         const uint8_t *q = aus_rd_view(r, n);
         if (!q)
             return r->err;
-        uint64_t v = 0;
-        for (size_t i = 0; i < n; i++)
-            v = (v << 8) | q[i];
-        h->val = v;
-        if (h->major == AUS_CBOR_SIMPLE) {
-            /* RFC 8949 §3.3: a two-byte simple value below 32 is not well formed. Floats
-             * (ai 25..27) are opaque bits here; no shortest-form rule is applied to them. */
-            if (h->ai == AI_1BYTE && v < 32)
-                return fail(r, AUS_E_MALFORMED);
-        } else if ((flags & AUS_CBOR_STRICT) && !is_shortest(h->ai, v)) {
-            return fail(r, AUS_E_NONCANONICAL);
-        }
-        return AUS_OK;
+        h->val = be(q, 0, n);
+        aus_err e = arg_rules(flags, h);
+        return e ? fail(r, e) : AUS_OK;
     }
-    if (h->ai < AI_INDEF)
-        return fail(r, AUS_E_MALFORMED); /* RFC 8949 §3: ai 28..30 are reserved */
-    switch (h->major) {
-    case AUS_CBOR_UINT:
-    case AUS_CBOR_NINT:
-    case AUS_CBOR_TAG: return fail(r, AUS_E_MALFORMED); /* RFC 8949 §3: no indefinite form */
-    default:
-        if (h->major != AUS_CBOR_SIMPLE && (flags & AUS_CBOR_NO_INDEF))
-            return fail(r, AUS_E_NONCANONICAL); /* RFC 8949 §4.2.1: definite only */
-        break;
-    }
-    /* the four flag bytes as one store again (see head()) */
-    const uint8_t four[4] = {h->major, h->ai, h->major != AUS_CBOR_SIMPLE,
-                             h->major == AUS_CBOR_SIMPLE};
-    uint32_t word;
-    memcpy(&word, four, sizeof word);
-    memcpy(h, &word, sizeof word);
-    return AUS_OK;
+    aus_err e = special_rules(flags, h);
+    return e ? fail(r, e) : AUS_OK;
 }
 
 /* One view of the initial byte; most heads (arguments < 24) end there. */
@@ -73,18 +98,51 @@ static inline aus_err head(aus_rd *r, unsigned flags, aus_cbor_head *h)
     const uint8_t *p = aus_rd_view(r, 1);
     uint8_t ib = p ? p[0] : 0;
     uint8_t ai = (uint8_t)(ib & 31u);
-    /* Store major/ai/indef/brk as one 32-bit word: callers test several of these bytes with
-     * one wider load, which stalls on separate byte stores (no store-to-load forwarding). */
-    const uint8_t four[4] = {(uint8_t)(ib >> 5), ai, 0, 0};
-    uint32_t word;
-    memcpy(&word, four, sizeof word);
-    memcpy(h, &word, sizeof word);
+    set_bytes(h, (uint8_t)(ib >> 5), ai, 0, 0);
     h->val = ai < AI_1BYTE ? ai : 0;
     if (!p)
         return r->err;
     if (ai < AI_1BYTE)
         return AUS_OK;
     return head_tail(r, flags, h);
+}
+
+aus_err aus_cbor_peek_heads(const aus_rd *r, unsigned flags, aus_cbor_head *h, size_t n,
+                            size_t *len)
+{
+    size_t left = aus_rd_left(r);
+    *len = 0;
+    if (r->err)
+        return r->err;
+    /* one view of everything that remains, through a copy: r itself never moves */
+    aus_rd t = *r;
+    const uint8_t *p = aus_rd_view(&t, left);
+    size_t i = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (i >= left || !p)
+            return AUS_E_TRUNC;
+        uint8_t ib = p[i++];
+        uint8_t ai = (uint8_t)(ib & 31u);
+        set_bytes(&h[k], (uint8_t)(ib >> 5), ai, 0, 0);
+        h[k].val = ai < AI_1BYTE ? ai : 0;
+        if (ai < AI_1BYTE)
+            continue;
+        aus_err e;
+        if (ai <= AI_8BYTE) {
+            size_t nb = (size_t)1 << (ai - AI_1BYTE);
+            if (nb > left - i)
+                return AUS_E_TRUNC;
+            h[k].val = be(p, i, nb); /* inside the view: i + nb <= left */
+            i += nb;
+            e = arg_rules(flags, &h[k]);
+        } else {
+            e = special_rules(flags, &h[k]);
+        }
+        if (e)
+            return e;
+    }
+    *len = i;
+    return AUS_OK;
 }
 
 aus_err aus_cbor_rd_head(aus_rd *r, unsigned flags, aus_cbor_head *h) { return head(r, flags, h); }

@@ -295,6 +295,46 @@ static void test_truncation(void **st)
     }
 }
 
+/* peek_heads must agree with n sequential head reads, and never move the reader. */
+static void test_peek_heads(void **st)
+{
+    (void)st;
+    uint64_t rng = 7;
+    uint8_t b[24];
+    for (int iter = 0; iter < 200000; iter++) {
+        size_t n = (size_t)(tst_rand(&rng) % sizeof b);
+        for (size_t i = 0; i < n; i++) {
+            uint64_t x = tst_rand(&rng);
+            /* bias towards small heads so that runs of valid heads are common */
+            b[i] = (x & 3) ? (uint8_t)((x >> 8) % 0x1c | ((x >> 16) & 7) << 5) : (uint8_t)(x >> 8);
+        }
+        unsigned flags = (unsigned)(tst_rand(&rng) & 3);
+        size_t k = 1 + (size_t)(tst_rand(&rng) % 6);
+        aus_cbor_head hp[6], hs[6];
+        size_t len;
+        aus_rd r, s;
+        aus_rd_init(&r, b, n);
+        aus_rd_init(&s, b, n);
+        aus_err ep = aus_cbor_peek_heads(&r, flags, hp, k, &len);
+        aus_err es = AUS_OK;
+        for (size_t i = 0; i < k && !es; i++)
+            es = aus_cbor_rd_head(&s, flags, &hs[i]);
+        assert_int_equal(ep, es);
+        assert_int_equal(r.off, 0); /* nothing consumed */
+        assert_int_equal(r.err, AUS_OK);
+        if (!ep) {
+            assert_int_equal(len, s.off);
+            for (size_t i = 0; i < k; i++) {
+                assert_int_equal(hp[i].major, hs[i].major);
+                assert_int_equal(hp[i].ai, hs[i].ai);
+                assert_int_equal(hp[i].indef, hs[i].indef);
+                assert_int_equal(hp[i].brk, hs[i].brk);
+                assert_true(hp[i].val == hs[i].val);
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -302,7 +342,7 @@ int main(void)
         cmocka_unit_test(test_strings),    cmocka_unit_test(test_containers),
         cmocka_unit_test(test_simple),     cmocka_unit_test(test_walk),
         cmocka_unit_test(test_depth),      cmocka_unit_test(test_encoder_sizer),
-        cmocka_unit_test(test_truncation),
+        cmocka_unit_test(test_truncation), cmocka_unit_test(test_peek_heads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
