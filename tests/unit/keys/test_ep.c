@@ -719,6 +719,23 @@ static void test_master_keys_and_atomicity(void **st)
     n = aus_ep_otar_build(aus_crypto_default(), 0, m0, iv, two, 2, pdu, sizeof pdu);
     assert_int_equal(handle(s, pdu, (size_t)n, 0), AUS_E_KEY_STATE);
     assert_int_equal(aus_keys_info(&s->ks, 0x150, &i), AUS_E_KEY);
+    /* an authentic OTAR that tries to overwrite a master key id: POLICY, nothing installed */
+    {
+        uint8_t pt[34] = {0x00, 0x05}, raw[3 + 2 + 12 + 34 + 16];
+        raw[0] = AUS_EP_OTAR;
+        raw[1] = (uint8_t)(((sizeof raw - 3) * 8) >> 8);
+        raw[2] = (uint8_t)((sizeof raw - 3) * 8);
+        raw[3] = 0;
+        raw[4] = 0;
+        uint8_t iv2[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 8};
+        memcpy(raw + 5, iv2, 12);
+        const aus_crypto *cr = aus_crypto_default();
+        assert_int_equal(cr->ops->aead_seal(cr->self, AUS_AEAD_AES256_GCM, m0, 32, iv2, 12, NULL, 0,
+                                            pt, 34, raw + 17, raw + 51, 16),
+                         AUS_OK);
+        assert_int_equal(handle(s, raw, sizeof raw, 0), AUS_E_POLICY);
+        assert_int_equal(aus_keys_info(&s->ks, 0x0005, &i), AUS_E_KEY);
+    }
     /* tampered OTAR: AUTH, and the log records it */
     n = aus_ep_otar_build(aus_crypto_default(), 0, m0, iv, blocks, 1, pdu, sizeof pdu);
     pdu[20] ^= 1;
