@@ -117,7 +117,9 @@ static void usage_wrap(FILE *f)
             "(BCB-AES-GCM, RFC 9173 §4) over the BLOCKS of --bcb. Without --bib/--bcb:\n"
             "--bib all --bcb payload. A BIB target that the BCB also encrypts is\n"
             "put in its own BIB, which the BCB then encrypts too (RFC 9172 §3.9).\n\n"
-            "  BLOCKS   comma list of block numbers or names: primary, payload, age, hop-count,\n"
+            "  BLOCKS   comma list of block numbers (a number that is no block number but the\n"
+            "           type code of a block present names that block) or names: primary,\n"
+            "           payload, age, hop-count,\n"
             "           previous-node (the block of that type), all (every non-security block;\n"
             "           for --bcb without the primary, age, hop-count and previous-node\n"
             "           blocks, which forwarders must read and are never encrypted)\n"
@@ -142,8 +144,9 @@ static void usage_unwrap(FILE *f)
                "Decrypts every BCB, verifies every BIB (keys from the keyring by security\n"
                "source and context; the keyring key is the KEK when a block carries a wrapped\n"
                "key), checks the RFC 9172 block rules, removes the security blocks and writes\n"
-               "the original bundle. Every canonical block must be covered by a verified BIB or a\n"
-               "BCB. Exit 1 with a sentence on any failure; nothing is written then.\n");
+               "the original bundle. The bundle must carry at least one BIB or BCB, and every\n"
+               "block of a type other than payload, previous-node, bundle-age, hop-count must\n"
+               "be covered by one. Exit 1 with a sentence on any failure; nothing is written.\n");
 }
 
 static void usage(FILE *f)
@@ -284,6 +287,14 @@ static int parse_blocks(const char *s, const aus_bpv7_bundle *b, int for_bcb, ui
             v = b->blk[ix].number;
         else if (cli_u64(tok, UINT32_MAX, &v))
             return -1;
+        /* a number that is no block number but the type code of a block present: that block */
+        if (v > 1) {
+            int isnum = 0;
+            for (size_t i = 0; i < b->nblocks; i++)
+                isnum |= b->blk[i].number == v;
+            if (!isnum && (ix = aus_bpv7_find_block(b, v)) >= 0)
+                v = b->blk[ix].number;
+        }
         for (size_t i = 0; i < *n; i++)
             if (t[i] == v)
                 return -1;
@@ -495,12 +506,16 @@ static int cmd_unwrap(int argc, char **argv)
             cli_err("bpsec unwrap: rejected: %s%s%s (%s)", rep.detail,
                     rep.source[0] ? "; security source " : "", rep.source, aus_err_name(e));
             rc = AUS_EXIT_FAIL;
+        } else if (rep.nbib + rep.nbcb == 0) {
+            cli_err("bpsec unwrap: rejected: the bundle carries no BIB and no BCB, nothing "
+                    "could be verified");
+            rc = AUS_EXIT_FAIL;
         } else if (rep.nuncovered) {
-            /* every block must have been verified or decrypted: a bundle whose security block
-             * was turned into an unknown block (one flipped bit in its type) is not "unwrapped" */
-            cli_err("bpsec unwrap: rejected: %zu block(s) are covered by no BIB and no BCB%s",
-                    rep.nuncovered,
-                    rep.nbib + rep.nbcb ? "" : " (the bundle carries no security block)");
+            /* a bundle whose security block was turned into an unknown block (one flipped bit
+             * in its type code) must not pass as "unwrapped" */
+            cli_err("bpsec unwrap: rejected: %zu block(s) of an unknown type are covered by no "
+                    "BIB and no BCB",
+                    rep.nuncovered);
             rc = AUS_EXIT_FAIL;
         } else if (cli_write_file(outp, buf, n)) {
             cli_err("bpsec unwrap: cannot write %s", outp);

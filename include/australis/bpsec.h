@@ -183,8 +183,10 @@ typedef struct aus_bpsec_report {
     uint32_t tenant; /* from the sequence-number block */
     uint64_t seq;
     char seq_source[AUS_BPSEC_EID_TEXT_MAX]; /* source of the BIB that covers the seq block */
-    size_t nuncovered;  /* canonical blocks (payload, extensions, seq) that no verified BIB and
-                         * no BCB covers; a strict consumer (the CLI) rejects the bundle if > 0 */
+    size_t nuncovered;  /* blocks of a type other than payload, previous-node, bundle-age,
+                         * hop-count, BIB, BCB, seq that no verified BIB and no BCB covers (what a
+                         * security block with an altered type code becomes); a strict consumer
+                         * (the CLI) rejects the bundle if > 0 */
     uint64_t reason;    /* AUS_BPSEC_RC_* on failure */
     const char *detail; /* static sentence naming the failed rule, never NULL */
 } aus_bpsec_report;

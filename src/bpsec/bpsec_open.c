@@ -179,8 +179,12 @@ static void coverage(open_st *st)
     }
     for (size_t i = 0; i < st->b.nblocks; i++) {
         uint64_t ty = st->b.blk[i].type;
-        if (ty != AUS_BPSEC_BT_BIB && ty != AUS_BPSEC_BT_BCB && !st->cov_int[i + 1] &&
-            !st->cov_conf[i + 1])
+        /* only blocks of a type this stack does not process: a security block whose type
+         * code was altered turns into one of those */
+        int known = ty == AUS_BPV7_BT_PAYLOAD || ty == AUS_BPV7_BT_PREV_NODE ||
+                    ty == AUS_BPV7_BT_AGE || ty == AUS_BPV7_BT_HOP_COUNT ||
+                    ty == AUS_BPSEC_BT_SEQ || ty == AUS_BPSEC_BT_BIB || ty == AUS_BPSEC_BT_BCB;
+        if (!known && !st->cov_int[i + 1] && !st->cov_conf[i + 1])
             r->nuncovered++;
     }
     r->covered_bib |= other_i;

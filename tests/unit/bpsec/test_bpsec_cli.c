@@ -140,6 +140,39 @@ static void test_wrap_variants_tshark(void **st)
     }
 }
 
+/* Bundles with CRCs and a hop-count block (Wireshark samples): CRCs of encrypted targets are
+ * recomputed both ways, a block named by its type code, an uncovered hop-count block is fine. */
+static void test_crc_bundles(void **st)
+{
+    (void)st;
+    const char *sh = AUS_SHARED_DIR;
+    keyring("c.json", "ipn:2.1", "1a2b1a2b1a2b1a2b1a2b1a2b1a2b1a2b", "ipn:2.1",
+            "71776572747975696f7061736466676871776572747975696f70617364666768");
+    static const char *in[] = {"good_crc16.bin", "good_crc32c.bin", "good_nocrc.bin"};
+    static const char *opts[] = {"--bib payload --bcb payload", "--bib 10 --bcb payload",
+                                 "--bib primary --bcb 1"};
+    for (size_t i = 0; i < 3; i++) {
+        for (size_t k = 0; k < 3; k++) {
+            assert_int_equal(run("bpsec wrap --keyring c.json %s %s/vectors/tshark_samples/bpv7/%s "
+                                 "-o c.cbor",
+                                 opts[k], sh, in[i]),
+                             0);
+            char cmd[512], rel[128];
+            snprintf(cmd, sizeof cmd, "%s/tools/tshark_check.sh %s/c.cbor >/dev/null", sh, dir);
+            if (system(cmd) != 0)
+                fail_msg("tshark rejects wrap %s of %s", opts[k], in[i]);
+            assert_int_equal(run("bpsec unwrap --keyring c.json c.cbor -o cu.cbor"), 0);
+            snprintf(rel, sizeof rel, "vectors/tshark_samples/bpv7/%s", in[i]);
+            same("cu.cbor", rel);
+        }
+    }
+    /* a bundle without any security block: nothing to verify, rejected */
+    assert_int_equal(
+        run("bpsec unwrap --keyring c.json %s/vectors/tshark_samples/bpv7/good_crc16.bin -o x.cbor",
+            sh),
+        1);
+}
+
 static void test_failures(void **st)
 {
     (void)st;
@@ -220,6 +253,7 @@ int main(void)
     const struct CMUnitTest t[] = {
         cmocka_unit_test(test_appendix_a_via_cli),
         cmocka_unit_test(test_wrap_variants_tshark),
+        cmocka_unit_test(test_crc_bundles),
         cmocka_unit_test(test_failures),
         cmocka_unit_test(test_bit_flips_default_wrap),
     };
