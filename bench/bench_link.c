@@ -263,6 +263,28 @@ static void end_to_end(const char *cli, const char *root, int ncmd)
         usleep(2000);
     }
     double dt = now() - t0;
+    /* one command at a time: the latency of the link itself, without queueing */
+    enum { SEQ = 30 };
+    double seqlat[SEQ];
+    int nseq = 0;
+    for (int i = 0; i < SEQ; i++) {
+        double ts = now();
+        char *r = sock_call(sock, "{\"op\":\"cmd\",\"name\":\"ping\",\"args\":[\"one\"]}");
+        const char *q = r ? strstr(r, "\"id\":") : NULL;
+        long id = q ? atol(q + 5) : -1;
+        char req[96];
+        snprintf(req, sizeof req, "{\"op\":\"resp\",\"id\":%ld}", id);
+        while (id > 0 && now() - ts < 10) {
+            carry(gout, sin_);
+            carry(sout, gin);
+            r = sock_call(sock, req);
+            if (r && strstr(r, "\"status\"")) {
+                seqlat[nseq++] = now() - ts;
+                break;
+            }
+            usleep(1000);
+        }
+    }
     kill(ps, SIGTERM);
     kill(pg, SIGTERM);
     waitpid(ps, NULL, 0);
@@ -279,6 +301,12 @@ static void end_to_end(const char *cli, const char *root, int ncmd)
                "%.1f ms\n",
                l[0] * 1e3, l[n / 2] * 1e3, l[n * 9 / 10] * 1e3, l[n * 99 / 100] * 1e3,
                l[n - 1] * 1e3);
+    qsort(seqlat, (size_t)nseq, sizeof(double), cmpd);
+    if (nseq > 0)
+        printf("  one at a time (%d commands): min %.1f ms, p50 %.1f ms, p90 %.1f ms, max %.1f ms "
+               "(operator polling every ~1 ms)\n",
+               nseq, seqlat[0] * 1e3, seqlat[nseq / 2] * 1e3, seqlat[nseq * 9 / 10] * 1e3,
+               seqlat[nseq - 1] * 1e3);
     free(t_sub);
     free(lat);
     free(ids);

@@ -304,60 +304,108 @@ static void rollback(dmn_node *n)
     dmn_reset(n);
 }
 
-/* Apply one verified bundle. Returns 0 (done: delete the file), 1 (junk: quarantine),
- * -1 (store failure: leave the file for a retry). */
-static int apply(dmn_node *n, const char *name, const aus_agent_rx *rx)
+/* ---- receive: files are taken in batches of up to BATCH_MAX under ONE store transaction ----
+ * Every effect, seen-mark and reply of the batch commits together; only then are the files
+ * deleted (one folder fsync for the batch). A crash before the commit repeats the whole batch
+ * from scratch (nothing of it happened); after it, the files come back as replays. An external
+ * command (exec, capture) closes the batch: its "started" mark must be durable before it runs. */
+#define BATCH_MAX 64
+
+typedef struct batch {
+    char *done[BATCH_MAX]; /* files whose effect is in the open transaction */
+    size_t n;
+    int open;
+} batch;
+
+static int batch_begin(dmn_node *n, batch *b)
 {
-    int pending = 0;
+    if (b->open)
+        return 0;
+    if (n->store.ops->begin(n->store.self) != AUS_OK)
+        return -1;
+    b->open = 1;
+    return 0;
+}
+
+/* Commit and delete the batch's files. Returns 0, or -1 (rolled back: files stay). */
+static int batch_commit(dmn_node *n, batch *b)
+{
+    if (!b->open)
+        return 0;
+    b->open = 0;
+    aus_err e = n->store.ops->commit(n->store.self);
+    if (e != AUS_OK) {
+        rollback(n);
+        note_error(n, "commit", e);
+        dmn_log("store commit failed (%s): %zu file(s) will be processed again", aus_err_name(e),
+                b->n);
+        b->n = 0;
+        return -1;
+    }
+    for (size_t i = 0; i < b->n; i++)
+        if (unlinkat(n->fl.in_fd, b->done[i], 0) != 0 && errno != ENOENT)
+            dmn_log("cannot remove %s: %s", b->done[i], strerror(errno));
+    if (b->n && n->cfg.fsync_on && fsync(n->fl.in_fd) != 0)
+        dmn_log("cannot sync %s: %s", n->cfg.incoming, strerror(errno));
+    n->processed += b->n;
+    b->n = 0;
+    return 0;
+}
+
+static void batch_abort(dmn_node *n, batch *b)
+{
+    if (b->open)
+        rollback(n);
+    b->open = 0;
+    b->n = 0;
+}
+
+/* One verified bundle inside the batch's transaction. Returns 0 (applied), 1 (authentic but
+ * its ADU is junk: seen-mark only, quarantine), -1 (store failure: abort the batch). */
+static int apply(dmn_node *n, batch *b, const aus_agent_rx *rx, int *pending)
+{
+    aus_app_msg m;
+    int junk = aus_app_decode(&m, rx->adu, rx->len) != AUS_OK ||
+               aus_app_is_request(m.type) != n->cfg.role_sat;
+    if (batch_begin(n, b) != 0)
+        return -1;
+    aus_err e = aus_agent_accept(&n->agent, rx);
+    if (e == AUS_OK && !junk)
+        e = n->cfg.role_sat ? dmn_sat_handle(n, rx, pending) : dmn_ground_handle(n, rx);
+    if (e != AUS_OK) {
+        note_error(n, "apply", e);
+        dmn_log("cannot apply a bundle (%s): the batch will be processed again", aus_err_name(e));
+        return -1;
+    }
+    return junk;
+}
+
+static void run_external(dmn_node *n, const aus_agent_rx *rx)
+{
     aus_err e = n->store.ops->begin(n->store.self);
     if (e == AUS_OK)
-        e = aus_agent_accept(&n->agent, rx);
-    if (e == AUS_OK)
-        e = n->cfg.role_sat ? dmn_sat_handle(n, rx, &pending) : dmn_ground_handle(n, rx);
+        e = dmn_sat_finish(n, rx);
     if (e == AUS_OK)
         e = n->store.ops->commit(n->store.self);
     if (e != AUS_OK) {
         rollback(n);
-        note_error(n, "apply", e);
-        if (e == AUS_E_IO || e == AUS_E_INTERNAL || e == AUS_E_CRYPTO) {
-            dmn_log("store failure on %s (%s): will retry", name, aus_err_name(e));
-            return -1;
-        }
-        /* the ADU inside an authentic bundle is junk: record the sequence number anyway so the
-         * same bundle is not retried forever, then quarantine */
-        if (n->store.ops->begin(n->store.self) == AUS_OK &&
-            aus_agent_accept(&n->agent, rx) == AUS_OK &&
-            n->store.ops->commit(n->store.self) == AUS_OK)
-            return 1;
-        rollback(n);
-        return 1;
+        note_error(n, "command result", e);
+        dmn_log("cannot record a command result (%s): answered as interrupted on restart",
+                aus_err_name(e));
     }
-    if (pending) {
-        e = n->store.ops->begin(n->store.self);
-        if (e == AUS_OK)
-            e = dmn_sat_finish(n, rx);
-        if (e == AUS_OK)
-            e = n->store.ops->commit(n->store.self);
-        if (e != AUS_OK) {
-            rollback(n);
-            note_error(n, "command result", e);
-            dmn_log("cannot record a command result (%s): answered as interrupted on restart",
-                    aus_err_name(e));
-        }
-    }
-    return 0;
 }
 
-static void take_file(dmn_node *n, const char *name)
+/* Returns 0 to go on, -1 to stop this scan (store trouble: retry later). */
+static int take_file(dmn_node *n, batch *b, char *name)
 {
     uint8_t *buf = NULL;
     size_t len = 0;
     aus_fl_why why = aus_fl_read(&n->fl, name, &buf, &len);
     if (why == AUS_FL_GONE)
-        return;
+        return 0;
     if (why != AUS_FL_OK) {
         quarantine(n, name, aus_fl_why_str(why));
-        return;
+        return 0;
     }
     aus_agent_rx rx;
     aus_err e = aus_agent_recv(&n->agent, buf, len, dmn_now_ms(), &rx);
@@ -367,17 +415,30 @@ static void take_file(dmn_node *n, const char *name)
         note_error(n, name, e);
         quarantine(n, name, why2);
         free(buf);
-        return;
+        return 0;
     }
-    int r = apply(n, name, &rx);
+    int pending = 0;
+    int r = apply(n, b, &rx, &pending);
     free(buf);
-    if (r == 0) {
-        n->processed++;
-        if (aus_fl_remove(&n->fl, name) != 0)
-            dmn_log("cannot remove %s: %s", name, strerror(errno));
-    } else if (r == 1) {
-        quarantine(n, name, "authentic bundle with an invalid application message");
+    if (r < 0) {
+        batch_abort(n, b);
+        return -1;
     }
+    if (r == 1) {
+        /* the seen-mark must be durable before the file leaves the folder */
+        if (batch_commit(n, b) != 0)
+            return -1;
+        quarantine(n, name, "authentic bundle with an invalid application message");
+        return 0;
+    }
+    b->done[b->n++] = name;
+    if (pending || b->n == BATCH_MAX) {
+        if (batch_commit(n, b) != 0)
+            return -1;
+        if (pending)
+            run_external(n, &rx);
+    }
+    return 0;
 }
 
 long dmn_process_incoming(dmn_node *n)
@@ -388,40 +449,70 @@ long dmn_process_incoming(dmn_node *n)
         dmn_log("cannot list %s: %s", n->cfg.incoming, strerror(errno));
         return -1;
     }
+    batch b = {{0}, 0, 0};
     long i;
     for (i = 0; i < cnt && !(n->stop && *n->stop); i++)
-        take_file(n, names[i]);
+        if (take_file(n, &b, names[i]) != 0)
+            break;
+    (void)batch_commit(n, &b);
     aus_fl_free_list(names, cnt);
     return i;
 }
 
+/* ---- send: every queued bundle is written with one file-system sync and one folder fsync,
+ * then removed from the store queue in one transaction (a crash in between writes the same
+ * files again under the same names; the receiver's replay window drops the copies). ---- */
+#define OUT_BATCH 256
+
 long dmn_drain_outgoing(dmn_node *n)
 {
-    static uint8_t buf[AUS_AGENT_BUNDLE_MAX];
-    char key[AUS_STORE_KEY_MAX], name[AUS_CL_NAME_MAX];
-    long count = 0;
+    static uint8_t *bufs[OUT_BATCH];
+    static size_t lens[OUT_BATCH];
+    static char keys[OUT_BATCH][AUS_STORE_KEY_MAX], names[OUT_BATCH][AUS_CL_NAME_MAX];
+    const char *np[OUT_BATCH];
+    const uint8_t *bp[OUT_BATCH];
+    long total = 0;
     for (;;) {
-        size_t len = 0;
-        uint64_t seq = 0;
-        aus_err e = aus_agent_out_next(&n->agent, "", key, sizeof key, buf, sizeof buf, &len, &seq);
-        if (e == AUS_E_NOTFOUND)
+        size_t k = 0;
+        const char *after = "";
+        while (k < OUT_BATCH) {
+            uint64_t seq = 0;
+            if (!bufs[k] && !(bufs[k] = malloc(AUS_AGENT_BUNDLE_MAX)))
+                return -1;
+            aus_err e = aus_agent_out_next(&n->agent, after, keys[k], sizeof keys[k], bufs[k],
+                                           AUS_AGENT_BUNDLE_MAX, &lens[k], &seq);
+            if (e == AUS_E_NOTFOUND)
+                break;
+            if (e == AUS_OK)
+                e = aus_cl_folder_name(names[k], sizeof names[k], n->cfg.node, seq);
+            if (e != AUS_OK) {
+                note_error(n, "outgoing queue", e);
+                return -1;
+            }
+            np[k] = names[k];
+            bp[k] = bufs[k];
+            after = keys[k];
+            k++;
+        }
+        if (k == 0)
             break;
+        if (aus_fl_write_batch(&n->fl, np, bp, lens, k) != 0) {
+            dmn_log("cannot write to %s: %s", n->cfg.outgoing, strerror(errno));
+            return -1;
+        }
+        aus_err e = n->store.ops->begin(n->store.self);
+        for (size_t i = 0; i < k && e == AUS_OK; i++)
+            e = aus_agent_out_done(&n->agent, keys[i]);
         if (e == AUS_OK)
-            e = aus_cl_folder_name(name, sizeof name, n->cfg.node, seq);
+            e = n->store.ops->commit(n->store.self);
         if (e != AUS_OK) {
-            note_error(n, "outgoing queue", e);
+            rollback(n);
             return -1;
         }
-        if (aus_fl_write(&n->fl, name, buf, len) != 0) {
-            dmn_log("cannot write %s: %s", name, strerror(errno));
-            return -1;
-        }
-        if (aus_agent_out_done(&n->agent, key) != AUS_OK)
-            return -1;
-        count++;
-        n->files_out++;
+        total += (long)k;
+        n->files_out += k;
     }
-    return count;
+    return total;
 }
 
 void dmn_banner(dmn_node *n)
