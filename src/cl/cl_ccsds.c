@@ -171,6 +171,11 @@ aus_err aus_cl_ccsds_init(aus_cl_ccsds *c, const aus_cl_ccsds_cfg *cfg, aus_sdls
     c->fop_acked = 0;
     c->have_clcw = false;
     c->dirty = false;
+    c->ns_hi = 0;
+    c->ns_any = false;
+    c->ep_seq = 0;
+    memset(&c->tm_rx, 0, sizeof c->tm_rx);
+    memset(&c->tm_tx, 0, sizeof c->tm_tx);
     memset(&c->farm, 0, sizeof c->farm);
     AUS_TRY(setup_tc(c));
     AUS_TRY(setup_tm(c));

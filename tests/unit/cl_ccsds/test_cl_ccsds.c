@@ -17,7 +17,7 @@ static const uint8_t KEY_TM[32] = {0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa
                                    0xb6, 0xb7, 0xb8, 0xb9, 0xba, 0xbb, 0xbc, 0xbd, 0xbe, 0xbf};
 #define TM_SPI 1
 #define TC_SPI 2
-#define MAXB 65536u
+#define MAXB 70000u
 #define PASS_CAP (8u << 20)
 
 /* One end's receive log: bundles must arrive as 0, 1, 2, ... exactly once. */
@@ -256,6 +256,13 @@ static void test_roundtrip_sizes(void **state)
 {
     (void)state;
     world *w = world_new(0, NULL, NULL);
+    /* the largest bundle both ways first: two Space Packets on the downlink (65536 + rest) */
+    static uint8_t big[MAXB];
+    fill(big, MAXB, 0);
+    assert_int_equal(aus_cl_ccsds_send(w->g.c, big, MAXB, w->now), AUS_OK);
+    assert_int_equal(aus_cl_ccsds_send(w->s.c, big, MAXB, w->now), AUS_OK);
+    assert_int_equal(aus_cl_ccsds_send(w->s.c, big, MAXB + 1, w->now), AUS_E_ARG);
+    w->up_sent = w->down_sent = 1;
     int p = run_until(w, 60, 100, MAXB, NULL, 200);
     assert_int_equal(w->s.in.next, 60);
     assert_int_equal(w->g.in.next, 60);
@@ -272,7 +279,7 @@ static void test_roundtrip_sizes(void **state)
     assert_int_equal(ss.farm_state, AUS_FARM_OPEN);
     assert_int_equal(gs.fop_state, AUS_FOP_ACTIVE);
     assert_int_equal(gs.vs, ss.vr);
-    printf("# 60 bundles 100..65536 B each way in %d passes; uplink %llu frames, downlink %llu\n",
+    printf("# 60 bundles 100..70000 B each way in %d passes; uplink %llu frames, downlink %llu\n",
            p, (unsigned long long)gs.tc_ad_tx, (unsigned long long)ss.tm_tx);
     world_free(w);
 }
@@ -377,6 +384,24 @@ static void test_replay_rejected(void **state)
     world_free(w);
 }
 
+/* ---- the standalone tools on our pass files ---- */
+
+static int run_cli(const char *args)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s %s >/dev/null 2>/dev/null", AUS_CLI, args);
+    int rc = system(cmd);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static void write_file(const char *path, const uint8_t *p, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(p, 1, n, f), n);
+    fclose(f);
+}
+
 static void test_lockout_unlock(void **state)
 {
     (void)state;
@@ -395,7 +420,36 @@ static void test_lockout_unlock(void **state)
     uint64_t next = w->s.in.next;
     node_open(&w->s, AUS_CL_CCSDS_SAT, &sc, w->now);
     w->s.in.next = next;
-    int p = run_until(w, 200, 100, 900, NULL, 40);
+    /* the pass that carries the Unlock: a BC frame is never SDLS-protected (232.0 §6.3.1) */
+    int p = 0, bc_checked = 0;
+    for (; p < 40 && w->s.in.next < 200; p++) {
+        offer(w->g.c, &w->up_sent, 200, 100, 900, w->now);
+        size_t n = 0;
+        aus_cl_ccsds_stats_get(w->g.c, &gs);
+        uint64_t bc0 = gs.tc_bc_tx;
+        assert_int_equal(aus_cl_ccsds_pass_out(w->g.c, w->buf, PASS_CAP, w->now, &n), AUS_OK);
+        aus_cl_ccsds_stats_get(w->g.c, &gs);
+        if (gs.tc_bc_tx != bc0) {
+            char ktc[65], args[600];
+            for (int i = 0; i < 32; i++)
+                sprintf(ktc + 2 * i, "%02x", KEY_TC[i]);
+            char path[64];
+            snprintf(path, sizeof path, "/tmp/clccsds_unlock_%d.cltu", (int)getpid());
+            write_file(path, w->buf, n);
+            snprintf(args, sizeof args, "ccsds tc-decode --scid 100 --vcid 4 %s -o /dev/null",
+                     path);
+            assert_int_equal(run_cli(args), 0); /* without SDLS: the BC frame alone decodes */
+            bc_checked = 1;
+        }
+        assert_int_equal(aus_cl_ccsds_pass_in(w->s.c, w->buf, n, w->now + 10), AUS_OK);
+        assert_int_equal(aus_cl_ccsds_pass_out(w->s.c, w->buf, PASS_CAP, w->now + 20, &n), AUS_OK);
+        assert_int_equal(aus_cl_ccsds_pass_in(w->g.c, w->buf, n, w->now + 30), AUS_OK);
+        w->now += 1000;
+    }
+    assert_true(bc_checked);
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/clccsds_unlock_%d.cltu", (int)getpid());
+    remove(path);
     assert_int_equal(w->s.in.next, 200);
     check_clean(w);
     aus_cl_ccsds_stats_get(w->g.c, &gs);
@@ -566,24 +620,6 @@ static void test_flip_bits(void **state)
     assert_true(k > 7800 && k < 8950); /* 8388.6 expected */
     assert_int_equal(aus_cl_ccsds_flip_bits(b, 100, 0.0, &r), 0);
     free(b);
-}
-
-/* ---- the standalone tools on our pass files ---- */
-
-static int run_cli(const char *args)
-{
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "%s %s >/dev/null 2>/tmp/clccsds_cli_err.txt", AUS_CLI, args);
-    int rc = system(cmd);
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
-static void write_file(const char *path, const uint8_t *p, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(p, 1, n, f), n);
-    fclose(f);
 }
 
 static void test_cli_decodes_pass_files(void **state)
