@@ -6,6 +6,7 @@
 #include "australis/base.h"
 #include "australis/bpv7.h"
 #include "australis/cbor.h"
+#include "bpv7_int.h"
 
 static const uint8_t zeros[4];
 
@@ -348,6 +349,20 @@ aus_err aus_bpv7_decode(aus_bpv7_bundle *b, const uint8_t *p, size_t n, unsigned
         b->err_off = (e == AUS_E_NOT_INDEF || r.off == 1) ? 0 : r.off;
         return e;
     }
+    /* Block numbers and the payload rules first, so that their errors do not depend on
+     * which extension blocks happen to be present (same order as aus_bpv7_validate). */
+    size_t bad = SIZE_MAX;
+    if (b->nblocks && b->blk[b->nblocks - 1].type == AUS_BPV7_BT_PAYLOAD) {
+        b->payload = b->blk[b->nblocks - 1].data;
+        b->payload_len = b->blk[b->nblocks - 1].data_len;
+    }
+    e = aus_bpv7_check_blocks(b, &bad);
+    if (e) {
+        b->err_off = bad == SIZE_MAX ? b->pri_off : b->blk[bad].off;
+        if (e == AUS_E_PAYLOAD && b->nblocks == 0)
+            b->err_off = b->encoded_len - 1; /* the closing break where it should have been */
+        return e;
+    }
     for (size_t i = 0; i < b->nblocks; i++) {
         e = rd_extension(b, &b->blk[i], cbor_flags(flags));
         if (e) {
@@ -355,16 +370,9 @@ aus_err aus_bpv7_decode(aus_bpv7_bundle *b, const uint8_t *p, size_t n, unsigned
             return e;
         }
     }
-    if (b->nblocks && b->blk[b->nblocks - 1].type == AUS_BPV7_BT_PAYLOAD) {
-        b->payload = b->blk[b->nblocks - 1].data;
-        b->payload_len = b->blk[b->nblocks - 1].data_len;
-    }
-    size_t bad = SIZE_MAX;
     e = aus_bpv7_validate(b, flags, &bad);
     if (e) {
         b->err_off = bad == SIZE_MAX ? b->pri_off : b->blk[bad].off;
-        if (e == AUS_E_PAYLOAD && b->nblocks == 0)
-            b->err_off = b->encoded_len - 1; /* the closing break where it should have been */
         return e;
     }
     /* The accepted deviations of the default (non-strict) mode, for the caller to see. */

@@ -2,6 +2,7 @@
  * Each rule returns its own error code and cites the section it comes from. */
 #include "australis/bpv7.h"
 #include "australis/cbor.h"
+#include "bpv7_int.h"
 
 int aus_bpv7_bib_covers_primary(const aus_bpv7_bundle *b)
 {
@@ -57,7 +58,7 @@ static aus_err check_primary(const aus_bpv7_bundle *b)
 }
 
 /* §4.1 / §4.3.2: block numbers, the payload block, at most one of each extension block. */
-static aus_err check_blocks(const aus_bpv7_bundle *b, size_t *bad)
+aus_err aus_bpv7_check_blocks(const aus_bpv7_bundle *b, size_t *bad)
 {
     size_t npay = 0;
     for (size_t i = 0; i < b->nblocks; i++) {
@@ -122,7 +123,7 @@ aus_err aus_bpv7_validate(const aus_bpv7_bundle *b, unsigned flags, size_t *bad_
     size_t bad = SIZE_MAX;
     aus_err e = check_primary(b);
     if (!e)
-        e = check_blocks(b, &bad);
+        e = aus_bpv7_check_blocks(b, &bad);
     if (!e)
         e = check_extensions(b, &bad);
     if (!e) {

@@ -132,6 +132,11 @@ static void m_number_dup(aus_bpv7_bundle *b) { b->blk[1].number = b->blk[0].numb
 static void m_hop_exceeded(aus_bpv7_bundle *b) { b->hop_count = 17; }
 static void m_hop_limit_zero(aus_bpv7_bundle *b) { b->hop_limit = 0; }
 static void m_two_ages(aus_bpv7_bundle *b) { b->blk[0].type = AUS_BPV7_BT_AGE; }
+static void m_two_ages_same_number(aus_bpv7_bundle *b)
+{
+    b->blk[0].type = AUS_BPV7_BT_AGE;
+    b->blk[0].number = b->blk[1].number;
+}
 static void m_version(aus_bpv7_bundle *b) { b->pri.version = 8; }
 static void m_admin_reports(aus_bpv7_bundle *b) { b->pri.flags |= AUS_BPV7_BF_ADMIN; }
 static void m_admin_block_report(aus_bpv7_bundle *b)
@@ -182,6 +187,7 @@ static const rule rules[] = {
     {"§4.4.3 hop limit exceeded", m_hop_exceeded, AUS_E_HOPLIMIT, 2},
     {"§4.4.3 hop limit range", m_hop_limit_zero, AUS_E_BLOCK, 2},
     {"§4.4 one age block", m_two_ages, AUS_E_BLOCK, 1},
+    {"§4.3.2 numbers before extension data", m_two_ages_same_number, AUS_E_BLOCKNUM, 1},
     {"§4.3.1 version", m_version, AUS_E_VERSION, -2},
     {"§4.2.3 admin no reports", m_admin_reports, AUS_E_FLAGS, -1},
     {"§4.2.4 admin block flags", m_admin_block_report, AUS_E_FLAGS, 1},

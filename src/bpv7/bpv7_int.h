@@ -1,0 +1,11 @@
+/* Internal to src/bpv7: shared between the decoder and the rule checks. */
+#ifndef AUS_BPV7_INT_H
+#define AUS_BPV7_INT_H
+
+#include "australis/bpv7.h"
+
+/* RFC 9171 §4.1 / §4.3.2-§4.3.3 / §4.4 block-level rules (numbers, payload, one of each
+ * extension block, admin-record block flags); *bad = offending block index. */
+AUS_MUST_USE aus_err aus_bpv7_check_blocks(const aus_bpv7_bundle *b, size_t *bad);
+
+#endif
