@@ -26,7 +26,7 @@ say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 umask 077
 mkdir -p "$W/keys" "$W/sat/data" "$W/ground/downloads"
 for f in sat.kek ground.kek session.ek session.ak master.key; do
-    openssl rand -hex 32 > "$W/keys/$f"
+    head -c 32 /dev/urandom | od -An -tx1 -v | tr -d ' \n' > "$W/keys/$f"
 done
 head -c 307200 /dev/urandom > "$W/sat/data/earth.img"
 printf '#!/bin/sh\necho "payload says: $*"\nuname -sr\n' > "$W/sat/hello.sh"

@@ -246,7 +246,7 @@ static void usage(FILE *f)
                "       australis cmd NAME [ARGS...] [OPTIONS]\n"
                "       australis image get REMOTE [-o LOCAL] [--chunk BYTES] [OPTIONS]\n"
                "       australis rekey --otar|--pq [OPTIONS]\n"
-               "       australis status [OPTIONS]\n"
+               "       australis status [--id N] [OPTIONS]   (--id: the answer to request N)\n"
                "options: --config FILE (or $AUS_CONFIG: the ground daemon's config)\n"
                "         --wait  block until the answer arrives   --timeout S (default 60)\n"
                "         --json  print the answer as JSON\n"
@@ -261,7 +261,7 @@ int cmd_client(int argc, char **argv)
     const char *fam = argv[0], *local = NULL;
     const char *pos[AUS_APP_MAX_ARGS + 2];
     int npos = 0;
-    uint64_t chunk = 0;
+    uint64_t chunk = 0, want_id = 0;
     int otar = 0, pq = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -280,7 +280,12 @@ int cmd_client(int argc, char **argv)
             pq = 1;
         else if (!strcmp(a, "--timeout") && i + 1 < argc)
             o.timeout = atof(argv[++i]);
-        else if (!strcmp(a, "-o") && i + 1 < argc)
+        else if (!strcmp(a, "--id") && i + 1 < argc) {
+            if (cli_u64(argv[++i], UINT64_MAX - 1, &want_id) != 0 || !want_id) {
+                cli_err("--id needs a request id");
+                return AUS_EXIT_USAGE;
+            }
+        } else if (!strcmp(a, "-o") && i + 1 < argc)
             local = argv[++i];
         else if (!strcmp(a, "--chunk") && i + 1 < argc) {
             if (cli_u64(argv[++i], 16384, &chunk) != 0) {
@@ -313,7 +318,10 @@ int cmd_client(int argc, char **argv)
         return AUS_EXIT_USAGE;
     }
     cJSON *req = cJSON_CreateObject();
-    if (!strcmp(fam, "status")) {
+    if (!strcmp(fam, "status") && want_id) {
+        cJSON_AddStringToObject(req, "op", "resp");
+        cJSON_AddNumberToObject(req, "id", (double)want_id);
+    } else if (!strcmp(fam, "status")) {
         cJSON_AddStringToObject(req, "op", "status");
     } else if (!strcmp(fam, "tm")) {
         cJSON_AddStringToObject(req, "op", "tm");
@@ -361,6 +369,16 @@ int cmd_client(int argc, char **argv)
     if (!r || cJSON_IsString(err)) {
         cli_err("%s: %s", fam, cJSON_IsString(err) ? err->valuestring : "bad reply");
         rc = AUS_EXIT_FAIL;
+    } else if (!strcmp(fam, "status") && want_id) {
+        if (!cJSON_IsNumber(id)) {
+            cli_err("status: no answer to request %llu yet", (unsigned long long)want_id);
+            rc = AUS_EXIT_FAIL;
+        } else if (o.json) {
+            char *s = cJSON_PrintUnformatted(r);
+            printf("%s\n", s);
+            free(s);
+        } else
+            print_human(r);
     } else if (!strcmp(fam, "status")) {
         printf("%s\n", reply);
     } else if (cJSON_IsNumber(id)) {

@@ -14,7 +14,7 @@ mkworld() {
     W="$1"; local t="${2:-alpha}" sn="${3:-100}" gn="${4:-200}" life="${5:-3600}"
     mkdir -p "$W/keys" "$W/sat/data"
     ( umask 077; for f in sat.kek ground.kek session.ek session.ak master.key; do
-        openssl rand -hex 32 > "$W/keys/$f"; done )
+        head -c 32 /dev/urandom | od -An -tx1 -v | tr -d ' \n' > "$W/keys/$f"; done )
     chmod 700 "$W" "$W/keys"
     head -c 100000 /dev/urandom > "$W/sat/data/img.bin"
     printf '#!/bin/sh\necho "$1" >> %s/ledger\necho "marked $1"\n' "$W" > "$W/mark.sh"
@@ -65,7 +65,7 @@ down() { "$CLI" pass --from "$W/sat/out" --to "$W/ground/in" --quiet "$@"; }
 submit() { "$CLI" "$@" --config "$W/ground.ini" | sed -n 's/^request id //p'; }
 # resp ID -> the stored JSON answer (empty if none)
 resp() {
-    sqlite3 "$W/ground/state.db" "select cast(v as text) from kv where k='gr/$(sed -n 's/^tenant = //p' "$W/ground.ini")/resp/$(printf %016x "$1")'"
+    [ -n "$1" ] && "$CLI" status --id "$1" --json --config "$W/ground.ini" 2>/dev/null
 }
 # one clean round trip
 round() { g_once; up "$@"; s_once; down "$@"; g_once; }
