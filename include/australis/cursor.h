@@ -44,8 +44,21 @@ uint64_t aus_rd_be64(aus_rd *r);
 uint64_t aus_rd_ben(aus_rd *r, size_t n);
 /* Peek the next byte without consuming (0 with AUS_E_TRUNC set if none). */
 uint8_t aus_rd_peek(aus_rd *r);
-/* Zero-copy slice of n bytes (NULL on error). */
-const uint8_t *aus_rd_view(aus_rd *r, size_t n);
+/* Zero-copy slice of n bytes (NULL on error, AUS_E_TRUNC if fewer than n remain).
+ * This is the reader's one bounds check; every other read goes through it. Inline because
+ * it is on every decoder's hot path. */
+static inline const uint8_t *aus_rd_view(aus_rd *r, size_t n)
+{
+    if (r->err)
+        return NULL;
+    if (n > r->len - r->off) {
+        r->err = AUS_E_TRUNC;
+        return NULL;
+    }
+    const uint8_t *p = r->base + r->off;
+    r->off += n;
+    return p;
+}
 /* Copy n bytes out. */
 void aus_rd_copy(aus_rd *r, void *dst, size_t n);
 void aus_rd_skip(aus_rd *r, size_t n);

@@ -3,7 +3,7 @@
  * lazily into static storage on first use instead (no allocation, idempotent). */
 #include "australis/base.h"
 
-static uint16_t t_x25[256];
+static uint16_t t_x25[8][256];
 static uint16_t t_ccitt[8][256];
 static uint32_t t_32c[8][256];
 static volatile int tables_ready;
@@ -14,7 +14,7 @@ static void build_tables(void)
         uint16_t a = (uint16_t)i; /* reflected 0x1021 = 0x8408 */
         for (int k = 0; k < 8; k++)
             a = (uint16_t)((a & 1) ? (a >> 1) ^ 0x8408u : a >> 1);
-        t_x25[i] = a;
+        t_x25[0][i] = a;
         uint16_t b = (uint16_t)(i << 8);
         for (int k = 0; k < 8; k++)
             b = (uint16_t)((b & 0x8000u) ? (uint16_t)(b << 1) ^ 0x1021u : (uint16_t)(b << 1));
@@ -31,6 +31,8 @@ static void build_tables(void)
             /* non-reflected: the byte followed by s zero bytes */
             uint16_t v = t_ccitt[s - 1][i];
             t_ccitt[s][i] = (uint16_t)((uint16_t)(v << 8) ^ t_ccitt[0][v >> 8]);
+            uint16_t r = t_x25[s - 1][i];
+            t_x25[s][i] = (uint16_t)((r >> 8) ^ t_x25[0][r & 0xFF]);
         }
     tables_ready = 1;
 }
@@ -44,8 +46,15 @@ static inline void ensure(void)
 uint16_t aus_crc16_x25_update(uint16_t crc, const uint8_t *p, size_t n)
 {
     ensure();
+    while (n >= 8) {
+        uint16_t x = (uint16_t)(crc ^ (p[0] | p[1] << 8));
+        crc = (uint16_t)(t_x25[7][x & 0xFF] ^ t_x25[6][x >> 8] ^ t_x25[5][p[2]] ^ t_x25[4][p[3]] ^
+                         t_x25[3][p[4]] ^ t_x25[2][p[5]] ^ t_x25[1][p[6]] ^ t_x25[0][p[7]]);
+        p += 8;
+        n -= 8;
+    }
     for (size_t i = 0; i < n; i++)
-        crc = (uint16_t)((crc >> 8) ^ t_x25[(crc ^ p[i]) & 0xFF]);
+        crc = (uint16_t)((crc >> 8) ^ t_x25[0][(crc ^ p[i]) & 0xFF]);
     return crc;
 }
 

@@ -18,19 +18,8 @@ aus_err aus_rd_fail(aus_rd *r, aus_err e)
     return r->err;
 }
 
-/* The single bounds check: n bytes available? */
-static const uint8_t *take(aus_rd *r, size_t n)
-{
-    if (r->err)
-        return NULL;
-    if (n > r->len - r->off) {
-        r->err = AUS_E_TRUNC;
-        return NULL;
-    }
-    const uint8_t *p = r->base + r->off;
-    r->off += n;
-    return p;
-}
+/* All reads go through the single bounds check, aus_rd_view (cursor.h). */
+static const uint8_t *take(aus_rd *r, size_t n) { return aus_rd_view(r, n); }
 
 uint8_t aus_rd_u8(aus_rd *r)
 {
@@ -67,8 +56,6 @@ uint8_t aus_rd_peek(aus_rd *r)
     }
     return r->base[r->off];
 }
-
-const uint8_t *aus_rd_view(aus_rd *r, size_t n) { return take(r, n); }
 
 void aus_rd_copy(aus_rd *r, void *dst, size_t n)
 {

@@ -91,6 +91,17 @@ static uint16_t ref_ccitt(const uint8_t *p, size_t n)
     return c;
 }
 
+static uint16_t ref_x25(const uint8_t *p, size_t n)
+{
+    uint16_t c = 0xFFFF;
+    for (size_t i = 0; i < n; i++) {
+        c ^= p[i];
+        for (int k = 0; k < 8; k++)
+            c = (uint16_t)((c & 1) ? (c >> 1) ^ 0x8408 : c >> 1);
+    }
+    return (uint16_t)~c;
+}
+
 static void test_ccitt_long(void **st)
 {
     (void)st;
@@ -100,6 +111,7 @@ static void test_ccitt_long(void **st)
         buf[i] = (uint8_t)tst_rand(&rs);
     for (size_t n = 0; n <= sizeof buf; n += 7) {
         assert_int_equal(aus_crc16_ccitt(buf, n), ref_ccitt(buf, n));
+        assert_int_equal(aus_crc16_x25(buf, n), ref_x25(buf, n));
         for (size_t s = 0; s <= n; s += 5)
             assert_int_equal(aus_crc16_ccitt_update(aus_crc16_ccitt(buf, s), buf + s, n - s),
                              ref_ccitt(buf, n));
