@@ -255,56 +255,155 @@ static void usage(FILE *f)
                "exit codes: 0 ok, 1 failed / no answer in time, 2 usage, 3 I/O\n");
 }
 
+typedef struct cargs {
+    const char *fam, *local;
+    const char *pos[AUS_APP_MAX_ARGS + 2];
+    int npos, otar, pq;
+    uint64_t chunk, want_id;
+} cargs;
+
+/* Parse the options; returns -1 (usage, message printed), 0, or 1 (--help printed). */
+static int parse_args(int argc, char **argv, copts *o, cargs *a)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *s = argv[i];
+        if (cli_is_help(s)) {
+            usage(stdout);
+            return 1;
+        } else if (!strcmp(s, "--config") && i + 1 < argc)
+            o->config = argv[++i];
+        else if (!strcmp(s, "--wait"))
+            o->wait = 1;
+        else if (!strcmp(s, "--json"))
+            o->json = 1;
+        else if (!strcmp(s, "--otar"))
+            a->otar = 1;
+        else if (!strcmp(s, "--pq"))
+            a->pq = 1;
+        else if (!strcmp(s, "--timeout") && i + 1 < argc)
+            o->timeout = atof(argv[++i]);
+        else if (!strcmp(s, "--id") && i + 1 < argc) {
+            if (cli_u64(argv[++i], UINT64_MAX - 1, &a->want_id) != 0 || !a->want_id) {
+                cli_err("--id needs a request id");
+                return -1;
+            }
+        } else if (!strcmp(s, "-o") && i + 1 < argc)
+            a->local = argv[++i];
+        else if (!strcmp(s, "--chunk") && i + 1 < argc) {
+            if (cli_u64(argv[++i], 16384, &a->chunk) != 0) {
+                cli_err("--chunk needs 1..16384");
+                return -1;
+            }
+        } else if (a->npos < (int)(sizeof a->pos / sizeof a->pos[0]))
+            a->pos[a->npos++] = s;
+        else {
+            cli_err("too many arguments");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void image_request(cJSON *req, const cargs *a, const dmn_config *cfg)
+{
+    char abs[PATH_MAX + 512], cwd[PATH_MAX];
+    const char *remote = a->pos[1];
+    const char *base = strrchr(remote, '/') ? strrchr(remote, '/') + 1 : remote;
+    const char *l = a->local ? a->local : base;
+    if (l[0] == '/')
+        snprintf(abs, sizeof abs, "%s", l);
+    else if (!a->local && cfg->downloads[0])
+        snprintf(abs, sizeof abs, "%s/%s", cfg->downloads, l);
+    else
+        snprintf(abs, sizeof abs, "%s/%s", getcwd(cwd, sizeof cwd) ? cwd : ".", l);
+    cJSON_AddStringToObject(req, "op", "image");
+    cJSON_AddStringToObject(req, "remote", remote);
+    cJSON_AddStringToObject(req, "local", abs);
+    if (a->chunk)
+        cJSON_AddNumberToObject(req, "chunk", (double)a->chunk);
+}
+
+/* The JSON request for the daemon, or NULL (usage). */
+static cJSON *build_request(const cargs *a, const dmn_config *cfg)
+{
+    const char *fam = a->fam;
+    cJSON *req = cJSON_CreateObject();
+    if (!strcmp(fam, "status") && a->want_id) {
+        cJSON_AddStringToObject(req, "op", "resp");
+        cJSON_AddNumberToObject(req, "id", (double)a->want_id);
+    } else if (!strcmp(fam, "status")) {
+        cJSON_AddStringToObject(req, "op", "status");
+    } else if (!strcmp(fam, "tm")) {
+        cJSON_AddStringToObject(req, "op", "tm");
+    } else if (!strcmp(fam, "cmd") && a->npos >= 1) {
+        cJSON_AddStringToObject(req, "op", "cmd");
+        cJSON_AddStringToObject(req, "name", a->pos[0]);
+        cJSON *args = cJSON_AddArrayToObject(req, "args");
+        for (int i = 1; i < a->npos; i++)
+            cJSON_AddItemToArray(args, cJSON_CreateString(a->pos[i]));
+    } else if (!strcmp(fam, "image") && a->npos == 2 && !strcmp(a->pos[0], "get")) {
+        image_request(req, a, cfg);
+    } else if (!strcmp(fam, "rekey") && a->otar != a->pq) {
+        cJSON_AddStringToObject(req, "op", "rekey");
+        cJSON_AddStringToObject(req, "kind", a->pq ? "pq" : "otar");
+    } else {
+        cJSON_Delete(req);
+        return NULL;
+    }
+    return req;
+}
+
+/* Print the daemon's reply; returns the exit code. */
+static int show_reply(const cargs *a, const copts *o, const dmn_config *cfg, const char *reply)
+{
+    cJSON *r = cJSON_Parse(reply);
+    int rc = AUS_EXIT_OK;
+    const cJSON *err = r ? cJSON_GetObjectItem(r, "error") : NULL,
+                *id = r ? cJSON_GetObjectItem(r, "id") : NULL;
+    if (!r || cJSON_IsString(err)) {
+        cli_err("%s: %s", a->fam, cJSON_IsString(err) ? err->valuestring : "bad reply");
+        rc = AUS_EXIT_FAIL;
+    } else if (!strcmp(a->fam, "status") && a->want_id) {
+        if (!cJSON_IsNumber(id)) {
+            cli_err("status: no answer to request %llu yet", (unsigned long long)a->want_id);
+            rc = AUS_EXIT_FAIL;
+        } else if (o->json) {
+            char *s = cJSON_PrintUnformatted(r);
+            printf("%s\n", s);
+            free(s);
+        } else
+            print_human(r);
+    } else if (!strcmp(a->fam, "status")) {
+        printf("%s\n", reply);
+    } else if (cJSON_IsNumber(id)) {
+        uint64_t rid = (uint64_t)id->valuedouble;
+        if (o->json && !o->wait)
+            printf("{\"id\":%llu}\n", (unsigned long long)rid);
+        else if (!o->json)
+            printf("request id %llu\n", (unsigned long long)rid);
+        fflush(stdout);
+        if (o->wait)
+            rc = wait_answer(cfg, o, rid);
+    }
+    cJSON_Delete(r);
+    return rc;
+}
+
 int cmd_client(int argc, char **argv)
 {
     copts o = {getenv("AUS_CONFIG"), 0, 0, 60};
-    const char *fam = argv[0], *local = NULL;
-    const char *pos[AUS_APP_MAX_ARGS + 2];
-    int npos = 0;
-    uint64_t chunk = 0, want_id = 0;
-    int otar = 0, pq = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (cli_is_help(a)) {
-            usage(stdout);
-            return AUS_EXIT_OK;
-        } else if (!strcmp(a, "--config") && i + 1 < argc)
-            o.config = argv[++i];
-        else if (!strcmp(a, "--wait"))
-            o.wait = 1;
-        else if (!strcmp(a, "--json"))
-            o.json = 1;
-        else if (!strcmp(a, "--otar"))
-            otar = 1;
-        else if (!strcmp(a, "--pq"))
-            pq = 1;
-        else if (!strcmp(a, "--timeout") && i + 1 < argc)
-            o.timeout = atof(argv[++i]);
-        else if (!strcmp(a, "--id") && i + 1 < argc) {
-            if (cli_u64(argv[++i], UINT64_MAX - 1, &want_id) != 0 || !want_id) {
-                cli_err("--id needs a request id");
-                return AUS_EXIT_USAGE;
-            }
-        } else if (!strcmp(a, "-o") && i + 1 < argc)
-            local = argv[++i];
-        else if (!strcmp(a, "--chunk") && i + 1 < argc) {
-            if (cli_u64(argv[++i], 16384, &chunk) != 0) {
-                cli_err("--chunk needs 1..16384");
-                return AUS_EXIT_USAGE;
-            }
-        } else if (npos < (int)(sizeof pos / sizeof pos[0]))
-            pos[npos++] = a;
-        else {
-            cli_err("too many arguments");
-            return AUS_EXIT_USAGE;
-        }
-    }
-    if (!strcmp(fam, "sa")) {
+    cargs a;
+    memset(&a, 0, sizeof a);
+    a.fam = argv[0];
+    int p = parse_args(argc, argv, &o, &a);
+    if (p != 0)
+        return p > 0 ? AUS_EXIT_OK : AUS_EXIT_USAGE;
+    if (!strcmp(a.fam, "sa")) {
         cli_err("sa: SDLS security-association management is not wired in this build");
         return AUS_EXIT_USAGE;
     }
     if (!o.config) {
-        cli_err("%s: --config FILE (the ground daemon's config) is required", fam);
+        cli_err("%s: --config FILE (the ground daemon's config) is required", a.fam);
         usage(stderr);
         return AUS_EXIT_USAGE;
     }
@@ -313,44 +412,12 @@ int cmd_client(int argc, char **argv)
         return AUS_EXIT_USAGE;
     dmn_quiet = 1;
     if (cfg.role_sat) {
-        cli_err("%s: %s is a satellite config; the client talks to the ground daemon", fam,
+        cli_err("%s: %s is a satellite config; the client talks to the ground daemon", a.fam,
                 o.config);
         return AUS_EXIT_USAGE;
     }
-    cJSON *req = cJSON_CreateObject();
-    if (!strcmp(fam, "status") && want_id) {
-        cJSON_AddStringToObject(req, "op", "resp");
-        cJSON_AddNumberToObject(req, "id", (double)want_id);
-    } else if (!strcmp(fam, "status")) {
-        cJSON_AddStringToObject(req, "op", "status");
-    } else if (!strcmp(fam, "tm")) {
-        cJSON_AddStringToObject(req, "op", "tm");
-    } else if (!strcmp(fam, "cmd") && npos >= 1) {
-        cJSON_AddStringToObject(req, "op", "cmd");
-        cJSON_AddStringToObject(req, "name", pos[0]);
-        cJSON *args = cJSON_AddArrayToObject(req, "args");
-        for (int i = 1; i < npos; i++)
-            cJSON_AddItemToArray(args, cJSON_CreateString(pos[i]));
-    } else if (!strcmp(fam, "image") && npos == 2 && !strcmp(pos[0], "get")) {
-        char abs[PATH_MAX + 512], cwd[PATH_MAX];
-        const char *base = strrchr(pos[1], '/') ? strrchr(pos[1], '/') + 1 : pos[1];
-        const char *l = local ? local : base;
-        if (l[0] == '/')
-            snprintf(abs, sizeof abs, "%s", l);
-        else if (!local && cfg.downloads[0])
-            snprintf(abs, sizeof abs, "%s/%s", cfg.downloads, l);
-        else
-            snprintf(abs, sizeof abs, "%s/%s", getcwd(cwd, sizeof cwd) ? cwd : ".", l);
-        cJSON_AddStringToObject(req, "op", "image");
-        cJSON_AddStringToObject(req, "remote", pos[1]);
-        cJSON_AddStringToObject(req, "local", abs);
-        if (chunk)
-            cJSON_AddNumberToObject(req, "chunk", (double)chunk);
-    } else if (!strcmp(fam, "rekey") && otar != pq) {
-        cJSON_AddStringToObject(req, "op", "rekey");
-        cJSON_AddStringToObject(req, "kind", pq ? "pq" : "otar");
-    } else {
-        cJSON_Delete(req);
+    cJSON *req = build_request(&a, &cfg);
+    if (!req) {
         usage(stderr);
         return AUS_EXIT_USAGE;
     }
@@ -359,39 +426,10 @@ int cmd_client(int argc, char **argv)
     char *reply = call(&cfg, rs);
     free(rs);
     if (!reply) {
-        cli_err("%s: cannot reach the ground daemon or its store", fam);
+        cli_err("%s: cannot reach the ground daemon or its store", a.fam);
         return AUS_EXIT_ENV;
     }
-    cJSON *r = cJSON_Parse(reply);
-    int rc = AUS_EXIT_OK;
-    const cJSON *err = r ? cJSON_GetObjectItem(r, "error") : NULL,
-                *id = r ? cJSON_GetObjectItem(r, "id") : NULL;
-    if (!r || cJSON_IsString(err)) {
-        cli_err("%s: %s", fam, cJSON_IsString(err) ? err->valuestring : "bad reply");
-        rc = AUS_EXIT_FAIL;
-    } else if (!strcmp(fam, "status") && want_id) {
-        if (!cJSON_IsNumber(id)) {
-            cli_err("status: no answer to request %llu yet", (unsigned long long)want_id);
-            rc = AUS_EXIT_FAIL;
-        } else if (o.json) {
-            char *s = cJSON_PrintUnformatted(r);
-            printf("%s\n", s);
-            free(s);
-        } else
-            print_human(r);
-    } else if (!strcmp(fam, "status")) {
-        printf("%s\n", reply);
-    } else if (cJSON_IsNumber(id)) {
-        uint64_t rid = (uint64_t)id->valuedouble;
-        if (o.json && !o.wait)
-            printf("{\"id\":%llu}\n", (unsigned long long)rid);
-        else if (!o.json)
-            printf("request id %llu\n", (unsigned long long)rid);
-        fflush(stdout);
-        if (o.wait)
-            rc = wait_answer(&cfg, &o, rid);
-    }
-    cJSON_Delete(r);
+    int rc = show_reply(&a, &o, &cfg, reply);
     free(reply);
     if (direct_node)
         dmn_close(direct_node);

@@ -114,6 +114,47 @@ static int deliver(aus_fl *dst, const char *name, const uint8_t *p, size_t n)
     return aus_fl_write(dst, name, p, n);
 }
 
+typedef struct pass_counts {
+    long taken, dropped, duped, corrupted, truncated;
+} pass_counts;
+
+/* Deliver the contents of file order[i] under the i-th name, misbehaving as asked. */
+static int carry(const pass_opts *o, aus_fl *dst, aus_fl *arc, char **names, uint8_t **bufs,
+                 size_t *lens, const long *order, long n, pass_counts *c)
+{
+    for (long i = 0; i < n; i++) {
+        long k = order[i];
+        uint8_t *p = bufs[k];
+        size_t len = lens[k];
+        if (arc && p)
+            (void)aus_fl_write(arc, names[k], p, len);
+        c->taken++;
+        if (rng_unit() < o->drop || !p) {
+            c->dropped += p ? 1 : 0;
+            continue;
+        }
+        if (len && rng_unit() < o->corrupt) {
+            size_t bit = (size_t)(rng() % (uint64_t)(len * 8));
+            p[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+            c->corrupted++;
+        }
+        if (len && rng_unit() < o->trunc) {
+            len = (size_t)(rng() % (uint64_t)len);
+            c->truncated++;
+        }
+        if (deliver(dst, names[i], p, len) != 0)
+            return -1;
+        if (rng_unit() < o->dup) {
+            char dname[600];
+            snprintf(dname, sizeof dname, "%.500s.dup", names[i]);
+            if (deliver(dst, dname, p, len) != 0)
+                return -1;
+            c->duped++;
+        }
+    }
+    return 0;
+}
+
 int cmd_pass(int argc, char **argv)
 {
     pass_opts o;
@@ -147,7 +188,7 @@ int cmd_pass(int argc, char **argv)
     uint8_t **bufs = calloc((size_t)n + 1, sizeof *bufs);
     size_t *lens = calloc((size_t)n + 1, sizeof *lens);
     long *order = calloc((size_t)n + 1, sizeof *order);
-    long taken = 0, dropped = 0, duped = 0, corrupted = 0, truncated = 0;
+    pass_counts c = {0, 0, 0, 0, 0};
     int rc = AUS_EXIT_OK;
     for (long i = 0; i < n; i++) {
         if (aus_fl_read(&src, names[i], &bufs[i], &lens[i]) != AUS_FL_OK) {
@@ -164,36 +205,8 @@ int cmd_pass(int argc, char **argv)
             order[i] = order[j];
             order[j] = t;
         }
-    for (long i = 0; i < n && rc == AUS_EXIT_OK; i++) {
-        long k = order[i]; /* contents of file k travel under the i-th name */
-        uint8_t *p = bufs[k];
-        size_t len = lens[k];
-        if (o.archive && p)
-            (void)aus_fl_write(&arc, names[k], p, len);
-        taken++;
-        if (rng_unit() < o.drop || !p) {
-            dropped += p ? 1 : 0;
-        } else {
-            if (len && rng_unit() < o.corrupt) {
-                size_t bit = (size_t)(rng() % (uint64_t)(len * 8));
-                p[bit / 8] ^= (uint8_t)(1u << (bit % 8));
-                corrupted++;
-            }
-            if (len && rng_unit() < o.trunc) {
-                len = (size_t)(rng() % (uint64_t)len);
-                truncated++;
-            }
-            if (deliver(&dst, names[i], p, len) != 0)
-                rc = AUS_EXIT_ENV;
-            if (rng_unit() < o.dup) {
-                char dname[600];
-                snprintf(dname, sizeof dname, "%.500s.dup", names[i]);
-                if (deliver(&dst, dname, p, len) != 0)
-                    rc = AUS_EXIT_ENV;
-                duped++;
-            }
-        }
-    }
+    if (carry(&o, &dst, o.archive ? &arc : NULL, names, bufs, lens, order, n, &c) != 0)
+        rc = AUS_EXIT_ENV;
     /* only after every delivery is durable: take the files off the sender's folder */
     for (long i = 0; i < n && rc == AUS_EXIT_OK; i++)
         if (aus_fl_remove(&src, names[i]) != 0)
@@ -203,7 +216,7 @@ int cmd_pass(int argc, char **argv)
     if (!o.quiet)
         printf("pass %s -> %s: %ld files, %ld dropped, %ld duplicated, %ld corrupted, %ld "
                "truncated%s\n",
-               o.from, o.to, taken, dropped, duped, corrupted, truncated,
+               o.from, o.to, c.taken, c.dropped, c.duped, c.corrupted, c.truncated,
                o.reorder ? ", reordered" : "");
     for (long i = 0; i < n; i++)
         free(bufs[i]);
