@@ -8,6 +8,7 @@
 
 #include "australis/cl_ccsds.h"
 #include "australis/crypto.h"
+#include "cl_ccsds_util.h"
 
 static const uint8_t KEY_TC[32] = {0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a,
                                    0x1b, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25,
@@ -384,6 +385,44 @@ static void test_replay_rejected(void **state)
     world_free(w);
 }
 
+static void test_app_helpers(void **state)
+{
+    (void)state;
+    world *w = world_new(0, NULL, NULL);
+    run_until(w, 3, 100, 500, NULL, 10);
+    aus_cl_ccsds_stats st;
+    aus_cl_ccsds_stats_get(w->g.c, &st);
+    aus_app_kv kv[80];
+    size_t n = cl_ccsds_health(&st, kv, 80);
+    assert_true(n > 40);
+    int found = 0;
+    for (size_t i = 0; i < n; i++)
+        if (kv[i].name.n == strlen("ccsds_bundles_rx") &&
+            memcmp(kv[i].name.p, "ccsds_bundles_rx", kv[i].name.n) == 0) {
+            assert_int_equal(kv[i].num, 3);
+            found = 1;
+        }
+    assert_true(found);
+    assert_int_equal(cl_ccsds_health(&st, kv, 5), 5);
+    char js[4096];
+    int len = cl_ccsds_stats_json(&st, js, sizeof js);
+    assert_true(len > 0);
+    cJSON *o = cJSON_Parse(js);
+    assert_non_null(o);
+    assert_int_equal(cJSON_GetObjectItem(o, "fop_state")->valueint, AUS_FOP_ACTIVE);
+    assert_int_equal(cJSON_GetObjectItem(o, "tc_ad_tx")->valueint, (int)st.tc_ad_tx);
+    cJSON_Delete(o);
+    assert_int_equal(cl_ccsds_stats_json(&st, js, 20), -1);
+    aus_cl_ccsds_cfg cfg;
+    assert_int_equal(cl_ccsds_cfg_from_link(&cfg, 1, 100, 0, 4, 1, 2, 1115), 0);
+    assert_int_equal(cfg.role, AUS_CL_CCSDS_SAT);
+    assert_int_equal(cfg.ep_spi, 2);
+    assert_int_equal(cfg.tm_frame_len, 1115);
+    assert_int_equal(cl_ccsds_cfg_from_link(&cfg, 0, 100, 7, 4, 1, 2, 1115), -1);
+    assert_int_equal(cl_ccsds_cfg_from_link(&cfg, 0, 1024, 0, 4, 1, 2, 1115), -1);
+    world_free(w);
+}
+
 /* ---- the standalone tools on our pass files ---- */
 
 static int run_cli(const char *args)
@@ -687,6 +726,7 @@ int main(void)
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_flip_bits),
         cmocka_unit_test(test_cli_decodes_pass_files),
+        cmocka_unit_test(test_app_helpers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,23 @@
+/* Helpers for the daemons running `link = ccsds` (apps side of src/cl/cl_ccsds*.c). */
+#ifndef AUS_CL_CCSDS_UTIL_H
+#define AUS_CL_CCSDS_UTIL_H
+
+#include <stddef.h>
+
+#include "australis/app.h"
+#include "australis/cl_ccsds.h"
+
+/* Append the link counters and COP-1 state to a telemetry report ("ccsds_*" names, static
+ * storage). Returns the number of entries written (at most cap). */
+size_t cl_ccsds_health(const aus_cl_ccsds_stats *s, aus_app_kv *kv, size_t cap);
+/* The same as one JSON object (for `australis status`). Returns the length written (without
+ * the NUL), or -1 when cap is too small. */
+int cl_ccsds_stats_json(const aus_cl_ccsds_stats *s, char *out, size_t cap);
+/* Map the daemon's [link] keys onto a layer configuration (role 0 ground, 1 sat);
+ * ep_spi = tc_spi. Returns 0, or -1 when a value is out of range. */
+int cl_ccsds_cfg_from_link(aus_cl_ccsds_cfg *cfg, int role_sat, unsigned long long scid,
+                           unsigned long long tm_vcid, unsigned long long tc_vcid,
+                           unsigned long long tm_spi, unsigned long long tc_spi,
+                           unsigned long long tm_frame_len);
+
+#endif
