@@ -185,8 +185,9 @@ AUS_MUST_USE aus_err aus_cl_ccsds_init(aus_cl_ccsds *c, const aus_cl_ccsds_cfg *
 AUS_MUST_USE aus_err aus_cl_ccsds_send(aus_cl_ccsds *c, const uint8_t *bundle, size_t len,
                                        uint64_t now);
 /* Queue an SDLS-EP PDU: ground = a command (own TC frame on map_ep, SPI ep_spi), sat = a reply
- * (Space Packet on apid_ep). Errors: AUS_E_ARG (empty or > AUS_CL_CCSDS_EP_MAX), AUS_E_FULL,
- * store errors. */
+ * (Space Packet on apid_ep). Errors: AUS_E_ARG (empty, > AUS_CL_CCSDS_EP_MAX, or on the ground
+ * longer than one frame's user data: fdu_max - 1, 986 octets with a 30-octet SDLS overhead),
+ * AUS_E_FULL, store errors. */
 AUS_MUST_USE aus_err aus_cl_ccsds_ep_send(aus_cl_ccsds *c, const uint8_t *pdu, size_t len,
                                           uint64_t now);
 

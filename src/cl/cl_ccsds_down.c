@@ -5,16 +5,18 @@
  * §4.2.1, 132.0 §4.1.5); queued bundles become Space Packets (APID apid_bundle, 133.0
  * segmentation only above 65536 octets), EP replies Space Packets on apid_ep; packets span
  * frames of tm_vcid (132.0 §4.1.2.7 first header pointer); the last frame is completed with an
- * idle packet so that the file ends on a packet boundary; idle frames (VC 7) bring the pass up
- * to tm_min_frames. Frames of tm_vcid are SDLS-protected in place (355.0 §3.3); then RS(255,223)
- * with the interleave implied by the frame length, pseudo-randomizer and ASM (131.0 §9-10).
- * Units are taken only while their frames are sure to fit in the caller's buffer.
+ * idle packet so that the file ends on a packet boundary; frames of tm_vcid holding one idle
+ * packet bring the pass up to tm_min_frames. Frames of tm_vcid are SDLS-protected in place (355.0
+ * §3.3); then RS(255,223) with the interleave implied by the frame length, pseudo-randomizer and
+ * ASM (131.0 §9-10). Units are taken only while their frames are sure to fit in the caller's
+ * buffer.
  *
  * Ground, one pass (clc_down_in): CADUs are fixed length and back to back; the ASM is
  * accepted with up to ASM_TOLERANCE bit errors (frame synchroniser practice, 131.0 §9 leaves
  * the search strategy open), else the next position that matches is searched (a slip).
  * Then de-randomize + RS (corrected symbols counted), frame decode (FECF, SCID), SDLS process
- * for tm_vcid, CLCW -> FOP-1, packet extraction with loss detection by the frame counters.
+ * for tm_vcid, CLCW (of authentic frames only) -> FOP-1, packet extraction with loss detection
+ * by the frame counters. Idle frames on VC 7 (from another sender) are counted and skipped.
  */
 #include <string.h>
 
@@ -60,6 +62,22 @@ static aus_err put_packet(aus_cl_ccsds *c, size_t n, aus_wr *w, uint64_t now, si
         AUS_ENSURE(e == AUS_E_AGAIN, e);
         AUS_TRY(pull(c, false, w, now, frames));
     }
+}
+
+/* A frame of tm_vcid holding one idle packet (133.0 §4.1.2.3.3) rather than an idle frame on
+ * VC 7: it is SDLS-protected like any other, so the CLCW it carries reaches FOP-1 only if it
+ * is authentic and fresh (the ground ignores the OCF of frames that fail SDLS, which makes a
+ * replayed or reordered old downlink file harmless to COP-1). */
+static aus_err fill_frame(aus_cl_ccsds *c, aus_wr *w, uint64_t now, size_t *frames)
+{
+    aus_wr pw;
+    aus_wr_init(&pw, c->work, sizeof c->work);
+    AUS_TRY(aus_spp_encode_idle(&pw, aus_tm_data_len(&c->tm, c->cfg.tm_vcid), 0));
+    AUS_TRY(put_packet(c, aus_wr_len(&pw), w, now, frames));
+    while (aus_tm_tx_pending(&c->tm_tx) > 0)
+        AUS_TRY(pull(c, true, w, now, frames));
+    c->st.tm_idle_tx++;
+    return AUS_OK;
 }
 
 /* Frames a unit of n octets needs, worst case, on top of what is pending. */
@@ -112,11 +130,11 @@ aus_err clc_down_out(aus_cl_ccsds *c, uint8_t *out, size_t cap, uint64_t now, si
         if (e == AUS_OK)
             clc_q_pop(c);
     }
-    /* complete the last frame (idle packet), then idle frames up to the minimum */
+    /* complete the last frame (idle packet), then fill frames up to the minimum */
     while (e == AUS_OK && aus_tm_tx_pending(&c->tm_tx) > 0)
         e = pull(c, true, &w, now, &frames);
     while (e == AUS_OK && frames < c->cfg.tm_min_frames)
-        e = pull(c, true, &w, now, &frames);
+        e = fill_frame(c, &w, now, &frames);
     *len = aus_wr_len(&w);
     return e;
 }
@@ -158,19 +176,23 @@ static void tm_one(aus_cl_ccsds *c, uint8_t *cadu, uint64_t now)
         return;
     }
     c->st.tm_rx++;
+    bool authentic = false;
     if (f.hdr.vcid == c->cfg.tm_vcid) {
         aus_sdls_rx srx;
         e = aus_sdls_tm_process(c->sdls, &c->tm_link_rx, frame, fl, now, &srx);
         clc_count_sdls(c, e);
         if (e != AUS_OK)
             return;
+        authentic = true;
     } else if (f.hdr.vcid != AUS_TM_IDLE_VCID || f.hdr.fhp != AUS_TM_FHP_IDLE) {
         c->st.tm_bad++;
         return;
     } else {
         c->st.tm_idle_rx++;
     }
-    if (f.hdr.ocf_flag) {
+    /* Only the CLCW of a frame that passed SDLS (fresh: anti-replay) drives FOP-1; an old
+     * CLCW from a replayed or reordered pass file would make FOP-1 resend acknowledged frames. */
+    if (authentic && f.hdr.ocf_flag) {
         uint8_t b[AUS_CLCW_LEN] = {(uint8_t)(f.ocf >> 24), (uint8_t)(f.ocf >> 16),
                                    (uint8_t)(f.ocf >> 8), (uint8_t)f.ocf};
         aus_clcw w;
