@@ -117,6 +117,7 @@ step command-ping "" cmd ping hello-from-ground
 step command-set "" cmd set mode science
 step command-exec "--dup 1" cmd exec hello 1 2 3
 step image-download "--drop 0.3 --dup 0.1 --reorder" image get earth.img --chunk 8192
+{ grep -m 1 "re-sent image" "$W/ground.log"; grep -m 1 "complete:" "$W/ground.log"; } | sed 's/^/    ground log: /'
 if [ "${result[image-download]}" = 0 ] && cmp -s "$W/ground/downloads/earth.img" "$W/sat/data/earth.img"; then
     echo "    ground copy identical to the satellite's file ($(stat -c %s "$W/sat/data/earth.img") bytes)"
 else

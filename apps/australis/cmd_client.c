@@ -211,6 +211,7 @@ static int wait_answer(const dmn_config *cfg, const copts *o, uint64_t id)
 {
     char req[96];
     snprintf(req, sizeof req, "{\"op\":\"resp\",\"id\":%llu}", (unsigned long long)id);
+    double lastv = -1, *last = &lastv;
     struct timespec t0, t;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (;;) {
@@ -228,6 +229,15 @@ static int wait_answer(const dmn_config *cfg, const copts *o, uint64_t id)
             int ok = !st || (cJSON_IsString(st) && !strcmp(st->valuestring, "ok"));
             cJSON_Delete(j);
             return ok ? AUS_EXIT_OK : AUS_EXIT_FAIL;
+        }
+        const cJSON *have = j ? cJSON_GetObjectItem(j, "chunks") : NULL;
+        const cJSON *tot = j ? cJSON_GetObjectItem(j, "total") : NULL;
+        if (!o->json && cJSON_IsNumber(have) && cJSON_IsNumber(tot) && tot->valuedouble > 0 &&
+            have->valuedouble != *last) {
+            *last = have->valuedouble;
+            printf("  progress: %.0f/%.0f chunks (%.0f%%)\n", have->valuedouble, tot->valuedouble,
+                   100.0 * have->valuedouble / tot->valuedouble);
+            fflush(stdout);
         }
         cJSON_Delete(j);
         clock_gettime(CLOCK_MONOTONIC, &t);

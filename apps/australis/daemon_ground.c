@@ -194,7 +194,9 @@ static aus_err complete_image(dmn_node *n, const aus_app_msg *m, const char *loc
     aus_err e = c->ops->hash(c->self, AUS_HASH_SHA256, &iov, 1, sha, 32);
     free(p);
     int ok = e == AUS_OK && len == size && aus_ct_eq(sha, m->sha256, 32);
-    cJSON *o = base_resp(m);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "id", (double)m->id);
+    cJSON_AddStringToObject(o, "type", "image-download");
     cJSON_AddStringToObject(o, "status", ok ? "ok" : "error");
     cJSON_AddStringToObject(o, "path", local);
     cJSON_AddNumberToObject(o, "size", (double)size);
@@ -421,11 +423,43 @@ long dmn_ground_resend(dmn_node *n, uint64_t cutoff_ms)
     return count;
 }
 
+/* Download progress of a pending image request: chunks received / total (0 if unknown). */
+static cJSON *progress(dmn_node *n, uint64_t id)
+{
+    char key[AUS_STORE_KEY_MAX];
+    gkey(n, key, "img", id);
+    cJSON *img = get_json(n, key);
+    const cJSON *sz = img ? cJSON_GetObjectItem(img, "size") : NULL;
+    const cJSON *ch = img ? cJSON_GetObjectItem(img, "chunk") : NULL;
+    if (!cJSON_IsNumber(sz) || !cJSON_IsNumber(ch) || ch->valuedouble <= 0) {
+        cJSON_Delete(img);
+        return NULL;
+    }
+    uint64_t nch =
+        ((uint64_t)sz->valuedouble + (uint64_t)ch->valuedouble - 1) / (uint64_t)ch->valuedouble;
+    cJSON_Delete(img);
+    size_t maplen = (size_t)(nch + 7) / 8, got = 0;
+    uint8_t *map = calloc(1, maplen + 1);
+    uint64_t have = 0;
+    gkey(n, key, "map", id);
+    if (map && n->store.ops->get(n->store.self, key, map, maplen, &got) == AUS_OK)
+        for (uint64_t i = 0; i < nch; i++)
+            have += (uint64_t)bit(map, i);
+    free(map);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddBoolToObject(o, "pending", 1);
+    cJSON_AddNumberToObject(o, "chunks", (double)have);
+    cJSON_AddNumberToObject(o, "total", (double)nch);
+    return o;
+}
+
 char *dmn_ground_response(dmn_node *n, uint64_t id)
 {
     char key[AUS_STORE_KEY_MAX];
     gkey(n, key, "resp", id);
     cJSON *j = get_json(n, key);
+    if (!j)
+        j = progress(n, id);
     if (!j)
         return NULL;
     char *s = cJSON_Print(j);
