@@ -349,8 +349,15 @@ aus_err aus_app_sat_handle(aus_app_sat *s, const uint8_t *adu, size_t len, int e
     AUS_TRY(aus_app_decode(&req, adu, len));
     AUS_ENSURE(aus_app_is_request(req.type), AUS_E_UNSUPPORTED);
     switch (req.type) {
-    case AUS_APP_TM_QUERY: return expired ? AUS_OK : do_tm(s, &req, &f);
-    case AUS_APP_IMG_REQ: return expired ? AUS_OK : do_image(s, &req, &f);
+    /* an expired read is answered too (a command-response with status EXPIRED), so the
+     * ground stops asking; it plays the role of an RFC 9171 §6.1.1 "lifetime expired"
+     * status report, inside the tenant's protected traffic */
+    case AUS_APP_TM_QUERY:
+        return expired ? error_text(s, &req, AUS_APP_ST_EXPIRED, "request expired", &f)
+                       : do_tm(s, &req, &f);
+    case AUS_APP_IMG_REQ:
+        return expired ? error_text(s, &req, AUS_APP_ST_EXPIRED, "request expired", &f)
+                       : do_image(s, &req, &f);
     case AUS_APP_CMD:
         if (dup_answer(s, &req, &f, &e))
             return e;

@@ -231,6 +231,18 @@ static void test_expired_not_run(void **st)
     assert_int_equal(deliver(w, a, na, 1), AUS_OK);
     assert_int_equal(last(w).status, AUS_APP_ST_EXPIRED);
     assert_int_equal(w->ext_runs, 0);
+    /* an expired telemetry query is answered "expired", not with a report */
+    aus_app_msg q;
+    memset(&q, 0, sizeof q);
+    q.type = AUS_APP_TM_QUERY;
+    q.id = 41;
+    size_t n;
+    assert_int_equal(aus_app_encode(&q, a, sizeof a, &n), AUS_OK);
+    assert_int_equal(deliver(w, a, n, 1), AUS_OK);
+    aus_app_msg r = last(w);
+    assert_int_equal(r.type, AUS_APP_CMD_RESP);
+    assert_int_equal(r.id, 41);
+    assert_int_equal(r.status, AUS_APP_ST_EXPIRED);
     done(w);
 }
 
