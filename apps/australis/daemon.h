@@ -66,6 +66,7 @@ struct dmn_node {
     aus_app_sat sat; /* role sat */
     uint64_t started_ms, processed, quarantined, files_out;
     char last_error[160];
+    char poison[256]; /* a file whose authentic message the handler refused (this scan) */
     int iv_log_fd;
     int once;
     volatile int *stop;

@@ -224,8 +224,15 @@ static aus_err on_img_chunk(dmn_node *n, const aus_app_msg *m)
         return AUS_OK;
     }
     const cJSON *lo = cJSON_GetObjectItem(img, "local"), *ch = cJSON_GetObjectItem(img, "chunk");
-    uint64_t chunk =
-        cJSON_IsNumber(ch) && ch->valuedouble > 0 ? (uint64_t)ch->valuedouble : CHUNK_DEFAULT;
+    const cJSON *sz = cJSON_GetObjectItem(img, "size");
+    if (!cJSON_IsNumber(sz) || !cJSON_IsNumber(ch) || ch->valuedouble <= 0 ||
+        (uint64_t)sz->valuedouble != m->size) {
+        /* before the image-info: the chunk grid is not known yet (the satellite may have
+         * clamped the size we asked for); drop it, the next request asks for it again */
+        cJSON_Delete(img);
+        return AUS_OK;
+    }
+    uint64_t chunk = (uint64_t)ch->valuedouble;
     char local[DMN_PATH];
     snprintf(local, sizeof local, "%s", cJSON_IsString(lo) ? lo->valuestring : "image.out");
     cJSON_Delete(img);

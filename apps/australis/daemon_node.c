@@ -361,23 +361,31 @@ static void batch_abort(dmn_node *n, batch *b)
 }
 
 /* One verified bundle inside the batch's transaction. Returns 0 (applied), 1 (authentic but
- * its ADU is junk: seen-mark only, quarantine), -1 (store failure: abort the batch). */
-static int apply(dmn_node *n, batch *b, const aus_agent_rx *rx, int *pending)
+ * its ADU is junk: seen-mark only, quarantine), -1 (store failure: abort the batch, retry
+ * later), -2 (the handler refused it: abort the batch, then treat this file as junk). */
+static int apply(dmn_node *n, batch *b, const char *name, const aus_agent_rx *rx, int *pending)
 {
     aus_app_msg m;
     int junk = aus_app_decode(&m, rx->adu, rx->len) != AUS_OK ||
-               aus_app_is_request(m.type) != n->cfg.role_sat;
+               aus_app_is_request(m.type) != n->cfg.role_sat ||
+               (n->poison[0] && !strcmp(n->poison, name));
     if (batch_begin(n, b) != 0)
         return -1;
     aus_err e = aus_agent_accept(&n->agent, rx);
     if (e == AUS_OK && !junk)
         e = n->cfg.role_sat ? dmn_sat_handle(n, rx, pending) : dmn_ground_handle(n, rx);
-    if (e != AUS_OK) {
-        note_error(n, "apply", e);
-        dmn_log("cannot apply a bundle (%s): the batch will be processed again", aus_err_name(e));
+    if (e == AUS_OK)
+        return junk;
+    note_error(n, "apply", e);
+    if (e == AUS_E_IO || e == AUS_E_INTERNAL || e == AUS_E_CRYPTO || e == AUS_E_NOBUFS) {
+        dmn_log("store failure on %s (%s): the batch will be processed again", name,
+                aus_err_name(e));
         return -1;
     }
-    return junk;
+    /* an authentic bundle whose message our handler refuses must not wedge the queue */
+    dmn_log("%s refused (%s): quarantined after the batch is redone", name, aus_err_name(e));
+    snprintf(n->poison, sizeof n->poison, "%s", name);
+    return -2;
 }
 
 static void run_external(dmn_node *n, const aus_agent_rx *rx)
@@ -395,7 +403,7 @@ static void run_external(dmn_node *n, const aus_agent_rx *rx)
     }
 }
 
-/* Returns 0 to go on, -1 to stop this scan (store trouble: retry later). */
+/* Returns 0 to go on, -1 to stop this scan (store trouble: retry later), -2 to scan again. */
 static int take_file(dmn_node *n, batch *b, char *name)
 {
     uint8_t *buf = NULL;
@@ -418,11 +426,11 @@ static int take_file(dmn_node *n, batch *b, char *name)
         return 0;
     }
     int pending = 0;
-    int r = apply(n, b, &rx, &pending);
+    int r = apply(n, b, name, &rx, &pending);
     free(buf);
     if (r < 0) {
         batch_abort(n, b);
-        return -1;
+        return r;
     }
     if (r == 1) {
         /* the seen-mark must be durable before the file leaves the folder */
@@ -443,20 +451,28 @@ static int take_file(dmn_node *n, batch *b, char *name)
 
 long dmn_process_incoming(dmn_node *n)
 {
-    char **names;
-    long cnt = aus_fl_list(&n->fl, &names, 0);
-    if (cnt < 0) {
-        dmn_log("cannot list %s: %s", n->cfg.incoming, strerror(errno));
-        return -1;
+    long total = 0;
+    for (int scan = 0; scan < 8; scan++) {
+        char **names;
+        long cnt = aus_fl_list(&n->fl, &names, 0);
+        if (cnt < 0) {
+            dmn_log("cannot list %s: %s", n->cfg.incoming, strerror(errno));
+            return -1;
+        }
+        batch b = {{0}, 0, 0};
+        long i;
+        int r = 0;
+        for (i = 0; i < cnt && !(n->stop && *n->stop); i++)
+            if ((r = take_file(n, &b, names[i])) != 0)
+                break;
+        (void)batch_commit(n, &b);
+        aus_fl_free_list(names, cnt);
+        total += i;
+        if (r != -2)
+            break; /* -2: a refused file; redo the scan with it marked as junk */
     }
-    batch b = {{0}, 0, 0};
-    long i;
-    for (i = 0; i < cnt && !(n->stop && *n->stop); i++)
-        if (take_file(n, &b, names[i]) != 0)
-            break;
-    (void)batch_commit(n, &b);
-    aus_fl_free_list(names, cnt);
-    return i;
+    n->poison[0] = '\0';
+    return total;
 }
 
 /* ---- send: every queued bundle is written with one file-system sync and one folder fsync,
