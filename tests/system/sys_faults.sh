@@ -31,6 +31,21 @@ check "tampered and duplicated files were quarantined ($q)" [ "$q" -gt 5 ]
 check "quarantine log lines name the reason" grep -q -E "quarantine .*(authentication|replayed|truncated|CRC|malformed)" "$W/sat.log" "$W/ground.log"
 check "no daemon run failed" not grep -q -i "store failure\|Segmentation\|Aborted" "$W/sat.log" "$W/ground.log"
 
+# a download under loss, duplication, reordering and corruption resumes until complete
+iid=$(submit image get img.bin -o "$T/img.out")
+for r in $(seq 1 10); do
+    g_once
+    up --drop 0.2 --dup 0.2 --reorder --corrupt 0.1 --seed $((seed++))
+    s_once
+    down --drop 0.3 --dup 0.2 --reorder --corrupt 0.1 --truncate 0.05 --seed $((seed++))
+    g_once
+    [ -f "$T/img.out" ] && break
+done
+for r in 1 2 3; do [ -f "$T/img.out" ] || round; done
+check "image download completed through faults" cmp -s "$T/img.out" "$W/sat/data/img.bin"
+check "download answer ok with verified SHA-256" sh -c "echo '$(resp "$iid")' | grep -q 'SHA-256 verified'"
+check "missing ranges were asked again" grep -q "missing ranges only" "$W/ground.log"
+
 # delay beyond lifetime: a request with a 2 s lifetime carried 3 s late is answered "expired"
 mkworld "$T/late" beta 110 210 2
 id=$(submit cmd exec mark late1)
