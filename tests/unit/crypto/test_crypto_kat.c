@@ -80,6 +80,25 @@ static void test_keywrap_args(void **st)
     assert_int_equal(C->ops->key_unwrap(C->self, kek, 16, out, 25, key), AUS_E_MALFORMED);
 }
 
+/* Long key data (the keystore wraps ML-DSA-65 secret keys, 4032 bytes): round trip, and a
+ * tampered wrap fails with the output wiped. */
+static void test_keywrap_long(void **st)
+{
+    (void)st;
+    static uint8_t key[4032], wr[4040], back[4032];
+    uint8_t kek[32] = {9, 8, 7};
+    for (size_t i = 0; i < sizeof key; i++)
+        key[i] = (uint8_t)(i * 29 + 1);
+    assert_int_equal(C->ops->key_wrap(C->self, kek, 32, key, sizeof key, wr), AUS_OK);
+    assert_int_equal(C->ops->key_unwrap(C->self, kek, 32, wr, sizeof wr, back), AUS_OK);
+    tst_assert_bytes(back, sizeof back, key, sizeof key);
+    wr[100] ^= 0x10;
+    memset(back, 0xee, sizeof back);
+    assert_int_equal(C->ops->key_unwrap(C->self, kek, 32, wr, sizeof wr, back), AUS_E_AUTH);
+    assert_true(aus_ct_is_zero(back, sizeof back));
+    assert_int_equal(C->ops->key_wrap(C->self, kek, 32, key, 64 * 1024 + 8, wr), AUS_E_ARG);
+}
+
 static void test_keywrap_rfc9173_a2(void **st)
 {
     (void)st;
@@ -133,6 +152,33 @@ static void test_hmac_rfc9173(void **st)
     size_t ol;
     assert_int_equal(C->ops->hmac(C->self, AUS_HASH_SHA3_256, out, 16, NULL, 0, out, &ol),
                      AUS_E_UNSUPPORTED);
+}
+
+/* RFC 2104 §2: a key longer than the block size is replaced by its hash. Checks the
+ * backend's long-key path against its short-key path (the values themselves are checked
+ * against @noble in tests/unit/bpsec/test_bpsec_oracle.c). */
+static void test_hmac_long_key(void **st)
+{
+    (void)st;
+    static const aus_hash_alg algs[] = {AUS_HASH_SHA256, AUS_HASH_SHA384, AUS_HASH_SHA512};
+    uint8_t key[200], hk[64], a[64], b[64];
+    for (size_t i = 0; i < sizeof key; i++)
+        key[i] = (uint8_t)(i * 13 + 5);
+    aus_iov msg = {(const uint8_t *)"what do ya want for nothing?", 28};
+    for (size_t i = 0; i < 3; i++) {
+        size_t hl = aus_hash_len(algs[i]), la, lb;
+        aus_iov kv = {key, sizeof key};
+        assert_int_equal(C->ops->hash(C->self, algs[i], &kv, 1, hk, hl), AUS_OK);
+        assert_int_equal(C->ops->hmac(C->self, algs[i], key, sizeof key, &msg, 1, a, &la), AUS_OK);
+        assert_int_equal(C->ops->hmac(C->self, algs[i], hk, hl, &msg, 1, b, &lb), AUS_OK);
+        tst_assert_bytes(a, la, b, lb);
+        assert_int_equal(la, hl);
+        /* and a different key gives a different MAC */
+        key[0] ^= 1;
+        assert_int_equal(C->ops->hmac(C->self, algs[i], key, sizeof key, &msg, 1, b, &lb), AUS_OK);
+        assert_false(aus_ct_eq(a, b, hl));
+        key[0] ^= 1;
+    }
 }
 
 static void gcm_case(const cJSON *o, const char *keyf, aus_aead_alg alg, const char *aadf,
@@ -291,6 +337,7 @@ int main(void)
     const struct CMUnitTest t[] = {
         cmocka_unit_test(test_keywrap_rfc3394),    cmocka_unit_test(test_keywrap_args),
         cmocka_unit_test(test_keywrap_rfc9173_a2), cmocka_unit_test(test_hmac_rfc9173),
+        cmocka_unit_test(test_hmac_long_key),      cmocka_unit_test(test_keywrap_long),
         cmocka_unit_test(test_gcm_rfc9173),        cmocka_unit_test(test_hkdf_rfc5869),
         cmocka_unit_test(test_hash_empty),         cmocka_unit_test(test_random),
     };
