@@ -209,6 +209,42 @@ static int cmpd(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+typedef struct e2e {
+    char gout[600], gin[600], sin[600], sout[600], sock[600];
+} e2e;
+
+/* One command at a time: the latency of the link itself, without queueing. */
+static void e2e_sequential(const e2e *e)
+{
+    enum { SEQ = 30 };
+    double seqlat[SEQ];
+    int nseq = 0;
+    for (int i = 0; i < SEQ; i++) {
+        double ts = now();
+        char *r = sock_call(e->sock, "{\"op\":\"cmd\",\"name\":\"ping\",\"args\":[\"one\"]}");
+        const char *q = r ? strstr(r, "\"id\":") : NULL;
+        long id = q ? atol(q + 5) : -1;
+        char req[96];
+        snprintf(req, sizeof req, "{\"op\":\"resp\",\"id\":%ld}", id);
+        while (id > 0 && now() - ts < 10) {
+            carry(e->gout, e->sin);
+            carry(e->sout, e->gin);
+            r = sock_call(e->sock, req);
+            if (r && strstr(r, "\"status\"")) {
+                seqlat[nseq++] = now() - ts;
+                break;
+            }
+            usleep(1000);
+        }
+    }
+    qsort(seqlat, (size_t)nseq, sizeof(double), cmpd);
+    if (nseq > 0)
+        printf("  one at a time (%d commands): min %.1f ms, p50 %.1f ms, p90 %.1f ms, max %.1f ms "
+               "(operator polling every ~1 ms)\n",
+               nseq, seqlat[0] * 1e3, seqlat[nseq / 2] * 1e3, seqlat[nseq * 9 / 10] * 1e3,
+               seqlat[nseq - 1] * 1e3);
+}
+
 static void end_to_end(const char *cli, const char *root, int ncmd)
 {
     char w[512], p[600], sock[600];
@@ -221,14 +257,17 @@ static void end_to_end(const char *cli, const char *root, int ncmd)
         keyfile(p, names[i]);
     write_ini(w, "sat", 1);
     write_ini(w, "ground", 0);
-    char si[600], gi[600], gout[600], gin[600], sin_[600], sout[600];
+    char si[600], gi[600];
+    e2e e;
+    char *gout = e.gout, *gin = e.gin, *sin_ = e.sin, *sout = e.sout, *sock2 = e.sock;
     snprintf(si, sizeof si, "%s/sat.ini", w);
     snprintf(gi, sizeof gi, "%s/ground.ini", w);
-    snprintf(gout, sizeof gout, "%s/ground/out", w);
-    snprintf(gin, sizeof gin, "%s/ground/in", w);
-    snprintf(sout, sizeof sout, "%s/sat/out", w);
-    snprintf(sin_, sizeof sin_, "%s/sat/in", w);
+    snprintf(e.gout, sizeof e.gout, "%s/ground/out", w);
+    snprintf(e.gin, sizeof e.gin, "%s/ground/in", w);
+    snprintf(e.sout, sizeof e.sout, "%s/sat/out", w);
+    snprintf(e.sin, sizeof e.sin, "%s/sat/in", w);
     snprintf(sock, sizeof sock, "%s/g.sock", w);
+    snprintf(sock2, sizeof e.sock, "%s", sock);
     pid_t ps = spawn(cli, si), pg = spawn(cli, gi);
     for (int i = 0; i < 100 && access(sock, F_OK) != 0; i++)
         usleep(50000);
@@ -263,28 +302,7 @@ static void end_to_end(const char *cli, const char *root, int ncmd)
         usleep(2000);
     }
     double dt = now() - t0;
-    /* one command at a time: the latency of the link itself, without queueing */
-    enum { SEQ = 30 };
-    double seqlat[SEQ];
-    int nseq = 0;
-    for (int i = 0; i < SEQ; i++) {
-        double ts = now();
-        char *r = sock_call(sock, "{\"op\":\"cmd\",\"name\":\"ping\",\"args\":[\"one\"]}");
-        const char *q = r ? strstr(r, "\"id\":") : NULL;
-        long id = q ? atol(q + 5) : -1;
-        char req[96];
-        snprintf(req, sizeof req, "{\"op\":\"resp\",\"id\":%ld}", id);
-        while (id > 0 && now() - ts < 10) {
-            carry(gout, sin_);
-            carry(sout, gin);
-            r = sock_call(sock, req);
-            if (r && strstr(r, "\"status\"")) {
-                seqlat[nseq++] = now() - ts;
-                break;
-            }
-            usleep(1000);
-        }
-    }
+    e2e_sequential(&e);
     kill(ps, SIGTERM);
     kill(pg, SIGTERM);
     waitpid(ps, NULL, 0);
@@ -301,12 +319,6 @@ static void end_to_end(const char *cli, const char *root, int ncmd)
                "%.1f ms\n",
                l[0] * 1e3, l[n / 2] * 1e3, l[n * 9 / 10] * 1e3, l[n * 99 / 100] * 1e3,
                l[n - 1] * 1e3);
-    qsort(seqlat, (size_t)nseq, sizeof(double), cmpd);
-    if (nseq > 0)
-        printf("  one at a time (%d commands): min %.1f ms, p50 %.1f ms, p90 %.1f ms, max %.1f ms "
-               "(operator polling every ~1 ms)\n",
-               nseq, seqlat[0] * 1e3, seqlat[nseq / 2] * 1e3, seqlat[nseq * 9 / 10] * 1e3,
-               seqlat[nseq - 1] * 1e3);
     free(t_sub);
     free(lat);
     free(ids);
