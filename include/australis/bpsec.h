@@ -248,7 +248,9 @@ typedef struct aus_bpsec_window {
     aus_replay w;
 } aus_bpsec_window;
 
-/* A node's BPSec state. Not thread-safe: one context per thread (or a lock). With store NULL
+/* A node's BPSec state. Not thread-safe: one context per thread (or a lock), and only ONE live
+ * context per (store, security source): counters are cached in the context, so two contexts
+ * sharing a store would hand out the same IVs / sequence numbers. With store NULL
  * (tests, the CLI) there are no sequence numbers, IVs are random (SP 800-38D §8.2.2) and replay
  * windows live only in memory (and may be evicted): never use that mode in a daemon. */
 typedef struct aus_bpsec_ctx {
