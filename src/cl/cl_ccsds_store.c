@@ -255,7 +255,28 @@ static aus_err load_mir(aus_cl_ccsds *c)
     return AUS_OK;
 }
 
-static aus_err load_queue(aus_cl_ccsds *c)
+/* Sequence number of a "q/<16 hex>" key. */
+static aus_err key_seq(const aus_cl_ccsds *c, const char *key, uint64_t *seq)
+{
+    size_t pl = strlen(c->prefix) + 2;
+    AUS_ENSURE(strlen(key) == pl + 16, AUS_E_MALFORMED);
+    uint64_t v = 0;
+    for (size_t i = pl; i < pl + 16; i++) {
+        char ch = key[i];
+        unsigned d;
+        if (ch >= '0' && ch <= '9')
+            d = (unsigned)(ch - '0');
+        else if (ch >= 'a' && ch <= 'f')
+            d = (unsigned)(ch - 'a' + 10);
+        else
+            return AUS_E_MALFORMED;
+        v = v << 4 | d;
+    }
+    *seq = v;
+    return AUS_OK;
+}
+
+static aus_err load_queue(aus_cl_ccsds *c, uint64_t *first)
 {
     const aus_store *s = c->store;
     char qp[AUS_STORE_KEY_MAX], after[AUS_STORE_KEY_MAX], key[AUS_STORE_KEY_MAX];
@@ -267,6 +288,10 @@ static aus_err load_queue(aus_cl_ccsds *c)
         if (e == AUS_E_NOTFOUND)
             break;
         AUS_TRY(e);
+        uint64_t seq;
+        AUS_TRY(key_seq(c, key, &seq));
+        if (c->q_items == 0)
+            *first = seq;
         size_t n = 0;
         AUS_TRY(s->ops->get(s->self, key, c->work, sizeof c->work, &n));
         AUS_ENSURE(n >= 2 && (c->work[0] == CLC_BUNDLE || c->work[0] == CLC_EP), AUS_E_MALFORMED);
@@ -293,13 +318,21 @@ aus_err clc_load(aus_cl_ccsds *c)
     uint8_t buf[256];
     size_t n = 0;
     key_of(c, "st", key);
+    uint64_t first = 1;
     aus_err e = s->ops->get(s->self, key, buf, sizeof buf, &n);
-    if (e == AUS_E_NOTFOUND)
-        return AUS_OK; /* first boot */
+    if (e == AUS_E_NOTFOUND) {
+        /* no pass yet: only units queued by send (a restart before the first pass) */
+        AUS_TRY(load_queue(c, &first));
+        c->q_first = first;
+        c->q_next = first + c->q_items;
+        return AUS_OK;
+    }
     AUS_TRY(e);
     st_rec r;
     AUS_TRY(parse_st(c, buf, n, &r, 0)); /* validate everything first */
-    AUS_TRY(load_queue(c));
+    AUS_TRY(load_queue(c, &first));
+    /* keys below q_first are deleted in the same transaction that records q_first */
+    AUS_ENSURE(c->q_items == 0 || first == r.q_first, AUS_E_MALFORMED);
     AUS_ENSURE(r.q_off == 0 || (c->q_items > 0 &&
                                 r.q_off < (((uint32_t)c->q[1] << 24) | ((uint32_t)c->q[2] << 16) |
                                            ((uint32_t)c->q[3] << 8) | c->q[4])),
