@@ -311,7 +311,16 @@ static aus_err load_queue(aus_cl_ccsds *c, uint64_t *first)
     return AUS_OK;
 }
 
+static aus_err load_all(aus_cl_ccsds *c);
+
+/* A record that does not parse, whatever the reason (short, long, out of range). */
 aus_err clc_load(aus_cl_ccsds *c)
+{
+    aus_err e = load_all(c);
+    return (e == AUS_E_TRUNC || e == AUS_E_TRAILING) ? AUS_E_MALFORMED : e;
+}
+
+static aus_err load_all(aus_cl_ccsds *c)
 {
     const aus_store *s = c->store;
     char key[AUS_STORE_KEY_MAX];
