@@ -126,6 +126,7 @@ fi
 step rekey-otar "" rekey --otar
 step rekey-pq "" rekey --pq
 step command-after-rekeys "--dup 0.5" cmd get mode
+step key-inventory "" sa inventory
 
 say "Daemon logs (last lines)"
 tail -n 5 "$W/sat.log" | sed 's/^/    sat:    /'
@@ -134,7 +135,7 @@ echo "    quarantined (duplicates caught by the replay window): sat $(ls "$W/sat
 
 say "Summary ($(( $(date +%s) - t0 )) s)"
 fail=0
-for k in telemetry command-ping command-set command-exec image-download rekey-otar rekey-pq command-after-rekeys; do
+for k in telemetry command-ping command-set command-exec image-download rekey-otar rekey-pq command-after-rekeys key-inventory; do
     if [ "${result[$k]:-1}" = 0 ]; then echo "    ok      $k"; else echo "    FAILED  $k"; fail=1; fi
 done
 exit $fail

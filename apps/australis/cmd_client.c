@@ -45,6 +45,29 @@ static char *reply_id(uint64_t id)
 
 static aus_app_view view(const char *s) { return (aus_app_view){(const uint8_t *)s, strlen(s)}; }
 
+/* Body of a rekey request (OTAR / PQ) or of an SDLS EP procedure (`sa`, kind 3). */
+static aus_err key_request(dmn_node *n, const cJSON *j, int sa, aus_app_msg *m)
+{
+    static uint8_t body[AUS_REKEY_MSG_MAX];
+    size_t blen = 0;
+    const cJSON *k = cJSON_GetObjectItem(j, "kind");
+    m->type = AUS_APP_REKEY_REQ;
+    if (sa) {
+        const cJSON *a = cJSON_GetObjectItem(j, "first"), *b = cJSON_GetObjectItem(j, "last");
+        m->kind = 3;
+        AUS_TRY(dmn_sa_request(cJSON_IsString(k) ? k->valuestring : "",
+                               cJSON_IsNumber(a) ? (uint16_t)a->valuedouble : 0,
+                               cJSON_IsNumber(b) ? (uint16_t)b->valuedouble : 0xFFFF, body,
+                               sizeof body, &blen));
+    } else {
+        m->kind = cJSON_IsString(k) && !strcmp(k->valuestring, "pq") ? 2 : 1;
+        AUS_TRY(dmn_rekey_request(n, m->kind, body, sizeof body, &blen));
+    }
+    m->data.p = body;
+    m->data.n = blen;
+    return AUS_OK;
+}
+
 char *dmn_client_exec(dmn_node *n, const char *json)
 {
     cJSON *j = cJSON_Parse(json);
@@ -85,19 +108,12 @@ char *dmn_client_exec(dmn_node *n, const char *json)
             m.name = view(cJSON_IsString(r) ? r->valuestring : "");
             m.chunk = cJSON_IsNumber(c) ? (uint64_t)c->valuedouble : 0;
             local = cJSON_IsString(l) ? l->valuestring : "image.out";
-        } else if (!strcmp(o, "rekey")) {
-            const cJSON *k = cJSON_GetObjectItem(j, "kind");
-            m.type = AUS_APP_REKEY_REQ;
-            static uint8_t body[AUS_REKEY_MSG_MAX];
-            size_t blen = 0;
-            m.kind = cJSON_IsString(k) && !strcmp(k->valuestring, "pq") ? 2 : 1;
-            aus_err e = dmn_rekey_request(n, m.kind, body, sizeof body, &blen);
+        } else if (!strcmp(o, "rekey") || !strcmp(o, "sa")) {
+            aus_err e = key_request(n, j, !strcmp(o, "sa"), &m);
             if (e != AUS_OK) {
                 cJSON_Delete(j);
                 return reply_err(aus_err_str(e));
             }
-            m.data.p = body;
-            m.data.n = blen;
         } else {
             cJSON_Delete(j);
             return reply_err("unknown operation");
@@ -252,17 +268,19 @@ static int wait_answer(const dmn_config *cfg, const copts *o, uint64_t id)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: australis tm [OPTIONS]\n"
-               "       australis cmd NAME [ARGS...] [OPTIONS]\n"
-               "       australis image get REMOTE [-o LOCAL] [--chunk BYTES] [OPTIONS]\n"
-               "       australis rekey --otar|--pq [OPTIONS]\n"
-               "       australis status [--id N] [OPTIONS]   (--id: the answer to request N)\n"
-               "options: --config FILE (or $AUS_CONFIG: the ground daemon's config)\n"
-               "         --wait  block until the answer arrives   --timeout S (default 60)\n"
-               "         --json  print the answer as JSON\n"
-               "Prints the request id at once. Talks to the ground daemon's socket, or queues in\n"
-               "its store when no daemon is listening (--once mode).\n"
-               "exit codes: 0 ok, 1 failed / no answer in time, 2 usage, 3 I/O\n");
+    fprintf(f,
+            "usage: australis tm [OPTIONS]\n"
+            "       australis cmd NAME [ARGS...] [OPTIONS]\n"
+            "       australis image get REMOTE [-o LOCAL] [--chunk BYTES] [OPTIONS]\n"
+            "       australis rekey --otar|--pq [OPTIONS]\n"
+            "       australis sa inventory [FIRST LAST] | ping | self-test | log-status [OPTIONS]\n"
+            "       australis status [--id N] [OPTIONS]   (--id: the answer to request N)\n"
+            "options: --config FILE (or $AUS_CONFIG: the ground daemon's config)\n"
+            "         --wait  block until the answer arrives   --timeout S (default 60)\n"
+            "         --json  print the answer as JSON\n"
+            "Prints the request id at once. Talks to the ground daemon's socket, or queues in\n"
+            "its store when no daemon is listening (--once mode).\n"
+            "exit codes: 0 ok, 1 failed / no answer in time, 2 usage, 3 I/O\n");
 }
 
 typedef struct cargs {
@@ -353,6 +371,15 @@ static cJSON *build_request(const cargs *a, const dmn_config *cfg)
             cJSON_AddItemToArray(args, cJSON_CreateString(a->pos[i]));
     } else if (!strcmp(fam, "image") && a->npos == 2 && !strcmp(a->pos[0], "get")) {
         image_request(req, a, cfg);
+    } else if (!strcmp(fam, "sa") && a->npos >= 1) {
+        /* SDLS EP procedures over the authenticated link (inventory, ping, self-test,
+         * log-status); SA procedures proper belong to the CCSDS link */
+        cJSON_AddStringToObject(req, "op", "sa");
+        cJSON_AddStringToObject(req, "kind", a->pos[0]);
+        if (a->npos == 3) {
+            cJSON_AddNumberToObject(req, "first", strtol(a->pos[1], NULL, 0));
+            cJSON_AddNumberToObject(req, "last", strtol(a->pos[2], NULL, 0));
+        }
     } else if (!strcmp(fam, "rekey") && a->otar != a->pq) {
         cJSON_AddStringToObject(req, "op", "rekey");
         cJSON_AddStringToObject(req, "kind", a->pq ? "pq" : "otar");
@@ -408,10 +435,6 @@ int cmd_client(int argc, char **argv)
     int p = parse_args(argc, argv, &o, &a);
     if (p != 0)
         return p > 0 ? AUS_EXIT_OK : AUS_EXIT_USAGE;
-    if (!strcmp(a.fam, "sa")) {
-        cli_err("sa: SDLS security-association management is not wired in this build");
-        return AUS_EXIT_USAGE;
-    }
     if (!o.config) {
         cli_err("%s: --config FILE (the ground daemon's config) is required", a.fam);
         usage(stderr);

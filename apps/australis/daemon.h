@@ -107,6 +107,11 @@ aus_err dmn_rekey_handle(dmn_node *n, uint32_t kind, const uint8_t *body, size_t
                          size_t cap, size_t *outlen);
 aus_err dmn_rekey_response(dmn_node *n, uint32_t kind, const uint8_t *body, size_t len);
 size_t dmn_rekey_recv_ids(dmn_node *n, uint16_t *ids, size_t cap);
+/* Ground: an SDLS EP procedure PDU ("inventory", "ping", "self-test", "log-status"). */
+aus_err dmn_sa_request(const char *what, uint16_t first, uint16_t last, uint8_t *out, size_t cap,
+                       size_t *len);
+/* Ground: the EP reply as a sentence (malloc'd). */
+char *dmn_sa_reply_text(const uint8_t *body, size_t len);
 
 /* role ground (daemon_ground.c) */
 aus_err dmn_ground_handle(dmn_node *n, const aus_agent_rx *rx);

@@ -108,6 +108,19 @@ static aus_err on_report(dmn_node *n, const aus_app_msg *m)
 static aus_err on_cmd_resp(dmn_node *n, const aus_app_msg *m)
 {
     cJSON *o = base_resp(m);
+    if (m->type == AUS_APP_REKEY_RESP && m->status == AUS_APP_ST_OK && m->kind == 3) {
+        char *t = dmn_sa_reply_text(m->data.p, m->data.n);
+        int refused = t && !strncmp(t, "refused", 7);
+        cJSON_ReplaceItemInObject(o, "type", cJSON_CreateString("sa-response"));
+        cJSON_AddStringToObject(o, "status", refused ? "error" : "ok");
+        cJSON_AddStringToObject(o, "output", t ? t : "?");
+        cJSON_AddStringToObject(o, "kind", "sa");
+        dmn_log("sa-response id=%llu: %s", (unsigned long long)m->id, t ? t : "?");
+        free(t);
+        aus_err e = finish_request(n, m->id, o);
+        cJSON_Delete(o);
+        return e;
+    }
     if (m->type == AUS_APP_REKEY_RESP && m->status == AUS_APP_ST_OK) {
         aus_err e = dmn_rekey_response(n, m->kind, m->data.p, m->data.n);
         if (e != AUS_OK) {

@@ -149,10 +149,76 @@ aus_err dmn_rekey_request(dmn_node *n, uint32_t kind, uint8_t *out, size_t cap, 
     return AUS_OK;
 }
 
+aus_err dmn_sa_request(const char *what, uint16_t first, uint16_t last, uint8_t *out, size_t cap,
+                       size_t *len)
+{
+    aus_ep_cmd c;
+    memset(&c, 0, sizeof c);
+    if (!strcmp(what, "inventory")) {
+        c.tag = AUS_EP_KEY_INVENTORY;
+        c.u.inventory.first = first;
+        c.u.inventory.last = last;
+    } else if (!strcmp(what, "ping"))
+        c.tag = AUS_EP_MC_PING;
+    else if (!strcmp(what, "self-test"))
+        c.tag = AUS_EP_MC_SELF_TEST;
+    else if (!strcmp(what, "log-status"))
+        c.tag = AUS_EP_MC_LOG_STATUS;
+    else
+        return AUS_E_ARG;
+    int r = aus_ep_cmd_encode(&c, out, cap);
+    AUS_TRY(r);
+    *len = (size_t)r;
+    return AUS_OK;
+}
+
+char *dmn_sa_reply_text(const uint8_t *body, size_t len)
+{
+    aus_ep_reply r;
+    char *t = malloc(4096);
+    size_t at = 0;
+    if (!t)
+        return NULL;
+    aus_err e = aus_ep_reply_decode(&r, body, len);
+    if (e != AUS_OK)
+        snprintf(t, 4096, "unreadable EP reply: %s", aus_err_str(e));
+    else if (r.refused != AUS_OK)
+        snprintf(t, 4096, "refused by the satellite: %s", aus_err_str(r.refused));
+    else if (r.cmd == AUS_EP_KEY_INVENTORY) {
+        at += (size_t)snprintf(t, 4096, "%zu key(s):", r.u.inventory.n);
+        for (size_t i = 0; i < r.u.inventory.n && at < 4000; i++)
+            at += (size_t)snprintf(t + at, 4096 - at, " 0x%04x %s%s", r.u.inventory.ids[i],
+                                   aus_key_state_name((aus_key_state)r.u.inventory.states[i]),
+                                   i + 1 < r.u.inventory.n ? "," : "");
+    } else if (r.cmd == AUS_EP_MC_SELF_TEST)
+        snprintf(t, 4096, "self-test %s", r.u.self_test == 0 ? "passed" : "FAILED");
+    else if (r.cmd == AUS_EP_MC_PING)
+        snprintf(t, 4096, "pong (EP ping answered)");
+    else if (r.cmd == AUS_EP_MC_LOG_STATUS)
+        snprintf(t, 4096, "security log: %u event(s), %u free", r.u.log_status.events,
+                 r.u.log_status.remaining);
+    else
+        snprintf(t, 4096, "EP procedure 0x%02x done", r.cmd);
+    return t;
+}
+
 /* Satellite: handle a rekey request body; write the response body. */
 aus_err dmn_rekey_handle(dmn_node *n, uint32_t kind, const uint8_t *body, size_t len, uint8_t *out,
                          size_t cap, size_t *outlen)
 {
+    if (kind == 3) {
+        /* an EP procedure other than OTAR (inventory, MC): the reply (or the refusal reply)
+         * goes back as it is; OTAR only through `rekey --otar` (it switches keys) */
+        aus_ep_cmd c;
+        AUS_TRY(aus_ep_cmd_decode(&c, body, len));
+        AUS_ENSURE(c.tag != AUS_EP_OTAR, AUS_E_POLICY);
+        size_t rl = 0;
+        aus_err e =
+            aus_ep_handle(&n->board, body, len, (uint16_t)n->cfg.tc_spi, now_s(), out, cap, &rl);
+        AUS_ENSURE(rl > 0, e != AUS_OK ? e : AUS_E_INTERNAL);
+        *outlen = rl;
+        return AUS_OK;
+    }
     if (kind == 2) {
         AUS_ENSURE(n->rk_ok, AUS_E_KEY_STATE);
         int r = aus_rekey_pq_request_handle(&n->rk, body, len, now_s(), out, cap);

@@ -26,6 +26,15 @@ badcfg "out of range" 's/^scid = 100/scid = 5000/' "key 'scid' needs a number in
 "$CLI" run --help | grep -q "usage: australis run"; check "run --help" [ $? = 0 ]
 "$CLI" tm --help | grep -q "usage: australis tm"; check "tm --help" [ $? = 0 ]
 "$CLI" pass --help | grep -q "usage: australis pass"; check "pass --help" [ $? = 0 ]
+# SDLS EP procedures over the link (australis sa)
+i1=$(submit sa inventory); i2=$(submit sa ping); i3=$(submit sa self-test); i4=$(submit sa inventory 0x0100 0x0101)
+round
+check "sa inventory lists the session keys" sh -c "'$CLI' status --id $i1 --config '$W/ground.ini' | grep -q '0x0100 active, 0x0101 active'"
+check "sa ping answered" sh -c "'$CLI' status --id $i2 --config '$W/ground.ini' | grep -q pong"
+check "sa self-test passed" sh -c "'$CLI' status --id $i3 --config '$W/ground.ini' | grep -q 'self-test passed'"
+check "sa inventory range" sh -c "'$CLI' status --id $i4 --config '$W/ground.ini' | grep -q '2 key(s)'"
+"$CLI" sa bogus --config "$W/ground.ini" > "$T/out" 2>&1; check "sa with an unknown procedure fails" [ $? = 1 ]
+
 # watch mode: socket, inotify, SIGTERM
 printf '[ground]\nsocket = %s/g.sock\n' "$W" >> "$W/ground.ini"
 sed -i 's/^retry_s = 0/retry_s = 60/' "$W/ground.ini"
