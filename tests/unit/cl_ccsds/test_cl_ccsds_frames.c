@@ -296,13 +296,112 @@ static void test_corrupt_records_refused(void **state)
     tst_store_free(m);
 }
 
+/* ---- the ground's downlink path: damage in a pass file ---- */
+
+static aus_cl_ccsds *gnd;
+static rx ggot;
+
+static size_t sat_pass(uint8_t *buf, size_t cap, size_t nb, size_t blen)
+{
+    static uint8_t b[4000];
+    for (size_t i = 0; i < nb; i++) {
+        memset(b, (int)(i + 1), blen);
+        assert_int_equal(aus_cl_ccsds_send(sat, b, blen, now), AUS_OK);
+    }
+    size_t n = 0;
+    assert_int_equal(aus_cl_ccsds_pass_out(sat, buf, cap, now, &n), AUS_OK);
+    now++;
+    return n;
+}
+
+static aus_cl_ccsds_stats gstats(void)
+{
+    aus_cl_ccsds_stats st;
+    aus_cl_ccsds_stats_get(gnd, &st);
+    return st;
+}
+
+static void test_downlink_damage(void **state)
+{
+    (void)state;
+    sat_open(0);
+    if (gnd == NULL)
+        gnd = calloc(1, sizeof *gnd);
+    aus_cl_ccsds_cfg cfg;
+    aus_cl_ccsds_cfg_default(&cfg, AUS_CL_CCSDS_GROUND);
+    cfg.tm_spi = 1;
+    cfg.tc_spi = cfg.ep_spi = 2;
+    memset(&ggot, 0, sizeof ggot);
+    assert_int_equal(aus_cl_ccsds_init(gnd, &cfg, &g.t, NULL, "", &OPS, &ggot, now), AUS_OK);
+    static uint8_t buf[1 << 16], junk[1 << 16];
+    const size_t cadu = 1279;
+    /* intact, with 3 bit errors in an ASM (tolerated) */
+    size_t n = sat_pass(buf, sizeof buf, 3, 3000);
+    assert_int_equal(n % cadu, 0);
+    assert_true(n / cadu >= 9);
+    buf[cadu] ^= 0x07;
+    assert_int_equal(aus_cl_ccsds_pass_in(gnd, buf, n, now), AUS_OK);
+    aus_cl_ccsds_stats st = gstats();
+    assert_int_equal(ggot.bundles, 3);
+    assert_int_equal(st.cadu_rx, n / cadu);
+    assert_int_equal(st.sdls_ok, n / cadu);
+    assert_int_equal(st.cadu_sync_slips + st.mc_lost + st.vc_lost, 0);
+
+    /* 17 symbol errors in one codeword of the second CADU: uncorrectable, one frame lost */
+    n = sat_pass(buf, sizeof buf, 3, 3000);
+    for (size_t j = 0; j < 17; j++)
+        buf[cadu + 4 + 5 * j + 50] ^= 0xFF;
+    assert_int_equal(aus_cl_ccsds_pass_in(gnd, buf, n, now), AUS_OK);
+    st = gstats();
+    assert_int_equal(st.cadu_fec, 1);
+    assert_int_equal(st.mc_lost, 1);
+    assert_int_equal(st.vc_lost, 1);
+    assert_int_equal(ggot.bundles, 5); /* the bundle in the lost frame is gone */
+
+    /* 16 symbol errors in each codeword: corrected */
+    n = sat_pass(buf, sizeof buf, 2, 3000);
+    for (size_t j = 0; j < 80; j++)
+        buf[2 * cadu + 4 + 3 * j] ^= 0x5A;
+    assert_int_equal(aus_cl_ccsds_pass_in(gnd, buf, n, now), AUS_OK);
+    st = gstats();
+    assert_int_equal(ggot.bundles, 7);
+    assert_true(st.rs_corrected >= 80);
+
+    /* junk before the first CADU: one slip, then everything */
+    n = sat_pass(buf, sizeof buf, 2, 3000);
+    memset(junk, 0x33, 100);
+    memcpy(junk + 100, buf, n);
+    assert_int_equal(aus_cl_ccsds_pass_in(gnd, junk, n + 100, now), AUS_OK);
+    st = gstats();
+    assert_int_equal(st.cadu_sync_slips, 1);
+    assert_int_equal(ggot.bundles, 9);
+
+    /* a CADU cut out of the file: the counters report the loss */
+    n = sat_pass(buf, sizeof buf, 3, 3000);
+    memmove(buf + cadu, buf + 2 * cadu, n - 2 * cadu);
+    uint64_t mc0 = gstats().mc_lost;
+    assert_int_equal(aus_cl_ccsds_pass_in(gnd, buf, n - cadu, now), AUS_OK);
+    assert_int_equal(gstats().mc_lost, mc0 + 1);
+
+    /* a whole file of junk, and a file that is not a whole number of CADUs */
+    for (size_t i = 0; i < sizeof junk; i++)
+        junk[i] = (uint8_t)(i * 7 + 1);
+    assert_int_equal(aus_cl_ccsds_pass_in(gnd, junk, sizeof junk, now), AUS_OK);
+    n = sat_pass(buf, sizeof buf, 1, 100);
+    uint64_t b0 = ggot.bundles;
+    assert_int_equal(aus_cl_ccsds_pass_in(gnd, buf, n - 1, now), AUS_OK);
+    assert_int_equal(ggot.bundles, b0); /* the one CADU is incomplete */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_refusals_counted),
         cmocka_unit_test(test_corrupt_records_refused),
+        cmocka_unit_test(test_downlink_damage),
     };
     int r = cmocka_run_group_tests(tests, NULL, NULL);
     free(sat);
+    free(gnd);
     return r;
 }
