@@ -52,6 +52,11 @@ extern "C" {
 #ifndef AUS_APP_OUTPUT_MAX
 #define AUS_APP_OUTPUT_MAX 16384
 #endif
+/* Most chunks sent for one image request: a bounded burst per request (and per store
+ * transaction); the ground asks again for the ranges still missing. */
+#ifndef AUS_APP_MAX_CHUNKS_PER_REQ
+#define AUS_APP_MAX_CHUNKS_PER_REQ 256
+#endif
 #define AUS_APP_VERSION 1
 #define AUS_APP_SHA256 32
 

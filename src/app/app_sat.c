@@ -269,16 +269,18 @@ static aus_err do_image(aus_app_sat *s, const aus_app_msg *req, sat_frame *f)
     AUS_TRY(respond(s, &info, 0, f));
     aus_app_range all = {0, info.size};
     size_t nr = req->nranges ? req->nranges : 1;
-    for (size_t i = 0; i < nr; i++) {
+    unsigned sent = 0;
+    for (size_t i = 0; i < nr && sent < AUS_APP_MAX_CHUNKS_PER_REQ; i++) {
         const aus_app_range *rg = req->nranges ? &req->ranges[i] : &all;
         /* Chunks are aligned to the chunk size so that a resumed download's ranges line up. */
         uint64_t start = rg->off - rg->off % chunk;
         uint64_t end = rg->len > info.size - (rg->off < info.size ? rg->off : info.size)
                            ? info.size
                            : rg->off + rg->len;
-        for (uint64_t off = start; off < end; off += chunk) {
+        for (uint64_t off = start; off < end && sent < AUS_APP_MAX_CHUNKS_PER_REQ; off += chunk) {
             uint64_t len = info.size - off < chunk ? info.size - off : chunk;
             AUS_TRY(emit_chunk(s, req, &info, off, len, f));
+            sent++;
         }
     }
     return AUS_OK;
