@@ -23,8 +23,8 @@ typedef struct sc_params {
 
 /* Decode the RFC 9173 parameters of a BIB (ctx 1) / BCB (ctx 2). Errors: MALFORMED (value of
  * the wrong CBOR type or length, missing IV), UNSUPPORTED (unknown variant / parameter id). */
-aus_err bpsec_bib_params(const aus_bpsec_asb *a, sc_params *sp);
-aus_err bpsec_bcb_params(const aus_bpsec_asb *a, sc_params *sp);
+AUS_MUST_USE aus_err bpsec_bib_params(const aus_bpsec_asb *a, sc_params *sp);
+AUS_MUST_USE aus_err bpsec_bcb_params(const aus_bpsec_asb *a, sc_params *sp);
 /* View of the single result (id 1, byte string) of target i; want_len checked. */
 aus_err bpsec_result_bstr(const aus_bpsec_asb *a, size_t i, size_t want_len, const uint8_t **p);
 
@@ -60,14 +60,16 @@ long bpsec_find_num(const aus_bpv7_bundle *b, uint64_t num);
 
 /* Obtain the working key: direct key, or session key unwrapped from `wrapped` under it (KEK).
  * out must hold AUS_BPSEC_KEY_MAX bytes. Errors: AUTH (unwrap integrity), KEY, MALFORMED. */
-aus_err bpsec_key_unwrap(const aus_crypto *c, const uint8_t *key, size_t key_len,
-                         const uint8_t *wrapped, size_t wrapped_len, uint8_t *out, size_t *out_len);
+AUS_MUST_USE aus_err bpsec_key_unwrap(const aus_crypto *c, const uint8_t *key, size_t key_len,
+                                      const uint8_t *wrapped, size_t wrapped_len, uint8_t *out,
+                                      size_t *out_len);
 
 /* bpsec_node.c internals shared with bpsec_protect.c / bpsec_accept.c */
-aus_err bpsec_store_key(char out[AUS_STORE_KEY_MAX], const char *kind, const uint32_t *tenant,
-                        const char *source);
-aus_err bpsec_ctr_for(aus_bpsec_ctx *ctx, const char *key, aus_ctr **out);
-aus_err bpsec_window_for(aus_bpsec_ctx *ctx, const char *key, uint32_t size, aus_replay **out);
+AUS_MUST_USE aus_err bpsec_store_key(char out[AUS_STORE_KEY_MAX], const char *kind,
+                                     const uint32_t *tenant, const char *source);
+AUS_MUST_USE aus_err bpsec_ctr_for(aus_bpsec_ctx *ctx, const char *key, aus_ctr **out);
+AUS_MUST_USE aus_err bpsec_window_for(aus_bpsec_ctx *ctx, const char *key, uint32_t size,
+                                      aus_replay **out);
 const aus_bpsec_policy *bpsec_policy_for(const aus_bpsec_ctx *ctx, int has, uint32_t tenant);
 int bpsec_eid_match(const char *pat, const char *eid);
 

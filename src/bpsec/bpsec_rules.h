@@ -20,15 +20,17 @@ typedef struct sec_map {
 
 /* Decode the ASB of every BIB/BCB of b (BIBs targeted by a BCB only if all_plain). tmp is
  * scratch. Errors: aus_bpsec_asb_decode's. */
-aus_err bpsec_collect(const aus_bpv7_bundle *b, int all_plain, sec_map *m, aus_bpsec_asb *tmp);
+AUS_MUST_USE aus_err bpsec_collect(const aus_bpv7_bundle *b, int all_plain, sec_map *m,
+                                   aus_bpsec_asb *tmp);
 /* Decode the ASBs left unknown by bpsec_collect (BIBs just decrypted in place). */
-aus_err bpsec_collect_rest(const aus_bpv7_bundle *b, sec_map *m, aus_bpsec_asb *tmp);
+AUS_MUST_USE aus_err bpsec_collect_rest(const aus_bpv7_bundle *b, sec_map *m, aus_bpsec_asb *tmp);
 /* Check RFC 9172 §3.3 / §3.7 / §3.8 / §3.9 over the map. Errors: BLOCK (m->detail says why). */
-aus_err bpsec_check_map(const aus_bpv7_bundle *b, sec_map *m);
+AUS_MUST_USE aus_err bpsec_check_map(const aus_bpv7_bundle *b, sec_map *m);
 /* Block number for a new block: want (must be free) or the lowest free number >= 2.
  * Errors: BLOCKNUM. */
-aus_err bpsec_pick_number(const aus_bpv7_bundle *b, uint64_t want, uint64_t *num);
+AUS_MUST_USE aus_err bpsec_pick_number(const aus_bpv7_bundle *b, uint64_t want, uint64_t *num);
 /* Would adding op (as block number num) keep the rules? Errors: BLOCK, asb decode errors. */
-aus_err bpsec_check_new_op(const aus_bpv7_bundle *b, const aus_bpsec_op *op, uint64_t num);
+AUS_MUST_USE aus_err bpsec_check_new_op(const aus_bpv7_bundle *b, const aus_bpsec_op *op,
+                                        uint64_t num);
 
 #endif
