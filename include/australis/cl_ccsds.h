@@ -51,7 +51,8 @@ extern "C" {
 #ifndef AUS_CL_CCSDS_QUEUE_BYTES
 #define AUS_CL_CCSDS_QUEUE_BYTES (256u * 1024u)
 #endif
-/* Largest EP PDU: one TC frame data field (it is never segmented). */
+/* Largest EP PDU on the uplink: one TC frame data field (it is never segmented); replies on the
+ * downlink may be up to AUS_SPP_MAX_DATA octets (one Space Packet). */
 #define AUS_CL_CCSDS_EP_MAX 1018u
 /* Largest CLTU of one TC frame (1024 octets): start + 147 codeblocks + tail. */
 #define AUS_CL_CCSDS_CLTU_MAX (AUS_CLTU_START_LEN + 147u * AUS_BCH_BLOCK + AUS_CLTU_TAIL_LEN)
@@ -185,9 +186,9 @@ AUS_MUST_USE aus_err aus_cl_ccsds_init(aus_cl_ccsds *c, const aus_cl_ccsds_cfg *
 AUS_MUST_USE aus_err aus_cl_ccsds_send(aus_cl_ccsds *c, const uint8_t *bundle, size_t len,
                                        uint64_t now);
 /* Queue an SDLS-EP PDU: ground = a command (own TC frame on map_ep, SPI ep_spi), sat = a reply
- * (Space Packet on apid_ep). Errors: AUS_E_ARG (empty, > AUS_CL_CCSDS_EP_MAX, or on the ground
- * longer than one frame's user data: fdu_max - 1, 986 octets with a 30-octet SDLS overhead),
- * AUS_E_FULL, store errors. */
+ * (Space Packet on apid_ep). May be called from the callbacks (e.g. on_ep answering a command).
+ * Errors: AUS_E_ARG (empty; ground: longer than one frame's user data, fdu_max - 1 = 986 octets
+ * with a 30-octet SDLS overhead; sat: > AUS_SPP_MAX_DATA), AUS_E_FULL, store errors. */
 AUS_MUST_USE aus_err aus_cl_ccsds_ep_send(aus_cl_ccsds *c, const uint8_t *pdu, size_t len,
                                           uint64_t now);
 

@@ -266,9 +266,12 @@ aus_err aus_cl_ccsds_send(aus_cl_ccsds *c, const uint8_t *bundle, size_t len, ui
 aus_err aus_cl_ccsds_ep_send(aus_cl_ccsds *c, const uint8_t *pdu, size_t len, uint64_t now)
 {
     (void)now;
-    AUS_ENSURE(c != NULL && pdu != NULL && len > 0 && len <= AUS_CL_CCSDS_EP_MAX, AUS_E_ARG);
-    /* an EP PDU is one FDU after the segment header on the uplink */
-    AUS_ENSURE(c->cfg.role == AUS_CL_CCSDS_SAT || len + 1 <= c->fdu_max, AUS_E_ARG);
+    AUS_ENSURE(c != NULL && pdu != NULL && len > 0, AUS_E_ARG);
+    /* uplink: one FDU after the segment header; downlink: one unsegmented Space Packet */
+    if (c->cfg.role == AUS_CL_CCSDS_GROUND)
+        AUS_ENSURE(len <= AUS_CL_CCSDS_EP_MAX && len + 1 <= c->fdu_max, AUS_E_ARG);
+    else
+        AUS_ENSURE(len <= AUS_SPP_MAX_DATA, AUS_E_ARG);
     AUS_TRY(enqueue(c, CLC_EP, pdu, len));
     c->st.ep_tx++;
     return AUS_OK;

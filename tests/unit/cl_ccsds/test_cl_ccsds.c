@@ -87,7 +87,7 @@ static void on_bundle(void *u, const uint8_t *b, size_t n)
 static void on_ep(void *u, const uint8_t *p, size_t n, uint16_t spi)
 {
     sink *s = u;
-    if (s->ep_n < 8) {
+    if (s->ep_n < 8 && n <= sizeof s->ep[0]) {
         memcpy(s->ep[s->ep_n], p, n);
         s->ep_len[s->ep_n] = n;
         s->ep_spi[s->ep_n] = spi;
