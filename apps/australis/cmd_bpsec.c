@@ -128,8 +128,9 @@ static void usage_wrap(FILE *f)
             "  --scope  integrity / AAD scope flags 0..7, or names primary,target,security\n"
             "           (default 7 = all, RFC 9173 §3.3.3 / §4.3.4)\n"
             "  --wrap-key  fresh random session keys, AES-KW wrapped under the keyring key\n"
-            "  --source security source EID (default: the bundle's source); keys are looked up\n"
-            "           for (source, context) in the keyring\n"
+            "  --source security source EID (default: the bundle's source, or the keyring's\n"
+            "           only source if it has no key for that); keys are looked up for\n"
+            "           (source, context) in the keyring\n"
             "  --iv     the BCB IV (default: 12 random bytes, NIST SP 800-38D §8.2.2); for tests\n"
             "  --session-key / --bib-session-key  explicit session keys (imply key wrapping)\n"
             "  --bib-number / --bcb-number  block numbers of the new blocks\n\n"
@@ -426,6 +427,22 @@ static int do_wrap(wrap_job *j, const wrap_args *a, const aus_bpv7_bundle *b)
     return run_op(j, a, &bcb, a->sk_len > 0 ? a->sk : NULL, (size_t)a->sk_len);
 }
 
+/* The bundle's source when the keyring has keys for it; otherwise the keyring's only source. */
+static void default_source(const keyring *kr, const aus_bpv7_bundle *b, char *out, size_t cap)
+{
+    aus_bpv7_eid_format(&b->pri.src, out, cap);
+    const char *only = NULL;
+    for (size_t i = 0; i < kr->n; i++) {
+        if (!strcmp(kr->e[i].source, out))
+            return;
+        if (only && strcmp(only, kr->e[i].source))
+            return; /* several sources: keep the bundle's */
+        only = kr->e[i].source;
+    }
+    if (only)
+        snprintf(out, cap, "%s", only);
+}
+
 static int cmd_wrap(int argc, char **argv)
 {
     if (argc > 1 && cli_is_help(argv[1])) {
@@ -451,7 +468,7 @@ static int cmd_wrap(int argc, char **argv)
         if (a.source)
             snprintf(j.source, sizeof j.source, "%s", a.source);
         else
-            aus_bpv7_eid_format(&b.pri.src, j.source, sizeof j.source);
+            default_source(&j.kr, &b, j.source, sizeof j.source);
         j.cap = n + 4096;
         j.buf = malloc(j.cap);
         memcpy(j.buf, in, n);

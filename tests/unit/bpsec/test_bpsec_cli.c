@@ -166,6 +166,12 @@ static void test_crc_bundles(void **st)
             same("cu.cbor", rel);
         }
     }
+    /* a keyring with a single other source: that source is the security source */
+    keyring("k9.json", "ipn:9.1", "1a2b1a2b1a2b1a2b1a2b1a2b1a2b1a2b", "ipn:9.1",
+            "71776572747975696f70617364666768");
+    assert_int_equal(run("bpsec wrap --keyring k9.json " V "A1_original.cbor -o k9.cbor", sh), 0);
+    assert_int_equal(run("bpsec unwrap --keyring k9.json k9.cbor -o k9o.cbor"), 0);
+    same("k9o.cbor", "vectors/rfc9173/A1_original.cbor");
     /* a bundle without any security block: nothing to verify, rejected */
     assert_int_equal(
         run("bpsec unwrap --keyring c.json %s/vectors/tshark_samples/bpv7/good_crc16.bin -o x.cbor",
