@@ -3,6 +3,8 @@
  * wrong keys / KEKs / sources. Every negative case asserts the exact aus_err. */
 #include "bpsec_test_util.h"
 
+#include "australis/bpv7.h"
+
 static const aus_crypto *C;
 
 static int setup(void **st)
@@ -395,6 +397,49 @@ static void test_add_rules(void **st)
     assert_int_equal(aus_bpsec_add(C, &op, buf, &len, 1024), AUS_E_EID);
 }
 
+/* ---- receive-side rules on bundles our producer refuses to make (spliced by hand) ---- */
+
+/* Insert the first block of `type` of bundle src into bundle dst (after its primary block). */
+static void splice(uint8_t *dst, size_t *dlen, const uint8_t *src, size_t slen, uint64_t type)
+{
+    aus_bpv7_bundle sb, db;
+    assert_int_equal(aus_bpv7_decode(&sb, src, slen, 0), AUS_OK);
+    assert_int_equal(aus_bpv7_decode(&db, dst, *dlen, 0), AUS_OK);
+    long i = aus_bpv7_find_block(&sb, type);
+    assert_true(i >= 0);
+    size_t pos = db.pri_off + db.pri_len, bl = sb.blk[i].len;
+    memmove(dst + pos + bl, dst + pos, *dlen - pos);
+    memcpy(dst + pos, src + sb.blk[i].off, bl);
+    *dlen += bl;
+}
+
+static void test_open_rules_spliced(void **st)
+{
+    (void)st;
+    tkeys k = {0};
+    tkeys_add(&k, "ipn:2.1", 1, "0100000000000000000000000000000000000000000000000000000000000000");
+    tkeys_add(&k, "ipn:2.1", 2, "0100000000000000000000000000000000000000000000000000000000000000");
+    uint8_t a[1024], b[1024];
+    size_t al, bl;
+    aus_bpsec_report rep;
+    /* BCB (block 4) over the payload only + a BIB (block 3) over the payload: the BCB must also
+     * encrypt that BIB (RFC 9172 §3.9) */
+    load(a, &al);
+    assert_int_equal(add(a, &al, AUS_BPSEC_BCB, 4, 1, (uint64_t[]){1}), AUS_OK);
+    load(b, &bl);
+    assert_int_equal(add(b, &bl, AUS_BPSEC_BIB, 3, 1, (uint64_t[]){1}), AUS_OK);
+    splice(a, &al, b, bl, AUS_BPSEC_BT_BIB);
+    assert_int_equal(aus_bpsec_open(C, tkeys_fn, &k, a, &al, &rep), AUS_E_BLOCK);
+    assert_non_null(strstr(rep.detail, "BIB"));
+    assert_int_equal(rep.reason, AUS_BPSEC_RC_CONFLICTING);
+    /* two BIBs over the same target */
+    load(a, &al);
+    assert_int_equal(add(a, &al, AUS_BPSEC_BIB, 4, 1, (uint64_t[]){1}), AUS_OK);
+    splice(a, &al, b, bl, AUS_BPSEC_BT_BIB);
+    assert_int_equal(aus_bpsec_open(C, tkeys_fn, &k, a, &al, &rep), AUS_E_BLOCK);
+    assert_non_null(strstr(rep.detail, "two BIBs"));
+}
+
 /* ---- tampering: every single-bit flip of a protected bundle is rejected ---- */
 
 static void test_bit_flips(void **st)
@@ -482,9 +527,10 @@ static void test_wrong_keys(void **st)
 int main(void)
 {
     const struct CMUnitTest t[] = {
-        cmocka_unit_test(test_asb_decode_table), cmocka_unit_test(test_seq_codec),
-        cmocka_unit_test(test_tshark_samples),   cmocka_unit_test(test_add_rules),
-        cmocka_unit_test(test_bit_flips),        cmocka_unit_test(test_wrong_keys),
+        cmocka_unit_test(test_asb_decode_table),   cmocka_unit_test(test_seq_codec),
+        cmocka_unit_test(test_tshark_samples),     cmocka_unit_test(test_add_rules),
+        cmocka_unit_test(test_open_rules_spliced), cmocka_unit_test(test_bit_flips),
+        cmocka_unit_test(test_wrong_keys),
     };
     return cmocka_run_group_tests(t, setup, NULL);
 }
