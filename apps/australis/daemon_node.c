@@ -212,6 +212,12 @@ int dmn_open(dmn_node *n, const dmn_config *cfg, int with_folders)
     const char *ivl = getenv("AUS_IV_LOG");
     if (ivl && *ivl)
         n->iv_log_fd = open(ivl, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    /* nothing is created before the key-encryption key is known to be there (the initial
+     * session-key files are needed only on first boot and may be removed afterwards) */
+    if (access(cfg->kek_file, R_OK) != 0) {
+        cli_err("cannot read key file %s: %s", cfg->kek_file, strerror(errno));
+        return AUS_EXIT_ENV;
+    }
     mkdir_parents(cfg->store);
     mkdir_parents(cfg->incoming);
     mkdir_parents(cfg->outgoing);
