@@ -135,6 +135,14 @@ aus_err clc_down_out(aus_cl_ccsds *c, uint8_t *out, size_t cap, uint64_t now, si
         e = pull(c, true, &w, now, &frames);
     while (e == AUS_OK && frames < c->cfg.tm_min_frames)
         e = fill_frame(c, &w, now, &frames);
+    if (e != AUS_OK) {
+        /* SDLS refused a frame: drop what is half framed (the unit stays queued and starts
+         * afresh next pass; the ground sees the gap in the frame counters) */
+        uint8_t mc = c->tm_tx.mc_count;
+        if (aus_tm_tx_init(&c->tm_tx, &c->tm) == AUS_OK &&
+            aus_tm_tx_open(&c->tm_tx, c->cfg.tm_vcid, 1) == AUS_OK)
+            c->tm_tx.mc_count = mc;
+    }
     *len = aus_wr_len(&w);
     return e;
 }

@@ -393,12 +393,55 @@ static void test_downlink_damage(void **state)
     assert_int_equal(ggot.bundles, b0); /* the one CADU is incomplete */
 }
 
+/* ---- SDLS apply refuses (SA stopped): the pass file so far is returned, nothing is lost ---- */
+
+static void test_apply_refused(void **state)
+{
+    (void)state;
+    sat_open(0);
+    aus_cl_ccsds_cfg cfg;
+    aus_cl_ccsds_cfg_default(&cfg, AUS_CL_CCSDS_GROUND);
+    cfg.tm_spi = 1;
+    cfg.tc_spi = cfg.ep_spi = 2;
+    memset(&ggot, 0, sizeof ggot);
+    assert_int_equal(aus_cl_ccsds_init(gnd, &cfg, &g.t, NULL, "", &OPS, &ggot, now), AUS_OK);
+    static uint8_t buf[1 << 17];
+    uint8_t b[2000];
+    memset(b, 7, sizeof b);
+    size_t n = 0;
+    /* downlink: the TM SA stopped on the satellite */
+    assert_int_equal(aus_cl_ccsds_send(sat, b, sizeof b, now), AUS_OK);
+    assert_int_equal(aus_sdls_sa_stop(&s.t, 1), AUS_OK);
+    assert_int_equal(aus_cl_ccsds_pass_out(sat, buf, sizeof buf, now, &n), AUS_E_SPI);
+    assert_int_equal(n, 0);
+    assert_int_equal(stats().queued_items, 1);
+    assert_int_equal(aus_sdls_sa_start(&s.t, 1, NULL), AUS_OK);
+    assert_int_equal(aus_cl_ccsds_pass_out(sat, buf, sizeof buf, now, &n), AUS_OK);
+    assert_int_equal(aus_cl_ccsds_pass_in(gnd, buf, n, now), AUS_OK);
+    assert_int_equal(ggot.bundles, 1);
+    assert_int_equal(ggot.last_len, sizeof b);
+    assert_int_equal(gstats().pkt_bad, 0);
+    /* uplink: the TC SA stopped on the ground; the frame goes out on a later pass */
+    assert_int_equal(aus_cl_ccsds_send(gnd, b, sizeof b, now), AUS_OK);
+    assert_int_equal(aus_sdls_sa_stop(&g.t, 2), AUS_OK);
+    assert_int_equal(aus_cl_ccsds_pass_out(gnd, buf, sizeof buf, now, &n), AUS_E_SPI);
+    assert_int_equal(n, 0);
+    assert_int_equal(aus_sdls_sa_start(&g.t, 2, NULL), AUS_OK);
+    now += 10;
+    assert_int_equal(aus_cl_ccsds_pass_out(gnd, buf, sizeof buf, now, &n), AUS_OK);
+    assert_true(n > 0);
+    assert_int_equal(aus_cl_ccsds_pass_in(sat, buf, n, now), AUS_OK);
+    assert_int_equal(got.bundles, 1);
+    assert_int_equal(got.last_len, sizeof b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_refusals_counted),
         cmocka_unit_test(test_corrupt_records_refused),
         cmocka_unit_test(test_downlink_damage),
+        cmocka_unit_test(test_apply_refused),
     };
     int r = cmocka_run_group_tests(tests, NULL, NULL);
     free(sat);
