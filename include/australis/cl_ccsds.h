@@ -159,7 +159,7 @@ typedef struct aus_cl_ccsds {
     uint8_t ns_hi; /* ground: N(S) after the newest AD frame sent (retransmission count) */
     bool ns_any;
     uint16_t ep_seq; /* sat: sequence count of EP reply packets */
-    bool dirty;
+    bool dirty;      /* state to save at the end of the pass */
 } aus_cl_ccsds;
 
 /* Defaults (the flown profile): scid 100, tm_vcid 0, tc_vcid 4, tm_spi 1, tc_spi 2, ep_spi 2,
@@ -194,8 +194,10 @@ AUS_MUST_USE aus_err aus_cl_ccsds_ep_send(aus_cl_ccsds *c, const uint8_t *pdu, s
 
 /* Build this end's pass file into out[0..cap): ground = CLTUs (BC directive if COP-1 must be
  * re-synchronised, then retransmissions, then new AD frames while the FOP-1 window allows);
- * sat = CADUs (everything queued that fits in cap, then idle frames up to tm_min_frames).
- * *len gets the octets written (never 0 for the sat). State is saved before returning.
+ * sat = CADUs (every queued unit whose frames surely fit in cap, then fill frames — one idle
+ * packet each, on tm_vcid — up to tm_min_frames). *len gets the octets written: on success
+ * never 0 for the sat; 0 for the ground means nothing to send (write no file). State is saved
+ * before returning. Call it once per pass (see cfg.t1).
  * cap >= aus_cl_ccsds_pass_min_cap() guarantees progress.
  * Errors: AUS_E_NOBUFS (cap below the minimum), AUS_E_SPI / AUS_E_LIMIT / AUS_E_KEY* (SDLS apply
  * refused: the file so far is returned in *len and is valid), store errors. */

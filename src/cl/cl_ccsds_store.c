@@ -141,8 +141,8 @@ static aus_err save_records(aus_cl_ccsds *c)
 
 aus_err clc_save(aus_cl_ccsds *c)
 {
-    if (c->store == NULL)
-        return AUS_OK;
+    if (c->store == NULL || !c->dirty)
+        return AUS_OK; /* e.g. a ground pass with nothing to send or resend */
     const aus_store *s = c->store;
     aus_err b = s->ops->begin(s->self);
     if (b != AUS_OK && b != AUS_E_STATE)
@@ -150,9 +150,12 @@ aus_err clc_save(aus_cl_ccsds *c)
     aus_err e = save_records(c);
     if (b == AUS_OK) {
         if (e == AUS_OK)
-            return s->ops->commit(s->self);
-        (void)s->ops->rollback(s->self);
+            e = s->ops->commit(s->self);
+        else
+            (void)s->ops->rollback(s->self);
     }
+    if (e == AUS_OK)
+        c->dirty = false;
     return e;
 }
 
