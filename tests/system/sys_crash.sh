@@ -17,13 +17,13 @@ done
 kills=0; k=0
 while [ $kills -lt "$KILLS" ] && [ $k -lt $((KILLS * 5)) ]; do
     k=$((k+1))
-    if [ $((k % 3)) = 0 ]; then id=$(submit cmd exec mark late$k); ids+=("$id"); fi
+    if [ $((k % 2)) = 0 ]; then id=$(submit cmd exec mark late$k); ids+=("$id"); fi
     up --seed $k --dup 0.2
     down --seed $k
     if [ $((RANDOM % 2)) = 0 ]; then cfg="$W/sat.ini"; log="$W/sat.log"; else cfg="$W/ground.ini"; log="$W/ground.log"; fi
     "$CLI" run --config "$cfg" --once >> "$log" 2>&1 &
     pid=$!
-    sleep "0.0$((RANDOM % 35 + 1))"
+    sleep "$(printf '0.%03d' $((RANDOM % 30 + 1)))"   # 1..30 ms: start-up, scan, commit, write
     if kill -9 $pid 2>/dev/null; then kills=$((kills+1)); fi
     wait $pid 2>/dev/null
 done
