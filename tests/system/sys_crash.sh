@@ -15,7 +15,7 @@ for i in $(seq 1 40); do
     if [ $((i % 4)) = 0 ]; then ids+=("$(submit tm)"); else ids+=("$(submit cmd exec mark tok$i)"); fi
 done
 kills=0; k=0
-while [ $kills -lt "$KILLS" ] && [ $k -lt $((KILLS * 5)) ]; do
+while [ $kills -lt "$KILLS" ] && [ $k -lt $((KILLS * 8)) ]; do
     k=$((k+1))
     if [ $((k % 2)) = 0 ]; then id=$(submit cmd exec mark late$k); ids+=("$id"); fi
     up --seed $k --dup 0.2
