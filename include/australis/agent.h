@@ -142,7 +142,10 @@ typedef struct aus_agent_seal {
     uint8_t ct[AUS_AGENT_BUNDLE_MAX]; /* ciphertext || tag being built */
 } aus_agent_seal;
 
-/* Errors: AUS_E_ARG, store errors. */
+/* store: where the IV counter is reserved. Give it a store that is NOT inside the caller's
+ * transaction while sealing (the daemons use the keystore's file): a reservation must be durable
+ * before any IV under it is used, even if the transaction carrying the sealed bundle is rolled
+ * back or cut by a crash. Errors: AUS_E_ARG, store errors. */
 AUS_MUST_USE aus_err aus_agent_seal_init(aus_agent_seal *s, const aus_crypto *crypto,
                                          const aus_store *store, const char *tenant,
                                          uint32_t iv_fixed, const aus_agent_seal_keys_ops *keys);
