@@ -410,8 +410,23 @@ static int show_reply(const cargs *a, const copts *o, const dmn_config *cfg, con
             free(s);
         } else
             print_human(r);
-    } else if (!strcmp(a->fam, "status")) {
+    } else if (!strcmp(a->fam, "status") && o->json) {
         printf("%s\n", reply);
+    } else if (!strcmp(a->fam, "status")) {
+        const cJSON *p = cJSON_GetObjectItem(r, "pending"), *it;
+        printf("tenant %s: %d request(s) pending",
+               cJSON_GetStringValue(cJSON_GetObjectItem(r, "node")), cJSON_GetArraySize(p));
+        cJSON_ArrayForEach(it, p)
+        {
+            if (cJSON_IsString(it))
+                printf(" %llu", strtoull(it->valuestring, NULL, 16));
+        }
+        const cJSON *an = cJSON_GetObjectItem(r, "answered"),
+                    *ow = cJSON_GetObjectItem(r, "outgoing_waiting"),
+                    *iw = cJSON_GetObjectItem(r, "incoming_waiting");
+        printf("\n%.0f answered, %.0f file(s) waiting in the outgoing folder, %.0f in the incoming "
+               "folder\n",
+               cJSON_GetNumberValue(an), cJSON_GetNumberValue(ow), cJSON_GetNumberValue(iw));
     } else if (cJSON_IsNumber(id)) {
         uint64_t rid = (uint64_t)id->valuedouble;
         if (o->json && !o->wait)
