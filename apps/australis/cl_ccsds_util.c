@@ -70,13 +70,34 @@ static long long field_value(const aus_cl_ccsds_stats *s, const stat_field *f)
     return (long long)*p;
 }
 
+/* The telemetry report holds at most AUS_APP_MAX_KV entries in all: the satellite's link in
+ * 16 of them (the full set is in `australis status`). */
+static const char *const health_names[] = {
+    "ccsds_cltu_rx",     "ccsds_cltu_bad",     "ccsds_bch_corrected", "ccsds_tc_bad",
+    "ccsds_farm_accept", "ccsds_farm_discard", "ccsds_sdls_ok",       "ccsds_sdls_auth",
+    "ccsds_sdls_replay", "ccsds_sdls_spi",     "ccsds_tm_tx",         "ccsds_bundles_rx",
+    "ccsds_bundles_tx",  "ccsds_ep_rx",        "ccsds_farm_state",    "ccsds_vr",
+};
+
+static const stat_field *field_named(const char *name)
+{
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (strcmp(fields[i].name, name) == 0)
+            return &fields[i];
+    return NULL;
+}
+
 size_t cl_ccsds_health(const aus_cl_ccsds_stats *s, aus_app_kv *kv, size_t cap)
 {
     size_t n = 0;
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0] && n < cap; i++, n++) {
+    for (size_t i = 0; i < sizeof health_names / sizeof health_names[0] && n < cap; i++) {
+        const stat_field *f = field_named(health_names[i]);
+        if (f == NULL)
+            continue;
         memset(&kv[n], 0, sizeof kv[n]);
-        kv[n].name = (aus_app_view){(const uint8_t *)fields[i].name, strlen(fields[i].name)};
-        kv[n].num = (int64_t)field_value(s, &fields[i]);
+        kv[n].name = (aus_app_view){(const uint8_t *)f->name, strlen(f->name)};
+        kv[n].num = (int64_t)field_value(s, f);
+        n++;
     }
     return n;
 }

@@ -7,8 +7,9 @@
 #include "australis/app.h"
 #include "australis/cl_ccsds.h"
 
-/* Append the link counters and COP-1 state to a telemetry report ("ccsds_*" names, static
- * storage). Returns the number of entries written (at most cap). */
+/* Append the satellite's main link counters and FARM-1 state to a telemetry report (16
+ * "ccsds_*" entries, names in static storage: the report holds AUS_APP_MAX_KV in all).
+ * Returns the number of entries written (at most cap). */
 size_t cl_ccsds_health(const aus_cl_ccsds_stats *s, aus_app_kv *kv, size_t cap);
 /* The same as one JSON object (for `australis status`). Returns the length written (without
  * the NUL), or -1 when cap is too small. */
