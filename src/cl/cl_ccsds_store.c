@@ -44,6 +44,7 @@ static void put_rx_sa(aus_wr *w, const aus_cl_ccsds *c, uint16_t spi)
 {
     aus_sdls_sa *sa = sa_mut(c->sdls, spi);
     aus_wr_be16(w, spi);
+    aus_wr_be16(w, sa != NULL ? sa->ekid : 0);
     aus_wr_u8(w, sa != NULL ? sa->iv_len : 0);
     if (sa != NULL)
         aus_wr_bytes(w, sa->iv, sa->iv_len);
@@ -176,6 +177,7 @@ typedef struct st_rec {
 static aus_err load_rx_sa(aus_cl_ccsds *c, aus_rd *r, int apply)
 {
     uint16_t spi = aus_rd_be16(r);
+    uint16_t ekid = aus_rd_be16(r);
     uint8_t ivl = aus_rd_u8(r);
     AUS_ENSURE(ivl <= AUS_SDLS_IV_MAX, AUS_E_MALFORMED);
     const uint8_t *iv = aus_rd_view(r, ivl);
@@ -185,7 +187,9 @@ static aus_err load_rx_sa(aus_cl_ccsds *c, aus_rd *r, int apply)
     uint8_t seen = aus_rd_u8(r);
     AUS_TRY(r->err);
     aus_sdls_sa *sa = sa_mut(c->sdls, spi);
-    if (!apply || sa == NULL || !seen || sa->iv_len != ivl || sa->arsn_len != al)
+    /* counters recorded under another key (the SA was rekeyed since) say nothing about this one */
+    if (!apply || sa == NULL || !seen || sa->ekid != ekid || sa->iv_len != ivl ||
+        sa->arsn_len != al)
         return AUS_OK;
     /* Monotonic: keep whichever counter is further ahead (355.0 §4.2.2.3 anti-replay must
      * survive a restart; the SA table may already hold a newer value). */
