@@ -91,8 +91,10 @@ static void serve_client(dmn_node *n, int lfd)
 static void cycle(dmn_node *n, uint64_t resend_cutoff)
 {
     dmn_process_incoming(n);
-    if (!n->cfg.role_sat)
+    if (!n->cfg.role_sat) {
         dmn_ground_resend(n, resend_cutoff);
+        (void)dmn_ground_forget(n);
+    }
     if (dmn_drain_outgoing(n) < 0)
         dmn_log("outgoing folder: will retry");
 }

@@ -120,6 +120,8 @@ aus_err dmn_ground_submit(dmn_node *n, aus_app_msg *req, const char *local_out, 
 /* Re-send requests without a complete answer last sent before cutoff_ms (images: only the
  * missing ranges). Returns count. */
 long dmn_ground_resend(dmn_node *n, uint64_t cutoff_ms);
+/* Send FORGET(low-water mark) when it moved enough. Returns 1 if sent, 0, or -1. */
+long dmn_ground_forget(dmn_node *n);
 /* One client operation (JSON in, JSON out, malloc'd): tm, cmd, image, rekey, status, resp. */
 char *dmn_client_exec(dmn_node *n, const char *json);
 /* The stored response for id as JSON text (malloc'd) or NULL if none yet. */

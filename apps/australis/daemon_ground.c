@@ -473,6 +473,57 @@ static cJSON *progress(dmn_node *n, uint64_t id)
     return o;
 }
 
+/* Tell the satellite which request ids are all answered (FORGET low), so that it can drop
+ * their exactly-once records; sent when the low-water mark moved by FORGET_STEP. */
+#define FORGET_STEP 64u
+
+long dmn_ground_forget(dmn_node *n)
+{
+    char prefix[AUS_STORE_KEY_MAX], key[AUS_STORE_KEY_MAX], fk[AUS_STORE_KEY_MAX];
+    uint64_t low = 0, forgot = 0;
+    snprintf(prefix, sizeof prefix, "gr/%s/req/", n->cfg.tenant);
+    if (n->store.ops->next(n->store.self, prefix, "", key, sizeof key) == AUS_OK)
+        low = strtoull(key + strlen(prefix), NULL, 16);
+    else {
+        gkey(n, key, "rid", 0);
+        if (aus_store_get_u64(&n->store, key, &low) != AUS_OK)
+            return 0; /* no request ever */
+    }
+    gkey(n, fk, "forgot", 0);
+    if (aus_store_get_u64(&n->store, fk, &forgot) != AUS_OK)
+        forgot = 1;
+    if (low < forgot + FORGET_STEP)
+        return 0;
+    static const aus_app_msg zero;
+    aus_app_msg m = zero;
+    aus_ctr ids;
+    uint8_t adu[32];
+    size_t len = 0;
+    gkey(n, key, "rid", 0);
+    aus_err e = n->store.ops->begin(n->store.self);
+    if (e == AUS_OK)
+        e = aus_ctr_open(&ids, &n->store, key, UINT64_MAX - 1, 1);
+    if (e == AUS_OK)
+        e = aus_ctr_take(&ids, &n->store, &m.id);
+    m.type = AUS_APP_FORGET;
+    m.offset = low;
+    if (e == AUS_OK)
+        e = aus_app_encode(&m, adu, sizeof adu, &len);
+    if (e == AUS_OK)
+        e = aus_agent_send(&n->agent, adu, len, dmn_now_ms(), NULL);
+    if (e == AUS_OK)
+        e = aus_store_put_u64(&n->store, fk, low);
+    if (e == AUS_OK)
+        e = n->store.ops->commit(n->store.self);
+    if (e != AUS_OK) {
+        (void)n->store.ops->rollback(n->store.self);
+        dmn_reset(n);
+        return -1;
+    }
+    dmn_log("forget: every request below id %llu is answered", (unsigned long long)low);
+    return 1;
+}
+
 char *dmn_ground_response(dmn_node *n, uint64_t id)
 {
     char key[AUS_STORE_KEY_MAX];

@@ -14,6 +14,9 @@
  *   IMG_CHUNK   7  [offset, data(bstr), size, sha256(bstr 32)]   one per bundle
  *   REKEY_REQ   8  [kind, body(bstr)]                            kind: 1 OTAR, 2 PQ
  *   REKEY_RESP  9  [status, kind, body(bstr)]
+ *   FORGET     10  [low_id]       every request below low_id has its answer on the ground: the
+ *                                 satellite may drop their exactly-once records (the ground
+ *                                 never re-sends them, and their bundles are replays)
  *
  * The satellite side (aus_app_sat) runs each request EXACTLY ONCE: the request id is recorded
  * in the durable store before (or atomically with) the effect, and the response is cached so
@@ -70,6 +73,7 @@ typedef enum aus_app_type {
     AUS_APP_IMG_CHUNK = 7,
     AUS_APP_REKEY_REQ = 8,
     AUS_APP_REKEY_RESP = 9,
+    AUS_APP_FORGET = 10, /* ground -> sat: every request id below `offset` is answered */
 } aus_app_type;
 
 typedef enum aus_app_status {
@@ -194,6 +198,9 @@ AUS_MUST_USE aus_err aus_app_sat_handle(aus_app_sat *s, const uint8_t *adu, size
 /* Run the external command of a request that aus_app_sat_handle() marked started, record its
  * response and emit it (inside one caller transaction). */
 AUS_MUST_USE aus_err aus_app_sat_finish(aus_app_sat *s, const uint8_t *adu, size_t len);
+/* FORGET handling (also reachable through aus_app_sat_handle): delete the DONE records of
+ * requests below low_id (caller transaction). Returns the number deleted or an error. */
+AUS_MUST_USE long aus_app_sat_forget(aus_app_sat *s, uint64_t low_id);
 /* After a restart: answer every "started" command without a result as ST_INTERRUPTED
  * (caller transaction). Returns the number recovered or an error. */
 AUS_MUST_USE long aus_app_sat_recover(aus_app_sat *s);

@@ -15,7 +15,7 @@
 int aus_app_is_request(uint8_t type)
 {
     return type == AUS_APP_TM_QUERY || type == AUS_APP_CMD || type == AUS_APP_IMG_REQ ||
-           type == AUS_APP_REKEY_REQ;
+           type == AUS_APP_REKEY_REQ || type == AUS_APP_FORGET;
 }
 
 const char *aus_app_type_name(uint8_t type)
@@ -30,6 +30,7 @@ const char *aus_app_type_name(uint8_t type)
     case AUS_APP_IMG_CHUNK: return "image-chunk";
     case AUS_APP_REKEY_REQ: return "rekey-request";
     case AUS_APP_REKEY_RESP: return "rekey-response";
+    case AUS_APP_FORGET: return "forget";
     default: return "unknown";
     }
 }
@@ -59,6 +60,7 @@ static int body_items(uint8_t type)
     case AUS_APP_IMG_CHUNK: return 4;
     case AUS_APP_REKEY_REQ: return 2;
     case AUS_APP_REKEY_RESP: return 3;
+    case AUS_APP_FORGET: return 1;
     default: return -1;
     }
 }
@@ -126,6 +128,7 @@ static void encode_body(const aus_app_msg *m, aus_wr *w)
         aus_cbor_wr_uint(w, m->kind);
         wr_view(w, m->data, 0);
         break;
+    case AUS_APP_FORGET: aus_cbor_wr_uint(w, m->offset); break;
     default: break;
     }
 }
@@ -257,6 +260,7 @@ static aus_err decode_body(aus_rd *r, aus_app_msg *m)
         AUS_TRY(rd_u32(r, &m->status));
         AUS_TRY(rd_u32(r, &m->kind));
         return rd_bytes(r, &m->data);
+    case AUS_APP_FORGET: return aus_cbor_rd_uint(r, CBOR_FLAGS, &m->offset);
     default: return AUS_E_UNSUPPORTED;
     }
 }

@@ -370,8 +370,37 @@ aus_err aus_app_sat_handle(aus_app_sat *s, const uint8_t *adu, size_t len, int e
         if (expired)
             return error_text(s, &req, AUS_APP_ST_EXPIRED, "request expired before it arrived", &f);
         return do_rekey(s, &req, &f);
+    case AUS_APP_FORGET: {
+        long k = aus_app_sat_forget(s, req.offset);
+        return k < 0 ? (aus_err)k : AUS_OK;
+    }
     default: return AUS_E_UNSUPPORTED;
     }
+}
+
+long aus_app_sat_forget(aus_app_sat *s, uint64_t low_id)
+{
+    char prefix[AUS_STORE_KEY_MAX], key[AUS_STORE_KEY_MAX] = "", next[AUS_STORE_KEY_MAX];
+    char limit[AUS_STORE_KEY_MAX];
+    sat_frame f;
+    long count = 0;
+    AUS_ENSURE(s != NULL, AUS_E_ARG);
+    size_t at = cpy(prefix, sizeof prefix, 0, "app/", 4);
+    at = cpy(prefix, sizeof prefix, at, s->tenant, strlen(s->tenant));
+    (void)cpy(prefix, sizeof prefix, at, "/req/", 5);
+    req_key(s, low_id, limit);
+    /* fixed-width hex ids: key order is id order, so stop at the first key >= limit */
+    while (s->store->ops->next(s->store->self, prefix, key, next, sizeof next) == AUS_OK &&
+           strcmp(next, limit) < 0) {
+        memcpy(key, next, sizeof key);
+        size_t n = 0;
+        AUS_TRY(s->store->ops->get(s->store->self, key, f.rec, sizeof f.rec, &n));
+        if (n < 1 || f.rec[0] != ST_DONE)
+            continue; /* a started command keeps its mark until recovery answers it */
+        AUS_TRY(s->store->ops->del(s->store->self, key));
+        count++;
+    }
+    return count;
 }
 
 aus_err aus_app_sat_finish(aus_app_sat *s, const uint8_t *adu, size_t len)

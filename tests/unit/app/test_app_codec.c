@@ -71,6 +71,10 @@ static void sample(int which, aus_app_msg *m)
         m->kind = 2;
         m->data = (aus_app_view){out, 5};
         break;
+    case 9:
+        m->type = AUS_APP_FORGET;
+        m->offset = 77;
+        break;
     default:
         m->type = AUS_APP_REKEY_RESP;
         m->kind = 1;
@@ -83,7 +87,7 @@ static void sample(int which, aus_app_msg *m)
 static void test_roundtrip_all_types(void **st)
 {
     (void)st;
-    for (int w = 0; w <= 8; w++) {
+    for (int w = 0; w <= 9; w++) {
         aus_app_msg m, d;
         uint8_t buf[512], buf2[512];
         sample(w, &m);
@@ -163,7 +167,7 @@ static void test_bitflips_never_crash(void **st)
 {
     (void)st;
     uint64_t rs = 42;
-    for (int w = 0; w <= 8; w++) {
+    for (int w = 0; w <= 9; w++) {
         aus_app_msg m, d;
         uint8_t buf[512];
         sample(w, &m);
@@ -172,7 +176,7 @@ static void test_bitflips_never_crash(void **st)
             buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
             aus_err e = aus_app_decode(&d, buf, n);
             if (e == AUS_OK) /* a flip inside a value may still decode: it must re-encode */
-                assert_true(d.type >= 1 && d.type <= 9);
+                assert_true(d.type >= 1 && d.type <= 10);
             buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
         }
         (void)tst_rand(&rs);

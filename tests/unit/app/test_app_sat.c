@@ -228,6 +228,39 @@ static void test_external_two_phase_and_recover(void **st)
     done(w);
 }
 
+static void test_forget(void **st)
+{
+    (void)st;
+    world *w = mk();
+    uint8_t a[512];
+    for (uint64_t id = 100; id < 110; id++) {
+        const char *sv[] = {"p", "v"};
+        size_t na = mkcmd(a, id, "set", 2, sv);
+        assert_int_equal(deliver(w, a, na, 0), AUS_OK);
+    }
+    assert_int_equal(w->sat.executed, 10);
+    aus_app_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = AUS_APP_FORGET;
+    m.id = 500;
+    m.offset = 105;
+    size_t n;
+    assert_int_equal(aus_app_encode(&m, a, sizeof a, &n), AUS_OK);
+    int before = w->nemit;
+    assert_int_equal(deliver(w, a, n, 0), AUS_OK);
+    assert_int_equal(w->nemit, before); /* no answer to FORGET */
+    /* ids 100..104 forgotten, 105..109 still answered from the cache */
+    const char *sv[] = {"p", "v"};
+    size_t na = mkcmd(a, 107, "set", 2, sv);
+    assert_int_equal(deliver(w, a, na, 0), AUS_OK);
+    assert_int_equal(w->sat.executed, 10);
+    assert_int_equal(w->st.ops->begin(w->st.self), AUS_OK);
+    assert_int_equal(aus_app_sat_forget(&w->sat, 105), 0); /* nothing left below 105 */
+    assert_int_equal(aus_app_sat_forget(&w->sat, 1000), 5);
+    assert_int_equal(w->st.ops->commit(w->st.self), AUS_OK);
+    done(w);
+}
+
 static void test_expired_not_run(void **st)
 {
     (void)st;
@@ -328,6 +361,7 @@ int main(void)
         cmocka_unit_test(test_store_failure_rolls_back),
         cmocka_unit_test(test_external_two_phase_and_recover),
         cmocka_unit_test(test_expired_not_run),
+        cmocka_unit_test(test_forget),
         cmocka_unit_test(test_tm_and_image),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
