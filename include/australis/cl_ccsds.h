@@ -134,8 +134,9 @@ typedef struct aus_cl_ccsds {
     aus_sdls_link tm_link_tx, tm_link_rx;
     size_t cadu_len, fdu_max;
     /* queue of units not yet framed: [kind 1][len 4][bytes] back to back */
-    size_t q_len, q_items, q_off; /* q_off: octets of the head unit already framed */
-    uint64_t q_first, q_next;     /* store sequence of the head unit / of the next one */
+    size_t q_head, q_len;     /* live units in q[q_head..q_len) (compacted when room is needed) */
+    size_t q_items, q_off;    /* q_off: octets of the head unit already framed */
+    uint64_t q_first, q_next; /* store sequence of the head unit / of the next one */
     uint8_t q[AUS_CL_CCSDS_QUEUE_BYTES];
     aus_spp_tx spp; /* bundle packets: sequence count */
     /* ground: FOP-1 and its own copy of every FDU not yet acknowledged */

@@ -166,6 +166,7 @@ aus_err aus_cl_ccsds_init(aus_cl_ccsds *c, const aus_cl_ccsds_cfg *cfg, aus_sdls
         c->ops = *ops;
     c->user = user;
     c->q_first = c->q_next = 1;
+    c->q_head = 0;
     memset(&c->fop, 0, sizeof c->fop);
     c->mir_head = c->mir_count = c->mir_sub = c->mir_base = 0;
     c->fop_acked = 0;
@@ -196,9 +197,9 @@ bool clc_q_head(const aus_cl_ccsds *c, uint8_t *kind, const uint8_t **p, size_t 
 {
     if (c->q_items == 0)
         return false;
-    *kind = c->q[0];
-    *n = get_be32(c->q + 1);
-    *p = c->q + CLC_UNIT_HDR;
+    *kind = c->q[c->q_head];
+    *n = get_be32(c->q + c->q_head + 1);
+    *p = c->q + c->q_head + CLC_UNIT_HDR;
     return true;
 }
 
@@ -215,10 +216,10 @@ static void q_key(const aus_cl_ccsds *c, uint64_t seq, char *key)
 
 void clc_q_pop(aus_cl_ccsds *c)
 {
-    size_t n = CLC_UNIT_HDR + get_be32(c->q + 1);
-    memmove(c->q, c->q + n, c->q_len - n);
-    c->q_len -= n;
+    c->q_head += CLC_UNIT_HDR + get_be32(c->q + c->q_head + 1);
     c->q_items--;
+    if (c->q_items == 0)
+        c->q_head = c->q_len = 0;
     c->q_off = 0;
     c->q_first++;
     c->dirty = true;
@@ -239,7 +240,12 @@ static void q_append(aus_cl_ccsds *c, uint8_t kind, const uint8_t *p, size_t n)
 
 static aus_err enqueue(aus_cl_ccsds *c, uint8_t kind, const uint8_t *p, size_t n)
 {
-    AUS_ENSURE(c->q_len + CLC_UNIT_HDR + n <= sizeof c->q, AUS_E_FULL);
+    AUS_ENSURE(c->q_len - c->q_head + CLC_UNIT_HDR + n <= sizeof c->q, AUS_E_FULL);
+    if (c->q_len + CLC_UNIT_HDR + n > sizeof c->q) { /* compact: once per queue's worth */
+        memmove(c->q, c->q + c->q_head, c->q_len - c->q_head);
+        c->q_len -= c->q_head;
+        c->q_head = 0;
+    }
     if (c->store != NULL) {
         /* Durable before we say yes: the caller may forget the unit once this returns. */
         char key[AUS_STORE_KEY_MAX];
@@ -323,7 +329,7 @@ void aus_cl_ccsds_stats_get(const aus_cl_ccsds *c, aus_cl_ccsds_stats *out)
 {
     *out = c->st;
     out->queued_items = c->q_items;
-    out->queued_bytes = c->q_len;
+    out->queued_bytes = c->q_len - c->q_head;
     out->sdu_lost = c->reasm.lost;
     if (c->cfg.role == AUS_CL_CCSDS_GROUND) {
         out->fop_state = (uint8_t)c->fop.state;

@@ -289,7 +289,7 @@ static aus_err load_queue(aus_cl_ccsds *c, uint64_t *first)
     char qp[AUS_STORE_KEY_MAX], after[AUS_STORE_KEY_MAX], key[AUS_STORE_KEY_MAX];
     key_of(c, "q/", qp);
     after[0] = '\0';
-    c->q_len = c->q_items = 0;
+    c->q_head = c->q_len = c->q_items = 0;
     for (;;) {
         aus_err e = s->ops->next(s->self, qp, after, key, sizeof key);
         if (e == AUS_E_NOTFOUND)
