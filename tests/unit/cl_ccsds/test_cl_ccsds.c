@@ -312,14 +312,15 @@ static void test_small_bundles_blocked(void **state)
 {
     (void)state;
     world *w = world_new(0, NULL, NULL);
-    run_until(w, 500, 100, 300, NULL, 100);
-    assert_int_equal(w->s.in.next, 500);
-    assert_int_equal(w->g.in.next, 500);
+    /* 3000 x ~200 B: more than the 256 KiB queue, so it fills, drains and compacts */
+    run_until(w, 3000, 100, 300, NULL, 100);
+    assert_int_equal(w->s.in.next, 3000);
+    assert_int_equal(w->g.in.next, 3000);
     check_clean(w);
     aus_cl_ccsds_stats gs;
     aus_cl_ccsds_stats_get(w->g.c, &gs);
     /* several packets blocked per TC frame */
-    assert_true(gs.tc_ad_tx < 500 / 3);
+    assert_true(gs.tc_ad_tx < 3000 / 3);
     world_free(w);
 }
 
