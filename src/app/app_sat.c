@@ -13,6 +13,8 @@
  * absent -> STARTED -> DONE (external commands: STARTED committed before running);
  * STARTED -> DONE(INTERRUPTED) by aus_app_sat_recover() after a restart.
  * Telemetry and image requests are reads: they are answered afresh each time.
+ * FORGET(low) deletes DONE records below low and raises the mark "app/<tenant>/low"; any
+ * request below the mark is dropped unanswered (the ground already has its answer).
  */
 #include <string.h>
 
@@ -39,6 +41,8 @@ static size_t cpy(char *dst, size_t cap, size_t at, const char *src, size_t n)
     dst[at < cap ? at : cap - 1] = '\0';
     return at;
 }
+
+static void low_key(const aus_app_sat *s, char key[AUS_STORE_KEY_MAX]);
 
 static void req_key(const aus_app_sat *s, uint64_t id, char key[AUS_STORE_KEY_MAX])
 {
@@ -350,6 +354,19 @@ aus_err aus_app_sat_handle(aus_app_sat *s, const uint8_t *adu, size_t len, int e
     *pending_external = 0;
     AUS_TRY(aus_app_decode(&req, adu, len));
     AUS_ENSURE(aus_app_is_request(req.type), AUS_E_UNSUPPORTED);
+    if (req.type != AUS_APP_FORGET) {
+        /* below the forgotten mark the ground has every answer: a copy of such a request still
+         * in the pipeline (a second re-send that arrived late) must never run again */
+        char key[AUS_STORE_KEY_MAX];
+        uint64_t low = 0;
+        low_key(s, key);
+        aus_err le = aus_store_get_u64(s->store, key, &low);
+        AUS_ENSURE(le == AUS_OK || le == AUS_E_NOTFOUND, le);
+        if (le == AUS_OK && req.id < low) {
+            s->duplicates++;
+            return AUS_OK;
+        }
+    }
     switch (req.type) {
     /* an expired read is answered too (a command-response with status EXPIRED), so the
      * ground stops asking; it plays the role of an RFC 9171 §6.1.1 "lifetime expired"
@@ -378,6 +395,13 @@ aus_err aus_app_sat_handle(aus_app_sat *s, const uint8_t *adu, size_t len, int e
     }
 }
 
+static void low_key(const aus_app_sat *s, char key[AUS_STORE_KEY_MAX])
+{
+    size_t at = cpy(key, AUS_STORE_KEY_MAX, 0, "app/", 4);
+    at = cpy(key, AUS_STORE_KEY_MAX, at, s->tenant, strlen(s->tenant));
+    (void)cpy(key, AUS_STORE_KEY_MAX, at, "/low", 4);
+}
+
 long aus_app_sat_forget(aus_app_sat *s, uint64_t low_id)
 {
     char prefix[AUS_STORE_KEY_MAX], key[AUS_STORE_KEY_MAX] = "", next[AUS_STORE_KEY_MAX];
@@ -388,6 +412,13 @@ long aus_app_sat_forget(aus_app_sat *s, uint64_t low_id)
     size_t at = cpy(prefix, sizeof prefix, 0, "app/", 4);
     at = cpy(prefix, sizeof prefix, at, s->tenant, strlen(s->tenant));
     (void)cpy(prefix, sizeof prefix, at, "/req/", 5);
+    /* the mark only moves up; requests below it are refused from now on */
+    uint64_t cur = 0;
+    low_key(s, limit);
+    aus_err le = aus_store_get_u64(s->store, limit, &cur);
+    AUS_ENSURE(le == AUS_OK || le == AUS_E_NOTFOUND, le);
+    if (le == AUS_E_NOTFOUND || low_id > cur)
+        AUS_TRY(aus_store_put_u64(s->store, limit, low_id));
     req_key(s, low_id, limit);
     /* fixed-width hex ids: key order is id order, so stop at the first key >= limit */
     while (s->store->ops->next(s->store->self, prefix, key, next, sizeof next) == AUS_OK &&

@@ -254,6 +254,20 @@ static void test_forget(void **st)
     size_t na = mkcmd(a, 107, "set", 2, sv);
     assert_int_equal(deliver(w, a, na, 0), AUS_OK);
     assert_int_equal(w->sat.executed, 10);
+    /* a late copy of a forgotten request (a second re-send) never runs again */
+    before = w->nemit;
+    na = mkcmd(a, 102, "set", 2, sv);
+    assert_int_equal(deliver(w, a, na, 0), AUS_OK);
+    assert_int_equal(w->sat.executed, 10);
+    assert_int_equal(w->nemit, before);
+    /* the mark never moves down */
+    m.id = 501;
+    m.offset = 50;
+    assert_int_equal(aus_app_encode(&m, a, sizeof a, &n), AUS_OK);
+    assert_int_equal(deliver(w, a, n, 0), AUS_OK);
+    na = mkcmd(a, 103, "set", 2, sv);
+    assert_int_equal(deliver(w, a, na, 0), AUS_OK);
+    assert_int_equal(w->sat.executed, 10);
     assert_int_equal(w->st.ops->begin(w->st.self), AUS_OK);
     assert_int_equal(aus_app_sat_forget(&w->sat, 105), 0); /* nothing left below 105 */
     assert_int_equal(aus_app_sat_forget(&w->sat, 1000), 5);
