@@ -15,7 +15,8 @@
  *           a frame from an earlier pass is rejected here, before FARM-1) -> FARM-1 -> packets ->
  *           bundles / EP PDUs through the callbacks.
  *           pass_out: queued bundles -> Space Packets on tm_vcid, EP replies on APID apid_ep ->
- *           fixed-length TM frames (CLCW of FARM-1 in the OCF, idle frames to reach tm_min_frames)
+ *           fixed-length TM frames (CLCW of FARM-1 in the OCF; fill frames — one idle packet
+ *           each, SDLS-protected like data — up to tm_min_frames)
  *           -> SDLS apply with tm_spi -> RS(255,223) (interleave implied by tm_frame_len) ->
  *           randomize -> ASM: one downlink pass file of CADUs.
  *
