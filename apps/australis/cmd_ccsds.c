@@ -525,7 +525,9 @@ static int tc_one(const opts *o, tc_setup *t, aus_tc_reasm *r, const uint8_t *in
         e = aus_tc_frame_decode(&t->cfg, data, cr.data_len, &f, &used);
     const uint8_t *ud = f.data;
     size_t ul = f.data_len;
-    if (e == AUS_OK && t->sdls) {
+    /* Control commands (BC frames: Unlock, Set V(R)) are COP-1 directives that the CCSDS
+     * link sends unprotected (docs/cl_ccsds.md); only data frames go through SDLS. */
+    if (e == AUS_OK && t->sdls && !f.hdr.ctrl) {
         aus_sdls_rx srx;
         uint8_t *fr = data;
         e = aus_sdls_tc_process(&t->sdls->t, &t->link, fr, used, (uint64_t)time(NULL), &srx);
