@@ -1,6 +1,8 @@
 #include "aus_test.h"
 
 #include <ctype.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 
 const char *tst_shared(const char *rel)
 {
@@ -313,4 +315,81 @@ aus_store tst_store_iface(tst_store *m)
 {
     aus_store s = {&mem_ops, m};
     return s;
+}
+
+/* ---- shell, files, Node oracles ---- */
+
+static int sh_status(const char *cmd)
+{
+    int rc = system(cmd);
+    return rc != -1 && WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+int tst_sh(const char *fmt, ...)
+{
+    char cmd[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof cmd)
+        fail_msg("shell command too long: %.60s...", cmd);
+    return sh_status(cmd);
+}
+
+int tst_cli(const char *dir, const char *fmt, ...)
+{
+    char args[3000], cmd[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof args)
+        fail_msg("CLI arguments too long: %.60s...", args);
+    if (dir)
+        snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s", dir, AUS_CLI, args);
+    else
+        snprintf(cmd, sizeof cmd, "'%s' %s", AUS_CLI, args);
+    return sh_status(cmd);
+}
+
+const char *tst_tmpdir(char *buf, size_t cap, const char *tag)
+{
+    int n = snprintf(buf, cap, "/tmp/aus_%s_XXXXXX", tag);
+    if (n < 0 || (size_t)n >= cap || !mkdtemp(buf))
+        fail_msg("cannot create a temporary directory for %s", tag);
+    return buf;
+}
+
+int tst_rmtree(const char *dir) { return tst_sh("rm -rf '%s'", dir) == 0 ? 0 : -1; }
+
+void tst_write_file(const char *path, const uint8_t *p, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        fail_msg("cannot create %s", path);
+    size_t w = n ? fwrite(p, 1, n, f) : 0;
+    if (fclose(f) != 0 || w != n)
+        fail_msg("short write %s", path);
+}
+
+void tst_need_node(const char *module)
+{
+    char mods[1200];
+    struct stat sb;
+    snprintf(mods, sizeof mods, "%s/node_modules/%s", AUS_XCHECK_DIR, module);
+    if (stat(mods, &sb) != 0 || system("node --version >/dev/null 2>&1") != 0) {
+        print_message("SKIP: node or %s missing (run npm ci in the xcheck dir)\n", mods);
+        skip();
+    }
+}
+
+uint64_t tst_seed(uint64_t def)
+{
+    uint64_t seed = def;
+    const char *env = getenv("AUS_TEST_SEED");
+    if (env)
+        seed = strtoull(env, NULL, 10);
+    print_message("seed %llu\n", (unsigned long long)seed);
+    return seed;
 }

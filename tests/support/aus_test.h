@@ -53,4 +53,22 @@ aus_store tst_store_iface(tst_store *m);
 void tst_store_fail_after(tst_store *m, long n, int sticky);
 long tst_store_writes(const tst_store *m);
 
+/* Shell and files (tests may do I/O). A printf-formatted shell command; returns its exit
+ * status, -1 when it did not exit normally. */
+int tst_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The built CLI (AUS_CLI) with printf-formatted arguments (shell syntax allowed), run in dir
+ * (NULL: the current directory); returns its exit status, -1 when it did not exit normally. */
+int tst_cli(const char *dir, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A fresh directory /tmp/aus_<tag>_XXXXXX written into buf; fails the test on error. */
+const char *tst_tmpdir(char *buf, size_t cap, const char *tag);
+/* rm -rf dir: 0 on success, -1 otherwise (the shape of a cmocka teardown). */
+int tst_rmtree(const char *dir);
+/* Create or truncate path with n bytes; fails the test on error. */
+void tst_write_file(const char *path, const uint8_t *p, size_t n);
+/* Node oracles: skip the calling test unless `node` runs and AUS_XCHECK_DIR/node_modules/<module>
+ * exists. */
+void tst_need_node(const char *module);
+/* Randomized tests: AUS_TEST_SEED (decimal) or def, printed so a failure can be replayed. */
+uint64_t tst_seed(uint64_t def);
+
 #endif

@@ -1,5 +1,4 @@
 /* australis ccsds CLI round trips and exit codes (the interface outside checks use). */
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "aus_test.h"
@@ -17,35 +16,15 @@ static const char *path(const char *name)
     return buf[k];
 }
 
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-    char args[2048], cmd[2600];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    snprintf(cmd, sizeof cmd, "cd %s && %s %s", dir, AUS_CLI, args);
-    int rc = system(cmd);
-    assert_true(WIFEXITED(rc));
-    return WEXITSTATUS(rc);
-}
-
-static void put_file(const char *name, const uint8_t *p, size_t n)
-{
-    FILE *f = fopen(path(name), "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(p, 1, n, f), n);
-    fclose(f);
-}
+/* every CLI call runs in the test directory */
+#define run(...) tst_cli(dir, __VA_ARGS__)
 
 static uint8_t *get_file(const char *name, size_t *n) { return tst_read_file(path(name), n); }
 
 static int setup(void **st)
 {
     (void)st;
-    snprintf(dir, sizeof dir, "/tmp/aus_ccsds_cli_XXXXXX");
-    assert_non_null(mkdtemp(dir));
+    tst_tmpdir(dir, sizeof dir, "ccsds_cli");
     /* 40 space packets of 10..900 data octets */
     static uint8_t pk[40 * 910];
     size_t n = 0;
@@ -59,20 +38,18 @@ static int setup(void **st)
         for (size_t k = 0; k < dl; k++)
             pk[n++] = (uint8_t)tst_rand(&rs);
     }
-    put_file("pk.bin", pk, n);
+    tst_write_file(path("pk.bin"), pk, n);
     uint8_t data[2500];
     for (size_t k = 0; k < sizeof data; k++)
         data[k] = (uint8_t)tst_rand(&rs);
-    put_file("data.bin", data, sizeof data);
+    tst_write_file(path("data.bin"), data, sizeof data);
     return 0;
 }
 
 static int teardown(void **st)
 {
     (void)st;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return tst_rmtree(dir);
 }
 
 static void same(const char *a, const char *b)
@@ -95,7 +72,7 @@ static void test_tm_roundtrip(void **st)
     /* channel errors: 10 symbols in each of two CADUs, corrected by RS */
     for (int k = 0; k < 10; k++)
         c[4 + 37 * (size_t)k] ^= 0x5A, c[1279 + 4 + 100 + 11 * (size_t)k] ^= 0xFF;
-    put_file("cadu_err.bin", c, n);
+    tst_write_file(path("cadu_err.bin"), c, n);
     assert_int_equal(run("ccsds tm-decode %s cadu_err.bin -o out.bin > j.txt", o), 0);
     same("pk.bin", "out.bin");
     size_t jn;
@@ -109,7 +86,7 @@ static void test_tm_roundtrip(void **st)
     /* an uncorrectable CADU: exit 1, the others still decoded, loss reported */
     for (int k = 0; k < 40; k++)
         c[2 * 1279 + 4 + 5 * (size_t)k] ^= 0x33;
-    put_file("cadu_bad.bin", c, n);
+    tst_write_file(path("cadu_bad.bin"), c, n);
     assert_int_equal(run("ccsds tm-decode %s cadu_bad.bin -o out2.bin > j2.txt 2>&1", o), 1);
     j = get_file("j2.txt", &jn);
     j = realloc(j, jn + 1), j[jn] = 0;
@@ -125,7 +102,7 @@ static void test_tm_roundtrip(void **st)
                      0);
     same("pk.bin", "o3.bin");
     /* truncated input: exit 1 */
-    put_file("cadu_tr.bin", c, n - 100);
+    tst_write_file(path("cadu_tr.bin"), c, n - 100);
     assert_int_equal(run("ccsds tm-decode %s cadu_tr.bin -o x.bin >/dev/null 2>&1", o), 1);
     free(c);
 }
@@ -167,7 +144,7 @@ static void test_tc_roundtrip(void **st)
     memcpy(e, c, n);
     for (int k = 0; k < 5; k++)
         e[2 + 8 * (size_t)(k * 3) + 2] ^= 0x10;
-    put_file("cltu1.bin", e, n);
+    tst_write_file(path("cltu1.bin"), e, n);
     assert_int_equal(run("ccsds tc-decode %s cltu1.bin -o d1.bin > j1.txt", o), 0);
     same("data.bin", "d1.bin");
     size_t jn;
@@ -179,7 +156,7 @@ static void test_tc_roundtrip(void **st)
     /* two bit errors in one codeblock: that CLTU is rejected, exit 1 */
     memcpy(e, c, n);
     e[2 + 8 * 4] ^= 0x81;
-    put_file("cltu2.bin", e, n);
+    tst_write_file(path("cltu2.bin"), e, n);
     assert_int_equal(run("ccsds tc-decode %s cltu2.bin -o d2.bin > j2.txt 2>&1", o), 1);
     j = get_file("j2.txt", &jn);
     j = realloc(j, jn + 1), j[jn] = 0;
@@ -207,7 +184,7 @@ static void test_tc_roundtrip(void **st)
         memcpy(mix + at, m1 + p1, a), at += a, p1 += a;
         memcpy(mix + at, m2 + p2, b2), at += b2, p2 += b2;
     }
-    put_file("mix.bin", mix, at);
+    tst_write_file(path("mix.bin"), mix, at);
     assert_int_equal(run("ccsds tc-decode --scid 300 --vcid 3 mix.bin -o dm.bin > jm.txt"), 0);
     size_t dn, on;
     uint8_t *dm = get_file("dm.bin", &dn), *orig = get_file("data.bin", &on);
@@ -234,7 +211,7 @@ static void test_rs_decode(void **st)
     /* 16 symbol errors in codeword 1 of block 0 */
     for (size_t k = 0; k < 16; k++)
         blocks[(k * 9) * 4 + 1] ^= 0xA5;
-    put_file("rs.bin", blocks, sizeof blocks);
+    tst_write_file(path("rs.bin"), blocks, sizeof blocks);
     assert_int_equal(run("ccsds rs-decode --interleave 4 rs.bin -o rsd.bin > j.txt"), 0);
     size_t n;
     uint8_t *out = get_file("rsd.bin", &n);
@@ -242,7 +219,7 @@ static void test_rs_decode(void **st)
     free(out);
     /* 17 in one codeword: exit 1 */
     blocks[(200) * 4 + 1] ^= 0x01;
-    put_file("rs17.bin", blocks, sizeof blocks);
+    tst_write_file(path("rs17.bin"), blocks, sizeof blocks);
     assert_int_equal(run("ccsds rs-decode --interleave 4 rs17.bin -o x.bin >/dev/null 2>&1"), 1);
     assert_int_equal(run("ccsds rs-decode --interleave 5 rs.bin -o x.bin >/dev/null 2>&1"), 1);
     assert_int_equal(run("ccsds rs-decode rs.bin -o x.bin 2>/dev/null"), 2);
@@ -259,10 +236,10 @@ static void test_conv(void **st)
     assert_int_equal(n, 2 * 2500 + 2);
     for (size_t i = 100; i < n - 10; i += 45) /* scattered hard errors */
         c[i] ^= 0x10;
-    put_file("cv_err.bin", c, n);
+    tst_write_file(path("cv_err.bin"), c, n);
     assert_int_equal(run("ccsds conv-decode cv_err.bin -o cvd.bin"), 0);
     same("data.bin", "cvd.bin");
-    put_file("cv_odd.bin", c, 7);
+    tst_write_file(path("cv_odd.bin"), c, 7);
     assert_int_equal(run("ccsds conv-decode cv_odd.bin -o x.bin 2>/dev/null"), 1);
     free(c);
 }

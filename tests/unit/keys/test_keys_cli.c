@@ -1,6 +1,5 @@
 /* australis keys: generate, list (no secret bytes), export-public, import, permission refusal. */
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "aus_test.h"
@@ -9,11 +8,8 @@ static char dir[64];
 
 static int run(const char *fmt, const char *extra, char *out, size_t cap)
 {
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd,
-             "cd %s && %s keys %s %s --store ks.db --kek-file kek.hex > out.txt 2>&1", dir, AUS_CLI,
-             fmt, extra ? extra : "");
-    int st = system(cmd);
+    int st = tst_cli(dir, "keys %s %s --store ks.db --kek-file kek.hex > out.txt 2>&1", fmt,
+                     extra ? extra : "");
     char p[128];
     snprintf(p, sizeof p, "%s/out.txt", dir);
     FILE *f = fopen(p, "r");
@@ -21,23 +17,21 @@ static int run(const char *fmt, const char *extra, char *out, size_t cap)
     out[n] = 0;
     if (f)
         fclose(f);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return st;
 }
 
 static void test_cli(void **st)
 {
     (void)st;
-    char out[8192], cmd[512];
-    snprintf(dir, sizeof dir, "/tmp/aus_keys_cli_XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    snprintf(cmd, sizeof cmd, "cd %s && %s keys kek kek.hex", dir, AUS_CLI);
-    assert_int_equal(system(cmd), 0);
+    char out[8192];
+    tst_tmpdir(dir, sizeof dir, "keys_cli");
+    assert_int_equal(tst_cli(dir, "keys kek kek.hex"), 0);
     char p[128];
     struct stat sb;
     snprintf(p, sizeof p, "%s/kek.hex", dir);
     assert_int_equal(stat(p, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0600);
-    assert_int_not_equal(system(cmd), 0); /* never overwrites */
+    assert_int_not_equal(tst_cli(dir, "keys kek kek.hex"), 0); /* never overwrites */
     assert_int_equal(run("generate --type master --id 1", NULL, out, sizeof out), 0);
     assert_int_equal(run("generate --type session --id 0x100 --activate", NULL, out, sizeof out),
                      0);
@@ -52,11 +46,9 @@ static void test_cli(void **st)
     assert_non_null(strstr(out, "0x8011  mldsa65-vk"));
     /* the public key written at generation is what export-public gives back */
     assert_int_equal(run("export-public --id 0x8000 --out ek2.bin", NULL, out, sizeof out), 0);
-    snprintf(cmd, sizeof cmd, "cmp -s %s/ek.bin %s/ek2.bin", dir, dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(tst_sh("cmp -s %s/ek.bin %s/ek2.bin", dir, dir), 0);
     assert_int_equal(run("export-public --id 0x8011 --out vk2.bin", NULL, out, sizeof out), 0);
-    snprintf(cmd, sizeof cmd, "cmp -s %s/vk.bin %s/vk2.bin", dir, dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(tst_sh("cmp -s %s/vk.bin %s/vk2.bin", dir, dir), 0);
     /* secrets are never exported */
     assert_int_equal(run("export-public --id 1 --out m.bin", NULL, out, sizeof out), 1);
     assert_int_equal(run("export-public --id 0x8010 --out s.bin", NULL, out, sizeof out), 1);
@@ -81,8 +73,7 @@ static void test_cli(void **st)
     assert_int_equal(run("list", NULL, out, sizeof out), 2);
     assert_non_null(strstr(out, "owner-only"));
     assert_int_equal(run("list --help", NULL, out, sizeof out), 0);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(tst_rmtree(dir), 0);
 }
 
 int main(void)

@@ -4,7 +4,6 @@
  * Node process for all cases). Every output must agree byte for byte.
  * Seed: AUS_TEST_SEED (decimal) or a fixed default; printed on failure. Skipped when Node or
  * the oracle's node_modules are missing. Label: oracle. */
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "aus_test.h"
@@ -24,18 +23,9 @@ static void hexout(FILE *f, const uint8_t *p, size_t n)
 static void test_oracle(void **st)
 {
     (void)st;
-    char mods[1200], cmd[4096], in_path[] = "/tmp/aus_mlkem_xcheck_XXXXXX";
-    struct stat sb;
-    snprintf(mods, sizeof mods, "%s/node_modules/@noble/post-quantum", AUS_XCHECK_DIR);
-    if (stat(mods, &sb) != 0 || system("node --version >/dev/null 2>&1") != 0) {
-        print_message("SKIP: node or %s missing (run npm ci in the xcheck dir)\n", mods);
-        skip();
-    }
-    uint64_t seed = 0x5EED0203ULL;
-    const char *env = getenv("AUS_TEST_SEED");
-    if (env)
-        seed = strtoull(env, NULL, 10);
-    print_message("seed %llu\n", (unsigned long long)seed);
+    char cmd[4096], in_path[] = "/tmp/aus_mlkem_xcheck_XXXXXX";
+    tst_need_node("@noble/post-quantum");
+    uint64_t seed = tst_seed(0x5EED0203ULL);
 
     static uint8_t d[NCASES][32], z[NCASES][32], m[NCASES][32];
     static size_t off[NCASES];

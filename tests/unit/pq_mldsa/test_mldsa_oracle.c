@@ -5,7 +5,6 @@
  * missing. AUS_TEST_SEED=<n> replays another random set. */
 #include "aus_test.h"
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "australis/pq.h"
@@ -79,18 +78,9 @@ static void check_line(const ocase *c, char *line, int idx)
 static void test_oracle(void **state)
 {
     (void)state;
-    char mods[1200], cmd[4096], in_path[] = "/tmp/aus_mldsa_oracle_XXXXXX";
-    struct stat sb;
-    snprintf(mods, sizeof mods, "%s/node_modules/@noble/post-quantum", AUS_XCHECK_DIR);
-    if (stat(mods, &sb) != 0 || system("node --version >/dev/null 2>&1") != 0) {
-        print_message("SKIP: node or %s missing (run npm ci in the xcheck dir)\n", mods);
-        skip();
-    }
-    uint64_t seed = 0x4D4C4453ULL;
-    const char *env = getenv("AUS_TEST_SEED");
-    if (env)
-        seed = strtoull(env, NULL, 10);
-    print_message("seed %llu\n", (unsigned long long)seed);
+    char cmd[4096], in_path[] = "/tmp/aus_mldsa_oracle_XXXXXX";
+    tst_need_node("@noble/post-quantum");
+    uint64_t seed = tst_seed(0x4D4C4453ULL);
     static ocase cases[NCASES];
     int fd = mkstemp(in_path);
     assert_true(fd >= 0);
