@@ -12,6 +12,7 @@
 
 #include "australis/cl_ccsds.h"
 #include "australis/crypto.h"
+#include "../tests/support/tst_sdls.h"
 
 static double now_s(void)
 {
@@ -43,18 +44,9 @@ static const aus_cl_ccsds_ops ops = {on_bundle, NULL};
 static int add_sa(aus_sdls_table *t, uint16_t spi, int sender)
 {
     aus_sdls_sa_cfg c;
-    memset(&c, 0, sizeof c);
-    c.spi = spi;
-    c.est = c.ast = 1;
-    c.ecs = AUS_SDLS_ECS_AES256_GCM;
-    c.iv_len = c.shivf_len = 12;
+    tst_sdls_gcm_cfg(&c, spi);
     c.iv[4] = sender ? 1 : 0;
-    c.stmacf_len = 16;
-    c.abm_len = AUS_SDLS_MAX_FRAME;
-    c.arsnw = 64;
-    c.flags = AUS_SDLS_F_AR_OPEN;
-    return aus_sdls_sa_create(t, &c) || aus_sdls_sa_rekey(t, spi, 0x100, 0x100, NULL, 0) ||
-           aus_sdls_sa_start(t, spi, NULL);
+    return tst_sdls_sa_up(t, &c, 0x100, NULL) != AUS_OK;
 }
 
 static int open_end(end *e, uint8_t role)

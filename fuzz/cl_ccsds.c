@@ -14,6 +14,7 @@
 
 #include "australis/cl_ccsds.h"
 #include "australis/crypto.h"
+#include "../tests/support/tst_sdls.h"
 
 static aus_sdls_keyring ring;
 static aus_sdls_table tmpl[2][2], t; /* [clear][ground] */
@@ -36,8 +37,7 @@ static void add_sa(aus_sdls_table *tb, uint16_t spi, int clear, int sender)
     s.abm_len = AUS_SDLS_MAX_FRAME;
     s.arsnw = 64;
     s.flags = AUS_SDLS_F_AR_OPEN;
-    if (aus_sdls_sa_create(tb, &s) != AUS_OK || aus_sdls_sa_rekey(tb, spi, 0x100, 0x100, NULL, 0) ||
-        aus_sdls_sa_start(tb, spi, NULL) != AUS_OK)
+    if (tst_sdls_sa_up(tb, &s, 0x100, NULL) != AUS_OK)
         abort();
 }
 

@@ -2,6 +2,7 @@
  * chains, pass by pass, with bit errors, lost passes, replays, lockout, restarts, EP PDUs, and
  * the standalone `australis ccsds tc-decode / tm-decode` tools on every pass file. */
 #include "aus_test.h"
+#include "tst_sdls.h"
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -100,22 +101,13 @@ static const aus_cl_ccsds_ops OPS = {on_bundle, on_ep};
 static void add_sa(aus_sdls_table *t, uint16_t spi, uint16_t kid, int sender, uint64_t *rng)
 {
     aus_sdls_sa_cfg c;
-    memset(&c, 0, sizeof c);
-    c.spi = spi;
-    c.est = c.ast = 1;
-    c.ecs = AUS_SDLS_ECS_AES256_GCM;
-    c.iv_len = c.shivf_len = 12;
+    tst_sdls_gcm_cfg(&c, spi);
     if (sender)
         for (int i = 4; i < 12; i++)
             c.iv[i] = (uint8_t)tst_rand(rng);
     c.iv[4] &= 0x7F; /* room to count */
-    c.stmacf_len = 16;
-    c.abm_len = AUS_SDLS_MAX_FRAME;
     c.arsnw = AUS_REPLAY_WINDOW_DEFAULT;
-    c.flags = AUS_SDLS_F_AR_OPEN;
-    assert_int_equal(aus_sdls_sa_create(t, &c), AUS_OK);
-    assert_int_equal(aus_sdls_sa_rekey(t, spi, kid, kid, NULL, 0), AUS_OK);
-    assert_int_equal(aus_sdls_sa_start(t, spi, NULL), AUS_OK);
+    assert_int_equal(tst_sdls_sa_up(t, &c, kid, NULL), AUS_OK);
 }
 
 /* Same SAs as `australis ccsds --sdls-spi N --sdls-key HEX` (sdls.h aus_sdls_simple). */
@@ -590,21 +582,8 @@ static void test_crash_every_write(void **state)
 
 /* ---- the standalone tools on our pass files ---- */
 
-static int run_cli(const char *args)
-{
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "%s %s >/dev/null 2>/dev/null", AUS_CLI, args);
-    int rc = system(cmd);
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
-static void write_file(const char *path, const uint8_t *p, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(p, 1, n, f), n);
-    fclose(f);
-}
+/* the CLI with its output thrown away: only the exit status counts */
+static int run_cli(const char *args) { return tst_cli(NULL, "%s >/dev/null 2>/dev/null", args); }
 
 static void test_lockout_unlock(void **state)
 {
@@ -639,7 +618,7 @@ static void test_lockout_unlock(void **state)
                 sprintf(ktc + 2 * i, "%02x", KEY_TC[i]);
             char path[64];
             snprintf(path, sizeof path, "/tmp/clccsds_unlock_%d.cltu", (int)getpid());
-            write_file(path, w->buf, n);
+            tst_write_file(path, w->buf, n);
             snprintf(args, sizeof args, "ccsds tc-decode --scid 100 --vcid 4 %s -o /dev/null",
                      path);
             assert_int_equal(run_cli(args), 0); /* without SDLS: the BC frame alone decodes */
@@ -842,7 +821,7 @@ static int tshark_packets(const char *dir, const char *const *outs, size_t nouts
             if (total >= AUS_SPP_HDR_LEN + 10 && k < 24) {
                 char path[256];
                 snprintf(path, sizeof path, "%s/pkt%02d.bin", dir, k++);
-                write_file(path, p + pos, total);
+                tst_write_file(path, p + pos, total);
                 off += snprintf(cmd + off, sizeof cmd - (size_t)off, " %s", path);
             }
             pos += total;
@@ -860,8 +839,8 @@ static void test_cli_decodes_pass_files(void **state)
 {
     (void)state;
     world *w = world_new(0, NULL, NULL);
-    char dir[] = "/tmp/clccsds_XXXXXX";
-    assert_non_null(mkdtemp(dir));
+    char dir[64];
+    tst_tmpdir(dir, sizeof dir, "clccsds");
     char ktc[65], ktm[65], path[256], args[900];
     for (int i = 0; i < 32; i++) {
         sprintf(ktc + 2 * i, "%02x", KEY_TC[i]);
@@ -880,7 +859,7 @@ static void test_cli_decodes_pass_files(void **state)
         if (n > 0) {
             snprintf(path, sizeof path, "%s/up%02d.cltu", dir, p);
             snprintf(up_out, sizeof up_out, "%s.out", path);
-            write_file(path, w->buf, n);
+            tst_write_file(path, w->buf, n);
             snprintf(args, sizeof args,
                      "ccsds tc-decode --scid 100 --vcid 4 --sdls-spi %d --sdls-key %s %s -o %s.out",
                      TC_SPI, ktc, path, path);
@@ -893,7 +872,7 @@ static void test_cli_decodes_pass_files(void **state)
         snprintf(path, sizeof path, "%s/down%02d.cadu", dir, p);
         if (w->g.in.next < 30) /* a pass that still carries bundles */
             snprintf(down_out, sizeof down_out, "%s.out", path);
-        write_file(path, w->buf, n);
+        tst_write_file(path, w->buf, n);
         snprintf(args, sizeof args,
                  "ccsds tm-decode --frame-len 1115 --scid 100 --vcid 0 --sdls-spi %d --sdls-key "
                  "%s %s -o %s.out",
@@ -913,8 +892,7 @@ static void test_cli_decodes_pass_files(void **state)
         printf("# tshark not available: Wireshark check skipped\n");
     else
         assert_int_equal(tv, 0);
-    snprintf(args, sizeof args, "rm -rf %s", dir);
-    assert_int_equal(system(args), 0);
+    assert_int_equal(tst_rmtree(dir), 0);
     world_free(w);
 }
 

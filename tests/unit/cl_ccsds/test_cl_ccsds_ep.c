@@ -4,6 +4,7 @@
  * the EP MAP under the management SA (SPI 0), every reply in a Space Packet on the EP APID of
  * the downlink — with bundles flowing before and after, under the new key. */
 #include "aus_test.h"
+#include "tst_sdls.h"
 
 #include "australis/cl_ccsds.h"
 #include "australis/crypto.h"
@@ -65,18 +66,8 @@ static const aus_cl_ccsds_ops OPS = {on_bundle, on_ep};
 static void sa_setup(aus_sdls_table *t, uint16_t spi, uint16_t kid)
 {
     aus_sdls_sa_cfg c;
-    memset(&c, 0, sizeof c);
-    c.spi = spi;
-    c.est = c.ast = 1;
-    c.ecs = AUS_SDLS_ECS_AES256_GCM;
-    c.shivf_len = c.iv_len = 12;
-    c.stmacf_len = 16;
-    c.arsnw = 64;
-    c.abm_len = AUS_SDLS_MAX_FRAME;
-    c.flags = AUS_SDLS_F_AR_OPEN;
-    assert_int_equal(aus_sdls_sa_create(t, &c), AUS_OK);
-    assert_int_equal(aus_sdls_sa_rekey(t, spi, kid, kid, NULL, 0), AUS_OK);
-    assert_int_equal(aus_sdls_sa_start(t, spi, NULL), AUS_OK);
+    tst_sdls_gcm_cfg(&c, spi);
+    assert_int_equal(tst_sdls_sa_up(t, &c, kid, NULL), AUS_OK);
 }
 
 static side *side_new(uint8_t role)

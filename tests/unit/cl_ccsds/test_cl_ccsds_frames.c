@@ -1,6 +1,7 @@
 /* The CCSDS convergence layer's satellite receive path frame by frame (each refusal lands in its
  * own counter), and its persisted records (a corrupted record refuses to load). */
 #include "aus_test.h"
+#include "tst_sdls.h"
 
 #include "australis/cl_ccsds.h"
 #include "australis/crypto.h"
@@ -42,19 +43,9 @@ static const aus_cl_ccsds_ops OPS = {on_bundle, on_ep};
 static void add_sa(aus_sdls_table *t, uint16_t spi, int sender)
 {
     aus_sdls_sa_cfg c;
-    memset(&c, 0, sizeof c);
-    c.spi = spi;
-    c.est = c.ast = 1;
-    c.ecs = AUS_SDLS_ECS_AES256_GCM;
-    c.iv_len = c.shivf_len = 12;
+    tst_sdls_gcm_cfg(&c, spi);
     c.iv[8] = sender ? 1 : 0;
-    c.stmacf_len = 16;
-    c.abm_len = AUS_SDLS_MAX_FRAME;
-    c.arsnw = 64;
-    c.flags = AUS_SDLS_F_AR_OPEN;
-    assert_int_equal(aus_sdls_sa_create(t, &c), AUS_OK);
-    assert_int_equal(aus_sdls_sa_rekey(t, spi, 0x100, 0x100, NULL, 0), AUS_OK);
-    assert_int_equal(aus_sdls_sa_start(t, spi, NULL), AUS_OK);
+    assert_int_equal(tst_sdls_sa_up(t, &c, 0x100, NULL), AUS_OK);
 }
 
 static void mk_end(end *e, int ground)

@@ -3,6 +3,7 @@
  * burst, and either end may restart from its store. Uplink bundles must arrive exactly once and
  * in order (COP-1); downlink bundles (no ARQ there) at most once and in order. */
 #include "aus_test.h"
+#include "tst_sdls.h"
 
 #include "australis/cl_ccsds.h"
 #include "australis/crypto.h"
@@ -60,19 +61,9 @@ static const aus_cl_ccsds_ops OPS = {on_bundle, NULL};
 static void add_sa(aus_sdls_table *t, uint16_t spi, int sender)
 {
     aus_sdls_sa_cfg c;
-    memset(&c, 0, sizeof c);
-    c.spi = spi;
-    c.est = c.ast = 1;
-    c.ecs = AUS_SDLS_ECS_AES256_GCM;
-    c.iv_len = c.shivf_len = 12;
+    tst_sdls_gcm_cfg(&c, spi);
     c.iv[6] = sender ? 1 : 0;
-    c.stmacf_len = 16;
-    c.abm_len = AUS_SDLS_MAX_FRAME;
-    c.arsnw = 64;
-    c.flags = AUS_SDLS_F_AR_OPEN;
-    assert_int_equal(aus_sdls_sa_create(t, &c), AUS_OK);
-    assert_int_equal(aus_sdls_sa_rekey(t, spi, 0x100, 0x100, NULL, 0), AUS_OK);
-    assert_int_equal(aus_sdls_sa_start(t, spi, NULL), AUS_OK);
+    assert_int_equal(tst_sdls_sa_up(t, &c, 0x100, NULL), AUS_OK);
 }
 
 /* (Re)start a node from its store: SA table as provisioned, then the persisted counters. */

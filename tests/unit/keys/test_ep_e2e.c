@@ -3,6 +3,7 @@
  * traffic flows on SA 1: accepted before, refused during the switch (SA not operational),
  * accepted after under the new key, and refused under the old key or anyone else's. */
 #include "aus_test.h"
+#include "tst_sdls.h"
 #include "australis/base.h"
 #include "australis/sdls_ep.h"
 #include "crypto_openssl.h"
@@ -27,18 +28,12 @@ typedef struct side {
 static void sa_setup(aus_sdls_table *t, uint16_t spi, uint16_t kid)
 {
     aus_sdls_sa_cfg c;
-    memset(&c, 0, sizeof c);
-    c.spi = spi;
-    c.est = c.ast = 1;
-    c.ecs = AUS_SDLS_ECS_AES256_GCM;
-    c.shivf_len = c.iv_len = 12;
-    c.stmacf_len = 16;
+    tst_sdls_gcm_cfg(&c, spi);
     c.arsnw = 8;
     c.abm_len = 5 + 1 + 2 + 12;
-    assert_int_equal(aus_sdls_sa_create(t, &c), AUS_OK);
-    assert_int_equal(aus_sdls_sa_rekey(t, spi, kid, kid, NULL, 0), AUS_OK);
+    c.flags = 0;
     aus_sdls_gvcid g = {0, SCID, VCID, 0, 0};
-    assert_int_equal(aus_sdls_sa_start(t, spi, &g), AUS_OK);
+    assert_int_equal(tst_sdls_sa_up(t, &c, kid, &g), AUS_OK);
 }
 
 static side *side_new(uint8_t who)
