@@ -85,6 +85,19 @@ const char *tst_tohex(const uint8_t *p, size_t n)
     return b;
 }
 
+const cJSON *tst_vector(const cJSON *doc, const char *id)
+{
+    const cJSON *it;
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(doc, "vectors"))
+    {
+        const cJSON *i = cJSON_GetObjectItemCaseSensitive(it, "id");
+        if (cJSON_IsString(i) && !strcmp(i->valuestring, id))
+            return it;
+    }
+    fail_msg("vector %s missing", id);
+    return NULL;
+}
+
 uint8_t *tst_json_hex(const cJSON *obj, const char *field, size_t *len)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, field);

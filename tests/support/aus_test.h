@@ -33,6 +33,8 @@ cJSON *tst_read_json(const char *path);
 uint8_t *tst_hex(const char *hex, size_t *len);
 /* Bytes -> static hex string (for messages). */
 const char *tst_tohex(const uint8_t *p, size_t n);
+/* The element of doc's "vectors" array whose "id" is id; fails the test when there is none. */
+const cJSON *tst_vector(const cJSON *doc, const char *id);
 /* JSON string field as hex bytes. */
 uint8_t *tst_json_hex(const cJSON *obj, const char *field, size_t *len);
 /* Assert two buffers equal, printing both in hex on mismatch. */

@@ -7,25 +7,12 @@
 #include "aus_test.h"
 #include "australis/spp.h"
 
-static const cJSON *vec(cJSON *j, const char *id)
-{
-    const cJSON *it;
-    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(j, "vectors"))
-    {
-        const cJSON *i = cJSON_GetObjectItemCaseSensitive(it, "id");
-        if (cJSON_IsString(i) && !strcmp(i->valuestring, id))
-            return it;
-    }
-    fail_msg("vector %s missing", id);
-    return NULL;
-}
-
 static void test_vectors(void **st)
 {
     (void)st;
     cJSON *j = tst_read_json(tst_shared("vectors/ccsds_frames/dariolucia_acubesat_vectors.json"));
     size_t n;
-    uint8_t *p = tst_json_hex(vec(j, "dl.SpacePacketTest.SP1_DUMP"), "packet", &n);
+    uint8_t *p = tst_json_hex(tst_vector(j, "dl.SpacePacketTest.SP1_DUMP"), "packet", &n);
     assert_int_equal(n, 120);
     aus_spp_pkt pkt;
     assert_int_equal(aus_spp_decode(p, n, &pkt), AUS_OK);
@@ -46,7 +33,8 @@ static void test_vectors(void **st)
     tst_assert_bytes(out, w.off, p, n);
     /* length field 0x0070 with 114 data octets present: rejected */
     size_t bn;
-    uint8_t *bad = tst_json_hex(vec(j, "dl.SpacePacketTest.SP_WRONG_LEN_DUMP"), "packet", &bn);
+    uint8_t *bad =
+        tst_json_hex(tst_vector(j, "dl.SpacePacketTest.SP_WRONG_LEN_DUMP"), "packet", &bn);
     assert_int_equal(aus_spp_decode(bad, bn, &pkt), AUS_E_TRAILING);
     free(p), free(bad);
     cJSON_Delete(j);

@@ -6,25 +6,12 @@
 #include "australis/coding.h"
 #include "australis/tc.h"
 
-static const cJSON *vec(cJSON *j, const char *id)
-{
-    const cJSON *it;
-    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(j, "vectors"))
-    {
-        const cJSON *i = cJSON_GetObjectItemCaseSensitive(it, "id");
-        if (cJSON_IsString(i) && !strcmp(i->valuestring, id))
-            return it;
-    }
-    fail_msg("vector %s missing", id);
-    return NULL;
-}
-
 static void test_vectors(void **st)
 {
     (void)st;
     cJSON *j = tst_read_json(tst_shared("vectors/ccsds_frames/dariolucia_acubesat_vectors.json"));
     size_t n;
-    uint8_t *fr = tst_json_hex(vec(j, "dl.TcTransferFrameTest.FIRST_FRAME"), "frame", &n);
+    uint8_t *fr = tst_json_hex(tst_vector(j, "dl.TcTransferFrameTest.FIRST_FRAME"), "frame", &n);
     aus_tc_cfg c = {123, true, true, 1024, 0};
     aus_tc_frame f;
     size_t used = 0;
@@ -61,7 +48,7 @@ static void test_vectors(void **st)
         assert_int_equal(aus_tc_frame_decode(&c, fr, k, &f, &used), AUS_E_TRUNC);
     /* AcubeSAT header: field extraction */
     size_t hn;
-    uint8_t *h5 = tst_json_hex(vec(j, "acubesat.TC_Header_Generation"), "header", &hn);
+    uint8_t *h5 = tst_json_hex(tst_vector(j, "acubesat.TC_Header_Generation"), "header", &hn);
     aus_tc_hdr h;
     uint8_t ver;
     uint16_t lf;
