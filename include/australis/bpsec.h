@@ -157,14 +157,23 @@ typedef struct aus_bpsec_op {
  * block or another BCB, a BCB targeting a block that has a BIB must also target that BIB and
  * may target a BIB only if it shares a target with it, a BIB is not added over a target that a
  * BCB already protects.
- * The previous-node, bundle-age and hop-count blocks are never encrypted (forwarders rewrite
- * them): UNSUPPORTED. Rule, argument and key errors leave buf unchanged; a crypto-backend
- * failure after the tail moved wipes buf and sets *len to 0.
+ * The previous-node, bundle-age and hop-count blocks are not encrypted (forwarders rewrite
+ * them): UNSUPPORTED (aus_bpsec_add_opt with AUS_BPSEC_ADD_EXT lifts this). Rule, argument
+ * and key errors leave buf unchanged; a crypto-backend failure after the tail moved wipes buf
+ * and sets *len to 0.
  * Errors: ARG (bad op), BLOCK (a rule above / unknown target), BLOCKNUM (number in use), KEY
  * (key length), UNSUPPORTED, NOBUFS, LIMIT, CRYPTO, EID (source), plus aus_bpv7_decode errors
  * for the input bundle. */
 AUS_MUST_USE aus_err aus_bpsec_add(const aus_crypto *c, const aus_bpsec_op *op, uint8_t *buf,
                                    size_t *len, size_t cap);
+
+/* aus_bpsec_add with options. AUS_BPSEC_ADD_EXT: a BCB may encrypt previous-node, bundle-age
+ * and hop-count blocks, which RFC 9172 §3.8 allows and other implementations may do (the BPv7
+ * decoder then leaves their data opaque; aus_bpsec_open checks them after decryption). Our own
+ * producers never do it: forwarders read and rewrite these blocks. Errors as aus_bpsec_add. */
+#define AUS_BPSEC_ADD_EXT 0x1u
+AUS_MUST_USE aus_err aus_bpsec_add_opt(const aus_crypto *c, const aus_bpsec_op *op, unsigned opts,
+                                       uint8_t *buf, size_t *len, size_t cap);
 
 /* Key lookup: the key for (security source, context id). Return AUS_OK and set *key_len, or
  * AUS_E_KEY / AUS_E_NOTFOUND when there is none (the bundle is then rejected). */
@@ -201,6 +210,9 @@ typedef struct aus_bpsec_report {
  * all BIB, BCB and sequence-number blocks and write the resulting bundle back (*len updated).
  * Nothing is changed in buf on failure except that decrypted bytes are wiped: on any error
  * buf is filled with zeros up to *len (no partial plaintext is ever released).
+ * Extension blocks that were encrypted (previous-node, age, hop-count: the decoder left them
+ * opaque) are checked after decryption by decoding the result again: a decrypted block that
+ * breaks an RFC 9171 rule fails with that rule's error (BLOCK, HOPLIMIT, EID ...).
  * Errors: AUTH (HMAC / tag / key-unwrap failure), KEY (no key for a source, wrong length),
  * BLOCK (RFC 9172 rule), MALFORMED / UNSUPPORTED (security context, parameters, results, unknown
  * context id), plus aus_bpsec_asb_decode and aus_bpv7_decode errors. */

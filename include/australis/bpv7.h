@@ -104,6 +104,10 @@ typedef enum aus_bpv7_reason {
 #define AUS_BPV7_NOTE_UNKNOWN_BLOCK 0x04u  /* at least one block of an unknown type */
 #define AUS_BPV7_NOTE_REPORT_UNPROC 0x08u  /* an unknown block asks for a status report (RC 11) */
 #define AUS_BPV7_NOTE_DISCARDED 0x10u      /* an unknown block was marked discard */
+#define AUS_BPV7_NOTE_ENCRYPTED                                                                    \
+    0x20u /* a previous-node / age / hop-count block is the                                        \
+           * target of a BCB: its data was left opaque                                             \
+           * (blk[i].encrypted); decode again after BPSec */
 
 /* ---- types ---- */
 
@@ -133,12 +137,14 @@ typedef struct aus_bpv7_primary {
 } aus_bpv7_primary;
 
 typedef struct aus_bpv7_block {
-    uint64_t type;    /* AUS_BPV7_BT_* or any other code */
-    uint64_t number;  /* unique in the bundle; payload is 1 */
-    uint64_t flags;   /* AUS_BPV7_BLK_* */
-    uint8_t crc_type; /* AUS_BPV7_CRC_* */
-    uint8_t unknown;  /* decode: type not processed by this stack */
-    uint8_t discard;  /* 1: left out by the encoder (decode sets it for unknown+DISC_UNPROC) */
+    uint64_t type;     /* AUS_BPV7_BT_* or any other code */
+    uint64_t number;   /* unique in the bundle; payload is 1 */
+    uint64_t flags;    /* AUS_BPV7_BLK_* */
+    uint8_t crc_type;  /* AUS_BPV7_CRC_* */
+    uint8_t unknown;   /* decode: type not processed by this stack */
+    uint8_t discard;   /* 1: left out by the encoder (decode sets it for unknown+DISC_UNPROC) */
+    uint8_t encrypted; /* decode: a BCB (type 12) of this bundle targets this block, so its data
+                        * is ciphertext: kept as an opaque view, not interpreted (RFC 9172 §3.8)*/
     /* Block-type-specific data. NULL for types 6/7/10 means "encode from the fields below". */
     const uint8_t *data;
     size_t data_len;
@@ -151,7 +157,8 @@ typedef struct aus_bpv7_bundle {
     aus_bpv7_primary pri;
     size_t nblocks;
     aus_bpv7_block blk[AUS_BPV7_MAX_BLOCKS]; /* encoding order; the payload block is last */
-    /* Parsed extension blocks (decode fills them; the encoder uses them when data == NULL). */
+    /* Parsed extension blocks (decode fills them; the encoder uses them when data == NULL).
+     * A block a BCB encrypts is not parsed: its has_* stays 0 and blk[i].encrypted is 1. */
     uint8_t has_age, has_hop, has_prev;
     uint64_t age_ms;               /* bundle age block (7), ms */
     uint64_t hop_limit, hop_count; /* hop count block (10) */
@@ -170,6 +177,10 @@ typedef struct aus_bpv7_bundle {
 
 /* Decode one bundle occupying exactly p[0..n). flags: AUS_BPV7_STRICT_*, AUS_BPV7_LAX_CBOR,
  * AUS_BPV7_NO_CRC_CHECK. On failure *b is unspecified except b->err_off.
+ * Previous-node, bundle-age and hop-count blocks named as security targets by a BCB (the first
+ * field of its abstract security block, RFC 9172 §3.6) are ciphertext: their data is left as an
+ * opaque view, blk[i].encrypted = 1, AUS_BPV7_NOTE_ENCRYPTED is noted and their rules are not
+ * checked; whoever decrypts them (aus_bpsec_open) decodes the result again.
  * Errors: TRUNC, MALFORMED, NONCANONICAL (non-shortest CBOR head), UNSUPPORTED (e.g. an EID
  * scheme other than dtn/ipn), LIMIT (more than AUS_BPV7_MAX_BLOCKS blocks, SSP too long),
  * NOT_INDEF, VERSION, CRC, EID, BLOCK (repeated extension block / bad extension data),

@@ -234,6 +234,12 @@ static aus_err add_bcb(const aus_crypto *c, const aus_bpsec_op *op, const aus_bp
 aus_err aus_bpsec_add(const aus_crypto *c, const aus_bpsec_op *op, uint8_t *buf, size_t *len,
                       size_t cap)
 {
+    return aus_bpsec_add_opt(c, op, 0, buf, len, cap);
+}
+
+aus_err aus_bpsec_add_opt(const aus_crypto *c, const aus_bpsec_op *op, unsigned opts, uint8_t *buf,
+                          size_t *len, size_t cap)
+{
     AUS_ENSURE(c && op && buf && len && *len <= cap, AUS_E_ARG);
     AUS_ENSURE(op->ntargets > 0 && op->ntargets <= AUS_BPSEC_MAX_TARGETS, AUS_E_ARG);
     AUS_ENSURE(op->scope <= AUS_BPSEC_SCOPE_ALL, AUS_E_ARG);
@@ -242,7 +248,7 @@ aus_err aus_bpsec_add(const aus_crypto *c, const aus_bpsec_op *op, uint8_t *buf,
     AUS_ENSURE(b.nblocks < AUS_BPV7_MAX_BLOCKS, AUS_E_LIMIT);
     uint64_t num = 0;
     AUS_TRY(bpsec_pick_number(&b, op->block_number, &num));
-    AUS_TRY(bpsec_check_new_op(&b, op, num));
+    AUS_TRY(bpsec_check_new_op(&b, op, num, opts));
     op_scratch s;
     s.key_len = s.wrapped_len = 0;
     size_t len0 = *len;

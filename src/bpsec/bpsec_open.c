@@ -233,7 +233,14 @@ static aus_err open_inner(open_st *st, size_t *len)
             AUS_TRY(verify_bib(st, &st->m.s[i]));
     AUS_TRY(find_seq(st));
     coverage(st);
+    unsigned notes = st->b.notes;
     *len = strip(st, *len);
+    /* Extension blocks that were ciphertext have not been checked by the decoder yet (it left
+     * them opaque): decode the plaintext bundle so that their RFC 9171 §4.4 rules hold before
+     * anything is released. */
+    if ((notes & AUS_BPV7_NOTE_ENCRYPTED) &&
+        (e = aus_bpv7_decode(&st->b, st->buf, *len, 0)) != AUS_OK)
+        FAIL(e, "a decrypted extension block is not valid (RFC 9171 §4.4)");
     return AUS_OK;
 }
 

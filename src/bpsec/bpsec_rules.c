@@ -148,7 +148,8 @@ aus_err bpsec_pick_number(const aus_bpv7_bundle *b, uint64_t want, uint64_t *num
         }
 }
 
-aus_err bpsec_check_new_op(const aus_bpv7_bundle *b, const aus_bpsec_op *op, uint64_t num)
+aus_err bpsec_check_new_op(const aus_bpv7_bundle *b, const aus_bpsec_op *op, uint64_t num,
+                           unsigned opts)
 {
     sec_map m;
     aus_bpsec_asb tmp;
@@ -169,9 +170,9 @@ aus_err bpsec_check_new_op(const aus_bpv7_bundle *b, const aus_bpsec_op *op, uin
         long ix = bpsec_find_num(b, op->targets[i]);
         AUS_ENSURE(op->targets[i] == 0 || ix >= 0, AUS_E_BLOCK);
         /* Our position: the previous-node, bundle-age and hop-count blocks (RFC 9171 §4.4) are
-         * read and rewritten by every forwarding node, so they are never encrypted (and the
-         * BPv7 decoder parses their contents). */
-        if (op->kind == AUS_BPSEC_BCB && ix >= 0) {
+         * read and rewritten by every forwarding node, so we do not encrypt them unless asked
+         * (RFC 9172 §3.8 allows it; the BPv7 decoder leaves such ciphertext opaque). */
+        if (op->kind == AUS_BPSEC_BCB && ix >= 0 && !(opts & AUS_BPSEC_ADD_EXT)) {
             uint64_t ty = b->blk[ix].type;
             AUS_ENSURE(ty != AUS_BPV7_BT_PREV_NODE && ty != AUS_BPV7_BT_AGE &&
                            ty != AUS_BPV7_BT_HOP_COUNT,

@@ -29,8 +29,9 @@ AUS_MUST_USE aus_err bpsec_check_map(const aus_bpv7_bundle *b, sec_map *m);
 /* Block number for a new block: want (must be free) or the lowest free number >= 2.
  * Errors: BLOCKNUM. */
 AUS_MUST_USE aus_err bpsec_pick_number(const aus_bpv7_bundle *b, uint64_t want, uint64_t *num);
-/* Would adding op (as block number num) keep the rules? Errors: BLOCK, asb decode errors. */
+/* Would adding op (as block number num) keep the rules? opts: AUS_BPSEC_ADD_*. Errors: BLOCK,
+ * UNSUPPORTED, ARG, LIMIT, asb decode errors. */
 AUS_MUST_USE aus_err bpsec_check_new_op(const aus_bpv7_bundle *b, const aus_bpsec_op *op,
-                                        uint64_t num);
+                                        uint64_t num, unsigned opts);
 
 #endif

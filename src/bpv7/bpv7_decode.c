@@ -168,6 +168,7 @@ static aus_err rd_block_data(aus_rd *r, const aus_rd *whole, size_t start, unsig
     k->len = r->off - start;
     k->unknown = 0;
     k->discard = 0;
+    k->encrypted = 0;
     return AUS_OK;
 }
 
@@ -219,11 +220,56 @@ static aus_err rd_ext_uint(aus_rd *d, unsigned cf, uint64_t *v)
     return AUS_OK;
 }
 
+static int is_parsed_ext(uint64_t type)
+{
+    return type == AUS_BPV7_BT_PREV_NODE || type == AUS_BPV7_BT_AGE ||
+           type == AUS_BPV7_BT_HOP_COUNT;
+}
+
+/* Mark the extension blocks whose data a BCB encrypts. RFC 9172 §3.8 lets a BCB target any
+ * block but the primary block and other BCBs, so the data of a previous-node, age or hop-count
+ * block may be ciphertext that only src/bpsec can turn back into CBOR. Only the first field of
+ * the BCB's abstract security block is read here (§3.6: "Security Targets", a definite array of
+ * block numbers); the rest of the ASB, and any error in it, is the BPSec layer's business. */
+static void mark_encrypted(aus_bpv7_bundle *b, unsigned cf)
+{
+    int ext = 0, bcb = 0;
+    for (size_t i = 0; i < b->nblocks; i++) {
+        ext |= is_parsed_ext(b->blk[i].type);
+        bcb |= b->blk[i].type == AUS_BPV7_BT_BCB;
+    }
+    if (!ext || !bcb)
+        return; /* the usual case costs one scan of the block array */
+    for (size_t i = 0; i < b->nblocks; i++) {
+        if (b->blk[i].type != AUS_BPV7_BT_BCB)
+            continue;
+        aus_rd r;
+        size_t n;
+        aus_rd_init(&r, b->blk[i].data, b->blk[i].data_len);
+        if (aus_cbor_rd_array(&r, cf | AUS_CBOR_NO_INDEF, &n) != AUS_OK)
+            continue;
+        for (size_t t = 0; t < n; t++) {
+            uint64_t num;
+            if (aus_cbor_rd_uint(&r, cf, &num) != AUS_OK)
+                break;
+            for (size_t j = 0; j < b->nblocks; j++) {
+                aus_bpv7_block *k = &b->blk[j];
+                if (k->number == num && is_parsed_ext(k->type)) {
+                    k->encrypted = 1;
+                    b->notes |= AUS_BPV7_NOTE_ENCRYPTED;
+                }
+            }
+        }
+    }
+}
+
 /* Parse the data of the extension blocks we process (§4.4). */
 static aus_err rd_extension(aus_bpv7_bundle *b, aus_bpv7_block *k, unsigned cf)
 {
     aus_rd d;
     aus_cbor_head h;
+    if (k->encrypted)
+        return AUS_OK; /* ciphertext: an opaque view until BPSec has decrypted it */
     aus_rd_init(&d, k->data, k->data_len);
     switch (k->type) {
     case AUS_BPV7_BT_PREV_NODE: /* §4.4.1: the previous node's node ID, an EID */
@@ -363,6 +409,7 @@ aus_err aus_bpv7_decode(aus_bpv7_bundle *b, const uint8_t *p, size_t n, unsigned
             b->err_off = b->encoded_len - 1; /* the closing break where it should have been */
         return e;
     }
+    mark_encrypted(b, cbor_flags(flags));
     for (size_t i = 0; i < b->nblocks; i++) {
         e = rd_extension(b, &b->blk[i], cbor_flags(flags));
         if (e) {
@@ -378,7 +425,7 @@ aus_err aus_bpv7_decode(aus_bpv7_bundle *b, const uint8_t *p, size_t n, unsigned
     /* The accepted deviations of the default (non-strict) mode, for the caller to see. */
     if (b->pri.crc_type == AUS_BPV7_CRC_NONE && !aus_bpv7_bib_covers_primary(b))
         b->notes |= AUS_BPV7_NOTE_NO_PRIMARY_CRC;
-    if (b->pri.ctime == 0 && !b->has_age)
+    if (b->pri.ctime == 0 && !aus_bpv7_age_present(b))
         b->notes |= AUS_BPV7_NOTE_NO_AGE;
     return AUS_OK;
 }

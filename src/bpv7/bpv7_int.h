@@ -8,4 +8,7 @@
  * extension block, admin-record block flags); *bad = offending block index. */
 AUS_MUST_USE aus_err aus_bpv7_check_blocks(const aus_bpv7_bundle *b, size_t *bad);
 
+/* 1 if the bundle carries a bundle age block: parsed (has_age), or encrypted by a BCB. */
+int aus_bpv7_age_present(const aus_bpv7_bundle *b);
+
 #endif

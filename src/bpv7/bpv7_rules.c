@@ -27,6 +27,14 @@ int aus_bpv7_bib_covers_primary(const aus_bpv7_bundle *b)
     return 0;
 }
 
+int aus_bpv7_age_present(const aus_bpv7_bundle *b)
+{
+    if (b->has_age)
+        return 1;
+    long i = aus_bpv7_find_block(b, AUS_BPV7_BT_AGE);
+    return i >= 0 && b->blk[i].encrypted; /* present, encrypted by a BCB (RFC 9172 §3.8) */
+}
+
 long aus_bpv7_find_block(const aus_bpv7_bundle *b, uint64_t type)
 {
     for (size_t i = 0; i < b->nblocks; i++)
@@ -136,7 +144,7 @@ aus_err aus_bpv7_validate(const aus_bpv7_bundle *b, unsigned flags, size_t *bad_
             e = AUS_E_NOCRC;
         /* §4.2.6 / §4.4.2: with a creation time of 0 (no accurate clock) the bundle carries a
          * bundle age block. Enforced only in the strict mode (same position). */
-        else if ((flags & AUS_BPV7_STRICT_AGE) && b->pri.ctime == 0 && !b->has_age)
+        else if ((flags & AUS_BPV7_STRICT_AGE) && b->pri.ctime == 0 && !aus_bpv7_age_present(b))
             e = AUS_E_AGE;
     }
     if (bad_block)
