@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../port/posix/posix_io.h" /* apps see include/ and src/ only */
 #include "cli.h"
 
 int cli_is_help(const char *s) { return s && (!strcmp(s, "-h") || !strcmp(s, "--help")); }
@@ -55,16 +56,7 @@ int cli_write_file(const char *path, const uint8_t *p, size_t n)
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     int rc = -1;
     if (fd >= 0) {
-        size_t o = 0;
-        while (o < n) {
-            ssize_t w = write(fd, p + o, n - o);
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0)
-                break;
-            o += (size_t)w;
-        }
-        if (o == n && fsync(fd) == 0)
+        if (aus_posix_write_all(fd, p, n) == AUS_OK)
             rc = 0;
         if (close(fd) != 0)
             rc = -1;
@@ -77,29 +69,9 @@ int cli_write_file(const char *path, const uint8_t *p, size_t n)
     return rc;
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 long cli_hex(const char *hex, uint8_t *out, size_t cap)
 {
-    size_t n = strlen(hex);
-    if (n % 2 || n / 2 > cap)
-        return -1;
-    for (size_t i = 0; i < n / 2; i++) {
-        int a = hexval(hex[2 * i]), b = hexval(hex[2 * i + 1]);
-        if (a < 0 || b < 0)
-            return -1;
-        out[i] = (uint8_t)(a << 4 | b);
-    }
-    return (long)(n / 2);
+    return aus_posix_hex_decode(hex, strlen(hex), out, cap);
 }
 
 int cli_u64(const char *s, uint64_t max, uint64_t *v)

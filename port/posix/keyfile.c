@@ -7,17 +7,7 @@
 
 #include "australis/base.h"
 #include "keyfile.h"
-
-static int hexv(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
+#include "posix_io.h"
 
 static aus_err parse(const uint8_t *b, size_t n, uint8_t *key, size_t cap, size_t *len)
 {
@@ -29,12 +19,7 @@ static aus_err parse(const uint8_t *b, size_t n, uint8_t *key, size_t cap, size_
     }
     while (n > 0 && (b[n - 1] == '\n' || b[n - 1] == '\r'))
         n--;
-    AUS_ENSURE(n == 64, AUS_E_MALFORMED);
-    for (size_t i = 0; i < 32; i++) {
-        int h = hexv(b[2 * i]), l = hexv(b[2 * i + 1]);
-        AUS_ENSURE(h >= 0 && l >= 0, AUS_E_MALFORMED);
-        key[i] = (uint8_t)(h << 4 | l);
-    }
+    AUS_ENSURE(n == 64 && aus_posix_hex_decode((const char *)b, n, key, 32) == 32, AUS_E_MALFORMED);
     *len = 32;
     return AUS_OK;
 }
@@ -88,20 +73,7 @@ aus_err aus_keyfile_write(const char *path, const uint8_t *key, size_t len)
         aus_wipe(b, sizeof b);
         return AUS_E_IO;
     }
-    size_t want = 2 * len + 1, off = 0;
-    aus_err e = AUS_OK;
-    while (off < want) {
-        ssize_t w = write(fd, b + off, want - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            e = AUS_E_IO;
-            break;
-        }
-        off += (size_t)w;
-    }
-    if (e == AUS_OK && fsync(fd) != 0)
-        e = AUS_E_IO;
+    aus_err e = aus_posix_write_all(fd, (const uint8_t *)b, 2 * len + 1);
     if (close(fd) != 0)
         e = AUS_E_IO;
     aus_wipe(b, sizeof b);

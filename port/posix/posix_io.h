@@ -1,0 +1,20 @@
+/* Small POSIX helpers shared by the port and the CLI (apps/ may call port/, never the reverse):
+ * writing a whole buffer durably, and hex text. */
+#ifndef AUS_POSIX_IO_H
+#define AUS_POSIX_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "australis/err.h"
+
+/* Write all n octets of p to fd (retrying short writes and EINTR), then fsync(fd). Does not
+ * close fd. Errors: AUS_E_IO (a write or the fsync failed; how much was written is unknown). */
+AUS_MUST_USE aus_err aus_posix_write_all(int fd, const uint8_t *p, size_t n);
+
+/* Decode n hex digits (either case, no separators) into out[cap]. Returns the octet count
+ * (n / 2), or -1 when n is odd, n / 2 > cap, or a character is not a hex digit. out may be
+ * partly written on error. */
+AUS_MUST_USE long aus_posix_hex_decode(const char *hex, size_t n, uint8_t *out, size_t cap);
+
+#endif
