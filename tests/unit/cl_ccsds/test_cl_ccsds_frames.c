@@ -132,10 +132,10 @@ static size_t bundle_packet(uint8_t *out, size_t n, uint16_t apid)
     return w.off;
 }
 
-static aus_cl_ccsds_stats stats(void)
+static aus_cl_ccsds_stats stats_of(const aus_cl_ccsds *c)
 {
     aus_cl_ccsds_stats st;
-    aus_cl_ccsds_stats_get(sat, &st);
+    aus_cl_ccsds_stats_get(c, &st);
     return st;
 }
 
@@ -147,7 +147,7 @@ static void test_refusals_counted(void **state)
     size_t pl = bundle_packet(pkt, 300, 0x0C8);
     frame_spec f = spec(0);
     send_frame(&f, pkt, pl);
-    aus_cl_ccsds_stats st = stats();
+    aus_cl_ccsds_stats st = stats_of(sat);
     assert_int_equal(got.bundles, 1);
     assert_int_equal(got.last_len, 300);
     assert_int_equal(st.farm_accept, 1);
@@ -156,38 +156,38 @@ static void test_refusals_counted(void **state)
     f = spec(1);
     f.scid = 101; /* another spacecraft */
     send_frame(&f, pkt, pl);
-    assert_int_equal(stats().tc_bad, 1);
+    assert_int_equal(stats_of(sat).tc_bad, 1);
     f = spec(1);
     f.vcid = 5; /* another VC */
     send_frame(&f, pkt, pl);
-    assert_int_equal(stats().tc_other_vc, 1);
+    assert_int_equal(stats_of(sat).tc_other_vc, 1);
     f = spec(1);
     f.spi = 9; /* an SA the satellite does not have */
     send_frame(&f, pkt, pl);
-    assert_int_equal(stats().sdls_spi, 1);
+    assert_int_equal(stats_of(sat).sdls_spi, 1);
     f = spec(1);
     f.flip = 40; /* ciphertext */
     send_frame(&f, pkt, pl);
-    assert_int_equal(stats().sdls_auth, 1);
+    assert_int_equal(stats_of(sat).sdls_auth, 1);
     f = spec(1);
     f.bch_errs = 2; /* two errors in one codeblock: the CLTU is refused */
     send_frame(&f, pkt, pl);
-    assert_int_equal(stats().cltu_bad, 1);
+    assert_int_equal(stats_of(sat).cltu_bad, 1);
     assert_int_equal(got.bundles, 1);
-    assert_int_equal(stats().vr, 1);
+    assert_int_equal(stats_of(sat).vr, 1);
 
     f = spec(1);
     f.bch_errs = 1;
     f.start_err = 1; /* one bit in the start sequence and one in a codeblock: corrected */
     send_frame(&f, pkt, pl);
-    st = stats();
+    st = stats_of(sat);
     assert_int_equal(got.bundles, 2);
     assert_int_equal(st.bch_corrected, 1);
     assert_int_equal(st.vr, 2);
 
     f = spec(7); /* ahead of V(R): positive window, Retransmit flag */
     send_frame(&f, pkt, pl);
-    st = stats();
+    st = stats_of(sat);
     assert_int_equal(st.farm_discard, 1);
     assert_int_equal(got.bundles, 2);
     assert_true((st.clcw >> 8) & 0x08u); /* CLCW octet 2 bit 4: Retransmit */
@@ -203,23 +203,23 @@ static void test_refusals_counted(void **state)
     f = spec(3);
     pl = bundle_packet(pkt, 50, 0x123); /* unknown APID */
     send_frame(&f, pkt, pl);
-    assert_int_equal(stats().pkt_bad, 1);
+    assert_int_equal(stats_of(sat).pkt_bad, 1);
     f = spec(4);
     f.map = 9; /* unknown MAP */
     send_frame(&f, pkt, pl);
-    assert_int_equal(stats().pkt_bad, 2);
-    assert_int_equal(stats().vr, 5);
+    assert_int_equal(stats_of(sat).pkt_bad, 2);
+    assert_int_equal(stats_of(sat).vr, 5);
 
     f = spec(0);
     f.bypass = f.ctrl = 1; /* BC Set V(R) = 0x20: unauthenticated, refused */
     static const uint8_t setvr[] = {0x82, 0x00, 0x20};
     send_frame(&f, setvr, sizeof setvr);
-    st = stats();
+    st = stats_of(sat);
     assert_int_equal(st.bc_rx, 1);
     assert_int_equal(st.vr, 5);
     static const uint8_t unlock[] = {0x00};
     send_frame(&f, unlock, sizeof unlock);
-    st = stats();
+    st = stats_of(sat);
     assert_int_equal(st.bc_rx, 2);
     assert_int_equal(st.vr, 5);
     assert_false((st.clcw >> 8) & 0x08u); /* Unlock clears the Retransmit flag */
@@ -227,7 +227,7 @@ static void test_refusals_counted(void **state)
 
     sat_open(1); /* accept_set_vr */
     send_frame(&f, setvr, sizeof setvr);
-    assert_int_equal(stats().vr, 0x20);
+    assert_int_equal(stats_of(sat).vr, 0x20);
 }
 
 /* ---- persisted records ---- */
@@ -253,8 +253,8 @@ static void test_corrupt_records_refused(void **state)
     assert_int_equal(st.ops->get(st.self, "x/st", rec, sizeof rec, &n), AUS_OK);
     /* intact: the restart resumes V(R) = 1 and the queued unit */
     assert_int_equal(aus_cl_ccsds_init(sat, &cfg, &s.t, &st, "x/", &OPS, &got, now), AUS_OK);
-    assert_int_equal(stats().vr, 1);
-    assert_int_equal(stats().queued_items, 1);
+    assert_int_equal(stats_of(sat).vr, 1);
+    assert_int_equal(stats_of(sat).queued_items, 1);
     /* every truncation, and a wrong version / role / FARM state */
     for (size_t cut = 0; cut < n; cut++) {
         assert_int_equal(st.ops->put(st.self, "x/st", rec, cut), AUS_OK);
@@ -305,13 +305,6 @@ static size_t sat_pass(uint8_t *buf, size_t cap, size_t nb, size_t blen)
     return n;
 }
 
-static aus_cl_ccsds_stats gstats(void)
-{
-    aus_cl_ccsds_stats st;
-    aus_cl_ccsds_stats_get(gnd, &st);
-    return st;
-}
-
 static void test_downlink_damage(void **state)
 {
     (void)state;
@@ -332,7 +325,7 @@ static void test_downlink_damage(void **state)
     assert_true(n / cadu >= 9);
     buf[cadu] ^= 0x07;
     assert_int_equal(aus_cl_ccsds_pass_in(gnd, buf, n, now), AUS_OK);
-    aus_cl_ccsds_stats st = gstats();
+    aus_cl_ccsds_stats st = stats_of(gnd);
     assert_int_equal(ggot.bundles, 3);
     assert_int_equal(st.cadu_rx, n / cadu);
     assert_int_equal(st.sdls_ok, n / cadu);
@@ -343,7 +336,7 @@ static void test_downlink_damage(void **state)
     for (size_t j = 0; j < 17; j++)
         buf[cadu + 4 + 5 * j + 50] ^= 0xFF;
     assert_int_equal(aus_cl_ccsds_pass_in(gnd, buf, n, now), AUS_OK);
-    st = gstats();
+    st = stats_of(gnd);
     assert_int_equal(st.cadu_fec, 1);
     assert_int_equal(st.mc_lost, 1);
     assert_int_equal(st.vc_lost, 1);
@@ -354,7 +347,7 @@ static void test_downlink_damage(void **state)
     for (size_t j = 0; j < 80; j++)
         buf[2 * cadu + 4 + 3 * j] ^= 0x5A;
     assert_int_equal(aus_cl_ccsds_pass_in(gnd, buf, n, now), AUS_OK);
-    st = gstats();
+    st = stats_of(gnd);
     assert_int_equal(ggot.bundles, 7);
     assert_true(st.rs_corrected >= 80);
 
@@ -363,16 +356,16 @@ static void test_downlink_damage(void **state)
     memset(junk, 0x33, 100);
     memcpy(junk + 100, buf, n);
     assert_int_equal(aus_cl_ccsds_pass_in(gnd, junk, n + 100, now), AUS_OK);
-    st = gstats();
+    st = stats_of(gnd);
     assert_int_equal(st.cadu_sync_slips, 1);
     assert_int_equal(ggot.bundles, 9);
 
     /* a CADU cut out of the file: the counters report the loss */
     n = sat_pass(buf, sizeof buf, 3, 3000);
     memmove(buf + cadu, buf + 2 * cadu, n - 2 * cadu);
-    uint64_t mc0 = gstats().mc_lost;
+    uint64_t mc0 = stats_of(gnd).mc_lost;
     assert_int_equal(aus_cl_ccsds_pass_in(gnd, buf, n - cadu, now), AUS_OK);
-    assert_int_equal(gstats().mc_lost, mc0 + 1);
+    assert_int_equal(stats_of(gnd).mc_lost, mc0 + 1);
 
     /* a whole file of junk, and a file that is not a whole number of CADUs */
     for (size_t i = 0; i < sizeof junk; i++)
@@ -405,13 +398,13 @@ static void test_apply_refused(void **state)
     assert_int_equal(aus_sdls_sa_stop(&s.t, 1), AUS_OK);
     assert_int_equal(aus_cl_ccsds_pass_out(sat, buf, sizeof buf, now, &n), AUS_E_SPI);
     assert_int_equal(n, 0);
-    assert_int_equal(stats().queued_items, 1);
+    assert_int_equal(stats_of(sat).queued_items, 1);
     assert_int_equal(aus_sdls_sa_start(&s.t, 1, NULL), AUS_OK);
     assert_int_equal(aus_cl_ccsds_pass_out(sat, buf, sizeof buf, now, &n), AUS_OK);
     assert_int_equal(aus_cl_ccsds_pass_in(gnd, buf, n, now), AUS_OK);
     assert_int_equal(ggot.bundles, 1);
     assert_int_equal(ggot.last_len, sizeof b);
-    assert_int_equal(gstats().pkt_bad, 0);
+    assert_int_equal(stats_of(gnd).pkt_bad, 0);
     /* uplink: the TC SA stopped on the ground; the frame goes out on a later pass */
     assert_int_equal(aus_cl_ccsds_send(gnd, b, sizeof b, now), AUS_OK);
     assert_int_equal(aus_sdls_sa_stop(&g.t, 2), AUS_OK);
