@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 const char *tst_shared(const char *rel)
 {
@@ -338,31 +339,36 @@ static int sh_status(const char *cmd)
     return rc != -1 && WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
+static void vformat(char *buf, size_t cap, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+static void vformat(char *buf, size_t cap, const char *fmt, va_list ap)
+{
+    int n = vsnprintf(buf, cap, fmt, ap);
+    if (n < 0 || (size_t)n >= cap)
+        fail_msg("shell command too long: %.60s...", buf);
+}
+
 int tst_sh(const char *fmt, ...)
 {
     char cmd[4096];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(cmd, sizeof cmd, fmt, ap);
+    vformat(cmd, sizeof cmd, fmt, ap);
     va_end(ap);
-    if (n < 0 || (size_t)n >= sizeof cmd)
-        fail_msg("shell command too long: %.60s...", cmd);
     return sh_status(cmd);
 }
 
 int tst_cli(const char *dir, const char *fmt, ...)
 {
-    char args[3000], cmd[4096];
+    char cmd[4096];
+    int k = dir ? snprintf(cmd, sizeof cmd, "cd '%s' && '%s' ", dir, AUS_CLI)
+                : snprintf(cmd, sizeof cmd, "'%s' ", AUS_CLI);
+    if (k < 0 || (size_t)k >= sizeof cmd)
+        fail_msg("directory name too long: %.60s...", dir);
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(args, sizeof args, fmt, ap);
+    vformat(cmd + k, sizeof cmd - (size_t)k, fmt, ap);
     va_end(ap);
-    if (n < 0 || (size_t)n >= sizeof args)
-        fail_msg("CLI arguments too long: %.60s...", args);
-    if (dir)
-        snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s", dir, AUS_CLI, args);
-    else
-        snprintf(cmd, sizeof cmd, "'%s' %s", AUS_CLI, args);
     return sh_status(cmd);
 }
 
@@ -405,4 +411,40 @@ uint64_t tst_seed(uint64_t def)
         seed = strtoull(env, NULL, 10);
     print_message("seed %llu\n", (unsigned long long)seed);
     return seed;
+}
+
+FILE *tst_tmp_open(char *path_tmpl)
+{
+    int fd = mkstemp(path_tmpl);
+    if (fd < 0)
+        fail_msg("cannot create %s", path_tmpl);
+    FILE *f = fdopen(fd, "w");
+    assert_non_null(f);
+    return f;
+}
+
+FILE *tst_node_run(const char *script, const char *in_path)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "node %s/%s %s < %s", AUS_SOURCE_DIR, script, AUS_XCHECK_DIR,
+             in_path);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    return p;
+}
+
+void tst_node_end(FILE *p, const char *in_path)
+{
+    int rc = pclose(p);
+    unlink(in_path);
+    assert_int_equal(rc, 0);
+}
+
+void tst_split(char *line, char **tok, int n)
+{
+    char *sv = NULL;
+    for (int t = 0; t < n; t++) {
+        tok[t] = strtok_r(t == 0 ? line : NULL, " \n", &sv);
+        assert_non_null(tok[t]);
+    }
 }

@@ -70,6 +70,16 @@ void tst_write_file(const char *path, const uint8_t *p, size_t n);
 /* Node oracles: skip the calling test unless `node` runs and AUS_XCHECK_DIR/node_modules/<module>
  * exists. */
 void tst_need_node(const char *module);
+/* Node oracles, one process for many cases: write the cases to tst_tmp_open(path) (a
+ * "...XXXXXX" template, filled in; fclose it), start `node AUS_SOURCE_DIR/<script>
+ * AUS_XCHECK_DIR < path` with tst_node_run and read its lines, then tst_node_end (waits,
+ * removes path, asserts exit status 0). */
+FILE *tst_tmp_open(char *path_tmpl);
+FILE *tst_node_run(const char *script, const char *in_path);
+void tst_node_end(FILE *p, const char *in_path);
+/* Split line in place at spaces / newlines into its first n tokens; fails the test when there
+ * are fewer. */
+void tst_split(char *line, char **tok, int n);
 /* Randomized tests: AUS_TEST_SEED (decimal) or def, printed so a failure can be replayed. */
 uint64_t tst_seed(uint64_t def);
 

@@ -4,7 +4,6 @@
  * Node process for all cases). Every output must agree byte for byte.
  * Seed: AUS_TEST_SEED (decimal) or a fixed default; printed on failure. Skipped when Node or
  * the oracle's node_modules are missing. Label: oracle. */
-#include <unistd.h>
 
 #include "aus_test.h"
 #include "australis/pq.h"
@@ -23,17 +22,14 @@ static void hexout(FILE *f, const uint8_t *p, size_t n)
 static void test_oracle(void **st)
 {
     (void)st;
-    char cmd[4096], in_path[] = "/tmp/aus_mlkem_xcheck_XXXXXX";
+    char in_path[] = "/tmp/aus_mlkem_xcheck_XXXXXX";
     tst_need_node("@noble/post-quantum");
     uint64_t seed = tst_seed(0x5EED0203ULL);
 
     static uint8_t d[NCASES][32], z[NCASES][32], m[NCASES][32];
     static size_t off[NCASES];
     static unsigned mask[NCASES];
-    int fd = mkstemp(in_path);
-    assert_true(fd >= 0);
-    FILE *f = fdopen(fd, "w");
-    assert_non_null(f);
+    FILE *f = tst_tmp_open(in_path);
     for (int i = 0; i < NCASES; i++) {
         for (int j = 0; j < 32; j++) {
             d[i][j] = (uint8_t)tst_rand(&seed);
@@ -46,20 +42,13 @@ static void test_oracle(void **st)
         hexout(f, m[i], 32), fprintf(f, " %zu %u\n", off[i], mask[i]);
     }
     fclose(f);
-    snprintf(cmd, sizeof cmd, "node %s/tests/unit/pq/mlkem_xcheck_batch.mjs %s < %s",
-             AUS_SOURCE_DIR, AUS_XCHECK_DIR, in_path);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
+    FILE *p = tst_node_run("tests/unit/pq/mlkem_xcheck_batch.mjs", in_path);
     static char line[2 * (EKB + DKB + CTB + 64) + 64];
     int n = 0;
     while (n < NCASES && fgets(line, sizeof line, p)) {
         uint8_t ek[EKB], dk[DKB], ct[CTB], ss[32], ss2[32];
-        char *sv = NULL, *tok[5];
-        tok[0] = strtok_r(line, " \n", &sv);
-        for (int t = 1; t < 5; t++)
-            tok[t] = strtok_r(NULL, " \n", &sv);
-        for (int t = 0; t < 5; t++)
-            assert_non_null(tok[t]);
+        char *tok[5];
+        tst_split(line, tok, 5);
         size_t l;
         uint8_t *want;
         assert_int_equal(aus_mlkem768_keygen_derand(ek, dk, d[n], z[n]), AUS_OK);
@@ -75,9 +64,7 @@ static void test_oracle(void **st)
         want = tst_hex(tok[4], &l), tst_assert_bytes(ss2, 32, want, l), free(want);
         n++;
     }
-    int rc = pclose(p);
-    unlink(in_path);
-    assert_int_equal(rc, 0);
+    tst_node_end(p, in_path);
     assert_int_equal(n, NCASES);
 }
 

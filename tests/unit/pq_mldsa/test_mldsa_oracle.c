@@ -5,8 +5,6 @@
  * missing. AUS_TEST_SEED=<n> replays another random set. */
 #include "aus_test.h"
 
-#include <unistd.h>
-
 #include "australis/pq.h"
 
 #define NCASES 200
@@ -48,12 +46,8 @@ static void make_case(ocase *c, uint64_t *s)
 
 static void check_line(const ocase *c, char *line, int idx)
 {
-    char *sv = NULL, *tok[5];
-    tok[0] = strtok_r(line, " \n", &sv);
-    for (int t = 1; t < 5; t++)
-        tok[t] = strtok_r(NULL, " \n", &sv);
-    for (int t = 0; t < 5; t++)
-        assert_non_null(tok[t]);
+    char *tok[5];
+    tst_split(line, tok, 5);
     size_t l1, l2, l3;
     uint8_t *npk = tst_hex(tok[0], &l1), *nsk = tst_hex(tok[1], &l2), *nsig = tst_hex(tok[2], &l3);
     static uint8_t pk[PKB], sk[SKB], sig[SIGB];
@@ -78,14 +72,11 @@ static void check_line(const ocase *c, char *line, int idx)
 static void test_oracle(void **state)
 {
     (void)state;
-    char cmd[4096], in_path[] = "/tmp/aus_mldsa_oracle_XXXXXX";
+    char in_path[] = "/tmp/aus_mldsa_oracle_XXXXXX";
     tst_need_node("@noble/post-quantum");
     uint64_t seed = tst_seed(0x4D4C4453ULL);
     static ocase cases[NCASES];
-    int fd = mkstemp(in_path);
-    assert_true(fd >= 0);
-    FILE *f = fdopen(fd, "w");
-    assert_non_null(f);
+    FILE *f = tst_tmp_open(in_path);
     for (int i = 0; i < NCASES; i++) {
         ocase *c = &cases[i];
         make_case(c, &seed);
@@ -94,19 +85,14 @@ static void test_oracle(void **state)
         fprintf(f, "%zu %u\n", c->off, c->mask);
     }
     fclose(f);
-    snprintf(cmd, sizeof cmd, "node %s/tests/unit/pq_mldsa/mldsa_oracle.mjs %s < %s",
-             AUS_SOURCE_DIR, AUS_XCHECK_DIR, in_path);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
+    FILE *p = tst_node_run("tests/unit/pq_mldsa/mldsa_oracle.mjs", in_path);
     static char line[2 * (PKB + SKB + SIGB) + 64];
     int n = 0;
     while (n < NCASES && fgets(line, sizeof line, p)) {
         check_line(&cases[n], line, n);
         n++;
     }
-    int st = pclose(p);
-    unlink(in_path);
-    assert_int_equal(st, 0);
+    tst_node_end(p, in_path);
     assert_int_equal(n, NCASES);
 }
 
