@@ -132,6 +132,14 @@ static void put(const char *dir, const char *name, uint8_t spi, const uint8_t *p
     fclose(f);
 }
 
+static void put_cmd(const char *dir, const char *name, uint8_t spi, const aus_ep_cmd *c)
+{
+    uint8_t pdu[512];
+    int n = aus_ep_cmd_encode(c, pdu, sizeof pdu);
+    if (n > 0)
+        put(dir, name, spi, pdu, (size_t)n);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2)
@@ -152,58 +160,50 @@ int main(int argc, char **argv)
     c.u.keys.n = 2;
     c.u.keys.ids[0] = 0x80;
     c.u.keys.ids[1] = 0x81;
-    n = aus_ep_cmd_encode(&c, pdu, sizeof pdu);
-    put(argv[1], "activate", 0, pdu, (size_t)n);
+    put_cmd(argv[1], "activate", 0, &c);
     c.tag = AUS_EP_KEY_DESTROY;
     c.u.keys.ids[0] = 0x82;
     c.u.keys.n = 1;
-    n = aus_ep_cmd_encode(&c, pdu, sizeof pdu);
-    put(argv[1], "destroy", 0, pdu, (size_t)n);
+    put_cmd(argv[1], "destroy", 0, &c);
     static const uint8_t ch[16] = {9};
     memset(&c, 0, sizeof c);
     c.tag = AUS_EP_KEY_VERIFY;
     c.u.verify.n = 1;
     c.u.verify.ids[0] = 0x100;
     c.u.verify.challenge[0] = ch;
-    n = aus_ep_cmd_encode(&c, pdu, sizeof pdu);
-    put(argv[1], "verify", 0, pdu, (size_t)n);
+    put_cmd(argv[1], "verify", 0, &c);
     memset(&c, 0, sizeof c);
     c.tag = AUS_EP_KEY_INVENTORY;
     c.u.inventory.first = 0;
     c.u.inventory.last = 0xFFFF;
-    n = aus_ep_cmd_encode(&c, pdu, sizeof pdu);
-    put(argv[1], "inventory", 0, pdu, (size_t)n);
+    put_cmd(argv[1], "inventory", 0, &c);
     const uint8_t sa_tags[] = {AUS_EP_SA_STOP, AUS_EP_SA_EXPIRE, AUS_EP_SA_DELETE, AUS_EP_SA_STATUS,
                                AUS_EP_SA_READ_ARSN};
     for (size_t i = 0; i < sizeof sa_tags; i++) {
         memset(&c, 0, sizeof c);
         c.tag = sa_tags[i];
         c.u.sa.spi = (uint16_t)(3 - i % 3);
-        n = aus_ep_cmd_encode(&c, pdu, sizeof pdu);
         char name[32];
         snprintf(name, sizeof name, "sa_%02x", sa_tags[i]);
-        put(argv[1], name, 0, pdu, (size_t)n);
+        put_cmd(argv[1], name, 0, &c);
     }
     memset(&c, 0, sizeof c);
     c.tag = AUS_EP_SA_REKEY;
     c.u.rekey.spi = 0;
     c.u.rekey.ekid = 0x101;
-    n = aus_ep_cmd_encode(&c, pdu, sizeof pdu);
-    put(argv[1], "sa_rekey", 1, pdu, (size_t)n);
+    put_cmd(argv[1], "sa_rekey", 1, &c);
     memset(&c, 0, sizeof c);
     c.tag = AUS_EP_SA_START;
     c.u.start.spi = 1;
     c.u.start.n = 1;
-    n = aus_ep_cmd_encode(&c, pdu, sizeof pdu);
-    put(argv[1], "sa_start", 0, pdu, (size_t)n);
+    put_cmd(argv[1], "sa_start", 0, &c);
     static const uint8_t arsn[4] = {0, 0, 1, 0};
     memset(&c, 0, sizeof c);
     c.tag = AUS_EP_SA_SET_ARSN;
     c.u.set.spi = 2;
     c.u.set.value = arsn;
     c.u.set.n = 4;
-    n = aus_ep_cmd_encode(&c, pdu, sizeof pdu);
-    put(argv[1], "sa_set_arsn", 0, pdu, (size_t)n);
+    put_cmd(argv[1], "sa_set_arsn", 0, &c);
     static const uint8_t one = 1;
     memset(&c, 0, sizeof c);
     c.tag = AUS_EP_SA_CREATE;
@@ -216,8 +216,7 @@ int main(int argc, char **argv)
                                     .ecs_len = 1,
                                     .iv = ch,
                                     .iv_len = 12};
-    n = aus_ep_cmd_encode(&c, pdu, sizeof pdu);
-    put(argv[1], "sa_create", 0, pdu, (size_t)n);
+    put_cmd(argv[1], "sa_create", 0, &c);
     const uint8_t mc[] = {0x31, 0x32, 0x33, 0x34, 0x35, 0x37};
     for (size_t i = 0; i < sizeof mc; i++) {
         uint8_t p3[3] = {mc[i], 0, 0};
