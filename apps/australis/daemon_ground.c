@@ -7,6 +7,18 @@
  *   gr/t/img/id         image download: JSON {remote, local, size, chunk, sha256}
  *   gr/t/map/id         chunks received (bitmap)
  *   gr/t/resp/id        the final answer as JSON (the pending record is then deleted)
+ *   gr/t/forgot         the last low-water mark sent in a FORGET
+ *
+ * A request's life (every step one store transaction):
+ *   state                 event                              next
+ *   (none)                submit                             PENDING (req record, bundle queued)
+ *   PENDING               answer arrives                     ANSWERED (resp record, req deleted)
+ *   PENDING               retry time / a run has passed      PENDING (re-sent; images: missing
+ *                                                            ranges only)
+ *   PENDING (image)       image-info                         PENDING, size/SHA/chunk known
+ *   PENDING (image)       chunk (after info)                 PENDING, bit set, data in .part
+ *   PENDING (image)       last chunk, SHA-256 matches        ANSWERED (.part renamed)
+ *   ANSWERED              duplicate answer                   ANSWERED (ignored)
  */
 #include <errno.h>
 #include <fcntl.h>
