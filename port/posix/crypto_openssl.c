@@ -2,11 +2,14 @@
  * AES key wrap (RFC 3394), HKDF (RFC 5869) and RAND_bytes. Only port/ includes OpenSSL.
  *
  * Message digests and ciphers are fetched once (EVP_*_fetch) and cached: fetching is the
- * dominant per-call cost in OpenSSL 3. Contexts are per call (re-entrant). */
+ * dominant per-call cost in OpenSSL 3. HMAC and AES-GCM run on one context per thread
+ * (re-entrant across threads), re-keyed on every call and left holding no key material when
+ * the call returns; the other operations use a context per call. */
 #include <pthread.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <openssl/params.h>
@@ -98,6 +101,53 @@ static const EVP_CIPHER *gcm_for(aus_aead_alg alg, size_t keylen)
 
 static int len_ok(size_t n) { return n <= (size_t)0x7FFFFFFF; }
 
+/* AES-GCM on one cipher context per thread, reused: allocating a context and the provider's
+ * GCM state per call (and clear-freeing them) cost more than the cryptography for small
+ * blocks. The context is bound to a cipher once and re-keyed on every call; when the call ends
+ * it is re-keyed with an all-zero key and IV, so no key schedule or GHASH key of a real key
+ * stays in memory between calls (the wipe rule), at the cost of one key expansion. */
+static _Thread_local EVP_CIPHER_CTX *tl_gcm;
+static _Thread_local const EVP_CIPHER *tl_gcm_cipher;
+static _Thread_local size_t tl_gcm_ivlen; /* kept here: asking OpenSSL is a parameter lookup */
+
+static EVP_CIPHER_CTX *gcm_begin(const EVP_CIPHER *c, const uint8_t *key, const uint8_t *iv,
+                                 size_t ivlen, int enc)
+{
+    if (!tl_gcm && !(tl_gcm = EVP_CIPHER_CTX_new()))
+        return NULL;
+    if (tl_gcm_cipher != c) { /* bind (again) to this cipher: 12-byte IV by default */
+        tl_gcm_cipher = NULL;
+        if (EVP_CipherInit_ex2(tl_gcm, c, NULL, NULL, enc, NULL) != 1)
+            return NULL;
+        tl_gcm_cipher = c;
+        tl_gcm_ivlen = 12;
+    }
+    OSSL_PARAM p[2] = {OSSL_PARAM_construct_size_t(OSSL_CIPHER_PARAM_AEAD_IVLEN, &ivlen),
+                       OSSL_PARAM_END};
+    /* the IV length is a parameter only when it changes (96 bits is the usual case) */
+    if (tl_gcm_ivlen != ivlen) {
+        tl_gcm_ivlen = 0;
+        if (EVP_CipherInit_ex2(tl_gcm, NULL, NULL, NULL, enc, p) != 1)
+            return NULL;
+        tl_gcm_ivlen = ivlen;
+    }
+    if (EVP_CipherInit_ex2(tl_gcm, NULL, key, iv, enc, NULL) != 1)
+        return NULL;
+    return tl_gcm;
+}
+
+/* Scrub the context after use: re-key with zeros (see above); on any doubt, drop it. */
+static void gcm_end(EVP_CIPHER_CTX *x, int enc)
+{
+    static const uint8_t zero[32];
+    /* a key without an IV: the key schedule and the GHASH key are recomputed from zeros */
+    if (!x || EVP_CipherInit_ex2(x, NULL, zero, NULL, enc, NULL) == 1)
+        return;
+    EVP_CIPHER_CTX_free(x); /* clears the key schedule */
+    tl_gcm = NULL;
+    tl_gcm_cipher = NULL;
+}
+
 static aus_err o_aead_seal(void *self, aus_aead_alg alg, const uint8_t *key, size_t keylen,
                            const uint8_t *iv, size_t ivlen, const aus_iov *aad, size_t naad,
                            const uint8_t *pt, size_t ptlen, uint8_t *ct, uint8_t *tag,
@@ -109,17 +159,10 @@ static aus_err o_aead_seal(void *self, aus_aead_alg alg, const uint8_t *key, siz
         return AUS_E_KEY;
     if (ivlen == 0 || !len_ok(ivlen) || !len_ok(ptlen) || taglen < 4 || taglen > 16)
         return AUS_E_ARG;
-    EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
     aus_err rc = AUS_E_CRYPTO;
     int l = 0;
+    EVP_CIPHER_CTX *x = gcm_begin(c, key, iv, ivlen, 1);
     if (!x)
-        return rc;
-    OSSL_PARAM p[2] = {OSSL_PARAM_construct_size_t(OSSL_CIPHER_PARAM_AEAD_IVLEN, &ivlen),
-                       OSSL_PARAM_END};
-    /* 96-bit IVs (the default) need no parameter: one init call, no parameter parsing */
-    if (ivlen == 12 ? EVP_EncryptInit_ex2(x, c, key, iv, NULL) != 1
-                    : (EVP_EncryptInit_ex2(x, c, NULL, NULL, p) != 1 ||
-                       EVP_EncryptInit_ex2(x, NULL, key, iv, NULL) != 1))
         goto out;
     for (size_t i = 0; i < naad; i++)
         if (aad[i].n &&
@@ -133,7 +176,7 @@ static aus_err o_aead_seal(void *self, aus_aead_alg alg, const uint8_t *key, siz
         goto out;
     rc = AUS_OK;
 out:
-    EVP_CIPHER_CTX_free(x); /* clears the key schedule */
+    gcm_end(tl_gcm, 1);
     return rc;
 }
 
@@ -148,19 +191,12 @@ static aus_err o_aead_open(void *self, aus_aead_alg alg, const uint8_t *key, siz
         return AUS_E_KEY;
     if (ivlen == 0 || !len_ok(ivlen) || !len_ok(ctlen) || taglen < 4 || taglen > 16)
         return AUS_E_ARG;
-    EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
     aus_err rc = AUS_E_CRYPTO;
     int l = 0;
     uint8_t t[16];
-    if (!x)
-        return rc;
     memcpy(t, tag, taglen);
-    OSSL_PARAM p[2] = {OSSL_PARAM_construct_size_t(OSSL_CIPHER_PARAM_AEAD_IVLEN, &ivlen),
-                       OSSL_PARAM_END};
-    /* 96-bit IVs (the default) need no parameter: one init call, no parameter parsing */
-    if (ivlen == 12 ? EVP_DecryptInit_ex2(x, c, key, iv, NULL) != 1
-                    : (EVP_DecryptInit_ex2(x, c, NULL, NULL, p) != 1 ||
-                       EVP_DecryptInit_ex2(x, NULL, key, iv, NULL) != 1))
+    EVP_CIPHER_CTX *x = gcm_begin(c, key, iv, ivlen, 0);
+    if (!x)
         goto out;
     for (size_t i = 0; i < naad; i++)
         if (aad[i].n &&
@@ -182,7 +218,7 @@ out:
      * unauthenticated plaintext is ever released. */
     if (rc != AUS_OK && ctlen)
         aus_wipe(pt, ctlen);
-    EVP_CIPHER_CTX_free(x);
+    gcm_end(tl_gcm, 0);
     return rc;
 }
 
@@ -232,9 +268,11 @@ static aus_err o_hmac(void *self, aus_hash_alg alg, const uint8_t *key, size_t k
     *outlen = hl;
     rc = AUS_OK;
 out:
-    aus_wipe(k, sizeof k);
-    aus_wipe(pad, sizeof pad);
-    aus_wipe(ih, sizeof ih);
+    /* only the bytes this digest's block used (k was zeroed beyond keylen already);
+     * OPENSSL_cleanse is a word-wide wipe the compiler cannot drop */
+    OPENSSL_cleanse(k, bs);
+    OPENSSL_cleanse(pad, bs);
+    OPENSSL_cleanse(ih, sizeof ih);
     if (rc != AUS_OK)
         EVP_MD_CTX_reset(tl_md);
     return rc;

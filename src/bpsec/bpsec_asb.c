@@ -7,6 +7,24 @@
 
 #include "bpsec_int.h"
 
+/* One complete CBOR item as a view. Parameter and result values are nearly always an integer
+ * or a definite byte string: read those from their head (no generic walk); anything else goes
+ * through aus_cbor_rd_raw, which checks nested items. */
+static aus_err rd_value(aus_rd *r, const uint8_t **p, size_t *n)
+{
+    aus_cbor_head h;
+    size_t hl;
+    if (aus_cbor_peek_heads(r, BPSEC_CBOR, &h, 1, &hl) == AUS_OK && !h.indef &&
+        (h.major == AUS_CBOR_UINT || h.major == AUS_CBOR_NINT ||
+         (h.major == AUS_CBOR_BSTR && h.val <= r->len - r->off - hl))) {
+        size_t total = hl + (h.major == AUS_CBOR_BSTR ? (size_t)h.val : 0);
+        *p = aus_rd_view(r, total);
+        *n = total;
+        return r->err;
+    }
+    return aus_cbor_rd_raw(r, BPSEC_CBOR, p, n);
+}
+
 static aus_err rd_items(aus_rd *r, aus_bpsec_item *it, size_t max, size_t *count)
 {
     size_t n = 0;
@@ -20,7 +38,7 @@ static aus_err rd_items(aus_rd *r, aus_bpsec_item *it, size_t max, size_t *count
         /* RFC 9172 §3.6: each parameter / result is [id, value] */
         AUS_ENSURE(two == 2, aus_rd_fail(r, AUS_E_MALFORMED));
         AUS_TRY(aus_cbor_rd_uint(r, BPSEC_CBOR, &it[i].id));
-        AUS_TRY(aus_cbor_rd_raw(r, BPSEC_CBOR, &it[i].val, &it[i].val_len));
+        AUS_TRY(rd_value(r, &it[i].val, &it[i].val_len));
         for (size_t j = 0; j < i; j++)
             AUS_ENSURE(it[j].id != it[i].id, aus_rd_fail(r, AUS_E_MALFORMED));
     }
@@ -44,17 +62,17 @@ static aus_err rd_targets(aus_rd *r, aus_bpsec_asb *a)
     return AUS_OK;
 }
 
+/* The security source: one EID item, read in place (the EID reader consumes exactly that item)
+ * and kept as a view of its encoding. */
 static aus_err rd_source(aus_rd *r, aus_bpsec_asb *a)
 {
-    AUS_TRY(aus_cbor_rd_raw(r, BPSEC_CBOR, &a->source, &a->source_len));
-    aus_rd s;
+    aus_rd start = *r;
     aus_eid e;
-    aus_rd_init(&s, a->source, a->source_len);
-    aus_err rc = aus_bpv7_eid_read(&s, BPSEC_CBOR, &e);
-    if (rc == AUS_OK)
-        rc = aus_rd_finish(&s);
+    aus_err rc = aus_bpv7_eid_read(r, BPSEC_CBOR, &e);
     if (rc != AUS_OK)
         return aus_rd_fail(r, rc);
+    a->source_len = r->off - start.off;
+    a->source = aus_rd_view(&start, a->source_len);
     return AUS_OK;
 }
 

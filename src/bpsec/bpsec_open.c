@@ -56,11 +56,25 @@ static size_t cov_slot(const aus_bpv7_bundle *b, uint64_t num)
     return ix < 0 ? 0 : (size_t)ix + 1;
 }
 
+/* The decoded ASB of security block s in st->a: often it is there already, left by the
+ * bpsec_collect / bpsec_collect_rest pass that just decoded it (the block's bytes have not
+ * changed since: nothing encrypts a BCB, and a BIB is collected after its decryption). */
+static aus_err load_asb(open_st *st, const sec_blk *s)
+{
+    if (st->m.tmp_idx == s->idx)
+        return AUS_OK;
+    const aus_bpv7_block *k = &st->b.blk[s->idx];
+    st->m.tmp_idx = SIZE_MAX;
+    AUS_TRY(aus_bpsec_asb_decode(&st->a, k->data, k->data_len));
+    st->m.tmp_idx = s->idx;
+    return AUS_OK;
+}
+
 static aus_err decrypt_bcb(open_st *st, const sec_blk *s)
 {
     const aus_bpv7_block *k = &st->b.blk[s->idx];
     sc_params sp;
-    AUS_TRY(aus_bpsec_asb_decode(&st->a, k->data, k->data_len));
+    AUS_TRY(load_asb(st, s));
     if (st->a.ctx_id != AUS_BPSEC_CTX_BCB_AES_GCM)
         FAIL(AUS_E_UNSUPPORTED, "a BCB uses a security context other than BCB-AES-GCM");
     aus_err e = bpsec_bcb_params(&st->a, &sp);
@@ -100,7 +114,7 @@ static aus_err verify_bib(open_st *st, const sec_blk *s)
 {
     const aus_bpv7_block *k = &st->b.blk[s->idx];
     sc_params sp;
-    AUS_TRY(aus_bpsec_asb_decode(&st->a, k->data, k->data_len));
+    AUS_TRY(load_asb(st, s));
     if (st->a.ctx_id != AUS_BPSEC_CTX_BIB_HMAC_SHA2)
         FAIL(AUS_E_UNSUPPORTED, "a BIB uses a security context other than BIB-HMAC-SHA2");
     aus_err e = bpsec_bib_params(&st->a, &sp);
@@ -204,7 +218,9 @@ static size_t strip(open_st *st, size_t len)
         w += k->len;
     }
     st->buf[w++] = 0xFF; /* end of the indefinite-length bundle array (RFC 9171 §4.1) */
-    aus_wipe(st->buf + w, len - w);
+    /* the caller's buffer (stale copies of moved blocks): a plain memset on memory the caller
+     * sees afterwards is never dropped by the compiler, and it is word-wide */
+    memset(st->buf + w, 0, len - w);
     return w;
 }
 
@@ -262,6 +278,7 @@ aus_err aus_bpsec_open(const aus_crypto *c, aus_bpsec_key_fn key_fn, void *key_u
     memset(st.cov_int, 0, sizeof st.cov_int);
     memset(st.cov_conf, 0, sizeof st.cov_conf);
     st.m.n = 0;
+    st.m.tmp_idx = SIZE_MAX;
     memset(rep, 0, sizeof *rep);
     st.c = c;
     st.key_fn = key_fn;

@@ -24,6 +24,7 @@ aus_err bpsec_collect(const aus_bpv7_bundle *b, int all_plain, sec_map *m, aus_b
 {
     m->n = 0;
     m->detail = "";
+    m->tmp_idx = SIZE_MAX;
     for (int pass = 0; pass < 2; pass++) { /* BCBs first: they say which BIBs are encrypted */
         uint64_t want = pass == 0 ? AUS_BPSEC_BT_BCB : AUS_BPSEC_BT_BIB;
         for (size_t i = 0; i < b->nblocks; i++) {
@@ -42,6 +43,7 @@ aus_err bpsec_collect(const aus_bpv7_bundle *b, int all_plain, sec_map *m, aus_b
                 m->detail = "a security block is not a well-formed abstract security block";
                 return e;
             }
+            m->tmp_idx = i;
             s->known = 1;
             s->nt = tmp->ntargets;
             memcpy(s->t, tmp->targets, tmp->ntargets * sizeof tmp->targets[0]);
@@ -62,6 +64,7 @@ aus_err bpsec_collect_rest(const aus_bpv7_bundle *b, sec_map *m, aus_bpsec_asb *
             m->detail = "a decrypted BIB is not a well-formed abstract security block";
             return e;
         }
+        m->tmp_idx = s->idx;
         s->known = 1;
         s->nt = tmp->ntargets;
         memcpy(s->t, tmp->targets, tmp->ntargets * sizeof tmp->targets[0]);

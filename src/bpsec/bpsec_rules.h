@@ -16,6 +16,8 @@ typedef struct sec_map {
     size_t n;
     sec_blk s[AUS_BPV7_MAX_BLOCKS + 1];
     const char *detail; /* which rule failed */
+    size_t tmp_idx;     /* b->blk index whose ASB the collect functions' tmp holds last
+                         * (SIZE_MAX: none), so that the caller need not decode it again */
 } sec_map;
 
 /* Decode the ASB of every BIB/BCB of b (BIBs targeted by a BCB only if all_plain). tmp is
