@@ -41,21 +41,10 @@ static void on_bundle(void *u, const uint8_t *b, size_t n)
 
 static const aus_cl_ccsds_ops ops = {on_bundle, NULL};
 
-static int add_sa(aus_sdls_table *t, uint16_t spi, int sender)
-{
-    aus_sdls_sa_cfg c;
-    tst_sdls_gcm_cfg(&c, spi);
-    c.iv[4] = sender ? 1 : 0;
-    return tst_sdls_sa_up(t, &c, 0x100, NULL) != AUS_OK;
-}
-
 static int open_end(end *e, uint8_t role)
 {
     static const uint8_t key[32] = {9, 8, 7, 6, 5, 4, 3, 2, 1};
-    memset(&e->ring, 0, sizeof e->ring);
-    if (aus_sdls_keyring_put(&e->ring, 0x100, key, 32, 1) ||
-        aus_sdls_init(&e->t, aus_crypto_default(), &aus_sdls_keyring_ops, &e->ring) ||
-        add_sa(&e->t, 1, role == AUS_CL_CCSDS_SAT) || add_sa(&e->t, 2, role == AUS_CL_CCSDS_GROUND))
+    if (tst_sdls_link_end(&e->ring, &e->t, key, role == AUS_CL_CCSDS_GROUND, 4) != AUS_OK)
         return 1;
     aus_cl_ccsds_cfg cfg;
     aus_cl_ccsds_cfg_default(&cfg, role);

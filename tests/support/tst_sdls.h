@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "australis/crypto.h"
 #include "australis/sdls.h"
 
 /* An AES-256-GCM SA with both services on: the whole 12-octet IV in the Security Header
@@ -36,6 +37,26 @@ static inline aus_err tst_sdls_sa_up(aus_sdls_table *t, const aus_sdls_sa_cfg *c
         e = aus_sdls_sa_rekey(t, c->spi, kid, kid, NULL, 0);
     if (e == AUS_OK)
         e = aus_sdls_sa_start(t, c->spi, gvcid);
+    return e;
+}
+
+/* One end of the two-SA link the convergence-layer tests and bench share: ring cleared and
+ * holding key (32 octets) as key 0x100, t bound to it, SA 1 for TM (the satellite sends) and
+ * SA 2 for TC (the ground sends), both tst_sdls_gcm_cfg() keyed with 0x100. On the end that
+ * sends on an SA, its IV octet iv_at starts at 1. */
+static inline aus_err tst_sdls_link_end(aus_sdls_keyring *ring, aus_sdls_table *t,
+                                        const uint8_t *key, int ground, size_t iv_at)
+{
+    memset(ring, 0, sizeof *ring);
+    aus_err e = aus_sdls_keyring_put(ring, 0x100, key, 32, 1);
+    if (e == AUS_OK)
+        e = aus_sdls_init(t, aus_crypto_default(), &aus_sdls_keyring_ops, ring);
+    for (uint16_t spi = 1; spi <= 2 && e == AUS_OK; spi++) {
+        aus_sdls_sa_cfg c;
+        tst_sdls_gcm_cfg(&c, spi);
+        c.iv[iv_at] = (spi == 1) != (ground != 0) ? 1 : 0; /* SA 1: the satellite sends */
+        e = tst_sdls_sa_up(t, &c, 0x100, NULL);
+    }
     return e;
 }
 

@@ -51,11 +51,7 @@ static void add_sa(aus_sdls_table *t, uint16_t spi, int sender)
 static void mk_end(end *e, int ground)
 {
     memset(e, 0, sizeof *e);
-    assert_int_equal(aus_sdls_keyring_put(&e->ring, 0x100, KEY, 32, 1), AUS_OK);
-    assert_int_equal(aus_sdls_init(&e->t, aus_crypto_default(), &aus_sdls_keyring_ops, &e->ring),
-                     AUS_OK);
-    add_sa(&e->t, 1, !ground);
-    add_sa(&e->t, 2, ground);
+    assert_int_equal(tst_sdls_link_end(&e->ring, &e->t, KEY, ground, 8), AUS_OK);
     if (ground)
         add_sa(&e->t, 9, 1); /* unknown to the satellite */
 }

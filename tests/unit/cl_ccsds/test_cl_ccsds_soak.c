@@ -58,23 +58,10 @@ static void on_bundle(void *u, const uint8_t *b, size_t n)
 
 static const aus_cl_ccsds_ops OPS = {on_bundle, NULL};
 
-static void add_sa(aus_sdls_table *t, uint16_t spi, int sender)
-{
-    aus_sdls_sa_cfg c;
-    tst_sdls_gcm_cfg(&c, spi);
-    c.iv[6] = sender ? 1 : 0;
-    assert_int_equal(tst_sdls_sa_up(t, &c, 0x100, NULL), AUS_OK);
-}
-
 /* (Re)start a node from its store: SA table as provisioned, then the persisted counters. */
 static void node_boot(node *n)
 {
-    memset(&n->ring, 0, sizeof n->ring);
-    assert_int_equal(aus_sdls_keyring_put(&n->ring, 0x100, KEY, 32, 1), AUS_OK);
-    assert_int_equal(aus_sdls_init(&n->t, aus_crypto_default(), &aus_sdls_keyring_ops, &n->ring),
-                     AUS_OK);
-    add_sa(&n->t, 1, !n->ground);
-    add_sa(&n->t, 2, n->ground);
+    assert_int_equal(tst_sdls_link_end(&n->ring, &n->t, KEY, n->ground, 6), AUS_OK);
     assert_int_equal(aus_sdls_set_store(&n->t, &n->st, "sdls/"), AUS_OK);
     assert_int_equal(aus_sdls_sa_resume(&n->t, 1), AUS_OK);
     assert_int_equal(aus_sdls_sa_resume(&n->t, 2), AUS_OK);
