@@ -61,19 +61,26 @@ static aus_cl_ccsds *sat;
 static rx got;
 static uint64_t now = 100;
 
+/* (Re)open one end's convergence layer (SA 1 TM, SA 2 TC and EP) over e's table, counting
+ * into r; no store. */
+static void cl_open(aus_cl_ccsds **c, uint8_t role, end *e, rx *r, int accept_set_vr)
+{
+    if (*c == NULL)
+        *c = calloc(1, sizeof **c);
+    aus_cl_ccsds_cfg cfg;
+    aus_cl_ccsds_cfg_default(&cfg, role);
+    cfg.tm_spi = 1;
+    cfg.tc_spi = cfg.ep_spi = 2;
+    cfg.accept_set_vr = accept_set_vr;
+    memset(r, 0, sizeof *r);
+    assert_int_equal(aus_cl_ccsds_init(*c, &cfg, &e->t, NULL, "", &OPS, r, now), AUS_OK);
+}
+
 static void sat_open(int accept_set_vr)
 {
     mk_end(&g, 1);
     mk_end(&s, 0);
-    if (sat == NULL)
-        sat = calloc(1, sizeof *sat);
-    aus_cl_ccsds_cfg cfg;
-    aus_cl_ccsds_cfg_default(&cfg, AUS_CL_CCSDS_SAT);
-    cfg.tm_spi = 1;
-    cfg.tc_spi = cfg.ep_spi = 2;
-    cfg.accept_set_vr = accept_set_vr;
-    memset(&got, 0, sizeof got);
-    assert_int_equal(aus_cl_ccsds_init(sat, &cfg, &s.t, NULL, "", &OPS, &got, now), AUS_OK);
+    cl_open(&sat, AUS_CL_CCSDS_SAT, &s, &got, accept_set_vr);
 }
 
 typedef struct frame_spec {
@@ -305,14 +312,7 @@ static void test_downlink_damage(void **state)
 {
     (void)state;
     sat_open(0);
-    if (gnd == NULL)
-        gnd = calloc(1, sizeof *gnd);
-    aus_cl_ccsds_cfg cfg;
-    aus_cl_ccsds_cfg_default(&cfg, AUS_CL_CCSDS_GROUND);
-    cfg.tm_spi = 1;
-    cfg.tc_spi = cfg.ep_spi = 2;
-    memset(&ggot, 0, sizeof ggot);
-    assert_int_equal(aus_cl_ccsds_init(gnd, &cfg, &g.t, NULL, "", &OPS, &ggot, now), AUS_OK);
+    cl_open(&gnd, AUS_CL_CCSDS_GROUND, &g, &ggot, 0);
     static uint8_t buf[1 << 16], junk[1 << 16];
     const size_t cadu = 1279;
     /* intact, with 3 bit errors in an ASM (tolerated) */
@@ -379,12 +379,7 @@ static void test_apply_refused(void **state)
 {
     (void)state;
     sat_open(0);
-    aus_cl_ccsds_cfg cfg;
-    aus_cl_ccsds_cfg_default(&cfg, AUS_CL_CCSDS_GROUND);
-    cfg.tm_spi = 1;
-    cfg.tc_spi = cfg.ep_spi = 2;
-    memset(&ggot, 0, sizeof ggot);
-    assert_int_equal(aus_cl_ccsds_init(gnd, &cfg, &g.t, NULL, "", &OPS, &ggot, now), AUS_OK);
+    cl_open(&gnd, AUS_CL_CCSDS_GROUND, &g, &ggot, 0);
     static uint8_t buf[1 << 17];
     uint8_t b[2000];
     memset(b, 7, sizeof b);
