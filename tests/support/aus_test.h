@@ -25,7 +25,8 @@
 
 /* Path under ../shared (static buffer). */
 const char *tst_shared(const char *rel);
-/* Read a whole file (malloc'd, caller frees); aborts the test on failure. */
+/* Read a whole file (malloc'd with a NUL after the last octet, caller frees); aborts the test
+ * on failure. */
 uint8_t *tst_read_file(const char *path, size_t *len);
 /* Parse a JSON file (caller cJSON_Delete). */
 cJSON *tst_read_json(const char *path);

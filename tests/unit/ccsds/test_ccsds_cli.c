@@ -21,6 +21,13 @@ static const char *path(const char *name)
 
 static uint8_t *get_file(const char *name, size_t *n) { return tst_read_file(path(name), n); }
 
+/* a file of the test directory as a string (tst_read_file NUL-terminates) */
+static char *text(const char *name)
+{
+    size_t n;
+    return (char *)tst_read_file(path(name), &n);
+}
+
 static int setup(void **st)
 {
     (void)st;
@@ -75,23 +82,20 @@ static void test_tm_roundtrip(void **st)
     tst_write_file(path("cadu_err.bin"), c, n);
     assert_int_equal(run("ccsds tm-decode %s cadu_err.bin -o out.bin > j.txt", o), 0);
     same("pk.bin", "out.bin");
-    size_t jn;
-    uint8_t *j = get_file("j.txt", &jn);
-    j = realloc(j, jn + 1), j[jn] = 0;
-    assert_non_null(strstr((char *)j, "\"rs_corrected\":10"));
-    assert_non_null(strstr((char *)j, "\"scid\":77,\"vcid\":2,\"mc_count\":0,\"vc_count\":0"));
+    char *j = text("j.txt");
+    assert_non_null(strstr(j, "\"rs_corrected\":10"));
+    assert_non_null(strstr(j, "\"scid\":77,\"vcid\":2,\"mc_count\":0,\"vc_count\":0"));
     /* the OCF is a CLCW: type 0, version 00, COP-1 in effect, reporting TC VC 2 */
-    assert_non_null(strstr((char *)j, "\"ocf\":\"01080000\""));
+    assert_non_null(strstr(j, "\"ocf\":\"01080000\""));
     free(j);
     /* an uncorrectable CADU: exit 1, the others still decoded, loss reported */
     for (int k = 0; k < 40; k++)
         c[2 * 1279 + 4 + 5 * (size_t)k] ^= 0x33;
     tst_write_file(path("cadu_bad.bin"), c, n);
     assert_int_equal(run("ccsds tm-decode %s cadu_bad.bin -o out2.bin > j2.txt 2>&1", o), 1);
-    j = get_file("j2.txt", &jn);
-    j = realloc(j, jn + 1), j[jn] = 0;
-    assert_non_null(strstr((char *)j, "AUS_E_FEC"));
-    assert_non_null(strstr((char *)j, "\"vc_lost\":1"));
+    j = text("j2.txt");
+    assert_non_null(strstr(j, "AUS_E_FEC"));
+    assert_non_null(strstr(j, "\"vc_lost\":1"));
     free(j);
     /* explicit depth, no randomizer, shortened codewords */
     assert_int_equal(run("ccsds tm-encode --frame-len 600 --scid 1 --vcid 0 --rs-interleave 3 "
@@ -121,10 +125,8 @@ static void test_tm_sdls(void **st)
     bad[0] = '1';
     assert_int_equal(run("ccsds tm-decode %s --sdls-key %s cs.bin -o ob.bin > jb.txt 2>&1", o, bad),
                      1);
-    size_t jn;
-    uint8_t *j = get_file("jb.txt", &jn);
-    j = realloc(j, jn + 1), j[jn] = 0;
-    assert_non_null(strstr((char *)j, "AUS_E_AUTH"));
+    char *j = text("jb.txt");
+    assert_non_null(strstr(j, "AUS_E_AUTH"));
     free(j);
     assert_int_equal(run("ccsds tm-encode %s --sdls-key 0011 pk.bin -o x.bin 2>/dev/null", o), 2);
 }
@@ -147,20 +149,17 @@ static void test_tc_roundtrip(void **st)
     tst_write_file(path("cltu1.bin"), e, n);
     assert_int_equal(run("ccsds tc-decode %s cltu1.bin -o d1.bin > j1.txt", o), 0);
     same("data.bin", "d1.bin");
-    size_t jn;
-    uint8_t *j = get_file("j1.txt", &jn);
-    j = realloc(j, jn + 1), j[jn] = 0;
-    assert_non_null(strstr((char *)j, "\"bch_corrected\":5"));
-    assert_non_null(strstr((char *)j, "\"fsn\":254,\"map\":7,\"seg_flags\":1"));
+    char *j = text("j1.txt");
+    assert_non_null(strstr(j, "\"bch_corrected\":5"));
+    assert_non_null(strstr(j, "\"fsn\":254,\"map\":7,\"seg_flags\":1"));
     free(j);
     /* two bit errors in one codeblock: that CLTU is rejected, exit 1 */
     memcpy(e, c, n);
     e[2 + 8 * 4] ^= 0x81;
     tst_write_file(path("cltu2.bin"), e, n);
     assert_int_equal(run("ccsds tc-decode %s cltu2.bin -o d2.bin > j2.txt 2>&1", o), 1);
-    j = get_file("j2.txt", &jn);
-    j = realloc(j, jn + 1), j[jn] = 0;
-    assert_non_null(strstr((char *)j, "AUS_E_FEC"));
+    j = text("j2.txt");
+    assert_non_null(strstr(j, "AUS_E_FEC"));
     free(j);
     /* with SDLS, and a tampered frame (bit errors fixed by BCH do not matter; an altered frame
      * with a valid FECF and BCH would be caught by the MAC: covered by the SDLS tests) */
