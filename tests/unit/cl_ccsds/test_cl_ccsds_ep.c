@@ -4,6 +4,7 @@
  * the EP MAP under the management SA (SPI 0), every reply in a Space Packet on the EP APID of
  * the downlink — with bundles flowing before and after, under the new key. */
 #include "aus_test.h"
+#include "tst_ep.h"
 #include "tst_sdls.h"
 
 #include "australis/cl_ccsds.h"
@@ -147,13 +148,6 @@ static aus_err ep(side *g, side *s, const uint8_t *pdu, size_t n)
     return s->last_ep;
 }
 
-static size_t enc(uint8_t *out, aus_ep_cmd *c)
-{
-    int n = aus_ep_cmd_encode(c, out, 512);
-    assert_true(n > 0);
-    return (size_t)n;
-}
-
 static void test_otar_and_sa_rekey_over_ccsds(void **state)
 {
     (void)state;
@@ -170,21 +164,12 @@ static void test_otar_and_sa_rekey_over_ccsds(void **state)
     assert_int_equal(ep(g, s, pdu, (size_t)n), AUS_OK);
     assert_int_equal(g->rep[0], 0x81); /* the OTAR reply tag */
     /* activate on both ends, then verify: the ground checks the satellite's answer */
-    aus_ep_cmd c;
-    memset(&c, 0, sizeof c);
-    c.tag = AUS_EP_KEY_ACTIVATE;
-    c.u.keys.n = 1;
-    c.u.keys.ids[0] = 0x0200;
-    assert_int_equal(ep(g, s, pdu, enc(pdu, &c)), AUS_OK);
+    assert_int_equal(ep(g, s, pdu, tst_ep_key_pdu(pdu, sizeof pdu, AUS_EP_KEY_ACTIVATE, 0x0200)),
+                     AUS_OK);
     assert_int_equal(aus_keys_activate(&g->ks, 0x0200, 11), AUS_OK);
-    memset(&c, 0, sizeof c);
-    c.tag = AUS_EP_KEY_VERIFY;
-    c.u.verify.n = 1;
-    c.u.verify.ids[0] = 0x0200;
     uint8_t challenge[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
-    c.u.verify.challenge[0] = challenge;
     uint8_t vpdu[64];
-    size_t vn = enc(vpdu, &c);
+    size_t vn = tst_ep_verify_pdu(vpdu, sizeof vpdu, 0x0200, challenge);
     assert_int_equal(ep(g, s, vpdu, vn), AUS_OK);
     aus_ep_cmd req;
     aus_ep_reply rep;
@@ -193,28 +178,13 @@ static void test_otar_and_sa_rekey_over_ccsds(void **state)
     assert_int_equal(aus_ep_verify_check(aus_crypto_default(), &g->ks, &req, &rep), AUS_OK);
     /* rekey of the uplink traffic SA 2 to key 0x0200 (EP PDUs keep flowing on SA 0) */
     const uint8_t order[] = {AUS_EP_SA_STOP, AUS_EP_SA_EXPIRE};
-    for (size_t i = 0; i < 2; i++) {
-        memset(&c, 0, sizeof c);
-        c.tag = order[i];
-        c.u.sa.spi = 2;
-        assert_int_equal(ep(g, s, pdu, enc(pdu, &c)), AUS_OK);
-    }
-    memset(&c, 0, sizeof c);
-    c.tag = AUS_EP_SA_REKEY;
-    c.u.rekey.spi = 2;
-    c.u.rekey.ekid = 0x0200;
-    assert_int_equal(ep(g, s, pdu, enc(pdu, &c)), AUS_OK);
-    memset(&c, 0, sizeof c);
-    c.tag = AUS_EP_SA_START;
-    c.u.start.spi = 2;
-    c.u.start.n = 1;
-    c.u.start.g[0] = (aus_ep_gvcid){0, 100, 4, 0};
-    assert_int_equal(ep(g, s, pdu, enc(pdu, &c)), AUS_OK);
-    assert_int_equal(aus_sdls_sa_stop(&g->t, 2), AUS_OK);
-    assert_int_equal(aus_sdls_sa_expire(&g->t, 2), AUS_OK);
-    assert_int_equal(aus_sdls_sa_rekey(&g->t, 2, 0x0200, 0x0200, NULL, 0), AUS_OK);
+    for (size_t i = 0; i < 2; i++)
+        assert_int_equal(ep(g, s, pdu, tst_ep_sa_pdu(pdu, sizeof pdu, order[i], 2)), AUS_OK);
+    assert_int_equal(ep(g, s, pdu, tst_ep_rekey_pdu(pdu, sizeof pdu, 2, 0x0200)), AUS_OK);
+    assert_int_equal(
+        ep(g, s, pdu, tst_ep_start_pdu(pdu, sizeof pdu, 2, (aus_ep_gvcid){0, 100, 4, 0})), AUS_OK);
     aus_sdls_gvcid gv = {0, 100, 4, 0, 0};
-    assert_int_equal(aus_sdls_sa_start(&g->t, 2, &gv), AUS_OK);
+    tst_sdls_sa_switch(&g->t, 2, 0x0200, &gv);
     /* traffic under the new key; the satellite's SA 2 now answers to key 0x0200 only */
     bundles(g, s, 5);
     const aus_sdls_sa *sa = aus_sdls_sa_find(&s->t, 2);

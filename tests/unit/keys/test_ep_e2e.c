@@ -3,6 +3,7 @@
  * traffic flows on SA 1: accepted before, refused during the switch (SA not operational),
  * accepted after under the new key, and refused under the old key or anyone else's. */
 #include "aus_test.h"
+#include "tst_ep.h"
 #include "tst_sdls.h"
 #include "australis/base.h"
 #include "australis/sdls_ep.h"
@@ -120,13 +121,6 @@ static aus_err traffic(side *from, side *to, const char *text)
     return tc_recv(to, f, fl, rep, &rl);
 }
 
-static int enc(uint8_t *out, aus_ep_cmd *c)
-{
-    int n = aus_ep_cmd_encode(c, out, 512);
-    assert_true(n > 0);
-    return n;
-}
-
 static void test_otar_verify_sa_rekey(void **st)
 {
     (void)st;
@@ -146,38 +140,26 @@ static void test_otar_verify_sa_rekey(void **st)
     /* the same OTAR again (a fresh frame, so SDLS passes it): the handler refuses */
     assert_int_equal(ep(g, s, pdu, (size_t)n, reply, &rl), AUS_E_REPLAY);
     /* 2. verification of a pre-active key is refused; activate then verify */
-    memset(&c, 0, sizeof c);
-    c.tag = AUS_EP_KEY_VERIFY;
-    c.u.verify.n = 1;
-    c.u.verify.ids[0] = 0x0200;
     uint8_t challenge[16];
     assert_int_equal(aus_crypto_default()->ops->random(NULL, challenge, 16), AUS_OK);
-    c.u.verify.challenge[0] = challenge;
     uint8_t vpdu[64];
-    int vn = enc(vpdu, &c);
-    assert_int_equal(ep(g, s, vpdu, (size_t)vn, reply, &rl), AUS_E_KEY_STATE);
-    memset(&c, 0, sizeof c);
-    c.tag = AUS_EP_KEY_ACTIVATE;
-    c.u.keys.n = 1;
-    c.u.keys.ids[0] = 0x0200;
-    n = enc(pdu, &c);
-    assert_int_equal(ep(g, s, pdu, (size_t)n, reply, &rl), AUS_OK);
+    size_t vn = tst_ep_verify_pdu(vpdu, sizeof vpdu, 0x0200, challenge);
+    assert_int_equal(ep(g, s, vpdu, vn, reply, &rl), AUS_E_KEY_STATE);
+    size_t pn = tst_ep_key_pdu(pdu, sizeof pdu, AUS_EP_KEY_ACTIVATE, 0x0200);
+    assert_int_equal(ep(g, s, pdu, pn, reply, &rl), AUS_OK);
     assert_int_equal(aus_keys_activate(&g->ks, 0x0200, 11), AUS_OK);
-    assert_int_equal(ep(g, s, pdu, (size_t)n, reply, &rl), AUS_E_KEY_STATE); /* replay */
-    assert_int_equal(ep(g, s, vpdu, (size_t)vn, reply, &rl), AUS_OK);
+    assert_int_equal(ep(g, s, pdu, pn, reply, &rl), AUS_E_KEY_STATE); /* replay */
+    assert_int_equal(ep(g, s, vpdu, vn, reply, &rl), AUS_OK);
     aus_ep_cmd req;
     aus_ep_reply rep;
-    assert_int_equal(aus_ep_cmd_decode(&req, vpdu, (size_t)vn), AUS_OK);
+    assert_int_equal(aus_ep_cmd_decode(&req, vpdu, vn), AUS_OK);
     assert_int_equal(aus_ep_reply_decode(&rep, reply, rl), AUS_OK);
     assert_int_equal(aus_ep_verify_check(aus_crypto_default(), &g->ks, &req, &rep), AUS_OK);
     /* 3. SA rekey of SA 1 to key 0x0200: stop, expire, rekey, start */
     const uint8_t order[] = {AUS_EP_SA_STOP, AUS_EP_SA_EXPIRE};
     for (size_t i = 0; i < 2; i++) {
-        memset(&c, 0, sizeof c);
-        c.tag = order[i];
-        c.u.sa.spi = 1;
-        n = enc(pdu, &c);
-        assert_int_equal(ep(g, s, pdu, (size_t)n, reply, &rl), AUS_OK);
+        pn = tst_ep_sa_pdu(pdu, sizeof pdu, order[i], 1);
+        assert_int_equal(ep(g, s, pdu, pn, reply, &rl), AUS_OK);
     }
     assert_int_equal(aus_sdls_sa_stop(&g->t, 1), AUS_OK);
     assert_int_equal(aus_sdls_sa_expire(&g->t, 1), AUS_OK);
@@ -189,20 +171,11 @@ static void test_otar_verify_sa_rekey(void **st)
     f[2] = VCID << 2;
     f[3] = 8;
     assert_true(aus_sdls_tc_apply(&g->t, &LINK, 1, f, 9, sizeof f, 100) < 0);
-    memset(&c, 0, sizeof c);
-    c.tag = AUS_EP_SA_REKEY;
-    c.u.rekey.spi = 1;
-    c.u.rekey.ekid = 0x0200;
-    n = enc(pdu, &c);
-    assert_int_equal(ep(g, s, pdu, (size_t)n, reply, &rl), AUS_OK);
-    assert_int_equal(ep(g, s, pdu, (size_t)n, reply, &rl), AUS_E_STATE); /* replay */
-    memset(&c, 0, sizeof c);
-    c.tag = AUS_EP_SA_START;
-    c.u.start.spi = 1;
-    c.u.start.n = 1;
-    c.u.start.g[0] = (aus_ep_gvcid){0, SCID, VCID, 0};
-    n = enc(pdu, &c);
-    assert_int_equal(ep(g, s, pdu, (size_t)n, reply, &rl), AUS_OK);
+    pn = tst_ep_rekey_pdu(pdu, sizeof pdu, 1, 0x0200);
+    assert_int_equal(ep(g, s, pdu, pn, reply, &rl), AUS_OK);
+    assert_int_equal(ep(g, s, pdu, pn, reply, &rl), AUS_E_STATE); /* replay */
+    pn = tst_ep_start_pdu(pdu, sizeof pdu, 1, (aus_ep_gvcid){0, SCID, VCID, 0});
+    assert_int_equal(ep(g, s, pdu, pn, reply, &rl), AUS_OK);
     /* a ground that did not switch (still the old key) is refused; one that did is accepted */
     side *stale = side_new(1);
     assert_int_equal(traffic(stale, s, "old key"), AUS_E_AUTH);
@@ -215,31 +188,23 @@ static void test_otar_verify_sa_rekey(void **st)
     uint8_t junk[32] = {0xEE};
     assert_int_equal(
         aus_keys_install(&eve->ks, 0x0200, AUS_KEY_T_SESSION, AUS_KEY_ACTIVE, junk, 32, 1), AUS_OK);
-    assert_int_equal(aus_sdls_sa_stop(&eve->t, 1), AUS_OK);
-    assert_int_equal(aus_sdls_sa_expire(&eve->t, 1), AUS_OK);
-    assert_int_equal(aus_sdls_sa_rekey(&eve->t, 1, 0x0200, 0x0200, NULL, 0), AUS_OK);
-    assert_int_equal(aus_sdls_sa_start(&eve->t, 1, &gv), AUS_OK);
+    tst_sdls_sa_switch(&eve->t, 1, 0x0200, &gv);
     eve->t.sa[1].iv[11] = 0x40; /* ahead of the window is not the problem: the MAC is */
     assert_int_equal(traffic(eve, s, "forged"), AUS_E_AUTH);
     /* 4. retire the old traffic key: deactivate then destroy; SA 1 keeps working */
-    memset(&c, 0, sizeof c);
-    c.tag = AUS_EP_KEY_DEACTIVATE;
-    c.u.keys.n = 1;
-    c.u.keys.ids[0] = 0x0100;
-    n = enc(pdu, &c);
-    assert_int_equal(ep(g, s, pdu, (size_t)n, reply, &rl), AUS_OK);
-    c.tag = AUS_EP_KEY_DESTROY;
-    n = enc(pdu, &c);
-    assert_int_equal(ep(g, s, pdu, (size_t)n, reply, &rl), AUS_OK);
-    assert_int_equal(ep(g, s, pdu, (size_t)n, reply, &rl), AUS_E_KEY_STATE);
+    pn = tst_ep_key_pdu(pdu, sizeof pdu, AUS_EP_KEY_DEACTIVATE, 0x0100);
+    assert_int_equal(ep(g, s, pdu, pn, reply, &rl), AUS_OK);
+    pn = tst_ep_key_pdu(pdu, sizeof pdu, AUS_EP_KEY_DESTROY, 0x0100);
+    assert_int_equal(ep(g, s, pdu, pn, reply, &rl), AUS_OK);
+    assert_int_equal(ep(g, s, pdu, pn, reply, &rl), AUS_E_KEY_STATE);
     assert_int_equal(traffic(g, s, "after retire"), AUS_OK);
     /* inventory shows the story */
     memset(&c, 0, sizeof c);
     c.tag = AUS_EP_KEY_INVENTORY;
     c.u.inventory.first = 0x0080;
     c.u.inventory.last = 0x7FFF;
-    n = enc(pdu, &c);
-    assert_int_equal(ep(g, s, pdu, (size_t)n, reply, &rl), AUS_OK);
+    pn = tst_ep_enc(pdu, sizeof pdu, &c);
+    assert_int_equal(ep(g, s, pdu, pn, reply, &rl), AUS_OK);
     assert_int_equal(aus_ep_reply_decode(&rep, reply, rl), AUS_OK);
     assert_int_equal(rep.u.inventory.n, 3);
     assert_int_equal(rep.u.inventory.ids[1], 0x0100);
