@@ -159,7 +159,8 @@ static uint8_t *load(const opts *o, size_t *n)
 }
 
 /* ---- SDLS: the one-SA table of sdls.h ---- */
-static int sdls_setup(const opts *o, aus_sdls_simple *s, int sending)
+/* Also gives the SA's Security Header and Trailer lengths (*hl, *tl) for the frame layout. */
+static int sdls_setup(const opts *o, aus_sdls_simple *s, int sending, int *hl, int *tl)
 {
     uint8_t key[32], iv0[12] = {0};
     if (cli_hex(o->key_hex, key, sizeof key) != 32) {
@@ -179,6 +180,10 @@ static int sdls_setup(const opts *o, aus_sdls_simple *s, int sending)
         cli_err("cannot set up the SDLS security association: %s", aus_err_str(e));
         return AUS_EXIT_USAGE;
     }
+    *hl = aus_sdls_header_len(&s->t, (uint16_t)o->spi);
+    *tl = aus_sdls_trailer_len(&s->t, (uint16_t)o->spi);
+    if (*hl < 0 || *tl < 0)
+        return usage_err("SDLS SA %llu is not usable", (unsigned long long)o->spi);
     return 0;
 }
 
@@ -232,13 +237,10 @@ static int tm_prepare(const opts *o, tm_setup *t, aus_sdls_simple *s, int sendin
     if (rc)
         return rc;
     if (o->have_spi) {
-        if ((rc = sdls_setup(o, s, sending)) != 0)
+        int hl, tl;
+        if ((rc = sdls_setup(o, s, sending, &hl, &tl)) != 0)
             return rc;
         t->sdls = s;
-        int hl = aus_sdls_header_len(&s->t, (uint16_t)o->spi);
-        int tl = aus_sdls_trailer_len(&s->t, (uint16_t)o->spi);
-        if (hl < 0 || tl < 0)
-            return usage_err("SDLS SA %llu is not usable", (unsigned long long)o->spi);
         t->cfg.vc[o->vcid].sdls_hdr_len = (uint8_t)hl;
         t->cfg.vc[o->vcid].sdls_trl_len = (uint8_t)tl;
         t->link.frame_len = t->cfg.frame_len;
@@ -443,14 +445,10 @@ static int tc_prepare(const opts *o, tc_setup *t, aus_sdls_simple *s, int sendin
     t->cfg.seg_hdr = true;
     t->cfg.max_len = AUS_TC_MAX_LEN;
     if (o->have_spi) {
-        int rc = sdls_setup(o, s, sending);
+        int hl, tl, rc = sdls_setup(o, s, sending, &hl, &tl);
         if (rc)
             return rc;
         t->sdls = s;
-        int hl = aus_sdls_header_len(&s->t, (uint16_t)o->spi);
-        int tl = aus_sdls_trailer_len(&s->t, (uint16_t)o->spi);
-        if (hl < 0 || tl < 0)
-            return usage_err("SDLS SA %llu is not usable", (unsigned long long)o->spi);
         t->cfg.sdls_overhead = (uint16_t)(hl + tl);
         t->link.frame_len = AUS_TC_MAX_LEN;
         t->link.fecf = AUS_SDLS_FECF_YES;
