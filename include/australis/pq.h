@@ -54,6 +54,39 @@ AUS_MUST_USE aus_err aus_mldsa65_keygen(uint8_t pk[1952], uint8_t sk[4032]);
 AUS_MUST_USE aus_err aus_mldsa65_sign(uint8_t sig[3309], const uint8_t *msg, size_t msglen,
                                       const uint8_t *ctx, size_t ctxlen, const uint8_t sk[4032]);
 
+/* ---- which implementation runs (build option AUS_OPENSSL_PQ, docs/pq.md) ----
+ *
+ * The functions above run the portable C11 implementation in src/pq unless the platform port
+ * supplies another one through aus_pq_platform(), in the style of aus_crypto_platform(): the
+ * POSIX port returns OpenSSL's ML-KEM-768 / ML-DSA-65 (EVP, OpenSSL >= 3.5) when built with
+ * -DAUS_OPENSSL_PQ=ON, and NULL otherwise. The core never includes an OpenSSL header. The
+ * randomized wrappers draw their seeds from aus_crypto_default() either way. */
+typedef struct aus_pq_ops {
+    const char *name; /* e.g. "OpenSSL 3.5.0 (EVP ML-KEM-768 / ML-DSA-65)" */
+    aus_err (*mlkem768_keygen_derand)(uint8_t ek[1184], uint8_t dk[2400], const uint8_t d[32],
+                                      const uint8_t z[32]);
+    aus_err (*mlkem768_encaps_derand)(uint8_t ct[1088], uint8_t ss[32], const uint8_t ek[1184],
+                                      const uint8_t m[32]);
+    aus_err (*mlkem768_decaps)(uint8_t ss[32], const uint8_t ct[1088], const uint8_t dk[2400]);
+    aus_err (*mldsa65_keygen_derand)(uint8_t pk[1952], uint8_t sk[4032], const uint8_t xi[32]);
+    aus_err (*mldsa65_sign_derand)(uint8_t sig[3309], const uint8_t *msg, size_t msglen,
+                                   const uint8_t *ctx, size_t ctxlen, const uint8_t sk[4032],
+                                   const uint8_t rnd[32]);
+    aus_err (*mldsa65_verify)(const uint8_t sig[3309], const uint8_t *msg, size_t msglen,
+                              const uint8_t *ctx, size_t ctxlen, const uint8_t pk[1952]);
+} aus_pq_ops;
+
+/* Supplied by the platform port (like aus_crypto_platform): another implementation of the
+ * functions above, every member set, or NULL for src/pq's own. */
+const aus_pq_ops *aus_pq_platform(void);
+/* 1: run src/pq's implementation even when the port offers another (agreement tests compare
+ * the two); 0 (default): the port's choice. Process-wide, not synchronised: set it at start. */
+void aus_pq_use_portable(int on);
+/* The implementation the functions above run now: "src/pq (portable C11)" or the port's name. */
+const char *aus_pq_impl(void);
+/* Internal: the port's table unless aus_pq_use_portable(1) or none; NULL = src/pq. */
+const aus_pq_ops *aus_pq_active(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -94,6 +94,11 @@ aus_err aus_mldsa65_keygen_derand(uint8_t pk[1952], uint8_t sk[4032], const uint
 {
     if (!pk || !sk || !xi)
         return AUS_E_ARG;
+#if !defined(AUS_CTGRIND) && !defined(AUS_MLDSA_CTGRIND)
+    const aus_pq_ops *o = aus_pq_active(); /* build option AUS_OPENSSL_PQ (pq_select.c) */
+    if (o)
+        return o->mldsa65_keygen_derand(pk, sk, xi);
+#endif
     keygen_ws ws;
     aus_err rc = keygen(&ws, pk, sk, xi);
     aus_wipe(&ws, sizeof ws);
@@ -263,6 +268,11 @@ aus_err aus_mldsa65_sign_derand(uint8_t sig[3309], const uint8_t *msg, size_t ms
         return AUS_E_ARG;
     if (ctxlen > 255)
         return AUS_E_ARG; /* FIPS 204 Alg. 2 line 1 */
+#if !defined(AUS_CTGRIND) && !defined(AUS_MLDSA_CTGRIND)
+    const aus_pq_ops *o = aus_pq_active(); /* build option AUS_OPENSSL_PQ (pq_select.c) */
+    if (o)
+        return o->mldsa65_sign_derand(sig, msg, msglen, ctx, ctxlen, sk, rnd);
+#endif
     sign_ws ws;
     aus_err rc = sign_internal(&ws, sig, sk, msg, msglen, ctx, ctxlen, rnd);
     aus_wipe(&ws, sizeof ws);
@@ -345,6 +355,14 @@ aus_err aus_mldsa65_verify_n(const uint8_t *sig, size_t siglen, const uint8_t *m
 aus_err aus_mldsa65_verify(const uint8_t sig[3309], const uint8_t *msg, size_t msglen,
                            const uint8_t *ctx, size_t ctxlen, const uint8_t pk[1952])
 {
+#if !defined(AUS_CTGRIND) && !defined(AUS_MLDSA_CTGRIND)
+    const aus_pq_ops *o = aus_pq_active(); /* build option AUS_OPENSSL_PQ (pq_select.c) */
+    if (o) {
+        if (!sig || !pk || (msglen && !msg) || (ctxlen && !ctx) || ctxlen > 255)
+            return AUS_E_ARG; /* FIPS 204 Alg. 3 line 1, as below */
+        return o->mldsa65_verify(sig, msg, msglen, ctx, ctxlen, pk);
+    }
+#endif
     return aus_mldsa65_verify_n(sig, SIG_BYTES, msg, msglen, ctx, ctxlen, pk);
 }
 
