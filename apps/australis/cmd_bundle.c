@@ -459,7 +459,9 @@ static void print_text(const char *file, const aus_bpv7_bundle *b, size_t n)
                " at %zu",
                k->number, k->type, aus_bpv7_block_type_str(k->type), k->flags,
                aus_bpv7_crc_str(k->crc_type), k->data_len, k->off);
-        if (k->type == AUS_BPV7_BT_AGE)
+        if (k->encrypted) /* a BCB targets it: its data is ciphertext (RFC 9172 §3.8) */
+            printf(": encrypted by a BCB");
+        else if (k->type == AUS_BPV7_BT_AGE)
             printf(": age %" PRIu64 " ms", b->age_ms);
         else if (k->type == AUS_BPV7_BT_HOP_COUNT)
             printf(": hop count %" PRIu64 " of limit %" PRIu64, b->hop_count, b->hop_limit);
@@ -521,13 +523,14 @@ static cJSON *json_bundle(const char *file, const aus_bpv7_bundle *b, size_t n)
         cJSON_AddNumberToObject(kj, "crc_type", k->crc_type);
         cJSON_AddNumberToObject(kj, "data_length", (double)k->data_len);
         cJSON_AddNumberToObject(kj, "offset", (double)k->off);
-        if (k->type == AUS_BPV7_BT_AGE)
+        if (k->encrypted) /* ciphertext: no fields to show */
+            cJSON_AddBoolToObject(kj, "encrypted", 1);
+        else if (k->type == AUS_BPV7_BT_AGE)
             cJSON_AddNumberToObject(kj, "age_ms", (double)b->age_ms);
-        if (k->type == AUS_BPV7_BT_HOP_COUNT) {
+        else if (k->type == AUS_BPV7_BT_HOP_COUNT) {
             cJSON_AddNumberToObject(kj, "hop_limit", (double)b->hop_limit);
             cJSON_AddNumberToObject(kj, "hop_count", (double)b->hop_count);
-        }
-        if (k->type == AUS_BPV7_BT_PREV_NODE)
+        } else if (k->type == AUS_BPV7_BT_PREV_NODE)
             cJSON_AddItemToObject(kj, "previous_node", eid_json(&b->prev_node));
         if (k->unknown)
             cJSON_AddBoolToObject(kj, "unknown", 1);

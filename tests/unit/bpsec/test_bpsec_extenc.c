@@ -5,6 +5,8 @@
  * service (protect / accept) must carry them end to end. */
 #include "bpsec_test_util.h"
 
+#include <unistd.h>
+
 #include "australis/bpv7.h"
 
 static const aus_crypto *C;
@@ -224,12 +226,40 @@ static void test_node_end_to_end(void **st)
     tst_store_free(mem);
 }
 
+/* `australis bundle inspect` shows such a block as encrypted instead of inventing its fields. */
+static void test_cli_inspect(void **st)
+{
+    (void)st;
+    uint8_t buf[1024];
+    size_t len = build(buf, sizeof buf, 0, NULL, 0);
+    uint64_t hop = num_of(buf, len, AUS_BPV7_BT_HOP_COUNT);
+    aus_bpsec_op op = bcb_op(1, &hop, 7);
+    assert_int_equal(aus_bpsec_add_opt(C, &op, AUS_BPSEC_ADD_EXT, buf, &len, sizeof buf), AUS_OK);
+    char path[] = "/tmp/aus_extenc_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, buf, len), (ssize_t)len);
+    close(fd);
+    char cmd[512], out[4096];
+    snprintf(cmd, sizeof cmd, "%s bundle inspect %s 2>&1", AUS_CLI, path);
+    FILE *f = popen(cmd, "r");
+    assert_non_null(f);
+    size_t n = fread(out, 1, sizeof out - 1, f);
+    out[n] = 0;
+    int rc = pclose(f);
+    unlink(path);
+    if (rc != 0 || !strstr(out, "(hop count)") || !strstr(out, "encrypted by a BCB") ||
+        strstr(out, "of limit"))
+        fail_msg("inspect (rc %d):\n%s", rc, out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_decode_and_open),
         cmocka_unit_test(test_hop_checked_after_decrypt),
         cmocka_unit_test(test_node_end_to_end),
+        cmocka_unit_test(test_cli_inspect),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
