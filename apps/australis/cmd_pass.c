@@ -13,12 +13,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "australis/cl_ccsds.h"
 #include "cli.h"
 #include "../../port/posix/folder_link.h" /* apps see include/ and src/ only */
 
 typedef struct pass_opts {
     const char *from, *to, *archive;
-    double drop, dup, corrupt, trunc;
+    double drop, dup, corrupt, trunc, ber;
     int reorder, quiet;
     double delay;
     uint64_t seed;
@@ -32,6 +33,10 @@ static uint64_t rng(void)
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
     return z ^ (z >> 31);
 }
+/* --bit-errors: the radio channel (its own PRNG stream, from --seed) */
+static uint64_t ber_rng;
+static size_t ber_flipped;
+
 static double rng_unit(void) { return (double)(rng() >> 11) / 9007199254740992.0; }
 
 static void usage(FILE *f)
@@ -45,6 +50,8 @@ static void usage(FILE *f)
                "  --reorder     deliver the files' contents in a random order\n"
                "  --corrupt P   flip one random bit with probability P\n"
                "  --truncate P  cut the file short with probability P\n"
+               "  --bit-errors R flip every bit independently with probability R (0..1): the\n"
+               "                radio channel for link = ccsds pass files (RS/BCH correct 1e-4)\n"
                "  --delay S     wait S seconds before delivering (a late pass)\n"
                "  --seed N      seed for the fault choices (default 1)\n"
                "  --archive DIR also keep a copy of every file carried (what the operator saw)\n"
@@ -89,6 +96,7 @@ static int parse_opts(int argc, char **argv, pass_opts *o)
                  (!strcmp(a, "--dup") && parse_p(v, &o->dup) == 0) ||
                  (!strcmp(a, "--corrupt") && parse_p(v, &o->corrupt) == 0) ||
                  (!strcmp(a, "--truncate") && parse_p(v, &o->trunc) == 0) ||
+                 (!strcmp(a, "--bit-errors") && parse_p(v, &o->ber) == 0 && o->ber <= 1) ||
                  (!strcmp(a, "--delay") && parse_p(v, &o->delay) == 0))
             ;
         else if (!strcmp(a, "--seed")) {
@@ -142,11 +150,15 @@ static int carry(const pass_opts *o, aus_fl *dst, aus_fl *arc, char **names, uin
             len = (size_t)(rng() % (uint64_t)len);
             c->truncated++;
         }
+        if (o->ber > 0)
+            ber_flipped += aus_cl_ccsds_flip_bits(p, len, o->ber, &ber_rng);
         if (deliver(dst, names[i], p, len) != 0)
             return -1;
         if (rng_unit() < o->dup) {
             char dname[600];
             snprintf(dname, sizeof dname, "%.500s.dup", names[i]);
+            if (o->ber > 0)
+                ber_flipped += aus_cl_ccsds_flip_bits(p, len, o->ber, &ber_rng);
             if (deliver(dst, dname, p, len) != 0)
                 return -1;
             c->duped++;
@@ -167,6 +179,7 @@ int cmd_pass(int argc, char **argv)
         return AUS_EXIT_USAGE;
     }
     rng_state = o.seed;
+    ber_rng = o.seed ^ 0x243F6A8885A308D3ull;
     aus_fl src, dst, arc;
     if (aus_fl_open(&src, o.from, NULL, NULL, 1, (size_t)1 << 30) != 0 ||
         aus_fl_open(&dst, NULL, o.to, NULL, 1, 0) != 0) {
@@ -218,6 +231,9 @@ int cmd_pass(int argc, char **argv)
                "truncated%s\n",
                o.from, o.to, c.taken, c.dropped, c.duped, c.corrupted, c.truncated,
                o.reorder ? ", reordered" : "");
+    if (!o.quiet && o.ber > 0)
+        printf("pass %s -> %s: %zu bits flipped (bit error rate %g)\n", o.from, o.to, ber_flipped,
+               o.ber);
     for (long i = 0; i < n; i++)
         free(bufs[i]);
     free(bufs);

@@ -32,6 +32,7 @@ typedef struct dmn_config {
     char store[DMN_PATH];
     char kek_file[DMN_PATH], ek_file[DMN_PATH], ak_file[DMN_PATH], master_file[DMN_PATH];
     char pq_dir[DMN_PATH], pq_peer_dir[DMN_PATH];
+    char sdls_key_file[DMN_PATH]; /* link = ccsds: frame-layer SDLS key (daemon_link.h) */
     char link[16], security[16];
     uint64_t tenant_id;
     uint64_t scid, tm_vcid, tc_vcid, tm_spi, tc_spi, tm_frame_len;

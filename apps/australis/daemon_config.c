@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "daemon.h"
+#include "daemon_link.h"
 
 typedef enum kt { K_STR, K_U64, K_BOOL, K_ROLE } kt;
 typedef struct keydef {
@@ -49,6 +50,7 @@ static const keydef keys[] = {
     S("keys", "master_file", master_file, 0),
     S("keys", "pq_dir", pq_dir, 0),
     S("keys", "pq_peer_dir", pq_peer_dir, 0),
+    S("keys", "sdls_key_file", sdls_key_file, 0),
     S("link", "link", link, 0),
     S("link", "security", security, 0),
     U("link", "scid", scid, 1023, 0),
@@ -107,7 +109,7 @@ static int set_exec(dmn_config *c, const char *file, int line, const char *key, 
 }
 
 static int set_key(dmn_config *c, const char *file, int line, const char *sec, const char *key,
-                   const char *val, unsigned char *seen)
+                   const char *val, int *seen)
 {
     if (!strcmp(sec, "sat") && !strncmp(key, "exec.", 5))
         return set_exec(c, file, line, key, val);
@@ -115,7 +117,7 @@ static int set_key(dmn_config *c, const char *file, int line, const char *sec, c
         const keydef *k = &keys[i];
         if (strcmp(k->section, sec) || strcmp(k->key, key))
             continue;
-        seen[i] = 1;
+        seen[i] = line;
         char *f = (char *)c + k->off;
         uint64_t v;
         switch (k->type) {
@@ -173,7 +175,7 @@ int dmn_config_load(dmn_config *c, const char *path)
         fprintf(stderr, "australis: cannot open config %s: %s\n", path, strerror(errno));
         return -1;
     }
-    unsigned char seen[sizeof keys / sizeof keys[0]] = {0};
+    int seen[sizeof keys / sizeof keys[0]] = {0};
     char buf[1024], sec[32] = "";
     int line = 0, rc = 0;
     while (rc == 0 && fgets(buf, sizeof buf, f)) {
@@ -210,9 +212,14 @@ int dmn_config_load(dmn_config *c, const char *path)
         if (keys[i].required && !seen[i])
             return fail(path, line, "missing required key '%s' in section [%s]", keys[i].key,
                         keys[i].section);
-    if (strcmp(c->link, "folder"))
-        return fail(path, line, "key 'link' must be 'folder' in this build, not '%s'%s", c->link,
-                    "");
+    if (strcmp(c->link, "folder") && strcmp(c->link, "ccsds"))
+        return fail(path, line, "key 'link' must be 'folder' or 'ccsds', not '%s'%s", c->link, "");
+    const char *lk = NULL, *why = strcmp(c->link, "ccsds") ? NULL : dmn_link_ccsds_check(c, &lk);
+    for (size_t i = 0; why && i < sizeof keys / sizeof keys[0]; i++)
+        if (!strcmp(keys[i].key, lk) && seen[i])
+            line = seen[i]; /* the line of the offending key, when it is in the file */
+    if (why)
+        return fail(path, line, "key '%s' %s", lk, why);
     for (const char *t = c->tenant; *t; t++)
         if (!isalnum((unsigned char)*t) && *t != '_' && *t != '-')
             return fail(path, line, "key 'tenant' may hold only letters, digits, '_' and '-'");

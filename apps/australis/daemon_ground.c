@@ -32,6 +32,7 @@
 
 #include "australis/base.h"
 #include "daemon.h"
+#include "daemon_link.h"
 
 #define CHUNK_DEFAULT 8192u
 
@@ -570,6 +571,7 @@ char *dmn_ground_status(dmn_node *n)
     cJSON_AddNumberToObject(o, "outgoing_waiting", (double)aus_fl_count(n->cfg.outgoing));
     cJSON_AddNumberToObject(o, "incoming_waiting", (double)aus_fl_count(n->cfg.incoming));
     cJSON_AddStringToObject(o, "node", n->cfg.tenant);
+    dmn_link_ccsds_status(n, o);
     char *s = cJSON_Print(o);
     cJSON_Delete(o);
     return s;

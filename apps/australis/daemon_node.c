@@ -23,6 +23,7 @@
 #include "australis/cl.h"
 #include "cli.h"
 #include "daemon.h"
+#include "daemon_link.h"
 #include "../../port/posix/crypto_openssl.h"
 #include "../../port/posix/keyfile.h"
 #include "../../port/posix/store_sqlite.h"
@@ -261,11 +262,14 @@ int dmn_open(dmn_node *n, const dmn_config *cfg, int with_folders)
         cli_err("folders: %s", strerror(errno));
         return AUS_EXIT_ENV;
     }
+    if (with_folders && !strcmp(cfg->link, "ccsds"))
+        return dmn_link_ccsds_open(n);
     return 0;
 }
 
 void dmn_close(dmn_node *n)
 {
+    dmn_link_ccsds_close(n);
     aus_fl_close(&n->fl);
     if (n->rk_ok)
         aus_rekey_close(&n->rk);
@@ -457,6 +461,8 @@ static int take_file(dmn_node *n, batch *b, char *name)
 
 long dmn_process_incoming(dmn_node *n)
 {
+    if (dmn_link_ccsds_on(n))
+        return dmn_link_ccsds_incoming(n);
     long total = 0;
     for (int scan = 0; scan < 8; scan++) {
         char **names;
@@ -494,6 +500,8 @@ long dmn_drain_outgoing(dmn_node *n)
     const char *np[OUT_BATCH];
     const uint8_t *bp[OUT_BATCH];
     long total = 0;
+    if (dmn_link_ccsds_on(n))
+        return dmn_link_ccsds_outgoing(n);
     for (;;) {
         size_t k = 0;
         const char *after = "";

@@ -8,6 +8,7 @@
 #include <sys/statvfs.h>
 
 #include "daemon.h"
+#include "daemon_link.h"
 
 /* Text values and names must outlive the encode: kept here (one report at a time). */
 static char texts[8][160];
@@ -138,9 +139,10 @@ size_t dmn_health(dmn_node *n, aus_app_kv *kv, size_t cap)
     add_text(kv, cap, &c, "keys", key_states(n));
     snprintf(texts[2], sizeof texts[2], "%s", n->last_error[0] ? n->last_error : "none");
     add_text(kv, cap, &c, "last_error", texts[2]);
-    snprintf(texts[3], sizeof texts[3], "folder scid=%llu tm_vcid=%llu tc_vcid=%llu",
+    snprintf(texts[3], sizeof texts[3], "%s scid=%llu tm_vcid=%llu tc_vcid=%llu", n->cfg.link,
              (unsigned long long)n->cfg.scid, (unsigned long long)n->cfg.tm_vcid,
              (unsigned long long)n->cfg.tc_vcid);
     add_text(kv, cap, &c, "link", texts[3]);
+    c += dmn_link_ccsds_health(n, kv + c, cap - c);
     return c;
 }
