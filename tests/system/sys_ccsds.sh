@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# The daemons over link = ccsds (issue 9 §3): telemetry, a command, a 300 KB image download,
+# OTAR and the post-quantum rekey through CLTU / CADU pass files with a bit error rate of 1e-4
+# on every file; every pass file decodes with the standalone `australis ccsds tc-decode` /
+# `tm-decode`; an uplink file replayed from an earlier pass is refused at the frame layer (SDLS
+# anti-replay) and runs nothing; the config check refuses tm_vcid 7.
+CLI="${1:?usage: sys_ccsds.sh CLI}"
+. "$(dirname "$0")/lib.sh"
+T=$(mktemp -d /tmp/aus-sys-ccsds.XXXXXX)
+gpid=
+trap '[ -n "$gpid" ] && kill -TERM $gpid 2>/dev/null; rm -rf "$T"' EXIT
+mkworld "$T/w"
+head -c 300000 /dev/urandom > "$W/sat/data/img.bin"
+( umask 077; head -c 32 /dev/urandom | od -An -tx1 -v | tr -d ' \n' > "$W/keys/sdls.key" )
+KEY=$(cat "$W/keys/sdls.key")
+for s in sat ground; do
+    peer=ground; [ $s = ground ] && peer=sat
+    sed -i "s/^link = folder/link = ccsds\ntm_vcid = 0\ntc_vcid = 4\ntm_spi = 1\ntc_spi = 2\ntm_frame_len = 1115/" "$W/$s.ini"
+    sed -i "s#^\[keys\]#[keys]\nsdls_key_file = $W/keys/sdls.key\npq_dir = $W/$s/pq\npq_peer_dir = $W/$peer/pq#" "$W/$s.ini"
+done
+mkdir -p "$T/arc_up" "$T/arc_down"
+
+# ---- configuration check ----
+sed 's/^tm_vcid = 0/tm_vcid = 7/' "$W/sat.ini" > "$T/bad.ini"
+line=$(grep -n '^tm_vcid' "$T/bad.ini" | cut -d: -f1)
+"$CLI" run --config "$T/bad.ini" --once > "$T/bad.out" 2>&1; rc=$?
+check "tm_vcid = 7 refused with exit 2" [ $rc = 2 ]
+check "the refusal names the key and its line" grep -q "bad.ini:$line: key 'tm_vcid'" "$T/bad.out"
+
+# first boots: long-term PQ keys generated, public halves exchanged
+s_once; g_once; s_once
+seed=1
+# a pass: ground run, uplink through the radio channel, satellite run, downlink, ground run
+pass() {
+    g_once
+    up --archive "$T/arc_up" --bit-errors 1e-4 --seed $((seed++)) "$@"
+    s_once
+    down --archive "$T/arc_down" --bit-errors 1e-4 --seed $((seed++)) "$@"
+    g_once
+}
+answered() { resp "$1" | grep -q "\"status\""; }
+has() { resp "$1" | grep -q -- "$2"; }
+until_answered() { # id [max passes]
+    local i
+    for i in $(seq 1 "${2:-8}"); do answered "$1" && return 0; pass; done
+    answered "$1"
+}
+
+tid=$(submit tm)
+cid=$(submit cmd exec mark one)
+iid=$(submit image get img.bin -o "$T/img.out")
+until_answered "$tid"; until_answered "$cid"; until_answered "$iid" 12
+check "telemetry answered" has "$tid" tm-report
+check "telemetry report carries the frame-layer counters" has "$tid" ccsds_farm_accept
+check "command answered with its output" has "$cid" 'marked one'
+check "300 KB image downloaded and identical" cmp -s "$T/img.out" "$W/sat/data/img.bin"
+check "bit errors were corrected (RS symbols on the ground)" grep -q -E "RS symbols corrected [1-9]|[1-9][0-9]* RS symbols corrected" "$W/ground.log"
+check "bit errors were corrected (BCH bits on board)" grep -q -E "\([0-9]+ bad, [1-9][0-9]* BCH bits corrected\)" "$W/sat.log"
+check "pass files were CLTUs up and CADUs down" grep -q "octets of CADUs" "$W/sat.log"
+
+# ---- key rotation over the radio path (bundle-level OTAR and PQ rekey) ----
+oid=$(submit rekey --otar)
+until_answered "$oid"
+check "OTAR rekey answered ok" has "$oid" '"status":"ok"'
+pid=$(submit rekey --pq)
+until_answered "$pid"
+check "PQ rekey answered ok" has "$pid" '"status":"ok"'
+c2=$(submit cmd exec mark two)
+until_answered "$c2"
+check "a command after both rekeys runs" has "$c2" 'marked two'
+check "each command ran exactly once" [ "$(sort "$W/ledger" | tr '\n' ' ')" = "one two " ]
+
+# ---- every pass file through the standalone decoders ----
+nu=0; bu=0
+for f in "$T"/arc_up/*; do
+    nu=$((nu+1))
+    "$CLI" ccsds tc-decode --scid 100 --vcid 4 --sdls-spi 2 --sdls-key "$KEY" "$f" -o "$T/pk" > /dev/null 2>&1 || { bu=$((bu+1)); echo "  tc-decode failed: $f"; }
+done
+check "every uplink file ($nu) decodes with ccsds tc-decode (SDLS SA 2)" [ $nu -gt 0 -a $bu = 0 ]
+nd=0; bd=0
+for f in "$T"/arc_down/*; do
+    nd=$((nd+1))
+    "$CLI" ccsds tm-decode --frame-len 1115 --scid 100 --vcid 0 --sdls-spi 1 --sdls-key "$KEY" "$f" -o "$T/pk" > /dev/null 2>&1 || { bd=$((bd+1)); echo "  tm-decode failed: $f"; }
+done
+check "every downlink file ($nd) decodes with ccsds tm-decode (SDLS SA 1)" [ $nd -gt 0 -a $bd = 0 ]
+
+# ---- an uplink file of an earlier pass, replayed: refused by SDLS anti-replay ----
+first=$(ls "$T/arc_up" | head -1)
+cp "$T/arc_up/$first" "$W/sat/in/replay-$first"
+s_once
+last=$(grep "ccsds pass in replay-" "$W/sat.log" | tail -1)
+echo "  $last"
+check "replayed uplink frames refused at the frame layer (SDLS replay)" sh -c "echo '$last' | grep -q -E 'SDLS replay [1-9]'"
+check "none of them reached FARM-1 or ran" sh -c "echo '$last' | grep -q 'FARM-1 accepted 0 .* 0 bundles' && [ \$(wc -l < '$W/ledger') = 2 ]"
+
+# ---- australis status from the running ground daemon shows the link counters ----
+printf 'socket = %s/g.sock\n' "$T" >> "$W/ground.ini"
+"$CLI" run --config "$W/ground.ini" >> "$W/ground.log" 2>&1 & gpid=$!
+for i in $(seq 50); do [ -S "$T/g.sock" ] && break; sleep 0.1; done
+"$CLI" status --json --config "$W/ground.ini" > "$T/status.json" 2>&1
+kill -TERM $gpid; wait $gpid; gpid=
+check "australis status shows the COP-1 / SDLS counters" grep -q '"fop_state"' "$T/status.json"
+check "no daemon run failed" not grep -q -i "store failure\|Segmentation\|Aborted" "$W/sat.log" "$W/ground.log"
+echo "  passes: $((seed / 2)), uplink files $nu, downlink files $nd"
+finish
