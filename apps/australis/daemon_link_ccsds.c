@@ -66,8 +66,8 @@ const char *dmn_link_ccsds_check(const dmn_config *c, const char **key)
     aus_cl_ccsds_cfg cfg;
     if (c->tm_vcid > 6) {
         *key = "tm_vcid";
-        return "must be 0..6 with link = ccsds (virtual channel 7 carries only idle frames, "
-               "CCSDS 132.0-B-3 §4.1.2.3)";
+        return "must be 0..6 with link = ccsds (virtual channel 7 carries only idle frames "
+               "in this profile)";
     }
     if (c->tm_spi == c->tc_spi) {
         *key = "tc_spi";
