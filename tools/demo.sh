@@ -6,7 +6,23 @@
 # (loss, duplication, reordering) while the ground client asks for telemetry, runs commands,
 # downloads the image (resumed after a lossy pass), and rotates the keys by OTAR and by the
 # post-quantum rekey. Prints each result and a summary; exits 0 only if everything succeeded.
+# Both link profiles (issue 9): LINK=folder (one bundle per file) and LINK=ccsds (one file of
+# CLTUs / CADUs per pass through the CCSDS convergence layer, 1e-4 bit errors on every file);
+# without LINK the scenario runs once per profile and exits 0 only if both succeed.
 set -uo pipefail
+if [ -z "${LINK:-}" ]; then
+    rc=0 res=""
+    for l in folder ccsds; do
+        printf '\n\033[1m######## link = %s ########\033[0m\n' "$l"
+        LINK=$l bash "$0" "$@"; r=$?
+        res="$res  $l: $([ $r = 0 ] && echo ok || echo FAILED)"
+        [ $r = 0 ] || rc=1
+    done
+    printf '\n\033[1m== Both link profiles:%s\033[0m\n' "$res"
+    exit $rc
+fi
+ber=""
+[ "$LINK" = ccsds ] && ber="--bit-errors 1e-4"
 build="${1:-build}"
 cli="$(cd "$build" && pwd)/australis"
 [ -x "$cli" ] || { echo "demo: $cli not built" >&2; exit 3; }
@@ -25,7 +41,7 @@ say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 # ---- the world ----
 umask 077
 mkdir -p "$W/keys" "$W/sat/data" "$W/ground/downloads"
-for f in sat.kek ground.kek session.ek session.ak master.key; do
+for f in sat.kek ground.kek session.ek session.ak master.key sdls.key; do
     head -c 32 /dev/urandom | od -An -tx1 -v | tr -d ' \n' > "$W/keys/$f"
 done
 head -c 307200 /dev/urandom > "$W/sat/data/earth.img"
@@ -52,8 +68,9 @@ ak_file = $W/keys/session.ak
 master_file = $W/keys/master.key
 pq_dir = $W/$4/pq
 pq_peer_dir = $W/$5/pq
+$([ "$LINK" = ccsds ] && echo "sdls_key_file = $W/keys/sdls.key")
 [link]
-link = folder
+link = $LINK
 scid = 100
 tm_vcid = 0
 tc_vcid = 4
@@ -78,7 +95,7 @@ retry_s = 2
 INI
 } > "$W/ground.ini"
 
-say "World in $W: sat ipn:100, ground ipn:200, tenant 'demo'"
+say "World in $W: sat ipn:100, ground ipn:200, tenant 'demo', link = $LINK"
 # first boots generate each side's long-term PQ keys and exchange the public halves
 "$cli" run --config "$W/sat.ini" --once > "$W/sat.boot.log" 2>&1
 "$cli" run --config "$W/ground.ini" --once > "$W/ground.boot.log" 2>&1
@@ -90,8 +107,8 @@ head -4 "$W/sat.boot.log"
 for i in $(seq 50); do [ -S "$W/ground.sock" ] && break; sleep 0.1; done
 
 seed=1
-pass_up() { "$cli" pass --from "$W/ground/out" --to "$W/sat/in" --seed $((seed++)) "$@"; }
-pass_down() { "$cli" pass --from "$W/sat/out" --to "$W/ground/in" --seed $((seed++)) "$@"; }
+pass_up() { "$cli" pass --from "$W/ground/out" --to "$W/sat/in" --seed $((seed++)) $ber "$@"; }
+pass_down() { "$cli" pass --from "$W/sat/out" --to "$W/ground/in" --seed $((seed++)) $ber "$@"; }
 
 # run a client command in the background and play passes until it returns
 declare -A result
@@ -133,7 +150,11 @@ tail -n 5 "$W/sat.log" | sed 's/^/    sat:    /'
 tail -n 5 "$W/ground.log" | sed 's/^/    ground: /'
 echo "    quarantined (duplicates caught by the replay window): sat $(ls "$W/sat/quarantine" | wc -l), ground $(ls "$W/ground/quarantine" | wc -l)"
 
-say "Summary ($(( $(date +%s) - t0 )) s)"
+if [ "$LINK" = ccsds ]; then
+    echo "    ground link counters (australis status): $("$cli" status --json --config "$W/ground.ini" 2>/dev/null | tr -d ' \t\n' | grep -o '"\(cadu_rx\|rs_corrected\|cadu_fec\|sdls_ok\|sdls_replay\|tc_ad_tx\|tc_ad_retx\|bundles_rx\|bundles_tx\)":[0-9]*' | tr '\n' ' ')"
+    echo "    pass files: $(grep -c 'ccsds pass out' "$W/ground.log") uplink (CLTUs), $(grep -c 'ccsds pass out' "$W/sat.log") downlink (CADUs)"
+fi
+say "Summary ($LINK link, $(( $(date +%s) - t0 )) s)"
 fail=0
 for k in telemetry command-ping command-set command-exec image-download rekey-otar rekey-pq command-after-rekeys key-inventory; do
     if [ "${result[$k]:-1}" = 0 ]; then echo "    ok      $k"; else echo "    FAILED  $k"; fail=1; fi
