@@ -40,7 +40,6 @@
 #define PASS_FILE_MAX ((size_t)64 << 20) /* larger incoming files are quarantined unread */
 #define SAT_CAP ((size_t)4 << 20)        /* one downlink pass file at most */
 #define MOVE_BATCH 64
-#define MAX_PENDING 16
 
 static aus_cl_ccsds lk;
 static aus_sdls_table sdls;
@@ -52,12 +51,7 @@ static long rx_bundles, rx_refused;
 static uint8_t *obuf;
 static size_t ocap;
 static aus_ctr file_ctr;
-/* external commands (exec, capture) seen in this pass: run after the commit */
-static struct {
-    aus_agent_rx rx;
-    uint8_t *adu;
-} pend[MAX_PENDING];
-static size_t npend;
+static aus_ctr defer_ctr; /* satellite: commands deferred past the pass's commit */
 
 static uint64_t now_s(void) { return (uint64_t)time(NULL); }
 
@@ -176,6 +170,9 @@ int dmn_link_ccsds_open(dmn_node *n)
     char key[AUS_STORE_KEY_MAX];
     snprintf(key, sizeof key, "lnk/%s/file", n->cfg.tenant);
     e = aus_ctr_open(&file_ctr, &n->store, key, UINT64_MAX - 1, 64);
+    snprintf(key, sizeof key, "lnk/%s/dseq", n->cfg.tenant);
+    if (e == AUS_OK)
+        e = aus_ctr_open(&defer_ctr, &n->store, key, UINT64_MAX - 1, 64);
     if (e == AUS_OK)
         e = link_setup(n);
     if (e != AUS_OK) {
@@ -212,48 +209,75 @@ static int store_error(aus_err e)
     return e == AUS_E_IO || e == AUS_E_INTERNAL || e == AUS_E_CRYPTO || e == AUS_E_NOBUFS;
 }
 
-static void on_bundle(void *u, const uint8_t *b, size_t len)
+/* The folder link's take_file + apply for one bundle, inside the caller's transaction.
+ * Returns AUS_OK (applied, or refused and logged) or a store error; *pending: an external
+ * command whose "started" mark is in the transaction, to run after the commit. */
+static aus_err apply_bundle(dmn_node *n, const uint8_t *b, size_t len, aus_agent_rx *rx,
+                            int *pending)
 {
-    dmn_node *n = u;
-    if (rx_fail != AUS_OK)
-        return;
-    aus_agent_rx rx;
-    aus_err e = aus_agent_recv(&n->agent, b, len, dmn_now_ms(), &rx);
+    *pending = 0;
+    aus_err e = aus_agent_recv(&n->agent, b, len, dmn_now_ms(), rx);
     if (e != AUS_OK) {
         rx_refused++;
         snprintf(n->last_error, sizeof n->last_error, "bundle: %s", aus_err_name(e));
         dmn_log("bundle from the link refused: %s (%s)", aus_err_str(e), aus_err_name(e));
-        return;
+        return AUS_OK;
     }
     aus_app_msg m;
-    int junk = aus_app_decode(&m, rx.adu, rx.len) != AUS_OK ||
+    int junk = aus_app_decode(&m, rx->adu, rx->len) != AUS_OK ||
                aus_app_is_request(m.type) != n->cfg.role_sat;
-    int pending = 0;
-    e = aus_agent_accept(&n->agent, &rx);
+    e = aus_agent_accept(&n->agent, rx);
     if (e == AUS_OK && !junk)
-        e = n->cfg.role_sat ? dmn_sat_handle(n, &rx, &pending) : dmn_ground_handle(n, &rx);
-    if (e != AUS_OK && store_error(e)) {
-        rx_fail = e;
-        return;
-    }
+        e = n->cfg.role_sat ? dmn_sat_handle(n, rx, pending) : dmn_ground_handle(n, rx);
+    if (e != AUS_OK && store_error(e))
+        return e;
     if (e != AUS_OK || junk) {
         rx_refused++;
-        dmn_log("authentic bundle %llu %s: %s", (unsigned long long)rx.seq,
+        dmn_log("authentic bundle %llu %s: %s", (unsigned long long)rx->seq,
                 junk ? "with an invalid application message" : "refused by the handler",
                 junk ? "seen-mark only" : aus_err_name(e));
     }
     rx_bundles++;
     n->processed++;
-    if (pending && npend < MAX_PENDING) {
-        pend[npend].adu = malloc(rx.len ? rx.len : 1);
-        if (pend[npend].adu) {
-            memcpy(pend[npend].adu, rx.adu, rx.len);
-            pend[npend].rx = rx;
-            pend[npend].rx.adu = pend[npend].adu;
-            npend++;
-        }
-    } else if (pending)
-        dmn_log("too many external commands in one pass: answered as interrupted on restart");
+    return AUS_OK;
+}
+
+/* Satellite: a command waits in the store ("lnk/<tenant>/defer/<n>", committed with the pass)
+ * and is applied after the commit in its own transaction, then run: as on the folder link, an
+ * external command's "started" mark is durable just before IT runs, so a crash interrupts only
+ * the command that was running (not every command of the pass). */
+static int is_command(dmn_node *n, const uint8_t *b, size_t len)
+{
+    aus_agent_rx rx;
+    aus_app_msg m;
+    return aus_agent_recv(&n->agent, b, len, dmn_now_ms(), &rx) == AUS_OK &&
+           aus_app_decode(&m, rx.adu, rx.len) == AUS_OK && m.type == AUS_APP_CMD;
+}
+
+static aus_err defer(dmn_node *n, const uint8_t *b, size_t len)
+{
+    char key[AUS_STORE_KEY_MAX];
+    uint64_t seq = 0;
+    AUS_TRY(aus_ctr_take(&defer_ctr, &n->store, &seq));
+    snprintf(key, sizeof key, "lnk/%s/defer/%016llx", n->cfg.tenant, (unsigned long long)seq);
+    return n->store.ops->put(n->store.self, key, b, len);
+}
+
+static void on_bundle(void *u, const uint8_t *b, size_t len)
+{
+    dmn_node *n = u;
+    if (rx_fail != AUS_OK)
+        return;
+    if (n->cfg.role_sat && is_command(n, b, len)) {
+        rx_fail = defer(n, b, len);
+        rx_bundles++;
+        return;
+    }
+    aus_agent_rx rx;
+    int pending = 0;
+    rx_fail = apply_bundle(n, b, len, &rx, &pending);
+    if (rx_fail == AUS_OK && pending)
+        dmn_log("external work outside a command message: answered as interrupted on restart");
 }
 
 static void on_ep(void *u, const uint8_t *pdu, size_t len, uint16_t spi)
@@ -273,30 +297,53 @@ static void on_ep(void *u, const uint8_t *pdu, size_t len, uint16_t spi)
         dmn_log("SDLS-EP reply could not be queued");
 }
 
-static void run_pending(dmn_node *n)
+static void run_external(dmn_node *n, const aus_agent_rx *rx)
 {
-    for (size_t i = 0; i < npend; i++) {
-        aus_err e = n->store.ops->begin(n->store.self);
+    aus_err e = n->store.ops->begin(n->store.self);
+    if (e == AUS_OK)
+        e = dmn_sat_finish(n, rx);
+    if (e == AUS_OK)
+        e = n->store.ops->commit(n->store.self);
+    if (e != AUS_OK) {
+        (void)n->store.ops->rollback(n->store.self);
+        dmn_reset(n);
+        dmn_log("cannot record a command result (%s): answered as interrupted on restart",
+                aus_err_name(e));
+    }
+}
+
+/* Apply the deferred commands in order, each in its own transaction, then run it. */
+static void run_deferred(dmn_node *n)
+{
+    static uint8_t *b;
+    char prefix[AUS_STORE_KEY_MAX], key[AUS_STORE_KEY_MAX];
+    snprintf(prefix, sizeof prefix, "lnk/%s/defer/", n->cfg.tenant);
+    if (!b && !(b = malloc(AUS_AGENT_BUNDLE_MAX)))
+        return;
+    while (n->store.ops->next(n->store.self, prefix, "", key, sizeof key) == AUS_OK) {
+        size_t len = 0;
+        aus_agent_rx rx;
+        int pending = 0;
+        aus_err e = n->store.ops->get(n->store.self, key, b, AUS_AGENT_BUNDLE_MAX, &len);
         if (e == AUS_OK)
-            e = dmn_sat_finish(n, &pend[i].rx);
+            e = n->store.ops->begin(n->store.self);
+        if (e == AUS_OK)
+            e = apply_bundle(n, b, len, &rx, &pending);
+        if (e == AUS_OK)
+            e = n->store.ops->del(n->store.self, key);
         if (e == AUS_OK)
             e = n->store.ops->commit(n->store.self);
         if (e != AUS_OK) {
             (void)n->store.ops->rollback(n->store.self);
             dmn_reset(n);
-            dmn_log("cannot record a command result (%s): answered as interrupted on restart",
+            dmn_log("deferred command %s: store failure (%s), tried again later", key,
                     aus_err_name(e));
+            return;
         }
-        free(pend[i].adu);
+        if (pending)
+            run_external(n, &rx);
+        pass_due = 1;
     }
-    npend = 0;
-}
-
-static void drop_pending(void)
-{
-    for (size_t i = 0; i < npend; i++)
-        free(pend[i].adu);
-    npend = 0;
 }
 
 /* Read one incoming pass file (regular, 1..PASS_FILE_MAX octets). 0 ok, 1 gone, -1 junk. */
@@ -358,7 +405,6 @@ static void recover(dmn_node *n, const char *what, aus_err e)
 {
     (void)n->store.ops->rollback(n->store.self);
     dmn_reset(n);
-    drop_pending();
     snprintf(n->last_error, sizeof n->last_error, "%s: %s", what, aus_err_name(e));
     aus_err r = link_setup(n);
     dmn_log("store failure in %s (%s): link state re-read from the store (%s)", what,
@@ -399,7 +445,7 @@ static int take_pass(dmn_node *n, const char *name)
     log_in(name, len, &a, &b, n->cfg.role_sat);
     if (aus_fl_remove(&n->fl, name) != 0)
         dmn_log("cannot remove %s: %s", name, strerror(errno));
-    run_pending(n);
+    run_deferred(n);
     pass_due = 1;
     return 0;
 }
@@ -407,6 +453,8 @@ static int take_pass(dmn_node *n, const char *name)
 long dmn_link_ccsds_incoming(dmn_node *n)
 {
     char **names;
+    if (n->cfg.role_sat)
+        run_deferred(n); /* left over by a crash after a pass's commit */
     long cnt = aus_fl_list(&n->fl, &names, 0), i;
     if (cnt < 0) {
         dmn_log("cannot list %s: %s", n->cfg.incoming, strerror(errno));
