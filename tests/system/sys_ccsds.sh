@@ -8,7 +8,8 @@ CLI="${1:?usage: sys_ccsds.sh CLI}"
 . "$(dirname "$0")/lib.sh"
 T=$(mktemp -d /tmp/aus-sys-ccsds.XXXXXX)
 gpid=
-trap '[ -n "$gpid" ] && kill -TERM $gpid 2>/dev/null; rm -rf "$T"' EXIT
+spid=
+trap '[ -n "$gpid" ] && kill -TERM $gpid $spid 2>/dev/null; rm -rf "$T"' EXIT
 mkworld "$T/w"
 head -c 300000 /dev/urandom > "$W/sat/data/img.bin"
 ( umask 077; head -c 32 /dev/urandom | od -An -tx1 -v | tr -d ' \n' > "$W/keys/sdls.key" )
@@ -113,6 +114,34 @@ last=$(grep "ccsds pass in replay-" "$W/sat.log" | tail -1)
 echo "  $last"
 check "replayed uplink frames refused at the frame layer (SDLS replay)" sh -c "echo '$last' | grep -q -E 'SDLS replay [1-9]'"
 check "none of them reached FARM-1 or ran" sh -c "echo '$last' | grep -q 'FARM-1 accepted 0 .* 0 bundles' && [ \$(wc -l < '$W/ledger') = 8 ]"
+
+# ---- kill -9 of either running daemon during passes (with bit errors): every command is
+# answered and runs once (the pass's commit holds the frames' effects; commands run after it) ----
+kids=()
+for i in $(seq 1 12); do kids+=("$(submit cmd exec mark c$i)"); done
+sed -i 's/^retry_s = 0/retry_s = 1/' "$W/ground.ini"
+"$CLI" run --config "$W/ground.ini" >> "$W/ground.log" 2>&1 & gpid=$!
+"$CLI" run --config "$W/sat.ini" >> "$W/sat.log" 2>&1 & spid=$!
+kills=0
+for r in $(seq 1 24); do
+    up --bit-errors 1e-4 --seed $((seed++)); down --bit-errors 1e-4 --seed $((seed++))
+    sleep 0.0$((RANDOM % 9))
+    if [ $((r % 3)) = 0 ]; then kill -9 $spid; wait $spid 2>/dev/null; kills=$((kills+1))
+        "$CLI" run --config "$W/sat.ini" >> "$W/sat.log" 2>&1 & spid=$!; fi
+    if [ $((r % 5)) = 0 ]; then kill -9 $gpid; wait $gpid 2>/dev/null; kills=$((kills+1))
+        "$CLI" run --config "$W/ground.ini" >> "$W/ground.log" 2>&1 & gpid=$!; fi
+    sleep 0.1
+done
+for r in $(seq 1 30); do
+    up; down; sleep 0.3
+    n=0; for i in $(seq 1 12); do has "${kids[$((i-1))]}" '"status"' && n=$((n+1)); done
+    [ $n = 12 ] && break
+done
+kill -TERM $gpid $spid; wait $gpid $spid 2>/dev/null; gpid=
+sed -i 's/^retry_s = 1/retry_s = 0/' "$W/ground.ini"
+n=0; for i in $(seq 1 12); do has "${kids[$((i-1))]}" "marked c$i" && n=$((n+1)); done
+check "$kills kill -9: 12 commands answered with their output ($n)" [ $n = 12 ]
+check "... each ran exactly once" [ "$(grep -c '^c' "$W/ledger")" = 12 -a "$(sort "$W/ledger" | uniq -d | wc -l)" = 0 ]
 
 # ---- australis status from the running ground daemon shows the link counters ----
 printf 'socket = %s/g.sock\n' "$T" >> "$W/ground.ini"
