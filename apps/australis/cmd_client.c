@@ -22,6 +22,7 @@
 
 #include "cli.h"
 #include "daemon.h"
+#include "daemon_link.h"
 
 /* ---- the operations (run inside the daemon, or in-process in direct mode) ---- */
 
@@ -119,7 +120,9 @@ char *dmn_client_exec(dmn_node *n, const char *json)
             return reply_err("unknown operation");
         }
         uint64_t id = 0;
-        aus_err e = dmn_ground_submit(n, &m, local, &id);
+        /* link = ccsds: SDLS-EP procedures travel as EP PDUs on the radio path */
+        aus_err e = !strcmp(o, "sa") && dmn_link_ccsds_on(n) ? dmn_link_ccsds_ep_submit(n, &m, &id)
+                                                             : dmn_ground_submit(n, &m, local, &id);
         out = e == AUS_OK ? reply_id(id) : reply_err(aus_err_str(e));
         if (e == AUS_OK)
             dmn_log("client: %s queued as request id=%llu", aus_app_type_name(m.type),

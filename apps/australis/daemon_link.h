@@ -27,6 +27,10 @@ long dmn_link_ccsds_incoming(dmn_node *n);
 /* Queued bundles into the link, then the pass file(s) when a pass is due; returns files
  * written or -1. */
 long dmn_link_ccsds_outgoing(dmn_node *n);
+/* Ground: `australis sa …` (req: REKEY_REQ kind 3, data = the EP PDU) over the radio path:
+ * the PDU on the EP MAP, the request recorded like any other. Errors: AUS_E_STATE, EP decode
+ * errors, store errors. */
+aus_err dmn_link_ccsds_ep_submit(dmn_node *n, aus_app_msg *req, uint64_t *id);
 /* Frame-level counters in the telemetry report / `australis status`. */
 size_t dmn_link_ccsds_health(dmn_node *n, aus_app_kv *kv, size_t cap);
 void dmn_link_ccsds_status(dmn_node *n, cJSON *o);

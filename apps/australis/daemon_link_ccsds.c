@@ -137,6 +137,8 @@ static aus_err sa_up(dmn_node *n, uint16_t spi, int sender)
 
 static void on_bundle(void *u, const uint8_t *b, size_t len);
 static void on_ep(void *u, const uint8_t *pdu, size_t len, uint16_t spi);
+static void ep_reply(dmn_node *n, const uint8_t *pdu, size_t len);
+static void recover(dmn_node *n, const char *what, aus_err e);
 
 /* SA table and layer from the store (first boot or after a rollback). */
 static aus_err link_setup(dmn_node *n)
@@ -284,9 +286,8 @@ static void on_ep(void *u, const uint8_t *pdu, size_t len, uint16_t spi)
 {
     dmn_node *n = u;
     if (!n->cfg.role_sat) {
-        char *t = dmn_sa_reply_text(pdu, len);
-        dmn_log("SDLS-EP reply over the radio path: %s", t ? t : "?");
-        free(t);
+        if (rx_fail == AUS_OK)
+            ep_reply(n, pdu, len);
         return;
     }
     uint8_t reply[AUS_EP_REPLY_MAX];
@@ -577,6 +578,92 @@ long dmn_link_ccsds_outgoing(dmn_node *n)
             break; /* uplink: the FOP-1 window bounds a pass */
     }
     return files;
+}
+
+/* ---- SDLS-EP procedures over the radio path (ground) ----
+ * `australis sa …` with link = ccsds: the EP PDU goes up in its own TC frame on the EP MAP
+ * (355.1 / CryptoLib), the reply comes down in a Space Packet on APID 128. The request is
+ * recorded like any other (gr/<tenant>/req/<id>, so `status --id` and `--wait` work, and the
+ * bundle-level re-send after retry_s still covers a lost reply), plus
+ * lnk/<tenant>/ep/<procedure>/<id>: a reply is matched to the oldest open request of its
+ * procedure (EP replies carry no request id). */
+aus_err dmn_link_ccsds_ep_submit(dmn_node *n, aus_app_msg *m, uint64_t *id)
+{
+    char key[AUS_STORE_KEY_MAX];
+    static uint8_t rec[8 + 12288];
+    size_t len = 0;
+    aus_ctr ids;
+    aus_ep_cmd c;
+    AUS_ENSURE(lk_open && !n->cfg.role_sat, AUS_E_STATE);
+    AUS_TRY(aus_ep_cmd_decode(&c, m->data.p, m->data.n));
+    snprintf(key, sizeof key, "gr/%s/rid", n->cfg.tenant);
+    AUS_TRY(n->store.ops->begin(n->store.self));
+    aus_err e = aus_ctr_open(&ids, &n->store, key, UINT64_MAX - 1, 1);
+    if (e == AUS_OK)
+        e = aus_ctr_take(&ids, &n->store, &m->id);
+    if (e == AUS_OK)
+        e = aus_app_encode(m, rec + 8, sizeof rec - 8, &len);
+    if (e == AUS_OK) {
+        uint64_t now = dmn_now_ms();
+        for (int i = 0; i < 8; i++)
+            rec[i] = (uint8_t)(now >> (56 - 8 * i));
+        snprintf(key, sizeof key, "gr/%s/req/%016llx", n->cfg.tenant, (unsigned long long)m->id);
+        e = n->store.ops->put(n->store.self, key, rec, len + 8);
+    }
+    if (e == AUS_OK) {
+        snprintf(key, sizeof key, "lnk/%s/ep/%02x/%016llx", n->cfg.tenant, c.tag & 0x3Fu,
+                 (unsigned long long)m->id);
+        e = n->store.ops->put(n->store.self, key, (const uint8_t *)"1", 1);
+    }
+    if (e == AUS_OK)
+        e = aus_cl_ccsds_ep_send(&lk, m->data.p, m->data.n, dmn_now_ms());
+    if (e == AUS_OK)
+        e = n->store.ops->commit(n->store.self);
+    if (e != AUS_OK) {
+        recover(n, "sa request", e);
+        return e;
+    }
+    *id = m->id;
+    dmn_log(
+        "SDLS-EP procedure 0x%02x (request id=%llu) queued for the radio path (EP MAP, SA %llu)",
+        c.tag, (unsigned long long)m->id, (unsigned long long)n->cfg.tc_spi);
+    return AUS_OK;
+}
+
+/* Ground: an EP reply from the downlink answers the oldest open request of its procedure,
+ * through the ground's usual response path (inside the pass's transaction). */
+static void ep_reply(dmn_node *n, const uint8_t *pdu, size_t len)
+{
+    char prefix[AUS_STORE_KEY_MAX], key[AUS_STORE_KEY_MAX];
+    static uint8_t adu[AUS_EP_REPLY_MAX + 256];
+    static const aus_app_msg zero;
+    aus_ep_reply r;
+    if (aus_ep_reply_decode(&r, pdu, len) != AUS_OK) {
+        dmn_log("SDLS-EP reply over the radio path does not parse");
+        return;
+    }
+    snprintf(prefix, sizeof prefix, "lnk/%s/ep/%02x/", n->cfg.tenant, r.cmd);
+    if (n->store.ops->next(n->store.self, prefix, "", key, sizeof key) != AUS_OK) {
+        dmn_log("SDLS-EP reply 0x%02x over the radio path: no open request", r.tag);
+        return;
+    }
+    aus_app_msg m = zero;
+    size_t alen = 0;
+    m.type = AUS_APP_REKEY_RESP;
+    m.id = strtoull(key + strlen(prefix), NULL, 16);
+    m.kind = 3;
+    m.status = AUS_APP_ST_OK;
+    m.data = (aus_app_view){pdu, len};
+    aus_err e = n->store.ops->del(n->store.self, key);
+    if (e == AUS_OK)
+        e = aus_app_encode(&m, adu, sizeof adu, &alen);
+    aus_agent_rx rx = {adu, alen, 0, 0, n->cfg.peer};
+    if (e == AUS_OK)
+        e = dmn_ground_handle(n, &rx);
+    dmn_log("SDLS-EP reply over the radio path answers request id=%llu (%s)",
+            (unsigned long long)m.id, aus_err_name(e));
+    if (e != AUS_OK && store_error(e))
+        rx_fail = e;
 }
 
 /* ---- counters ---- */

@@ -262,7 +262,7 @@ int dmn_open(dmn_node *n, const dmn_config *cfg, int with_folders)
         cli_err("folders: %s", strerror(errno));
         return AUS_EXIT_ENV;
     }
-    if (with_folders && !strcmp(cfg->link, "ccsds"))
+    if (!strcmp(cfg->link, "ccsds")) /* also the client's direct mode: EP requests, status */
         return dmn_link_ccsds_open(n);
     return 0;
 }

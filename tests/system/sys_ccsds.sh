@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The daemons over link = ccsds (issue 9 §3): telemetry, a command, a 300 KB image download,
-# OTAR and the post-quantum rekey through CLTU / CADU pass files with a bit error rate of 1e-4
-# on every file; every pass file decodes with the standalone `australis ccsds tc-decode` /
-# `tm-decode`; an uplink file replayed from an earlier pass is refused at the frame layer (SDLS
-# anti-replay) and runs nothing; the config check refuses tm_vcid 7.
+# OTAR and the post-quantum rekey, an SDLS-EP key inventory on the EP MAP, through CLTU / CADU
+# pass files with a bit error rate of 1e-4 on every file; uncorrectable damage and kill -9
+# (every command once); every pass file decodes with the standalone `australis ccsds tc-decode`
+# / `tm-decode`; an uplink file replayed from an earlier pass is refused at the frame layer
+# (SDLS anti-replay) and runs nothing; the config check refuses tm_vcid 7.
 CLI="${1:?usage: sys_ccsds.sh CLI}"
 . "$(dirname "$0")/lib.sh"
 T=$(mktemp -d /tmp/aus-sys-ccsds.XXXXXX)
@@ -70,6 +71,12 @@ c2=$(submit cmd exec mark two)
 until_answered "$c2"
 check "a command after both rekeys runs" has "$c2" 'marked two'
 check "each command ran exactly once" [ "$(sort "$W/ledger" | tr '\n' ' ')" = "one two " ]
+# SDLS-EP over the radio path: the PDU in a TC frame on the EP MAP, the reply on APID 128
+sid=$(submit sa inventory)
+until_answered "$sid"
+check "SDLS-EP key inventory answered over the radio path" has "$sid" 'key(s): .*0x3f00 active'
+check "... handled by the satellite's EP board from the frame layer" grep -q "SDLS-EP PDU on SA 2: done" "$W/sat.log"
+check "... and matched to its request on the ground" grep -q "over the radio path answers request id=$sid (AUS_OK)" "$W/ground.log"
 
 # ---- uncorrectable damage: lost, duplicated, reordered, truncated files and 2e-3 bit errors
 # (most CLTUs lost to BCH), the first uplink file lost whole; COP-1 and the bundle layer recover, every command runs once ----
