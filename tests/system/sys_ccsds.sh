@@ -28,6 +28,11 @@ line=$(grep -n '^tm_vcid' "$T/bad.ini" | cut -d: -f1)
 "$CLI" run --config "$T/bad.ini" --once > "$T/bad.out" 2>&1; rc=$?
 check "tm_vcid = 7 refused with exit 2" [ $rc = 2 ]
 check "the refusal names the key and its line" grep -q "bad.ini:$line: key 'tm_vcid'" "$T/bad.out"
+EX="$(dirname "$0")/../../examples"
+for f in sat_ccsds ground_ccsds; do
+    "$CLI" run --config "$EX/$f.ini" --once > "$T/ex.out" 2>&1; rc=$?
+    check "examples/$f.ini is a valid config (stops only at the absent key file, exit 3)" [ $rc = 3 ]
+done
 
 # first boots: long-term PQ keys generated, public halves exchanged
 s_once; g_once; s_once
