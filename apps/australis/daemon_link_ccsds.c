@@ -500,6 +500,11 @@ static long move_bundles(dmn_node *n, int *more)
                 full = *more = 1;
                 break;
             }
+            if (e == AUS_E_ARG) { /* cannot be carried (empty / too large): never wedge */
+                dmn_log("bundle %llu cannot be carried by the link: dropped",
+                        (unsigned long long)seq);
+                e = AUS_OK;
+            }
             if (e == AUS_OK)
                 e = aus_agent_out_done(&n->agent, keys[cur]);
             after = keys[cur];
