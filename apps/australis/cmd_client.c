@@ -430,6 +430,8 @@ static int show_reply(const cargs *a, const copts *o, const dmn_config *cfg, con
         printf("\n%.0f answered, %.0f file(s) waiting in the outgoing folder, %.0f in the incoming "
                "folder\n",
                cJSON_GetNumberValue(an), cJSON_GetNumberValue(ow), cJSON_GetNumberValue(iw));
+        if (cJSON_GetObjectItem(r, "ccsds"))
+            dmn_link_ccsds_print(cJSON_GetObjectItem(r, "ccsds"));
     } else if (cJSON_IsNumber(id)) {
         uint64_t rid = (uint64_t)id->valuedouble;
         if (o->json && !o->wait)

@@ -34,5 +34,7 @@ aus_err dmn_link_ccsds_ep_submit(dmn_node *n, aus_app_msg *req, uint64_t *id);
 /* Frame-level counters in the telemetry report / `australis status`. */
 size_t dmn_link_ccsds_health(dmn_node *n, aus_app_kv *kv, size_t cap);
 void dmn_link_ccsds_status(dmn_node *n, cJSON *o);
+/* The "ccsds" object of a status reply, human-readable (the client). */
+void dmn_link_ccsds_print(const cJSON *c);
 
 #endif

@@ -693,3 +693,30 @@ void dmn_link_ccsds_status(dmn_node *n, cJSON *o)
     if (cl_ccsds_stats_json(&st, buf, sizeof buf) > 0)
         cJSON_AddItemToObject(o, "ccsds", cJSON_Parse(buf));
 }
+
+static double num(const cJSON *o, const char *k)
+{
+    return cJSON_GetNumberValue(cJSON_GetObjectItem(o, k));
+}
+
+void dmn_link_ccsds_print(const cJSON *c)
+{
+    static const char *const fop[] = {
+        "-",       "S1 Active",  "S2 Retransmit", "S3 Retransmit+Wait",
+        "S4 Init", "S5 Init+BC", "S6 Initial"};
+    double st = num(c, "fop_state");
+    printf("CCSDS link: FOP-1 %s, V(S) %.0f, NN(R) %.0f, %.0f frame(s) unacknowledged, "
+           "last CLCW 0x%08llx, %.0f alert(s), %.0f unlock(s)\n",
+           fop[st >= 1 && st <= 6 ? (int)st : 0], num(c, "vs"), num(c, "nnr"),
+           num(c, "outstanding"), (unsigned long long)num(c, "clcw"), num(c, "fop_alerts"),
+           num(c, "unlocks"));
+    printf("  uplink: %.0f CLTUs, %.0f AD frames (%.0f retransmitted), %.0f BC; downlink: %.0f "
+           "CADUs, %.0f RS symbols corrected, %.0f uncorrectable, %.0f sync slips\n",
+           num(c, "cltu_tx"), num(c, "tc_ad_tx"), num(c, "tc_ad_retx"), num(c, "tc_bc_tx"),
+           num(c, "cadu_rx"), num(c, "rs_corrected"), num(c, "cadu_fec"),
+           num(c, "cadu_sync_slips"));
+    printf("  SDLS: %.0f frames ok, %.0f MAC failures, %.0f replays, %.0f unknown SA; bundles "
+           "%.0f sent, %.0f received (counters since the daemon started)\n",
+           num(c, "sdls_ok"), num(c, "sdls_auth"), num(c, "sdls_replay"), num(c, "sdls_spi"),
+           num(c, "bundles_tx"), num(c, "bundles_rx"));
+}
