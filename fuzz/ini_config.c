@@ -9,6 +9,7 @@
 
 #include "../apps/australis/cli_util.c"
 #include "../apps/australis/daemon_config.c"
+#include "../apps/australis/cl_ccsds_util.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "daemon.h"
+#include "cl_ccsds_util.h"
 #include "daemon_link.h"
 
 typedef enum kt { K_STR, K_U64, K_BOOL, K_ROLE } kt;
@@ -164,6 +165,32 @@ static void defaults(dmn_config *c)
     snprintf(c->link, sizeof c->link, "folder");
     snprintf(c->security, sizeof c->security, "bpsec");
     c->tenant_id = 1;
+}
+
+/* link = ccsds: the keys the radio profile constrains (issue 9); kept with the parser so that
+ * every config refusal is decided in one place. */
+const char *dmn_link_ccsds_check(const dmn_config *c, const char **key)
+{
+    aus_cl_ccsds_cfg cfg;
+    if (c->tm_vcid > 6) {
+        *key = "tm_vcid";
+        return "must be 0..6 with link = ccsds (virtual channel 7 carries only idle frames "
+               "in this profile)";
+    }
+    if (c->tm_spi == c->tc_spi) {
+        *key = "tc_spi";
+        return "must differ from tm_spi with link = ccsds (one SA per direction)";
+    }
+    if (cl_ccsds_cfg_from_link(&cfg, c->role_sat, c->scid, c->tm_vcid, c->tc_vcid, c->tm_spi,
+                               c->tc_spi, c->tm_frame_len) != 0) {
+        *key = "tm_frame_len";
+        return "is out of range for link = ccsds";
+    }
+    if (!c->sdls_key_file[0]) {
+        *key = "sdls_key_file";
+        return "is required in [keys] with link = ccsds (the frame-layer SDLS key)";
+    }
+    return NULL;
 }
 
 int dmn_config_load(dmn_config *c, const char *path)
