@@ -91,6 +91,7 @@ static void serve_client(dmn_node *n, int lfd)
 static void cycle(dmn_node *n, uint64_t resend_cutoff)
 {
     dmn_process_incoming(n);
+    dmn_rekey_tick(n); /* retired PQ session pairs past their deadline are destroyed */
     if (!n->cfg.role_sat) {
         dmn_ground_resend(n, resend_cutoff);
         (void)dmn_ground_forget(n);

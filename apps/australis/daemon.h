@@ -108,6 +108,12 @@ aus_err dmn_rekey_handle(dmn_node *n, uint32_t kind, const uint8_t *body, size_t
                          size_t cap, size_t *outlen);
 aus_err dmn_rekey_response(dmn_node *n, uint32_t kind, const uint8_t *body, size_t len);
 size_t dmn_rekey_recv_ids(dmn_node *n, uint16_t *ids, size_t cap);
+/* Satellite: after a bundle was authenticated (n->seal.rx_kid), tell the PQ rekey state which
+ * pair the ground sends under; releases the held old pair once the ground switched. Call
+ * inside the transaction that handles the bundle. Errors: store errors. */
+aus_err dmn_rekey_note_rx(dmn_node *n);
+/* Once per loop: retired PQ pairs past their deadline destroyed (aus_rekey_on_timer). */
+void dmn_rekey_tick(dmn_node *n);
 /* Ground: an SDLS EP procedure PDU ("inventory", "ping", "self-test", "log-status"). */
 aus_err dmn_sa_request(const char *what, uint16_t first, uint16_t last, uint8_t *out, size_t cap,
                        size_t *len);

@@ -8,7 +8,17 @@
  * same way (kind 2).
  *
  * Sending pair: "dmn/<tenant>/ek" (AK = EK + 1) in the main store; the previous pair stays
- * receivable ("ek_prev") until its deactivation deadline (keystore RECV rule). The keystore
+ * receivable ("ek_prev") until its deactivation deadline (keystore RECV rule).
+ *
+ * PQ rekey on the satellite (docs/rekey.md, key switch): handling a request makes the new pair
+ * the sending one (aus_rekey_tx_keys) but the pair the ground sends under stays ACTIVE as
+ * "ek_hold": the response may be lost, and the ground then keeps sending under it and re-sends
+ * the request (answered from the app layer's cache). Only when a bundle authenticated under
+ * the new pair arrives (aus_rekey_note_rx, called for every received bundle) or a later
+ * request says the ground sends under it is the held pair deactivated with the overlap
+ * deadline; aus_rekey_on_timer (dmn_rekey_tick, once per loop) destroys it afterwards.
+ * The ground switches on the response only (no implicit confirmation: the re-sent request's
+ * cached response must still find the request pending). The keystore
  * and the rekey state live in a second SQLite file (<store>.keys) because their procedures
  * run their own transactions while the daemon holds one on the main store.
  */
@@ -32,6 +42,15 @@
 #define OVERLAP_S 600u
 
 static uint64_t now_s(void) { return (uint64_t)time(NULL); }
+
+/* Seconds an old pair stays receivable after a switch. AUS_REKEY_OVERLAP_S (1..86400) sets it
+ * for tests (like AUS_IV_LOG); the PQ rekey state keeps the value it was provisioned with. */
+static uint32_t overlap_s(void)
+{
+    const char *v = getenv("AUS_REKEY_OVERLAP_S");
+    long s = v && *v ? strtol(v, NULL, 10) : 0;
+    return s >= 1 && s <= 86400 ? (uint32_t)s : OVERLAP_S;
+}
 
 static aus_err put_ptr(dmn_node *n, const char *what, uint64_t v)
 {
@@ -61,13 +80,76 @@ static aus_err switch_pair(dmn_node *n, uint16_t ek)
     for (uint16_t id = old; id <= old + 1; id++) {
         aus_key_info ki;
         if (aus_keys_info(&n->keys, id, &ki) == AUS_OK && ki.state == AUS_KEY_ACTIVE &&
-            aus_keys_deactivate(&n->keys, id, t, t + OVERLAP_S) != AUS_OK)
+            aus_keys_deactivate(&n->keys, id, t, t + overlap_s()) != AUS_OK)
             dmn_log("cannot deactivate key 0x%04x", id);
     }
     dmn_log("session keys switched: EK=0x%04x AK=0x%04x active, 0x%04x/0x%04x receivable for "
             "%u s",
-            ek, ek + 1, old, old + 1, OVERLAP_S);
+            ek, ek + 1, old, old + 1, overlap_s());
     return AUS_OK;
+}
+
+/* Satellite: the ground has switched to our sending pair; the pair it used before ("ek_hold")
+ * is deactivated (receivable until now + overlap) unless the rekey state retired it already. */
+static aus_err release_hold(dmn_node *n)
+{
+    uint16_t hold = (uint16_t)get_ptr(n, "ek_hold", 0);
+    if (!hold)
+        return AUS_OK;
+    uint64_t t = now_s();
+    for (uint16_t id = hold; id <= hold + 1; id++) {
+        aus_key_info ki;
+        if (aus_keys_info(&n->keys, id, &ki) == AUS_OK && ki.state == AUS_KEY_ACTIVE &&
+            aus_keys_deactivate(&n->keys, id, t, t + overlap_s()) != AUS_OK)
+            dmn_log("cannot deactivate key 0x%04x", id);
+    }
+    AUS_TRY(put_ptr(n, "ek_prev", hold));
+    AUS_TRY(put_ptr(n, "ek_hold", 0));
+    dmn_log("PQ rekey confirmed by the ground: 0x%04x/0x%04x receivable for %u s", hold, hold + 1,
+            overlap_s());
+    return AUS_OK;
+}
+
+/* Satellite: send under the pair at ek (PQ, already ACTIVE); the pair the ground sends under
+ * stays ACTIVE as "ek_hold" until it switches (a superseded pending pair is not kept: the rekey
+ * state destroyed it, the ground never sent under it). Inside the main-store transaction. */
+static aus_err send_under(dmn_node *n, uint16_t ek)
+{
+    uint16_t old = (uint16_t)get_ptr(n, "ek", AUS_KEY_ID_EK);
+    if (old == ek)
+        return AUS_OK;
+    if (!get_ptr(n, "ek_hold", 0))
+        AUS_TRY(put_ptr(n, "ek_hold", old));
+    AUS_TRY(put_ptr(n, "ek", ek));
+    uint16_t hold = (uint16_t)get_ptr(n, "ek_hold", old);
+    dmn_log("session keys: sending under EK=0x%04x AK=0x%04x; 0x%04x/0x%04x stay active until "
+            "the ground uses the new pair",
+            ek, ek + 1, hold, hold + 1);
+    return AUS_OK;
+}
+
+aus_err dmn_rekey_note_rx(dmn_node *n)
+{
+    if (!n->rk_ok || !n->cfg.role_sat)
+        return AUS_OK;
+    if (n->seal.rx_kid) {
+        aus_err e = aus_rekey_note_rx(&n->rk, n->seal.rx_kid, now_s());
+        if (e != AUS_OK) /* nothing changed: the next bundle under the new pair tries again */
+            dmn_log("PQ rekey: cannot record the ground's switch: %s", aus_err_str(e));
+    }
+    return n->rk.st.pend.ek ? AUS_OK : release_hold(n);
+}
+
+void dmn_rekey_tick(dmn_node *n)
+{
+    if (!n->rk_ok)
+        return;
+    aus_err e = aus_rekey_on_timer(&n->rk, now_s());
+    if (e != AUS_OK)
+        dmn_log("PQ rekey timer: %s (tried again next time)", aus_err_str(e));
+    if (n->cfg.role_sat && !n->rk.st.pend.ek && get_ptr(n, "ek_hold", 0) &&
+        release_hold(n) != AUS_OK)
+        dmn_log("PQ rekey: cannot release the held pair (tried again next time)");
 }
 
 /* OTAR pairs come from 0x4000 up: the PQ rekey derives its ids from its counter starting at
@@ -221,12 +303,16 @@ aus_err dmn_rekey_handle(dmn_node *n, uint32_t kind, const uint8_t *body, size_t
     }
     if (kind == 2) {
         AUS_ENSURE(n->rk_ok, AUS_E_KEY_STATE);
+        uint16_t pend0 = n->rk.st.pend.ek;
         int r = aus_rekey_pq_request_handle(&n->rk, body, len, now_s(), out, cap);
         AUS_TRY(r);
         *outlen = (size_t)r;
+        /* the request says the ground sends under our previous pending pair: it confirmed */
+        if (pend0 && n->rk.st.cur.ek == pend0)
+            AUS_TRY(release_hold(n));
         aus_rekey_pair p;
         aus_rekey_tx_keys(&n->rk, &p);
-        return switch_pair(n, p.ek);
+        return send_under(n, p.ek);
     }
     AUS_ENSURE(kind == 1 && len > 2, AUS_E_MALFORMED);
     uint16_t ek = (uint16_t)(body[0] << 8 | body[1]);
@@ -241,6 +327,7 @@ aus_err dmn_rekey_handle(dmn_node *n, uint32_t kind, const uint8_t *body, size_t
     AUS_TRY(aus_keys_activate(&n->keys, (uint16_t)(ek + 1), now_s()));
     *outlen = rl;
     dmn_log("OTAR: keys 0x%04x/0x%04x installed and activated", ek, ek + 1);
+    AUS_TRY(release_hold(n)); /* an OTAR request ends any PQ key hold (sent under it) */
     return switch_pair(n, ek);
 }
 
@@ -366,8 +453,18 @@ static void import_peer(dmn_node *n)
 
 int dmn_rekey_init(dmn_node *n)
 {
-    aus_err e =
-        aus_ep_board_init(&n->board, &n->keys, aus_crypto_default(), NULL, NULL, n->cfg.tenant);
+    /* "ep/<tenant>/" (the board appends e.g. "kviv"); its prefix budget is 19 characters, so a
+     * tenant longer than 15 gets "ep/<first 6>-<FNV-1a 32 of the whole name>/" */
+    char ep[32];
+    if (strlen(n->cfg.tenant) <= 15)
+        snprintf(ep, sizeof ep, "ep/%s/", n->cfg.tenant);
+    else {
+        uint32_t h = 2166136261u;
+        for (const char *t = n->cfg.tenant; *t; t++)
+            h = (h ^ (uint8_t)*t) * 16777619u;
+        snprintf(ep, sizeof ep, "ep/%.6s-%08x/", n->cfg.tenant, (unsigned)h);
+    }
+    aus_err e = aus_ep_board_init(&n->board, &n->keys, aus_crypto_default(), NULL, NULL, ep);
     if (e != AUS_OK) {
         cli_err("EP board: %s", aus_err_str(e));
         return AUS_EXIT_ENV;
@@ -394,7 +491,7 @@ int dmn_rekey_init(dmn_node *n)
         memset(&st, 0, sizeof st);
         st.role = n->cfg.role_sat ? AUS_REKEY_SAT : AUS_REKEY_GROUND;
         st.mkid = MASTER_KEY_ID;
-        st.overlap = OVERLAP_S;
+        st.overlap = overlap_s();
         st.cur.ek = (uint16_t)get_ptr(n, "ek", AUS_KEY_ID_EK);
         st.cur.ak = (uint16_t)(st.cur.ek + 1);
         st.kem = AUS_REKEY_ID_KEM;
@@ -416,17 +513,18 @@ int dmn_rekey_init(dmn_node *n)
 size_t dmn_rekey_recv_ids(dmn_node *n, uint16_t *ids, size_t cap)
 {
     size_t k = 0;
-    uint16_t cand[4];
+    uint16_t cand[5];
     cand[0] = (uint16_t)get_ptr(n, "ek", AUS_KEY_ID_EK);
-    cand[1] = (uint16_t)get_ptr(n, "ek_pend", 0);
-    cand[2] = (uint16_t)get_ptr(n, "ek_prev", 0);
-    cand[3] = 0;
+    cand[1] = (uint16_t)get_ptr(n, "ek_hold", 0); /* sat: the ground may still send under it */
+    cand[2] = (uint16_t)get_ptr(n, "ek_pend", 0);
+    cand[3] = (uint16_t)get_ptr(n, "ek_prev", 0);
+    cand[4] = 0;
     if (n->rk_ok) {
-        cand[3] = n->rk.st.pend.ek;
-        if (!cand[3])
-            cand[3] = n->rk.st.cur.ek;
+        cand[4] = n->rk.st.pend.ek;
+        if (!cand[4])
+            cand[4] = n->rk.st.cur.ek;
     }
-    for (size_t i = 0; i < 4 && k < cap; i++) {
+    for (size_t i = 0; i < 5 && k < cap; i++) {
         int dup = cand[i] == 0;
         for (size_t j = 0; j < k; j++)
             dup |= ids[j] == cand[i];

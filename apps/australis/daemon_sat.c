@@ -260,6 +260,9 @@ int dmn_sat_init(dmn_node *n)
 aus_err dmn_sat_handle(dmn_node *n, const aus_agent_rx *rx, int *pending)
 {
     aus_app_msg m;
+    /* the bundle was just authenticated (both links call us right after aus_agent_recv +
+     * accept): its key pair tells the PQ rekey state whether the ground switched */
+    AUS_TRY(dmn_rekey_note_rx(n));
     if (aus_app_decode(&m, rx->adu, rx->len) == AUS_OK) {
         if (m.type == AUS_APP_CMD)
             dmn_log("rx %s id=%llu '%.*s' (%zu args)%s", aus_app_type_name(m.type),

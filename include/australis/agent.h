@@ -139,6 +139,7 @@ typedef struct aus_agent_seal {
     aus_agent_seal_keys_ops keys;
     uint32_t iv_fixed;
     aus_ctr iv;
+    uint16_t rx_kid; /* EK id that authenticated the last bundle unprotected (0: none / failed) */
     uint8_t ct[AUS_AGENT_BUNDLE_MAX]; /* ciphertext || tag being built */
 } aus_agent_seal;
 

@@ -141,9 +141,11 @@ static aus_err bp_unprotect(void *self, const uint8_t *in, size_t n, uint64_t no
     aus_bpsec_report rep;
     size_t nid = s->keys.recv_ids(s->keys.ctx, now_ms, ids, MAX_CAND), len = 0;
     aus_err e = AUS_E_AUTH;
+    s->rx_kid = 0;
     AUS_ENSURE(n <= cap, AUS_E_LIMIT);
     /* try the current keys first, then any still inside a rekey overlap */
-    for (size_t i = 0; i < nid; i++) {
+    size_t i = 0;
+    for (; i < nid; i++) {
         try_keys t = {s, now_ms, ids[i], b->peer_source};
         memcpy(work, in, n);
         len = n;
@@ -162,6 +164,7 @@ static aus_err bp_unprotect(void *self, const uint8_t *in, size_t n, uint64_t no
                AUS_E_POLICY);
     AUS_TRY(aus_bpv7_decode(bun, work, len, 0));
     *seq = rep.seq;
+    s->rx_kid = i < nid ? ids[i] : 0; /* the pair that authenticated it (for the rekey state) */
     return AUS_OK;
 }
 

@@ -122,6 +122,7 @@ static aus_err seal_unprotect(void *self, const uint8_t *in, size_t n, uint64_t 
     uint8_t key[KEY_LEN];
     const uint8_t *iv;
     uint16_t kid;
+    s->rx_kid = 0;
     AUS_TRY(aus_bpv7_decode(b, in, n, 0));
     long i = aus_bpv7_find_block(b, AUS_AGENT_SEAL_BLOCK);
     /* no envelope: never deliver an unprotected bundle (DESIGN.md §9) */
@@ -148,6 +149,7 @@ static aus_err seal_unprotect(void *self, const uint8_t *in, size_t n, uint64_t 
     AUS_TRY(e);
     b->payload = work;
     b->payload_len = ptlen;
+    s->rx_kid = kid; /* the caller's rekey state learns which pair the peer sends under */
     return AUS_OK;
 }
 
