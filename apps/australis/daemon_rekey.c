@@ -457,7 +457,7 @@ int dmn_rekey_init(dmn_node *n)
      * tenant longer than 15 gets "ep/<first 6>-<FNV-1a 32 of the whole name>/" */
     char ep[32];
     if (strlen(n->cfg.tenant) <= 15)
-        snprintf(ep, sizeof ep, "ep/%s/", n->cfg.tenant);
+        snprintf(ep, sizeof ep, "ep/%.15s/", n->cfg.tenant);
     else {
         uint32_t h = 2166136261u;
         for (const char *t = n->cfg.tenant; *t; t++)
