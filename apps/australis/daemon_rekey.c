@@ -464,7 +464,21 @@ int dmn_rekey_init(dmn_node *n)
             h = (h ^ (uint8_t)*t) * 16777619u;
         snprintf(ep, sizeof ep, "ep/%.6s-%08x/", n->cfg.tenant, (unsigned)h);
     }
-    aus_err e = aus_ep_board_init(&n->board, &n->keys, aus_crypto_default(), NULL, NULL, ep);
+    /* Stores written before the separator existed hold the key-verification IV counter under
+     * "<tenant>kviv": carry it over once, so no IV under the master key is handed out twice
+     * (NIST SP 800-38D §8.2.1) */
+    char oldk[AUS_STORE_KEY_MAX], newk[AUS_STORE_KEY_MAX];
+    uint8_t cv[64], nv[64];
+    size_t cl0 = 0, nl0 = 0;
+    snprintf(oldk, sizeof oldk, "%skviv", n->cfg.tenant);
+    snprintf(newk, sizeof newk, "%skviv", ep);
+    const aus_store *ks = n->keys.store;
+    aus_err e = AUS_OK;
+    if (ks->ops->get(ks->self, oldk, cv, sizeof cv, &cl0) == AUS_OK &&
+        ks->ops->get(ks->self, newk, nv, sizeof nv, &nl0) == AUS_E_NOTFOUND)
+        e = ks->ops->put(ks->self, newk, cv, cl0);
+    if (e == AUS_OK)
+        e = aus_ep_board_init(&n->board, &n->keys, aus_crypto_default(), NULL, NULL, ep);
     if (e != AUS_OK) {
         cli_err("EP board: %s", aus_err_str(e));
         return AUS_EXIT_ENV;

@@ -4,7 +4,8 @@
 # (AUS_REKEY_OVERLAP_S) and the response deleted from the downlink: after the overlap a command
 # under the old keys still runs, the ground re-sends the request, the cached response completes
 # the rekey, the satellite retires the old pair only at the first bundle under the new one, the
-# timer destroys it after the overlap, and traffic works throughout.
+# timer destroys it after the overlap, and traffic works throughout. Also the EP board's IV
+# counter record moving to the "ep/<tenant>/" prefix.
 CLI="${1:?usage: sys_rekey.sh CLI}"
 . "$(dirname "$0")/lib.sh"
 T=$(mktemp -d /tmp/aus-sys-rekey.XXXXXX)
@@ -74,4 +75,14 @@ check "a command after the second rekey runs" has "$c3" '"status":"ok"'
 check "every command ran exactly once" \
     [ "$(sort "$W/ledger" | tr '\n' ' ')" = "after-loss after-rekey after-second before " ]
 
+# stores from before the "ep/<tenant>/" prefix: the key-verification IV counter under
+# "alphakviv" is carried over to "ep/alpha/kviv" (no IV handed out twice)
+kv() { sqlite3 "$W/sat/state.db.keys" "$1" 2>/dev/null; }
+kv "insert into kv values('alphakviv', x'0000000000000500')"
+s_once
+check "the old EP IV counter record is carried over to ep/alpha/kviv" \
+    [ "$(kv "select hex(v) from kv where k = 'ep/alpha/kviv'")" = 0000000000000500 ]
+c4=$(submit cmd exec mark after-migration)
+round
+check "the satellite still runs commands after the migration" has "$c4" '"status":"ok"'
 finish
