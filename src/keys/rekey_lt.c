@@ -124,7 +124,7 @@ static aus_err install_peer_key(aus_rekey *rk, uint64_t type, const uint8_t *pub
     size_t pl = kem ? AUS_MLKEM768_EK_BYTES : AUS_MLDSA65_PK_BYTES, kl = 0;
     if (aus_keys_get(rk->keys, kem ? rk->st.kem : rk->st.peer_vk, AUS_KEY_USE_PUBLIC, now, rk->kbuf,
                      sizeof rk->kbuf, &kl) == AUS_OK &&
-        kl == pl && memcmp(rk->kbuf, pub, pl) == 0)
+        kl == pl && aus_ct_eq(rk->kbuf, pub, pl))
         return AUS_OK;
     uint16_t id = 0;
     AUS_TRY(rk_free_lt(rk, &id));
