@@ -130,6 +130,7 @@ static void roundtrip(int bpsec)
     assert_memory_equal(rx.adu, adu, sizeof adu);
     assert_int_equal(rx.seq, 1);
     assert_int_equal(rx.expired, 0);
+    assert_int_equal(s->seal.rx_kid, 0x100); /* the pair that authenticated it (rekey state) */
     assert_int_equal(aus_agent_accept(&s->ag, &rx), AUS_OK);
     /* the same bundle again: replay */
     assert_int_equal(aus_agent_recv(&s->ag, buf, n, 2000, &rx), AUS_E_REPLAY);
@@ -144,6 +145,7 @@ static void roundtrip(int bpsec)
         assert_int_not_equal(aus_agent_recv(&s->ag, buf, n, 2000, &rx), AUS_OK);
         buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
     }
+    assert_int_equal(s->seal.rx_kid, 0); /* the last refusal reports no key id */
     /* truncation at every length is refused */
     for (size_t k = 0; k < n; k += 7)
         assert_int_not_equal(aus_agent_recv(&s->ag, buf, k, 2000, &rx), AUS_OK);
@@ -159,6 +161,7 @@ static void roundtrip(int bpsec)
     aus_err e = aus_agent_recv(&wrong->ag, buf, n, 2000, &rx);
     assert_true(e == AUS_E_AUTH);
     assert_true(wrong->ag.st.auth_fail == 1);
+    assert_int_equal(wrong->seal.rx_kid, 0); /* nothing authenticated: no key id reported */
     rm(other);
     rm(wrong);
     rm(g);
