@@ -43,7 +43,7 @@ aus_err rk_msg_decode(aus_rekey *rk, const uint8_t *in, size_t len, rk_msg *m)
     size_t cl = 0;
     AUS_TRY(aus_cbor_rd_bstr(&m->rest, RK_CBOR, &ctx, &cl));
     /* The context binds the message to this mission / tenant / node pair. */
-    AUS_ENSURE(cl == rk->ctxlen && (cl == 0 || memcmp(ctx, rk->ctx, cl) == 0), AUS_E_POLICY);
+    AUS_ENSURE(cl == rk->ctxlen && aus_ct_eq(ctx, rk->ctx, cl), AUS_E_POLICY);
     AUS_ENSURE(m->counter > 0, AUS_E_MALFORMED);
     /* Field count per type (after the 4 common ones). */
     static const size_t extra[] = {0, 6, 3, 1, 1, 3};
