@@ -4,6 +4,29 @@
 #include "australis/bpv7.h"
 #include "australis/cbor.h"
 
+/* A fragment at a non-zero ADU offset carries only the blocks flagged "replicate" (§5.8). A
+ * replicated block whose data a BCB encrypts (RFC 9172 §3.8) would reach such a fragment as
+ * ciphertext without the BCB that says so, unless every BCB is replicated too: its receiver
+ * would then parse ciphertext as the block's CBOR. Such a bundle is not fragmented. */
+static int frag_orphans_ciphertext(const aus_bpv7_bundle *b, uint64_t frag_offset)
+{
+    if (frag_offset == 0)
+        return 0;
+    int enc = 0, bcb_dropped = 0;
+    for (size_t i = 0; i + 1 < b->nblocks; i++) {
+        const aus_bpv7_block *k = &b->blk[i];
+        int kept = !k->discard && (k->flags & AUS_BPV7_BLK_REPLICATE);
+        enc |= kept && k->encrypted;
+        bcb_dropped |= !kept && k->type == AUS_BPV7_BT_BCB;
+    }
+    return enc && bcb_dropped;
+}
+
+static uint64_t was_frag_offset(const aus_bpv7_bundle *b)
+{
+    return (b->pri.flags & AUS_BPV7_BF_FRAGMENT) ? b->pri.frag_offset : 0;
+}
+
 long aus_bpv7_fragment(const aus_bpv7_bundle *b, size_t offset, size_t len, uint8_t *out,
                        size_t cap)
 {
@@ -19,13 +42,15 @@ long aus_bpv7_fragment(const aus_bpv7_bundle *b, size_t offset, size_t len, uint
     if (b->pri.flags & AUS_BPV7_BF_NO_FRAGMENT)
         return AUS_E_FLAGS;
     AUS_TRY(aus_bpv7_validate(b, 0, NULL));
+    if (frag_orphans_ciphertext(b, was_frag_offset(b) + offset))
+        return AUS_E_FLAGS;
 
     /* §5.8: each fragment is a bundle whose primary block says which part of the ADU it
      * carries: the offset in the whole ADU and the ADU's total length. */
     aus_bpv7_primary pri = b->pri;
     int was_frag = (b->pri.flags & AUS_BPV7_BF_FRAGMENT) != 0;
     pri.flags |= AUS_BPV7_BF_FRAGMENT;
-    pri.frag_offset = (was_frag ? b->pri.frag_offset : 0) + offset;
+    pri.frag_offset = was_frag_offset(b) + offset;
     pri.total_adu_len = was_frag ? b->pri.total_adu_len : plen;
 
     /* The payload slice, taken through the cursor. */

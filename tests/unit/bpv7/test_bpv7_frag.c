@@ -87,6 +87,48 @@ static void test_fragment_fields(void **st)
 
 static uint64_t rng = 42;
 
+/* A replicated block that a BCB encrypts goes only into fragments that also carry the BCB:
+ * otherwise the receiver of a later fragment would parse ciphertext as CBOR (found by
+ * fuzz/bpv7_decode: an "age" of 19 00 2c is non-canonical CBOR, harmless while encrypted). */
+static void test_fragment_keeps_ciphertext_with_its_bcb(void **st)
+{
+    (void)st;
+    static const uint8_t age_ct[] = {0x19, 0x00, 0x2c};
+    static const uint8_t bcb_targets[] = {0x81, 0x02}; /* the ASB's first field: [2] */
+    static uint8_t enc[1 << 12], fr[1 << 12];
+    static aus_bpv7_bundle X, Y;
+    for (int bcb_replicated = 0; bcb_replicated < 2; bcb_replicated++) {
+        build();
+        aus_bpv7_init(&X);
+        X.pri = B.pri;
+        assert_int_equal(aus_bpv7_set_payload(&X, adu, sizeof adu, 0, AUS_BPV7_CRC_NONE), AUS_OK);
+        assert_int_equal(aus_bpv7_add_block(&X, AUS_BPV7_BT_AGE, 2, AUS_BPV7_BLK_REPLICATE,
+                                            AUS_BPV7_CRC_NONE, age_ct, sizeof age_ct),
+                         0);
+        assert_int_equal(aus_bpv7_add_block(&X, AUS_BPV7_BT_BCB, 3,
+                                            bcb_replicated ? AUS_BPV7_BLK_REPLICATE : 0,
+                                            AUS_BPV7_CRC_NONE, bcb_targets, sizeof bcb_targets),
+                         1);
+        long n = aus_bpv7_encode(&X, enc, sizeof enc);
+        assert_true(n > 0);
+        assert_int_equal(aus_bpv7_decode(&Y, enc, (size_t)n, 0), AUS_OK);
+        assert_true(Y.blk[0].encrypted);
+        /* the first fragment carries every block */
+        n = aus_bpv7_fragment(&Y, 0, 500, fr, sizeof fr);
+        assert_true(n > 0);
+        assert_int_equal(aus_bpv7_decode(&X, fr, (size_t)n, 0), AUS_OK);
+        /* a later one only the replicated blocks: refused unless the BCB travels too */
+        n = aus_bpv7_fragment(&Y, 500, 500, fr, sizeof fr);
+        if (!bcb_replicated) {
+            assert_int_equal(n, AUS_E_FLAGS);
+            continue;
+        }
+        assert_true(n > 0);
+        assert_int_equal(aus_bpv7_decode(&X, fr, (size_t)n, 0), AUS_OK);
+        assert_true(X.blk[0].encrypted);
+    }
+}
+
 static void test_reassembly(void **st)
 {
     (void)st;
@@ -310,6 +352,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fragment_fields),
+        cmocka_unit_test(test_fragment_keeps_ciphertext_with_its_bcb),
         cmocka_unit_test(test_reassembly),
         cmocka_unit_test(test_reassembly_range_limit),
         cmocka_unit_test(test_status_reports),
