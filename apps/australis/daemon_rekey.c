@@ -18,7 +18,8 @@
  * request says the ground sends under it is the held pair deactivated with the overlap
  * deadline; aus_rekey_on_timer (dmn_rekey_tick, once per loop) destroys it afterwards.
  * The ground switches on the response only (no implicit confirmation: the re-sent request's
- * cached response must still find the request pending). The keystore
+ * cached response must still find the request pending). OTAR on the satellite works the same
+ * way ("hold_otar": the held pair is released only by a bundle under the OTAR pair). The keystore
  * and the rekey state live in a second SQLite file (<store>.keys) because their procedures
  * run their own transactions while the daemon holds one on the main store.
  */
@@ -103,16 +104,18 @@ static aus_err release_hold(dmn_node *n)
             aus_keys_deactivate(&n->keys, id, t, t + overlap_s()) != AUS_OK)
             dmn_log("cannot deactivate key 0x%04x", id);
     }
+    int otar = get_ptr(n, "hold_otar", 0) != 0;
     AUS_TRY(put_ptr(n, "ek_prev", hold));
     AUS_TRY(put_ptr(n, "ek_hold", 0));
-    dmn_log("PQ rekey confirmed by the ground: 0x%04x/0x%04x receivable for %u s", hold, hold + 1,
-            overlap_s());
+    AUS_TRY(put_ptr(n, "hold_otar", 0));
+    dmn_log("%s confirmed by the ground: 0x%04x/0x%04x receivable for %u s",
+            otar ? "OTAR" : "PQ rekey", hold, hold + 1, overlap_s());
     return AUS_OK;
 }
 
-/* Satellite: send under the pair at ek (PQ, already ACTIVE); the pair the ground sends under
- * stays ACTIVE as "ek_hold" until it switches (a superseded pending pair is not kept: the rekey
- * state destroyed it, the ground never sent under it). Inside the main-store transaction. */
+/* Satellite: send under the pair at ek (PQ or OTAR, already ACTIVE); the pair the ground sends
+ * under stays ACTIVE as "ek_hold" until it switches (a superseded pending pair is not kept: the
+ * rekey state destroyed it, the ground never sent under it). Inside the main-store transaction. */
 static aus_err send_under(dmn_node *n, uint16_t ek)
 {
     uint16_t old = (uint16_t)get_ptr(n, "ek", AUS_KEY_ID_EK);
@@ -130,13 +133,24 @@ static aus_err send_under(dmn_node *n, uint16_t ek)
 
 aus_err dmn_rekey_note_rx(dmn_node *n)
 {
-    if (!n->rk_ok || !n->cfg.role_sat)
+    if (!n->cfg.role_sat)
         return AUS_OK;
-    if (n->seal.rx_kid) {
-        aus_err e = aus_rekey_note_rx(&n->rk, n->seal.rx_kid, now_s());
+    uint16_t kid = n->seal.rx_kid;
+    if (n->rk_ok && kid) {
+        aus_err e = aus_rekey_note_rx(&n->rk, kid, now_s());
         if (e != AUS_OK) /* nothing changed: the next bundle under the new pair tries again */
             dmn_log("PQ rekey: cannot record the ground's switch: %s", aus_err_str(e));
     }
+    if (get_ptr(n, "hold_otar", 0)) {
+        /* OTAR: the held pair goes when the ground authenticates under our sending pair */
+        uint16_t ek = (uint16_t)get_ptr(n, "ek", AUS_KEY_ID_EK);
+        if (!kid || (kid != ek && kid != ek + 1))
+            return AUS_OK;
+        dmn_log("OTAR: 0x%04x/0x%04x now used by the ground", ek, ek + 1);
+        return release_hold(n);
+    }
+    if (!n->rk_ok)
+        return AUS_OK;
     return n->rk.st.pend.ek ? AUS_OK : release_hold(n);
 }
 
@@ -148,7 +162,7 @@ void dmn_rekey_tick(dmn_node *n)
     if (e != AUS_OK)
         dmn_log("PQ rekey timer: %s (tried again next time)", aus_err_str(e));
     if (n->cfg.role_sat && !n->rk.st.pend.ek && get_ptr(n, "ek_hold", 0) &&
-        release_hold(n) != AUS_OK)
+        !get_ptr(n, "hold_otar", 0) && release_hold(n) != AUS_OK)
         dmn_log("PQ rekey: cannot release the held pair (tried again next time)");
 }
 
@@ -327,8 +341,12 @@ aus_err dmn_rekey_handle(dmn_node *n, uint32_t kind, const uint8_t *body, size_t
     AUS_TRY(aus_keys_activate(&n->keys, (uint16_t)(ek + 1), now_s()));
     *outlen = rl;
     dmn_log("OTAR: keys 0x%04x/0x%04x installed and activated", ek, ek + 1);
-    AUS_TRY(release_hold(n)); /* an OTAR request ends any PQ key hold (sent under it) */
-    return switch_pair(n, ek);
+    /* The reply may be lost: the ground then goes on sending under the pair it used for this
+     * request and re-sends it (answered from the app layer's cache). So, as for the PQ rekey,
+     * the new pair is used for sending at once and the pair the ground sends under is held
+     * ACTIVE until a bundle authenticated under the new pair arrives (dmn_rekey_note_rx). */
+    AUS_TRY(put_ptr(n, "hold_otar", 1));
+    return send_under(n, ek);
 }
 
 /* Ground: a rekey response arrived with status ok. */

@@ -4,8 +4,8 @@
 # (AUS_REKEY_OVERLAP_S) and the response deleted from the downlink: after the overlap a command
 # under the old keys still runs, the ground re-sends the request, the cached response completes
 # the rekey, the satellite retires the old pair only at the first bundle under the new one, the
-# timer destroys it after the overlap, and traffic works throughout. Also the EP board's IV
-# counter record moving to the "ep/<tenant>/" prefix.
+# timer destroys it after the overlap, and traffic works throughout. The same for an OTAR whose
+# response is lost. Also the EP board's IV counter record moving to the "ep/<tenant>/" prefix.
 CLI="${1:?usage: sys_rekey.sh CLI}"
 . "$(dirname "$0")/lib.sh"
 T=$(mktemp -d /tmp/aus-sys-rekey.XXXXXX)
@@ -74,6 +74,31 @@ round
 check "a command after the second rekey runs" has "$c3" '"status":"ok"'
 check "every command ran exactly once" \
     [ "$(sort "$W/ledger" | tr '\n' ' ')" = "after-loss after-rekey after-second before " ]
+
+# OTAR whose response is lost: the satellite sends under the new pair at once but keeps the
+# pair the ground sends under until a bundle under the new one arrives (as for the PQ rekey)
+o1=$(submit rekey --otar)
+g_once; up; s_once
+check "the satellite installed the OTAR pair and sends under it" \
+    grep -q "OTAR: keys 0x4000/0x4001 installed and activated" "$W/sat.log"
+rm -f "$W/sat/out"/*           # the downlink pass carrying the OTAR response is lost
+g_once
+check "the OTAR is unanswered after the lost pass" not has "$o1" '"status"'
+sleep 2                         # past the overlap
+c5=$(submit cmd exec mark after-otar-loss)
+round
+check "a command under the pre-OTAR keys runs after the overlap" has "$c5" '"status":"ok"'
+check "the re-sent OTAR request got the cached response: keys switched" \
+    has "$o1" 'OTAR'
+check "the satellite still holds the pre-OTAR pair (nothing under the new one seen yet)" \
+    not grep -q "0x4000/0x4001 now used by the ground" "$W/sat.log"
+c6=$(submit cmd exec mark after-otar)
+round
+check "a command under the OTAR pair runs" has "$c6" '"status":"ok"'
+check "the satellite released the pre-OTAR pair at the first bundle under the new one" \
+    grep -q "0x4000/0x4001 now used by the ground" "$W/sat.log"
+check "every command ran exactly once (OTAR)" \
+    [ "$(grep -c '^after-otar' "$W/ledger")" = 2 ]
 
 # stores from before the "ep/<tenant>/" prefix: the key-verification IV counter under
 # "alphakviv" is carried over to "ep/alpha/kviv" (no IV handed out twice)
