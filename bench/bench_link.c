@@ -1,11 +1,18 @@
-/* bench_link: the folder link and the daemons over it (issue 8 §7). Prints figures; never fails
- * on timing.
+/* bench_link: the folder link, the CCSDS link and the daemons over them (issue 8 §7, issue 9
+ * §4). Prints figures; never fails on timing.
  *   1. folder layer alone: durable bundles/s written (tmp + fsync + rename + dir fsync per
  *      bundle), with fsync batching (one syncfs + one dir fsync per batch), and without any
  *      fsync (the baseline: what the disk costs); reader take (read + remove) likewise.
  *   2. end to end: commands/s through both daemons (watch mode, fsync on, BPSec) with an
  *      in-process operator moving files between the folders, and the latency distribution.
- * usage: bench_link [path/to/australis] (default: ../australis next to this binary, or $AUS_CLI)
+ *   3. CCSDS profile: bundles/s and goodput (bundle octets / link octets) through the full
+ *      uplink chain (FOP-1, TC frames on tc_vcid, SDLS AES-256-GCM, randomizer, CLTU/BCH -> BCH,
+ *      SDLS, FARM-1, packets, with the CLCW coming back in the downlink) and the full downlink
+ *      chain (packets, TM frames of 1115 octets, SDLS, RS(255,223) I=5, randomizer, ASM -> and
+ *      back) on one core, for 100 B, 1 KB and 64 KB bundles. Baseline in the same run: one raw
+ *      AES-256-GCM seal of the same bundle octets ("t/raw GCM" = chain time / seal time).
+ * usage: bench_link [--profile folder|ccsds|all] [path/to/australis]
+ *        (australis default: ../australis next to this binary, or $AUS_CLI)
  */
 #include <dirent.h>
 #include <errno.h>
@@ -22,8 +29,10 @@
 #include <unistd.h>
 
 #include "australis/cl.h"
+#include "australis/cl_ccsds.h"
 #include "australis/crypto.h"
 #include "folder_link.h"
+#include "../tests/support/tst_sdls.h"
 
 static double now(void)
 {
@@ -325,11 +334,126 @@ static void end_to_end(const char *cli, const char *root, int ncmd)
     free(done);
 }
 
-int main(int argc, char **argv)
+/* ---- 3. the CCSDS profile ---------------------------------------------------------------- */
+
+static void fail(const char *what)
+{
+    fprintf(stderr, "bench_link: CCSDS profile: %s failed\n", what);
+    exit(1);
+}
+
+typedef struct end {
+    aus_sdls_keyring ring;
+    aus_sdls_table t;
+    aus_cl_ccsds c;
+} end;
+
+static end g, s;
+static uint64_t got, got_bytes;
+static uint8_t passbuf[4 << 20];
+
+static void on_bundle(void *u, const uint8_t *b, size_t n)
+{
+    (void)u;
+    (void)b;
+    got++;
+    got_bytes += n;
+}
+
+static const aus_cl_ccsds_ops ops = {on_bundle, NULL};
+
+static int open_end(end *e, uint8_t role)
+{
+    static const uint8_t key[32] = {9, 8, 7, 6, 5, 4, 3, 2, 1};
+    if (tst_sdls_link_end(&e->ring, &e->t, key, role == AUS_CL_CCSDS_GROUND, 4) != AUS_OK)
+        return 1;
+    aus_cl_ccsds_cfg cfg;
+    aus_cl_ccsds_cfg_default(&cfg, role);
+    cfg.tm_spi = 1;
+    cfg.tc_spi = cfg.ep_spi = 2;
+    return aus_cl_ccsds_init(&e->c, &cfg, &e->t, NULL, "", &ops, NULL, 1) != AUS_OK;
+}
+
+/* direction 0: uplink (ground -> sat), 1: downlink. Returns seconds; *link = link octets. */
+static double run(int down, size_t size, size_t count, uint64_t *link)
+{
+    if (open_end(&g, AUS_CL_CCSDS_GROUND) || open_end(&s, AUS_CL_CCSDS_SAT))
+        fail("opening the link ends");
+    static uint8_t b[AUS_CL_CCSDS_BUNDLE_MAX];
+    for (size_t i = 0; i < size; i++)
+        b[i] = (uint8_t)(i * 31 + 7);
+    aus_cl_ccsds *tx = down ? &s.c : &g.c;
+    got = got_bytes = 0;
+    *link = 0;
+    size_t sent = 0;
+    uint64_t t_ms = 10;
+    double t0 = now();
+    while (got < count) {
+        while (sent < count && aus_cl_ccsds_send(tx, b, size, t_ms) == AUS_OK)
+            sent++;
+        size_t n = 0;
+        if (aus_cl_ccsds_pass_out(&g.c, passbuf, sizeof passbuf, t_ms, &n))
+            fail("ground pass_out");
+        if (!down)
+            *link += n;
+        if (aus_cl_ccsds_pass_in(&s.c, passbuf, n, t_ms))
+            fail("satellite pass_in");
+        if (aus_cl_ccsds_pass_out(&s.c, passbuf, sizeof passbuf, t_ms, &n))
+            fail("satellite pass_out");
+        if (down)
+            *link += n;
+        if (aus_cl_ccsds_pass_in(&g.c, passbuf, n, t_ms))
+            fail("ground pass_in");
+        t_ms += 1000;
+    }
+    return now() - t0;
+}
+
+static double gcm_baseline(size_t size, size_t count)
+{
+    static uint8_t b[AUS_CL_CCSDS_BUNDLE_MAX], tag[16];
+    static const uint8_t key[32] = {1}, iv[12] = {2};
+    const aus_crypto *c = aus_crypto_default();
+    double t0 = now();
+    for (size_t i = 0; i < count; i++)
+        if (c->ops->aead_seal(c->self, AUS_AEAD_AES256_GCM, key, 32, iv, 12, NULL, 0, b, size, b,
+                              tag, 16))
+            fail("raw AES-GCM seal");
+    return now() - t0;
+}
+
+static void ccsds_profile(void)
+{
+    static const size_t sizes[3] = {100, 1024, 65536};
+    static const size_t counts[3] = {40000, 10000, 160};
+    printf("bench_link: CCSDS profile (issue 9 §4), one core, AES-256-GCM SDLS both ways, TM 1115 "
+           "octets RS I=5\n");
+    printf("%-9s %-6s %12s %10s %9s %12s\n", "direction", "bundle", "bundles/s", "Mbit/s",
+           "goodput", "t/raw GCM");
+    for (int down = 0; down < 2; down++) {
+        for (int i = 0; i < 3; i++) {
+            uint64_t link = 0;
+            double best = 1e9;
+            for (int rep = 0; rep < 3; rep++) {
+                double t = run(down, sizes[i], counts[i], &link);
+                best = t < best ? t : best;
+            }
+            double base = gcm_baseline(sizes[i], counts[i]);
+            double bytes = (double)sizes[i] * (double)counts[i];
+            printf("%-9s %-6zu %12.0f %10.1f %8.1f%% %11.1fx\n", down ? "downlink" : "uplink",
+                   sizes[i], (double)counts[i] / best, bytes * 8 / best / 1e6,
+                   100.0 * bytes / (double)link, best / base);
+        }
+    }
+}
+
+static void folder_profile(const char *cli_arg, const char *argv0)
 {
     char root[] = "/tmp/aus_bench_link_XXXXXX";
-    if (!mkdtemp(root))
-        return 3;
+    if (!mkdtemp(root)) {
+        perror("bench_link: mkdtemp");
+        exit(1);
+    }
     size_t n = 20000, c0, c1;
     printf("bench_link: folder layer, 512-byte bundles, %s\n", root);
     double nofs = write_rate(root, 0, n, 1000);
@@ -355,10 +479,10 @@ int main(int argc, char **argv)
            tb, cb);
     printf("  take, one folder fsync per batch       : %9.0f bundles/s (%zu, after batch 5000)\n",
            tb4, cb4);
-    const char *cli = argc > 1 ? argv[1] : getenv("AUS_CLI");
+    const char *cli = cli_arg ? cli_arg : getenv("AUS_CLI");
     char def[1024];
     if (!cli) {
-        snprintf(def, sizeof def, "%s", argv[0]);
+        snprintf(def, sizeof def, "%s", argv0);
         char *s = strrchr(def, '/');
         if (s)
             snprintf(s, sizeof def - (size_t)(s - def), "/../australis");
@@ -369,5 +493,40 @@ int main(int argc, char **argv)
     else
         printf("end to end: skipped (no australis binary at %s)\n", cli);
     rmrf(root);
+}
+
+static int usage(FILE *f, int rc)
+{
+    fprintf(f, "usage: bench_link [--profile folder|ccsds|all] [path/to/australis]\n"
+               "  folder: the folder layer alone (durable bundles/s, with and without fsync\n"
+               "          batching) and commands/s end to end through both daemons\n"
+               "  ccsds : bundles/s and goodput through the full CCSDS uplink and downlink\n"
+               "          chains on one core (100 B, 1 KB, 64 KB bundles)\n"
+               "  all   : both (default)\n"
+               "Prints figures; exit 0 unless the link under test fails, 2 on bad usage.\n");
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    const char *profile = "all", *cli = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return usage(stdout, 0);
+        if (!strcmp(argv[i], "--profile") && i + 1 < argc)
+            profile = argv[++i];
+        else if (argv[i][0] == '-')
+            return usage(stderr, 2);
+        else
+            cli = argv[i];
+    }
+    int folder = !strcmp(profile, "folder") || !strcmp(profile, "all");
+    int ccsds = !strcmp(profile, "ccsds") || !strcmp(profile, "all");
+    if (!folder && !ccsds)
+        return usage(stderr, 2);
+    if (folder)
+        folder_profile(cli, argv[0]);
+    if (ccsds)
+        ccsds_profile();
     return 0;
 }
