@@ -23,6 +23,7 @@
 #include "australis/spp.h"
 #include "australis/tc.h"
 #include "australis/tm.h"
+#include "bench_args.h"
 
 static double now_ns(void)
 {
@@ -276,8 +277,12 @@ static void bench_tc(void)
     aus_sdls_simple_wipe(&sd);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    bench_args(argc, argv, "bench_ccsds",
+               "(no arguments)\n  APID demultiplexing (ns/packet), the TM downlink chain (RS I=5, "
+               "derandomize, SDLS\n  AES-256-GCM, packet extraction; Mbit/s and ratio to raw "
+               "AES-GCM) and the TC uplink chain\n  (SDLS + CLTU, frames/s).\n");
     bench_demux();
     bench_tm(false); /* the chain: RS + derandomize + SDLS + extraction */
     bench_tm(true);  /* the same with a CRC-16 FECF checked on every frame */

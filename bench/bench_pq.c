@@ -28,6 +28,7 @@
 
 #include "australis/crypto.h"
 #include "australis/pq.h"
+#include "bench_args.h"
 
 static double g_secs = 0.4;
 
@@ -187,6 +188,10 @@ static void stack_mark(const char *name, void (*fn)(void))
 
 int main(int argc, char **argv)
 {
+    bench_args(argc, argv, "bench_pq",
+               "[SECONDS]\n  ML-KEM-768 and ML-DSA-65 operations/s and cycles/operation on one "
+               "core (each run for at\n  least SECONDS, default 0.4); floor: one SHAKE-128 block "
+               "through the crypto provider.\n");
     if (argc > 1)
         g_secs = atof(argv[1]);
     g_inner = aus_crypto_default();
