@@ -38,6 +38,8 @@ typedef struct dmn_config {
     uint64_t scid, tm_vcid, tc_vcid, tm_spi, tc_spi, tm_frame_len;
     int fsync_on;
     uint64_t lifetime_s, replay_window, max_bundle;
+    char status_reports[64]; /* [node] status_reports: which RFC 9171 status reports we ask */
+    uint64_t report_req;     /* ... as AUS_BPV7_BF_RPT_* flags (parsed from it) */
     /* satellite */
     char data_dir[DMN_PATH], capture_source[DMN_PATH];
     uint64_t chunk_size, exec_timeout_s;
@@ -122,6 +124,13 @@ char *dmn_sa_reply_text(const uint8_t *body, size_t len);
 
 /* role ground (daemon_ground.c) */
 aus_err dmn_ground_handle(dmn_node *n, const aus_agent_rx *rx);
+/* Either role: an RFC 9171 status report from the peer about one of our bundles (rx->admin):
+ * logged (and, on the satellite, it tells the rekey state which pair the ground uses). */
+aus_err dmn_status_report(dmn_node *n, const aus_agent_rx *rx);
+/* The handler for an accepted bundle: status report, request (sat) or answer (ground). */
+aus_err dmn_handle(dmn_node *n, const aus_agent_rx *rx, int *pending);
+/* 1 if rx is neither a status report nor an application message for our role. */
+int dmn_rx_junk(const dmn_node *n, const aus_agent_rx *rx);
 /* Submit a request (type + fields); *id gets the request id. Own transaction. */
 aus_err dmn_ground_submit(dmn_node *n, aus_app_msg *req, const char *local_out, uint64_t *id);
 /* Re-send requests without a complete answer last sent before cutoff_ms (images: only the

@@ -41,6 +41,7 @@ static const keydef keys[] = {
     U("node", "tenant_id", tenant_id, UINT32_MAX, 0),
     U("node", "lifetime_s", lifetime_s, 86400u * 365u, 0),
     U("node", "replay_window", replay_window, AUS_REPLAY_MAX_WINDOW, 0),
+    S("node", "status_reports", status_reports, 0),
     S("folders", "incoming", incoming, 1),
     S("folders", "outgoing", outgoing, 1),
     S("folders", "quarantine", quarantine, 1),
@@ -164,7 +165,35 @@ static void defaults(dmn_config *c)
     c->tm_frame_len = 1115;
     snprintf(c->link, sizeof c->link, "folder");
     snprintf(c->security, sizeof c->security, "bpsec");
+    snprintf(c->status_reports, sizeof c->status_reports, "deletion");
     c->tenant_id = 1;
+}
+
+/* status_reports = none | a comma-separated list of reception, delivery, deletion, time:
+ * the RFC 9171 §4.2.3 status report request flags our bundles carry. Returns 0 or -1. */
+static int parse_reports(const char *v, uint64_t *flags)
+{
+    static const struct {
+        const char *name;
+        uint64_t flag;
+    } names[] = {{"reception", AUS_BPV7_BF_RPT_RECEPTION},
+                 {"delivery", AUS_BPV7_BF_RPT_DELIVERY},
+                 {"deletion", AUS_BPV7_BF_RPT_DELETION},
+                 {"time", AUS_BPV7_BF_STATUS_TIME}};
+    *flags = 0;
+    if (!strcmp(v, "none"))
+        return 0;
+    while (*v) {
+        size_t len = strcspn(v, ","), i;
+        for (i = 0; i < sizeof names / sizeof names[0]; i++)
+            if (strlen(names[i].name) == len && !strncmp(v, names[i].name, len))
+                break;
+        if (i == sizeof names / sizeof names[0])
+            return -1;
+        *flags |= names[i].flag;
+        v += len + (v[len] == ',');
+    }
+    return *flags == AUS_BPV7_BF_STATUS_TIME ? -1 : 0; /* "time" alone asks for nothing */
 }
 
 /* link = ccsds: the keys the radio profile constrains (issue 9); kept with the parser so that
@@ -191,6 +220,15 @@ const char *dmn_link_ccsds_check(const dmn_config *c, const char **key)
         return "is required in [keys] with link = ccsds (the frame-layer SDLS key)";
     }
     return NULL;
+}
+
+/* The line of key in the file (seen[]), or dflt when the file does not set it. */
+static int key_line(const int *seen, const char *key, int dflt)
+{
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (!strcmp(keys[i].key, key) && seen[i])
+            return seen[i];
+    return dflt;
 }
 
 int dmn_config_load(dmn_config *c, const char *path)
@@ -242,11 +280,8 @@ int dmn_config_load(dmn_config *c, const char *path)
     if (strcmp(c->link, "folder") && strcmp(c->link, "ccsds"))
         return fail(path, line, "key 'link' must be 'folder' or 'ccsds', not '%s'%s", c->link, "");
     const char *lk = NULL, *why = strcmp(c->link, "ccsds") ? NULL : dmn_link_ccsds_check(c, &lk);
-    for (size_t i = 0; why && i < sizeof keys / sizeof keys[0]; i++)
-        if (!strcmp(keys[i].key, lk) && seen[i])
-            line = seen[i]; /* the line of the offending key, when it is in the file */
     if (why)
-        return fail(path, line, "key '%s' %s", lk, why);
+        return fail(path, key_line(seen, lk, line), "key '%s' %s", lk, why);
     for (const char *t = c->tenant; *t; t++)
         if (!isalnum((unsigned char)*t) && *t != '_' && *t != '-')
             return fail(path, line, "key 'tenant' may hold only letters, digits, '_' and '-'");
@@ -254,6 +289,11 @@ int dmn_config_load(dmn_config *c, const char *path)
         return fail(path, line, "key 'tenant' is longer than 24 characters");
     if (strcmp(c->security, "bpsec") && strcmp(c->security, "aead"))
         return fail(path, line, "key 'security' must be 'bpsec' or 'aead', not '%s'", c->security);
+    if (parse_reports(c->status_reports, &c->report_req) != 0)
+        return fail(path, key_line(seen, "status_reports", line),
+                    "key 'status_reports' must be 'none' or a comma-separated list of "
+                    "reception, delivery, deletion (and time), not '%s'",
+                    c->status_reports);
     if (c->node == c->peer)
         return fail(path, line, "key 'peer' must differ from key 'node'%s%s", "", "");
     return 0;

@@ -201,12 +201,10 @@ static aus_err apply_bundle(dmn_node *n, const uint8_t *b, size_t len, aus_agent
         dmn_log("bundle from the link refused: %s (%s)", aus_err_str(e), aus_err_name(e));
         return AUS_OK;
     }
-    aus_app_msg m;
-    int junk = aus_app_decode(&m, rx->adu, rx->len) != AUS_OK ||
-               aus_app_is_request(m.type) != n->cfg.role_sat;
+    int junk = dmn_rx_junk(n, rx);
     e = aus_agent_accept(&n->agent, rx);
     if (e == AUS_OK && !junk)
-        e = n->cfg.role_sat ? dmn_sat_handle(n, rx, pending) : dmn_ground_handle(n, rx);
+        e = dmn_handle(n, rx, pending);
     if (e != AUS_OK && store_error(e))
         return e;
     if (e != AUS_OK || junk) {
@@ -638,7 +636,7 @@ static void ep_reply(dmn_node *n, const uint8_t *pdu, size_t len)
     aus_err e = n->store.ops->del(n->store.self, key);
     if (e == AUS_OK)
         e = aus_app_encode(&m, adu, sizeof adu, &alen);
-    aus_agent_rx rx = {adu, alen, 0, 0, n->cfg.peer};
+    aus_agent_rx rx = {.adu = adu, .len = alen, .src_node = n->cfg.peer};
     if (e == AUS_OK)
         e = dmn_ground_handle(n, &rx);
     dmn_log("SDLS-EP reply over the radio path answers request id=%llu (%s)",

@@ -250,7 +250,8 @@ int dmn_open(dmn_node *n, const dmn_config *cfg, int with_folders)
                         cfg->peer_service,
                         cfg->lifetime_s * 1000u,
                         (uint32_t)cfg->replay_window,
-                        cfg->tenant};
+                        cfg->tenant,
+                        cfg->report_req};
     if (e == AUS_OK)
         e = aus_agent_init(&n->agent, &ac, &n->store, &so);
     if (e != AUS_OK) {
@@ -370,20 +371,48 @@ static void batch_abort(dmn_node *n, batch *b)
     b->n = 0;
 }
 
+aus_err dmn_status_report(dmn_node *n, const aus_agent_rx *rx)
+{
+    static const char *const what[4] = {"received", "forwarded", "delivered", "deleted"};
+    const aus_bpv7_status_report *r = &rx->report;
+    char items[64] = "";
+    size_t at = 0;
+    for (int i = 0; i < 4; i++)
+        if (r->item[i].asserted)
+            at += (size_t)snprintf(items + at, sizeof items - at, "%s%s", at ? "+" : "", what[i]);
+    dmn_log("status report from ipn:%llu: our bundle created %llu #%llu %s (reason %llu%s)",
+            (unsigned long long)rx->src_node, (unsigned long long)r->ctime,
+            (unsigned long long)r->seq, at ? items : "(nothing asserted)",
+            (unsigned long long)r->reason,
+            r->reason == AUS_BPV7_RC_LIFETIME_EXPIRED ? ": lifetime expired" : "");
+    return n->cfg.role_sat ? dmn_rekey_note_rx(n) : AUS_OK;
+}
+
+int dmn_rx_junk(const dmn_node *n, const aus_agent_rx *rx)
+{
+    aus_app_msg m;
+    return !rx->admin && (aus_app_decode(&m, rx->adu, rx->len) != AUS_OK ||
+                          aus_app_is_request(m.type) != n->cfg.role_sat);
+}
+
+aus_err dmn_handle(dmn_node *n, const aus_agent_rx *rx, int *pending)
+{
+    if (rx->admin)
+        return dmn_status_report(n, rx);
+    return n->cfg.role_sat ? dmn_sat_handle(n, rx, pending) : dmn_ground_handle(n, rx);
+}
+
 /* One verified bundle inside the batch's transaction. Returns 0 (applied), 1 (authentic but
  * its ADU is junk: seen-mark only, quarantine), -1 (store failure: abort the batch, retry
  * later), -2 (the handler refused it: abort the batch, then treat this file as junk). */
 static int apply(dmn_node *n, batch *b, const char *name, const aus_agent_rx *rx, int *pending)
 {
-    aus_app_msg m;
-    int junk = aus_app_decode(&m, rx->adu, rx->len) != AUS_OK ||
-               aus_app_is_request(m.type) != n->cfg.role_sat ||
-               (n->poison[0] && !strcmp(n->poison, name));
+    int junk = dmn_rx_junk(n, rx) || (n->poison[0] && !strcmp(n->poison, name));
     if (batch_begin(n, b) != 0)
         return -1;
     aus_err e = aus_agent_accept(&n->agent, rx);
     if (e == AUS_OK && !junk)
-        e = n->cfg.role_sat ? dmn_sat_handle(n, rx, pending) : dmn_ground_handle(n, rx);
+        e = dmn_handle(n, rx, pending);
     if (e == AUS_OK)
         return junk;
     note_error(n, "apply", e);

@@ -131,6 +131,8 @@ size_t dmn_health(dmn_node *n, aus_app_kv *kv, size_t cap)
     add_num(kv, cap, &c, "replays_rejected", (int64_t)s->replays);
     add_num(kv, cap, &c, "auth_failures", (int64_t)s->auth_fail);
     add_num(kv, cap, &c, "expired", (int64_t)s->expired);
+    add_num(kv, cap, &c, "status_reports_sent", (int64_t)s->reports_sent);
+    add_num(kv, cap, &c, "status_reports_received", (int64_t)s->reports_received);
     add_num(kv, cap, &c, "files_quarantined", (int64_t)n->quarantined);
     add_num(kv, cap, &c, "files_out", (int64_t)n->files_out);
     add_num(kv, cap, &c, "incoming_waiting", aus_fl_count(n->cfg.incoming));

@@ -8,7 +8,13 @@
  *   - receive: decode, authenticate and decrypt (AUS_E_AUTH), destination policy (AUS_E_POLICY),
  *     anti-replay window that survives restarts (AUS_E_REPLAY: duplicates are dropped here, so
  *     a bundle delivered twice is processed once), lifetime (reported as `expired`, so that the
- *     application can answer "expired" rather than silently drop a command).
+ *     application can answer "expired" rather than silently drop a command);
+ *   - bundle status reports (RFC 9171 §6.1.1): our bundles ask for the reports in
+ *     cfg.report_req; a received bundle that asks for one gets it when aus_agent_accept()
+ *     records it (received; delivered, or deleted with reason "lifetime expired"), as an
+ *     administrative record to its report-to endpoint when that is our peer (the envelope's keys
+ *     reach no one else), protected and queued like any bundle. Status reports from the peer are
+ *     delivered with rx.admin set (the record decoded in rx.report); none is sent about one.
  *
  * Exactly-once contract with the caller: aus_agent_recv() changes nothing; after the caller has
  * applied the ADU's effect it calls aus_agent_accept() INSIDE THE SAME store transaction, so
@@ -55,10 +61,14 @@ typedef struct aus_agent_cfg {
     uint64_t lifetime_ms;             /* lifetime of bundles we create */
     uint32_t replay_window;           /* <= AUS_REPLAY_MAX_WINDOW */
     const char *tenant;               /* store-key namespace (1..31 chars) */
+    /* Status reports our bundles ask for: 0 or AUS_BPV7_BF_RPT_* bits (forwarding reports
+     * are a relay's business: AUS_E_ARG), plus AUS_BPV7_BF_STATUS_TIME for their times. */
+    uint64_t report_req;
 } aus_agent_cfg;
 
 typedef struct aus_agent_stats {
     uint64_t sent, received, accepted, replays, auth_fail, expired, malformed, policy;
+    uint64_t reports_sent, reports_received;
     int32_t last_err;
 } aus_agent_stats;
 
@@ -83,6 +93,10 @@ typedef struct aus_agent_rx {
     uint64_t seq;
     int expired; /* lifetime over: deliver only to answer "expired" */
     uint64_t src_node;
+    int admin;                     /* a status report from the peer: adu is the record */
+    aus_bpv7_status_report report; /* ... decoded (subject: one of our bundles) */
+    aus_bpv7_primary subject;      /* the received bundle's primary block (for our report) */
+    uint64_t at_ms;                /* the time aus_agent_recv was given */
 } aus_agent_rx;
 
 /* Errors: AUS_E_ARG, store errors. */
@@ -109,7 +123,8 @@ AUS_MUST_USE aus_err aus_agent_out_done(aus_agent *ag, const char *key);
  * (not for us / not from our peer), AUS_E_REPLAY. */
 AUS_MUST_USE aus_err aus_agent_recv(aus_agent *ag, const uint8_t *in, size_t n, uint64_t now_ms,
                                     aus_agent_rx *rx);
-/* Record rx's sequence number as seen (caller's transaction). Errors: AUS_E_REPLAY, store. */
+/* Record rx's sequence number as seen (caller's transaction) and queue the status report it
+ * asked for, in the same transaction. Errors: AUS_E_REPLAY, envelope and store errors. */
 AUS_MUST_USE aus_err aus_agent_accept(aus_agent *ag, const aus_agent_rx *rx);
 
 /* ---- the built-in envelope: AEAD over the whole bundle (no BPSec dependency) ----

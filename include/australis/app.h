@@ -42,7 +42,7 @@ extern "C" {
 #define AUS_APP_MAX_ARGS 16
 #endif
 #ifndef AUS_APP_MAX_KV
-#define AUS_APP_MAX_KV 48
+#define AUS_APP_MAX_KV 64
 #endif
 #ifndef AUS_APP_MAX_RANGES
 #define AUS_APP_MAX_RANGES 32

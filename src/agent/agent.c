@@ -5,7 +5,9 @@
  *   destination and source policy             -> AUS_E_POLICY
  *   anti-replay window (check only)           -> AUS_E_REPLAY
  *   lifetime (RFC 9171 §4.2.2)                -> rx.expired (delivered so it can be answered)
- * and nothing is written until aus_agent_accept(), in the caller's transaction.
+ * and nothing is written until aus_agent_accept(), in the caller's transaction, which also
+ * queues the status report the bundle asked for (§6.1.1), so "seen" and "reported" are
+ * durable together and a bundle is never reported twice.
  *
  * Outgoing queue: "ag/<tenant>/out/<seq as 16 hex>" -> protected bundle. Fixed-width hex keys
  * make the store's key order the creation order.
@@ -59,6 +61,9 @@ aus_err aus_agent_init(aus_agent *ag, const aus_agent_cfg *cfg, const aus_store 
     AUS_ENSURE(tl > 0 && tl < sizeof ag->tenant, AUS_E_ARG);
     AUS_ENSURE(cfg->replay_window > 0 && cfg->replay_window <= AUS_REPLAY_MAX_WINDOW, AUS_E_ARG);
     AUS_ENSURE(cfg->lifetime_ms > 0, AUS_E_ARG);
+    AUS_ENSURE((cfg->report_req & ~(AUS_BPV7_BF_RPT_RECEPTION | AUS_BPV7_BF_RPT_DELIVERY |
+                                    AUS_BPV7_BF_RPT_DELETION | AUS_BPV7_BF_STATUS_TIME)) == 0,
+               AUS_E_ARG);
     memset(&ag->st, 0, sizeof ag->st);
     ag->cfg = *cfg;
     memcpy(ag->tenant, cfg->tenant, tl + 1);
@@ -78,19 +83,20 @@ static void ipn(aus_eid *e, uint64_t node, uint64_t svc)
     e->service = svc;
 }
 
-aus_err aus_agent_send(aus_agent *ag, const uint8_t *adu, size_t len, uint64_t now_ms,
-                       uint64_t *seq_out)
+/* Build, protect and queue one bundle to ipn:dst_node.dst_service. */
+static aus_err send_bundle(aus_agent *ag, const uint8_t *adu, size_t len, uint64_t now_ms,
+                           uint64_t flags, uint64_t dst_node, uint64_t dst_service,
+                           uint64_t *seq_out)
 {
     aus_bpv7_bundle b;
     uint64_t seq;
     char key[AUS_STORE_KEY_MAX];
-    AUS_ENSURE(ag && (adu || !len), AUS_E_ARG);
     AUS_ENSURE(len <= AUS_AGENT_BUNDLE_MAX - 512, AUS_E_LIMIT);
     AUS_TRY(aus_ctr_take(&ag->seq, ag->store, &seq));
     aus_bpv7_init(&b);
     b.pri.crc_type = AUS_BPV7_CRC_32C;
-    b.pri.flags = AUS_BPV7_BF_NO_FRAGMENT;
-    ipn(&b.pri.dst, ag->cfg.peer_node, ag->cfg.peer_service);
+    b.pri.flags = AUS_BPV7_BF_NO_FRAGMENT | flags;
+    ipn(&b.pri.dst, dst_node, dst_service);
     ipn(&b.pri.src, ag->cfg.node, ag->cfg.service);
     ipn(&b.pri.report_to, ag->cfg.node, ag->cfg.service);
     /* RFC 9171 §4.2.7: (creation time, sequence) unique per source */
@@ -111,6 +117,14 @@ aus_err aus_agent_send(aus_agent *ag, const uint8_t *adu, size_t len, uint64_t n
     if (seq_out)
         *seq_out = seq;
     return AUS_OK;
+}
+
+aus_err aus_agent_send(aus_agent *ag, const uint8_t *adu, size_t len, uint64_t now_ms,
+                       uint64_t *seq_out)
+{
+    AUS_ENSURE(ag && (adu || !len), AUS_E_ARG);
+    return send_bundle(ag, adu, len, now_ms, ag->cfg.report_req, ag->cfg.peer_node,
+                       ag->cfg.peer_service, seq_out);
 }
 
 aus_err aus_agent_out_next(aus_agent *ag, const char *after, char *key, size_t keycap, uint8_t *out,
@@ -163,13 +177,26 @@ aus_err aus_agent_recv(aus_agent *ag, const uint8_t *in, size_t n, uint64_t now_
     /* policy: only bundles from our peer to us (another tenant's or node's bundles never open
      * here: they fail the envelope first, this is the second line) */
     if (b.pri.dst.scheme != AUS_EID_SCHEME_IPN || b.pri.dst.node != ag->cfg.node ||
-        b.pri.src.scheme != AUS_EID_SCHEME_IPN || b.pri.src.node != ag->cfg.peer_node ||
-        (b.pri.flags & AUS_BPV7_BF_ADMIN))
+        b.pri.src.scheme != AUS_EID_SCHEME_IPN || b.pri.src.node != ag->cfg.peer_node)
         return count_err(ag, AUS_E_POLICY);
+    aus_bpv7_status_report sr;
+    memset(&sr, 0, sizeof sr);
+    if (b.pri.flags & AUS_BPV7_BF_ADMIN) {
+        /* §6.1: the only administrative record we take is a status report about one of ours */
+        e = aus_bpv7_status_decode(&sr, b.payload, b.payload_len);
+        if (e != AUS_OK)
+            return count_err(ag, e);
+        if (sr.src.scheme != AUS_EID_SCHEME_IPN || sr.src.node != ag->cfg.node)
+            return count_err(ag, AUS_E_POLICY);
+    }
     e = aus_replay_check(&ag->win, seq);
     if (e != AUS_OK)
         return count_err(ag, e);
     memset(rx, 0, sizeof *rx);
+    rx->admin = (b.pri.flags & AUS_BPV7_BF_ADMIN) != 0;
+    rx->report = sr;
+    rx->subject = b.pri;
+    rx->at_ms = now_ms;
     rx->expired = aus_bpv7_check_lifetime(&b, now_ms) == AUS_E_EXPIRED;
     if (rx->expired)
         ag->st.expired++;
@@ -177,6 +204,51 @@ aus_err aus_agent_recv(aus_agent *ag, const uint8_t *in, size_t n, uint64_t now_
     rx->len = b.payload_len;
     rx->seq = seq;
     rx->src_node = b.pri.src.node;
+    return AUS_OK;
+}
+
+/* RFC 9171 §6.1.1: the status report a received bundle asks for, queued to its report-to
+ * endpoint (only our peer: the envelope reaches no one else). Reception and delivery (or, for
+ * a bundle past its lifetime, deletion with reason 1) are asserted in one report. */
+static aus_err report(aus_agent *ag, const aus_agent_rx *rx)
+{
+    const aus_bpv7_primary *p = &rx->subject;
+    uint64_t want = p->flags & (AUS_BPV7_BF_RPT_RECEPTION | AUS_BPV7_BF_RPT_DELIVERY |
+                                AUS_BPV7_BF_RPT_DELETION);
+    if (!rx->expired)
+        want &= ~(uint64_t)AUS_BPV7_BF_RPT_DELETION;
+    else
+        want &= ~(uint64_t)AUS_BPV7_BF_RPT_DELIVERY;
+    if (!want || p->report_to.scheme != AUS_EID_SCHEME_IPN ||
+        p->report_to.node != ag->cfg.peer_node)
+        return AUS_OK;
+    aus_bpv7_bundle subj;
+    aus_bpv7_init(&subj);
+    subj.pri = *p;
+    aus_bpv7_status_report sr;
+    aus_bpv7_status_about(&sr, &subj, -1,
+                          rx->expired ? AUS_BPV7_RC_LIFETIME_EXPIRED : AUS_BPV7_RC_NONE, 0, 0);
+    static const struct {
+        uint64_t flag;
+        int item;
+    } map[3] = {{AUS_BPV7_BF_RPT_RECEPTION, AUS_BPV7_SI_RECEIVED},
+                {AUS_BPV7_BF_RPT_DELIVERY, AUS_BPV7_SI_DELIVERED},
+                {AUS_BPV7_BF_RPT_DELETION, AUS_BPV7_SI_DELETED}};
+    for (int i = 0; i < 3; i++) {
+        if (!(want & map[i].flag))
+            continue;
+        aus_bpv7_status_item *it = &sr.item[map[i].item];
+        it->asserted = 1;
+        it->has_time = (p->flags & AUS_BPV7_BF_STATUS_TIME) != 0;
+        it->time = rx->at_ms;
+    }
+    uint8_t rec[256];
+    long n = aus_bpv7_status_encode(&sr, rec, sizeof rec);
+    AUS_TRY(n < 0 ? (aus_err)n : AUS_OK);
+    /* §4.2.3: an administrative record asks for no status reports of its own */
+    AUS_TRY(send_bundle(ag, rec, (size_t)n, rx->at_ms, AUS_BPV7_BF_ADMIN, p->report_to.node,
+                        p->report_to.service, NULL));
+    ag->st.reports_sent++;
     return AUS_OK;
 }
 
@@ -188,5 +260,9 @@ aus_err aus_agent_accept(aus_agent *ag, const aus_agent_rx *rx)
     key_of(ag, "/rw", key);
     AUS_TRY(aus_replay_save(&ag->win, ag->store, key));
     ag->st.accepted++;
-    return AUS_OK;
+    if (rx->admin) {
+        ag->st.reports_received++;
+        return AUS_OK;
+    }
+    return report(ag, rx);
 }

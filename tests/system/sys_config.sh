@@ -19,6 +19,8 @@ badcfg "bad section" 's/^\[store\]/[store/' "bad.ini:[0-9]+: bad section header"
 badcfg "bad link" 's/^link = folder/link = radio/' "key 'link' must be 'folder'"
 badcfg "odd tenant" 's/^tenant = alpha/tenant = al\/pha/' "key 'tenant' may hold only"
 badcfg "out of range" 's/^scid = 100/scid = 5000/' "key 'scid' needs a number in range"
+badcfg "bad status_reports" 's/^replay_window = 1024/replay_window = 1024\nstatus_reports = deletion,forwarding/' \
+    "bad.ini:8: key 'status_reports' must be 'none' or a comma-separated list"
 "$CLI" run > "$T/out" 2>&1; check "run without --config: usage, exit 2" [ $? = 2 ]
 "$CLI" run --config "$T/nonexistent.ini" > "$T/out" 2>&1; check "missing config file: exit 2" [ $? = 2 ]
 "$CLI" cmd --config "$W/sat.ini" ping > "$T/out" 2>&1; check "client refuses a sat config" [ $? = 2 ]

@@ -54,6 +54,13 @@ up --delay 3
 s_once; down; g_once
 check "late command reported expired" sh -c "echo '$(resp "$id")' | grep -q '\"status\":\"expired\"'"
 check "late command never ran" [ ! -s "$W/ledger" ]
+# RFC 9171 §6.1.1: the ground's bundles ask for deletion reports (status_reports = deletion,
+# the default); the satellite reports the expired one, the ground logs it
+check "the satellite sent a deletion status report" \
+    grep -q "status report from ipn:110: our bundle created .* deleted (reason 1: lifetime expired)" \
+    "$W/ground.log"
+check "no status report about a bundle that did not expire" \
+    [ "$(grep -c "status report from" "$W/ground.log")" = 1 ]
 # a bit-flipped copy of a valid bundle is never accepted, an intact copy is a replay
 id=$(submit cmd exec mark flip1)
 g_once

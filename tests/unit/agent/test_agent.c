@@ -71,7 +71,7 @@ static void open_side(side *s, uint64_t node, uint64_t peer, int bpsec)
         assert_int_equal(aus_agent_bpsec_init(&s->bp, &s->seal, 7, node, 1, peer, 1), AUS_OK);
         ops = aus_agent_bpsec_ops(&s->bp);
     }
-    aus_agent_cfg cfg = {node, 1, peer, 1, 60000, 64, "t1"};
+    aus_agent_cfg cfg = {node, 1, peer, 1, 60000, 64, "t1", 0};
     assert_int_equal(aus_agent_init(&s->ag, &cfg, &s->st, &ops), AUS_OK);
 }
 
@@ -236,7 +236,7 @@ static void test_init_args(void **st)
     (void)st;
     side *g = mk(GROUND, SAT, 0);
     aus_agent_sec_ops ops = aus_agent_seal_ops(&g->seal);
-    aus_agent_cfg cfg = {1, 1, 2, 1, 1000, 0, "t"};
+    aus_agent_cfg cfg = {1, 1, 2, 1, 1000, 0, "t", 0};
     assert_int_equal(aus_agent_init(&g->ag, &cfg, &g->st, &ops), AUS_E_ARG); /* window 0 */
     cfg.replay_window = AUS_REPLAY_MAX_WINDOW + 1;
     assert_int_equal(aus_agent_init(&g->ag, &cfg, &g->st, &ops), AUS_E_ARG);
@@ -244,6 +244,127 @@ static void test_init_args(void **st)
     cfg.tenant = "";
     assert_int_equal(aus_agent_init(&g->ag, &cfg, &g->st, &ops), AUS_E_ARG);
     rm(g);
+}
+
+/* Deliver one queued bundle of from into to at time t; returns rx (accepted). */
+static aus_agent_rx pass_one(side *from, side *to, uint64_t t)
+{
+    static uint8_t buf[AUS_AGENT_BUNDLE_MAX];
+    size_t n = take_out(from, buf, sizeof buf);
+    aus_agent_rx rx;
+    assert_int_equal(aus_agent_recv(&to->ag, buf, n, t, &rx), AUS_OK);
+    assert_int_equal(aus_agent_accept(&to->ag, &rx), AUS_OK);
+    return rx;
+}
+
+static int queue_empty(side *s)
+{
+    char key[AUS_STORE_KEY_MAX];
+    uint8_t b[16];
+    size_t len;
+    return aus_agent_out_next(&s->ag, "", key, sizeof key, b, sizeof b, &len, NULL) ==
+           AUS_E_NOTFOUND;
+}
+
+/* A protected administrative record from s (as its envelope would seal it) with sequence seq. */
+static long admin_from(side *s, const uint8_t *rec, size_t len, uint64_t seq, uint8_t *buf,
+                       size_t cap)
+{
+    aus_bpv7_bundle b;
+    aus_bpv7_init(&b);
+    b.pri.crc_type = AUS_BPV7_CRC_32C;
+    b.pri.flags = AUS_BPV7_BF_NO_FRAGMENT | AUS_BPV7_BF_ADMIN;
+    b.pri.dst = (aus_eid){.scheme = AUS_EID_SCHEME_IPN, .node = GROUND, .service = 1};
+    b.pri.src = (aus_eid){.scheme = AUS_EID_SCHEME_IPN, .node = SAT, .service = 1};
+    b.pri.report_to = b.pri.src;
+    b.pri.ctime = 9500;
+    b.pri.lifetime = 1000;
+    assert_int_equal(aus_bpv7_set_payload(&b, rec, len, 0, AUS_BPV7_CRC_NONE), AUS_OK);
+    aus_agent_sec_ops ops =
+        s->use_bpsec ? aus_agent_bpsec_ops(&s->bp) : aus_agent_seal_ops(&s->seal);
+    long n = ops.protect(ops.self, &b, seq, 9500, buf, cap);
+    assert_true(n > 0);
+    return n;
+}
+
+/* RFC 9171 §6.1.1 status reports: asked for by cfg.report_req, sent at accept (expired ->
+ * deleted with reason 1, else received / delivered), about the subject's (source, creation
+ * time, sequence), to the peer only, never about a report; reports the peer sends are
+ * delivered as admin records; a forged or foreign one is refused. */
+static void test_status_reports(void **st)
+{
+    (void)st;
+    for (int bpsec = 0; bpsec < 2; bpsec++) {
+        side *g = mk(GROUND, SAT, bpsec), *s = mk(SAT, GROUND, bpsec);
+        aus_agent_sec_ops gops = bpsec ? aus_agent_bpsec_ops(&g->bp) : aus_agent_seal_ops(&g->seal);
+        aus_agent_cfg cfg = {
+            GROUND, 1,
+            SAT,    1,
+            1000,   64,
+            "t1",   AUS_BPV7_BF_RPT_DELETION | AUS_BPV7_BF_RPT_RECEPTION | AUS_BPV7_BF_STATUS_TIME};
+        assert_int_equal(aus_agent_init(&g->ag, &cfg, &g->st, &gops), AUS_OK);
+        static const uint8_t adu[] = "late command";
+        /* 1. expired on arrival: received + deleted, reason 1, with times */
+        assert_int_equal(aus_agent_send(&g->ag, adu, sizeof adu, 5000, NULL), AUS_OK);
+        aus_agent_rx rx = pass_one(g, s, 7000);
+        assert_true(rx.expired);
+        assert_false(rx.admin);
+        assert_int_equal(s->ag.st.reports_sent, 1);
+        rx = pass_one(s, g, 7100);
+        assert_true(rx.admin);
+        assert_int_equal(g->ag.st.reports_received, 1);
+        const aus_bpv7_status_report *r = &rx.report;
+        assert_int_equal(r->src.node, GROUND);
+        assert_int_equal(r->ctime, 5000);
+        assert_int_equal(r->seq, 0);
+        assert_int_equal(r->reason, AUS_BPV7_RC_LIFETIME_EXPIRED);
+        assert_true(r->item[AUS_BPV7_SI_RECEIVED].asserted);
+        assert_true(r->item[AUS_BPV7_SI_DELETED].asserted);
+        assert_false(r->item[AUS_BPV7_SI_DELIVERED].asserted);
+        assert_true(r->item[AUS_BPV7_SI_DELETED].has_time);
+        assert_int_equal(r->item[AUS_BPV7_SI_DELETED].time, 7000);
+        /* ... and nobody reports about the report */
+        assert_true(queue_empty(g) && queue_empty(s));
+        /* 2. in time: received only (deletion not asserted, delivery not asked for) */
+        assert_int_equal(aus_agent_send(&g->ag, adu, sizeof adu, 8000, NULL), AUS_OK);
+        rx = pass_one(g, s, 8500);
+        assert_false(rx.expired);
+        rx = pass_one(s, g, 8600);
+        assert_true(rx.report.item[AUS_BPV7_SI_RECEIVED].asserted);
+        assert_false(rx.report.item[AUS_BPV7_SI_DELETED].asserted);
+        assert_int_equal(rx.report.reason, AUS_BPV7_RC_NONE);
+        /* 3. the satellite's bundles ask for nothing: no report comes back */
+        assert_int_equal(aus_agent_send(&s->ag, adu, sizeof adu, 9000, NULL), AUS_OK);
+        (void)pass_one(s, g, 9100);
+        assert_true(queue_empty(g));
+        /* 4. a report about a bundle that is not the receiver's: POLICY */
+        aus_bpv7_status_report sr;
+        aus_bpv7_bundle subj;
+        aus_bpv7_init(&subj);
+        subj.pri.src = (aus_eid){.scheme = AUS_EID_SCHEME_IPN, .node = 300, .service = 1};
+        aus_bpv7_status_about(&sr, &subj, AUS_BPV7_SI_DELETED, 1, 0, 0);
+        uint8_t rec[128];
+        long rl = aus_bpv7_status_encode(&sr, rec, sizeof rec);
+        assert_true(rl > 0);
+        static uint8_t buf[4096];
+        long n = admin_from(s, rec, (size_t)rl, 1000, buf, sizeof buf);
+        uint64_t before = g->ag.st.policy;
+        assert_int_equal(aus_agent_recv(&g->ag, buf, (size_t)n, 9600, &rx), AUS_E_POLICY);
+        assert_int_equal(g->ag.st.policy, before + 1);
+        /* 5. an administrative record that is not a status report: refused, not delivered */
+        static const uint8_t junk[] = {0x82, 0x02, 0x00}; /* [2, 0]: record type 2 */
+        n = admin_from(s, junk, sizeof junk, 1001, buf, sizeof buf);
+        assert_int_equal(aus_agent_recv(&g->ag, buf, (size_t)n, 9600, &rx), AUS_E_UNSUPPORTED);
+        /* ... and a status report that is not well formed: MALFORMED */
+        static const uint8_t bad[] = {0x82, 0x01, 0x80}; /* [1, []] */
+        n = admin_from(s, bad, sizeof bad, 1002, buf, sizeof buf);
+        assert_int_equal(aus_agent_recv(&g->ag, buf, (size_t)n, 9600, &rx), AUS_E_MALFORMED);
+        /* forwarding reports are a relay's business: refused in the configuration */
+        cfg.report_req = AUS_BPV7_BF_RPT_FORWARD;
+        assert_int_equal(aus_agent_init(&g->ag, &cfg, &g->st, &gops), AUS_E_ARG);
+        rm(g);
+        rm(s);
+    }
 }
 
 int main(void)
@@ -255,6 +376,7 @@ int main(void)
         cmocka_unit_test(test_queue_order_and_store_failure),
         cmocka_unit_test(test_iv_unique_across_crash),
         cmocka_unit_test(test_init_args),
+        cmocka_unit_test(test_status_reports),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
