@@ -27,6 +27,7 @@ typedef struct dmn_config {
     char file[DMN_PATH];
     int role_sat; /* role = sat | ground */
     uint64_t node, peer, service, peer_service;
+    uint64_t ep_service, peer_ep_service; /* key management (SDLS EP PDUs, PQ rekey) */
     char tenant[32];
     char incoming[DMN_PATH], outgoing[DMN_PATH], quarantine[DMN_PATH];
     char store[DMN_PATH];
@@ -127,6 +128,9 @@ aus_err dmn_ground_handle(dmn_node *n, const aus_agent_rx *rx);
 /* Either role: an RFC 9171 status report from the peer about one of our bundles (rx->admin):
  * logged (and, on the satellite, it tells the rekey state which pair the ground uses). */
 aus_err dmn_status_report(dmn_node *n, const aus_agent_rx *rx);
+/* Queue an ADU to the peer inside the caller's transaction: key-management messages (rekey
+ * request / response) to its ep_service, everything else to its service. */
+aus_err dmn_agent_send(dmn_node *n, const uint8_t *adu, size_t len, uint64_t now_ms);
 /* The handler for an accepted bundle: status report, request (sat) or answer (ground). */
 aus_err dmn_handle(dmn_node *n, const aus_agent_rx *rx, int *pending);
 /* 1 if rx is neither a status report nor an application message for our role. */

@@ -37,6 +37,8 @@ static const keydef keys[] = {
     U("node", "peer", peer, UINT32_MAX, 1),
     U("node", "service", service, UINT32_MAX, 0),
     U("node", "peer_service", peer_service, UINT32_MAX, 0),
+    U("node", "ep_service", ep_service, UINT32_MAX, 0),
+    U("node", "peer_ep_service", peer_ep_service, UINT32_MAX, 0),
     S("node", "tenant", tenant, 1),
     U("node", "tenant_id", tenant_id, UINT32_MAX, 0),
     U("node", "lifetime_s", lifetime_s, 86400u * 365u, 0),
@@ -155,6 +157,7 @@ static void defaults(dmn_config *c)
     memset(c, 0, sizeof *c);
     c->service = 1;
     c->peer_service = 1;
+    c->ep_service = c->peer_ep_service = 64;
     c->lifetime_s = 86400;
     c->replay_window = 512;
     c->fsync_on = 1;
@@ -294,6 +297,13 @@ int dmn_config_load(dmn_config *c, const char *path)
                     "key 'status_reports' must be 'none' or a comma-separated list of "
                     "reception, delivery, deletion (and time), not '%s'",
                     c->status_reports);
+    if (c->ep_service == c->service || c->ep_service == 0)
+        return fail(path, key_line(seen, "ep_service", line),
+                    "key 'ep_service' must be non-zero and differ from key 'service'%s", "");
+    if (c->peer_ep_service == c->peer_service || c->peer_ep_service == 0)
+        return fail(path, key_line(seen, "peer_ep_service", line),
+                    "key 'peer_ep_service' must be non-zero and differ from key 'peer_service'%s",
+                    "");
     if (c->node == c->peer)
         return fail(path, line, "key 'peer' must differ from key 'node'%s%s", "", "");
     return 0;

@@ -361,7 +361,7 @@ aus_err dmn_ground_submit(dmn_node *n, aus_app_msg *req, const char *local_out, 
         cJSON_Delete(img);
     }
     if (e == AUS_OK)
-        e = aus_agent_send(&n->agent, adu, len, dmn_now_ms(), NULL);
+        e = dmn_agent_send(n, adu, len, dmn_now_ms());
     if (e == AUS_OK)
         e = n->store.ops->commit(n->store.self);
     if (e != AUS_OK) {
@@ -439,7 +439,7 @@ long dmn_ground_resend(dmn_node *n, uint64_t cutoff_ms)
             out = adu;
         if (n->store.ops->begin(n->store.self) != AUS_OK)
             break;
-        aus_err e = aus_agent_send(&n->agent, out, outlen, now, NULL);
+        aus_err e = dmn_agent_send(n, out, outlen, now);
         if (e == AUS_OK)
             e = put_req(n, m.id, rec + 8, len - 8);
         if (e == AUS_OK)
@@ -523,7 +523,7 @@ long dmn_ground_forget(dmn_node *n)
     if (e == AUS_OK)
         e = aus_app_encode(&m, adu, sizeof adu, &len);
     if (e == AUS_OK)
-        e = aus_agent_send(&n->agent, adu, len, dmn_now_ms(), NULL);
+        e = dmn_agent_send(n, adu, len, dmn_now_ms());
     if (e == AUS_OK)
         e = aus_store_put_u64(&n->store, fk, low);
     if (e == AUS_OK)

@@ -251,7 +251,9 @@ int dmn_open(dmn_node *n, const dmn_config *cfg, int with_folders)
                         cfg->lifetime_s * 1000u,
                         (uint32_t)cfg->replay_window,
                         cfg->tenant,
-                        cfg->report_req};
+                        cfg->report_req,
+                        cfg->ep_service,
+                        cfg->peer_ep_service};
     if (e == AUS_OK)
         e = aus_agent_init(&n->agent, &ac, &n->store, &so);
     if (e != AUS_OK) {
@@ -281,10 +283,22 @@ void dmn_close(dmn_node *n)
         close(n->iv_log_fd);
 }
 
+static int is_mgmt(const uint8_t *adu, size_t len)
+{
+    aus_app_msg m;
+    return aus_app_decode(&m, adu, len) == AUS_OK &&
+           (m.type == AUS_APP_REKEY_REQ || m.type == AUS_APP_REKEY_RESP);
+}
+
+aus_err dmn_agent_send(dmn_node *n, const uint8_t *adu, size_t len, uint64_t now_ms)
+{
+    return aus_agent_send_to(&n->agent, is_mgmt(adu, len), adu, len, now_ms, NULL);
+}
+
 aus_err dmn_send_adu(dmn_node *n, const uint8_t *adu, size_t len)
 {
     AUS_TRY(n->store.ops->begin(n->store.self));
-    aus_err e = aus_agent_send(&n->agent, adu, len, dmn_now_ms(), NULL);
+    aus_err e = dmn_agent_send(n, adu, len, dmn_now_ms());
     if (e == AUS_OK)
         e = n->store.ops->commit(n->store.self);
     if (e != AUS_OK) {
@@ -390,9 +404,14 @@ aus_err dmn_status_report(dmn_node *n, const aus_agent_rx *rx)
 
 int dmn_rx_junk(const dmn_node *n, const aus_agent_rx *rx)
 {
+    if (rx->admin)
+        return 0;
     aus_app_msg m;
-    return !rx->admin && (aus_app_decode(&m, rx->adu, rx->len) != AUS_OK ||
-                          aus_app_is_request(m.type) != n->cfg.role_sat);
+    if (aus_app_decode(&m, rx->adu, rx->len) != AUS_OK ||
+        aus_app_is_request(m.type) != n->cfg.role_sat)
+        return 1;
+    /* key management only on the key-management service, and nothing else there */
+    return is_mgmt(rx->adu, rx->len) != (rx->dst_service == n->cfg.ep_service);
 }
 
 aus_err dmn_handle(dmn_node *n, const aus_agent_rx *rx, int *pending)

@@ -3,7 +3,8 @@
  * keys each side generates on first boot and the public halves they exchange.
  *
  * Where the EP PDUs travel (file-link profile): inside a REKEY_REQ ADU (kind 1), i.e. inside
- * a BPSec-protected bundle of the tenant's service; the body is [new EK id, 2 bytes BE] ||
+ * a BPSec-protected bundle to the tenant's key-management service (ep_service, dmn_agent_send);
+ * the body is [new EK id, 2 bytes BE] ||
  * the OTAR PDU, the reply PDU comes back in REKEY_RESP. The PQ request / response travel the
  * same way (kind 2).
  *

@@ -18,7 +18,7 @@
 static aus_err emit(void *ctx, const uint8_t *adu, size_t len)
 {
     dmn_node *n = ctx;
-    return aus_agent_send(&n->agent, adu, len, dmn_now_ms(), NULL);
+    return dmn_agent_send(n, adu, len, dmn_now_ms());
 }
 
 /* A file name inside the data folder: no separators, no dot-files, printable. */

@@ -64,6 +64,10 @@ typedef struct aus_agent_cfg {
     /* Status reports our bundles ask for: 0 or AUS_BPV7_BF_RPT_* bits (forwarding reports
      * are a relay's business: AUS_E_ARG), plus AUS_BPV7_BF_STATUS_TIME for their times. */
     uint64_t report_req;
+    /* A second service number of ours and of the peer for key management (0: none): bundles
+     * to it travel under the same envelope; aus_agent_send_to picks the destination service
+     * and rx.dst_service says which one a received bundle was for. */
+    uint64_t mgmt_service, peer_mgmt_service;
 } aus_agent_cfg;
 
 typedef struct aus_agent_stats {
@@ -97,6 +101,7 @@ typedef struct aus_agent_rx {
     aus_bpv7_status_report report; /* ... decoded (subject: one of our bundles) */
     aus_bpv7_primary subject;      /* the received bundle's primary block (for our report) */
     uint64_t at_ms;                /* the time aus_agent_recv was given */
+    uint64_t dst_service;          /* cfg.service or cfg.mgmt_service */
 } aus_agent_rx;
 
 /* Errors: AUS_E_ARG, store errors. */
@@ -110,6 +115,10 @@ AUS_MUST_USE aus_err aus_agent_reload(aus_agent *ag);
  * Errors: AUS_E_LIMIT (ADU too large / counter exhausted), envelope and store errors. */
 AUS_MUST_USE aus_err aus_agent_send(aus_agent *ag, const uint8_t *adu, size_t len, uint64_t now_ms,
                                     uint64_t *seq_out);
+/* The same to the peer's key-management service (mgmt != 0) or its main service.
+ * Errors: as aus_agent_send, AUS_E_ARG (mgmt without cfg.peer_mgmt_service). */
+AUS_MUST_USE aus_err aus_agent_send_to(aus_agent *ag, int mgmt, const uint8_t *adu, size_t len,
+                                       uint64_t now_ms, uint64_t *seq_out);
 /* The oldest queued bundle after store key `after` ("" for the first): key and bytes.
  * Errors: AUS_E_NOTFOUND (queue empty), AUS_E_NOBUFS, store errors. */
 AUS_MUST_USE aus_err aus_agent_out_next(aus_agent *ag, const char *after, char *key, size_t keycap,
@@ -120,7 +129,7 @@ AUS_MUST_USE aus_err aus_agent_out_done(aus_agent *ag, const char *key);
 /* Verify a received bundle; nothing is recorded. rx views point into in or ag->rx
  * (valid until the next aus_agent_recv).
  * Errors: decode errors (MALFORMED, TRUNC, CRC...), AUS_E_AUTH, AUS_E_KEY_STATE, AUS_E_POLICY
- * (not for us / not from our peer), AUS_E_REPLAY. */
+ * (not for us: another node or service / not from our peer), AUS_E_REPLAY. */
 AUS_MUST_USE aus_err aus_agent_recv(aus_agent *ag, const uint8_t *in, size_t n, uint64_t now_ms,
                                     aus_agent_rx *rx);
 /* Record rx's sequence number as seen (caller's transaction) and queue the status report it

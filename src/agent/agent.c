@@ -61,6 +61,7 @@ aus_err aus_agent_init(aus_agent *ag, const aus_agent_cfg *cfg, const aus_store 
     AUS_ENSURE(tl > 0 && tl < sizeof ag->tenant, AUS_E_ARG);
     AUS_ENSURE(cfg->replay_window > 0 && cfg->replay_window <= AUS_REPLAY_MAX_WINDOW, AUS_E_ARG);
     AUS_ENSURE(cfg->lifetime_ms > 0, AUS_E_ARG);
+    AUS_ENSURE(cfg->mgmt_service != cfg->service || !cfg->mgmt_service, AUS_E_ARG);
     AUS_ENSURE((cfg->report_req & ~(AUS_BPV7_BF_RPT_RECEPTION | AUS_BPV7_BF_RPT_DELIVERY |
                                     AUS_BPV7_BF_RPT_DELETION | AUS_BPV7_BF_STATUS_TIME)) == 0,
                AUS_E_ARG);
@@ -119,12 +120,19 @@ static aus_err send_bundle(aus_agent *ag, const uint8_t *adu, size_t len, uint64
     return AUS_OK;
 }
 
+aus_err aus_agent_send_to(aus_agent *ag, int mgmt, const uint8_t *adu, size_t len, uint64_t now_ms,
+                          uint64_t *seq_out)
+{
+    AUS_ENSURE(ag && (adu || !len), AUS_E_ARG);
+    AUS_ENSURE(!mgmt || ag->cfg.peer_mgmt_service, AUS_E_ARG);
+    return send_bundle(ag, adu, len, now_ms, ag->cfg.report_req, ag->cfg.peer_node,
+                       mgmt ? ag->cfg.peer_mgmt_service : ag->cfg.peer_service, seq_out);
+}
+
 aus_err aus_agent_send(aus_agent *ag, const uint8_t *adu, size_t len, uint64_t now_ms,
                        uint64_t *seq_out)
 {
-    AUS_ENSURE(ag && (adu || !len), AUS_E_ARG);
-    return send_bundle(ag, adu, len, now_ms, ag->cfg.report_req, ag->cfg.peer_node,
-                       ag->cfg.peer_service, seq_out);
+    return aus_agent_send_to(ag, 0, adu, len, now_ms, seq_out);
 }
 
 aus_err aus_agent_out_next(aus_agent *ag, const char *after, char *key, size_t keycap, uint8_t *out,
@@ -177,7 +185,9 @@ aus_err aus_agent_recv(aus_agent *ag, const uint8_t *in, size_t n, uint64_t now_
     /* policy: only bundles from our peer to us (another tenant's or node's bundles never open
      * here: they fail the envelope first, this is the second line) */
     if (b.pri.dst.scheme != AUS_EID_SCHEME_IPN || b.pri.dst.node != ag->cfg.node ||
-        b.pri.src.scheme != AUS_EID_SCHEME_IPN || b.pri.src.node != ag->cfg.peer_node)
+        b.pri.src.scheme != AUS_EID_SCHEME_IPN || b.pri.src.node != ag->cfg.peer_node ||
+        (b.pri.dst.service != ag->cfg.service &&
+         (!ag->cfg.mgmt_service || b.pri.dst.service != ag->cfg.mgmt_service)))
         return count_err(ag, AUS_E_POLICY);
     aus_bpv7_status_report sr;
     memset(&sr, 0, sizeof sr);
@@ -197,6 +207,7 @@ aus_err aus_agent_recv(aus_agent *ag, const uint8_t *in, size_t n, uint64_t now_
     rx->report = sr;
     rx->subject = b.pri;
     rx->at_ms = now_ms;
+    rx->dst_service = b.pri.dst.service;
     rx->expired = aus_bpv7_check_lifetime(&b, now_ms) == AUS_E_EXPIRED;
     if (rx->expired)
         ag->st.expired++;

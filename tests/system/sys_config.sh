@@ -36,6 +36,18 @@ check "sa ping answered" sh -c "'$CLI' status --id $i2 --config '$W/ground.ini' 
 check "sa self-test passed" sh -c "'$CLI' status --id $i3 --config '$W/ground.ini' | grep -q 'self-test passed'"
 check "sa inventory range" sh -c "'$CLI' status --id $i4 --config '$W/ground.ini' | grep -q '2 key(s)'"
 "$CLI" sa bogus --config "$W/ground.ini" > "$T/out" 2>&1; check "sa with an unknown procedure fails" [ $? = 1 ]
+# the key-management service carries key management only: a ground that sends its commands
+# to the satellite's ep_service (64) and its EP requests to service 65 is refused on both
+cp "$W/ground.ini" "$T/g.ini"
+sed -i 's/^\[node\]/[node]\npeer_service = 64\npeer_ep_service = 65/' "$W/ground.ini"
+q1=$(submit cmd exec mark misrouted); q2=$(submit sa ping)
+round
+check "a command sent to the key-management service is quarantined, not run" \
+    grep -q "authentic bundle with an invalid application message" "$W/sat.log"
+check "... and never ran" not grep -q '^misrouted$' "$W/ledger"
+check "an EP request to a service the satellite does not have is refused (POLICY)" \
+    grep -q "AUS_E_POLICY" "$W/sat.log"
+cp "$T/g.ini" "$W/ground.ini"
 
 # watch mode: socket, inotify, SIGTERM
 printf '[ground]\nsocket = %s/g.sock\n' "$W" >> "$W/ground.ini"

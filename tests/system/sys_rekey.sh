@@ -78,7 +78,13 @@ check "every command ran exactly once" \
 # OTAR whose response is lost: the satellite sends under the new pair at once but keeps the
 # pair the ground sends under until a bundle under the new one arrives (as for the PQ rekey)
 o1=$(submit rekey --otar)
-g_once; up; s_once
+g_once
+dst_of() { for f in "$1"/*; do "$CLI" bundle inspect "$f" | sed -n 's/^ *destination //p'; done; }
+check "the OTAR request goes to the satellite's key-management service (ep_service 64)" \
+    [ "$(dst_of "$W/ground/out" | sort -u)" = "ipn:100.64" ]
+up; s_once
+check "the OTAR response goes to the ground's key-management service" \
+    [ "$(dst_of "$W/sat/out" | sort -u)" = "ipn:200.64" ]
 check "the satellite installed the OTAR pair and sends under it" \
     grep -q "OTAR: keys 0x4000/0x4001 installed and activated" "$W/sat.log"
 rm -f "$W/sat/out"/*           # the downlink pass carrying the OTAR response is lost

@@ -71,7 +71,7 @@ static void open_side(side *s, uint64_t node, uint64_t peer, int bpsec)
         assert_int_equal(aus_agent_bpsec_init(&s->bp, &s->seal, 7, node, 1, peer, 1), AUS_OK);
         ops = aus_agent_bpsec_ops(&s->bp);
     }
-    aus_agent_cfg cfg = {node, 1, peer, 1, 60000, 64, "t1", 0};
+    aus_agent_cfg cfg = {node, 1, peer, 1, 60000, 64, "t1", 0, 5, 5};
     assert_int_equal(aus_agent_init(&s->ag, &cfg, &s->st, &ops), AUS_OK);
 }
 
@@ -236,14 +236,48 @@ static void test_init_args(void **st)
     (void)st;
     side *g = mk(GROUND, SAT, 0);
     aus_agent_sec_ops ops = aus_agent_seal_ops(&g->seal);
-    aus_agent_cfg cfg = {1, 1, 2, 1, 1000, 0, "t", 0};
+    aus_agent_cfg cfg = {1, 1, 2, 1, 1000, 0, "t", 0, 0, 0};
     assert_int_equal(aus_agent_init(&g->ag, &cfg, &g->st, &ops), AUS_E_ARG); /* window 0 */
     cfg.replay_window = AUS_REPLAY_MAX_WINDOW + 1;
     assert_int_equal(aus_agent_init(&g->ag, &cfg, &g->st, &ops), AUS_E_ARG);
     cfg.replay_window = 8;
     cfg.tenant = "";
     assert_int_equal(aus_agent_init(&g->ag, &cfg, &g->st, &ops), AUS_E_ARG);
+    cfg.tenant = "t";
+    cfg.mgmt_service = cfg.service; /* the management service must be a second one */
+    assert_int_equal(aus_agent_init(&g->ag, &cfg, &g->st, &ops), AUS_E_ARG);
+    cfg.mgmt_service = 0;
+    assert_int_equal(aus_agent_init(&g->ag, &cfg, &g->st, &ops), AUS_OK);
+    /* no peer management service configured: sending to it is refused */
+    assert_int_equal(aus_agent_send_to(&g->ag, 1, (const uint8_t *)"x", 1, 1000, NULL), AUS_E_ARG);
     rm(g);
+}
+
+/* The key-management service number: bundles to it arrive with rx.dst_service = 5, bundles to
+ * the main service with 1, and a bundle to any other service of ours is POLICY. */
+static void test_services(void **st)
+{
+    (void)st;
+    side *g = mk(GROUND, SAT, 1), *s = mk(SAT, GROUND, 1);
+    static uint8_t buf[AUS_AGENT_BUNDLE_MAX];
+    aus_agent_rx rx;
+    static const uint8_t adu[] = "rekey";
+    for (int mgmt = 0; mgmt < 2; mgmt++) {
+        assert_int_equal(aus_agent_send_to(&g->ag, mgmt, adu, sizeof adu, 1000 + mgmt, NULL),
+                         AUS_OK);
+        size_t n = take_out(g, buf, sizeof buf);
+        assert_int_equal(aus_agent_recv(&s->ag, buf, n, 1500, &rx), AUS_OK);
+        assert_int_equal(rx.dst_service, mgmt ? 5 : 1);
+        assert_int_equal(aus_agent_accept(&s->ag, &rx), AUS_OK);
+    }
+    aus_agent_sec_ops ops = aus_agent_bpsec_ops(&g->bp);
+    aus_agent_cfg cfg = {GROUND, 1, SAT, 9, 60000, 64, "t1", 0, 5, 5}; /* peer service 9 */
+    assert_int_equal(aus_agent_init(&g->ag, &cfg, &g->st, &ops), AUS_OK);
+    assert_int_equal(aus_agent_send(&g->ag, adu, sizeof adu, 2000, NULL), AUS_OK);
+    size_t n = take_out(g, buf, sizeof buf);
+    assert_int_equal(aus_agent_recv(&s->ag, buf, n, 2500, &rx), AUS_E_POLICY);
+    rm(g);
+    rm(s);
 }
 
 /* Deliver one queued bundle of from into to at time t; returns rx (accepted). */
@@ -297,11 +331,9 @@ static void test_status_reports(void **st)
     for (int bpsec = 0; bpsec < 2; bpsec++) {
         side *g = mk(GROUND, SAT, bpsec), *s = mk(SAT, GROUND, bpsec);
         aus_agent_sec_ops gops = bpsec ? aus_agent_bpsec_ops(&g->bp) : aus_agent_seal_ops(&g->seal);
-        aus_agent_cfg cfg = {
-            GROUND, 1,
-            SAT,    1,
-            1000,   64,
-            "t1",   AUS_BPV7_BF_RPT_DELETION | AUS_BPV7_BF_RPT_RECEPTION | AUS_BPV7_BF_STATUS_TIME};
+        aus_agent_cfg cfg = {GROUND, 1, SAT, 1, 1000, 64, "t1", 0, 5, 5};
+        cfg.report_req =
+            AUS_BPV7_BF_RPT_DELETION | AUS_BPV7_BF_RPT_RECEPTION | AUS_BPV7_BF_STATUS_TIME;
         assert_int_equal(aus_agent_init(&g->ag, &cfg, &g->st, &gops), AUS_OK);
         static const uint8_t adu[] = "late command";
         /* 1. expired on arrival: received + deleted, reason 1, with times */
@@ -376,6 +408,7 @@ int main(void)
         cmocka_unit_test(test_queue_order_and_store_failure),
         cmocka_unit_test(test_iv_unique_across_crash),
         cmocka_unit_test(test_init_args),
+        cmocka_unit_test(test_services),
         cmocka_unit_test(test_status_reports),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
