@@ -15,6 +15,7 @@ FUZZ_BUILD ?= build-fuzz
 SHARED ?= $(abspath ../shared)
 CTEST_ARGS ?=
 FUZZ_SECONDS ?= 60
+FUZZ_SEED ?= 0
 
 DEB_PKGS := build-essential cmake pkgconf clang clang-format llvm libclang-rt-14-dev \
             libssl-dev libsqlite3-dev libcmocka-dev libfec-dev libcjson-dev libcbor-dev \
@@ -60,7 +61,7 @@ fuzz: deps
 	cmake --build $(FUZZ_BUILD) -j$(JOBS)
 
 fuzz-smoke: fuzz
-	./tools/fuzz-smoke.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+	./tools/fuzz-smoke.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_SEED)
 
 bench: build
 	./tools/run-benches.sh $(BUILD)
