@@ -82,8 +82,6 @@ uint64_t dmn_now_ms(void);
 extern int dmn_quiet;
 void dmn_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Install the daemons' crypto provider as the default (daemon_crypto.c). */
-void dmn_crypto_install(void);
 /* Open store, keys, envelope, agent, folders. Returns a CLI exit code. */
 int dmn_open(dmn_node *n, const dmn_config *cfg, int with_folders);
 void dmn_close(dmn_node *n);

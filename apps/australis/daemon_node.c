@@ -208,7 +208,6 @@ int dmn_open(dmn_node *n, const dmn_config *cfg, int with_folders)
     n->iv_log_fd = -1;
     n->fl.in_fd = n->fl.out_fd = n->fl.quar_fd = -1;
     n->started_ms = dmn_now_ms();
-    dmn_crypto_install();
     umask(077); /* tenant isolation: every file and folder we create is owner-only */
     const char *ivl = getenv("AUS_IV_LOG");
     if (ivl && *ivl)
