@@ -282,11 +282,16 @@ void dmn_close(dmn_node *n)
         close(n->iv_log_fd);
 }
 
+/* Key-management messages travel on the ep_service (docs/keys.md). */
+static int mgmt_type(uint32_t type)
+{
+    return type == AUS_APP_REKEY_REQ || type == AUS_APP_REKEY_RESP;
+}
+
 static int is_mgmt(const uint8_t *adu, size_t len)
 {
     aus_app_msg m;
-    return aus_app_decode(&m, adu, len) == AUS_OK &&
-           (m.type == AUS_APP_REKEY_REQ || m.type == AUS_APP_REKEY_RESP);
+    return aus_app_decode(&m, adu, len) == AUS_OK && mgmt_type(m.type);
 }
 
 aus_err dmn_agent_send(dmn_node *n, const uint8_t *adu, size_t len, uint64_t now_ms)
@@ -410,7 +415,7 @@ int dmn_rx_junk(const dmn_node *n, const aus_agent_rx *rx)
         aus_app_is_request(m.type) != n->cfg.role_sat)
         return 1;
     /* key management only on the key-management service, and nothing else there */
-    return is_mgmt(rx->adu, rx->len) != (rx->dst_service == n->cfg.ep_service);
+    return mgmt_type(m.type) != (rx->dst_service == n->cfg.ep_service);
 }
 
 aus_err dmn_handle(dmn_node *n, const aus_agent_rx *rx, int *pending)
