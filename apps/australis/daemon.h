@@ -49,6 +49,7 @@ typedef struct dmn_config {
     /* ground */
     char socket[DMN_PATH], downloads[DMN_PATH];
     uint64_t retry_s;
+    uint64_t keep_answers; /* answers kept below the low-water mark (0: all) */
 } dmn_config;
 
 /* Parse; on error prints "australis: FILE:LINE: sentence naming the key" and returns -1. */

@@ -72,6 +72,7 @@ static const keydef keys[] = {
     S("ground", "socket", socket, 0),
     S("ground", "downloads", downloads, 0),
     U("ground", "retry_s", retry_s, 86400, 0),
+    U("ground", "keep_answers", keep_answers, UINT32_MAX, 0),
 };
 
 static char *trim(char *s)
@@ -165,6 +166,7 @@ static void defaults(dmn_config *c)
     c->chunk_size = 8192;
     c->exec_timeout_s = 10;
     c->retry_s = 60;
+    c->keep_answers = 10000;
     c->tm_frame_len = 1115;
     snprintf(c->link, sizeof c->link, "folder");
     snprintf(c->security, sizeof c->security, "bpsec");

@@ -490,6 +490,24 @@ static cJSON *progress(dmn_node *n, uint64_t id)
  * their exactly-once records; sent when the low-water mark moved by FORGET_STEP. */
 #define FORGET_STEP 64u
 
+/* Stored answers below id `below` are deleted (inside the caller's transaction): the ground
+ * keeps the last keep_answers answers under the low-water mark, so its store does not grow
+ * with every request ever made. Returns the count or a negative aus_err. */
+static long prune_answers(dmn_node *n, uint64_t below)
+{
+    char prefix[AUS_STORE_KEY_MAX], key[AUS_STORE_KEY_MAX];
+    long count = 0;
+    snprintf(prefix, sizeof prefix, "gr/%s/resp/", n->cfg.tenant);
+    while (n->store.ops->next(n->store.self, prefix, "", key, sizeof key) == AUS_OK &&
+           strtoull(key + strlen(prefix), NULL, 16) < below) {
+        aus_err e = n->store.ops->del(n->store.self, key);
+        if (e != AUS_OK)
+            return e;
+        count++;
+    }
+    return count;
+}
+
 long dmn_ground_forget(dmn_node *n)
 {
     char prefix[AUS_STORE_KEY_MAX], key[AUS_STORE_KEY_MAX], fk[AUS_STORE_KEY_MAX];
@@ -526,6 +544,11 @@ long dmn_ground_forget(dmn_node *n)
         e = dmn_agent_send(n, adu, len, dmn_now_ms());
     if (e == AUS_OK)
         e = aus_store_put_u64(&n->store, fk, low);
+    long pruned = 0;
+    if (e == AUS_OK && n->cfg.keep_answers && low > n->cfg.keep_answers) {
+        pruned = prune_answers(n, low - n->cfg.keep_answers);
+        e = pruned < 0 ? (aus_err)pruned : AUS_OK;
+    }
     if (e == AUS_OK)
         e = n->store.ops->commit(n->store.self);
     if (e != AUS_OK) {
@@ -533,7 +556,9 @@ long dmn_ground_forget(dmn_node *n)
         dmn_reset(n);
         return -1;
     }
-    dmn_log("forget: every request below id %llu is answered", (unsigned long long)low);
+    dmn_log("forget: every request below id %llu is answered; %ld old answer(s) pruned "
+            "(keep_answers = %llu)",
+            (unsigned long long)low, pruned, (unsigned long long)n->cfg.keep_answers);
     return 1;
 }
 
