@@ -12,12 +12,13 @@ printf 'keep_answers = 8\n' >> "$W/ground.ini"
 s_once; g_once
 ids=()
 for i in $(seq 70); do ids+=("$(submit cmd exec mark "n$i")"); done
-check "70 request ids handed out" [ "${#ids[@]}" = 70 ] && [ -n "${ids[69]}" ]
+check "70 request ids handed out" [ "$(printf '%s\n' "${ids[@]}" | grep -c .)" = 70 ]
 g_once
 first=$(ls "$W/ground/out" | head -1)
 cp "$W/ground/out/$first" "$T/first"
 up; s_once; down; g_once
-check "every command ran once" [ "$(sort -u "$W/ledger" | wc -l)" = 70 ] && [ "$(wc -l < "$W/ledger")" = 70 ]
+check "every command ran" [ "$(sort -u "$W/ledger" | wc -l)" = 70 ]
+check "... once" [ "$(wc -l < "$W/ledger")" = 70 ]
 g_once
 last=${ids[69]}
 low=$((last + 1))
@@ -37,8 +38,8 @@ check "the newest answer is kept" \
 # the first command's bundle, replayed after the FORGET, still does not run again
 cp "$T/first" "$W/sat/in/$first"
 s_once
-check "the replayed first command is quarantined, not run" \
-    [ "$(wc -l < "$W/ledger")" = 70 ] && [ -n "$(ls "$W/sat/quarantine")" ]
+check "the replayed first command does not run again" [ "$(wc -l < "$W/ledger")" = 70 ]
+check "... it is quarantined" [ -n "$(ls "$W/sat/quarantine")" ]
 c=$(submit cmd exec mark after-forget)
 round
 check "a new command runs after the FORGET" sh -c "'$CLI' status --id $c --config '$W/ground.ini' | grep -q 'marked after-forget'"
