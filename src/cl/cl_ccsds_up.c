@@ -10,7 +10,7 @@
  *      hand the remaining FDUs to FOP-1 again — they get the same N(S) as before.
  *   2. Hand FDUs to FOP-1 (mirror first, then new ones built from the queue) while it accepts,
  *      and poll it for frames: BC, retransmissions, new AD frames within the window K.
- *   3. Each frame: TC header (232.0 §4.1.2), SDLS apply at transmission time (355.0 §3: a
+ *   3. Each frame: TC header (232.0 §4.1.2), SDLS applied when the frame is sent (355.0 §3: a
  *      retransmitted frame gets a fresh IV, so the receiver's anti-replay window never blocks
  *      a retransmission, and an old copy is still refused), randomize, CLTU.
  *   An FDU is one segment header (unsegmented, 232.0 §4.1.3.2) and whole Space Packets, blocked;

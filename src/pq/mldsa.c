@@ -11,7 +11,7 @@
  *   aus_mldsa65_keygen_derand  14656 B  -> ~16.8 KB
  * Signing keeps the expanded matrix A (30 polynomials, 30 KB) across rejection iterations,
  * because re-deriving it costs ~30 SHAKE128 calls per iteration (~5 iterations on average);
- * verify and keygen stream A one row at a time (each entry is used once there).
+ * verify and keygen stream A row by row (each entry is used once there).
  *
  * Constant time: signing has no branch or memory index that depends on sk, rnd or values
  * derived from them, except the rejection loop's accept/reject decisions: the number of
