@@ -21,10 +21,21 @@
 #include "australis/base.h"
 #include "australis/sdls_ep.h"
 
-typedef struct reply_buf {
-    uint8_t *d; /* AUS_EP_REPLY_MAX octets (the board's scratch) */
-    size_t n;
-} reply_buf;
+/* Replies are written through the cursor (aus_wr over the board's scratch), so no procedure
+ * can write past it whatever its counts: an overflow would be a sticky AUS_E_NOBUFS, never a
+ * stray store. The sizes below are the largest data field each procedure writes; the asserts
+ * tie them to AUS_EP_REPLY_MAX so that the writer error cannot happen for a decoded command
+ * (every count is bounded by the decoder: AUS_EP_MAX_KEYS, AUS_EP_INV_MAX, AUS_EP_LOG_MAX). */
+#define EP_REPLY_HDR 3u /* tag(1) | data length in bits(2), CCSDS 355.1-B-1 §3.4 */
+#define EP_REPLY_DATA_MAX (AUS_EP_REPLY_MAX - EP_REPLY_HDR)
+#define EP_VERIFY_BLOCK (2u + AUS_EP_IV_BYTES + AUS_EP_CHALLENGE_BYTES + AUS_EP_MAC_BYTES)
+_Static_assert(sizeof(((aus_ep_board *)0)->scratch) >= EP_REPLY_DATA_MAX, "scratch");
+_Static_assert(AUS_EP_MAX_KEYS *EP_VERIFY_BLOCK <= EP_REPLY_DATA_MAX, "key verification reply");
+_Static_assert(2u + AUS_EP_INV_MAX * 3u <= EP_REPLY_DATA_MAX, "key inventory reply");
+_Static_assert(2u + AUS_EP_FIELD_MAX <= EP_REPLY_DATA_MAX, "SA read ARSN reply");
+_Static_assert(AUS_EP_LOG_MAX *AUS_EP_LOG_ENTRY <= EP_REPLY_DATA_MAX, "dump log reply");
+_Static_assert(AUS_EP_LOG_ENTRY == 1u + 2u + 4u, "log entry: tag(1) length(2) value(4)");
+_Static_assert(AUS_EP_LOG_MAX <= 0xFFFFu && AUS_EP_INV_MAX <= 0xFFFFu, "16-bit counts");
 
 aus_err aus_ep_board_init(aus_ep_board *b, aus_keys *keys, const aus_crypto *crypto,
                           const aus_ep_sa_ops *sa, void *sa_self, const char *prefix)
@@ -57,12 +68,6 @@ static void log_event(aus_ep_board *b, uint8_t tag, uint8_t v0, uint8_t v1, uint
     e->value[1] = v1;
     e->value[2] = (uint8_t)(v23 >> 8);
     e->value[3] = (uint8_t)v23;
-}
-
-static void put16(reply_buf *r, uint16_t v)
-{
-    r->d[r->n++] = (uint8_t)(v >> 8);
-    r->d[r->n++] = (uint8_t)v;
 }
 
 /* ---- transactions ---- */
@@ -183,7 +188,7 @@ static aus_err do_key_states(aus_ep_board *b, const aus_ep_cmd *c, uint64_t now)
     return txn_end(b, e, 0);
 }
 
-static aus_err do_verify(aus_ep_board *b, const aus_ep_cmd *c, uint64_t now, reply_buf *r)
+static aus_err do_verify(aus_ep_board *b, const aus_ep_cmd *c, uint64_t now, aus_wr *r)
 {
     /* Pass 1: every key must be an ACTIVE session key before anything is spent. */
     for (size_t i = 0; i < c->u.verify.n; i++) {
@@ -206,33 +211,34 @@ static aus_err do_verify(aus_ep_board *b, const aus_ep_cmd *c, uint64_t now, rep
             memset(iv, 0, 4);
             for (int j = 0; j < 8; j++)
                 iv[4 + j] = (uint8_t)(ctr >> (56 - 8 * j));
-            put16(r, c->u.verify.ids[i]);
-            memcpy(r->d + r->n, iv, sizeof iv);
-            r->n += sizeof iv;
-            e = aus_ep_verify_block(b->crypto, key, iv, c->u.verify.challenge[i], r->d + r->n,
-                                    r->d + r->n + 16);
-            r->n += 32;
+            aus_wr_be16(r, c->u.verify.ids[i]);
+            aus_wr_bytes(r, iv, sizeof iv);
+            uint8_t *blk = aus_wr_reserve(r, AUS_EP_CHALLENGE_BYTES + AUS_EP_MAC_BYTES);
+            e = blk ? aus_ep_verify_block(b->crypto, key, iv, c->u.verify.challenge[i], blk,
+                                          blk + AUS_EP_CHALLENGE_BYTES)
+                    : r->err;
         }
         aus_wipe(key, sizeof key);
     }
     return e;
 }
 
-static aus_err do_inventory(aus_ep_board *b, const aus_ep_cmd *c, reply_buf *r)
+static aus_err do_inventory(aus_ep_board *b, const aus_ep_cmd *c, aus_wr *r)
 {
     size_t count = 0;
-    r->n = 2;
+    uint8_t *cnt = aus_wr_reserve(r, 2); /* the count, filled in at the end */
     aus_key_info k;
     for (size_t i = 0; aus_keys_at(b->keys, i, &k) == AUS_OK; i++) {
         if (k.id < c->u.inventory.first || k.id > c->u.inventory.last)
             continue;
         AUS_ENSURE(count < AUS_EP_INV_MAX, AUS_E_LIMIT);
-        put16(r, k.id);
-        r->d[r->n++] = k.state;
+        aus_wr_be16(r, k.id);
+        aus_wr_u8(r, k.state);
         count++;
     }
-    r->d[0] = (uint8_t)(count >> 8);
-    r->d[1] = (uint8_t)count;
+    AUS_TRY(r->err);
+    cnt[0] = (uint8_t)(count >> 8);
+    cnt[1] = (uint8_t)count;
     return AUS_OK;
 }
 
@@ -280,23 +286,25 @@ static aus_err sa_apply(aus_ep_board *b, const aus_ep_cmd *c, uint64_t now)
 }
 
 static aus_err do_sa(aus_ep_board *b, const aus_ep_cmd *c, uint16_t carrier, uint64_t now,
-                     reply_buf *r)
+                     aus_wr *r)
 {
     AUS_ENSURE(b->sa, AUS_E_UNSUPPORTED);
     uint16_t spi = cmd_spi(c);
     if (c->tag == AUS_EP_SA_STATUS) {
         uint8_t lpid = 0;
         AUS_TRY(b->sa->status(b->sa_self, spi, &lpid));
-        put16(r, spi);
-        r->d[r->n++] = lpid;
-        return AUS_OK;
+        aus_wr_be16(r, spi);
+        aus_wr_u8(r, lpid);
+        return r->err;
     }
     if (c->tag == AUS_EP_SA_READ_ARSN) {
+        uint8_t arsn[AUS_EP_FIELD_MAX];
         size_t n = 0;
-        put16(r, spi);
-        AUS_TRY(b->sa->read_arsn(b->sa_self, spi, r->d + 2, AUS_EP_FIELD_MAX, &n));
-        r->n += n;
-        return AUS_OK;
+        AUS_TRY(b->sa->read_arsn(b->sa_self, spi, arsn, sizeof arsn, &n));
+        AUS_ENSURE(n <= sizeof arsn, AUS_E_INTERNAL);
+        aus_wr_be16(r, spi);
+        aus_wr_bytes(r, arsn, n);
+        return r->err;
     }
     /* CryptoLib CRYPTO_LIB_ERR_SDLS_EP_WRONG_SPI: an SA never manages the SA carrying it
      * (bug class: deleting / stopping the SA in use). */
@@ -337,7 +345,7 @@ static int self_test(aus_ep_board *b)
     return 1;
 }
 
-static aus_err do_mc(aus_ep_board *b, const aus_ep_cmd *c, reply_buf *r)
+static aus_err do_mc(aus_ep_board *b, const aus_ep_cmd *c, aus_wr *r)
 {
     switch (c->tag) {
     case AUS_EP_MC_PING: return AUS_OK;
@@ -345,19 +353,18 @@ static aus_err do_mc(aus_ep_board *b, const aus_ep_cmd *c, reply_buf *r)
     case AUS_EP_MC_LOG_STATUS:
         if (c->tag == AUS_EP_MC_ERASE_LOG)
             b->nlog = 0; /* then answer with the log status after the erase */
-        put16(r, (uint16_t)b->nlog);
-        put16(r, (uint16_t)(AUS_EP_LOG_MAX - b->nlog));
-        return AUS_OK;
+        aus_wr_be16(r, (uint16_t)b->nlog);
+        aus_wr_be16(r, (uint16_t)(AUS_EP_LOG_MAX - b->nlog));
+        return r->err;
     case AUS_EP_MC_DUMP_LOG:
         /* sdls_ep.md §2: n x [tag(1) length(2) value(4)] */
         for (size_t i = 0; i < b->nlog; i++) {
-            r->d[r->n++] = b->log[i].tag;
-            put16(r, 4);
-            memcpy(r->d + r->n, b->log[i].value, 4);
-            r->n += 4;
+            aus_wr_u8(r, b->log[i].tag);
+            aus_wr_be16(r, (uint16_t)sizeof b->log[i].value);
+            aus_wr_bytes(r, b->log[i].value, sizeof b->log[i].value);
         }
-        return AUS_OK;
-    case AUS_EP_MC_SELF_TEST: r->d[r->n++] = self_test(b) ? 0x00 : 0xFF; return AUS_OK;
+        return r->err;
+    case AUS_EP_MC_SELF_TEST: aus_wr_u8(r, self_test(b) ? 0x00 : 0xFF); return r->err;
     case AUS_EP_MC_ALARM_RESET:
         if (b->sa && b->sa->alarm_reset)
             b->sa->alarm_reset(b->sa_self);
@@ -367,7 +374,7 @@ static aus_err do_mc(aus_ep_board *b, const aus_ep_cmd *c, reply_buf *r)
 }
 
 static aus_err dispatch(aus_ep_board *b, const aus_ep_cmd *c, uint16_t carrier, uint64_t now,
-                        reply_buf *r)
+                        aus_wr *r)
 {
     switch (c->tag >> 4) {
     case 0:
@@ -404,25 +411,28 @@ aus_err aus_ep_handle(aus_ep_board *b, const uint8_t *pdu, size_t len, uint16_t 
     AUS_ENSURE(b && reply && reply_len && (pdu || len == 0), AUS_E_ARG);
     *reply_len = 0;
     AUS_ENSURE(cap >= AUS_EP_REPLY_MAX, AUS_E_NOBUFS);
-    reply_buf rb = {b->scratch, 0};
+    aus_wr rb;
+    aus_wr_init(&rb, b->scratch, EP_REPLY_DATA_MAX);
     aus_ep_cmd c;
     aus_err e = aus_ep_cmd_decode(&c, pdu, len);
     uint8_t tag = len > 0 ? (uint8_t)(pdu[0] & 0x3Fu) : 0;
     if (e == AUS_OK)
         e = dispatch(b, &c, carrier_spi, now, &rb);
+    if (e == AUS_OK)
+        e = rb.err; /* cannot happen by the asserts above; refused rather than truncated */
     int n;
     if (e == AUS_OK) {
         b->executed++;
         if (c.tag >> 4 == 1 && c.tag != AUS_EP_SA_STATUS && c.tag != AUS_EP_SA_READ_ARSN)
             log_event(b, AUS_EP_EV_DONE, c.tag, 0, cmd_spi(&c));
-        n = aus_ep_reply_encode(c.tag, rb.d, rb.n, reply, cap);
+        n = aus_ep_reply_encode(c.tag, b->scratch, aus_wr_len(&rb), reply, cap);
     } else {
         b->refused++;
         log_event(b, AUS_EP_EV_REFUSED, tag, (uint8_t)(-(int)e), c.tag ? first_id(&c) : 0);
         uint8_t code = (uint8_t)(-(int)e);
         n = aus_ep_reply_encode((uint8_t)(tag | AUS_EP_USER), &code, 1, reply, cap);
     }
-    aus_wipe(rb.d, rb.n);
+    aus_wipe(b->scratch, aus_wr_len(&rb));
     if (n > 0)
         *reply_len = (size_t)n;
     return e;
