@@ -141,6 +141,7 @@ struct tst_store {
     int in_tx;
     long writes, fail_after;
     int sticky, failed;
+    int count_tx; /* put/del inside a transaction count as writes too */
 };
 
 tst_store *tst_store_new(void)
@@ -175,6 +176,8 @@ void tst_store_fail_after(tst_store *m, long n, int sticky)
 }
 
 long tst_store_writes(const tst_store *m) { return m->writes; }
+
+void tst_store_count_tx_writes(tst_store *m, int on) { m->count_tx = on; }
 
 static int write_fails(tst_store *m)
 {
@@ -239,6 +242,8 @@ static aus_err m_get(void *self, const char *key, uint8_t *val, size_t cap, size
 static aus_err m_put(void *self, const char *key, const uint8_t *val, size_t len)
 {
     tst_store *m = self;
+    if (m->in_tx && m->count_tx && write_fails(m))
+        return AUS_E_IO;
     if (m->in_tx)
         return set(&m->tx, &m->ntx, &m->captx, key, val, len, 1);
     if (write_fails(m))
@@ -249,6 +254,8 @@ static aus_err m_put(void *self, const char *key, const uint8_t *val, size_t len
 static aus_err m_del(void *self, const char *key)
 {
     tst_store *m = self;
+    if (m->in_tx && m->count_tx && write_fails(m))
+        return AUS_E_IO;
     if (m->in_tx)
         return set(&m->tx, &m->ntx, &m->captx, key, NULL, 0, 0);
     if (write_fails(m))

@@ -55,6 +55,8 @@ void tst_store_free(tst_store *m);
 aus_store tst_store_iface(tst_store *m);
 void tst_store_fail_after(tst_store *m, long n, int sticky);
 long tst_store_writes(const tst_store *m);
+/* on: put/del inside a transaction are counted (and can be failed) too, not only commits. */
+void tst_store_count_tx_writes(tst_store *m, int on);
 
 /* Shell and files (tests may do I/O). A printf-formatted shell command; returns its exit
  * status, -1 when it did not exit normally. */

@@ -170,28 +170,136 @@ static void test_set_get_exactly_once(void **st)
     done(w);
 }
 
+/* deliver() without its asserts: every store error comes back (the failure tests). */
+static aus_err deliver_try(world *w, const uint8_t *adu, size_t n)
+{
+    int pending = 0;
+    AUS_TRY(w->st.ops->begin(w->st.self));
+    aus_err e = aus_app_sat_handle(&w->sat, adu, n, 0, &pending);
+    if (e != AUS_OK) {
+        assert_int_equal(w->st.ops->rollback(w->st.self), AUS_OK);
+        return e;
+    }
+    AUS_TRY(w->st.ops->commit(w->st.self)); /* a failed commit rolls back */
+    if (!pending)
+        return AUS_OK;
+    AUS_TRY(w->st.ops->begin(w->st.self));
+    e = aus_app_sat_finish(&w->sat, adu, n);
+    if (e != AUS_OK) {
+        assert_int_equal(w->st.ops->rollback(w->st.self), AUS_OK);
+        return e;
+    }
+    return w->st.ops->commit(w->st.self);
+}
+
+/* A restart: the RAM state is gone (a fresh aus_app_sat over the same store), and the daemon
+ * runs recovery in its own transaction before taking requests. */
+static long restart(world *w)
+{
+    aus_app_sat_ops ops = {health, finfo, fread_, NULL, emit, w};
+    memset(&w->sat, 0, sizeof w->sat);
+    assert_int_equal(aus_app_sat_init(&w->sat, &w->st, &ops, "tenA", 4096), AUS_OK);
+    aus_app_cmd ext = {"exec", ext_cmd, w, AUS_APP_CMD_EXTERNAL};
+    assert_int_equal(aus_app_sat_register(&w->sat, &ext), AUS_OK);
+    assert_int_equal(w->st.ops->begin(w->st.self), AUS_OK);
+    long n = aus_app_sat_recover(&w->sat);
+    assert_true(n >= 0);
+    assert_int_equal(w->st.ops->commit(w->st.self), AUS_OK);
+    return n;
+}
+
+/* Store writes (put, del, commit) that one delivery of adu makes on a fresh world. */
+static long count_writes(const uint8_t *adu, size_t n)
+{
+    world *w = mk();
+    tst_store_count_tx_writes(w->mem, 1);
+    tst_store_fail_after(w->mem, -1, 0); /* resets the write counter */
+    assert_int_equal(deliver_try(w, adu, n), AUS_OK);
+    long writes = tst_store_writes(w->mem);
+    done(w);
+    return writes;
+}
+
 static void test_store_failure_rolls_back(void **st)
 {
     (void)st;
-    /* fail each write in turn: afterwards the retried request runs exactly once */
-    for (long k = 0; k < 4; k++) {
+    /* Exactly once under store failures: count the writes one "set" makes, then fail each one
+     * in turn. The failed delivery must report the store error and leave nothing durable, so
+     * after a restart the re-sent request runs exactly once and a further copy is a duplicate
+     * answered from the cache. */
+    uint8_t a[512], g[512];
+    const char *sv[] = {"p", "v"}, *gv[] = {"p"};
+    size_t na = mkcmd(a, 20, "set", 2, sv), ng = mkcmd(g, 21, "get", 1, gv);
+    long writes = count_writes(a, na);
+    assert_true(writes >= 2); /* at least the parameter, the response record and the commit */
+    for (long k = 0; k < writes; k++) {
         world *w = mk();
-        uint8_t a[512];
-        const char *sv[] = {"p", "v"};
-        size_t na = mkcmd(a, 20, "set", 2, sv);
+        tst_store_count_tx_writes(w->mem, 1);
         tst_store_fail_after(w->mem, k, 0);
-        aus_err e = deliver(w, a, na, 0);
+        assert_int_equal(deliver_try(w, a, na), AUS_E_IO);
+        assert_int_equal(tst_store_writes(w->mem), k + 1); /* stopped at the failed write */
         tst_store_fail_after(w->mem, -1, 0);
-        int before = w->nemit;
-        assert_int_equal(deliver(w, a, na, 0), AUS_OK);
-        assert_int_equal(deliver(w, a, na, 0), AUS_OK);
+        assert_int_equal(restart(w), 0);
+        assert_int_equal(deliver_try(w, a, na), AUS_OK);
+        assert_int_equal(deliver_try(w, a, na), AUS_OK);
+        assert_int_equal(w->sat.executed, 1);
+        assert_int_equal(w->sat.duplicates, 1);
         aus_app_msg r = last(w);
+        assert_int_equal(r.id, 20);
         assert_int_equal(r.status, AUS_APP_ST_OK);
-        /* the parameter write and the response record went in together */
-        assert_true(w->sat.executed <= 2);
-        assert_true(e == AUS_OK || w->nemit - before == 2);
+        tst_assert_bytes(w->emitted[w->nemit - 2], w->elen[w->nemit - 2], w->emitted[w->nemit - 1],
+                         w->elen[w->nemit - 1]);
+        /* the parameter write went in with the response record */
+        assert_int_equal(deliver_try(w, g, ng), AUS_OK);
+        r = last(w);
+        assert_int_equal(r.status, AUS_APP_ST_OK);
+        assert_int_equal(r.data.n, 1);
+        assert_memory_equal(r.data.p, "v", 1);
         done(w);
     }
+}
+
+static void test_store_failure_external(void **st)
+{
+    (void)st;
+    /* The same for an external command (two transactions: "started", then the result). A
+     * failure in the first leaves nothing: the re-sent request runs after the restart. A
+     * failure in the second happens after the program ran: recovery answers INTERRUPTED and
+     * the program never runs again. Either way it ran exactly once. */
+    uint8_t a[512];
+    size_t na = mkcmd(a, 22, "exec", 0, NULL);
+    long writes = count_writes(a, na);
+    assert_true(writes >= 4); /* two transactions, each with at least one write and a commit */
+    int interrupted = 0;
+    for (long k = 0; k < writes; k++) {
+        world *w = mk();
+        tst_store_count_tx_writes(w->mem, 1);
+        tst_store_fail_after(w->mem, k, 0);
+        assert_int_equal(deliver_try(w, a, na), AUS_E_IO);
+        tst_store_fail_after(w->mem, -1, 0);
+        int ran = w->ext_runs;
+        long rec = restart(w);
+        assert_int_equal(rec, ran); /* started and ran, but no result: answered by recovery */
+        if (rec == 1) {
+            aus_app_msg r = last(w);
+            assert_int_equal(r.id, 22);
+            assert_int_equal(r.status, AUS_APP_ST_INTERRUPTED);
+            interrupted++;
+        }
+        assert_int_equal(deliver_try(w, a, na), AUS_OK);
+        assert_int_equal(deliver_try(w, a, na), AUS_OK);
+        assert_int_equal(w->ext_runs, 1);
+        aus_app_msg r = last(w);
+        assert_int_equal(r.id, 22);
+        if (rec == 1) {
+            assert_int_equal(r.status, AUS_APP_ST_INTERRUPTED);
+        } else {
+            assert_int_equal(r.status, AUS_APP_ST_OK);
+            assert_int_equal(r.exit_code, 7);
+        }
+        done(w);
+    }
+    assert_true(interrupted > 0 && interrupted < writes); /* both phases were hit */
 }
 
 static void test_external_two_phase_and_recover(void **st)
@@ -373,6 +481,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_set_get_exactly_once),
         cmocka_unit_test(test_store_failure_rolls_back),
+        cmocka_unit_test(test_store_failure_external),
         cmocka_unit_test(test_external_two_phase_and_recover),
         cmocka_unit_test(test_expired_not_run),
         cmocka_unit_test(test_forget),
