@@ -15,45 +15,15 @@
 #include <string.h>
 
 #include "australis/coding.h"
+#include "ccsds/coding_rs_tab.h"
 
-/* rem_tab[k][d] = remainder (dual basis) after feeding the symbol d and then k zero symbols into
- * an empty register: d * x^(32+k) mod g(x). Row 0 is the parity libfec's encoder gives the
- * one-symbol message d; rows 1..3 follow by feeding zeros. Each row is packed as 4 big-endian
- * words (word 0 holds register symbols 0..7, symbol 0 = the x^31 coefficient in its top octet).
- * The register update is GF(2)-linear, so four symbols can be fed at once CRC-style ("slicing
- * by 4"): R' = (R << 4 symbols) ^ T3[top0 ^ s0] ^ T2[top1 ^ s1] ^ T1[top2 ^ s2] ^ T0[top3 ^ s3].
- * Built once on first use; concurrent first uses compute identical values (as in crc.c). */
-static uint64_t rem_tab[4][256][4];
-static volatile int rem_ready;
-
-static void build_rem_tab(void)
-{
-    for (unsigned d = 0; d < 256; d++) {
-        unsigned char msg = (unsigned char)d, par[AUS_RS_PARITY];
-        encode_rs_ccsds(&msg, par, (int)(AUS_RS_K - 1u));
-        for (unsigned w = 0; w < 4; w++) {
-            uint64_t v = 0;
-            for (unsigned b = 0; b < 8; b++)
-                v = v << 8 | par[w * 8 + b];
-            rem_tab[0][d][w] = v;
-        }
-    }
-    for (unsigned k = 1; k < 4; k++) {
-        for (unsigned d = 0; d < 256; d++) {
-            const uint64_t *p = rem_tab[k - 1][d];
-            const uint64_t *t = rem_tab[0][(unsigned)(p[0] >> 56)]; /* feed one zero symbol */
-            rem_tab[k][d][0] = ((p[0] << 8) | (p[1] >> 56)) ^ t[0];
-            rem_tab[k][d][1] = ((p[1] << 8) | (p[2] >> 56)) ^ t[1];
-            rem_tab[k][d][2] = ((p[2] << 8) | (p[3] >> 56)) ^ t[2];
-            rem_tab[k][d][3] = (p[3] << 8) ^ t[3];
-        }
-    }
-    rem_ready = 1;
-}
-
+/* The register update is GF(2)-linear, so four symbols can be fed at once CRC-style ("slicing
+ * by 4"): R' = (R << 4 symbols) ^ T3[top0 ^ s0] ^ T2[top1 ^ s1] ^ T1[top2 ^ s2] ^ T0[top3 ^ s3],
+ * with T = aus_rs_rem_tab (coding_rs_tab.h: static const, generated from libfec's encoder by
+ * tools/gen_tables.c and recomputed by the unit test; nothing is built at run time). */
 static void feed1(uint64_t q[4], unsigned s)
 {
-    const uint64_t *t = rem_tab[0][(unsigned)(q[0] >> 56) ^ s];
+    const uint64_t *t = aus_rs_rem_tab[0][(unsigned)(q[0] >> 56) ^ s];
     q[0] = ((q[0] << 8) | (q[1] >> 56)) ^ t[0];
     q[1] = ((q[1] << 8) | (q[2] >> 56)) ^ t[1];
     q[2] = ((q[2] << 8) | (q[3] >> 56)) ^ t[2];
@@ -62,10 +32,10 @@ static void feed1(uint64_t q[4], unsigned s)
 
 static void feed4(uint64_t q[4], unsigned s0, unsigned s1, unsigned s2, unsigned s3)
 {
-    const uint64_t *a = rem_tab[3][(unsigned)(q[0] >> 56) ^ s0];
-    const uint64_t *b = rem_tab[2][(unsigned)((q[0] >> 48) & 0xFFu) ^ s1];
-    const uint64_t *c = rem_tab[1][(unsigned)((q[0] >> 40) & 0xFFu) ^ s2];
-    const uint64_t *d = rem_tab[0][(unsigned)((q[0] >> 32) & 0xFFu) ^ s3];
+    const uint64_t *a = aus_rs_rem_tab[3][(unsigned)(q[0] >> 56) ^ s0];
+    const uint64_t *b = aus_rs_rem_tab[2][(unsigned)((q[0] >> 48) & 0xFFu) ^ s1];
+    const uint64_t *c = aus_rs_rem_tab[1][(unsigned)((q[0] >> 40) & 0xFFu) ^ s2];
+    const uint64_t *d = aus_rs_rem_tab[0][(unsigned)((q[0] >> 32) & 0xFFu) ^ s3];
     q[0] = ((q[0] << 32) | (q[1] >> 32)) ^ a[0] ^ b[0] ^ c[0] ^ d[0];
     q[1] = ((q[1] << 32) | (q[2] >> 32)) ^ a[1] ^ b[1] ^ c[1] ^ d[1];
     q[2] = ((q[2] << 32) | (q[3] >> 32)) ^ a[2] ^ b[2] ^ c[2] ^ d[2];
@@ -96,8 +66,6 @@ unsigned aus_rs_dirty(const uint8_t *block, unsigned interleave, unsigned pad)
 {
     if (block == NULL || aus_rs_block_len(interleave, pad) == 0)
         return 0;
-    if (!rem_ready)
-        build_rem_tab();
     return dirty_codewords(block, interleave, AUS_RS_N - pad);
 }
 
@@ -139,8 +107,6 @@ aus_err aus_rs_decode(uint8_t *block, unsigned interleave, unsigned pad, unsigne
     uint8_t cw[AUS_RS_MAX_INTERLEAVE][AUS_RS_N];
     unsigned fixed[AUS_RS_MAX_INTERLEAVE];
     unsigned total = 0;
-    if (!rem_ready)
-        build_rem_tab();
     unsigned dirty = dirty_codewords(block, I, n);
     /* Decode every codeword into scratch first, so that an uncorrectable one leaves the whole
      * block untouched (no partial state change on error). */
