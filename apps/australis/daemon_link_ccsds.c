@@ -321,10 +321,13 @@ static void run_deferred(dmn_node *n)
     }
 }
 
-/* Read one incoming pass file (regular, 1..PASS_FILE_MAX octets). 0 ok, 1 gone, -1 junk. */
+/* Read one incoming pass file (regular, 1..PASS_FILE_MAX octets). 0 ok, 1 gone, -1 junk.
+ * DESIGN.md §5a: O_NONBLOCK so that a FIFO planted in the folder cannot block the open (it
+ * waits for a writer otherwise: the daemon hung until a signal), O_NOFOLLOW against a planted
+ * symlink, and the descriptor's own fstat decides. */
 static int read_pass(dmn_node *n, const char *name, uint8_t **buf, size_t *len)
 {
-    int fd = openat(n->fl.in_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = openat(n->fl.in_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return errno == ENOENT ? 1 : -1;
     struct stat st;
