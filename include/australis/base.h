@@ -28,6 +28,20 @@ uint32_t aus_crc32c_update(uint32_t crc, const uint8_t *p, size_t n);
  * Check value 0x29B1. */
 uint16_t aus_crc16_ccitt(const uint8_t *p, size_t n);
 uint16_t aus_crc16_ccitt_update(uint16_t crc, const uint8_t *p, size_t n);
+/* aus_crc32c / aus_crc16_x25 use the CPU's CRC instructions where it has them (x86-64: SSE4.2
+ * crc32 + PCLMULQDQ; aarch64: Armv8 CRC32C), chosen at run time, else slicing-by-8 tables.
+ * The portable forms below are that fallback and the reference the others are tested
+ * against; same arguments and results as the _update forms. */
+uint32_t aus_crc32c_update_portable(uint32_t crc, const uint8_t *p, size_t n);
+uint16_t aus_crc16_x25_update_portable(uint16_t crc, const uint8_t *p, size_t n);
+/* A constant sentence naming the CRC implementation this CPU runs (logs, benchmarks). */
+const char *aus_crc_impl(void);
+/* Supplied by the platform port (like aus_crypto_platform): the CPU features the core may use
+ * that only the platform can query (port/posix: getauxval). Consulted only by aarch64 builds
+ * without __ARM_FEATURE_CRC32; builds for a known CPU (-mcpu=..., -march=armv8-a+crc) never
+ * call it. A port that cannot tell returns 0 and gets the portable code. */
+#define AUS_CPU_ARM_CRC32 0x1u /* Armv8 CRC32 / CRC32C instructions */
+unsigned aus_cpu_features(void);
 
 /* Constant-time equality of n bytes: 1 if equal, 0 otherwise. Time depends only on n. */
 int aus_ct_eq(const void *a, const void *b, size_t n);
