@@ -140,11 +140,14 @@ typedef struct copts {
     double timeout;
 } copts;
 
-static char *via_socket(const char *path, const char *req)
+/* One request over the daemon's socket. *connected tells whether a daemon took the
+ * connection: only when none did may the caller run the request itself (as the store's owner). */
+static char *via_socket(const char *path, const char *req, int *connected)
 {
     struct sockaddr_un a;
     memset(&a, 0, sizeof a);
     a.sun_family = AF_UNIX;
+    *connected = 0;
     if (!path[0] || strlen(path) >= sizeof a.sun_path)
         return NULL;
     snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
@@ -154,6 +157,7 @@ static char *via_socket(const char *path, const char *req)
             close(fd);
         return NULL;
     }
+    *connected = 1;
     size_t len = strlen(req);
     char *buf = NULL;
     if (write(fd, req, len) == (ssize_t)len && write(fd, "\n", 1) == 1) {
@@ -179,14 +183,27 @@ static char *via_socket(const char *path, const char *req)
 
 static dmn_node *direct_node;
 
-static char *call(const dmn_config *cfg, const char *req)
+/* Through the daemon when one answers; otherwise this process runs the request itself, which
+ * it may only do as the store's one owner (dmn_open takes the store's lock: with a daemon
+ * alive but not answering, it fails with a sentence naming the daemon's pid). */
+static char *call(const dmn_config *cfg, const char *req, int readonly)
 {
-    char *r = via_socket(cfg->socket, req);
+    int connected = 0;
+    char *r = direct_node ? NULL : via_socket(cfg->socket, req, &connected);
     if (r)
         return r;
+    if (connected) {
+        cli_err("the daemon on %s closed the connection before answering: the request may or "
+                "may not be queued (see australis status)",
+                cfg->socket);
+        return NULL;
+    }
     if (!direct_node) {
         static dmn_node n;
-        if (dmn_open(&n, cfg, 0) != 0)
+        /* status and answers only read: a read-only view beside a running owner, which can
+         * reserve no counter (every write fails), when the store already exists */
+        if (readonly && access(cfg->store, F_OK) == 0 ? dmn_open_readonly(&n, cfg) != 0
+                                                      : dmn_open(&n, cfg, 0) != 0)
             return NULL;
         direct_node = &n;
     }
@@ -234,7 +251,7 @@ static int wait_answer(const dmn_config *cfg, const copts *o, uint64_t id)
     struct timespec t0, t;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (;;) {
-        char *r = call(cfg, req);
+        char *r = call(cfg, req, 1);
         cJSON *j = r ? cJSON_Parse(r) : NULL;
         free(r);
         if (j && cJSON_GetObjectItem(j, "id")) {
@@ -430,6 +447,15 @@ static int show_reply(const cargs *a, const copts *o, const dmn_config *cfg, con
         printf("\n%.0f answered, %.0f file(s) waiting in the outgoing folder, %.0f in the incoming "
                "folder\n",
                cJSON_GetNumberValue(an), cJSON_GetNumberValue(ow), cJSON_GetNumberValue(iw));
+        const cJSON *nf = cJSON_GetObjectItem(r, "failed"), *f;
+        if (cJSON_IsNumber(nf) && nf->valuedouble > 0)
+            printf("%.0f failed on the ground (status --id N for the whole answer), the last:\n",
+                   nf->valuedouble);
+        cJSON_ArrayForEach(f, cJSON_GetObjectItem(r, "failed_recent"))
+        {
+            printf("  %.0f  %s\n", cJSON_GetNumberValue(cJSON_GetObjectItem(f, "id")),
+                   cJSON_GetStringValue(cJSON_GetObjectItem(f, "why")));
+        }
         if (cJSON_GetObjectItem(r, "ccsds"))
             dmn_link_ccsds_print(cJSON_GetObjectItem(r, "ccsds"));
     } else if (cJSON_IsNumber(id)) {
@@ -476,7 +502,7 @@ int cmd_client(int argc, char **argv)
     }
     char *rs = cJSON_PrintUnformatted(req);
     cJSON_Delete(req);
-    char *reply = call(&cfg, rs);
+    char *reply = call(&cfg, rs, !strcmp(a.fam, "status"));
     free(rs);
     if (!reply) {
         cli_err("%s: cannot reach the ground daemon or its store", a.fam);

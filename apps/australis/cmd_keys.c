@@ -115,7 +115,11 @@ static int open_store(const kopts *o, kctx *c)
     e = aus_store_sqlite_open(&c->st, o->store);
     if (e != AUS_OK) {
         aus_wipe(kek, sizeof kek);
-        cli_err("keystore %s: %s", o->store, aus_err_str(e));
+        if (e == AUS_E_LOCKED)
+            cli_err("keystore %s is owned by another process (pid %ld), e.g. a running daemon",
+                    o->store, aus_store_sqlite_holder(o->store));
+        else
+            cli_err("keystore %s: %s", o->store, aus_err_str(e));
         return AUS_EXIT_ENV;
     }
     (void)chmod(o->store, 0600);

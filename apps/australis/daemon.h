@@ -74,6 +74,7 @@ struct dmn_node {
     char poison[256]; /* a file whose authentic message the handler refused (this scan) */
     int iv_log_fd;
     int once;
+    int readonly; /* dmn_open_readonly: the store only, as a read-only view */
     volatile int *stop;
 };
 
@@ -83,8 +84,16 @@ uint64_t dmn_now_ms(void);
 extern int dmn_quiet;
 void dmn_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Escape untrusted bytes for a log line (see dmn_log); returns the length written. */
+size_t dmn_escape(char *out, size_t cap, const char *in, size_t len);
+/* Open a store as its one owner, waiting up to DMN_LOCK_WAIT_MS for a short-lived owner (a
+ * --once run, a direct client) to finish; on failure a sentence names the owner's pid. */
+#define DMN_LOCK_WAIT_MS 5000u
+aus_err dmn_store_open(aus_store *s, const char *path);
 /* Open store, keys, envelope, agent, folders. Returns a CLI exit code. */
 int dmn_open(dmn_node *n, const dmn_config *cfg, int with_folders);
+/* The store only, read-only and without its owner lock (status, answers). Exit code. */
+int dmn_open_readonly(dmn_node *n, const dmn_config *cfg);
 void dmn_close(dmn_node *n);
 /* Process every file waiting in the incoming folder; returns how many were taken. */
 long dmn_process_incoming(dmn_node *n);

@@ -42,22 +42,58 @@ static uint64_t now_s(void) { return (uint64_t)time(NULL); }
 
 int dmn_quiet;
 
+/* Every flight-log line is escaped as a whole (DESIGN.md §5a): file names, command arguments
+ * and peer text reach it through the format's arguments, so no byte of theirs may end the line
+ * or forge another one. Control bytes, DEL, backslash and non-ASCII bytes become \\, \n, \t or
+ * \xNN; a line longer than the buffer is cut and marked with "...". */
+size_t dmn_escape(char *out, size_t cap, const char *in, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    for (size_t i = 0; i < len && cap > 0; i++) {
+        unsigned char c = (unsigned char)in[i];
+        char e[4] = {(char)c, 0, 0, 0};
+        size_t n = 1;
+        if (c == '\\' || c == '\n' || c == '\t') {
+            e[0] = '\\';
+            e[1] = c == '\n' ? 'n' : c == '\t' ? 't' : '\\';
+            n = 2;
+        } else if (c < 0x20 || c >= 0x7f) {
+            e[0] = '\\';
+            e[1] = 'x';
+            e[2] = hex[c >> 4];
+            e[3] = hex[c & 15];
+            n = 4;
+        }
+        if (o + n >= cap)
+            break;
+        memcpy(out + o, e, n);
+        o += n;
+    }
+    if (cap > 0)
+        out[o] = '\0';
+    return o;
+}
+
 void dmn_log(const char *fmt, ...)
 {
     if (dmn_quiet)
         return;
-    char ts[32];
+    char ts[32], raw[2048], line[4 * sizeof raw];
     time_t t = time(NULL);
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(ts, sizeof ts, "%Y-%m-%d %H:%M:%S", &tm);
     va_list ap;
     va_start(ap, fmt);
-    printf("%s  ", ts);
-    vprintf(fmt, ap);
-    printf("\n");
-    fflush(stdout);
+    int n = vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
+    if (n < 0)
+        return;
+    size_t len = (size_t)n < sizeof raw ? (size_t)n : sizeof raw - 1;
+    dmn_escape(line, sizeof line, raw, len);
+    printf("%s  %s%s\n", ts, line, (size_t)n >= sizeof raw ? "..." : "");
+    fflush(stdout);
 }
 
 static void note_error(dmn_node *n, const char *what, int e)
@@ -153,7 +189,7 @@ static int open_keys(dmn_node *n)
     snprintf(prefix, sizeof prefix, "keys/%.24s/", n->cfg.tenant);
     char kpath[DMN_PATH + 8];
     snprintf(kpath, sizeof kpath, "%s.keys", n->cfg.store);
-    e = aus_store_sqlite_open(&n->kstore, kpath);
+    e = dmn_store_open(&n->kstore, kpath);
     chmod(kpath, 0600);
     if (e == AUS_OK)
         e = aus_keys_open(&n->keys, &n->kstore, aus_crypto_default(), kek, len, prefix);
@@ -189,6 +225,18 @@ static int open_keys(dmn_node *n)
 }
 
 /* mkdir -p of the parent folders of path (owner-only). */
+aus_err dmn_store_open(aus_store *s, const char *path)
+{
+    aus_err e = aus_store_sqlite_open_wait(s, path, DMN_LOCK_WAIT_MS);
+    if (e == AUS_E_LOCKED)
+        cli_err("store %s is owned by another process (pid %ld), e.g. a running daemon: its "
+                "counters (IVs, sequence numbers) have one owner, so this process stops here",
+                path, aus_store_sqlite_holder(path));
+    else if (e != AUS_OK)
+        cli_err("store %s: %s", path, aus_err_str(e));
+    return e;
+}
+
 static void mkdir_parents(const char *path)
 {
     char p[DMN_PATH];
@@ -222,11 +270,9 @@ int dmn_open(dmn_node *n, const dmn_config *cfg, int with_folders)
     mkdir_parents(cfg->incoming);
     mkdir_parents(cfg->outgoing);
     mkdir_parents(cfg->quarantine);
-    aus_err e = aus_store_sqlite_open(&n->store, cfg->store);
-    if (e != AUS_OK) {
-        cli_err("store %s: %s", cfg->store, aus_err_str(e));
+    aus_err e = dmn_store_open(&n->store, cfg->store);
+    if (e != AUS_OK)
         return AUS_EXIT_ENV;
-    }
     chmod(cfg->store, 0600);
     int rc = open_keys(n);
     if (rc)
@@ -269,8 +315,27 @@ int dmn_open(dmn_node *n, const dmn_config *cfg, int with_folders)
     return 0;
 }
 
+int dmn_open_readonly(dmn_node *n, const dmn_config *cfg)
+{
+    memset(n, 0, sizeof *n);
+    n->cfg = *cfg;
+    n->iv_log_fd = -1;
+    n->fl.in_fd = n->fl.out_fd = n->fl.quar_fd = -1;
+    n->readonly = 1;
+    aus_err e = aus_store_sqlite_open_readonly(&n->store, cfg->store);
+    if (e != AUS_OK) {
+        cli_err("store %s: %s", cfg->store, aus_err_str(e));
+        return AUS_EXIT_ENV;
+    }
+    return 0;
+}
+
 void dmn_close(dmn_node *n)
 {
+    if (n->readonly) {
+        aus_store_sqlite_close(&n->store);
+        return;
+    }
     dmn_link_ccsds_close(n);
     aus_fl_close(&n->fl);
     if (n->rk_ok)

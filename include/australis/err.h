@@ -31,6 +31,8 @@ typedef enum aus_err {
     AUS_E_EXPIRED = -10,     /* lifetime exceeded */
     AUS_E_TRAILING = -11,    /* bytes after the end of the item */
     AUS_E_FEC = -12,         /* channel code could not correct the errors (RS, BCH) */
+    AUS_E_INDEF = -13,       /* indefinite-length item where strict decoding wants definite */
+    AUS_E_NONPREFERRED = -14, /* integer or length in a longer head than needed (strict) */
     /* security */
     AUS_E_AUTH = -20,      /* integrity / authentication check failed */
     AUS_E_REPLAY = -21,    /* duplicate or too-old sequence number */
@@ -47,6 +49,7 @@ typedef enum aus_err {
     AUS_E_IO = -40,
     AUS_E_CRYPTO = -41, /* crypto backend failure */
     AUS_E_PERM = -42,   /* a secret file is readable by group/others, or not ours */
+    AUS_E_LOCKED = -43, /* the store is owned by another process (DESIGN.md §5) */
     /* caller misuse */
     AUS_E_ARG = -50,
     AUS_E_STATE = -51,

@@ -44,16 +44,29 @@ typedef struct aus_store {
 AUS_MUST_USE aus_err aus_store_get_u64(const aus_store *s, const char *key, uint64_t *v);
 AUS_MUST_USE aus_err aus_store_put_u64(const aus_store *s, const char *key, uint64_t v);
 
+/* Transactions for helpers that may run inside or outside the caller's transaction: enter
+ * opens one when none is open (*own = 1) and otherwise joins the caller's (*own = 0; a store's
+ * begin answers AUS_E_STATE when one is open); leave commits or rolls back only its own and
+ * returns e (or the commit's error). */
+AUS_MUST_USE aus_err aus_store_txn_enter(const aus_store *s, int *own);
+AUS_MUST_USE aus_err aus_store_txn_leave(const aus_store *s, int own, aus_err e);
+
 /* ---- counters reserved before use ----
  * The store holds the exclusive upper bound of values that may have been handed out. On open
  * the counter restarts at that bound, so after a crash at any point no value is ever repeated
- * (at most one block is skipped). NIST SP 800-38D §8.2.1 deterministic IVs are built from it. */
+ * (at most one block is skipped). NIST SP 800-38D §8.2.1 deterministic IVs are built from it.
+ * Every reservation is a compare-and-advance (DESIGN.md §5): it re-reads the stored bound in
+ * the same write transaction that advances it, so a second writer (which the store's owner
+ * lock already excludes) could never receive an overlapping range either. A reservation made
+ * inside the caller's transaction is re-checked on every take until a later take sees it
+ * committed; if the caller rolled back, a fresh bound above every value handed out is written. */
 typedef struct aus_ctr {
     char key[AUS_STORE_KEY_MAX];
-    uint64_t next;  /* next value to hand out */
-    uint64_t limit; /* values < limit are covered by a durable reservation */
-    uint64_t max;   /* last usable value; beyond it AUS_E_LIMIT (rotate the key) */
-    uint32_t block; /* reservation block size */
+    uint64_t next;     /* next value to hand out */
+    uint64_t limit;    /* values < limit are covered by a durable reservation */
+    uint64_t max;      /* last usable value; beyond it AUS_E_LIMIT (rotate the key) */
+    uint32_t block;    /* reservation block size */
+    uint8_t tentative; /* last reservation made inside a caller's transaction: re-check it */
 } aus_ctr;
 
 /* Errors: AUS_E_ARG (key too long), store errors. First value handed out is 1. */

@@ -3,9 +3,23 @@
  * Durability: journal_mode=WAL + synchronous=FULL, so every commit (and every autocommitted put)
  * is fsynced before it returns (SQLite docs, "PRAGMA synchronous": FULL syncs the WAL on each
  * commit). Statements are prepared once at open. Keys are checked against AUS_STORE_KEY_MAX so
- * that the in-memory test store and this one accept exactly the same keys. */
+ * that the in-memory test store and this one accept exactly the same keys.
+ *
+ * One owner per store (DESIGN.md §5): opening takes an exclusive flock(2) on "<path>.lock" and
+ * holds it until close. The kernel drops it when the process dies (kill -9 included), so a
+ * stale lock cannot outlive its owner; a second opener gets AUS_E_LOCKED and the owner's pid is
+ * readable with aus_store_sqlite_holder(). SQLite's own file locks only serialise single
+ * transactions; counters held in memory between transactions need an owner for life. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -28,6 +42,7 @@ static const char *const q_sql[Q_COUNT] = {
 typedef struct sq {
     sqlite3 *db;
     sqlite3_stmt *q[Q_COUNT];
+    int lock_fd; /* -1 for ":memory:" */
 } sq;
 
 static int key_ok(const char *k) { return k && strlen(k) < AUS_STORE_KEY_MAX; }
@@ -41,7 +56,8 @@ static aus_err map(int rc)
     case SQLITE_NOMEM: return AUS_E_NOBUFS;
     case SQLITE_BUSY:
     case SQLITE_LOCKED: return AUS_E_AGAIN;
-    case SQLITE_MISUSE: return AUS_E_STATE;
+    case SQLITE_MISUSE:
+    case SQLITE_READONLY: return AUS_E_STATE; /* a write through a read-only view */
     default: return AUS_E_IO;
     }
 }
@@ -178,21 +194,109 @@ static void sq_free(sq *s)
             sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         sqlite3_close(s->db);
     }
+    if (s->lock_fd >= 0)
+        close(s->lock_fd); /* releases the flock */
     free(s);
 }
 
+static int lock_path(const char *path, char *out, size_t cap)
+{
+    int n = snprintf(out, cap, "%s.lock", path);
+    return n > 0 && (size_t)n < cap ? 0 : -1;
+}
+
+/* The owner lock: a regular file of ours, opened without following a planted symlink. */
+static aus_err take_lock(const char *path, unsigned wait_ms, int *fd_out)
+{
+    char lp[PATH_MAX];
+    *fd_out = -1;
+    if (!strcmp(path, ":memory:"))
+        return AUS_OK;
+    if (lock_path(path, lp, sizeof lp) != 0)
+        return AUS_E_ARG;
+    int fd = open(lp, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
+    if (fd < 0)
+        return errno == ELOOP ? AUS_E_PERM : AUS_E_IO;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+        close(fd);
+        return AUS_E_PERM;
+    }
+    for (unsigned waited = 0;; waited += 20) {
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+            break;
+        if ((errno != EWOULDBLOCK && errno != EINTR) || waited >= wait_ms) {
+            int busy = errno == EWOULDBLOCK;
+            close(fd);
+            return busy ? AUS_E_LOCKED : AUS_E_IO;
+        }
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    /* the owner's pid, for the sentence a second opener prints */
+    char pid[24];
+    int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
+        close(fd);
+        return AUS_E_IO;
+    }
+    *fd_out = fd;
+    return AUS_OK;
+}
+
+long aus_store_sqlite_holder(const char *path)
+{
+    char lp[PATH_MAX], b[24];
+    if (!path || lock_path(path, lp, sizeof lp) != 0)
+        return 0;
+    int fd = open(lp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return 0;
+    ssize_t r = read(fd, b, sizeof b - 1);
+    close(fd);
+    if (r <= 0)
+        return 0;
+    b[r] = '\0';
+    char *end = NULL;
+    long pid = strtol(b, &end, 10);
+    return end != b && pid > 0 ? pid : 0;
+}
+
+static aus_err open_db(aus_store *out, const char *path, unsigned wait_ms, int readonly);
+
 aus_err aus_store_sqlite_open(aus_store *out, const char *path)
+{
+    return aus_store_sqlite_open_wait(out, path, 0);
+}
+
+aus_err aus_store_sqlite_open_wait(aus_store *out, const char *path, unsigned wait_ms)
+{
+    return open_db(out, path, wait_ms, 0);
+}
+
+aus_err aus_store_sqlite_open_readonly(aus_store *out, const char *path)
+{
+    return open_db(out, path, 0, 1);
+}
+
+static aus_err open_db(aus_store *out, const char *path, unsigned wait_ms, int readonly)
 {
     if (!out || !path)
         return AUS_E_ARG;
     sq *s = calloc(1, sizeof *s);
     if (!s)
         return AUS_E_NOBUFS;
-    int rc = sqlite3_open_v2(
-        path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    s->lock_fd = -1;
+    aus_err le = readonly ? AUS_OK : take_lock(path, wait_ms, &s->lock_fd);
+    if (le != AUS_OK) {
+        free(s);
+        return le;
+    }
+    int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    int rc = sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_busy_timeout(s->db, 5000);
-    if (rc == SQLITE_OK)
+    if (rc == SQLITE_OK && !readonly)
         rc = sqlite3_exec(s->db,
                           "PRAGMA journal_mode=WAL;"
                           "PRAGMA synchronous=FULL;"

@@ -14,9 +14,21 @@
 extern "C" {
 #endif
 
-/* Open (creating if needed) the database at path and fill *out. Errors: AUS_E_ARG, AUS_E_IO
- * (cannot open / not a database / schema), AUS_E_NOBUFS (out of memory). */
+/* Open (creating if needed) the database at path and fill *out, as its one owner: an exclusive
+ * lock on "<path>.lock" is held until close (DESIGN.md §5; ":memory:" takes none). Errors:
+ * AUS_E_ARG, AUS_E_LOCKED (another process owns the store), AUS_E_PERM (the lock file is a
+ * symlink, not a regular file, or not ours), AUS_E_IO (cannot open / not a database /
+ * schema), AUS_E_NOBUFS (out of memory). */
 AUS_MUST_USE aus_err aus_store_sqlite_open(aus_store *out, const char *path);
+/* The same, waiting up to wait_ms for the owner lock before AUS_E_LOCKED. */
+AUS_MUST_USE aus_err aus_store_sqlite_open_wait(aus_store *out, const char *path,
+                                                unsigned wait_ms);
+/* A read-only view that takes no lock, for inspection beside a running owner (status): every
+ * write, begin and so every counter reservation fails with AUS_E_STATE. Errors: AUS_E_ARG,
+ * AUS_E_IO (absent or not a database), AUS_E_NOBUFS. */
+AUS_MUST_USE aus_err aus_store_sqlite_open_readonly(aus_store *out, const char *path);
+/* The pid recorded by the store's current or last owner (0 when unknown). */
+long aus_store_sqlite_holder(const char *path);
 /* Close (rolls back an open transaction). *s is cleared; NULL-safe. */
 void aus_store_sqlite_close(aus_store *s);
 

@@ -25,6 +25,28 @@ aus_err aus_store_put_u64(const aus_store *s, const char *key, uint64_t v)
     return s->ops->put(s->self, key, b, 8);
 }
 
+aus_err aus_store_txn_enter(const aus_store *s, int *own)
+{
+    aus_err e = s->ops->begin(s->self);
+    if (e == AUS_E_STATE) { /* the caller's transaction: our writes commit with its own */
+        *own = 0;
+        return AUS_OK;
+    }
+    AUS_TRY(e);
+    *own = 1;
+    return AUS_OK;
+}
+
+aus_err aus_store_txn_leave(const aus_store *s, int own, aus_err e)
+{
+    if (!own)
+        return e;
+    if (e == AUS_OK)
+        return s->ops->commit(s->self);
+    (void)s->ops->rollback(s->self);
+    return e;
+}
+
 aus_err aus_ctr_open(aus_ctr *c, const aus_store *s, const char *key, uint64_t max, uint32_t block)
 {
     size_t kl = strlen(key);
@@ -41,20 +63,54 @@ aus_err aus_ctr_open(aus_ctr *c, const aus_store *s, const char *key, uint64_t m
     c->limit = bound;
     c->max = max;
     c->block = block;
+    c->tentative = 0;
+    return AUS_OK;
+}
+
+/* Compare-and-advance (DESIGN.md §5): in one write transaction, re-read the stored bound and
+ * compare it with the one this counter last wrote (c->limit).
+ *  - stored > c->limit: someone else reserved values; never hand out anything below it.
+ *  - stored == c->limit and next < limit: our reservation stands (a reservation made inside a
+ *    caller's transaction is confirmed this way once that transaction committed).
+ *  - otherwise (block used up, or our reservation was rolled back with the caller's
+ *    transaction): write a new bound above every value we may have handed out.
+ * The new bound is durable before any value under it is returned (or commits atomically with
+ * the caller's transaction, together with whatever used the values). */
+static aus_err ctr_reserve(aus_ctr *c, const aus_store *s)
+{
+    int own = 0;
+    AUS_TRY(aus_store_txn_enter(s, &own));
+    uint64_t b = 1;
+    aus_err e = aus_store_get_u64(s, c->key, &b);
+    if (e == AUS_E_NOTFOUND) {
+        b = 1;
+        e = AUS_OK;
+    }
+    if (e == AUS_OK && b > c->limit && b > c->next)
+        c->next = b;
+    if (e == AUS_OK && !(b == c->limit && c->next < c->limit)) {
+        uint64_t nl = c->max + 1;
+        if (c->next <= c->max && c->max - c->next >= c->block)
+            nl = c->next + c->block;
+        e = c->next <= c->max ? aus_store_put_u64(s, c->key, nl) : AUS_E_LIMIT;
+        if (e == AUS_OK)
+            c->limit = nl;
+    }
+    e = aus_store_txn_leave(s, own, e);
+    if (e != AUS_OK) {
+        c->limit = c->next; /* nothing more is handed out before a successful reservation */
+        return e;
+    }
+    c->tentative = (uint8_t)!own;
     return AUS_OK;
 }
 
 aus_err aus_ctr_take(aus_ctr *c, const aus_store *s, uint64_t *out)
 {
     AUS_ENSURE(c->next <= c->max && c->next != 0, AUS_E_LIMIT);
-    if (c->next >= c->limit) {
-        /* Persist the new bound *before* handing out any value under it. */
-        uint64_t nl = c->max + 1;
-        if (c->max - c->next >= c->block)
-            nl = c->next + c->block;
-        AUS_TRY(aus_store_put_u64(s, c->key, nl));
-        c->limit = nl;
-    }
+    if (c->next >= c->limit || c->tentative)
+        AUS_TRY(ctr_reserve(c, s));
+    AUS_ENSURE(c->next <= c->max && c->next < c->limit, AUS_E_LIMIT);
     *out = c->next++;
     return AUS_OK;
 }

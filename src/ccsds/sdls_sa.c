@@ -202,8 +202,9 @@ aus_err aus_sdls_sa_rekey(aus_sdls_table *t, uint16_t spi, uint16_t ekid, uint16
     sa->akid = akid;
     if (iv != NULL)
         memcpy(sa->iv, iv, ivlen);
-    /* New key: the counters start a new reservation. */
+    /* New key: the counters start a new reservation from the values set here. */
     sa->res_valid = 0;
+    sa->res_reset = 1;
     sa->exhausted = 0;
     sa->rx_seen = 0;
     sa->state = AUS_SDLS_SA_KEYED;
@@ -253,6 +254,7 @@ aus_err aus_sdls_sa_set_arsn(aus_sdls_table *t, uint16_t spi, const uint8_t *ars
     AUS_ENSURE(arsn != NULL && len > 0 && len == sa->arsn_len, AUS_E_ARG);
     memcpy(sa->arsn, arsn, len);
     sa->res_valid = 0;
+    sa->res_reset = 1; /* an explicit Set ARSN: the stored bound follows it, even downwards */
     sa->exhausted = 0;
     sa->rx_seen = 0;
     return AUS_OK;
@@ -328,9 +330,10 @@ aus_err sdls_put_counters(aus_sdls_table *t, const char *kind, const aus_sdls_sa
     return t->store->ops->put(t->store->self, key, rec, aus_wr_len(&w));
 }
 
-/* Raise the SA's counters to a stored record's (same key id only). Returns 1 when a record
- * was applied, 0 when absent or for another key, or a negative error. */
-static int merge_counters(aus_sdls_table *t, const char *kind, aus_sdls_sa *sa)
+/* Read the stored record into iv / arsn. Returns 1 when present for the SA's key id, 0 when
+ * absent or recorded under another key (irrelevant to this one), or a negative error. */
+static int read_counters(aus_sdls_table *t, const char *kind, const aus_sdls_sa *sa, uint8_t *iv,
+                         uint8_t *arsn)
 {
     char key[AUS_STORE_KEY_MAX];
     uint8_t rec[64];
@@ -344,40 +347,93 @@ static int merge_counters(aus_sdls_table *t, const char *kind, aus_sdls_sa *sa)
     aus_rd_init(&r, rec, n);
     uint16_t ekid = aus_rd_be16(&r);
     uint8_t ivl = aus_rd_u8(&r);
-    const uint8_t *iv = aus_rd_view(&r, ivl);
+    const uint8_t *riv = aus_rd_view(&r, ivl);
     uint8_t al = aus_rd_u8(&r);
-    const uint8_t *ar = aus_rd_view(&r, al);
+    const uint8_t *rar = aus_rd_view(&r, al);
     AUS_TRY(aus_rd_finish(&r));
     AUS_ENSURE(ivl == sa->iv_len && al == sa->arsn_len, AUS_E_MALFORMED);
     if (ekid != sa->ekid)
-        return 0; /* recorded under another key: irrelevant to this one */
-    if (sdls_be_cmp(iv, sa->iv, ivl) > 0)
-        memcpy(sa->iv, iv, ivl);
-    if (sdls_be_cmp(ar, sa->arsn, al) > 0)
-        memcpy(sa->arsn, ar, al);
+        return 0;
+    memcpy(iv, riv, ivl);
+    memcpy(arsn, rar, al);
     return 1;
 }
 
-aus_err sdls_reserve(aus_sdls_table *t, aus_sdls_sa *sa)
+/* Raise the SA's counters to a stored record's (same key id only). Returns 1 when a record
+ * was applied, 0 when absent or for another key, or a negative error. */
+static int merge_counters(aus_sdls_table *t, const char *kind, aus_sdls_sa *sa)
 {
-    uint8_t iv_res[AUS_SDLS_IV_MAX], arsn_res[AUS_SDLS_ARSN_MAX];
-    int need = !sa->res_valid;
-    if (!need && sa->shivf_len > 0 && sdls_be_cmp(sa->iv, sa->iv_res, sa->iv_len) >= 0)
-        need = 1;
-    if (!need && sa->shsnf_len > 0 && sdls_be_cmp(sa->arsn, sa->arsn_res, sa->arsn_len) >= 0)
-        need = 1;
-    if (!need)
+    uint8_t iv[AUS_SDLS_IV_MAX], ar[AUS_SDLS_ARSN_MAX];
+    int r = read_counters(t, kind, sa, iv, ar);
+    if (r <= 0)
+        return r;
+    if (sdls_be_cmp(iv, sa->iv, sa->iv_len) > 0)
+        memcpy(sa->iv, iv, sa->iv_len);
+    if (sdls_be_cmp(ar, sa->arsn, sa->arsn_len) > 0)
+        memcpy(sa->arsn, ar, sa->arsn_len);
+    return 1;
+}
+
+/* Does the SA's reservation still cover its next IV and ARSN? */
+static int res_covers(const aus_sdls_sa *sa)
+{
+    if (!sa->res_valid)
+        return 0;
+    if (sa->shivf_len > 0 && sdls_be_cmp(sa->iv, sa->iv_res, sa->iv_len) >= 0)
+        return 0;
+    return !(sa->shsnf_len > 0 && sdls_be_cmp(sa->arsn, sa->arsn_res, sa->arsn_len) >= 0);
+}
+
+/* Compare-and-advance (DESIGN.md §5), in one write transaction (or the caller's): re-read the
+ * stored bounds; if they are still the ones this SA reserved and cover the next values, use
+ * them; otherwise raise the SA's counters to anything stored above them (another writer) and
+ * write new bounds a block above. A reservation made inside the caller's transaction stays
+ * "tentative" and is re-checked at the next frame, so a rolled-back one is written again. */
+static aus_err reserve_in_txn(aus_sdls_table *t, aus_sdls_sa *sa)
+{
+    uint8_t siv[AUS_SDLS_IV_MAX], sar[AUS_SDLS_ARSN_MAX];
+    int r = read_counters(t, "tx/", sa, siv, sar);
+    AUS_TRY(r);
+    if (r > 0 && res_covers(sa) && !memcmp(siv, sa->iv_res, sa->iv_len) &&
+        !memcmp(sar, sa->arsn_res, sa->arsn_len))
         return AUS_OK;
+    if (r > 0 && !sa->res_reset) {
+        if (sdls_be_cmp(siv, sa->iv, sa->iv_len) > 0)
+            memcpy(sa->iv, siv, sa->iv_len);
+        if (sdls_be_cmp(sar, sa->arsn, sa->arsn_len) > 0)
+            memcpy(sa->arsn, sar, sa->arsn_len);
+    }
+    uint8_t iv_res[AUS_SDLS_IV_MAX], arsn_res[AUS_SDLS_ARSN_MAX];
     memcpy(iv_res, sa->iv, sa->iv_len);
     memcpy(arsn_res, sa->arsn, sa->arsn_len);
     sdls_be_add(iv_res, sa->iv_len, AUS_CTR_RESERVE_BLOCK);
     sdls_be_add(arsn_res, sa->arsn_len, AUS_CTR_RESERVE_BLOCK);
-    /* Durable before any value under the new bound is used (store.h aus_ctr scheme). */
     AUS_TRY(sdls_put_counters(t, "tx/", sa, iv_res, arsn_res));
     memcpy(sa->iv_res, iv_res, sa->iv_len);
     memcpy(sa->arsn_res, arsn_res, sa->arsn_len);
-    sa->res_valid = 1;
     return AUS_OK;
+}
+
+aus_err sdls_reserve(aus_sdls_table *t, aus_sdls_sa *sa)
+{
+    if (res_covers(sa) && !sa->res_tentative)
+        return AUS_OK;
+    if (t->store == NULL) { /* no durable state (tests, stateless tools): in memory only */
+        memcpy(sa->iv_res, sa->iv, sa->iv_len);
+        memcpy(sa->arsn_res, sa->arsn, sa->arsn_len);
+        sdls_be_add(sa->iv_res, sa->iv_len, AUS_CTR_RESERVE_BLOCK);
+        sdls_be_add(sa->arsn_res, sa->arsn_len, AUS_CTR_RESERVE_BLOCK);
+        sa->res_valid = 1;
+        return AUS_OK;
+    }
+    int own = 0;
+    AUS_TRY(aus_store_txn_enter(t->store, &own));
+    aus_err e = aus_store_txn_leave(t->store, own, reserve_in_txn(t, sa));
+    sa->res_valid = e == AUS_OK;
+    sa->res_tentative = (uint8_t)!own;
+    if (e == AUS_OK)
+        sa->res_reset = 0;
+    return e;
 }
 
 aus_err aus_sdls_sa_resume(aus_sdls_table *t, uint16_t spi)

@@ -145,16 +145,9 @@ aus_err clc_save(aus_cl_ccsds *c)
     if (c->store == NULL || !c->dirty)
         return AUS_OK; /* e.g. a ground pass with nothing to send or resend */
     const aus_store *s = c->store;
-    aus_err b = s->ops->begin(s->self);
-    if (b != AUS_OK && b != AUS_E_STATE)
-        return b;
-    aus_err e = save_records(c);
-    if (b == AUS_OK) {
-        if (e == AUS_OK)
-            e = s->ops->commit(s->self);
-        else
-            (void)s->ops->rollback(s->self);
-    }
+    int own = 0;
+    AUS_TRY(aus_store_txn_enter(s, &own));
+    aus_err e = aus_store_txn_leave(s, own, save_records(c));
     if (e == AUS_OK)
         c->dirty = false;
     return e;
