@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# Issue 12 §8, the attacks that can be automated cheaply, against the real daemons:
+#  - link = ccsds: pass files as a hostile operator makes them: a FIFO (the daemon must not block
+#    in open), a symlink to a secret, truncated / bit-flipped / garbage files, a 100 MB file, a
+#    whole uplink pass replayed, frames of an earlier pass replayed inside a new pass file, a
+#    downlink pass replayed to the ground: nothing runs twice, nothing blocks, the link works;
+#  - the rekey protocols: PQ rekey and OTAR requests reordered (the superseded one is refused as
+#    a replay and changes no key), a rekey request bundle replayed, another tenant's rekey
+#    request, a command sealed under the old pair held past the overlap window.
+# Every daemon run is under `timeout`: exit 124 (a hang) fails the check that uses it.
+CLI="${1:?usage: sys_attacks.sh CLI}"
+. "$(dirname "$0")/lib.sh"
+T=$(mktemp -d /tmp/aus-sys-attacks.XXXXXX)
+trap '[ -z "${KEEP:-}" ] && rm -rf "$T"' EXIT
+export AUS_REKEY_OVERLAP_S=1
+s_to() { timeout 60 "$CLI" run --config "$W/sat.ini" --once >> "$W/sat.log" 2>&1; }
+g_to() { timeout 60 "$CLI" run --config "$W/ground.ini" --once >> "$W/ground.log" 2>&1; }
+has() { resp "$1" | grep -q -- "$2"; }
+runs() { grep -c "^$1\$" "$W/ledger"; }
+sane() { not grep -q -i "store failure\|Segmentation\|Aborted\|AddressSanitizer\|runtime error" "$W/sat.log" "$W/ground.log"; }
+
+# ======================= link = ccsds =======================
+mkworld "$T/c"
+( umask 077; head -c 32 /dev/urandom | od -An -tx1 -v | tr -d ' \n' > "$W/keys/sdls.key" )
+for s in sat ground; do
+    peer=ground; [ $s = ground ] && peer=sat
+    sed -i "s/^link = folder/link = ccsds\ntm_vcid = 0\ntc_vcid = 4\ntm_spi = 1\ntc_spi = 2\ntm_frame_len = 1115/" "$W/$s.ini"
+    sed -i "s#^\[keys\]#[keys]\nsdls_key_file = $W/keys/sdls.key\npq_dir = $W/$s/pq\npq_peer_dir = $W/$peer/pq#" "$W/$s.ini"
+done
+mkdir -p "$T/au" "$T/ad" "$T/au2"
+s_to; g_to; s_to
+c1=$(submit cmd exec mark c1)
+g_to; up --archive "$T/au"; s_to; down --archive "$T/ad"; g_to
+check "ccsds: a command runs over the radio path" has "$c1" 'marked c1'
+U=$(ls "$T/au" | head -1); D=$(ls "$T/ad" | head -1)
+
+# a FIFO in either incoming folder: quarantined at once, the daemon does not block in open()
+mkfifo "$W/sat/in/pipe" "$W/ground/in/pipe"
+s_to; rc=$?
+check "ccsds: a FIFO in the satellite's incoming folder does not block it (exit $rc)" [ $rc = 0 ]
+check "... the FIFO is quarantined" sh -c "ls '$W/sat/quarantine' | grep -q pipe && [ ! -e '$W/sat/in/pipe' ]"
+g_to; rc=$?
+check "ccsds: a FIFO in the ground's incoming folder does not block it (exit $rc)" [ $rc = 0 ]
+# a symlink to a secret: never followed, quarantined as a link, the secret untouched and unlogged
+printf 'TOP-SECRET-%s\n' $RANDOM > "$T/secret"; chmod 600 "$T/secret"; cp "$T/secret" "$T/secret.orig"
+ln -s "$T/secret" "$W/sat/in/link"
+s_to
+check "ccsds: a symlinked pass file is quarantined, not followed" \
+    sh -c "[ -L \"\$(ls -d '$W'/sat/quarantine/*link)\" ] && cmp -s '$T/secret' '$T/secret.orig'"
+check "... and the secret never reaches the log" not grep -q TOP-SECRET "$W/sat.log"
+# truncated at several lengths, every octet inverted, garbage, a sparse 100 MB file
+for n in 1 7 50 $(( $(stat -c %s "$T/au/$U") / 2 )); do head -c $n "$T/au/$U" > "$W/sat/in/trunc$n"; done
+python3 -c "import sys;d=open(sys.argv[1],'rb').read();open(sys.argv[2],'wb').write(bytes(b^0xff for b in d))" \
+    "$T/au/$U" "$W/sat/in/inverted"
+head -c 20000 /dev/urandom > "$W/sat/in/garbage"
+truncate -s 100M "$W/sat/in/huge"
+s_to; rc=$?
+check "ccsds: truncated, inverted, garbage and huge pass files: the daemon carries on (exit $rc)" [ $rc = 0 ]
+check "... none of them delivered a bundle" \
+    sh -c "! grep -E 'ccsds pass in (trunc|inverted|garbage)' '$W/sat.log' | grep -v -q ', 0 bundles\$'"
+check "... the 100 MB file is quarantined unread" grep -q "quarantine huge: not a readable pass file" "$W/sat.log"
+check "... the incoming folder is empty afterwards" [ -z "$(ls "$W/sat/in")" ]
+# the whole first uplink pass replayed: SDLS anti-replay refuses its frames, nothing runs
+cp "$T/au/$U" "$W/sat/in/replay-whole"
+s_to
+check "ccsds: a replayed uplink pass is refused by SDLS anti-replay" \
+    grep -q -E "ccsds pass in replay-whole: .*SDLS replay [1-9][0-9]* auth 0, 0 bundles" "$W/sat.log"
+# frames of the first pass replayed in front of a new pass's frames, in one file
+c2=$(submit cmd exec mark c2)
+g_to; up --archive "$T/au2"; U2=$(ls "$T/au2" | head -1)
+rm -f "$W/sat/in/$U2"; cat "$T/au/$U" "$T/au2/$U2" > "$W/sat/in/mixed"
+s_to; down; g_to
+check "ccsds: the replayed frames in a mixed pass file are refused (SDLS replay)" \
+    grep -q -E "ccsds pass in mixed: .*SDLS replay [1-9]" "$W/sat.log"
+check "... the new pass's command in the same file runs" has "$c2" 'marked c2'
+# a downlink pass replayed to the ground
+cp "$T/ad/$D" "$W/ground/in/replay-down"
+g_to
+check "ccsds: a replayed downlink pass is refused by SDLS anti-replay on the ground" \
+    grep -q -E "ccsds pass in replay-down: .*SDLS replay [1-9][0-9]* auth 0, 0 bundles" "$W/ground.log"
+c3=$(submit cmd exec mark c3)
+for i in 1 2 3; do has "$c3" '"status"' && break; g_to; up; s_to; down; g_to; done
+check "ccsds: the link works after the attacks" has "$c3" 'marked c3'
+check "ccsds: every command ran exactly once" [ "$(sort "$W/ledger" | tr '\n' ' ')" = "c1 c2 c3 " ]
+check "ccsds: no daemon run failed" sane
+
+# ======================= rekey =======================
+mkworld "$T/b" bravo 100 200; WB=$W
+mkworld "$T/r"; WR=$W
+for w in "$WR" "$WB"; do
+    for s in sat ground; do
+        peer=ground; [ $s = ground ] && peer=sat
+        sed -i "s#^\[keys\]#[keys]\npq_dir = $w/$s/pq\npq_peer_dir = $w/$peer/pq#" "$w/$s.ini"
+    done
+done
+W=$WB; s_to; g_to; s_to; g_to
+W=$WR; s_to; g_to; s_to; g_to
+check "rekey: both tenants provisioned the PQ rekey" \
+    sh -c "grep -q 'PQ rekey provisioned' '$WR/sat.log' && grep -q 'PQ rekey provisioned' '$WB/sat.log'"
+inv() { local id; id=$(submit sa inventory); round; resp "$id"; }
+sat_keys() { inv | grep -o 'key(s):[^"]*'; }
+
+# PQ: two requests, the newer delivered first; the older (and its re-sent copy) then arrives
+mkdir -p "$T/p1" "$T/p2"
+p1=$(submit rekey --pq); g_to; mv "$W"/ground/out/* "$T/p1/"
+p2=$(submit rekey --pq); g_to; mv "$W"/ground/out/* "$T/p2/"
+cp "$T"/p2/* "$W/sat/in/"; s_to
+cp "$T"/p1/* "$W/sat/in/"; s_to
+down; g_to
+check "rekey: the newer PQ request delivered first completes" has "$p2" 'confirmed'
+check "... the older one, arriving after it, is refused as a replay" has "$p1" 'replayed'
+check "... and switched no key on the satellite" not grep -q "sending under EK=0x0102" "$W/sat.log"
+# the request bundle of p2 replayed (the old pair still receivable): refused by the bundle
+# layer's anti-replay window, no second switch
+nsw=$(grep -c "sending under" "$W/sat.log")
+for f in "$T"/p2/*; do cp "$f" "$W/sat/in/replay-$(basename "$f")"; done
+s_to
+check "rekey: a replayed PQ request bundle is quarantined as a replay" \
+    grep -q "quarantine replay-.*(AUS_E_REPLAY)" "$W/sat.log"
+check "... and switches nothing" [ "$(grep -c "sending under" "$W/sat.log")" = "$nsw" ]
+k1=$(submit cmd exec mark k1); round; sleep 1.2; round
+check "rekey: a command runs after the reordered PQ requests" has "$k1" 'marked k1'
+# OTAR: the same reordering; the EP layer's OTAR IV check refuses the older one
+mkdir -p "$T/o1"
+o1=$(submit rekey --otar); g_to; mv "$W"/ground/out/* "$T/o1/"
+o2=$(submit rekey --otar); round
+cp "$T"/o1/* "$W/sat/in/"; s_to; down; g_to
+check "rekey: the newer OTAR delivered first switches the keys" has "$o2" '"status":"ok"'
+check "... the older OTAR, arriving after it, is refused as a replay" has "$o1" 'replayed'
+check "... and installs nothing on the satellite" not grep -q "OTAR: keys 0x4000/0x4001 installed" "$W/sat.log"
+k2=$(submit cmd exec mark k2); round; sleep 1.2; round
+check "rekey: a command runs after the reordered OTARs" has "$k2" 'marked k2'
+
+# another tenant's PQ request delivered to this satellite: not opened, no key changes
+before=$(sat_keys)
+W=$WB; pb=$(submit rekey --pq); g_to; cp "$WB"/ground/out/* "$WR/sat/in/"
+W=$WR; s_to
+check "rekey: another tenant's PQ request is quarantined (authentication)" \
+    grep -q "quarantine .*\(authentication\|key\|policy\)" "$WR/sat.log"
+check "... and changes no key of this tenant ($before)" \
+    sh -c "[ -n '$before' ] && [ '$(sat_keys)' = '$before' ]"
+
+# overlap window: a command sealed under the pair before a rekey, held by the operator
+mkdir -p "$T/held"
+h=$(submit cmd exec mark held); g_to; mv "$W"/ground/out/* "$T/held/"
+p3=$(submit rekey --pq)
+for i in 1 2 3; do has "$p3" '"status"' && break; round; done
+check "rekey: a PQ rekey completes while a command is held" has "$p3" 'confirmed'
+# the re-sent command (under the new pair) runs; the satellite then retires and, after the
+# overlap, destroys the old pair
+for i in 1 2 3; do has "$h" '"status"' && break; round; done
+sleep 1.2; round
+cp "$T"/held/* "$W/sat/in/"; s_to
+check "rekey: the held command ran once (its re-sent copy)" [ "$(runs held)" = 1 ]
+check "... its original, under the destroyed pair, is quarantined after the overlap" \
+    grep -q "quarantine b.*\(authentication\|key\|replay\)" "$W/sat.log"
+k3=$(submit cmd exec mark k3); round
+check "rekey: commands still run" has "$k3" 'marked k3'
+check "rekey: every command ran exactly once" \
+    [ "$(sort "$W/ledger" | tr '\n' ' ')" = "held k1 k2 k3 " ]
+check "rekey: no daemon run failed" sane
+finish
