@@ -114,13 +114,13 @@ static void gen_crc(void)
     printf("    {0, 0},\n");
     for (unsigned w = 1; w <= CRC32C_3WAY_MAX_WORDS; w++)
         printf("    {0x%08x, 0x%08x},\n", xpow_32c(64 * w - 33), xpow_32c(128 * w - 33));
-    printf(
-        "};\n\n/* CRC-16/X-25 folding multipliers (32-bit reflected frame, mod P): folding a\n"
-        " * 128-bit lane forward by D bits multiplies its low quadword by x^(D+31) and its\n"
-        " * high quadword by x^(D-33). [0]: D = 512 (four lanes), [1]: D = 128 (one lane). */\n");
-    printf("const uint32_t aus_crc_tab_x25_fold[2][2] = {\n");
-    printf("    {0x%08x, 0x%08x},\n", xpow_x25(512 + 31), xpow_x25(512 - 33));
-    printf("    {0x%08x, 0x%08x},\n", xpow_x25(128 + 31), xpow_x25(128 - 33));
+    printf("};\n\n/* CRC-16/X-25 folding multipliers (32-bit reflected frame, mod P): folding a\n"
+           " * 128-bit lane forward by D bits multiplies its low quadword by x^(D+31) and its\n"
+           " * high quadword by x^(D-33). D = 512, 128, 1024, 256 bits (see crc_tab.h). */\n");
+    printf("const uint32_t aus_crc_tab_x25_fold[4][2] = {\n");
+    static const unsigned dist[4] = {512, 128, 1024, 256};
+    for (int i = 0; i < 4; i++)
+        printf("    {0x%08x, 0x%08x},\n", xpow_x25(dist[i] + 31), xpow_x25(dist[i] - 33));
     printf("};\n/* clang-format on */\n");
 }
 

@@ -808,9 +808,11 @@ const uint32_t aus_crc_tab_32c_shift[AUS_CRC32C_3WAY_MAX_WORDS + 1][2] = {
 
 /* CRC-16/X-25 folding multipliers (32-bit reflected frame, mod P): folding a
  * 128-bit lane forward by D bits multiplies its low quadword by x^(D+31) and its
- * high quadword by x^(D-33). [0]: D = 512 (four lanes), [1]: D = 128 (one lane). */
-const uint32_t aus_crc_tab_x25_fold[2][2] = {
+ * high quadword by x^(D-33). D = 512, 128, 1024, 256 bits (see crc_tab.h). */
+const uint32_t aus_crc_tab_x25_fold[4][2] = {
     {0x24d00000, 0xf54a0000},
     {0xf8e70000, 0x2c270000},
+    {0xcd0f0000, 0xc3790000},
+    {0x51dd0000, 0xcd500000},
 };
 /* clang-format on */

@@ -13,6 +13,8 @@ extern const uint16_t aus_crc_tab_x25[8][256];
 extern const uint16_t aus_crc_tab_ccitt[8][256];
 extern const uint32_t aus_crc_tab_32c[8][256];
 extern const uint32_t aus_crc_tab_32c_shift[AUS_CRC32C_3WAY_MAX_WORDS + 1][2];
-extern const uint32_t aus_crc_tab_x25_fold[2][2];
+/* X.25 folding multipliers for a fold distance D of [0] 512 bits (four 128-bit lanes), [1] 128
+ * (one lane), [2] 1024 (four 256-bit lanes), [3] 256 (one 256-bit lane). */
+extern const uint32_t aus_crc_tab_x25_fold[4][2];
 
 #endif

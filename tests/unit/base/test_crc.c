@@ -183,10 +183,10 @@ static void test_shift_constants(void **st)
 static void test_fold_constants(void **st)
 {
     (void)st;
-    static const unsigned dbits[2] = {512, 128};
-    for (int f = 0; f < 2; f++)
+    static const unsigned dbits[4] = {512, 128, 1024, 256};
+    for (int f = 0; f < 4; f++)
         for (int b = 0; b < 128; b++) {
-            uint8_t x[16 + 64] = {0}, y[16] = {0};
+            uint8_t x[16 + 128] = {0}, y[16] = {0};
             x[b / 8] = (uint8_t)(1u << (b % 8));
             uint64_t lo = 0, hi = 0;
             for (int i = 0; i < 8; i++) {
