@@ -255,8 +255,18 @@ X86_TARGET_V static uint16_t x25_vpclmul(uint16_t crc, const uint8_t *p, size_t 
 #define ARM_TARGET
 static int arm_has_crc(void) { return 1; }
 #else
-#define ARM_TARGET __attribute__((target("+crc")))
 static int arm_has_crc(void) { return (aus_cpu_features() & AUS_CPU_ARM_CRC32) != 0; }
+#if defined(__clang__) /* clang's arm_acle.h declares the CRC intrinsics only with the feature */
+#define ARM_TARGET __attribute__((target("crc")))
+#define ARM_CRC32CD(c, v) __builtin_arm_crc32cd(c, v)
+#define ARM_CRC32CB(c, v) __builtin_arm_crc32cb(c, v)
+#else
+#define ARM_TARGET __attribute__((target("+crc")))
+#endif
+#endif
+#if !defined(ARM_CRC32CD)
+#define ARM_CRC32CD(c, v) __crc32cd(c, v)
+#define ARM_CRC32CB(c, v) __crc32cb(c, v)
 #endif
 /* The Arm blocks are larger: the combination multiplies in C (PMULL is an optional extension). */
 #define ARM_3WAY_MIN_WORDS 32u
@@ -280,20 +290,20 @@ ARM_TARGET static uint32_t crc32c_armv8(uint32_t crc, const uint8_t *p, size_t n
         size_t L = w * 8u;
         uint32_t c0 = c, c1 = 0, c2 = 0;
         for (const uint8_t *e = p + L; p < e; p += 8) {
-            c0 = __crc32cd(c0, ld64(p));
-            c1 = __crc32cd(c1, ld64(p + L));
-            c2 = __crc32cd(c2, ld64(p + 2 * L));
+            c0 = ARM_CRC32CD(c0, ld64(p));
+            c1 = ARM_CRC32CD(c1, ld64(p + L));
+            c2 = ARM_CRC32CD(c2, ld64(p + 2 * L));
         }
         uint64_t m =
             clmul32(c0, aus_crc_tab_32c_shift[w][1]) ^ clmul32(c1, aus_crc_tab_32c_shift[w][0]);
-        c = __crc32cd(0, m) ^ c2;
+        c = ARM_CRC32CD(0, m) ^ c2;
         p += 2 * L;
         n -= 3 * L;
     }
     for (; n >= 8; p += 8, n -= 8)
-        c = __crc32cd(c, ld64(p));
+        c = ARM_CRC32CD(c, ld64(p));
     for (; n > 0; p++, n--)
-        c = __crc32cb(c, *p);
+        c = ARM_CRC32CB(c, *p);
     return c;
 }
 #endif /* CRC_ARM */

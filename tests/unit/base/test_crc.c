@@ -29,6 +29,11 @@ static void test_check_values(void **st)
     assert_int_equal(aus_crc16_ccitt(m, 9), hexnum(section("CRC-16/IBM-3740"), "check_123456789"));
     assert_int_equal(aus_crc16_x25(m, 9), hexnum(section("CRC-16/IBM-SDLC"), "check_123456789"));
     assert_int_equal(aus_crc32c(m, 9), hexnum(section("CRC-32/ISCSI"), "check_123456789"));
+    /* the portable reference on its own (the public forms may run the CPU's instructions) */
+    assert_int_equal((uint16_t)~aus_crc16_x25_update_portable(0xFFFF, m, 9),
+                     hexnum(section("CRC-16/IBM-SDLC"), "check_123456789"));
+    assert_int_equal(~aus_crc32c_update_portable(0xFFFFFFFFu, m, 9),
+                     hexnum(section("CRC-32/ISCSI"), "check_123456789"));
 }
 
 static void test_pus_examples(void **st)
