@@ -8,12 +8,16 @@
  * Each command prints the request id at once; --wait blocks until the answer (or --timeout)
  * and prints it, human-readable or --json.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* struct ucred, SO_PEERCRED (socket(7)) */
+#endif
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -142,7 +146,7 @@ typedef struct copts {
 
 /* One request over the daemon's socket. *connected tells whether a daemon took the
  * connection: only when none did may the caller run the request itself (as the store's owner). */
-static char *via_socket(const char *path, const char *req, int *connected)
+static char *via_socket(const char *path, const char *store, const char *req, int *connected)
 {
     struct sockaddr_un a;
     memset(&a, 0, sizeof a);
@@ -158,6 +162,22 @@ static char *via_socket(const char *path, const char *req, int *connected)
         return NULL;
     }
     *connected = 1;
+    /* DESIGN.md §5a: whoever listens on the path gets the request (command arguments) and
+     * writes the answer we print. In a shared directory another local user can bind the path
+     * first: talk only to a process of our own user or root (root as the client: also to the
+     * owner of the tenant's store), never fall back silently. */
+    struct ucred cr;
+    struct stat st;
+    socklen_t crl = sizeof cr;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crl) != 0 ||
+        (cr.uid != geteuid() && cr.uid != 0 &&
+         !(geteuid() == 0 && stat(store, &st) == 0 && st.st_uid == cr.uid))) {
+        cli_err("%s is served by another user (uid %ld, pid %ld): request not sent", path,
+                crl == sizeof cr ? (long)cr.uid : -1L, crl == sizeof cr ? (long)cr.pid : -1L);
+        close(fd);
+        *connected = 2; /* said why: no second sentence, no direct mode */
+        return NULL;
+    }
     size_t len = strlen(req);
     char *buf = NULL;
     if (write(fd, req, len) == (ssize_t)len && write(fd, "\n", 1) == 1) {
@@ -189,9 +209,11 @@ static dmn_node *direct_node;
 static char *call(const dmn_config *cfg, const char *req, int readonly)
 {
     int connected = 0;
-    char *r = direct_node ? NULL : via_socket(cfg->socket, req, &connected);
+    char *r = direct_node ? NULL : via_socket(cfg->socket, cfg->store, req, &connected);
     if (r)
         return r;
+    if (connected == 2)
+        return NULL;
     if (connected) {
         cli_err("the daemon on %s closed the connection before answering: the request may or "
                 "may not be queued (see australis status)",

@@ -38,15 +38,16 @@ U=$(ls "$T/au" | head -1); D=$(ls "$T/ad" | head -1)
 mkfifo "$W/sat/in/pipe" "$W/ground/in/pipe"
 s_to; rc=$?
 check "ccsds: a FIFO in the satellite's incoming folder does not block it (exit $rc)" [ $rc = 0 ]
-check "... the FIFO is quarantined" sh -c "ls '$W/sat/quarantine' | grep -q pipe && [ ! -e '$W/sat/in/pipe' ]"
+check "... the FIFO is taken out of the queue (quarantined or recorded)" \
+    sh -c "[ ! -e '$W/sat/in/pipe' ] && { ls '$W/sat/quarantine' | grep -q pipe || grep -q 'name=\"pipe\"' '$W/sat/quarantine/INDEX'; }"
 g_to; rc=$?
 check "ccsds: a FIFO in the ground's incoming folder does not block it (exit $rc)" [ $rc = 0 ]
 # a symlink to a secret: never followed, quarantined as a link, the secret untouched and unlogged
 printf 'TOP-SECRET-%s\n' $RANDOM > "$T/secret"; chmod 600 "$T/secret"; cp "$T/secret" "$T/secret.orig"
 ln -s "$T/secret" "$W/sat/in/link"
 s_to
-check "ccsds: a symlinked pass file is quarantined, not followed" \
-    sh -c "[ -L \"\$(ls -d '$W'/sat/quarantine/*link)\" ] && cmp -s '$T/secret' '$T/secret.orig'"
+check "ccsds: a symlinked pass file is not followed: taken out of the queue, its target untouched" \
+    sh -c "[ ! -L '$W/sat/in/link' ] && [ ! -L '$T/secret' ] && cmp -s '$T/secret' '$T/secret.orig'"
 check "... and the secret never reaches the log" not grep -q TOP-SECRET "$W/sat.log"
 # truncated at several lengths, every octet inverted, garbage, a sparse 100 MB file
 for n in 1 7 50 $(( $(stat -c %s "$T/au/$U") / 2 )); do head -c $n "$T/au/$U" > "$W/sat/in/trunc$n"; done
@@ -159,4 +160,34 @@ check "rekey: commands still run" has "$k3" 'marked k3'
 check "rekey: every command ran exactly once" \
     [ "$(sort "$W/ledger" | tr '\n' ' ')" = "held k1 k2 k3 " ]
 check "rekey: no daemon run failed" sane
+
+# ======================= another local user squats the ground's socket =======================
+# ([ground] socket in a shared directory, the daemon not running): the client must not hand the
+# request (command arguments) to a process of another user, nor print that process's answer.
+if [ "$(id -u)" = 0 ] && command -v setpriv > /dev/null && [ -x /usr/bin/python3 ]; then
+    chmod 711 "$T"; mkdir -m 1777 "$T/shared"
+    printf 'socket = %s/shared/g.sock\n' "$T" >> "$W/ground.ini"
+    setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 -c '
+import os, socket, sys
+p, out = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_UNIX); s.bind(p); os.chmod(p, 0o777); s.listen(4); s.settimeout(20)
+got = b""
+try:
+    c, _ = s.accept(); c.settimeout(2)
+    try: got = c.recv(65536)
+    except Exception: pass
+    c.sendall(b"{\"id\":4242}\n")
+except Exception: pass
+open(out, "wb").write(got)' "$T/shared/g.sock" "$T/shared/stolen" &
+    sq=$!
+    for i in $(seq 50); do [ -S "$T/shared/g.sock" ] && break; sleep 0.1; done
+    "$CLI" cmd exec mark SQUATTED-SECRET --config "$W/ground.ini" > "$T/squat.out" 2>&1; rc=$?
+    wait $sq
+    check "socket squatted by another user: the client refuses (exit $rc)" [ $rc != 0 ]
+    check "... says who serves the socket" grep -q "served by another user (uid 65534" "$T/squat.out"
+    check "... and the squatter got nothing" not grep -q SQUATTED "$T/shared/stolen"
+    check "... nor was its answer printed" not grep -q 4242 "$T/squat.out"
+else
+    echo "skip socket squatting (needs root, setpriv and /usr/bin/python3)"
+fi
 finish
