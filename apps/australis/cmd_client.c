@@ -196,6 +196,10 @@ static char *via_socket(const char *path, const char *store, const char *req, in
         }
         if (buf)
             buf[at] = '\0';
+        if (buf && at == 0) { /* the daemon died or closed before answering */
+            free(buf);
+            buf = NULL;
+        }
     }
     close(fd);
     return buf;
