@@ -107,7 +107,7 @@ p1=$(submit rekey --pq); g_to; mv "$W"/ground/out/* "$T/p1/"
 p2=$(submit rekey --pq); g_to; mv "$W"/ground/out/* "$T/p2/"
 cp "$T"/p2/* "$W/sat/in/"; s_to
 cp "$T"/p1/* "$W/sat/in/"; s_to
-down; g_to
+mkdir -p "$T/pd"; down --archive "$T/pd"; g_to
 check "rekey: the newer PQ request delivered first completes" has "$p2" 'confirmed'
 check "... the older one, arriving after it, is refused as a replay" has "$p1" 'replayed'
 check "... and switched no key on the satellite" not grep -q "sending under EK=0x0102" "$W/sat.log"
@@ -119,6 +119,13 @@ s_to
 check "rekey: a replayed PQ request bundle is quarantined as a replay" \
     grep -q "quarantine replay-.*(AUS_E_REPLAY)" "$W/sat.log"
 check "... and switches nothing" [ "$(grep -c "sending under" "$W/sat.log")" = "$nsw" ]
+# the satellite's responses replayed to the ground: refused, no second switch
+ngs=$(grep -c "session keys switched" "$W/ground.log")
+for f in "$T"/pd/*; do cp "$f" "$W/ground/in/replay-$(basename "$f")"; done
+g_to
+check "rekey: the replayed PQ response bundles are quarantined as replays" \
+    grep -q "quarantine replay-.*(AUS_E_REPLAY)" "$W/ground.log"
+check "... and switch nothing on the ground" [ "$(grep -c "session keys switched" "$W/ground.log")" = "$ngs" ]
 k1=$(submit cmd exec mark k1); round; sleep 1.2; round
 check "rekey: a command runs after the reordered PQ requests" has "$k1" 'marked k1'
 # OTAR: the same reordering; the EP layer's OTAR IV check refuses the older one
