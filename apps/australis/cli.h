@@ -28,6 +28,8 @@ int cmd_keys(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_pass(int argc, char **argv);
 int cmd_client(int argc, char **argv); /* tm, cmd, image, rekey, status, sa */
+int cmd_tcpcl(int argc, char **argv);  /* tcpcl send|listen (cmd_tcpcl.c) */
+int cmd_udpcl(int argc, char **argv);  /* udpcl send|listen (cmd_udpcl.c) */
 
 /* Is s one of "-h", "--help"? */
 int cli_is_help(const char *s);
