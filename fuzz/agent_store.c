@@ -16,7 +16,8 @@
  * failures (a careless caller: loses at most an ADU, never repeats a counter).
  * Ops (op byte % 8): send an ADU (alone, or in a transaction that commits or rolls back); receive
  * the next bundle of B (apply its effect and accept in one transaction, as daemon_node.c does);
- * receive an older bundle of B again; receive a mutated bundle of B; drain A's out queue to B;
+ * receive an older bundle of B again (or, argument bit 0x40, A's own last bundle reflected back
+ * to it); receive a mutated bundle of B; drain A's out queue to B;
  * crash and restart A (all in-memory state lost, uncommitted writes lost).
  *
  * Invariants checked after every step (abort on violation):
@@ -371,6 +372,10 @@ static void b_reports(void)
     }
 }
 
+/* the last bundle of A that went to the link (reflected back to A by op 2) */
+static uint8_t LASTA[1024];
+static size_t NLASTA;
+
 /* op 4: A's out queue to B, oldest first (arg: how many) */
 static void drain(uint8_t arg)
 {
@@ -382,6 +387,8 @@ static void drain(uint8_t arg)
         aus_err e = aus_agent_out_next(&A.ag, "", key, sizeof key, buf, sizeof buf, &len, &seq);
         if (e != AUS_OK)
             return;
+        memcpy(LASTA, buf, len < sizeof LASTA ? len : sizeof LASTA);
+        NLASTA = len < sizeof LASTA ? len : 0;
         uint64_t h = fnv(buf, len);
         int again = 0;
         for (size_t i = 0; i < NOUTA; i++)
@@ -440,7 +447,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&SA, 0, sizeof SA);
     memset(&SK, 0, sizeof SK);
     memset(&SB, 0, sizeof SB);
-    NIVS = NOUTA = NBS = NEXTB = 0;
+    NIVS = NOUTA = NBS = NEXTB = NLASTA = 0;
     NOW = 1000000;
     FAILS = 0;
     BPSEC = data[0] & 1;
@@ -472,8 +479,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 recv_a(BS[NEXTB - 1].bundle, BS[NEXTB - 1].len, arg);
             }
             break;
-        case 2: /* an older bundle of B again (replay) */
-            if (NBS)
+        case 2: /* an older bundle of B again (replay), or A's own bundle reflected to A */
+            if ((arg & 0x40) && NLASTA)
+                recv_a(LASTA, NLASTA, arg);
+            else if (NBS)
                 recv_a(BS[arg % NBS].bundle, BS[arg % NBS].len, arg);
             break;
         case 3: mutate(arg, FAILS); break;
