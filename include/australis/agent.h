@@ -7,8 +7,9 @@
  *     "ag/<tenant>/out/<seq>" until the link has it (aus_agent_out_next / aus_agent_out_done);
  *   - receive: decode, authenticate and decrypt (AUS_E_AUTH), destination policy (AUS_E_POLICY),
  *     anti-replay window that survives restarts (AUS_E_REPLAY: duplicates are dropped here, so
- *     a bundle delivered twice is processed once), lifetime (reported as `expired`, so that the
- *     application can answer "expired" rather than silently drop a command);
+ *     a bundle delivered twice is processed once), then the receipt action of RFC 9171 §5.6
+ *     (aus_bpv7_decide_receipt: lifetime, hop limit, unsupported blocks): a bundle the node
+ *     deletes comes back with rx.deleted and its reason code, and without its ADU;
  *   - bundle status reports (RFC 9171 §6.1.1): our bundles ask for the reports in
  *     cfg.report_req; a received bundle that asks for one gets it when aus_agent_accept()
  *     records it (received; delivered, or deleted with reason "lifetime expired"), as an
@@ -95,7 +96,13 @@ typedef struct aus_agent_rx {
     const uint8_t *adu;
     size_t len;
     uint64_t seq;
-    int expired; /* lifetime over: deliver only to answer "expired" */
+    int expired; /* lifetime over (then also deleted, reason 1) */
+    /* RFC 9171 §5.6 (aus_bpv7_decide_receipt): the node deletes the bundle (lifetime expired,
+     * hop limit exceeded, an unsupported block that asks for deletion): adu is withheld
+     * (len 0, never delivered); aus_agent_accept records it and queues the deletion report. */
+    int deleted;
+    uint8_t reason; /* §6.1.1 reason code of its status reports (deletion, or 11 for a kept
+                     * unsupported block that asks for a report) */
     uint64_t src_node;
     int admin;                     /* a status report from the peer: adu is the record */
     aus_bpv7_status_report report; /* ... decoded (subject: one of our bundles) */

@@ -6,9 +6,26 @@
  * AUS_BPV7_MAX_BLOCKS canonical blocks (config.h). Nothing here allocates.
  *
  * Encoding works from the same struct ("bundle builder"): aus_bpv7_init(), set the primary
- * fields, add blocks, aus_bpv7_encode(). The encoder computes every CRC. A decoded bundle
- * re-encodes to identical bytes (the strict CBOR heads guarantee a single encoding), except that
- * unknown blocks the decoder marked for discard (RFC 9171 §4.2.4) are left out.
+ * fields, add blocks, aus_bpv7_encode(). The encoder computes every CRC and always writes
+ * preferred (shortest) heads and definite-length arrays, except the bundle's own outer array,
+ * which RFC 9171 §4.1 makes indefinite. A decoded bundle re-encodes to identical bytes when its
+ * input used those forms (AUS_BPV7_STRICT_CBOR accepts it), and to a bundle that decodes to the
+ * same fields otherwise; unknown blocks the decoder marked for discard (RFC 9171 §4.2.4) are
+ * left out.
+ *
+ * Well-formedness and what a node does on receipt are two answers (RFC 9171 §4 vs. §5.6):
+ * aus_bpv7_decode() says whether the bytes are a bundle (structure, CRCs, EIDs, block numbers,
+ * the extension blocks' own shapes); aus_bpv7_decide_receipt() decides, from the decoded bundle and
+ * the node's facts (DTN time, the block types it processes), whether the node accepts it or deletes
+ * it with a status-report reason code (§6.1.1), and which blocks it discards or reports.
+ *
+ * CBOR forms (RFC 9171 §4.1 requires CBOR arrays, not a deterministic profile): by default the
+ * decoder accepts indefinite-length arrays for the primary block, canonical blocks, EIDs, the
+ * creation timestamp and the hop-count data, and integer / length heads longer than needed; CRCs
+ * are checked over the bytes as received, break bytes included (§4.2.1). AUS_BPV7_STRICT_CBOR
+ * refuses them: AUS_E_INDEF ("indefinite-length array"), AUS_E_NONPREFERRED ("non-preferred
+ * integer encoding"). Indefinite-length byte and text strings are well formed CBOR but cannot
+ * be returned as one view: AUS_E_UNSUPPORTED.
  *
  * Position on the primary-block CRC (RFC 9171 §4.3.1 "A CRC SHALL be present in the primary
  * block unless the bundle includes a BPSec BIB whose target is the primary block"): by default
@@ -95,8 +112,12 @@ typedef enum aus_bpv7_reason {
 #define AUS_BPV7_STRICT_CRC 0x01u /* primary CRC required unless a BIB targets block 0 */
 #define AUS_BPV7_STRICT_AGE 0x02u /* creation time 0 requires a bundle age block */
 #define AUS_BPV7_STRICT (AUS_BPV7_STRICT_CRC | AUS_BPV7_STRICT_AGE)
-#define AUS_BPV7_LAX_CBOR 0x04u     /* accept non-shortest CBOR heads (breaks re-encode identity) */
+#define AUS_BPV7_LAX_CBOR                                                                          \
+    0x04u /* also accept a definite-length outer bundle array (§4.1 wants                         \
+           * indefinite; lax CBOR heads and arrays are the default) */
 #define AUS_BPV7_NO_CRC_CHECK 0x08u /* skip CRC verification (e.g. already checked by the CL) */
+#define AUS_BPV7_STRICT_CBOR                                                                       \
+    0x10u /* preferred heads and definite arrays only: INDEF, NONPREFERRED */
 
 /* ---- notes the decoder leaves in b->notes (accepted deviations and requested actions) ---- */
 #define AUS_BPV7_NOTE_NO_PRIMARY_CRC 0x01u /* no primary CRC and no BIB over block 0 */
@@ -175,16 +196,22 @@ typedef struct aus_bpv7_bundle {
 
 /* ---- decode / validate / encode ---- */
 
-/* Decode one bundle occupying exactly p[0..n). flags: AUS_BPV7_STRICT_*, AUS_BPV7_LAX_CBOR,
- * AUS_BPV7_NO_CRC_CHECK. On failure *b is unspecified except b->err_off.
+/* Decode one bundle occupying exactly p[0..n) and check that it is well formed (RFC 9171 §4);
+ * what a node does with it is aus_bpv7_decide_receipt's answer. flags: AUS_BPV7_STRICT_*,
+ * AUS_BPV7_LAX_CBOR, AUS_BPV7_NO_CRC_CHECK. On failure *b is unspecified except b->err_off, the
+ * offset of the first byte of the item at fault (a field's head; for AUS_E_CRC the CRC field of
+ * the failing block; for a block-level rule the block; for the trailing bytes the first one).
  * Previous-node, bundle-age and hop-count blocks named as security targets by a BCB (the first
  * field of its abstract security block, RFC 9172 §3.6) are ciphertext: their data is left as an
  * opaque view, blk[i].encrypted = 1, AUS_BPV7_NOTE_ENCRYPTED is noted and their rules are not
  * checked; whoever decrypts them (aus_bpsec_open) decodes the result again.
- * Errors: TRUNC, MALFORMED, NONCANONICAL (non-shortest CBOR head), UNSUPPORTED (e.g. an EID
- * scheme other than dtn/ipn), LIMIT (more than AUS_BPV7_MAX_BLOCKS blocks, SSP too long),
- * NOT_INDEF, VERSION, CRC, EID, BLOCK (repeated extension block / bad extension data),
- * BLOCKNUM, PAYLOAD, HOPLIMIT, FLAGS, FRAG, UNPROC, TRAILING, NOCRC / AGE (strict only). */
+ * Errors: TRUNC, MALFORMED, INDEF / NONPREFERRED (AUS_BPV7_STRICT_CBOR only), UNSUPPORTED
+ * (e.g. an EID scheme other than dtn/ipn, an indefinite-length string), LIMIT (more than
+ * AUS_BPV7_MAX_BLOCKS blocks, SSP too long), NOT_INDEF, VERSION, CRC, EID, BLOCK (repeated
+ * extension block / bad extension data, hop limit outside 1..255), BLOCKNUM, PAYLOAD, FLAGS,
+ * FRAG, TRAILING, NOCRC / AGE (strict only). A hop count over the hop limit and an unknown block
+ * flagged "delete bundle if block can't be processed" are well formed: aus_bpv7_decide_receipt
+ * deletes them. */
 AUS_MUST_USE aus_err aus_bpv7_decode(aus_bpv7_bundle *b, const uint8_t *p, size_t n,
                                      unsigned flags);
 
@@ -234,6 +261,43 @@ long aus_bpv7_find_block(const aus_bpv7_bundle *b, uint64_t type);
 /* AUS_E_EXPIRED if creation time + age / now says the lifetime is over (§4.2.2); now_ms is
  * DTN time in ms (0 = unknown: only the bundle age block is used). */
 AUS_MUST_USE aus_err aus_bpv7_check_lifetime(const aus_bpv7_bundle *b, uint64_t now_ms);
+
+/* ---- receipt: what a node does with a well-formed bundle (RFC 9171 §5.6, §4.2.4) ---- */
+
+/* The node's facts. The codec's own block types (payload 1, previous node 6, bundle age 7, hop
+ * count 10) are always processed; types lists the others this node processes (e.g. BIB 11 and
+ * BCB 12 where BPSec runs, a private-use block of the node's own). */
+typedef struct aus_bpv7_node {
+    uint64_t now_ms; /* DTN time, ms since 2000-01-01; 0 = no clock (then the age block counts) */
+    const uint64_t *types;
+    size_t ntypes;
+} aus_bpv7_node;
+
+#define AUS_BPV7_ACCEPT 0u
+#define AUS_BPV7_DELETE 1u
+
+typedef struct aus_bpv7_receipt {
+    uint8_t action;  /* AUS_BPV7_ACCEPT or AUS_BPV7_DELETE */
+    uint8_t reason;  /* AUS_BPV7_DELETE: the §6.1.1 reason code; else AUS_BPV7_RC_NONE */
+    size_t block;    /* the block (index) that decided a deletion; SIZE_MAX for none/lifetime */
+    size_t ndiscard; /* §4.2.4 bit 4: unprocessed blocks to remove (block numbers) */
+    uint64_t discard[AUS_BPV7_MAX_BLOCKS];
+    size_t nreport; /* §4.2.4 bit 1: unprocessed blocks that ask for a status report with
+                     * reason 11 "block unsupported" (block numbers) */
+    uint64_t report[AUS_BPV7_MAX_BLOCKS];
+} aus_bpv7_receipt;
+
+/* Decide the receipt action for a decoded (well-formed) bundle; a pure function of its
+ * arguments. Order (RFC 9171 §5.6 steps on the blocks, in bundle order): an unprocessed block
+ * asks for a report (bit 1: listed in report), for deletion (bit 2: delete, reason 11 "block
+ * unsupported", no further block is looked at) or to be discarded (bit 4, when not deleted:
+ * listed in discard), else it is kept; the hop-count block's count over its limit deletes with
+ * reason 9 "hop limit exceeded" (§4.4.3); then a bundle whose age exceeds its lifetime is
+ * deleted with reason 1 "lifetime expired" (§4.2.2, age from now - creation time, or the bundle
+ * age block when either clock is unknown). A block a BCB encrypts is not judged (BPSec decrypts
+ * it first; decide again on the decrypted bundle). Errors: ARG (NULL pointer). */
+AUS_MUST_USE aus_err aus_bpv7_decide_receipt(const aus_bpv7_bundle *b, const aus_bpv7_node *node,
+                                             aus_bpv7_receipt *out);
 
 /* ---- EIDs ---- */
 

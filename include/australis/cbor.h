@@ -21,8 +21,9 @@
  * Errors (all functions): AUS_E_TRUNC (input ends inside the item), AUS_E_MALFORMED (reserved
  * additional info 28..30, indefinite length where not allowed, break outside an indefinite item,
  * two-byte simple value < 32, wrong major type for the function), AUS_E_NONCANONICAL (strict
- * modes above), AUS_E_LIMIT (nesting deeper than AUS_CBOR_MAX_DEPTH, or a count that cannot
- * fit the remaining input or size_t), AUS_E_UNSUPPORTED (indefinite string where a view is asked).
+ * modes above; AUS_E_NONPREFERRED / AUS_E_INDEF instead with AUS_CBOR_NAMED), AUS_E_LIMIT (nesting
+ * deeper than AUS_CBOR_MAX_DEPTH, or a count that cannot fit the remaining input or size_t),
+ * AUS_E_UNSUPPORTED (indefinite string where a view is asked).
  */
 #ifndef AUSTRALIS_CBOR_H
 #define AUSTRALIS_CBOR_H
@@ -41,6 +42,9 @@ extern "C" {
 /* Decoder flags. */
 #define AUS_CBOR_STRICT 0x1u   /* shortest-form heads required (RFC 8949 §4.2.1) */
 #define AUS_CBOR_NO_INDEF 0x2u /* indefinite lengths refused (deterministic encoding) */
+/* With STRICT / NO_INDEF: report a non-shortest head as AUS_E_NONPREFERRED and an indefinite
+ * length as AUS_E_INDEF instead of AUS_E_NONCANONICAL, so a caller can name the form refused. */
+#define AUS_CBOR_NAMED 0x4u
 
 /* Major types (RFC 8949 §3.1). */
 typedef enum aus_cbor_major {
@@ -78,9 +82,10 @@ typedef struct aus_cbor_head {
 AUS_MUST_USE aus_err aus_cbor_rd_head(aus_rd *r, unsigned flags, aus_cbor_head *h);
 /* Decode the next n consecutive heads without consuming anything (a fast path for runs of small
  * items such as [7, flags, crc]); *len gets their encoded length: aus_rd_skip(r, *len) once the
- * caller accepts them. A string's head is decoded without its content. Errors (only returned,
- * never recorded in the reader, so a caller can re-read item by item for a precise report):
- * TRUNC, MALFORMED, NONCANONICAL. */
+ * caller accepts them. A string's head is decoded without its content. It is aus_cbor_rd_head
+ * n times on a copy of r (the same parser and bounds check). Errors (only returned, never
+ * recorded in r, so a caller can re-read item by item for a precise report): TRUNC, MALFORMED,
+ * NONCANONICAL (NONPREFERRED, INDEF with AUS_CBOR_NAMED). */
 AUS_MUST_USE aus_err aus_cbor_peek_heads(const aus_rd *r, unsigned flags, aus_cbor_head *h,
                                          size_t n, size_t *len);
 /* Unsigned integer (major 0). MALFORMED on another major type. */

@@ -4,7 +4,8 @@
  *   envelope (decode, authenticate, decrypt)  -> AUS_E_AUTH / decode errors
  *   destination and source policy             -> AUS_E_POLICY
  *   anti-replay window (check only)           -> AUS_E_REPLAY
- *   lifetime (RFC 9171 §4.2.2)                -> rx.expired (delivered so it can be answered)
+ *   receipt action (RFC 9171 §5.6: lifetime,  -> rx.deleted + rx.reason, the ADU withheld
+ *   hop limit, unsupported blocks)
  * and nothing is written until aus_agent_accept(), in the caller's transaction, which also
  * queues the status report the bundle asked for (§6.1.1), so "seen" and "reported" are
  * durable together and a bundle is never reported twice.
@@ -202,17 +203,37 @@ aus_err aus_agent_recv(aus_agent *ag, const uint8_t *in, size_t n, uint64_t now_
     e = aus_replay_check(&ag->win, seq);
     if (e != AUS_OK)
         return count_err(ag, e);
+    /* RFC 9171 §5.6: what this node does with an authentic, well-formed bundle. The decoder
+     * answers well-formedness only; this call is what keeps an expired or hop-exceeded bundle,
+     * or one whose unsupported block asks for deletion, from ever being delivered. Every link
+     * (folder, CCSDS, and the TCPCL / UDPCL links) hands its bundles to aus_agent_recv, so this
+     * one call covers them all. The node processes BPSec blocks and its envelope's block. */
+    static const uint64_t processed[] = {AUS_BPV7_BT_BIB, AUS_BPV7_BT_BCB, AUS_AGENT_SEAL_BLOCK};
+    const aus_bpv7_node node = {now_ms, processed, sizeof processed / sizeof processed[0]};
+    aus_bpv7_receipt rc;
+    e = aus_bpv7_decide_receipt(&b, &node, &rc);
+    if (e != AUS_OK)
+        return count_err(ag, e);
     memset(rx, 0, sizeof *rx);
     rx->admin = (b.pri.flags & AUS_BPV7_BF_ADMIN) != 0;
     rx->report = sr;
     rx->subject = b.pri;
     rx->at_ms = now_ms;
     rx->dst_service = b.pri.dst.service;
-    rx->expired = aus_bpv7_check_lifetime(&b, now_ms) == AUS_E_EXPIRED;
+    rx->deleted = rc.action == AUS_BPV7_DELETE;
+    rx->reason = rc.action == AUS_BPV7_DELETE ? rc.reason
+                 : rc.nreport ? (uint8_t)AUS_BPV7_RC_BLOCK_UNSUPPORTED /* §5.6 step 4 */
+                              : (uint8_t)AUS_BPV7_RC_NONE;
+    rx->expired = rx->deleted && rc.reason == AUS_BPV7_RC_LIFETIME_EXPIRED;
     if (rx->expired)
         ag->st.expired++;
-    rx->adu = b.payload;
-    rx->len = b.payload_len;
+    static const uint8_t withheld[1];
+    rx->adu = rx->deleted ? withheld : b.payload;
+    rx->len = rx->deleted ? 0 : b.payload_len;
+    if (rx->deleted) {
+        rx->admin = 0; /* a deleted status report is not delivered either */
+        memset(&rx->report, 0, sizeof rx->report);
+    }
     rx->seq = seq;
     rx->src_node = b.pri.src.node;
     return AUS_OK;
@@ -220,16 +241,19 @@ aus_err aus_agent_recv(aus_agent *ag, const uint8_t *in, size_t n, uint64_t now_
 
 /* RFC 9171 §6.1.1: the status report a received bundle asks for, queued to its report-to
  * endpoint (only our peer: the envelope reaches no one else). Reception and delivery (or, for
- * a bundle past its lifetime, deletion with reason 1) are asserted in one report. */
+ * a bundle the node deleted, deletion with its reason code) are asserted in one report; a kept
+ * unsupported block flagged "report if unprocessed" adds reception, reason 11 (§5.6 step 4). */
 static aus_err report(aus_agent *ag, const aus_agent_rx *rx)
 {
     const aus_bpv7_primary *p = &rx->subject;
     uint64_t want = p->flags & (AUS_BPV7_BF_RPT_RECEPTION | AUS_BPV7_BF_RPT_DELIVERY |
                                 AUS_BPV7_BF_RPT_DELETION);
-    if (!rx->expired)
+    if (!rx->deleted)
         want &= ~(uint64_t)AUS_BPV7_BF_RPT_DELETION;
     else
         want &= ~(uint64_t)AUS_BPV7_BF_RPT_DELIVERY;
+    if (!rx->deleted && rx->reason == AUS_BPV7_RC_BLOCK_UNSUPPORTED)
+        want |= AUS_BPV7_BF_RPT_RECEPTION;
     if (!want || p->report_to.scheme != AUS_EID_SCHEME_IPN ||
         p->report_to.node != ag->cfg.peer_node)
         return AUS_OK;
@@ -237,8 +261,7 @@ static aus_err report(aus_agent *ag, const aus_agent_rx *rx)
     aus_bpv7_init(&subj);
     subj.pri = *p;
     aus_bpv7_status_report sr;
-    aus_bpv7_status_about(&sr, &subj, -1,
-                          rx->expired ? AUS_BPV7_RC_LIFETIME_EXPIRED : AUS_BPV7_RC_NONE, 0, 0);
+    aus_bpv7_status_about(&sr, &subj, -1, rx->reason, 0, 0);
     static const struct {
         uint64_t flag;
         int item;

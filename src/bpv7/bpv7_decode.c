@@ -9,42 +9,25 @@
 #include "bpv7_int.h"
 
 static const uint8_t zeros[4];
+static const uint8_t brk[1] = {0xFF};
 
-static const uint8_t *span(const aus_rd *whole, size_t off, size_t n);
+/* One decoding pass: the moving cursor, an untouched reader over the whole bundle (for CRC
+ * spans), the flags, and the offset of the item being read (where an error points). */
+typedef struct dec {
+    aus_rd r;
+    aus_rd whole;
+    unsigned cf;    /* CBOR flags */
+    unsigned flags; /* AUS_BPV7_* */
+    size_t at;      /* first byte of the item being read */
+} dec;
 
-/* The CBOR flags used inside the bundle: strict heads and definite lengths unless lax. */
+/* RFC 9171 §4.1 requires CBOR arrays, not a deterministic profile: by default any head length
+ * and indefinite-length arrays are accepted; AUS_BPV7_STRICT_CBOR wants the preferred forms and
+ * names the one refused (AUS_E_NONPREFERRED, AUS_E_INDEF). */
 static unsigned cbor_flags(unsigned flags)
 {
-    return (flags & AUS_BPV7_LAX_CBOR) ? 0u : (AUS_CBOR_STRICT | AUS_CBOR_NO_INDEF);
-}
-
-/* RFC 9171 §4.2.1: the CRC is computed over the whole block (its CBOR encoding) with the CRC
- * value bytes taken as zero; the field is a byte string of 2 (CRC-16) or 4 (CRC-32C) bytes.
- * The block starts at start_off; whole is an untouched reader over the entire bundle. */
-static aus_err rd_crc(aus_rd *r, const aus_rd *whole, size_t start_off, unsigned cf,
-                      unsigned crc_type, unsigned flags, uint32_t *crc)
-{
-    aus_cbor_head h;
-    size_t want = crc_type == AUS_BPV7_CRC_16 ? 2u : 4u;
-    AUS_TRY(aus_cbor_rd_head(r, cf, &h));
-    if (h.major != AUS_CBOR_BSTR || h.indef || h.val != want)
-        return aus_rd_fail(r, AUS_E_MALFORMED);
-    size_t pre_len = r->off - start_off; /* block bytes up to the CRC value */
-    const uint8_t *pre = span(whole, start_off, pre_len);
-    *crc = (uint32_t)aus_rd_ben(r, want);
-    if (r->err || !pre)
-        return aus_rd_fail(r, AUS_E_TRUNC);
-    if (flags & AUS_BPV7_NO_CRC_CHECK)
-        return AUS_OK;
-    uint32_t calc;
-    if (crc_type == AUS_BPV7_CRC_16) {
-        uint16_t c = aus_crc16_x25_update(0xFFFFu, pre, pre_len);
-        calc = (uint16_t)~aus_crc16_x25_update(c, zeros, 2);
-    } else {
-        uint32_t c = aus_crc32c_update(0xFFFFFFFFu, pre, pre_len);
-        calc = ~aus_crc32c_update(c, zeros, 4);
-    }
-    return calc == *crc ? AUS_OK : aus_rd_fail(r, AUS_E_CRC);
+    return (flags & AUS_BPV7_STRICT_CBOR) ? (AUS_CBOR_STRICT | AUS_CBOR_NO_INDEF | AUS_CBOR_NAMED)
+                                          : 0u;
 }
 
 /* View of bytes [off, off + n) of the bundle, through a copy of the whole-bundle reader
@@ -56,26 +39,118 @@ static const uint8_t *span(const aus_rd *whole, size_t off, size_t n)
     return aus_rd_view(&t, n);
 }
 
-static aus_err rd_crc_type(aus_rd *r, unsigned cf, uint8_t *t)
+static aus_err fail_at(dec *d, size_t at, aus_err e)
+{
+    d->at = at;
+    return aus_rd_fail(&d->r, e);
+}
+
+static aus_err rd_u(dec *d, uint64_t *v)
+{
+    d->at = d->r.off;
+    return aus_cbor_rd_uint(&d->r, d->cf, v);
+}
+
+/* An array head: *n is its count or AUS_CBOR_INDEF. */
+static aus_err rd_arr(dec *d, size_t *n)
+{
+    d->at = d->r.off;
+    return aus_cbor_rd_array(&d->r, d->cf, n);
+}
+
+/* The end of an array read with rd_arr: nothing for a definite one; the break for an
+ * indefinite one, where an item more than the rules allow is MALFORMED (at that item). */
+static aus_err rd_end(dec *d, size_t n)
+{
+    if (n != AUS_CBOR_INDEF)
+        return AUS_OK;
+    d->at = d->r.off;
+    if (!aus_cbor_at_break(&d->r))
+        return aus_rd_fail(&d->r, aus_rd_left(&d->r) ? AUS_E_MALFORMED : AUS_E_TRUNC);
+    return aus_cbor_rd_break(&d->r);
+}
+
+static aus_err rd_eid(dec *d, aus_eid *e)
+{
+    d->at = d->r.off;
+    return aus_bpv7_eid_read(&d->r, d->cf, e);
+}
+
+/* The CRC field (RFC 9171 §4.2.1): a byte string of 2 (CRC-16) or 4 (CRC-32C) bytes. *at gets
+ * the field's offset, *val_off the offset of its value. */
+static aus_err rd_crc_field(dec *d, unsigned crc_type, size_t *at, size_t *val_off, uint32_t *crc)
+{
+    aus_cbor_head h;
+    size_t want = crc_type == AUS_BPV7_CRC_16 ? 2u : 4u;
+    *at = d->at = d->r.off;
+    AUS_TRY(aus_cbor_rd_head(&d->r, d->cf, &h));
+    if (h.major != AUS_CBOR_BSTR || h.indef || h.val != want)
+        return aus_rd_fail(&d->r, AUS_E_MALFORMED);
+    *val_off = d->r.off;
+    *crc = (uint32_t)aus_rd_ben(&d->r, want);
+    return d->r.err;
+}
+
+/* RFC 9171 §4.2.1: the CRC is computed over all the block's bytes "including CBOR 'break'
+ * characters", with the CRC value taken as zero: the bytes before the value, zeros, and what
+ * follows the value up to the block's end (the break of an indefinite-length block, if any).
+ * A mismatch points at the CRC field. */
+static aus_err check_crc(dec *d, size_t start, unsigned crc_type, size_t at, size_t val_off,
+                         uint32_t got)
+{
+    size_t want = crc_type == AUS_BPV7_CRC_16 ? 2u : 4u;
+    size_t post_off = val_off + want, end = d->r.off;
+    const uint8_t *pre = span(&d->whole, start, val_off - start);
+    const uint8_t *post = end > post_off ? span(&d->whole, post_off, end - post_off) : brk;
+    size_t post_len = end - post_off;
+    if (!pre || !post)
+        return fail_at(d, at, AUS_E_TRUNC);
+    if (d->flags & AUS_BPV7_NO_CRC_CHECK)
+        return AUS_OK;
+    uint32_t calc;
+    if (crc_type == AUS_BPV7_CRC_16) {
+        uint16_t c = aus_crc16_x25_update(0xFFFFu, pre, val_off - start);
+        c = aus_crc16_x25_update(c, zeros, 2);
+        calc = (uint16_t)~aus_crc16_x25_update(c, post, post_len);
+    } else {
+        uint32_t c = aus_crc32c_update(0xFFFFFFFFu, pre, val_off - start);
+        c = aus_crc32c_update(c, zeros, 4);
+        calc = ~aus_crc32c_update(c, post, post_len);
+    }
+    return calc == got ? AUS_OK : fail_at(d, at, AUS_E_CRC);
+}
+
+/* The CRC field (if any), the end of the block's array, then the CRC check. */
+static aus_err rd_crc_end(dec *d, size_t start, unsigned crc_type, size_t n, uint32_t *crc)
+{
+    size_t at = 0, val_off = 0;
+    *crc = 0;
+    if (crc_type)
+        AUS_TRY(rd_crc_field(d, crc_type, &at, &val_off, crc));
+    AUS_TRY(rd_end(d, n));
+    return crc_type ? check_crc(d, start, crc_type, at, val_off, *crc) : AUS_OK;
+}
+
+static aus_err rd_crc_type(dec *d, uint8_t *t)
 {
     uint64_t v;
-    AUS_TRY(aus_cbor_rd_uint(r, cf, &v));
+    AUS_TRY(rd_u(d, &v));
     /* RFC 9171 §4.2.1: CRC type 0 (none), 1 (CRC-16) or 2 (CRC-32C). */
     if (v > AUS_BPV7_CRC_32C)
-        return aus_rd_fail(r, AUS_E_MALFORMED);
+        return aus_rd_fail(&d->r, AUS_E_MALFORMED);
     *t = (uint8_t)v;
     return AUS_OK;
 }
 
-/* RFC 9171 §4.3.1: the primary block. */
 /* Fast path for the primary block's [array, version, flags, crc type] and for the creation
- * timestamp and lifetime: one peek, checks, one skip. Returns 0 (nothing consumed) whenever the
- * item-by-item path must decide, so that path alone reports errors. */
-static int primary_fast_head(aus_rd *r, unsigned cf, aus_bpv7_primary *p, size_t *n)
+ * timestamp and lifetime: one peek (aus_cbor_peek_heads: the same head reader on a copy of the
+ * cursor), checks, one skip. Returns 0 (nothing consumed) whenever the item-by-item path must
+ * decide, so that path alone reports errors. */
+static int primary_fast_head(dec *d, aus_bpv7_primary *p, size_t *n)
 {
     aus_cbor_head h[4];
     size_t len;
-    if (aus_cbor_peek_heads(r, cf, h, 4, &len) != AUS_OK)
+    if (aus_cbor_peek_heads(&d->r, d->cf, h, 4, &len) != AUS_OK)
         return 0;
     if (h[0].major != AUS_CBOR_ARRAY || h[0].indef || h[0].val < 8 || h[0].val > 11 ||
         h[1].major != AUS_CBOR_UINT || h[1].val != AUS_BPV7_VERSION ||
@@ -85,15 +160,15 @@ static int primary_fast_head(aus_rd *r, unsigned cf, aus_bpv7_primary *p, size_t
     p->flags = h[2].val;
     p->crc_type = (uint8_t)h[3].val;
     *n = (size_t)h[0].val;
-    aus_rd_skip(r, len);
+    aus_rd_skip(&d->r, len);
     return 1;
 }
 
-static int primary_fast_ts(aus_rd *r, unsigned cf, aus_bpv7_primary *p)
+static int primary_fast_ts(dec *d, aus_bpv7_primary *p)
 {
     aus_cbor_head h[4];
     size_t len;
-    if (aus_cbor_peek_heads(r, cf, h, 4, &len) != AUS_OK)
+    if (aus_cbor_peek_heads(&d->r, d->cf, h, 4, &len) != AUS_OK)
         return 0;
     if (h[0].major != AUS_CBOR_ARRAY || h[0].indef || h[0].val != 2 ||
         h[1].major != AUS_CBOR_UINT || h[2].major != AUS_CBOR_UINT || h[3].major != AUS_CBOR_UINT)
@@ -101,100 +176,100 @@ static int primary_fast_ts(aus_rd *r, unsigned cf, aus_bpv7_primary *p)
     p->ctime = h[1].val;
     p->seq = h[2].val;
     p->lifetime = h[3].val;
-    aus_rd_skip(r, len);
+    aus_rd_skip(&d->r, len);
     return 1;
 }
 
-/* RFC 9171 §4.3.1: the primary block. */
-static aus_err rd_primary(aus_rd *r, const aus_rd *whole, unsigned cf, unsigned flags,
-                          aus_bpv7_bundle *b)
+static aus_err rd_primary_head(dec *d, aus_bpv7_primary *p, size_t start, size_t *n)
+{
+    uint64_t v;
+    if (primary_fast_head(d, p, n))
+        return AUS_OK;
+    AUS_TRY(rd_arr(d, n));
+    /* §4.3.1: 8 elements, +2 when a fragment, +1 when a CRC is present. */
+    if (*n != AUS_CBOR_INDEF && (*n < 8 || *n > 11))
+        return fail_at(d, start, AUS_E_MALFORMED);
+    AUS_TRY(rd_u(d, &v));
+    if (v != AUS_BPV7_VERSION) /* §4.3.1: version 7 */
+        return aus_rd_fail(&d->r, AUS_E_VERSION);
+    p->version = (uint8_t)v;
+    AUS_TRY(rd_u(d, &p->flags));
+    return rd_crc_type(d, &p->crc_type);
+}
+
+/* RFC 9171 §4.3.1: the primary block (a definite or indefinite-length array). */
+static aus_err rd_primary(dec *d, aus_bpv7_bundle *b)
 {
     aus_bpv7_primary *p = &b->pri;
-    size_t start = r->off;
+    size_t start = d->r.off;
     size_t n, ts;
-    uint64_t v;
-    if (!primary_fast_head(r, cf, p, &n)) {
-        AUS_TRY(aus_cbor_rd_array(r, cf, &n));
-        /* §4.3.1: 8 elements, +2 when a fragment, +1 when a CRC is present. */
-        if (n < 8 || n > 11)
-            return aus_rd_fail(r, AUS_E_MALFORMED);
-        AUS_TRY(aus_cbor_rd_uint(r, cf, &v));
-        if (v != AUS_BPV7_VERSION) /* §4.3.1: version 7 */
-            return aus_rd_fail(r, AUS_E_VERSION);
-        p->version = (uint8_t)v;
-        AUS_TRY(aus_cbor_rd_uint(r, cf, &p->flags));
-        AUS_TRY(rd_crc_type(r, cf, &p->crc_type));
-    }
+    AUS_TRY(rd_primary_head(d, p, start, &n));
     size_t want = 8u + ((p->flags & AUS_BPV7_BF_FRAGMENT) ? 2u : 0u) + (p->crc_type ? 1u : 0u);
-    if (n != want)
-        return aus_rd_fail(r, AUS_E_MALFORMED);
-    AUS_TRY(aus_bpv7_eid_read(r, cf, &p->dst));
-    AUS_TRY(aus_bpv7_eid_read(r, cf, &p->src));
-    AUS_TRY(aus_bpv7_eid_read(r, cf, &p->report_to));
-    if (!primary_fast_ts(r, cf, p)) {
+    if (n != AUS_CBOR_INDEF && n != want)
+        return fail_at(d, start, AUS_E_MALFORMED);
+    AUS_TRY(rd_eid(d, &p->dst));
+    AUS_TRY(rd_eid(d, &p->src));
+    AUS_TRY(rd_eid(d, &p->report_to));
+    if (!primary_fast_ts(d, p)) {
         /* §4.2.7: creation timestamp = [DTN time, sequence number]. */
-        AUS_TRY(aus_cbor_rd_array(r, cf, &ts));
-        if (ts != 2)
-            return aus_rd_fail(r, AUS_E_MALFORMED);
-        AUS_TRY(aus_cbor_rd_uint(r, cf, &p->ctime));
-        AUS_TRY(aus_cbor_rd_uint(r, cf, &p->seq));
-        AUS_TRY(aus_cbor_rd_uint(r, cf, &p->lifetime));
+        AUS_TRY(rd_arr(d, &ts));
+        if (ts != AUS_CBOR_INDEF && ts != 2)
+            return aus_rd_fail(&d->r, AUS_E_MALFORMED);
+        AUS_TRY(rd_u(d, &p->ctime));
+        AUS_TRY(rd_u(d, &p->seq));
+        AUS_TRY(rd_end(d, ts));
+        AUS_TRY(rd_u(d, &p->lifetime));
     }
     p->frag_offset = p->total_adu_len = 0;
     if (p->flags & AUS_BPV7_BF_FRAGMENT) {
-        AUS_TRY(aus_cbor_rd_uint(r, cf, &p->frag_offset));
-        AUS_TRY(aus_cbor_rd_uint(r, cf, &p->total_adu_len));
+        AUS_TRY(rd_u(d, &p->frag_offset));
+        AUS_TRY(rd_u(d, &p->total_adu_len));
     }
-    p->crc = 0;
-    if (p->crc_type)
-        AUS_TRY(rd_crc(r, whole, start, cf, p->crc_type, flags, &p->crc));
+    AUS_TRY(rd_crc_end(d, start, p->crc_type, n, &p->crc));
     b->pri_off = start;
-    b->pri_len = r->off - start;
-    b->pri_raw = span(whole, start, b->pri_len);
+    b->pri_len = d->r.off - start;
+    b->pri_raw = span(&d->whole, start, b->pri_len);
     return AUS_OK;
 }
 
-/* RFC 9171 §4.3.2: a canonical block [type, number, flags, crc type, data, (crc)]. The array
- * head h (at offset start) has been read already. */
-/* The block's data and CRC, after its type, number, flags and CRC type. */
-static aus_err rd_block_data(aus_rd *r, const aus_rd *whole, size_t start, unsigned cf,
-                             unsigned flags, aus_bpv7_block *k)
+/* The rest of a canonical block after its type, number, flags and CRC type: data, CRC, end. */
+static aus_err rd_block_tail(dec *d, size_t start, size_t n, aus_bpv7_block *k)
 {
-    AUS_TRY(aus_cbor_rd_bstr(r, cf, &k->data, &k->data_len));
-    k->crc = 0;
-    if (k->crc_type)
-        AUS_TRY(rd_crc(r, whole, start, cf, k->crc_type, flags, &k->crc));
+    d->at = d->r.off;
+    AUS_TRY(aus_cbor_rd_bstr(&d->r, d->cf, &k->data, &k->data_len));
+    AUS_TRY(rd_crc_end(d, start, k->crc_type, n, &k->crc));
     k->off = start;
-    k->len = r->off - start;
+    k->len = d->r.off - start;
     k->unknown = 0;
     k->discard = 0;
     k->encrypted = 0;
     return AUS_OK;
 }
 
-/* Item by item (the path that reports errors precisely). */
-static aus_err rd_block(aus_rd *r, const aus_rd *whole, size_t start, const aus_cbor_head *h,
-                        unsigned cf, unsigned flags, aus_bpv7_block *k)
+/* RFC 9171 §4.3.2: a canonical block [type, number, flags, crc type, data, (crc)], definite
+ * or indefinite-length; item by item (the path that reports errors precisely). */
+static aus_err rd_block(dec *d, aus_bpv7_block *k)
 {
-    if (h->major != AUS_CBOR_ARRAY || h->brk || h->indef || (h->val != 5 && h->val != 6))
-        return aus_rd_fail(r, AUS_E_MALFORMED);
-    AUS_TRY(aus_cbor_rd_uint(r, cf, &k->type));
-    AUS_TRY(aus_cbor_rd_uint(r, cf, &k->number));
-    AUS_TRY(aus_cbor_rd_uint(r, cf, &k->flags));
-    AUS_TRY(rd_crc_type(r, cf, &k->crc_type));
-    if (h->val != (k->crc_type ? 6u : 5u))
-        return aus_rd_fail(r, AUS_E_MALFORMED);
-    return rd_block_data(r, whole, start, cf, flags, k);
+    size_t start = d->r.off, n;
+    AUS_TRY(rd_arr(d, &n));
+    if (n != AUS_CBOR_INDEF && n != 5 && n != 6)
+        return fail_at(d, start, AUS_E_MALFORMED);
+    AUS_TRY(rd_u(d, &k->type));
+    AUS_TRY(rd_u(d, &k->number));
+    AUS_TRY(rd_u(d, &k->flags));
+    AUS_TRY(rd_crc_type(d, &k->crc_type));
+    if (n != AUS_CBOR_INDEF && n != (k->crc_type ? 6u : 5u))
+        return fail_at(d, start, AUS_E_MALFORMED);
+    return rd_block_tail(d, start, n, k);
 }
 
 /* Fast path: the block's array head, type, number, flags and CRC type in one peek. Returns 1
  * when taken (then *e is the result of reading the rest), 0 when the slow path must run. */
-static int rd_block_fast(aus_rd *r, const aus_rd *whole, unsigned cf, unsigned flags,
-                         aus_bpv7_block *k, aus_err *e)
+static int rd_block_fast(dec *d, aus_bpv7_block *k, aus_err *e)
 {
     aus_cbor_head f[5];
-    size_t len, start = r->off;
-    if (aus_cbor_peek_heads(r, cf, f, 5, &len) != AUS_OK)
+    size_t len, start = d->r.off;
+    if (aus_cbor_peek_heads(&d->r, d->cf, f, 5, &len) != AUS_OK)
         return 0;
     if (f[0].major != AUS_CBOR_ARRAY || f[0].indef || f[1].major != AUS_CBOR_UINT ||
         f[2].major != AUS_CBOR_UINT || f[3].major != AUS_CBOR_UINT || f[4].major != AUS_CBOR_UINT ||
@@ -204,8 +279,8 @@ static int rd_block_fast(aus_rd *r, const aus_rd *whole, unsigned cf, unsigned f
     k->number = f[2].val;
     k->flags = f[3].val;
     k->crc_type = (uint8_t)f[4].val;
-    aus_rd_skip(r, len);
-    *e = rd_block_data(r, whole, start, cf, flags, k);
+    aus_rd_skip(&d->r, len);
+    *e = rd_block_tail(d, start, (size_t)f[0].val, k);
     return 1;
 }
 
@@ -289,23 +364,25 @@ static aus_err rd_extension(aus_bpv7_bundle *b, aus_bpv7_block *k, unsigned cf)
             return AUS_E_BLOCK;
         b->has_hop = 1;
         AUS_TRY(aus_cbor_rd_head(&d, cf, &h));
-        if (h.major != AUS_CBOR_ARRAY || h.indef || h.val != 2)
+        if (h.major != AUS_CBOR_ARRAY || h.brk || (!h.indef && h.val != 2))
             return AUS_E_BLOCK;
         AUS_TRY(rd_ext_uint(&d, cf, &b->hop_limit));
         AUS_TRY(rd_ext_uint(&d, cf, &b->hop_count));
+        if (h.indef && (!aus_cbor_at_break(&d) || aus_cbor_rd_break(&d) != AUS_OK))
+            return AUS_E_BLOCK;
         break;
     case AUS_BPV7_BT_PAYLOAD:
     case AUS_BPV7_BT_BIB: /* BPSec blocks are processed by src/bpsec */
     case AUS_BPV7_BT_BCB: return AUS_OK;
     default:
-        /* §4.2.4: an unprocessable block's flags say what to do with it. */
+        /* §4.2.4: an unprocessable block's flags say what a node does with it. Deleting the
+         * bundle (bit 2) is a receipt action, not a question of well-formedness: that is
+         * aus_bpv7_decide_receipt's answer. These notes describe this codec's own view. */
         k->unknown = 1;
         b->notes |= AUS_BPV7_NOTE_UNKNOWN_BLOCK;
-        if (k->flags & AUS_BPV7_BLK_DEL_UNPROC)
-            return AUS_E_UNPROC;
         if (k->flags & AUS_BPV7_BLK_RPT_UNPROC)
             b->notes |= AUS_BPV7_NOTE_REPORT_UNPROC;
-        if (k->flags & AUS_BPV7_BLK_DISC_UNPROC) {
+        if ((k->flags & AUS_BPV7_BLK_DISC_UNPROC) && !(k->flags & AUS_BPV7_BLK_DEL_UNPROC)) {
             k->discard = 1;
             b->notes |= AUS_BPV7_NOTE_DISCARDED;
         }
@@ -334,65 +411,63 @@ static void reset(aus_bpv7_bundle *b)
 }
 
 /* Structure: outer indefinite array, primary, canonical blocks, break, end of input. */
-static aus_err rd_structure(aus_rd *r, const aus_rd *whole, unsigned flags, aus_bpv7_bundle *b)
+static aus_err rd_structure(dec *d, aus_bpv7_bundle *b)
 {
-    unsigned cf = cbor_flags(flags);
     aus_cbor_head h;
-    AUS_TRY(aus_cbor_rd_head(r, cf & ~(unsigned)AUS_CBOR_NO_INDEF, &h));
-    /* RFC 9171 §4.1: a bundle is an indefinite-length CBOR array. */
+    d->at = 0;
+    /* RFC 9171 §4.1: a bundle is an indefinite-length CBOR array (so NO_INDEF never applies) */
+    AUS_TRY(aus_cbor_rd_head(&d->r, d->cf & ~(unsigned)AUS_CBOR_NO_INDEF, &h));
     if (h.major != AUS_CBOR_ARRAY || h.brk)
-        return aus_rd_fail(r, AUS_E_MALFORMED);
-    if (!h.indef && !(flags & AUS_BPV7_LAX_CBOR))
-        return aus_rd_fail(r, AUS_E_NOT_INDEF);
-    AUS_TRY(rd_primary(r, whole, cf, flags, b));
+        return aus_rd_fail(&d->r, AUS_E_MALFORMED);
+    if (!h.indef && !(d->flags & AUS_BPV7_LAX_CBOR))
+        return aus_rd_fail(&d->r, AUS_E_NOT_INDEF);
+    AUS_TRY(rd_primary(d, b));
     uint64_t left = h.indef ? UINT64_MAX : h.val;
     if (left == 0)
-        return aus_rd_fail(r, AUS_E_PAYLOAD);
+        return fail_at(d, 0, AUS_E_PAYLOAD);
     left--;
     for (;;) {
-        size_t start = r->off;
-        aus_cbor_head bh;
+        size_t start = d->r.off;
         aus_err be;
         if (!h.indef && left == 0)
             break;
-        if (b->nblocks < AUS_BPV7_MAX_BLOCKS &&
-            rd_block_fast(r, whole, cf, flags, &b->blk[b->nblocks], &be)) {
+        if (b->nblocks < AUS_BPV7_MAX_BLOCKS && rd_block_fast(d, &b->blk[b->nblocks], &be)) {
             AUS_TRY(be);
             b->nblocks++;
             left--;
             continue;
         }
-        AUS_TRY(aus_cbor_rd_head(r, cf & ~(unsigned)AUS_CBOR_NO_INDEF, &bh));
-        if (bh.brk) {
-            if (!h.indef)
-                return aus_rd_fail(r, AUS_E_MALFORMED);
+        d->at = start;
+        if (h.indef && aus_cbor_at_break(&d->r)) {
+            AUS_TRY(aus_cbor_rd_break(&d->r));
             break; /* the closing break of the bundle array */
         }
-        if (b->nblocks >= AUS_BPV7_MAX_BLOCKS) {
-            b->err_off = start; /* the block that does not fit */
-            return aus_rd_fail(r, AUS_E_LIMIT);
-        }
-        AUS_TRY(rd_block(r, whole, start, &bh, cf, flags, &b->blk[b->nblocks]));
+        if (!aus_rd_left(&d->r))
+            return aus_rd_fail(&d->r, AUS_E_TRUNC);
+        if (b->nblocks >= AUS_BPV7_MAX_BLOCKS)
+            return aus_rd_fail(&d->r, AUS_E_LIMIT); /* the block that does not fit */
+        AUS_TRY(rd_block(d, &b->blk[b->nblocks]));
         b->nblocks++;
         left--;
     }
-    b->encoded_len = r->off;
+    b->encoded_len = d->r.off;
     /* §4.1: the bundle ends with its closing break; anything after it is not part of it. */
-    return aus_rd_finish(r);
+    d->at = d->r.off;
+    return aus_rd_finish(&d->r);
 }
 
 aus_err aus_bpv7_decode(aus_bpv7_bundle *b, const uint8_t *p, size_t n, unsigned flags)
 {
-    aus_rd r, whole;
-    aus_rd_init(&r, p, n);
-    aus_rd_init(&whole, p, n);
+    dec d;
+    aus_rd_init(&d.r, p, n);
+    aus_rd_init(&d.whole, p, n);
+    d.cf = cbor_flags(flags);
+    d.flags = flags;
+    d.at = 0;
     reset(b);
-    aus_err e = rd_structure(&r, &whole, flags, b);
+    aus_err e = rd_structure(&d, b);
     if (e) {
-        /* the outer-array rules refer to the bundle's first byte */
-        if (e == AUS_E_LIMIT && b->err_off)
-            return e;
-        b->err_off = (e == AUS_E_NOT_INDEF || r.off == 1) ? 0 : r.off;
+        b->err_off = d.at;
         return e;
     }
     /* Block numbers and the payload rules first, so that their errors do not depend on

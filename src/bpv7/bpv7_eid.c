@@ -74,13 +74,23 @@ static aus_err rd_eid_uint(aus_rd *r, unsigned cf, uint64_t *v)
     return AUS_OK;
 }
 
-/* A definite array head of exactly n items. */
-static aus_err rd_eid_pair(aus_rd *r, unsigned cf, const aus_cbor_head *h)
+/* The head of a two-item array: definite, or indefinite (RFC 9171 §4.1 asks for CBOR arrays,
+ * not a deterministic form; the CBOR flags have already refused it in strict mode). */
+static aus_err rd_eid_pair(aus_rd *r, const aus_cbor_head *h)
 {
-    if (h->major != AUS_CBOR_ARRAY || h->indef || h->val != 2)
+    if (h->major != AUS_CBOR_ARRAY || h->brk || (!h->indef && h->val != 2))
         return aus_rd_fail(r, AUS_E_EID);
-    (void)cf;
     return AUS_OK;
+}
+
+/* The end of that array: the break of an indefinite one, right after its two items. */
+static aus_err rd_eid_end(aus_rd *r, const aus_cbor_head *h)
+{
+    if (!h->indef)
+        return AUS_OK;
+    if (!aus_cbor_at_break(r))
+        return aus_rd_fail(r, aus_rd_left(r) ? AUS_E_EID : AUS_E_TRUNC);
+    return aus_cbor_rd_break(r);
 }
 
 /* Fast path for ipn EIDs [2, [node, service]]: one peek of five heads. 0: not taken. */
@@ -102,6 +112,35 @@ static int eid_fast_ipn(aus_rd *r, unsigned cf, aus_eid *e)
     return 1;
 }
 
+static aus_err eid_read_ssp(aus_rd *r, unsigned cf, uint64_t scheme, aus_eid *e)
+{
+    aus_cbor_head h;
+    AUS_TRY(aus_cbor_rd_head(r, cf, &h));
+    if (scheme == AUS_EID_SCHEME_IPN) {
+        e->scheme = AUS_EID_SCHEME_IPN;
+        /* RFC 9171 §4.2.5.1.2: the SSP is [node number, service number]. */
+        AUS_TRY(rd_eid_pair(r, &h));
+        AUS_TRY(rd_eid_uint(r, cf, &e->node));
+        AUS_TRY(rd_eid_uint(r, cf, &e->service));
+        return rd_eid_end(r, &h);
+    }
+    e->scheme = AUS_EID_SCHEME_DTN;
+    if (h.major == AUS_CBOR_UINT) /* RFC 9171 §4.2.5.1.1: dtn:none is the integer 0 */
+        return h.val == 0 ? AUS_OK : aus_rd_fail(r, AUS_E_EID);
+    if (h.major != AUS_CBOR_TSTR)
+        return aus_rd_fail(r, AUS_E_EID);
+    if (h.indef) /* well formed, but no single view of a chunked string */
+        return aus_rd_fail(r, AUS_E_UNSUPPORTED);
+    if (h.val > aus_rd_left(r))
+        return aus_rd_fail(r, AUS_E_TRUNC);
+    e->ssp_len = (size_t)h.val;
+    e->ssp = aus_rd_view(r, e->ssp_len);
+    if (!e->ssp)
+        return r->err;
+    aus_err ce = check_dtn_ssp(e->ssp, e->ssp_len);
+    return ce ? aus_rd_fail(r, ce) : AUS_OK;
+}
+
 aus_err aus_bpv7_eid_read(aus_rd *r, unsigned cf, aus_eid *e)
 {
     aus_cbor_head h;
@@ -114,31 +153,12 @@ aus_err aus_bpv7_eid_read(aus_rd *r, unsigned cf, aus_eid *e)
         return AUS_OK;
     /* RFC 9171 §4.2.5.1: an EID is a two-element array [scheme code, SSP]. */
     AUS_TRY(aus_cbor_rd_head(r, cf, &h));
-    AUS_TRY(rd_eid_pair(r, cf, &h));
+    AUS_TRY(rd_eid_pair(r, &h));
     AUS_TRY(rd_eid_uint(r, cf, &scheme));
     if (scheme != AUS_EID_SCHEME_DTN && scheme != AUS_EID_SCHEME_IPN)
         return aus_rd_fail(r, scheme == 0 ? AUS_E_EID : AUS_E_UNSUPPORTED);
-    AUS_TRY(aus_cbor_rd_head(r, cf, &h));
-    if (scheme == AUS_EID_SCHEME_IPN) {
-        e->scheme = AUS_EID_SCHEME_IPN;
-        /* RFC 9171 §4.2.5.1.2: the SSP is [node number, service number]. */
-        AUS_TRY(rd_eid_pair(r, cf, &h));
-        AUS_TRY(rd_eid_uint(r, cf, &e->node));
-        return rd_eid_uint(r, cf, &e->service);
-    }
-    e->scheme = AUS_EID_SCHEME_DTN;
-    if (h.major == AUS_CBOR_UINT) /* RFC 9171 §4.2.5.1.1: dtn:none is the integer 0 */
-        return h.val == 0 ? AUS_OK : aus_rd_fail(r, AUS_E_EID);
-    if (h.major != AUS_CBOR_TSTR || h.indef)
-        return aus_rd_fail(r, AUS_E_EID);
-    if (h.val > aus_rd_left(r))
-        return aus_rd_fail(r, AUS_E_TRUNC);
-    e->ssp_len = (size_t)h.val;
-    e->ssp = aus_rd_view(r, e->ssp_len);
-    if (!e->ssp)
-        return r->err;
-    aus_err ce = check_dtn_ssp(e->ssp, e->ssp_len);
-    return ce ? aus_rd_fail(r, ce) : AUS_OK;
+    AUS_TRY(eid_read_ssp(r, cf, scheme, e));
+    return rd_eid_end(r, &h);
 }
 
 void aus_bpv7_eid_write(aus_wr *w, const aus_eid *e)

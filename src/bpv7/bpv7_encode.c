@@ -59,9 +59,23 @@ void aus_bpv7_primary_write(aus_wr *w, const aus_bpv7_primary *p)
         wr_crc(w, start, p->crc_type);
 }
 
+/* The previous-node, bundle-age and hop-count blocks are rewritten by every forwarding node
+ * (RFC 9171 §4.4.1-§4.4.3), so when the bundle carries their parsed fields those fields are
+ * authoritative: the data is generated from them, in preferred CBOR, whatever form it arrived
+ * in. (A block a BCB encrypts is never parsed, so its ciphertext is kept as it is.) */
+static int from_fields(const aus_bpv7_bundle *b, const aus_bpv7_block *k)
+{
+    switch (k->type) {
+    case AUS_BPV7_BT_PREV_NODE: return b->has_prev && !k->encrypted;
+    case AUS_BPV7_BT_AGE: return b->has_age && !k->encrypted;
+    case AUS_BPV7_BT_HOP_COUNT: return b->has_hop && !k->encrypted;
+    default: return 0;
+    }
+}
+
 void aus_bpv7_block_data_write(aus_wr *w, const aus_bpv7_bundle *b, const aus_bpv7_block *k)
 {
-    if (k->data || k->data_len) {
+    if ((k->data || k->data_len) && !from_fields(b, k)) {
         if (!k->data) {
             aus_wr_fail(w, AUS_E_ARG);
             return;
@@ -101,7 +115,7 @@ void aus_bpv7_block_write(aus_wr *w, const aus_bpv7_bundle *b, const aus_bpv7_bl
     aus_cbor_wr_uint(w, k->flags);
     aus_cbor_wr_uint(w, k->crc_type);
     size_t dlen = k->data_len;
-    if (!k->data) {
+    if (!k->data || from_fields(b, k)) {
         aus_wr s;
         aus_wr_init_sizer(&s);
         aus_bpv7_block_data_write(&s, b, k);

@@ -108,12 +108,10 @@ static aus_err check_extensions(const aus_bpv7_bundle *b, size_t *bad)
     }
     if (b->has_hop) {
         *bad = (size_t)aus_bpv7_find_block(b, AUS_BPV7_BT_HOP_COUNT);
-        /* §4.4.3: the hop limit is in the range 1 through 255. */
+        /* §4.4.3: the hop limit is in the range 1 through 255. (A hop count over the limit is
+         * well formed: the receiving node deletes the bundle, see aus_bpv7_decide_receipt.) */
         if (b->hop_limit < 1 || b->hop_limit > 255)
             return AUS_E_BLOCK;
-        /* §4.4.3: a bundle whose hop count exceeds its hop limit is to be deleted. */
-        if (b->hop_count > b->hop_limit)
-            return AUS_E_HOPLIMIT;
     }
     *bad = b->nblocks - 1;
     /* §4.3.1: a fragment's offset plus its payload fits the total ADU length. */
@@ -164,6 +162,64 @@ aus_err aus_bpv7_check_lifetime(const aus_bpv7_bundle *b, uint64_t now_ms)
     else
         return AUS_OK;
     return age > b->pri.lifetime ? AUS_E_EXPIRED : AUS_OK;
+}
+
+/* 1 if this node processes blocks of this type: the codec's own, or one the node lists. */
+static int processed(const aus_bpv7_node *node, uint64_t type)
+{
+    if (type == AUS_BPV7_BT_PAYLOAD || type == AUS_BPV7_BT_PREV_NODE || type == AUS_BPV7_BT_AGE ||
+        type == AUS_BPV7_BT_HOP_COUNT)
+        return 1;
+    for (size_t i = 0; i < node->ntypes; i++)
+        if (node->types[i] == type)
+            return 1;
+    return 0;
+}
+
+static void delete_for(aus_bpv7_receipt *out, uint8_t reason, size_t block)
+{
+    out->action = AUS_BPV7_DELETE;
+    out->reason = reason;
+    out->block = block;
+}
+
+aus_err aus_bpv7_decide_receipt(const aus_bpv7_bundle *b, const aus_bpv7_node *node,
+                                aus_bpv7_receipt *out)
+{
+    AUS_ENSURE(b && node && out && (node->types || !node->ntypes), AUS_E_ARG);
+    out->action = AUS_BPV7_ACCEPT;
+    out->reason = AUS_BPV7_RC_NONE;
+    out->block = SIZE_MAX;
+    out->ndiscard = out->nreport = 0;
+    /* §5.6 step 4 (reception), block by block in bundle order. */
+    for (size_t i = 0; i < b->nblocks && i < AUS_BPV7_MAX_BLOCKS; i++) {
+        const aus_bpv7_block *k = &b->blk[i];
+        if (k->encrypted)
+            continue; /* RFC 9172 §3.8: ciphertext until BPSec has run; judged after that */
+        if (k->type == AUS_BPV7_BT_HOP_COUNT && b->has_hop && b->hop_count > b->hop_limit) {
+            /* §4.4.3: "the bundle protocol agent SHOULD delete the bundle for the reason
+             * 'Hop limit exceeded'" */
+            delete_for(out, AUS_BPV7_RC_HOP_LIMIT, i);
+            return AUS_OK;
+        }
+        if (processed(node, k->type))
+            continue;
+        /* §4.2.4 / §5.6: a block this node cannot process */
+        if (k->flags & AUS_BPV7_BLK_RPT_UNPROC)
+            out->report[out->nreport++] = k->number; /* report, reason 11 */
+        if (k->flags & AUS_BPV7_BLK_DEL_UNPROC) {
+            /* "delete the bundle for the reason 'Block unsupported' ... make no further
+             * attempt to process any of the bundle's other blocks" */
+            delete_for(out, AUS_BPV7_RC_BLOCK_UNSUPPORTED, i);
+            return AUS_OK;
+        }
+        if (k->flags & AUS_BPV7_BLK_DISC_UNPROC)
+            out->discard[out->ndiscard++] = k->number; /* "remove this block from the bundle" */
+    }
+    /* §4.2.2: a bundle past its lifetime "SHOULD be deleted from the network". */
+    if (aus_bpv7_check_lifetime(b, node->now_ms) == AUS_E_EXPIRED)
+        delete_for(out, AUS_BPV7_RC_LIFETIME_EXPIRED, SIZE_MAX);
+    return AUS_OK;
 }
 
 const char *aus_bpv7_reason_str(uint64_t reason)

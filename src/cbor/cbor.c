@@ -45,7 +45,7 @@ static aus_err arg_rules(unsigned flags, const aus_cbor_head *h)
         return h->ai == AI_1BYTE && h->val < 32 ? AUS_E_MALFORMED : AUS_OK;
     }
     if ((flags & AUS_CBOR_STRICT) && !is_shortest(h->ai, h->val))
-        return AUS_E_NONCANONICAL;
+        return (flags & AUS_CBOR_NAMED) ? AUS_E_NONPREFERRED : AUS_E_NONCANONICAL;
     return AUS_OK;
 }
 
@@ -60,8 +60,8 @@ static aus_err special_rules(unsigned flags, aus_cbor_head *h)
     case AUS_CBOR_TAG: return AUS_E_MALFORMED; /* RFC 8949 §3: no indefinite form */
     case AUS_CBOR_SIMPLE: set_bytes(h, h->major, h->ai, 0, 1); return AUS_OK;
     default:
-        if (flags & AUS_CBOR_NO_INDEF)
-            return AUS_E_NONCANONICAL; /* RFC 8949 §4.2.1: definite only */
+        if (flags & AUS_CBOR_NO_INDEF) /* RFC 8949 §4.2.1: definite only */
+            return (flags & AUS_CBOR_NAMED) ? AUS_E_INDEF : AUS_E_NONCANONICAL;
         set_bytes(h, h->major, h->ai, 1, 0);
         return AUS_OK;
     }
@@ -110,38 +110,13 @@ static inline aus_err head(aus_rd *r, unsigned flags, aus_cbor_head *h)
 aus_err aus_cbor_peek_heads(const aus_rd *r, unsigned flags, aus_cbor_head *h, size_t n,
                             size_t *len)
 {
-    size_t left = aus_rd_left(r);
-    *len = 0;
-    if (r->err)
-        return r->err;
-    /* one view of everything that remains, through a copy: r itself never moves */
+    /* The same head reader as every other read, on a copy of the cursor: one parser, one
+     * bounds check (DESIGN.md §3), and r itself never moves. */
     aus_rd t = *r;
-    const uint8_t *p = aus_rd_view(&t, left);
-    size_t i = 0;
-    for (size_t k = 0; k < n; k++) {
-        if (i >= left || !p)
-            return AUS_E_TRUNC;
-        uint8_t ib = p[i++];
-        uint8_t ai = (uint8_t)(ib & 31u);
-        set_bytes(&h[k], (uint8_t)(ib >> 5), ai, 0, 0);
-        h[k].val = ai < AI_1BYTE ? ai : 0;
-        if (ai < AI_1BYTE)
-            continue;
-        aus_err e;
-        if (ai <= AI_8BYTE) {
-            size_t nb = (size_t)1 << (ai - AI_1BYTE);
-            if (nb > left - i)
-                return AUS_E_TRUNC;
-            h[k].val = be(p, i, nb); /* inside the view: i + nb <= left */
-            i += nb;
-            e = arg_rules(flags, &h[k]);
-        } else {
-            e = special_rules(flags, &h[k]);
-        }
-        if (e)
-            return e;
-    }
-    *len = i;
+    *len = 0;
+    for (size_t k = 0; k < n; k++)
+        AUS_TRY(head(&t, flags, &h[k]));
+    *len = t.off - r->off;
     return AUS_OK;
 }
 

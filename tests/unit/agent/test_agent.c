@@ -149,9 +149,12 @@ static void roundtrip(int bpsec)
     /* truncation at every length is refused */
     for (size_t k = 0; k < n; k += 7)
         assert_int_not_equal(aus_agent_recv(&s->ag, buf, k, 2000, &rx), AUS_OK);
-    /* lifetime: delivered only to be answered "expired" */
+    /* lifetime over: deleted on receipt (RFC 9171 §5.6), reason 1, the ADU withheld */
     assert_int_equal(aus_agent_recv(&s->ag, buf, n, 1000 + 60001, &rx), AUS_OK);
     assert_int_equal(rx.expired, 1);
+    assert_int_equal(rx.deleted, 1);
+    assert_int_equal(rx.reason, AUS_BPV7_RC_LIFETIME_EXPIRED);
+    assert_int_equal(rx.len, 0);
     /* a node that is not the destination refuses it (policy), and a wrong key fails auth */
     side *other = mk(SAT + 1, GROUND, bpsec);
     assert_int_equal(aus_agent_recv(&other->ag, buf, n, 2000, &rx), AUS_E_POLICY);
@@ -399,6 +402,114 @@ static void test_status_reports(void **st)
     }
 }
 
+/* A protected bundle from GROUND to SAT built by hand, with the extra blocks set up by add
+ * (as a relay or a peer's newer software would write them), sealed by g's own envelope. */
+typedef void (*add_fn)(aus_bpv7_bundle *b);
+static const uint8_t odd_adu[] = "exec: must never run";
+static const uint8_t odd_data[] = {0x82, 0x01, 0x02};
+static long odd_bundle(side *g, add_fn add, uint64_t seq, uint64_t ctime, uint8_t *buf, size_t cap)
+{
+    aus_bpv7_bundle b;
+    aus_bpv7_init(&b);
+    b.pri.crc_type = AUS_BPV7_CRC_32C;
+    b.pri.flags = AUS_BPV7_BF_NO_FRAGMENT | AUS_BPV7_BF_RPT_DELETION | AUS_BPV7_BF_RPT_DELIVERY;
+    b.pri.dst = (aus_eid){.scheme = AUS_EID_SCHEME_IPN, .node = SAT, .service = 1};
+    b.pri.src = (aus_eid){.scheme = AUS_EID_SCHEME_IPN, .node = GROUND, .service = 1};
+    b.pri.report_to = b.pri.src;
+    b.pri.ctime = ctime;
+    b.pri.lifetime = 60000;
+    assert_int_equal(aus_bpv7_set_payload(&b, odd_adu, sizeof odd_adu, 0, 0), AUS_OK);
+    if (add)
+        add(&b);
+    for (size_t i = 0; i + 1 < b.nblocks; i++)
+        b.blk[i].number = 20 + i; /* clear of the envelopes' own block numbers */
+    aus_agent_sec_ops ops =
+        g->use_bpsec ? aus_agent_bpsec_ops(&g->bp) : aus_agent_seal_ops(&g->seal);
+    long n = ops.protect(ops.self, &b, seq, ctime, buf, cap);
+    assert_true(n > 0);
+    return n;
+}
+static void add_hop_over(aus_bpv7_bundle *b)
+{
+    assert_int_equal(aus_bpv7_add_hop_count(b, 3, 4, AUS_BPV7_CRC_16), AUS_OK);
+}
+static void add_hop_ok(aus_bpv7_bundle *b)
+{
+    assert_int_equal(aus_bpv7_add_hop_count(b, 3, 3, AUS_BPV7_CRC_16), AUS_OK);
+}
+static void add_unsupported_delete(aus_bpv7_bundle *b)
+{
+    assert_true(aus_bpv7_add_block(b, 200, 20, AUS_BPV7_BLK_DEL_UNPROC, 0, odd_data, 3) >= 0);
+}
+static void add_unsupported_report(aus_bpv7_bundle *b)
+{
+    assert_true(aus_bpv7_add_block(b, 201, 21, AUS_BPV7_BLK_RPT_UNPROC, 0, odd_data, 3) >= 0);
+}
+
+/* Issue 20 §1: the decoder answers well-formedness only, so the agent's receipt call is what
+ * keeps these bundles away from the application. An expired bundle, a hop-exceeded bundle and
+ * one with an unsupported "delete" block are deleted (rx.deleted, the §6.1.1 reason code, no
+ * ADU), recorded by accept, and the deletion report carries the reason. Through the BPSec
+ * envelope (which lets a relay's extension blocks through) and the built-in one (which refuses
+ * any block it did not write: never delivered either). The daemons (both links) and the TCPCL /
+ * UDPCL links hand every bundle to aus_agent_recv, so this is the test for all of them. */
+static void test_receipt_deletes(void **st)
+{
+    (void)st;
+    static uint8_t buf[AUS_AGENT_BUNDLE_MAX];
+    static const struct {
+        add_fn add;
+        uint64_t at; /* receive time (created at 1000, lifetime 60000) */
+        int deleted;
+        unsigned reason;
+    } cases[] = {
+        {NULL, 61001, 1, AUS_BPV7_RC_LIFETIME_EXPIRED},
+        {add_hop_over, 2000, 1, AUS_BPV7_RC_HOP_LIMIT},
+        {add_unsupported_delete, 2000, 1, AUS_BPV7_RC_BLOCK_UNSUPPORTED},
+        {add_unsupported_report, 2000, 0, AUS_BPV7_RC_BLOCK_UNSUPPORTED},
+        {add_hop_ok, 2000, 0, AUS_BPV7_RC_NONE},
+        {NULL, 61000, 0, AUS_BPV7_RC_NONE},
+    };
+    for (int bpsec = 0; bpsec < 2; bpsec++) {
+        side *g = mk(GROUND, SAT, bpsec), *s = mk(SAT, GROUND, bpsec);
+        for (size_t i = 0; i < AUS_ARRAY_LEN(cases); i++) {
+            long n = odd_bundle(g, cases[i].add, 100 + i, 1000, buf, sizeof buf);
+            aus_agent_rx rx;
+            aus_err e = aus_agent_recv(&s->ag, buf, (size_t)n, cases[i].at, &rx);
+            if (!bpsec && cases[i].add) {
+                /* the built-in envelope accepts only its own two blocks */
+                assert_int_equal(e, AUS_E_AUTH);
+                continue;
+            }
+            assert_int_equal(e, AUS_OK);
+            assert_int_equal(rx.deleted, cases[i].deleted);
+            assert_int_equal(rx.reason, cases[i].reason);
+            if (rx.deleted) {
+                assert_int_equal(rx.len, 0); /* never delivered */
+                assert_false(rx.admin);
+            } else {
+                tst_assert_bytes(rx.adu, rx.len, odd_adu, sizeof odd_adu);
+            }
+            uint64_t before = s->ag.st.reports_sent;
+            assert_int_equal(aus_agent_accept(&s->ag, &rx), AUS_OK);
+            assert_int_equal(s->ag.st.reports_sent, before + 1);
+            aus_agent_rx rep = pass_one(s, g, cases[i].at + 10);
+            assert_true(rep.admin);
+            assert_int_equal(rep.report.reason, cases[i].reason);
+            assert_int_equal(rep.report.item[AUS_BPV7_SI_DELETED].asserted, cases[i].deleted);
+            assert_int_equal(rep.report.item[AUS_BPV7_SI_DELIVERED].asserted, !cases[i].deleted);
+            /* §5.6 step 4: the kept unsupported block asked for a reception report */
+            assert_int_equal(rep.report.item[AUS_BPV7_SI_RECEIVED].asserted,
+                             cases[i].add == add_unsupported_report);
+            /* recorded: the same bundle again is a replay, deleted or not */
+            assert_int_equal(aus_agent_recv(&s->ag, buf, (size_t)n, cases[i].at, &rx),
+                             AUS_E_REPLAY);
+        }
+        rm(g);
+        rm(s);
+    }
+}
+
 int main(void)
 {
     setup_keys();
@@ -410,6 +521,7 @@ int main(void)
         cmocka_unit_test(test_init_args),
         cmocka_unit_test(test_services),
         cmocka_unit_test(test_status_reports),
+        cmocka_unit_test(test_receipt_deletes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

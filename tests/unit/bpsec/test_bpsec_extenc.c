@@ -183,9 +183,15 @@ static void test_hop_checked_after_decrypt(void **st)
     assert_int_equal(b.has_hop, 1);
     assert_int_equal(b.hop_limit, 30);
     assert_int_equal(b.hop_count, 3);
-    /* [30, 40]: hop count over the limit (§4.4.3) */
-    assert_int_equal(open_hop((const uint8_t[]){0x82, 0x18, 0x1e, 0x18, 0x28}, 5, &b),
-                     AUS_E_HOPLIMIT);
+    /* [30, 40]: hop count over the limit (§4.4.3): well formed once decrypted; the node
+     * deletes it on receipt, reason 9 (issue 20: no longer a decode error) */
+    assert_int_equal(open_hop((const uint8_t[]){0x82, 0x18, 0x1e, 0x18, 0x28}, 5, &b), AUS_OK);
+    assert_int_equal(b.hop_count, 40);
+    aus_bpv7_node node = {0, NULL, 0};
+    aus_bpv7_receipt rc;
+    assert_int_equal(aus_bpv7_decide_receipt(&b, &node, &rc), AUS_OK);
+    assert_int_equal(rc.action, AUS_BPV7_DELETE);
+    assert_int_equal(rc.reason, AUS_BPV7_RC_HOP_LIMIT);
     /* [0, 0]: hop limit outside 1..255 (§4.4.3) */
     assert_int_equal(open_hop((const uint8_t[]){0x82, 0x00, 0x00}, 3, &b), AUS_E_BLOCK);
     /* not CBOR of the right shape */
