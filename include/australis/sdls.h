@@ -132,9 +132,9 @@ typedef struct aus_sdls_sa {
     uint8_t arsn_res[AUS_SDLS_ARSN_MAX];
     uint8_t res_valid;
     uint8_t res_tentative; /* reserved inside the caller's transaction: re-check it */
-    uint8_t res_reset; /* counters set explicitly (new key, Set ARSN): not raised to the store's */
-    uint8_t exhausted; /* a counter wrapped: no more apply until rekey / set ARSN */
-    uint8_t rx_seen;   /* process: a frame was accepted since the counters were (re)set */
+    uint8_t res_reset;     /* ARSN set explicitly (Set ARSN): not raised to the store's */
+    uint8_t exhausted;     /* a counter wrapped: no more apply until rekey / set ARSN */
+    uint8_t rx_seen;       /* process: a frame was accepted since the counters were (re)set */
     uint16_t abm_len;
     uint8_t abm_tail; /* mask for octets AUS_SDLS_ABM_PREFIX .. abm_len-1 */
     uint8_t abm[AUS_SDLS_ABM_PREFIX];

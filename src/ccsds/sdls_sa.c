@@ -202,9 +202,9 @@ aus_err aus_sdls_sa_rekey(aus_sdls_table *t, uint16_t spi, uint16_t ekid, uint16
     sa->akid = akid;
     if (iv != NULL)
         memcpy(sa->iv, iv, ivlen);
-    /* New key: the counters start a new reservation from the values set here. */
+    /* New key: the counters start a new reservation (never below an IV stored for this key
+     * id: a key id that comes back must not meet its old IVs again). */
     sa->res_valid = 0;
-    sa->res_reset = 1;
     sa->exhausted = 0;
     sa->rx_seen = 0;
     sa->state = AUS_SDLS_SA_KEYED;
@@ -254,7 +254,7 @@ aus_err aus_sdls_sa_set_arsn(aus_sdls_table *t, uint16_t spi, const uint8_t *ars
     AUS_ENSURE(arsn != NULL && len > 0 && len == sa->arsn_len, AUS_E_ARG);
     memcpy(sa->arsn, arsn, len);
     sa->res_valid = 0;
-    sa->res_reset = 1; /* an explicit Set ARSN: the stored bound follows it, even downwards */
+    sa->res_reset = 1; /* an explicit Set ARSN: the stored ARSN follows it, even downwards */
     sa->exhausted = 0;
     sa->rx_seen = 0;
     return AUS_OK;
@@ -397,10 +397,10 @@ static aus_err reserve_in_txn(aus_sdls_table *t, aus_sdls_sa *sa)
     if (r > 0 && res_covers(sa) && !memcmp(siv, sa->iv_res, sa->iv_len) &&
         !memcmp(sar, sa->arsn_res, sa->arsn_len))
         return AUS_OK;
-    if (r > 0 && !sa->res_reset) {
+    if (r > 0) {
         if (sdls_be_cmp(siv, sa->iv, sa->iv_len) > 0)
             memcpy(sa->iv, siv, sa->iv_len);
-        if (sdls_be_cmp(sar, sa->arsn, sa->arsn_len) > 0)
+        if (!sa->res_reset && sdls_be_cmp(sar, sa->arsn, sa->arsn_len) > 0)
             memcpy(sa->arsn, sar, sa->arsn_len);
     }
     uint8_t iv_res[AUS_SDLS_IV_MAX], arsn_res[AUS_SDLS_ARSN_MAX];

@@ -495,6 +495,52 @@ static void test_counter_reservation(void **state)
     tst_store_free(m);
 }
 
+/* Compare-and-advance (DESIGN.md §5): two tables applying the same SA over one store (two
+ * writers, which the store's owner lock excludes in the daemons) never send the same IV, and a
+ * reservation rolled back with the caller's transaction is written again before it is used. */
+static void test_counter_compare_and_advance(void **state)
+{
+    (void)state;
+    static aus_sdls_simple other;
+    tst_store *m = tst_store_new();
+    aus_store s = tst_store_iface(m);
+    static const uint8_t zero[12] = {0};
+    assert_int_equal(aus_sdls_simple_init(&tx, aus_crypto_default(), 3, KEY, 32, zero), AUS_OK);
+    assert_int_equal(aus_sdls_simple_init(&other, aus_crypto_default(), 3, KEY, 32, zero), AUS_OK);
+    assert_int_equal(aus_sdls_set_store(&tx.t, &s, "sdls/t/"), AUS_OK);
+    assert_int_equal(aus_sdls_set_store(&other.t, &s, "sdls/t/"), AUS_OK);
+    static uint8_t ivs[200][12];
+    for (int i = 0; i < 200; i++) {
+        uint8_t f[64];
+        size_t n = tc_frame(f, (const uint8_t *)"c", 1);
+        aus_sdls_simple *w = (i / 3) % 2 ? &other : &tx; /* interleaved in runs */
+        assert_true(aus_sdls_tc_apply(&w->t, &TCL, 3, f, n, sizeof f, 0) > 0);
+        memcpy(ivs[i], f + 8, 12);
+        for (int j = 0; j < i; j++)
+            assert_memory_not_equal(ivs[i], ivs[j], 12);
+    }
+    /* inside a caller's transaction that is rolled back, then a "crash" */
+    assert_int_equal(aus_sdls_simple_init(&tx, aus_crypto_default(), 3, KEY, 32, zero), AUS_OK);
+    assert_int_equal(aus_sdls_set_store(&tx.t, &s, "sdls/r/"), AUS_OK);
+    uint8_t f[64], last[12];
+    size_t n = tc_frame(f, (const uint8_t *)"c", 1);
+    assert_int_equal(s.ops->begin(s.self), AUS_OK);
+    assert_true(aus_sdls_tc_apply(&tx.t, &TCL, 3, f, n, sizeof f, 0) > 0);
+    assert_int_equal(s.ops->rollback(s.self), AUS_OK);
+    for (int i = 0; i < 3; i++) {
+        n = tc_frame(f, (const uint8_t *)"c", 1);
+        assert_true(aus_sdls_tc_apply(&tx.t, &TCL, 3, f, n, sizeof f, 0) > 0);
+        memcpy(last, f + 8, 12);
+    }
+    assert_int_equal(aus_sdls_simple_init(&tx, aus_crypto_default(), 3, KEY, 32, zero), AUS_OK);
+    assert_int_equal(aus_sdls_set_store(&tx.t, &s, "sdls/r/"), AUS_OK);
+    assert_int_equal(aus_sdls_sa_resume(&tx.t, 3), AUS_OK);
+    n = tc_frame(f, (const uint8_t *)"c", 1);
+    assert_true(aus_sdls_tc_apply(&tx.t, &TCL, 3, f, n, sizeof f, 0) > 0);
+    assert_true(memcmp(f + 8, last, 12) > 0);
+    tst_store_free(m);
+}
+
 /* AOS: FHEC and insert zone before the security header are authenticated too. */
 static void test_aos_roundtrip(void **state)
 {
@@ -584,12 +630,19 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest t[] = {
-        cmocka_unit_test(test_tc_roundtrip),      cmocka_unit_test(test_tc_bitflips),
-        cmocka_unit_test(test_tm_bitflips),       cmocka_unit_test(test_replay_and_window),
-        cmocka_unit_test(test_spi_errors),        cmocka_unit_test(test_sa_management),
-        cmocka_unit_test(test_key_lookup_errors), cmocka_unit_test(test_tc_apply_errors),
-        cmocka_unit_test(test_iv_exhaustion),     cmocka_unit_test(test_counter_reservation),
-        cmocka_unit_test(test_rx_persistence),    cmocka_unit_test(test_aos_roundtrip),
+        cmocka_unit_test(test_tc_roundtrip),
+        cmocka_unit_test(test_tc_bitflips),
+        cmocka_unit_test(test_tm_bitflips),
+        cmocka_unit_test(test_replay_and_window),
+        cmocka_unit_test(test_spi_errors),
+        cmocka_unit_test(test_sa_management),
+        cmocka_unit_test(test_key_lookup_errors),
+        cmocka_unit_test(test_tc_apply_errors),
+        cmocka_unit_test(test_iv_exhaustion),
+        cmocka_unit_test(test_counter_reservation),
+        cmocka_unit_test(test_counter_compare_and_advance),
+        cmocka_unit_test(test_rx_persistence),
+        cmocka_unit_test(test_aos_roundtrip),
     };
     return cmocka_run_group_tests(t, NULL, teardown);
 }

@@ -3,6 +3,7 @@
  * and the aus_ctr / aus_replay helpers on top of it. */
 #include "aus_test.h"
 
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -190,6 +191,95 @@ static void test_replay_window_persists(void **st)
     aus_store_sqlite_close(&s);
 }
 
+/* One owner per store (DESIGN.md §5): a second opener, in this process or another, gets
+ * AUS_E_LOCKED and the owner's pid; the lock goes with its owner (close, or kill -9). */
+static void test_owner_lock(void **st)
+{
+    (void)st;
+    aus_store a, b;
+    fresh(&a);
+    assert_int_equal(aus_store_sqlite_open(&b, path), AUS_E_LOCKED);
+    assert_int_equal(aus_store_sqlite_holder(path), (long)getpid());
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        aus_store c;
+        _exit(aus_store_sqlite_open_wait(&c, path, 100) == AUS_E_LOCKED ? 0 : 1);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    aus_store_sqlite_close(&a);
+    assert_int_equal(aus_store_sqlite_open(&b, path), AUS_OK);
+    aus_store_sqlite_close(&b);
+    /* an owner killed with SIGKILL leaves no lock behind */
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        aus_store c;
+        char ok = aus_store_sqlite_open(&c, path) == AUS_OK ? 'y' : 'n';
+        if (write(fds[1], &ok, 1) != 1)
+            _exit(2);
+        pause();
+        _exit(0);
+    }
+    char got = 0;
+    assert_int_equal(read(fds[0], &got, 1), 1);
+    assert_int_equal(got, 'y');
+    assert_int_equal(aus_store_sqlite_open(&b, path), AUS_E_LOCKED);
+    kill(pid, SIGKILL);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_int_equal(aus_store_sqlite_open(&b, path), AUS_OK);
+    aus_store_sqlite_close(&b);
+    close(fds[0]);
+    close(fds[1]);
+}
+
+/* The read-only view beside the owner reads, and can write (so reserve) nothing. */
+static void test_readonly_view(void **st)
+{
+    (void)st;
+    aus_store a, r;
+    fresh(&a);
+    assert_int_equal(aus_store_put_u64(&a, "ctr/x", 9), AUS_OK);
+    assert_int_equal(aus_store_sqlite_open_readonly(&r, path), AUS_OK);
+    uint64_t v = 0;
+    assert_int_equal(aus_store_get_u64(&r, "ctr/x", &v), AUS_OK);
+    assert_int_equal(v, 9);
+    assert_int_equal(aus_store_put_u64(&r, "ctr/x", 10), AUS_E_STATE);
+    aus_ctr c;
+    assert_int_equal(aus_ctr_open(&c, &r, "ctr/x", 1000, 4), AUS_OK);
+    assert_int_equal(aus_ctr_take(&c, &r, &v), AUS_E_STATE);
+    aus_store_sqlite_close(&r);
+    aus_store_sqlite_close(&a);
+}
+
+/* A symlink planted at the lock's path is not followed (nor is its target touched). */
+static void test_lock_symlink_refused(void **st)
+{
+    (void)st;
+    char lp[320], target[320];
+    snprintf(lp, sizeof lp, "%s/t.db.lock", dir);
+    snprintf(target, sizeof target, "%s/victim", dir);
+    FILE *f = fopen(target, "w");
+    assert_non_null(f);
+    fputs("precious", f);
+    fclose(f);
+    assert_int_equal(symlink(target, lp), 0);
+    char db[320];
+    snprintf(db, sizeof db, "%s/t.db", dir);
+    aus_store s;
+    assert_int_equal(aus_store_sqlite_open(&s, db), AUS_E_PERM);
+    char buf[16] = {0};
+    f = fopen(target, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(buf, sizeof buf, f));
+    fclose(f);
+    assert_string_equal(buf, "precious");
+}
+
 static void test_open_errors(void **st)
 {
     (void)st;
@@ -215,6 +305,9 @@ int main(void)
         cmocka_unit_test(test_crash_mid_transaction),
         cmocka_unit_test(test_replay_window_persists),
         cmocka_unit_test(test_open_errors),
+        cmocka_unit_test(test_owner_lock),
+        cmocka_unit_test(test_readonly_view),
+        cmocka_unit_test(test_lock_symlink_refused),
     };
     return cmocka_run_group_tests(t, setup, teardown);
 }
