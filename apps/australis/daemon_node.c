@@ -146,9 +146,13 @@ static void iv_log(void *ctx, uint16_t kid, const uint8_t iv[12])
     for (int i = 0; i < 12; i++)
         k += snprintf(line + k, sizeof line - (size_t)k, "%02x", iv[i]);
     line[k++] = '\n';
-    /* O_APPEND + one write per line: lines from several processes never interleave */
-    if (write(n->iv_log_fd, line, (size_t)k) != k)
-        n->iv_log_fd = n->iv_log_fd;
+    /* O_APPEND + one write per line: lines from several processes never interleave. A test
+     * aid: a failed write is reported once and the log closed, sealing goes on. */
+    if (write(n->iv_log_fd, line, (size_t)k) != k) {
+        dmn_log("AUS_IV_LOG: write failed (%s); no more IVs are logged", strerror(errno));
+        close(n->iv_log_fd);
+        n->iv_log_fd = -1;
+    }
 }
 
 static int install_from_file(dmn_node *n, const char *file, uint16_t id, aus_key_type type)
@@ -219,9 +223,7 @@ static int open_keys(dmn_node *n)
         cli_err("keystore: %s", aus_err_str(e));
         return AUS_EXIT_ENV;
     }
-    if (!rc)
-        rc = dmn_rekey_init(n);
-    return rc;
+    return dmn_rekey_init(n);
 }
 
 /* mkdir -p of the parent folders of path (owner-only). */
