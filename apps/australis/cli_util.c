@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,19 +45,44 @@ uint8_t *cli_read_file(const char *path, size_t *len)
     return p;
 }
 
+/* A target that exists and is not a regular file (/dev/null, /dev/stdout, a FIFO) is written in
+ * place: renaming over it would replace a device node with a file (as root, /dev/null itself).
+ * Otherwise a temporary of our own (O_EXCL|O_NOFOLLOW: never a planted file or link) is
+ * written, synced and renamed over the target, so a reader never sees a partial file. */
 int cli_write_file(const char *path, const uint8_t *p, size_t n)
 {
     if (!strcmp(path, "-"))
         return fwrite(p, 1, n, stdout) == n && fflush(stdout) == 0 ? 0 : -1;
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        if (S_ISDIR(st.st_mode)) {
+            errno = EISDIR;
+            return -1;
+        }
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+            return -1;
+        size_t off = 0; /* no fsync: a FIFO or device has nothing to sync (EINVAL) */
+        while (off < n) {
+            ssize_t w = write(fd, p + off, n - off);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0)
+                break;
+            off += (size_t)w;
+        }
+        return close(fd) == 0 && off == n ? 0 : -1;
+    }
+    static unsigned seq;
     size_t pl = strlen(path);
-    char *tmp = malloc(pl + 8);
+    char *tmp = malloc(pl + 48);
     if (!tmp)
         return -1;
-    snprintf(tmp, pl + 8, "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    snprintf(tmp, pl + 48, "%s.%ld.%u.tmp", path, (long)getpid(), seq++);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     int rc = -1;
     if (fd >= 0) {
-        if (aus_posix_write_all(fd, p, n) == AUS_OK)
+        if (aus_posix_write_all(fd, p, n) == AUS_OK) /* written and fsynced */
             rc = 0;
         if (close(fd) != 0)
             rc = -1;

@@ -35,6 +35,17 @@ check "junk quarantined ($q files)" [ "$q" -ge "$N" ]
 check "symlink target untouched" [ -f /etc/passwd ]
 down; g_once
 check "the valid answer reached the ground" sh -c "echo '$(resp $id)' | grep -q 'marked VALID1'"
+# ---- -o to something that is not a regular file: written in place, never renamed over ----
+mkfifo "$T/out.fifo"
+( timeout 10 cat "$T/out.fifo" > "$T/from-fifo" ) & rd=$!
+timeout 10 "$CLI" bundle create --src ipn:2.1 --dst ipn:1.1 --crc 16 -o "$T/out.fifo"; rc=$?
+wait $rd
+check "bundle create -o FIFO: written through the FIFO (rc $rc)" [ $rc = 0 -a -p "$T/out.fifo" -a -s "$T/from-fifo" ]
+check "... the bytes are a bundle" "$CLI" bundle inspect "$T/from-fifo"
+check "... and no temporary left beside it" [ "$(ls "$T" | grep -c 'out.fifo.*tmp')" = 0 ]
+"$CLI" bundle create --src ipn:2.1 --dst ipn:1.1 -o "$T/plain.cbor"
+check "-o a regular file: written atomically, mode from umask, no temporary left" \
+    sh -c "[ -s '$T/plain.cbor' ] && ! ls '$T' | grep -q 'plain.cbor.*tmp'"
 # still serving after the flood
 id2=$(submit cmd ping after-flood); round
 check "still serving after the flood" sh -c "echo '$(resp $id2)' | grep -q 'pong after-flood'"
