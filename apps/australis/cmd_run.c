@@ -46,7 +46,22 @@ static int listen_socket(const char *path)
     if (strlen(path) >= sizeof a.sun_path)
         return -1;
     snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
-    unlink(path);
+    /* DESIGN.md §5a: remove only a stale socket of ours. Something else at the path (a file, a
+     * link, a live listener: in a shared directory, another user's) is refused, never removed:
+     * our clients would otherwise talk to it. We own the store, so no second daemon of this
+     * tenant can be listening there. */
+    struct stat st;
+    if (lstat(path, &st) == 0) {
+        int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        int live = probe >= 0 && connect(probe, (struct sockaddr *)&a, sizeof a) == 0;
+        if (probe >= 0)
+            close(probe);
+        if (!S_ISSOCK(st.st_mode) || st.st_uid != geteuid() || live) {
+            errno = EADDRINUSE;
+            return -1;
+        }
+        unlink(path);
+    }
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     mode_t old = umask(077); /* owner-only socket */
     int ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && listen(fd, 16) == 0;
@@ -137,10 +152,15 @@ static int run_loop(dmn_node *n)
     int lfd = -1;
     if (!n->cfg.role_sat && n->cfg.socket[0]) {
         lfd = listen_socket(n->cfg.socket);
-        if (lfd < 0)
-            dmn_log("cannot listen on %s: %s", n->cfg.socket, strerror(errno));
-        else
-            dmn_log("client socket %s (owner only)", n->cfg.socket);
+        if (lfd < 0) {
+            cli_err("cannot listen on %s: %s (something other than our own stale socket is "
+                    "there; it is left alone)",
+                    n->cfg.socket, strerror(errno));
+            if (ino >= 0)
+                close(ino);
+            return AUS_EXIT_ENV;
+        }
+        dmn_log("client socket %s (owner only)", n->cfg.socket);
     }
     while (!stop_flag) {
         cycle(n, dmn_now_ms() - n->cfg.retry_s * 1000u);
