@@ -23,10 +23,14 @@ ln -s /etc/passwd "$IN/b0000000000000001-0000000000000001.bundle.link"
 ln -s /nonexistent "$IN/dangling"
 mkdir "$IN/a-directory"
 touch "$IN/name with spaces" "$IN/$(printf 'new\nline')" "$IN/ünïcødé-名前" "$IN/-dash" "$IN/.hidden"
+# a name that forges a flight-log line (and a terminal escape) if it is logged raw
+touch "$IN/$(printf 'x\n2026-01-01 00:00:00  rx command FORGED-LINE\033[2J')"
 start=$(date +%s)
 s_once; rc=$?
 echo "  sat run over $((N + 9)) junk files took $(( $(date +%s) - start )) s"
 check "daemon exited cleanly (rc $rc)" [ $rc = 0 ]
+check "a file name cannot forge a flight-log line (escaped: \\n, \\x1b)" \
+    sh -c "! grep -q '^2026-01-01 00:00:00  rx command FORGED' '$W/sat.log' && grep -q 'x\\\\n2026-01-01 00:00:00  rx command FORGED-LINE\\\\x1b' '$W/sat.log' && ! grep -q \"\$(printf '\\033')\" '$W/sat.log'"
 check "valid command ran once" [ "$(grep -c VALID1 "$W/ledger")" = 1 ]
 left=$(ls -A "$IN" | grep -v '^\.hidden$' | wc -l)
 check "incoming folder emptied of junk (left: $left)" [ "$left" = 0 ]
