@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -133,7 +134,10 @@ static void usage_wrap(FILE *f)
             "           (source, context) in the keyring\n"
             "  --iv     the BCB IV (default: 12 random bytes, NIST SP 800-38D §8.2.2); for tests\n"
             "  --session-key / --bib-session-key  explicit session keys (imply key wrapping)\n"
-            "  --bib-number / --bcb-number  block numbers of the new blocks\n\n"
+            "  --bib-number / --bcb-number  block numbers of the new blocks\n"
+            "  --now MS DTN time (ms since 2000-01-01) for the lifetime check (default: clock)\n"
+            "A bundle a node deletes on receipt (RFC 9171 §5.6: lifetime expired, hop limit\n"
+            "exceeded, an unsupported block flagged \"delete\") is refused (exit 1).\n\n"
             "keyring: {\"keys\":[{\"source\":\"ipn:2.1\",\"context\":\"bib-hmac-sha2\","
             "\"key\":\"<hex>\"},\n"
             "          {\"source\":\"ipn:2.1\",\"context\":\"bcb-aes-gcm\",\"key\":\"<hex>\"}]}\n");
@@ -141,13 +145,16 @@ static void usage_wrap(FILE *f)
 
 static void usage_unwrap(FILE *f)
 {
-    fprintf(f, "usage: australis bpsec unwrap --keyring FILE IN -o OUT\n\n"
+    fprintf(f, "usage: australis bpsec unwrap --keyring FILE [--now MS] IN -o OUT\n\n"
                "Decrypts every BCB, verifies every BIB (keys from the keyring by security\n"
                "source and context; the keyring key is the KEK when a block carries a wrapped\n"
                "key), checks the RFC 9172 block rules, removes the security blocks and writes\n"
                "the original bundle. The bundle must carry at least one BIB or BCB, and every\n"
                "block of a type other than payload, previous-node, bundle-age, hop-count must\n"
-               "be covered by one. Exit 1 with a sentence on any failure; nothing is written.\n");
+               "be covered by one. The unwrapped bundle must be one a node accepts on receipt\n"
+               "(RFC 9171 §5.6: not past its lifetime at --now MS, default the clock; hop count\n"
+               "within its limit; no unsupported block flagged \"delete\"). Exit 1 with a\n"
+               "sentence on any failure; nothing is written.\n");
 }
 
 static void usage(FILE *f)
@@ -165,6 +172,7 @@ typedef struct wrap_args {
     uint8_t iv[16], sk[AUS_BPSEC_KEY_MAX], bsk[AUS_BPSEC_KEY_MAX];
     long iv_len, sk_len, bsk_len;
     uint64_t bib_num, bcb_num;
+    uint64_t now; /* DTN ms for the receipt check */
 } wrap_args;
 
 static int parse_scope(const char *s, int *out)
@@ -192,9 +200,41 @@ static int parse_scope(const char *s, int *out)
     return 0;
 }
 
+/* Seconds from 1970-01-01 to the DTN epoch 2000-01-01T00:00:00Z (RFC 9171 §4.2.6). */
+#define DTN_EPOCH_UNIX 946684800ull
+
+static uint64_t dtn_now_ms(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0 || (uint64_t)ts.tv_sec < DTN_EPOCH_UNIX)
+        return 0;
+    return ((uint64_t)ts.tv_sec - DTN_EPOCH_UNIX) * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static int fail_with(const char *what, aus_err e);
+
+/* RFC 9171 §5.6: what a node does with the bundle on receipt (aus_bpv7_decide_receipt). A bundle
+ * it deletes is neither protected nor handed out: 0, or AUS_EXIT_FAIL with a sentence. The node
+ * processes BPSec's blocks and the agents' private-use block, as the daemons do. */
+static int receipt_check(const char *what, const aus_bpv7_bundle *b, uint64_t now)
+{
+    static const uint64_t types[] = {AUS_BPSEC_BT_BIB, AUS_BPSEC_BT_BCB, AUS_BPSEC_BT_SEQ};
+    aus_bpv7_node node = {now, types, sizeof types / sizeof types[0]};
+    aus_bpv7_receipt r;
+    aus_err e = aus_bpv7_decide_receipt(b, &node, &r);
+    if (e != AUS_OK)
+        return fail_with(what, e);
+    if (r.action != AUS_BPV7_DELETE)
+        return AUS_EXIT_OK;
+    cli_err("%s: a node deletes this bundle on receipt: %s (reason %u, RFC 9171 §6.1.1)", what,
+            aus_bpv7_reason_str(r.reason), r.reason);
+    return AUS_EXIT_FAIL;
+}
+
 static int parse_wrap(int argc, char **argv, wrap_args *a)
 {
     memset(a, 0, sizeof *a);
+    a->now = dtn_now_ms();
     a->sha = 256;
     a->scope = -1;
     for (int i = 1; i < argc; i++) {
@@ -230,6 +270,8 @@ static int parse_wrap(int argc, char **argv, wrap_args *a)
             a->bib_num = u;
         else if (!strcmp(o, "--bcb-number") && v && !cli_u64(v, UINT32_MAX, &u) && u >= 2)
             a->bcb_num = u;
+        else if (!strcmp(o, "--now") && v && !cli_u64(v, UINT64_MAX, &u))
+            a->now = u;
         else if (!strcmp(o, "--wrap-key"))
             a->wrap_key = 1, takes = 0;
         else if (o[0] != '-' && !a->in)
@@ -464,6 +506,8 @@ static int cmd_wrap(int argc, char **argv)
     aus_err e = AUS_OK;
     if (!rc && (e = aus_bpv7_decode(&b, in, n, 0)) != AUS_OK)
         rc = fail_with("bpsec wrap: the input is not a valid bundle", e);
+    if (!rc)
+        rc = receipt_check("bpsec wrap", &b, a.now);
     if (!rc) {
         if (a.source)
             snprintf(j.source, sizeof j.source, "%s", a.source);
@@ -485,9 +529,21 @@ static int cmd_wrap(int argc, char **argv)
     return rc;
 }
 
+/* The unwrapped bundle (plaintext now, so every extension block is readable) through the
+ * receipt check before it is handed out. */
+static int unwrapped_receipt(const uint8_t *buf, size_t n, uint64_t now)
+{
+    static aus_bpv7_bundle b;
+    aus_err e = aus_bpv7_decode(&b, buf, n, 0);
+    if (e != AUS_OK)
+        return fail_with("bpsec unwrap: the unwrapped bundle is not valid", e);
+    return receipt_check("bpsec unwrap: rejected", &b, now);
+}
+
 static int cmd_unwrap(int argc, char **argv)
 {
     const char *kr_path = NULL, *inp = NULL, *outp = NULL;
+    uint64_t now = dtn_now_ms();
     for (int i = 1; i < argc; i++) {
         if (cli_is_help(argv[i])) {
             usage_unwrap(stdout);
@@ -495,6 +551,9 @@ static int cmd_unwrap(int argc, char **argv)
         }
         if (!strcmp(argv[i], "--keyring") && i + 1 < argc)
             kr_path = argv[++i];
+        else if (!strcmp(argv[i], "--now") && i + 1 < argc &&
+                 !cli_u64(argv[i + 1], UINT64_MAX, &now))
+            i++;
         else if (!strcmp(argv[i], "-o") && i + 1 < argc)
             outp = argv[++i];
         else if ((argv[i][0] != '-' || !strcmp(argv[i], "-")) && !inp)
@@ -534,6 +593,8 @@ static int cmd_unwrap(int argc, char **argv)
                     "BIB and no BCB",
                     rep.nuncovered);
             rc = AUS_EXIT_FAIL;
+        } else if ((rc = unwrapped_receipt(buf, n, now)) != AUS_EXIT_OK) {
+            /* the sentence is out; nothing is written */
         } else if (cli_write_file(outp, buf, n)) {
             cli_err("bpsec unwrap: cannot write %s", outp);
             rc = AUS_EXIT_ENV;

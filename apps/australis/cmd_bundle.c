@@ -3,13 +3,19 @@
  *   australis bundle create --src EID --dst EID [--report-to EID] [--lifetime MS]
  *                           [--crc none|16|32c] [--hop-limit N] [--age MS] [--prev-node EID]
  *                           [--payload FILE|-] [more options] -o FILE
- *   australis bundle inspect [--json] [--strict] FILE...
+ *   australis bundle inspect [--json] [--strict] [--now MS] FILE...
  *   australis bundle status --subject FILE --src EID [...] -o FILE
  *   australis bundle reassemble -o FILE FRAGMENT...
  *
- * `inspect` prints, for an invalid file, exactly one line
+ * `inspect` (an interface used by outside conformance checks) answers two questions per file:
+ * is it a well-formed bundle (RFC 9171 §4), and what would a node running this stack do on
+ * receipt (§5.6: accept, or delete with a §6.1.1 reason code; blocks it discards). For a file
+ * that is not a bundle it prints exactly one line
  *   FILE: invalid: <sentence> at byte <offset>
- * and exits 1 if any file is not a valid bundle (interface used by outside conformance checks).
+ * (offset: the first byte of the item at fault); for a file it cannot read, on stderr,
+ *   FILE: cannot read: <reason>
+ * Exit 0 when every file is well formed (whatever the receipt action), 1 when one is not,
+ * 3 on an I/O error, 2 on usage.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -436,7 +442,49 @@ static void print_status_report(const aus_bpv7_bundle *b)
         }
 }
 
-static void print_text(const char *file, const aus_bpv7_bundle *b, size_t n)
+/* The block types a node running this stack processes besides the codec's own (1, 6, 7, 10):
+ * BPSec's BIB and BCB and the envelopes' private-use block (the agent's list, src/agent). */
+static const uint64_t node_types[] = {AUS_BPV7_BT_BIB, AUS_BPV7_BT_BCB, 192u};
+
+static aus_bpv7_receipt decide(const aus_bpv7_bundle *b, uint64_t now_ms)
+{
+    aus_bpv7_node node = {now_ms, node_types, sizeof node_types / sizeof node_types[0]};
+    aus_bpv7_receipt r;
+    if (aus_bpv7_decide_receipt(b, &node, &r) != AUS_OK) { /* only on NULL arguments */
+        memset(&r, 0, sizeof r);
+        r.block = SIZE_MAX;
+    }
+    return r;
+}
+
+/* "on receipt: accept[, discard block N][, report block N (reason 11)]" or
+ * "on receipt: delete (<reason sentence>, reason N)" */
+static void print_receipt(const aus_bpv7_receipt *r)
+{
+    if (r->action == AUS_BPV7_DELETE)
+        printf("  on receipt: delete (%s, reason %u)", aus_bpv7_reason_str(r->reason), r->reason);
+    else
+        printf("  on receipt: accept");
+    for (size_t i = 0; i < r->ndiscard; i++)
+        printf("%s%" PRIu64,
+               i                 ? ", "
+               : r->ndiscard > 1 ? ", discard blocks "
+                                 : ", discard block ",
+               r->discard[i]);
+    for (size_t i = 0; i < r->nreport; i++)
+        printf("%s%" PRIu64,
+               i                ? ", "
+               : r->nreport > 1 ? ", report blocks "
+                                : ", report block ",
+               r->report[i]);
+    if (r->nreport)
+        printf(" (reason %u, %s)", AUS_BPV7_RC_BLOCK_UNSUPPORTED,
+               aus_bpv7_reason_str(AUS_BPV7_RC_BLOCK_UNSUPPORTED));
+    printf("\n");
+}
+
+static void print_text(const char *file, const aus_bpv7_bundle *b, size_t n,
+                       const aus_bpv7_receipt *r)
 {
     const aus_bpv7_primary *p = &b->pri;
     char e1[300], e2[300], e3[300], fl[256];
@@ -480,8 +528,7 @@ static void print_text(const char *file, const aus_bpv7_bundle *b, size_t n)
                "--strict rejects\n");
     if (b->notes & AUS_BPV7_NOTE_NO_AGE)
         printf("  note: creation time 0 without a bundle age block; accepted, --strict rejects\n");
-    if (b->notes & AUS_BPV7_NOTE_REPORT_UNPROC)
-        printf("  note: an unknown block asks for a status report (reason 11)\n");
+    print_receipt(r);
 }
 
 static cJSON *eid_json(const aus_eid *e)
@@ -490,7 +537,25 @@ static cJSON *eid_json(const aus_eid *e)
     return cJSON_CreateString(eid_str(e, buf, sizeof buf));
 }
 
-static cJSON *json_bundle(const char *file, const aus_bpv7_bundle *b, size_t n)
+/* "on_receipt": {"action": "accept"|"delete", "reason": <§6.1.1 code or null>,
+ *                "discard_blocks": [<block numbers>]} */
+static cJSON *json_receipt(const aus_bpv7_receipt *r)
+{
+    cJSON *o = cJSON_CreateObject(), *d = cJSON_CreateArray();
+    int del = r->action == AUS_BPV7_DELETE;
+    cJSON_AddStringToObject(o, "action", del ? "delete" : "accept");
+    if (del)
+        cJSON_AddNumberToObject(o, "reason", r->reason);
+    else
+        cJSON_AddNullToObject(o, "reason");
+    for (size_t i = 0; i < r->ndiscard; i++)
+        cJSON_AddItemToArray(d, cJSON_CreateNumber((double)r->discard[i]));
+    cJSON_AddItemToObject(o, "discard_blocks", d);
+    return o;
+}
+
+static cJSON *json_bundle(const char *file, const aus_bpv7_bundle *b, size_t n,
+                          const aus_bpv7_receipt *r)
 {
     const aus_bpv7_primary *p = &b->pri;
     char fl[256];
@@ -538,25 +603,76 @@ static cJSON *json_bundle(const char *file, const aus_bpv7_bundle *b, size_t n)
     }
     cJSON_AddItemToObject(o, "blocks", bl);
     cJSON_AddNumberToObject(o, "notes", b->notes);
+    cJSON_AddItemToObject(o, "on_receipt", json_receipt(r));
     return o;
 }
 
 static const char inspect_usage[] =
-    "usage: australis bundle inspect [--json] [--strict] FILE...\n"
+    "usage: australis bundle inspect [--json] [--strict] [--now MS] FILE...\n"
     "\n"
-    "Decodes and validates each FILE as one BPv7 bundle (RFC 9171 §4 rules) and prints its\n"
-    "fields and blocks. For a file that is not a valid bundle it prints one line:\n"
-    "  FILE: invalid: <sentence> at byte <offset>\n"
-    "Exit status: 0 if every file is a valid bundle, 1 otherwise.\n"
+    "Decodes each FILE as one BPv7 bundle, says whether it is well formed (RFC 9171 §4:\n"
+    "structure, CRCs, EIDs, block numbers, the extension blocks' shapes), prints its fields\n"
+    "and blocks, and what a node running this stack does on receipt (§5.6):\n"
+    "  on receipt: accept[, discard block N][, report block N (reason 11, ...)]\n"
+    "  on receipt: delete (<reason>, reason N)     (§6.1.1 codes: 1 lifetime expired,\n"
+    "                                                9 hop limit exceeded, 11 block unsupported)\n"
+    "For a file that is not a well-formed bundle it prints one line:\n"
+    "  FILE: invalid: <sentence> at byte <offset>   (the first byte of the item at fault)\n"
+    "and for a file it cannot read, on stderr: FILE: cannot read: <reason>\n"
+    "Exit status: 0 if every file is well formed (whatever the receipt action), 1 if one is\n"
+    "not, 3 on an I/O error, 2 on a usage error.\n"
     "\n"
-    "  --json     one JSON array with an object per file\n"
-    "  --strict   also require a primary-block CRC (unless a BIB covers block 0) and a bundle\n"
-    "             age block when the creation time is 0 (both accepted by default)\n";
+    "  --json     one JSON array with an object per file; \"on_receipt\": {\"action\":\n"
+    "             \"accept\"|\"delete\", \"reason\": code|null, \"discard_blocks\": [numbers]}\n"
+    "  --strict   also require a primary-block CRC (unless a BIB covers block 0), a bundle\n"
+    "             age block when the creation time is 0, and the preferred CBOR forms: no\n"
+    "             indefinite-length array but the bundle's own, no integer or length in a\n"
+    "             longer head than it needs (all accepted by default, as RFC 9171 allows)\n"
+    "  --now MS   the DTN time (ms since 2000-01-01T00:00:00Z) for the lifetime answer\n"
+    "             (default: the clock)\n";
+
+/* One file: decode, decide, print. Returns 0 (well formed), 1 (not), 3 (cannot read). */
+static int inspect_one(const char *f, unsigned flags, uint64_t now, cJSON *all)
+{
+    static aus_bpv7_bundle b;
+    size_t n = 0;
+    errno = 0;
+    uint8_t *p = cli_read_file(f, &n);
+    int io = errno ? errno : EIO;
+    aus_err e = p ? aus_bpv7_decode(&b, p, n, flags) : AUS_E_IO;
+    int rc = p ? (e ? AUS_EXIT_FAIL : AUS_EXIT_OK) : AUS_EXIT_ENV;
+    if (e) {
+        size_t off = p ? b.err_off : 0;
+        const char *why = p ? aus_err_str(e) : strerror(io);
+        if (all) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "file", f);
+            cJSON_AddBoolToObject(o, "valid", 0);
+            cJSON_AddStringToObject(o, "error", aus_err_name(e));
+            cJSON_AddStringToObject(o, "message", why);
+            cJSON_AddNumberToObject(o, "offset", (double)off);
+            cJSON_AddItemToArray(all, o);
+        } else if (!p) {
+            fprintf(stderr, "%s: cannot read: %s\n", f, why);
+        } else {
+            printf("%s: invalid: %s at byte %zu\n", f, why, off);
+        }
+    } else {
+        aus_bpv7_receipt r = decide(&b, now);
+        if (all)
+            cJSON_AddItemToArray(all, json_bundle(f, &b, n, &r));
+        else
+            print_text(f, &b, n, &r);
+    }
+    free(p);
+    return rc;
+}
 
 static int cmd_inspect(int argc, char **argv)
 {
-    int json = 0, nfiles = 0, invalid = 0;
+    int json = 0, nfiles = 0, rc = AUS_EXIT_OK;
     unsigned flags = 0;
+    uint64_t now = dtn_now_ms();
     for (int i = 1; i < argc; i++) {
         if (cli_is_help(argv[i])) {
             fputs(inspect_usage, stdout);
@@ -564,7 +680,13 @@ static int cmd_inspect(int argc, char **argv)
         } else if (!strcmp(argv[i], "--json")) {
             json = 1;
         } else if (!strcmp(argv[i], "--strict")) {
-            flags |= AUS_BPV7_STRICT;
+            flags |= AUS_BPV7_STRICT | AUS_BPV7_STRICT_CBOR;
+        } else if (!strcmp(argv[i], "--now")) {
+            if (i + 1 >= argc || cli_u64(argv[i + 1], UINT64_MAX, &now)) {
+                cli_err("bundle inspect: --now needs a DTN time in ms (see --help)");
+                return AUS_EXIT_USAGE;
+            }
+            argv[++i] = NULL; /* the value is consumed: not a FILE */
         } else if (argv[i][0] == '-' && argv[i][1]) {
             cli_err("bundle inspect: unknown option '%s' (see --help)", argv[i]);
             return AUS_EXIT_USAGE;
@@ -577,35 +699,14 @@ static int cmd_inspect(int argc, char **argv)
         return AUS_EXIT_USAGE;
     }
     cJSON *all = json ? cJSON_CreateArray() : NULL;
-    static aus_bpv7_bundle b;
     for (int i = 1; i < argc; i++) {
         const char *f = argv[i];
-        if (f[0] == '-' && f[1])
+        if (!f || (f[0] == '-' && f[1]))
             continue;
-        size_t n = 0;
-        uint8_t *p = cli_read_file(f, &n);
-        aus_err e = p ? aus_bpv7_decode(&b, p, n, flags) : AUS_E_IO;
-        if (e) {
-            invalid++;
-            size_t off = p ? b.err_off : 0;
-            const char *why = p ? aus_err_str(e) : strerror(errno);
-            if (json) {
-                cJSON *o = cJSON_CreateObject();
-                cJSON_AddStringToObject(o, "file", f);
-                cJSON_AddBoolToObject(o, "valid", 0);
-                cJSON_AddStringToObject(o, "error", aus_err_name(e));
-                cJSON_AddStringToObject(o, "message", why);
-                cJSON_AddNumberToObject(o, "offset", (double)off);
-                cJSON_AddItemToArray(all, o);
-            } else {
-                printf("%s: invalid: %s at byte %zu\n", f, why, off);
-            }
-        } else if (json) {
-            cJSON_AddItemToArray(all, json_bundle(f, &b, n));
-        } else {
-            print_text(f, &b, n);
-        }
-        free(p);
+        int r = inspect_one(f, flags, now, all);
+        /* 3 (cannot read) outranks 1 (not a bundle) */
+        if (r > rc)
+            rc = r;
     }
     if (json) {
         char *s = cJSON_Print(all);
@@ -615,7 +716,7 @@ static int cmd_inspect(int argc, char **argv)
         cJSON_Delete(all);
     }
     fflush(stdout);
-    return invalid ? AUS_EXIT_FAIL : AUS_EXIT_OK;
+    return rc;
 }
 
 /* ---- status: a bundle status report about a subject bundle ---- */
@@ -729,9 +830,10 @@ static int cmd_status(int argc, char **argv)
         return AUS_EXIT_USAGE;
     }
     size_t n;
+    errno = 0;
     uint8_t *p = cli_read_file(subject, &n);
     if (!p) {
-        cli_err("cannot read %s: %s", subject, strerror(errno));
+        fprintf(stderr, "%s: cannot read: %s\n", subject, strerror(errno ? errno : EIO));
         return AUS_EXIT_ENV;
     }
     static aus_bpv7_bundle subj;
@@ -783,7 +885,12 @@ static int cmd_reassemble(int argc, char **argv)
         }
         size_t n;
         bufs[i] = cli_read_file(argv[i], &n);
-        aus_err e = bufs[i] ? aus_bpv7_decode(&fr[i], bufs[i], n, 0) : AUS_E_IO;
+        if (!bufs[i]) {
+            fprintf(stderr, "%s: cannot read: %s\n", argv[i], strerror(errno ? errno : EIO));
+            rc = AUS_EXIT_ENV;
+            goto out;
+        }
+        aus_err e = aus_bpv7_decode(&fr[i], bufs[i], n, 0);
         if (e) {
             printf("%s: invalid: %s at byte %zu\n", argv[i], aus_err_str(e), fr[i].err_off);
             goto out;
