@@ -1,57 +1,83 @@
 /* FOP-1, the COP-1 frame operation procedure on the sending end (CCSDS 232.1-B-2 §5).
  *
- * State table (232.1 table 5-1; shared/specs/tm_tc_cop1.md §6; cells the digest marks as not
- * found are marked [i] = inferred from 232.1 §5 text, see docs/standards.md). States:
- * S1 Active, S2 Retransmit without Wait, S3 Retransmit with Wait, S4 Initialising without BC
- * frame, S5 Initialising with BC frame, S6 Initial. "-" = ignore, stay. A(x) = Alert[x] -> S6
- * (cancel timer, purge Sent and Wait queues). rm = remove acknowledged frames (NN(R) := N(R),
- * Transmission_Count := 1); rtAD / rtBC = initiate AD / BC retransmission (count + 1, restart
- * timer, mark frames); look = look for FDU; ct = cancel timer; rel = release BC frame;
- * susp(n) = Suspend with SS = n -> S6; rej = reject; acc = accept (+ confirm).
+ * State table (232.1-B-2 §5.3, table 5-1), as fop_table below implements it. Cells where the
+ * standard's table is not followed literally are marked [i] = inferred from the 232.1 §5 text
+ * (docs/standards.md, COP-1 item 18); [n/a] = cannot occur in that state (nothing outstanding).
  *
- *  ev   condition                          S1          S2          S3          S4         S5 S6 E1
- * N(R)=V(S)=NN(R) rt0 w0             -           A(SYNCH)    A(SYNCH)    ct ->S1    rel ct ->S1   -
- *  E2   N(R)=V(S)!=NN(R) rt0 w0            rm ct look  rm ct look  rm ct look  A(SYNCH)   - [i] -
- *                                          ->S1        ->S1        ->S1
- *  E3   N(R)=V(S) rt0 w1                   A(CLCW)     A(CLCW)     A(CLCW)     A(CLCW)    A(CLCW) -
- *  E4   N(R)=V(S) rt1                      A(SYNCH)    A(SYNCH)    A(SYNCH)    A(SYNCH)   - - E5
- * NN(R)=N(R)<V(S) rt0 w0             -           A(SYNCH)    A(SYNCH)    - [n/a]    - [n/a]       -
- *  E6   NN(R)<N(R)<V(S) rt0 w0             rm look->S1 rm look->S1 rm look->S1 - [n/a]    - [n/a] -
- *  E7   outstanding, rt0 w1                A(CLCW)     A(CLCW)     A(CLCW)     - [n/a]    - [n/a] -
- *  E101 rt1, limit=1, N(R)!=NN(R)          rm A(LIMIT) rm A(LIMIT) rm A(LIMIT) - [n/a]    - [n/a] -
- *  E102 rt1, limit=1, N(R)=NN(R)           A(LIMIT)    A(LIMIT)    A(LIMIT)    - [n/a]    - [n/a] -
- *  E8   rt1, N(R)!=NN(R), w0               rm rtAD     rm rtAD     rm rtAD     - [n/a]    - [n/a] -
- *                                          look ->S2   look ->S2   look ->S2
- *  E9   rt1, N(R)!=NN(R), w1               rm ->S3     rm ->S3     rm ->S3     - [n/a]    - [n/a] -
- *  E10  rt1, N(R)=NN(R), cnt<lim, w0       rtAD look   -           rtAD look   - [n/a]    - [n/a] -
- *                                          ->S2                    ->S2
- *  E11  rt1, N(R)=NN(R), cnt<lim, w1       ->S3        ->S3        -           - [n/a]    - [n/a] -
- *  E12  rt1, N(R)=NN(R), cnt>=lim, w0      ->S2 [i]    -           ->S2 [i]    - [n/a]    - [n/a] -
- *  E103 rt1, N(R)=NN(R), cnt>=lim, w1      ->S3        ->S3        -           - [n/a]    - [n/a] -
- *  E13  N(R) invalid                       A(NNR)      A(NNR)      A(NNR)      A(NNR)     - - E14
- * Lockout=1                          A(LOCKOUT)  A(LOCKOUT)  A(LOCKOUT)  A(LOCKOUT) -             -
- *  E16  timer, cnt<lim, TT=0               rtAD look   rtAD look   - [i]       A(T1) [i]  rtBC ->S5
- * -
- *                                          ->S2        ->S2
- *  E104 timer, cnt<lim, TT=1               rtAD look   rtAD look   - [i]       A(T1) [i]  rtBC ->S5
- * -
- *                                          ->S2        ->S2
- *  E17  timer, cnt>=lim, TT=0              A(T1)       A(T1)       A(T1)       A(T1)      A(T1) -
- *  E18  timer, cnt>=lim, TT=1              susp(1)     susp(2)     susp(3)     susp(4)    A(T1) -
- *  E19  AD request, Wait_Queue empty       add look    add look    add         rej        rej rej
- *  E20  AD request, Wait_Queue full        rej         rej         rej         rej        rej rej
- *  E21  BD request, BD_Out ready           send BD     send BD     send BD     send BD    send BD
- * send BD E22  BD request, BD_Out not ready       rej         rej         rej         rej rej rej
- *  E23  Initiate AD, no CLCW check         rej         rej         rej         rej        rej acc
- * init ->S1 E24  Initiate AD, CLCW check            rej         rej         rej         rej rej acc
- * init timer ->S4 E25  Initiate AD with Unlock            rej         rej         rej         rej
- * rej           acc init BC(00) ->S5 E27  Initiate AD with Set V(R)          rej         rej rej
- * rej        rej           acc init VS:=VR BC(82 00 VR) ->S5 E29  Terminate AD service acc A(TERM)
- * acc A(TERM) acc A(TERM) acc A(TERM) acc A(TERM) acc E30  Resume, SS=0                       rej
- * rej         rej         rej        rej           rej E31-E34 Resume, SS=1..4 (only in S6, where
- * SS != 0)                    acc resume ->S1..S4 E35  Set V(S), SS=0                     rej rej
- * rej         rej        rej           acc V(S):=NN(R):=v E35' Set V(S), SS!=0 rej E36-E39 Set K /
- * T1 / limit / TT         acc         acc         acc         acc        acc           acc
+ * States: S1 Active, S2 Retransmit without Wait, S3 Retransmit with Wait, S4 Initialising
+ * without BC frame, S5 Initialising with BC frame, S6 Initial (also while suspended).
+ * Conditions: rt0/rt1 = CLCW Retransmit flag, w0/w1 = CLCW Wait flag, cnt = Transmission_Count,
+ * lim = Transmission_Limit, TT = Timeout_Type, SS = Suspend_State.
+ * Cells: "-" = ignore, stay. A(x) = Alert[x] -> S6 (cancel timer, purge Sent and Wait queues).
+ * rm = remove acknowledged frames (NN(R) := N(R), Transmission_Count := 1); rtAD / rtBC =
+ * initiate AD / BC retransmission (count + 1, restart timer, mark frames); look = look for FDU;
+ * ct = cancel timer; rel = release BC frame; susp(n) = Suspend with SS = n -> S6; add = add to
+ * the Wait_Queue; rej = reject; acc = accept (+ confirm); init = initialise (purge queues).
+ *
+ *  ev    condition                  S1         S2         S3         S4         S5         S6
+ *  ----- -------------------------- ---------- ---------- ---------- ---------- ---------- -------
+ *  CLCW received, Lockout = 0 (E1..E13) or 1 (E14):
+ *  E1    N(R)=V(S)=NN(R) rt0 w0     -          A(SYNCH)   A(SYNCH)   ct ->S1    rel ct     -
+ *                                                                               ->S1
+ *  E2    N(R)=V(S)!=NN(R) rt0 w0    rm ct look rm ct look rm ct look A(SYNCH)   - [i]      -
+ *                                   ->S1       ->S1       ->S1
+ *  E3    N(R)=V(S) rt0 w1           A(CLCW)    A(CLCW)    A(CLCW)    A(CLCW)    A(CLCW)    -
+ *  E4    N(R)=V(S) rt1              A(SYNCH)   A(SYNCH)   A(SYNCH)   A(SYNCH)   -          -
+ *  E5    NN(R)=N(R)<V(S) rt0 w0     -          A(SYNCH)   A(SYNCH)   - [n/a]    - [n/a]    -
+ *  E6    NN(R)<N(R)<V(S) rt0 w0     rm look    rm look    rm look    - [n/a]    - [n/a]    -
+ *                                   ->S1       ->S1       ->S1
+ *  E7    outstanding, rt0 w1        A(CLCW)    A(CLCW)    A(CLCW)    - [n/a]    - [n/a]    -
+ *  E101  rt1 lim=1 N(R)!=NN(R)      rm         rm         rm         - [n/a]    - [n/a]    -
+ *                                   A(LIMIT)   A(LIMIT)   A(LIMIT)
+ *  E102  rt1 lim=1 N(R)=NN(R)       A(LIMIT)   A(LIMIT)   A(LIMIT)   - [n/a]    - [n/a]    -
+ *  E8    rt1 N(R)!=NN(R) w0         rm rtAD    rm rtAD    rm rtAD    - [n/a]    - [n/a]    -
+ *                                   look ->S2  look ->S2  look ->S2
+ *  E9    rt1 N(R)!=NN(R) w1         rm ->S3    rm ->S3    rm ->S3    - [n/a]    - [n/a]    -
+ *  E10   rt1 N(R)=NN(R) cnt<lim w0  rtAD look  -          rtAD look  - [n/a]    - [n/a]    -
+ *                                   ->S2                  ->S2
+ *  E11   rt1 N(R)=NN(R) cnt<lim w1  ->S3       ->S3       -          - [n/a]    - [n/a]    -
+ *  E12   rt1 N(R)=NN(R) cnt>=lim w0 ->S2 [i]   -          ->S2 [i]   - [n/a]    - [n/a]    -
+ *  E103  rt1 N(R)=NN(R) cnt>=lim w1 ->S3       ->S3       -          - [n/a]    - [n/a]    -
+ *  E13   N(R) invalid               A(NNR)     A(NNR)     A(NNR)     A(NNR)     -          -
+ *  E14   Lockout=1                  A(LOCKOUT) A(LOCKOUT) A(LOCKOUT) A(LOCKOUT) -          -
+ *  Timer expired:
+ *  E16   cnt<lim TT=0               rtAD look  rtAD look  - [i]      A(T1) [i]  rtBC ->S5  -
+ *                                   ->S2       ->S2
+ *  E104  cnt<lim TT=1               rtAD look  rtAD look  - [i]      A(T1) [i]  rtBC ->S5  -
+ *                                   ->S2       ->S2
+ *  E17   cnt>=lim TT=0              A(T1)      A(T1)      A(T1)      A(T1)      A(T1)      -
+ *  E18   cnt>=lim TT=1              susp(1)    susp(2)    susp(3)    susp(4)    A(T1)      -
+ *  Requests from the higher procedures:
+ *  E19   AD, Wait_Queue empty       add look   add look   add        rej        rej        rej
+ *  E20   AD, Wait_Queue full        rej        rej        rej        rej        rej        rej
+ *  E21   BD, BD_Out ready           send BD    send BD    send BD    send BD    send BD    send BD
+ *  E22   BD, BD_Out not ready       rej        rej        rej        rej        rej        rej
+ *  Directives:
+ *  E23   Initiate AD, no CLCW check rej        rej        rej        rej        rej        acc init
+ *                                                                                          ->S1
+ *  E24   Initiate AD, CLCW check    rej        rej        rej        rej        rej        acc init
+ *                                                                                          timer
+ *                                                                                          ->S4
+ *  E25   Initiate AD with Unlock    rej        rej        rej        rej        rej        acc init
+ *                                                                                          BC(00)
+ *                                                                                          ->S5
+ *  E27   Initiate AD with Set V(R)  rej        rej        rej        rej        rej        acc init
+ *                                                                                          V(S):=
+ *                                                                                          NN(R):=v
+ *                                                                                          BC(82 00
+ *                                                                                          v) ->S5
+ *  E29   Terminate AD service       acc        acc        acc        acc        acc        acc
+ *                                   A(TERM)    A(TERM)    A(TERM)    A(TERM)    A(TERM)
+ *  E30   Resume, SS=0               rej        rej        rej        rej        rej        rej
+ *  E31.. Resume, SS=1..4 (E31..E34) rej        rej        rej        rej        rej        acc
+ *  E34                                                                                     resume
+ *                                                                                          ->S<SS>
+ *  E35   Set V(S), SS=0             rej        rej        rej        rej        rej        acc
+ *                                                                                          V(S):=
+ *                                                                                          NN(R):=v
+ *  E35'  Set V(S), SS!=0            rej        rej        rej        rej        rej        rej
+ *  E36.. Set K / T1 / limit / TT    acc        acc        acc        acc        acc        acc
+ *  E39   (E36 / E37 / E38 / E39)
  *
  * Not modelled: E15 (no separate condition), E26/E28 (BC_Out never busy: the lower layer takes
  * each frame when polled), E40 (typed API, no invalid directive), E41-E46 (aus_fop_poll hands a
