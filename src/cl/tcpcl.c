@@ -19,15 +19,18 @@
  *  INIT_OK       n/a                n/a          NEG INIT ->EST      REJ(Unexp)         REJ(Unexp)
  *  INIT_BAD      n/a                n/a          TERM(Contact) FAIL  REJ(Unexp)         REJ(Unexp)
  *                                                ->ENDING (§4.7, §4.8)
- *  SEG_START     n/a                n/a          REJ(Unexp) [i]      SEG REFUSE(SessTerm) SEG_CONT
- * n/a                n/a          REJ(Unexp) [i]      SEG                SEG ACK           n/a n/a
- * REJ(Unexp) [i]      ACK                ACK REFUSE        n/a                n/a REJ(Unexp) [i]
- * REFUSED            REFUSED KEEPALIVE     n/a                n/a          REJ(Unexp) [i]      - -
- *  TERM          n/a                n/a          REPLY FAIL ->ENDING REPLY FAIL ->ENDING -
- * (simultaneous) TERM_REPLY    n/a                n/a          REJ(Unexp)          REJ(Unexp) -
- *  REJECT        n/a                n/a          -                   -                  -  (§5.1.2:
- * never answered) TYPE_UNKNOWN  n/a                n/a          REJ(TypeUnk)        REJ(TypeUnk)
- * REJ(TypeUnk)
+ *  SEG_START     n/a                n/a          REJ(Unexp) [i]      SEG                REFUSE
+ *                                                                                       (SessTerm)
+ *  SEG_CONT      n/a                n/a          REJ(Unexp) [i]      SEG                SEG
+ *  ACK           n/a                n/a          REJ(Unexp) [i]      ACK                ACK
+ *  REFUSE        n/a                n/a          REJ(Unexp) [i]      REFUSED            REFUSED
+ *  KEEPALIVE     n/a                n/a          REJ(Unexp) [i]      -                  -
+ *  TERM          n/a                n/a          REPLY FAIL          REPLY FAIL         - (simul-
+ *                                                ->ENDING            ->ENDING           taneous)
+ *  TERM_REPLY    n/a                n/a          REJ(Unexp)          REJ(Unexp)         -
+ *  REJECT        n/a                n/a          -                   -                  -
+ *                (§5.1.2: a MSG_REJECT is never answered)
+ *  TYPE_UNKNOWN  n/a                n/a          REJ(TypeUnk)        REJ(TypeUnk)       REJ(TypeUnk)
  *                                                ->CLOSED (§4.5)     ->CLOSED           ->CLOSED
  *  T_KEEPALIVE   n/a                n/a          n/a                 KA (§5.1.1)        KA
  *  T_IDLE        n/a                n/a          n/a                 TERM(Idle) FAIL    ->CLOSED
