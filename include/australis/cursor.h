@@ -83,7 +83,10 @@ void aus_wr_fill(aus_wr *w, uint8_t v, size_t n);
 uint8_t *aus_wr_reserve(aus_wr *w, size_t n);
 static inline size_t aus_wr_len(const aus_wr *w) { return w->off; }
 static inline size_t aus_wr_left(const aus_wr *w) { return w->err ? 0 : w->cap - w->off; }
-/* Bytes written so far as an int-sized result, or the sticky error. */
+/* The writer's sticky error, nothing else: AUS_OK when every write fitted (the length written is
+ * aus_wr_len), else the first error (AUS_E_NOBUFS: a write did not fit; AUS_E_ARG: initialised
+ * over NULL; or what aus_wr_fail set). Unlike aus_rd_finish it does not require the buffer to
+ * be full. */
 AUS_MUST_USE aus_err aus_wr_finish(const aus_wr *w);
 
 #ifdef __cplusplus
