@@ -30,6 +30,7 @@ typedef struct dmn_config {
     uint64_t ep_service, peer_ep_service; /* key management (SDLS EP PDUs, PQ rekey) */
     char tenant[32];
     char incoming[DMN_PATH], outgoing[DMN_PATH], quarantine[DMN_PATH];
+    uint64_t quarantine_max_files, quarantine_max_bytes; /* oldest dropped first beyond these */
     char store[DMN_PATH];
     char kek_file[DMN_PATH], ek_file[DMN_PATH], ak_file[DMN_PATH], master_file[DMN_PATH];
     char pq_dir[DMN_PATH], pq_peer_dir[DMN_PATH];
@@ -55,6 +56,15 @@ typedef struct dmn_config {
 /* Parse; on error prints "australis: FILE:LINE: sentence naming the key" and returns -1. */
 int dmn_config_load(dmn_config *c, const char *path);
 
+/* Satellite: the SHA-256 of a file offered for download, per file version (daemon_sat.c). */
+#define DMN_HASH_CACHE 8
+typedef struct dmn_hash_ent {
+    uint64_t dev, ino, size;
+    int64_t mtime_ns, ctime_ns;
+    uint64_t used; /* 0: empty; else the tick of its last use (least recently used goes) */
+    uint8_t sha[32];
+} dmn_hash_ent;
+
 typedef struct dmn_node dmn_node;
 struct dmn_node {
     dmn_config cfg;
@@ -69,6 +79,8 @@ struct dmn_node {
     aus_agent agent;
     aus_fl fl;
     aus_app_sat sat; /* role sat */
+    dmn_hash_ent img_hash[DMN_HASH_CACHE];
+    uint64_t img_hash_tick, img_hashes, img_hash_hits; /* SHA-256 computed / reused */
     uint64_t started_ms, processed, quarantined, files_out;
     char last_error[160];
     char poison[256]; /* a file whose authentic message the handler refused (this scan) */

@@ -47,6 +47,8 @@ static const keydef keys[] = {
     S("folders", "incoming", incoming, 1),
     S("folders", "outgoing", outgoing, 1),
     S("folders", "quarantine", quarantine, 1),
+    U("folders", "quarantine_max_files", quarantine_max_files, UINT32_MAX, 0),
+    U("folders", "quarantine_max_bytes", quarantine_max_bytes, (uint64_t)1 << 50, 0),
     S("store", "path", store, 1),
     S("keys", "kek_file", kek_file, 1),
     S("keys", "ek_file", ek_file, 1),
@@ -163,6 +165,8 @@ static void defaults(dmn_config *c)
     c->replay_window = 512;
     c->fsync_on = 1;
     c->max_bundle = 65536;
+    c->quarantine_max_files = AUS_FL_QUAR_MAX_FILES;
+    c->quarantine_max_bytes = AUS_FL_QUAR_MAX_BYTES;
     c->chunk_size = 8192;
     c->exec_timeout_s = 10;
     c->retry_s = 60;

@@ -179,7 +179,11 @@ static aus_err on_img_info(dmn_node *n, const aus_app_msg *m)
     if (m->status != AUS_APP_ST_OK) {
         cJSON *o = base_resp(m);
         cJSON_AddStringToObject(o, "status", aus_app_status_name(m->status));
-        cJSON_AddStringToObject(o, "output", "no such file on the satellite");
+        cJSON_AddStringToObject(o, "output",
+                                m->status == AUS_APP_ST_UNKNOWN
+                                    ? "no such file on the satellite"
+                                    : "the satellite refused to send this file (not a regular "
+                                      "file, larger than 1 GiB or unreadable: its log says which)");
         aus_err e = finish_request(n, m->id, o);
         cJSON_Delete(o);
         cJSON_Delete(img);

@@ -251,6 +251,33 @@ static void mkdir_parents(const char *path)
         }
 }
 
+/* [folders] quarantine_max_*: a bound lowered since the last run drops the oldest now. */
+static void quarantine_bounds(dmn_node *n)
+{
+    uint64_t before = n->fl.qs.dropped_bytes;
+    uint64_t k =
+        aus_fl_quar_bounds(&n->fl, n->cfg.quarantine_max_files, n->cfg.quarantine_max_bytes);
+    if (k)
+        dmn_log("quarantine over its bounds (%llu files, %llu bytes): dropped the %llu oldest "
+                "file(s), %llu bytes",
+                (unsigned long long)n->cfg.quarantine_max_files,
+                (unsigned long long)n->cfg.quarantine_max_bytes, (unsigned long long)k,
+                (unsigned long long)(n->fl.qs.dropped_bytes - before));
+}
+
+static void quarantine_banner(dmn_node *n)
+{
+    const aus_fl_qstats *s = &n->fl.qs;
+    if (n->fl.quar_fd < 0)
+        return;
+    dmn_log("Quarantine: %llu files, %llu bytes held (bounds %llu files, %llu bytes); %llu "
+            "refused, %llu not kept, %llu dropped (%llu bytes) in all",
+            (unsigned long long)s->files, (unsigned long long)s->bytes,
+            (unsigned long long)n->fl.qmax_files, (unsigned long long)n->fl.qmax_bytes,
+            (unsigned long long)s->refused, (unsigned long long)s->unkept,
+            (unsigned long long)s->dropped, (unsigned long long)s->dropped_bytes);
+}
+
 int dmn_open(dmn_node *n, const dmn_config *cfg, int with_folders)
 {
     memset(n, 0, sizeof *n);
@@ -312,6 +339,8 @@ int dmn_open(dmn_node *n, const dmn_config *cfg, int with_folders)
         cli_err("folders: %s", strerror(errno));
         return AUS_EXIT_ENV;
     }
+    if (with_folders)
+        quarantine_bounds(n);
     if (!strcmp(cfg->link, "ccsds")) /* also the client's direct mode: EP requests, status */
         return dmn_link_ccsds_open(n);
     return 0;
@@ -379,12 +408,39 @@ aus_err dmn_send_adu(dmn_node *n, const uint8_t *adu, size_t len)
     return e;
 }
 
+/* A file that cannot be taken: one log line, one quarantine/INDEX record (time, size, reason,
+ * full name escaped), and the file kept in the bounded quarantine (the oldest dropped to make
+ * room), removed unread, or, if it can be neither moved nor removed, left in place and never
+ * offered to this process again (port/posix/folder_quarantine.c). Never read again. */
 static void quarantine(dmn_node *n, const char *name, const char *why)
 {
-    dmn_log("quarantine %s: %s", name, why);
+    aus_flq_out q;
     n->quarantined++;
-    if (aus_fl_quarantine(&n->fl, name) != 0)
-        dmn_log("cannot quarantine %s: %s", name, strerror(errno));
+    if (aus_fl_refuse(&n->fl, name, why, &q) != 0) {
+        dmn_log("quarantine %s: %s; cannot examine it: %s", name, why, strerror(errno));
+        return;
+    }
+    const aus_fl_qstats *s = &n->fl.qs;
+    char drop[200] = "";
+    if (q.dropped)
+        snprintf(drop, sizeof drop,
+                 " (quarantine full: dropped the %llu oldest file(s), %llu bytes; %llu dropped in "
+                 "all; bounds %llu files, %llu bytes)",
+                 (unsigned long long)q.dropped, (unsigned long long)q.dropped_bytes,
+                 (unsigned long long)s->dropped, (unsigned long long)n->fl.qmax_files,
+                 (unsigned long long)n->fl.qmax_bytes);
+    switch (q.what) {
+    case AUS_FLQ_GONE: dmn_log("quarantine %s: %s (it vanished meanwhile)", name, why); break;
+    case AUS_FLQ_KEPT: dmn_log("quarantine %s: %s%s", name, why, drop); break;
+    case AUS_FLQ_REMOVED:
+        dmn_log("quarantine %s: %s; removed unread (not kept, recorded in INDEX)", name, why);
+        break;
+    case AUS_FLQ_LEFT:
+        dmn_log("quarantine %s: %s; can be neither moved nor removed (%s): left in place, not "
+                "read again by this process",
+                name, why, strerror(q.err));
+        break;
+    }
 }
 
 void dmn_reset(dmn_node *n)
@@ -684,6 +740,7 @@ void dmn_banner(dmn_node *n)
             he && ha && ek.state == AUS_KEY_ACTIVE && ak.state == AUS_KEY_ACTIVE
                 ? "active"
                 : (he ? aus_key_state_name((aus_key_state)ek.state) : "missing"));
+    quarantine_banner(n);
     long in = aus_fl_count(c->incoming), out = aus_fl_count(c->outgoing);
     dmn_log("Health: ok, store=%s, incoming=%ld waiting, outgoing=%ld waiting, highest peer "
             "sequence seen=%llu",

@@ -34,36 +34,88 @@ static int safe_name(const aus_app_view *v, char *out, size_t cap)
     return 0;
 }
 
-static int open_data(dmn_node *n, const aus_app_view *path)
+/* A file of the data folder, for a download (DESIGN.md §5a). Anything but a regular file is
+ * refused before it is opened (opening a FIFO waits for a writer, opening a device can act);
+ * then the open is O_NONBLOCK|O_NOFOLLOW|O_CLOEXEC and the descriptor's fstat must show that
+ * same regular file (nothing swapped in between). Returns the descriptor with *st filled, or
+ * -1 with *err: AUS_E_NOTFOUND (no data folder, a name that is not safe, nothing there),
+ * AUS_E_UNSUPPORTED (not a regular file), AUS_E_IO. */
+static int open_data(dmn_node *n, const aus_app_view *path, struct stat *st, aus_err *err)
 {
-    char name[256], full[DMN_PATH + 260];
+    char name[256];
+    *err = AUS_E_NOTFOUND;
     if (!n->cfg.data_dir[0] || safe_name(path, name, sizeof name) != 0)
         return -1;
-    snprintf(full, sizeof full, "%s/%s", n->cfg.data_dir, name);
-    return open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int dfd = open(n->cfg.data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return -1;
+    struct stat pre;
+    int fd = -1;
+    if (fstatat(dfd, name, &pre, AT_SYMLINK_NOFOLLOW) != 0)
+        *err = errno == ENOENT ? AUS_E_NOTFOUND : AUS_E_IO;
+    else if (!S_ISREG(pre.st_mode))
+        *err = AUS_E_UNSUPPORTED;
+    else if ((fd = openat(dfd, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC)) < 0)
+        *err = errno == ENOENT ? AUS_E_NOTFOUND : errno == ELOOP ? AUS_E_UNSUPPORTED : AUS_E_IO;
+    else if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode) || st->st_dev != pre.st_dev ||
+             st->st_ino != pre.st_ino) {
+        close(fd);
+        fd = -1;
+        *err = AUS_E_UNSUPPORTED;
+    }
+    close(dfd);
+    return fd;
 }
 
-static aus_err file_info(void *ctx, const aus_app_view *path, uint64_t *size,
-                         uint8_t sha[AUS_APP_SHA256])
+#define IMAGE_MAX ((off_t)1 << 30) /* a download is hashed in memory: at most 1 GiB */
+
+/* ---- the SHA-256 of each file version, computed once (n->img_hash, least recently used
+ * replaced): a version is (dev, ino, size, mtime, ctime), so a file rewritten, replaced or
+ * touched is hashed again, while a re-request (a resumed download asks for its missing ranges
+ * again and again) costs one fstat instead of reading up to 1 GiB. ---- */
+static int64_t ns(struct timespec t) { return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec; }
+
+static int same_version(const dmn_hash_ent *h, const struct stat *st)
 {
-    dmn_node *n = ctx;
-    int fd = open_data(n, path);
-    if (fd < 0)
-        return AUS_E_NOTFOUND;
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (1 << 30)) {
-        close(fd);
-        return AUS_E_NOTFOUND;
+    return h->used && h->dev == (uint64_t)st->st_dev && h->ino == (uint64_t)st->st_ino &&
+           h->size == (uint64_t)st->st_size && h->mtime_ns == ns(st->st_mtim) &&
+           h->ctime_ns == ns(st->st_ctim);
+}
+
+/* The entry of st's version (*hit = 1), else the one to fill: an older version of the same
+ * file, or the least recently used (an empty one has used == 0). */
+static dmn_hash_ent *hash_slot(dmn_node *n, const struct stat *st, int *hit)
+{
+    dmn_hash_ent *lru = &n->img_hash[0];
+    *hit = 0;
+    for (size_t i = 0; i < DMN_HASH_CACHE; i++) {
+        dmn_hash_ent *h = &n->img_hash[i];
+        if (same_version(h, st)) {
+            *hit = 1;
+            return h;
+        }
+        if (h->used < lru->used)
+            lru = h;
     }
-    size_t len = (size_t)st.st_size, o = 0;
+    for (size_t i = 0; i < DMN_HASH_CACHE; i++)
+        if (n->img_hash[i].used && n->img_hash[i].dev == (uint64_t)st->st_dev &&
+            n->img_hash[i].ino == (uint64_t)st->st_ino)
+            return &n->img_hash[i];
+    return lru;
+}
+
+static aus_err hash_fd(int fd, size_t len, uint8_t sha[AUS_APP_SHA256])
+{
+    size_t o = 0;
     uint8_t *p = malloc(len ? len : 1);
     while (p && o < len) {
         ssize_t r = read(fd, p + o, len - o);
+        if (r < 0 && errno == EINTR)
+            continue;
         if (r <= 0)
             break;
         o += (size_t)r;
     }
-    close(fd);
     aus_err e = AUS_E_IO;
     if (p && o == len) {
         aus_iov iov = {p, len};
@@ -71,20 +123,84 @@ static aus_err file_info(void *ctx, const aus_app_view *path, uint64_t *size,
         e = c->ops->hash(c->self, AUS_HASH_SHA256, &iov, 1, sha, AUS_APP_SHA256);
     }
     free(p);
-    *size = len;
     return e;
+}
+
+static aus_err file_info(void *ctx, const aus_app_view *path, uint64_t *size,
+                         uint8_t sha[AUS_APP_SHA256])
+{
+    dmn_node *n = ctx;
+    struct stat st, after;
+    aus_err e;
+    int fd = open_data(n, path, &st, &e);
+    if (fd >= 0 && st.st_size > IMAGE_MAX) {
+        close(fd);
+        fd = -1;
+        e = AUS_E_LIMIT;
+    }
+    if (fd < 0) {
+        if (e != AUS_E_NOTFOUND)
+            dmn_log("image %.*s refused: %s", (int)path->n, (const char *)path->p,
+                    e == AUS_E_UNSUPPORTED ? "not a regular file"
+                    : e == AUS_E_LIMIT     ? "larger than 1 GiB"
+                                           : "cannot be read");
+        return e;
+    }
+    *size = (uint64_t)st.st_size;
+    int hit = 0;
+    dmn_hash_ent *h = hash_slot(n, &st, &hit);
+    if (hit) {
+        memcpy(sha, h->sha, AUS_APP_SHA256);
+        h->used = ++n->img_hash_tick;
+        n->img_hash_hits++;
+        close(fd);
+        return AUS_OK;
+    }
+    e = hash_fd(fd, (size_t)st.st_size, sha);
+    /* written to while we read it: that hash belongs to no version; the ground asks again */
+    if (e == AUS_OK && (fstat(fd, &after) != 0 || after.st_size != st.st_size ||
+                        ns(after.st_mtim) != ns(st.st_mtim) || ns(after.st_ctim) != ns(st.st_ctim)))
+        e = AUS_E_IO;
+    close(fd);
+    if (e != AUS_OK) {
+        dmn_log("image %.*s refused: %s", (int)path->n, (const char *)path->p,
+                "cannot be read, or changed while it was hashed");
+        return e;
+    }
+    *h = (dmn_hash_ent){(uint64_t)st.st_dev,
+                        (uint64_t)st.st_ino,
+                        (uint64_t)st.st_size,
+                        ns(st.st_mtim),
+                        ns(st.st_ctim),
+                        ++n->img_hash_tick,
+                        {0}};
+    memcpy(h->sha, sha, AUS_APP_SHA256);
+    n->img_hashes++;
+    dmn_log("image %.*s: SHA-256 computed over %llu bytes (kept for this file version)",
+            (int)path->n, (const char *)path->p, (unsigned long long)st.st_size);
+    return AUS_OK;
 }
 
 static aus_err file_read(void *ctx, const aus_app_view *path, uint64_t off, uint8_t *buf,
                          size_t len)
 {
     dmn_node *n = ctx;
-    int fd = open_data(n, path);
+    struct stat st;
+    aus_err e;
+    int fd = open_data(n, path, &st, &e);
     if (fd < 0)
-        return AUS_E_NOTFOUND;
-    ssize_t r = pread(fd, buf, len, (off_t)off);
+        return e;
+    size_t o = 0;
+    while (o < len) {
+        ssize_t r = pread(fd, buf + o, len - o, (off_t)(off + o));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        o += (size_t)r;
+    }
     close(fd);
-    return r == (ssize_t)len ? AUS_OK : AUS_E_IO;
+    return o == len ? AUS_OK : AUS_E_IO;
 }
 
 static aus_err rekey(void *ctx, uint32_t kind, const uint8_t *body, size_t len, uint8_t *out,

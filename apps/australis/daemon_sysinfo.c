@@ -134,6 +134,12 @@ size_t dmn_health(dmn_node *n, aus_app_kv *kv, size_t cap)
     add_num(kv, cap, &c, "status_reports_sent", (int64_t)s->reports_sent);
     add_num(kv, cap, &c, "status_reports_received", (int64_t)s->reports_received);
     add_num(kv, cap, &c, "files_quarantined", (int64_t)n->quarantined);
+    add_num(kv, cap, &c, "quarantine_files", (int64_t)n->fl.qs.files);
+    add_num(kv, cap, &c, "quarantine_bytes", (int64_t)n->fl.qs.bytes);
+    add_num(kv, cap, &c, "quarantine_dropped", (int64_t)n->fl.qs.dropped);
+    add_num(kv, cap, &c, "quarantine_unkept", (int64_t)n->fl.qs.unkept);
+    add_num(kv, cap, &c, "image_hashes", (int64_t)n->img_hashes);
+    add_num(kv, cap, &c, "image_hash_hits", (int64_t)n->img_hash_hits);
     add_num(kv, cap, &c, "files_out", (int64_t)n->files_out);
     add_num(kv, cap, &c, "incoming_waiting", aus_fl_count(n->cfg.incoming));
     add_num(kv, cap, &c, "commands_executed", (int64_t)n->sat.executed);

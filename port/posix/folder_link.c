@@ -48,6 +48,10 @@ int aus_fl_open(aus_fl *fl, const char *in, const char *out, const char *quar, i
                 size_t max_file)
 {
     memset(fl, 0, sizeof *fl);
+    fl->index_fd = -1;
+    fl->qmax_files = AUS_FL_QUAR_MAX_FILES;
+    fl->qmax_bytes = AUS_FL_QUAR_MAX_BYTES;
+    fl->index_max = AUS_FL_INDEX_MAX;
     fl->fsync_on = fsync_on;
     fl->max_file = max_file ? max_file : (size_t)16 << 20;
     fl->in_fd = open_dir(in, fl->in, sizeof fl->in);
@@ -59,11 +63,21 @@ int aus_fl_open(aus_fl *fl, const char *in, const char *out, const char *quar, i
         errno = e;
         return -1;
     }
+    struct stat st;
+    if (fl->in_fd >= 0 && fstat(fl->in_fd, &st) == 0)
+        fl->in_dev = (uint64_t)st.st_dev;
+    if (fl->quar_fd >= 0 && aus_fl_quar_open(fl) != 0) {
+        int e = errno;
+        aus_fl_close(fl);
+        errno = e;
+        return -1;
+    }
     return 0;
 }
 
 void aus_fl_close(aus_fl *fl)
 {
+    aus_fl_quar_close(fl);
     if (fl->in_fd >= 0)
         close(fl->in_fd);
     if (fl->out_fd >= 0)
@@ -94,7 +108,11 @@ static int write_tmp(aus_fl *fl, const char *name, const uint8_t *p, size_t n, i
         errno = ENAMETOOLONG;
         return -1;
     }
-    int fd = openat(fl->out_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    /* A temporary left by a crash (or anything planted under its name) is removed, never
+     * opened: ours is always created new (DESIGN.md §5a). */
+    if (unlinkat(fl->out_fd, tmp, 0) != 0 && errno != ENOENT)
+        return -1;
+    int fd = openat(fl->out_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0)
         return -1;
     int rc = write_all(fd, p, n);
@@ -171,6 +189,8 @@ long aus_fl_list(aus_fl *fl, char ***names, size_t max)
         aus_cl_kind k = aus_cl_folder_classify(e->d_name);
         if (k == AUS_CL_TMP || k == AUS_CL_SKIP)
             continue;
+        if (fl->nign && aus_fl_ignored(fl, fl->in_dev, (uint64_t)e->d_ino))
+            continue; /* the quarantine could neither move nor remove it: judged once */
         if (n == cap) {
             char **w = realloc(v, 2 * cap * sizeof *v);
             if (!w)
@@ -222,15 +242,21 @@ aus_fl_why aus_fl_read(aus_fl *fl, const char *name, uint8_t **buf, size_t *len)
 {
     *buf = NULL;
     *len = 0;
-    /* O_NOFOLLOW | O_NONBLOCK: a symlink fails with ELOOP, a fifo does not block us. */
+    /* Anything but a regular file is refused before it is opened (opening a device can have
+     * effects); then O_NOFOLLOW | O_NONBLOCK: a symlink swapped in fails with ELOOP, a FIFO
+     * does not block us, and the descriptor's fstat decides (DESIGN.md §5a). */
+    struct stat pre, st;
+    if (fstatat(fl->in_fd, name, &pre, AT_SYMLINK_NOFOLLOW) != 0)
+        return errno == ENOENT ? AUS_FL_GONE : AUS_FL_IOERR;
+    if (!S_ISREG(pre.st_mode))
+        return AUS_FL_NOT_REGULAR;
     int fd = openat(fl->in_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return errno == ENOENT ? AUS_FL_GONE : (errno == ELOOP ? AUS_FL_NOT_REGULAR : AUS_FL_IOERR);
-    struct stat st;
     aus_fl_why why = AUS_FL_OK;
     if (fstat(fd, &st) != 0)
         why = AUS_FL_IOERR;
-    else if (!S_ISREG(st.st_mode))
+    else if (!S_ISREG(st.st_mode) || st.st_ino != pre.st_ino || st.st_dev != pre.st_dev)
         why = AUS_FL_NOT_REGULAR;
     else if ((size_t)st.st_size > fl->max_file)
         why = AUS_FL_TOO_BIG;
@@ -267,29 +293,4 @@ int aus_fl_remove(aus_fl *fl, const char *name)
             return -1;
     }
     return fl->fsync_on ? fsync(fl->in_fd) : 0;
-}
-
-int aus_fl_quarantine(aus_fl *fl, const char *name)
-{
-    if (fl->quar_fd < 0)
-        return aus_fl_remove(fl, name);
-    /* Prefix with a time stamp and a counter so that quarantined names never collide and
-     * a hostile name cannot choose where the file lands (renameat stays inside the folder). */
-    static unsigned long qctr;
-    char dst[600];
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    for (int tries = 0; tries < 1000; tries++) {
-        snprintf(dst, sizeof dst, "q%lld.%09ld-%lu-%.400s", (long long)ts.tv_sec, ts.tv_nsec,
-                 qctr++, name);
-        struct stat st;
-        if (fstatat(fl->quar_fd, dst, &st, AT_SYMLINK_NOFOLLOW) != 0)
-            break;
-    }
-    if (renameat(fl->in_fd, name, fl->quar_fd, dst) != 0)
-        return errno == ENOENT ? 0 : -1;
-    /* No fsync here: a quarantine move lost in a crash brings the junk back into the incoming
-     * folder, where it is judged (and quarantined) again; nothing is lost or repeated. This
-     * keeps a flood of junk files cheap. */
-    return 0;
 }
