@@ -246,8 +246,6 @@ static int run_session(sender *sd, const tcl_opts *o, const char *host, const ch
     }
     while (!c.done) {
         now = aus_tcpcl_now_ms();
-        if (aus_tcpcl_state_of(&c.sess) != AUS_TCPCL_S_CONTACT)
-            *connected = 1; /* a TCPCL peer answered: failures from now on are exit 1 */
         if (aus_tcpcl_state_of(&c.sess) == AUS_TCPCL_S_EST) {
             for (int i = 0; i < sd->n; i++) {
                 if (sd->b[i].state != 0)
@@ -287,6 +285,8 @@ static int run_session(sender *sd, const tcl_opts *o, const char *host, const ch
             break;
         aus_tcpcl_conn_step(&c, p.revents, aus_tcpcl_now_ms());
     }
+    if (c.sess.contact_ok)
+        *connected = 1; /* a TCPCL peer answered: failures are exit 1, not 3 */
     if (c.done && sd->acked + sd->refused < sd->n)
         cli_err("tcpcl: session ended: %s", aus_tcpcl_conn_why(&c));
     else if (c.done && c.sess.close_why != AUS_TCPCL_WHY_TERM && c.why[0])
@@ -466,8 +466,8 @@ static int cmd_listen(tcl_opts *o)
     uint64_t refused_conns = 0;
     if (o->timeout_s != (uint64_t)-1 && o->timeout_s)
         stop_at = start + o->timeout_s * 1000u;
-    if (!o->quiet)
-        fprintf(stderr, "tcpcl: listening on port %s%s\n", o->port, o->use_tls ? " (TLS)" : "");
+    /* always: scripts wait for this line */
+    fprintf(stderr, "tcpcl: listening on port %s%s\n", o->port, o->use_tls ? " (TLS)" : "");
     int ending = 0;
     uint64_t end_deadline = 0;
     for (;;) {

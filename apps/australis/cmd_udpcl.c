@@ -342,8 +342,8 @@ static int cmd_listen(ucl_opts *o)
     static aus_bpv7_bundle b;
     uint64_t got = 0, junk = 0, frags = 0, failed = 0;
     uint64_t stop_at = o->timeout_s ? aus_tcpcl_now_ms() + o->timeout_s * 1000u : UINT64_MAX;
-    if (!o->quiet)
-        fprintf(stderr, "udpcl: listening on port %s\n", o->port);
+    /* always: scripts wait for this line */
+    fprintf(stderr, "udpcl: listening on port %s\n", o->port);
     while (dg && !stop_flag && (!o->count || got < o->count)) {
         uint64_t now = aus_tcpcl_now_ms();
         if (now >= stop_at)

@@ -217,7 +217,8 @@ typedef struct aus_tcpcl {
     uint8_t peer_flags; /* peer contact header flags */
     uint8_t term_sent, term_rcvd, term_reason, peer_term_reason;
     uint8_t init_sent;
-    uint8_t close_why; /* AUS_TCPCL_WHY_* : why the session ended */
+    uint8_t contact_ok; /* the peer's contact header was a TCPCLv4 one */
+    uint8_t close_why;  /* AUS_TCPCL_WHY_* : why the session ended */
     /* negotiated (§4.7) */
     uint16_t keepalive_s;
     uint64_t peer_seg_mru, peer_xfer_mru;

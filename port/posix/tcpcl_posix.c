@@ -248,6 +248,10 @@ short aus_tcpcl_conn_events(const aus_tcpcl_conn *c, uint64_t now, int *timeout_
         *timeout_ms = exp <= now ? 0 : (exp - now > 60000 ? 60000 : (int)(exp - now));
     if (c->done)
         return 0;
+    if (c->closing) {
+        *timeout_ms = c->close_deadline <= now ? 0 : (int)(c->close_deadline - now);
+        return POLLIN;
+    }
     if (c->connecting)
         return POLLOUT;
     if (c->tls_phase == 1)
@@ -259,9 +263,9 @@ short aus_tcpcl_conn_events(const aus_tcpcl_conn *c, uint64_t now, int *timeout_
     return ev;
 }
 
-static void finish(aus_tcpcl_conn *c)
+static void finish(aus_tcpcl_conn *c, uint64_t now)
 {
-    if (c->done)
+    if (c->done || c->closing)
         return;
     if (!c->why[0]) {
         const aus_tcpcl *t = &c->sess;
@@ -271,9 +275,33 @@ static void finish(aus_tcpcl_conn *c)
         else
             snprintf(c->why, sizeof c->why, "%s", aus_tcpcl_why(t));
     }
+    if (c->eof || c->fd < 0) {
+        c->done = 1;
+        return;
+    }
+    /* a graceful close: close_notify, FIN, then read to the peer's EOF (bounded) so that our
+     * close never meets unread bytes and turns into a reset */
     if (c->ssl && c->tls_phase == 2)
         (void)SSL_shutdown(c->ssl);
-    c->done = 1;
+    (void)shutdown(c->fd, SHUT_WR);
+    c->closing = 1;
+    c->close_deadline = now + 1000;
+}
+
+static void drain_close(aus_tcpcl_conn *c, uint64_t now)
+{
+    uint8_t junk[4096];
+    for (int i = 0; i < 64; i++) {
+        ssize_t n = recv(c->fd, junk, sizeof junk, 0);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+            c->done = 1;
+            return;
+        }
+        if (n < 0)
+            break;
+    }
+    if (now >= c->close_deadline)
+        c->done = 1;
 }
 
 static void tls_step(aus_tcpcl_conn *c, uint64_t now)
@@ -402,6 +430,10 @@ void aus_tcpcl_conn_step(aus_tcpcl_conn *c, short revents, uint64_t now)
 {
     if (c->done)
         return;
+    if (c->closing) {
+        drain_close(c, now);
+        return;
+    }
     if (c->connecting) {
         int err = 0;
         socklen_t l = sizeof err;
@@ -410,8 +442,9 @@ void aus_tcpcl_conn_step(aus_tcpcl_conn *c, short revents, uint64_t now)
         (void)getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &l);
         if (err) {
             snprintf(c->why, sizeof c->why, "connect: %s", strerror(err));
+            c->eof = 1;
             aus_tcpcl_peer_closed(&c->sess);
-            finish(c);
+            finish(c, now);
             return;
         }
         c->connecting = 0;
@@ -436,7 +469,7 @@ void aus_tcpcl_conn_step(aus_tcpcl_conn *c, short revents, uint64_t now)
         }
         if (aus_tcpcl_state_of(&c->sess) == AUS_TCPCL_S_CLOSED &&
             (c->out_off == c->out_len || c->eof) && !aus_tcpcl_want_send(&c->sess)) {
-            finish(c);
+            finish(c, now);
             return;
         }
         if (!moved)
@@ -447,7 +480,7 @@ timers:
         aus_tcpcl_on_timer(&c->sess, now);
         (void)do_write(c, now);
         if (aus_tcpcl_state_of(&c->sess) == AUS_TCPCL_S_CLOSED && c->out_off == c->out_len)
-            finish(c);
+            finish(c, now);
     }
 }
 

@@ -50,6 +50,8 @@ typedef struct aus_tcpcl_conn {
     uint8_t *in, *out; /* socket buffers (owned) */
     size_t in_len, out_len, out_off;
     int eof;
+    int closing; /* our side shut down; reading to the peer's EOF */
+    uint64_t close_deadline;
     int done;      /* closed: the caller may free it */
     char why[512]; /* why it ended, or which check failed */
 } aus_tcpcl_conn;

@@ -602,6 +602,7 @@ static void contact_in(aus_tcpcl *s, uint64_t now)
         aus_tcpcl_dispatch(s, AUS_TCPCL_E_CH_VERSION, NULL, 0, now);
         return;
     }
+    s->contact_ok = 1;
     /* §4.3: TLS is used when both entities set CAN_TLS */
     s->tls = (uint8_t)(s->cfg.can_tls && (flags & AUS_TCPCL_CH_CAN_TLS));
     if (s->cfg.require_tls && !s->tls) {

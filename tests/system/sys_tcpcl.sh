@@ -1,0 +1,301 @@
+#!/usr/bin/env bash
+# TCPCLv4 (RFC 9174) and UDPCL tools over loopback: australis tcpcl listen|send with and without
+# TLS 1.3 (a CA and node certificates with URI SANs made here with the openssl CLI), captures
+# with dumpcap judged by Wireshark's TCPCL dissector (../shared/tools/tshark_check.sh), hostile
+# raw peers (python3), and australis udpcl with a fragmented bundle and junk datagrams.
+# Usage: sys_tcpcl.sh AUSTRALIS_CLI
+CLI="${1:?usage: sys_tcpcl.sh AUSTRALIS_CLI}"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=lib.sh
+source "$here/lib.sh"
+SHARED="${AUS_SHARED_DIR:-$here/../../../shared}"
+CHECK="$SHARED/tools/tshark_check.sh"
+W="$(mktemp -d /tmp/sys_tcpcl.XXXXXX)"
+PIDS=()
+cleanup() {
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+    wait 2>/dev/null
+    rm -rf "$W"
+}
+trap cleanup EXIT
+cd "$W" || exit 1
+mkdir -p in
+# a port nobody else in this run uses
+port() { echo $(( 20000 + (RANDOM * 7 + $$ + ${1:-0}) % 40000 )); }
+
+"$CLI" bundle create --src ipn:2.1 --dst ipn:1.1 --payload /dev/null -o in/empty.cbor 2>/dev/null ||
+    printf '' > in/empty.cbor
+printf 'hello tcpcl\n' > small.txt
+head -c 100000 /dev/urandom > mid.bin
+head -c 3000000 /dev/urandom > big.bin
+"$CLI" bundle create --src ipn:2.1 --dst ipn:1.1 --payload small.txt -o in/small.cbor
+"$CLI" bundle create --src ipn:2.1 --dst ipn:1.1 --crc 32c --payload mid.bin -o in/mid.cbor
+"$CLI" bundle create --src ipn:2.1 --dst ipn:1.1 --payload big.bin -o in/big.cbor
+
+have_cap=0
+command -v dumpcap >/dev/null && [ -x "$CHECK" ] && command -v tshark >/dev/null && have_cap=1
+# start_cap PORT FILE / stop_cap
+start_cap() {
+    CAP_PID=""
+    [ $have_cap = 1 ] || return 0
+    dumpcap -q -i lo -f "port $1" -w "$2" > "$2.log" 2>&1 &
+    CAP_PID=$!
+    PIDS+=("$CAP_PID")
+    for _ in $(seq 50); do grep -q "Capturing" "$2.log" 2>/dev/null && break; sleep 0.1; done
+}
+stop_cap() {
+    [ -n "$CAP_PID" ] || return 0
+    sleep 0.3
+    kill -INT "$CAP_PID" 2>/dev/null
+    wait "$CAP_PID" 2>/dev/null
+    CAP_PID=""
+}
+judge() { # judge PCAP PORT
+    if [ $have_cap = 0 ]; then echo "skip capture check (no dumpcap/tshark)"; return 0; fi
+    # TCPCL is judged, not TCP's flow control on loopback: the kernel's window-full, zero-window
+    # (probe), D-SACK and retransmission warnings under a 3 MB burst are allowed
+    local a=""
+    for f in window_full zero_window zero_window_probe zero_window_probe_ack retransmission \
+        fast_retransmission spurious_retransmission out_of_order lost_segment ack_lost_segment \
+        duplicate_ack; do a="$a -a tcp.analysis.$f"; done
+    # shellcheck disable=SC2086
+    "$CHECK" -m pcap $a -a tcp.options.sack.dsack -x "-d tcp.port==$2,tcpcl" "$1" > "$1.verdict" 2>&1
+    local rc=$?
+    [ $rc = 0 ] || grep -B1 FAIL "$1.verdict" | head -20
+    [ $rc = 0 ]
+}
+wait_port() { for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+wait_listen() { # the listener printed its first line
+    for _ in $(seq 50); do grep -q "listening" "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1
+}
+
+# ---------------------------------------------------------------- plain TCPCL
+P=$(port 1)
+mkdir -p out1
+start_cap "$P" plain.pcapng
+"$CLI" tcpcl listen --port "$P" -o out1 --count 3 > l1.out 2> l1.err &
+L=$!; PIDS+=("$L")
+wait_listen l1.err
+"$CLI" tcpcl send --to "127.0.0.1:$P" in/small.cbor in/mid.cbor in/big.cbor > s1.out 2> s1.err
+check "plain send exits 0 when every bundle is acknowledged" test $? = 0
+wait "$L"; check "listener stops after --count 3 with exit 0" test $? = 0
+stop_cap
+check "three files received" test "$(ls out1 | wc -l)" = 3
+check "exact bytes (small)" cmp -s out1/bundle-00000001.cbor in/small.cbor
+check "exact bytes (100 kB)" cmp -s out1/bundle-00000002.cbor in/mid.cbor
+check "exact bytes (3 MB, many segments)" cmp -s out1/bundle-00000003.cbor in/big.cbor
+check "no temporary file left" test -z "$(ls -A out1 | grep -v '^bundle-')"
+check "Wireshark judges the plain session clean" judge plain.pcapng "$P"
+[ $have_cap = 1 ] && check "the capture holds SESS_INIT, XFER_SEGMENT, XFER_ACK, SESS_TERM" \
+    bash -c "tshark -n -r plain.pcapng -d tcp.port==$P,tcpcl -T fields -e tcpcl.v4.mhdr.type 2>/dev/null |
+             tr ',' '\n' | sort -u | tr -d '\n' | grep -q '1234' && true || \
+             tshark -n -r plain.pcapng -d tcp.port==$P,tcpcl -Y 'tcpcl' 2>/dev/null | grep -q SESS_TERM"
+
+# segments smaller than the bundle, receiver MRU small: still exact
+P=$(port 2)
+mkdir -p out1b
+"$CLI" tcpcl listen --port "$P" -o out1b --count 1 --seg-mru 1000 --quiet > /dev/null 2> l1b.err &
+L=$!; PIDS+=("$L")
+wait_listen l1b.err || sleep 0.5
+"$CLI" tcpcl send --to "127.0.0.1:$P" in/mid.cbor --quiet
+check "send into a 1000-octet Segment MRU" test $? = 0
+wait "$L"
+check "exact bytes after 101 segments" cmp -s out1b/bundle-00000001.cbor in/mid.cbor
+
+# a bundle over the receiver's Transfer MRU: the sender does not get an ACK -> exit 1
+P=$(port 3)
+mkdir -p out1c
+"$CLI" tcpcl listen --port "$P" -o out1c --timeout 5 --xfer-mru 50000 > /dev/null 2> l1c.err &
+L=$!; PIDS+=("$L")
+wait_listen l1c.err
+"$CLI" tcpcl send --to "127.0.0.1:$P" in/mid.cbor --retries 0 > /dev/null 2> s1c.err
+check "bundle beyond the peer's Transfer MRU: exit 1" test $? = 1
+check "... with a sentence naming the MRU" grep -q "Transfer MRU" s1c.err
+kill "$L" 2>/dev/null; wait "$L" 2>/dev/null
+
+# nobody listening: exit 3 after the retries
+P=$(port 4)
+"$CLI" tcpcl send --to "127.0.0.1:$P" in/small.cbor --retries 1 > /dev/null 2>&1
+check "no listener: exit 3" test $? = 3
+"$CLI" tcpcl send --to "127.0.0.1" in/small.cbor > /dev/null 2>&1
+check "--to without a port: exit 2" test $? = 2
+"$CLI" tcpcl --help | grep -q "tcpcl listen"
+check "tcpcl --help" test $? = 0
+
+# ---------------------------------------------------------------- TLS
+mkdir -p pki
+(
+    cd pki || exit 1
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem \
+        -days 2 -subj /CN=sys-tcpcl-ca 2>/dev/null
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout rogue.key \
+        -out rogue.pem -days 2 -subj /CN=rogue -addext subjectAltName=URI:ipn:2.0 2>/dev/null
+    for n in srv:ipn:1.0 cli:ipn:2.0 other:ipn:9.0; do
+        name=${n%%:*}; uri=${n#*:}
+        openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$name.key" \
+            -out "$name.csr" -subj "/CN=$name" 2>/dev/null
+        printf 'subjectAltName=URI:%s\nextendedKeyUsage=serverAuth,clientAuth\n' "$uri" > "$name.ext"
+        openssl x509 -req -in "$name.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -out "$name.pem" \
+            -days 2 -extfile "$name.ext" 2>/dev/null
+    done
+)
+check "test PKI made with URI SANs" bash -c "openssl x509 -in pki/cli.pem -noout -text | grep -q 'URI:ipn:2.0'"
+SRV=(--node-id ipn:1.0 --tls-cert pki/srv.pem --tls-key pki/srv.key --tls-ca pki/ca.pem)
+CLIT=(--node-id ipn:2.0 --tls-cert pki/cli.pem --tls-key pki/cli.key --tls-ca pki/ca.pem)
+
+P=$(port 5)
+mkdir -p out2
+start_cap "$P" tls.pcapng
+"$CLI" tcpcl listen --port "$P" -o out2 --count 2 "${SRV[@]}" > l2.out 2> l2.err &
+L=$!; PIDS+=("$L")
+wait_listen l2.err
+"$CLI" tcpcl send --to "127.0.0.1:$P" "${CLIT[@]}" in/small.cbor in/mid.cbor > s2.out 2> s2.err
+check "TLS send exits 0" test $? = 0
+wait "$L"
+stop_cap
+check "TLS: exact bytes" bash -c "cmp -s out2/bundle-00000001.cbor in/small.cbor && cmp -s out2/bundle-00000002.cbor in/mid.cbor"
+# (the judged capture keeps to 100 kB: on multi-MB loopback captures Wireshark 4.0 loses the TLS
+# record boundaries inside 64 KiB segments and hands ciphertext to the TCPCL dissector)
+check "Wireshark judges the TLS session clean" judge tls.pcapng "$P"
+[ $have_cap = 1 ] && check "the capture shows TLS after the contact headers (no plain SESS_INIT)" \
+    bash -c "tshark -n -r tls.pcapng -d tcp.port==$P,tcpcl -Y tls 2>/dev/null | grep -q . &&
+             ! tshark -n -r tls.pcapng -d tcp.port==$P,tcpcl -Y 'tcpcl.v4.sess_init' 2>/dev/null | grep -q ."
+[ $have_cap = 1 ] && check "the payload is not in the clear" \
+    bash -c "! grep -q 'hello tcpcl' tls.pcapng"
+P=$(port 10)
+mkdir -p out2b
+"$CLI" tcpcl listen --port "$P" -o out2b --count 1 --quiet "${SRV[@]}" > /dev/null 2> l2b.err &
+L=$!; PIDS+=("$L")
+wait_listen l2b.err || sleep 0.5
+"$CLI" tcpcl send --to "127.0.0.1:$P" "${CLIT[@]}" --quiet in/big.cbor > /dev/null 2>&1
+check "TLS: 3 MB bundle acknowledged" test $? = 0
+wait "$L"
+check "TLS: 3 MB exact bytes" cmp -s out2b/bundle-00000001.cbor in/big.cbor
+
+P=$(port 6)
+mkdir -p out3
+"$CLI" tcpcl listen --port "$P" -o out3 --timeout 8 "${SRV[@]}" > l3.out 2> l3.err &
+L=$!; PIDS+=("$L")
+wait_listen l3.err
+"$CLI" tcpcl send --to "127.0.0.1:$P" --node-id ipn:2.0 --tls-cert pki/other.pem \
+    --tls-key pki/other.key --tls-ca pki/ca.pem --retries 0 in/small.cbor > /dev/null 2> s3.err
+check "certificate without the announced node ID: exit 1" test $? = 1
+check "... the peer says Contact Failure" grep -q "Contact Failure" s3.err
+"$CLI" tcpcl send --to "127.0.0.1:$P" --node-id ipn:2.0 --tls-cert pki/rogue.pem \
+    --tls-key pki/rogue.key --tls-ca pki/ca.pem --retries 0 in/small.cbor > /dev/null 2> s3b.err
+check "untrusted certificate: refused" test $? != 0
+"$CLI" tcpcl send --to "127.0.0.1:$P" --node-id ipn:2.0 --retries 0 in/small.cbor > /dev/null 2> s3c.err
+check "no TLS offered to a TLS listener: exit 1 (Contact Failure)" test $? = 1
+"$CLI" tcpcl send --to "127.0.0.1:$P" --node-id ipn:2.0 --tls-ca pki/ca.pem --retries 0 \
+    in/small.cbor > /dev/null 2> s3d.err
+check "client without a certificate: refused" test $? != 0
+kill "$L" 2>/dev/null; wait "$L" 2>/dev/null
+check "listener names the NODE-ID check" grep -q "NODE-ID check failed: peer announced ipn:2.0" l3.err
+check "listener names the chain check" grep -q "TLS handshake failed" l3.err
+check "nothing stored from refused peers" test -z "$(ls -A out3)"
+# the server's certificate must carry the node ID the server announces
+P=$(port 7)
+"$CLI" tcpcl listen --port "$P" -o out3 --timeout 4 --node-id ipn:7.0 --tls-cert pki/srv.pem \
+    --tls-key pki/srv.key --tls-ca pki/ca.pem > /dev/null 2> l4.err &
+L=$!; PIDS+=("$L")
+wait_listen l4.err
+"$CLI" tcpcl send --to "127.0.0.1:$P" "${CLIT[@]}" --retries 0 in/small.cbor > /dev/null 2> s4.err
+check "server announcing a node ID its certificate lacks: exit 1" test $? = 1
+check "... the client names the NODE-ID check" grep -q "NODE-ID check failed: peer announced ipn:7.0" s4.err
+kill "$L" 2>/dev/null; wait "$L" 2>/dev/null
+
+# ---------------------------------------------------------------- hostile raw peers
+P=$(port 8)
+mkdir -p out5
+"$CLI" tcpcl listen --port "$P" -o out5 --timeout 90 --keepalive 0 --max-sessions 8 > l5.out 2> l5.err &
+L=$!; PIDS+=("$L")
+wait_listen l5.err
+cat > raw.py <<'PY'
+import socket, struct, sys, time
+port = int(sys.argv[1]); case = sys.argv[2]
+def conn():
+    s = socket.create_connection(("127.0.0.1", port)); s.settimeout(3); return s
+def recv_all(s, t=1.5):
+    s.settimeout(t); out = b""
+    try:
+        while True:
+            d = s.recv(65536)
+            if not d: break
+            out += d
+    except socket.timeout: pass
+    return out
+CH = b"dtn!\x04\x00"
+INIT = b"\x07" + struct.pack(">HQQH", 0, 1 << 20, 1 << 24, 7) + b"ipn:5.0" + struct.pack(">I", 0)
+if case == "magic":
+    s = conn(); s.sendall(b"DTN!\x04\x00"); r = recv_all(s); print(r.hex())
+elif case == "type0":
+    s = conn(); s.sendall(CH + INIT + b"\x00"); r = recv_all(s); print(r.hex())
+elif case == "bigseg":
+    s = conn(); s.sendall(CH + INIT + b"\x01\x03" + struct.pack(">QIQ", 0, 0, 1 << 40)); r = recv_all(s); print(r.hex())
+elif case == "ackbad":
+    s = conn(); s.sendall(CH + INIT + b"\x02\x01" + struct.pack(">QQ", 0, 5)); r = recv_all(s); print(r.hex())
+elif case == "critext":
+    s = conn(); s.sendall(CH + b"\x07" + struct.pack(">HQQH", 0, 1 << 20, 1 << 24, 7) + b"ipn:5.0" + struct.pack(">I", 5) + b"\x01\x00\x42\x00\x00"); r = recv_all(s); print(r.hex())
+elif case == "idle":
+    socks = [conn() for _ in range(int(sys.argv[3]))]
+    time.sleep(float(sys.argv[4])); print("held")
+elif case == "slow":
+    s = conn()
+    for b in CH: s.sendall(bytes([b])); time.sleep(0.05)
+    r = recv_all(s, 0.5); print(r.hex())
+PY
+r=$(python3 raw.py "$P" magic)
+check "bad magic: closed without a contact header (§4.3)" test "$r" = ""
+r=$(python3 raw.py "$P" type0)
+check "message type 0: MSG_REJECT Message Type Unknown (§4.5)" bash -c "[[ '$r' == *060100 ]]"
+r=$(python3 raw.py "$P" bigseg)
+check "segment beyond the Segment MRU: SESS_TERM Resource Exhaustion" bash -c "[[ '$r' == *050005 ]]"
+r=$(python3 raw.py "$P" ackbad)
+check "XFER_ACK for bytes never sent: MSG_REJECT Message Unexpected" bash -c "[[ '$r' == *060302 ]]"
+r=$(python3 raw.py "$P" critext)
+check "unknown critical session item: SESS_TERM Contact Failure (§4.8)" bash -c "[[ '$r' == *050004 ]]"
+r=$(python3 raw.py "$P" slow)
+check "a byte-a-tick contact header still gets an answer" bash -c "[[ '$r' == 64746e2104* ]]"
+# eight silent connections fill every slot; a real sender is refused meanwhile, then served
+python3 raw.py "$P" idle 8 2 > /dev/null &
+IDLE=$!; PIDS+=("$IDLE")
+sleep 0.5
+"$CLI" tcpcl send --to "127.0.0.1:$P" --retries 8 --quiet in/small.cbor > /dev/null 2> s5.err
+check "sender served after the silent connections go (bounded sessions, back-off)" test $? = 0
+wait "$IDLE" 2>/dev/null
+# many connection attempts in a row do not stall the listener
+python3 - "$P" <<'PY'
+import socket, sys
+for i in range(500):
+    try:
+        s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2); s.close()
+    except OSError: pass
+PY
+"$CLI" tcpcl send --to "127.0.0.1:$P" --quiet in/mid.cbor > /dev/null 2> s5b.err
+check "500 open/close attempts later the listener still takes bundles" test $? = 0 || cat s5b.err
+kill "$L" 2>/dev/null; wait "$L" 2>/dev/null
+check "listener counted refused connections" grep -q "connections refused" l5.err
+
+# ---------------------------------------------------------------- UDPCL
+P=$(port 9)
+mkdir -p out6
+"$CLI" udpcl listen --port "$P" -o out6 --count 3 --timeout 15 > l6.out 2> l6.err &
+L=$!; PIDS+=("$L")
+wait_listen l6.err
+python3 -c "import socket,sys; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); [s.sendto(b'junk'*i,('127.0.0.1',$P)) for i in range(1,4)]"
+"$CLI" udpcl send --to "127.0.0.1:$P" in/small.cbor > /dev/null 2>&1
+check "udpcl send of a small bundle" test $? = 0
+"$CLI" udpcl send --to "127.0.0.1:$P" --mtu 1200 in/mid.cbor > u1.out 2> u1.err
+check "udpcl send of a 100 kB bundle at MTU 1200" test $? = 0
+check "... as fragments" grep -q "fragments" u1.err
+"$CLI" udpcl send --to "127.0.0.1:$P" --mtu 9000 in/mid.cbor > /dev/null 2>&1
+wait "$L"
+check "udpcl listener stops after 3 bundles" test $? = 0
+check "udpcl: exact bytes (small)" cmp -s out6/bundle-00000001.cbor in/small.cbor
+check "udpcl: fragments reassembled to the exact bundle" cmp -s out6/bundle-00000002.cbor in/mid.cbor
+check "udpcl: again at MTU 9000" cmp -s out6/bundle-00000003.cbor in/mid.cbor
+check "udpcl: junk datagrams counted" grep -q "3 junk datagrams dropped" l6.err
+"$CLI" udpcl send --to "127.0.0.1:$P" small.txt > /dev/null 2>&1
+check "udpcl send of a file that is not a bundle: exit 1" test $? = 1
+
+finish
