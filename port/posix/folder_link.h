@@ -103,7 +103,8 @@ int aus_fl_remove(aus_fl *fl, const char *name);
  *    then the oldest quarantined files are deleted until the folder holds at most qmax_files
  *    files and qmax_bytes bytes (each one an INDEX record "dropped" and a count);
  *  - anything else (a symbolic link, FIFO, device, socket, empty directory, a file larger than
- *    the whole byte bound, or a file the rename failed for) is removed unread -> AUS_FLQ_REMOVED;
+ *    the whole byte bound or with several hard links, or a file the rename failed for) is
+ *    removed unread -> AUS_FLQ_REMOVED;
  *  - what can neither be moved nor removed (a non-empty directory, a read-only folder) is left
  *    in place and remembered by (dev, ino), so aus_fl_list does not offer it again to this
  *    process -> AUS_FLQ_LEFT.

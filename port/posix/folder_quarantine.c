@@ -14,7 +14,9 @@
  *  - space: at most qmax_files files and qmax_bytes bytes are kept, the oldest deleted first
  *    (counted as dropped, each one an INDEX record). Only regular files are kept: a symbolic
  *    link, FIFO, device or socket has no content worth keeping, and a directory's content would
- *    escape the bounds, so they are removed (a non-empty directory is left, see above).
+ *    escape the bounds, so they are removed (a non-empty directory is left, see above); a file
+ *    with more than one hard link loses only its incoming name (we do not keep alive a file
+ *    that is also elsewhere).
  *  - the record: quarantine/INDEX, one line per event, rotated to INDEX.1 beyond index_max
  *    bytes (so at most twice that on disk):
  *      2026-12-05T17:05:44.123456789Z kept size=41 as=q1764954344.123456789-3-junk
@@ -409,17 +411,19 @@ static int move_in(aus_fl *fl, const char *name, char *as, size_t cap)
 }
 
 /* After the move: what arrived is what we judged (a regular file), else it goes. */
-static int settle(aus_fl *fl, const char *as, uint64_t *size)
+static int settle(aus_fl *fl, const char *name, const char *as, uint64_t *size)
 {
     struct stat st;
     if (fstatat(fl->quar_fd, as, &st, AT_SYMLINK_NOFOLLOW) != 0)
         return -1;
-    if (S_ISREG(st.st_mode)) {
+    if (S_ISREG(st.st_mode) && st.st_nlink == 1) {
         *size = (uint64_t)st.st_size;
         return 0;
     }
-    /* swapped for something else between our look and the move */
-    (void)unlinkat(fl->quar_fd, as, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0);
+    /* swapped for something else between our look and the move: removed, or (a directory
+     * with content, which would escape the bounds) put back, to be judged and left there */
+    if (unlinkat(fl->quar_fd, as, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) != 0)
+        (void)renameat2(fl->quar_fd, as, fl->in_fd, name, RENAME_NOREPLACE);
     return -1;
 }
 
@@ -479,6 +483,11 @@ int aus_fl_refuse(aus_fl *fl, const char *name, const char *reason, aus_flq_out 
         snprintf(why_not, sizeof why_not, "a %s", kind(st.st_mode));
     } else if ((uint64_t)st.st_size > fl->qmax_bytes || fl->qmax_files == 0) {
         snprintf(why_not, sizeof why_not, "larger than the quarantine's bounds");
+    } else if (st.st_nlink != 1) {
+        /* a second name of a file kept elsewhere (perhaps not ours to keep alive): only the
+         * incoming name goes */
+        snprintf(why_not, sizeof why_not, "a file with %llu hard links",
+                 (unsigned long long)st.st_nlink);
     } else if (move_in(fl, name, out->as, sizeof out->as) != 0) {
         if (errno == ENOENT) {
             out->what = AUS_FLQ_GONE;
@@ -489,11 +498,10 @@ int aus_fl_refuse(aus_fl *fl, const char *name, const char *reason, aus_flq_out 
         out->as[0] = '\0';
     } else {
         fl->qs.refused++;
-        if (settle(fl, out->as, &out->size) != 0) {
+        if (settle(fl, name, out->as, &out->size) != 0) {
             fl->qs.unkept++;
             out->what = AUS_FLQ_REMOVED;
-            record(fl, "removed", out->size, NULL, "replaced by a non-regular file meanwhile",
-                   name);
+            record(fl, "removed", out->size, NULL, "replaced by something else meanwhile", name);
             out->as[0] = '\0';
             return 0;
         }

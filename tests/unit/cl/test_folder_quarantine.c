@@ -255,10 +255,20 @@ static void test_left_and_not_regular(void **st)
     assert_int_equal(q.what, AUS_FLQ_LEFT);
     assert_int_equal(q.err, ENOTEMPTY);
     assert_int_equal(fl.qs.unkept, 3);
-    assert_int_equal(fl.qs.files, 0);
     assert_true(contains(&w, "INDEX", "not kept: a FIFO"));
     assert_true(contains(&w, "INDEX", "not kept: a symbolic link"));
     assert_true(contains(&w, "INDEX", " left size="));
+    /* a second name of a file that lives elsewhere: only the incoming name goes */
+    char other[200];
+    put(&w, "linked", 4);
+    snprintf(p, sizeof p, "%s/linked", w.in);
+    snprintf(other, sizeof other, "%s/elsewhere", w.dir);
+    assert_int_equal(link(p, other), 0);
+    assert_int_equal(aus_fl_refuse(&fl, "linked", "junk", &q), 0);
+    assert_int_equal(q.what, AUS_FLQ_REMOVED);
+    assert_true(contains(&w, "INDEX", "not kept: a file with 2 hard links"));
+    assert_int_equal(access(other, F_OK), 0);
+    assert_int_equal(fl.qs.files, 0);
     /* the directory stays, but is no longer offered to this process */
     char **names;
     long n = aus_fl_list(&fl, &names, 0);
