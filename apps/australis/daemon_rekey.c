@@ -320,6 +320,18 @@ aus_err dmn_rekey_handle(dmn_node *n, uint32_t kind, const uint8_t *body, size_t
         AUS_ENSURE(n->rk_ok, AUS_E_KEY_STATE);
         uint16_t pend0 = n->rk.st.pend.ek;
         int r = aus_rekey_pq_request_handle(&n->rk, body, len, now_s(), out, cap);
+        if (r == AUS_E_REPLAY) {
+            /* The rekey state (keystore file) committed this request but the main store's
+             * transaction (seen mark, cached answer, sending pair) was lost in a crash: the
+             * re-read request gets the same answer, or the ground would see "replayed" for a
+             * rekey the satellite has installed. Any other request stays a replay. */
+            r = aus_rekey_pq_request_reanswer(&n->rk, body, len, now_s(), out, cap);
+            if (r > 0)
+                dmn_log("PQ rekey: request %llu answered again (its first answer was lost)",
+                        (unsigned long long)n->rk.st.pend_counter);
+            else
+                r = AUS_E_REPLAY;
+        }
         AUS_TRY(r);
         *outlen = (size_t)r;
         /* the request says the ground sends under our previous pending pair: it confirmed */

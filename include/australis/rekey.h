@@ -130,6 +130,13 @@ AUS_MUST_USE int aus_rekey_pq_request_build(aus_rekey *rk, uint64_t now, uint8_t
  * error leaves state and keys unchanged. Returns the response length. */
 AUS_MUST_USE int aus_rekey_pq_request_handle(aus_rekey *rk, const uint8_t *req, size_t len,
                                              uint64_t now, uint8_t *out, size_t cap);
+/* Satellite: the last handled request arriving again while its pair is still pending (a crash
+ * lost the caller's record of the answer after the rekey state was committed): verify it is that
+ * request (same counter and pair, the ground's signature) and rebuild the same response;
+ * nothing changes. Errors: as aus_rekey_pq_request_handle; AUS_E_REPLAY when it is not the
+ * pending request. Returns the response length. */
+AUS_MUST_USE int aus_rekey_pq_request_reanswer(aus_rekey *rk, const uint8_t *req, size_t len,
+                                               uint64_t now, uint8_t *out, size_t cap);
 /* Ground: accept a response. Errors: decode errors, AUS_E_REPLAY (not the pending request:
  * old, duplicate or unknown counter), AUS_E_AUTH (MAC, transcript or signature), store errors.
  * On AUS_OK the new pair is in use for sending and the old one is retired. */

@@ -279,6 +279,23 @@ static aus_err commit_request(aus_rekey *rk, const rk_msg *m, const req *q, int 
     return rk_end(rk, t);
 }
 
+/* Decapsulate, derive the pair and build the response of a verified request (keys: EK || AK,
+ * the caller wipes them). Returns the response length or an error. */
+static int answer(aus_rekey *rk, const rk_msg *m, const req *q, uint64_t now, uint8_t *out,
+                  size_t cap, uint8_t keys[64], int *which)
+{
+    uint8_t ss[32], th[32];
+    AUS_TRY(pick_dk(rk, q->fp, which));
+    aus_err e = aus_mlkem768_decaps(ss, q->ct, rk->kbuf);
+    aus_wipe(rk->kbuf, sizeof rk->kbuf);
+    if (e == AUS_OK)
+        e = transcript(rk, m->body, m->body_len, m->auth, m->auth_len, th);
+    if (e == AUS_OK)
+        e = derive(rk, ss, th, q->p, m->counter, now, keys);
+    aus_wipe(ss, sizeof ss);
+    return e == AUS_OK ? build_response(rk, m, q, th, keys + 32, out, cap) : e;
+}
+
 int aus_rekey_pq_request_handle(aus_rekey *rk, const uint8_t *in, size_t len, uint64_t now,
                                 uint8_t *out, size_t cap)
 {
@@ -287,24 +304,42 @@ int aus_rekey_pq_request_handle(aus_rekey *rk, const uint8_t *in, size_t len, ui
     req q;
     AUS_TRY(parse_request(rk, in, len, &m, &q));
     AUS_TRY(check_request(rk, &m, &q, now));
-    uint8_t ss[32], th[32], keys[64];
+    uint8_t keys[64];
     int which = 0;
-    AUS_TRY(pick_dk(rk, q.fp, &which));
-    aus_err e = aus_mlkem768_decaps(ss, q.ct, rk->kbuf);
-    aus_wipe(rk->kbuf, sizeof rk->kbuf);
-    if (e == AUS_OK)
-        e = transcript(rk, m.body, m.body_len, m.auth, m.auth_len, th);
-    if (e == AUS_OK)
-        e = derive(rk, ss, th, q.p, m.counter, now, keys);
-    aus_wipe(ss, sizeof ss);
-    int n = e;
-    if (e == AUS_OK)
-        n = build_response(rk, &m, &q, th, keys + 32, out, cap);
+    int n = answer(rk, &m, &q, now, out, cap, keys, &which);
     if (n > 0) {
-        e = commit_request(rk, &m, &q, which, keys, now);
+        aus_err e = commit_request(rk, &m, &q, which, keys, now);
         if (e != AUS_OK)
             n = e;
     }
+    aus_wipe(keys, sizeof keys);
+    if (n < 0)
+        aus_wipe(out, cap);
+    return n;
+}
+
+/* The request handled last, once more: its counter is the pending one and it names the pending
+ * pair (the ground makes one request per counter, durable before it leaves, and signs it), so
+ * the same derivation gives the same pair and the same response MAC. Nothing is written: the
+ * ground's signature is checked again, drop_prev is left as it was. */
+int aus_rekey_pq_request_reanswer(aus_rekey *rk, const uint8_t *in, size_t len, uint64_t now,
+                                  uint8_t *out, size_t cap)
+{
+    AUS_ENSURE(rk && out, AUS_E_ARG);
+    AUS_ENSURE(rk->st.role == AUS_REKEY_SAT, AUS_E_STATE);
+    rk_msg m;
+    req q;
+    AUS_TRY(parse_request(rk, in, len, &m, &q));
+    AUS_ENSURE(rk->st.pend.ek != 0 && m.counter == rk->st.pend_counter &&
+                   q.p.ek == rk->st.pend.ek && q.p.ak == rk->st.pend.ak,
+               AUS_E_REPLAY);
+    AUS_ENSURE(q.mkid == rk->st.mkid, AUS_E_POLICY);
+    uint8_t dp = rk->drop_prev, keys[64];
+    int prev = 0, which = 0;
+    aus_err e = rk_verify_peer(rk, m.body, m.body_len, m.auth, m.auth_len, now, &prev);
+    rk->drop_prev = dp;
+    AUS_TRY(e);
+    int n = answer(rk, &m, &q, now, out, cap, keys, &which);
     aus_wipe(keys, sizeof keys);
     if (n < 0)
         aus_wipe(out, cap);

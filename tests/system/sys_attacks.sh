@@ -168,6 +168,36 @@ check "rekey: every command ran exactly once" \
     [ "$(sort "$W/ledger" | tr '\n' ' ')" = "held k1 k2 k3 " ]
 check "rekey: no daemon run failed" sane
 
+# ============ a crash between the keystore's commit and the main store's (PQ rekey) ============
+# The satellite's rekey state lives in <store>.keys, the seen-mark and cached answer in the main
+# store. Killed at each of its first 10 fdatasync calls while handling a PQ request, then run
+# normally: the request read again must be answered "ok" (not "replayed"), every time.
+if command -v strace > /dev/null && strace -o /dev/null true 2> /dev/null; then
+    mkworld "$T/k"; WK=$W
+    for s in sat ground; do
+        peer=ground; [ $s = ground ] && peer=sat
+        sed -i "s#^\[keys\]#[keys]\npq_dir = $W/$s/pq\npq_peer_dir = $W/$peer/pq#" "$W/$s.ini"
+    done
+    s_to; g_to; s_to; g_to
+    pk=$(submit rekey --pq); g_to; up
+    cp -a "$WK" "$T/ksnap"
+    bad=0; tried=0; again=0
+    for k in $(seq 1 10); do
+        rm -rf "$WK"; cp -a "$T/ksnap" "$WK"
+        sh -c '"$@" >> "$0" 2>&1; :' "$W/sat.log" strace -f -o /dev/null -e trace=fdatasync \
+            -e inject=fdatasync:signal=SIGKILL:when=$k "$CLI" run --config "$W/sat.ini" --once \
+            2> /dev/null
+        tried=$((tried+1))
+        for i in 1 2 3; do has "$pk" '"status"' && break; s_to; down; g_to; g_to; up; done
+        has "$pk" 'confirmed' || { bad=$((bad+1)); echo "  crash at fdatasync #$k: $(resp "$pk")"; }
+        again=$((again + $(grep -c "answered again" "$W/sat.log")))
+    done
+    check "rekey: killed at each of $tried durable writes, the PQ request is answered ok ($bad not)" [ $bad = 0 ]
+    check "... $again of them by answering the re-read request again" [ $again -gt 0 ]
+else
+    echo "skip the crash-window sweep (needs strace with ptrace allowed)"
+fi
+
 # ======================= another local user squats the ground's socket =======================
 # ([ground] socket in a shared directory, the daemon not running): the client must not hand the
 # request (command arguments) to a process of another user, nor print that process's answer.

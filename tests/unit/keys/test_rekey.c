@@ -356,6 +356,51 @@ static void test_confirmation_by_request(void **st)
     node_free(s);
 }
 
+/* The satellite's rekey state committed a request but the caller's record of the answer was
+ * lost (a crash between the two stores): the same request, read again, gets an answer the ground
+ * accepts, and nothing changes on the satellite; no other request is answered this way. */
+static void test_reanswer(void **st)
+{
+    (void)st;
+    node *g = node_new(AUS_REKEY_GROUND), *s = node_new(AUS_REKEY_SAT);
+    static uint8_t r1[AUS_REKEY_MSG_MAX], again[AUS_REKEY_MSG_MAX];
+    int n1 = aus_rekey_pq_request_build(&g->rk, 10, r1, sizeof r1);
+    int rq = aus_rekey_pq_request_build(&g->rk, 11, req, sizeof req); /* supersedes r1 */
+    assert_true(n1 > 0 && rq > 0);
+    /* not handled yet: nothing to answer again */
+    assert_int_equal(
+        aus_rekey_pq_request_reanswer(&s->rk, req, (size_t)rq, 12, again, sizeof again),
+        AUS_E_REPLAY);
+    int rs = aus_rekey_pq_request_handle(&s->rk, req, (size_t)rq, 12, rsp, sizeof rsp);
+    assert_true(rs > 0);
+    assert_int_equal(aus_rekey_pq_request_handle(&s->rk, req, (size_t)rq, 13, again, sizeof again),
+                     AUS_E_REPLAY);
+    aus_rekey_state before = s->rk.st;
+    long w = tst_store_writes(s->m);
+    int ra = aus_rekey_pq_request_reanswer(&s->rk, req, (size_t)rq, 13, again, sizeof again);
+    assert_true(ra > 0);
+    assert_memory_equal(&before, &s->rk.st, sizeof before);
+    assert_int_equal(tst_store_writes(s->m), w);
+    /* the older request, and a forged copy of the pending one, are not answered */
+    assert_int_equal(aus_rekey_pq_request_reanswer(&s->rk, r1, (size_t)n1, 13, rsp, sizeof rsp),
+                     AUS_E_REPLAY);
+    req[rq - 5] ^= 1;
+    assert_int_equal(aus_rekey_pq_request_reanswer(&s->rk, req, (size_t)rq, 13, rsp, sizeof rsp),
+                     AUS_E_AUTH);
+    req[rq - 5] ^= 1;
+    /* the ground accepts the answer given again (the first one is lost) and both sides agree */
+    assert_int_equal(aus_rekey_pq_response_accept(&g->rk, again, (size_t)ra, 14), AUS_OK);
+    uint8_t b[128];
+    size_t n = seal(g, "after", b);
+    assert_int_equal(open_msg(s, b, n, 15), AUS_OK);
+    assert_int_equal(s->rk.st.cur.ek, g->rk.st.cur.ek);
+    /* confirmed: no longer pending, so no longer answered */
+    assert_int_equal(aus_rekey_pq_request_reanswer(&s->rk, req, (size_t)rq, 16, rsp, sizeof rsp),
+                     AUS_E_REPLAY);
+    node_free(g);
+    node_free(s);
+}
+
 /* Responses lost twice: the satellite sends under the pair of the first request it handled;
  * the ground keeps reading it however long it takes, and closes it after a confirmation. */
 static void test_lost_responses(void **st)
@@ -606,6 +651,7 @@ int main(void)
         cmocka_unit_test(test_figures),
         cmocka_unit_test(test_confirmation_by_request),
         cmocka_unit_test(test_lost_responses),
+        cmocka_unit_test(test_reanswer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
