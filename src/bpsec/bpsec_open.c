@@ -285,16 +285,16 @@ aus_err aus_bpsec_open(const aus_crypto *c, aus_bpsec_key_fn key_fn, void *key_u
     st.user = key_user;
     st.buf = buf;
     st.rep = rep;
-    rep->detail = "the bundle verified";
-    aus_err e = open_inner(&st, len);
+    aus_err e = open_inner(&st, len); /* a failing rule sets rep->detail (FAIL) */
     aus_wipe(st.key, sizeof st.key);
     aus_wipe(st.kek, sizeof st.kek);
-    if (e != AUS_OK) {
-        if (rep->detail == NULL || rep->detail[0] == 0 ||
-            strcmp(rep->detail, "the bundle verified") == 0)
-            rep->detail = aus_err_str(e);
-        rep->reason = reason_for(e);
-        aus_wipe(buf, *len); /* never release partially decrypted data */
+    if (e == AUS_OK) {
+        rep->detail = "the bundle verified";
+        return AUS_OK;
     }
+    if (rep->detail == NULL || rep->detail[0] == 0) /* failed below any rule that names itself */
+        rep->detail = aus_err_str(e);
+    rep->reason = reason_for(e);
+    aus_wipe(buf, *len); /* never release partially decrypted data */
     return e;
 }
