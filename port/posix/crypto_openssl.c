@@ -34,7 +34,8 @@ typedef struct ossl_cache {
 static ossl_cache cache;
 static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
 
-/* Review fix: the lazy fetch raced when two threads made their first call at once. */
+/* Fetched once per process under pthread_once: a plain "if (!ready)" lets two threads that make
+ * their first call at the same moment fetch twice and overwrite each other's pointers. */
 static void cache_fill(void)
 {
     static const char *const names[8] = {"SHA256",   "SHA384",   "SHA512",   "SHA3-256",
@@ -214,8 +215,8 @@ static aus_err o_aead_open(void *self, aus_aead_alg alg, const uint8_t *key, siz
     }
     rc = AUS_OK;
 out:
-    /* Review fix: wipe on every failure path (not only a tag mismatch), so no
-     * unauthenticated plaintext is ever released. */
+    /* Wipe on every failure path, not only a tag mismatch: DecryptUpdate has already written
+     * plaintext that nothing authenticated, and the caller must never see it. */
     if (rc != AUS_OK && ctlen)
         aus_wipe(pt, ctlen);
     gcm_end(tl_gcm, 0);
