@@ -550,7 +550,9 @@ aus_err dmn_handle(dmn_node *n, const aus_agent_rx *rx, int *pending)
 
 /* One verified bundle inside the batch's transaction. Returns 0 (applied), 1 (authentic but
  * its ADU is junk: seen-mark only, quarantine), -1 (store failure: abort the batch, retry
- * later), -2 (the handler refused it: abort the batch, then treat this file as junk). */
+ * later), -2 (the handler refused it or failed: abort the batch, then treat this file as
+ * junk). A handler fails a request it cannot complete itself (answered, logged) and returns
+ * AUS_OK; an error that reaches here is the store's or this bundle's, never the queue's. */
 static int apply(dmn_node *n, batch *b, const char *name, const aus_agent_rx *rx, int *pending)
 {
     int junk = dmn_rx_junk(n, rx) || (n->poison[0] && !strcmp(n->poison, name));
@@ -562,10 +564,23 @@ static int apply(dmn_node *n, batch *b, const char *name, const aus_agent_rx *rx
     if (e == AUS_OK)
         return junk;
     note_error(n, "apply", e);
-    if (e == AUS_E_IO || e == AUS_E_INTERNAL || e == AUS_E_CRYPTO || e == AUS_E_NOBUFS) {
+    int store = e == AUS_E_IO || e == AUS_E_INTERNAL || e == AUS_E_CRYPTO || e == AUS_E_NOBUFS;
+    if (store && junk) {
         dmn_log("store failure on %s (%s): the batch will be processed again", name,
                 aus_err_name(e));
         return -1;
+    }
+    if (store) {
+        /* The store's trouble, or this bundle's alone (a file its request writes, say)? The
+         * batch is redone with this file as junk: if the store works, its seen-mark commits
+         * and it is quarantined, so one bundle never holds the queue (DESIGN.md §5a); if the
+         * store fails, that commit fails too and every file waits for the next scan. Losing
+         * an authentic bundle is a loss on the link: the ground asks again. */
+        dmn_log("%s could not be applied (%s): quarantined after the batch is redone, unless "
+                "the store itself fails",
+                name, aus_err_name(e));
+        snprintf(n->poison, sizeof n->poison, "%s", name);
+        return -2;
     }
     /* an authentic bundle whose message our handler refuses must not wedge the queue */
     dmn_log("%s refused (%s): quarantined after the batch is redone", name, aus_err_name(e));
@@ -621,7 +636,10 @@ static int take_file(dmn_node *n, batch *b, char *name)
         /* the seen-mark must be durable before the file leaves the folder */
         if (batch_commit(n, b) != 0)
             return -1;
-        quarantine(n, name, "authentic bundle with an invalid application message");
+        quarantine(n, name,
+                   !strcmp(n->poison, name)
+                       ? "authentic bundle that could not be applied (the line above says why)"
+                       : "authentic bundle with an invalid application message");
         return 0;
     }
     b->done[b->n++] = name;
