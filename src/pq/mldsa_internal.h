@@ -53,7 +53,7 @@
 #define MLDSA_SIG_Z_OFF MLDSA_CTILDE_BYTES
 #define MLDSA_SIG_H_OFF (MLDSA_SIG_Z_OFF + MLDSA_L * MLDSA_Z_POLY_BYTES) /* 3248 */
 
-/* Constant-time test hook. The ctgrind test (tests/unit/pq_mldsa/test_mldsa_ct.c) compiles
+/* Constant-time test hook. The ctgrind test (tests/unit/pq/test_mldsa_ct.c) compiles
  * these sources with AUS_MLDSA_CTGRIND and marks the secret key undefined; the only values it
  * then needs to declassify are the rejection loop's accept/reject decisions, which FIPS 204
  * treats as public (and the astronomically unlikely "SampleInBall needs more bytes" flag).

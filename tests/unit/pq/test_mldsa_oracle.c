@@ -85,7 +85,7 @@ static void test_oracle(void **state)
         fprintf(f, "%zu %u\n", c->off, c->mask);
     }
     fclose(f);
-    FILE *p = tst_node_run("tests/unit/pq_mldsa/mldsa_oracle.mjs", in_path);
+    FILE *p = tst_node_run("tests/unit/pq/mldsa_oracle.mjs", in_path);
     static char line[2 * (PKB + SKB + SIGB) + 64];
     int n = 0;
     while (n < NCASES && fgets(line, sizeof line, p)) {
