@@ -1,4 +1,4 @@
-/* bench_bpsec: BPSec wrap + unwrap throughput (issue 4 §6).
+/* bench_bpsec: BPSec wrap + unwrap throughput.
  *
  * For payloads of 100 B, 1 KB and 64 KB, one "bundle" = wrap (BIB-HMAC-SHA-256 over the
  * payload + BCB-AES-256-GCM over the payload and that BIB, RFC 9173 full scope) + unwrap

@@ -1,5 +1,5 @@
-/* bench_link: the folder link, the CCSDS link and the daemons over them (issue 8 §7, issue 9
- * §4). Prints figures; never fails on timing.
+/* bench_link: the folder link, the CCSDS link and the daemons over them (docs/daemon.md,
+ * docs/cl_ccsds.md). Prints figures; never fails on timing.
  *   1. folder layer alone: durable bundles/s written (tmp + fsync + rename + dir fsync per
  *      bundle), with fsync batching (one syncfs + one dir fsync per batch), and without any
  *      fsync (the baseline: what the disk costs); reader take (read + remove) likewise.
@@ -426,7 +426,7 @@ static void ccsds_profile(void)
 {
     static const size_t sizes[3] = {100, 1024, 65536};
     static const size_t counts[3] = {40000, 10000, 160};
-    printf("bench_link: CCSDS profile (issue 9 §4), one core, AES-256-GCM SDLS both ways, TM 1115 "
+    printf("bench_link: CCSDS profile, one core, AES-256-GCM SDLS both ways, TM 1115 "
            "octets RS I=5\n");
     printf("%-9s %-6s %12s %10s %9s %12s\n", "direction", "bundle", "bundles/s", "Mbit/s",
            "goodput", "t/raw GCM");

@@ -7,7 +7,7 @@
  * TSC rate measured over the run is printed). Each operation runs for at least ~0.4 s.
  * A counting wrapper around the default provider also reports how many hash calls and bytes
  * of SHAKE output each operation asks for (the provider is one-shot, see mldsa_sample.c).
- * Targets (issue 6 §4): within 2x of the portable C reference implementations, i.e. ML-KEM-768
+ * Targets (docs/pq.md): within 2x of the portable C reference implementations, i.e. ML-KEM-768
  * encaps + decaps ~60-80 us and ML-DSA-65 sign ~0.5-1 ms on a 2-3 GHz core.
  * Stack: each operation also runs once on a thread whose stack (256 KiB, pthread_attr_setstack)
  * is painted with a pattern beforehand; the deepest overwritten byte gives the high-water mark

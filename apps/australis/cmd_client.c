@@ -1,4 +1,4 @@
-/* The ground client: australis tm | cmd | image get | rekey | status | sa (issue 8 §4).
+/* The ground client: australis tm | cmd | image get | rekey | status | sa (docs/daemon.md).
  *
  * Talks to the running ground daemon over its UNIX socket ([ground] socket, owner-only): one
  * JSON request line, one JSON reply. If no daemon listens (the --once demo/test mode), the

@@ -1,4 +1,4 @@
-/* australis pass: the stand-in for the operator's pipeline (issue 8 §2).
+/* australis pass: the stand-in for the operator's pipeline (DESIGN.md §9).
  *
  * Moves every file waiting in --from (in the reader's order) into --to, the way an operator's
  * ground-station pipeline would carry them on a pass, optionally misbehaving on purpose:

@@ -1,4 +1,4 @@
-/* australis run --config FILE [--once]: the ground or satellite daemon (issue 8 §1).
+/* australis run --config FILE [--once]: the ground or satellite daemon (docs/daemon.md).
  *
  * Loop: take every incoming file (in name order), re-send unanswered requests (ground), hand
  * queued bundles to the outgoing folder; then wait for the incoming folder to change (inotify,

@@ -1,4 +1,4 @@
-/* The ground and satellite daemons (issue 8): shared state of one node process.
+/* The ground and satellite daemons (DESIGN.md §9): shared state of one node process.
  * apps/ may allocate and do I/O; the protocol logic lives in src/agent and src/app. */
 #ifndef AUS_DAEMON_H
 #define AUS_DAEMON_H

@@ -205,7 +205,7 @@ static int parse_reports(const char *v, uint64_t *flags)
     return *flags == AUS_BPV7_BF_STATUS_TIME ? -1 : 0; /* "time" alone asks for nothing */
 }
 
-/* link = ccsds: the keys the radio profile constrains (issue 9); kept with the parser so that
+/* link = ccsds: the keys the radio profile constrains; kept with the parser so that
  * every config refusal is decided in one place. */
 const char *dmn_link_ccsds_check(const dmn_config *c, const char **key)
 {

@@ -1,4 +1,4 @@
-/* The daemons' radio-path profile `link = ccsds` (issue 9): bundles through the CCSDS
+/* The daemons' radio-path profile `link = ccsds` (docs/cl_ccsds.md): bundles through the CCSDS
  * convergence layer (include/australis/cl_ccsds.h) instead of one file per bundle.
  * daemon_link_ccsds.c; the daemon's own files call these at a few hook points. */
 #ifndef AUS_DAEMON_LINK_H

@@ -1,4 +1,4 @@
-/* link = ccsds: the daemons over the CCSDS radio path (issue 9 §1). The bundle layer, BPSec
+/* link = ccsds: the daemons over the CCSDS radio path (docs/cl_ccsds.md). The bundle layer, BPSec
  * and the application protocol are unchanged; only what crosses the folders differs:
  *
  *   ground  outgoing: agent queue -> aus_cl_ccsds_send (one transaction with out_done) ->

@@ -1,4 +1,4 @@
-/* The bundle agent (DESIGN.md §1, §9; issue 8 §1): ADUs in and out of protected bundles.
+/* The bundle agent (DESIGN.md §1, §9): ADUs in and out of protected bundles.
  *
  * Sans-I/O: the caller passes bytes and time (DTN ms) and owns every buffer; the durable store
  * and the security envelope are ops tables. Responsibilities:

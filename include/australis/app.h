@@ -1,4 +1,4 @@
-/* The mission's application protocol (DESIGN.md §9, issue 8 §3): CBOR ADUs carried in
+/* The mission's application protocol (DESIGN.md §9): CBOR ADUs carried in
  * bundle payloads between a tenant's ground segment and its payload on the satellite.
  *
  * Every ADU is one definite CBOR array, deterministic encoding (RFC 8949 §4.2.1):

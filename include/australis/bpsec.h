@@ -25,7 +25,7 @@
  * "wrapped key"), the looked-up key is the key-encryption key (AES-KW, RFC 3394) and the
  * session key is unwrapped from the block.
  *
- * Sequence numbers (issue 4 §3; rationale in src/bpsec/bpsec_seq.c): a private extension
+ * Sequence numbers (rationale in src/bpsec/bpsec_seq.c): a private extension
  * block, type 192 (RFC 9171 §9.1 private/experimental range), block-type-specific data is the
  * CBOR array [tenant, seq], both unsigned. The BIB of the protecting node targets it, so it is
  * integrity-protected by the same key that protects the payload and it is removed with the

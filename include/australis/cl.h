@@ -1,6 +1,6 @@
 /* Convergence layers: the folder link's naming and ordering rules (sans-I/O).
  *
- * The folder link (DESIGN.md §9, issue 8 §2) carries one bundle per file. The file I/O lives
+ * The folder link (DESIGN.md §9) carries one bundle per file. The file I/O lives
  * in port/posix/folder_link.c; this header holds the rules both ends agree on, so that a
  * flight build with another file system uses the same names:
  *

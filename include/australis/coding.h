@@ -1,6 +1,7 @@
 /* CCSDS synchronisation and channel coding: TM (131.0-B) and TC (231.0-B).
  *
- * Sans-I/O, no allocation. Constants and procedures: ../shared/specs/coding.md.
+ * Sans-I/O, no allocation. Constants and procedures: 131.0-B and 231.0-B (sections per rule in
+ * docs/standards.md).
  *   - ASM 1ACFFC1D before every TM codeblock / frame (never randomized, never RS-coded).
  *   - TM pseudo-randomizer h(x) = x^8+x^7+x^5+x^3+1, TC randomizer h(x) = x^8+x^6+x^4+x^3+x^2+x+1,
  *     both seeded all ones at the start of each CADU / TC frame.

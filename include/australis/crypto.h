@@ -1,4 +1,4 @@
-/* The crypto provider (DESIGN.md §2, issue 4): a const ops table installed at init.
+/* The crypto provider (DESIGN.md §2): a const ops table installed at init.
  *
  * The core never includes OpenSSL headers: it calls these ops. The POSIX build installs the
  * OpenSSL 3 backend (port/posix/crypto_openssl.c, aus_crypto_openssl()); a flight build can

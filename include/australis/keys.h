@@ -1,7 +1,7 @@
 /* Keystore: key ids, types, states (CCSDS 355.1 key management), durable and wrapped at rest.
  *
- * Key-id space (16 bits; the split follows CryptoLib's MKID_MAX = 128 convention, see
- * ../shared/specs/sdls_ep.md §3.1):
+ * Key-id space (16 bits; 355.1-B-1 leaves the split to the mission, we reserve the first 128
+ * ids for master keys):
  *   0x0000..0x007F  master keys: installed before launch, used only to unwrap OTAR key blocks
  *                   and as the classical half of the post-quantum rekey derivation. Never
  *                   exported, never used for traffic, never changed by an EP PDU.

@@ -11,7 +11,7 @@
  *       aus_sdls_header_len() octets after the primary (+ secondary / FHEC + insert zone)
  *       header and aus_sdls_trailer_len() octets after the data field (before OCF / FECF).
  *
- * Layouts, AAD coverage and the anti-replay rules follow shared/specs/sdls.md (CryptoLib as the
+ * Layouts, AAD coverage and the anti-replay rules follow 355.0-B §4 (NASA CryptoLib as the
  * executable reference) except where CryptoLib is defective; docs/standards.md lists them.
  *
  * Security header = SPI (2) | IV (shivf_len) | SN (shsnf_len) | Pad Length (shplf_len);

@@ -1,8 +1,8 @@
 /* SDLS Extended Procedures (CCSDS 355.1): PDU codecs and the board-side handler.
  *
- * PDU = tag(1) | length(2, the data field in BITS) | data (355.1 as implemented by CryptoLib,
- * ../shared/specs/sdls_ep.md §1). Tag = type<<7 | user-flag<<6 | service-group<<4 | procedure.
- * Layouts: sdls_ep.md §2-§4. Our codec is strict: the length must be a multiple of 8, match the
+ * PDU = tag(1) | length(2, the data field in BITS) | data (355.1-B-1 §3; docs/standards.md,
+ * SDLS-EP). Tag = type<<7 | user-flag<<6 | service-group<<4 | procedure.
+ * Layouts: 355.1-B-1 §3. Our codec is strict: the length must be a multiple of 8, match the
  * bytes present, and match the procedure's layout exactly (no filler octets, AUS_E_TRAILING).
  *
  * Replies: the command's tag with the type bit set (0x80), data as in sdls_ep.md §2; procedures

@@ -1,7 +1,7 @@
 /* CCSDS Space Packets (133.0-B-2) and Encapsulation Packets (133.1-B-3).
  *
- * Sans-I/O, no allocation. Decoders return views into the caller's bytes. Layouts:
- * ../shared/specs/spp.md. Bit 0 = MSB, big-endian.
+ * Sans-I/O, no allocation. Decoders return views into the caller's bytes. Layouts: 133.0-B-2
+ * §4.1 and 133.1-B-3 §4.1. Bit 0 = MSB, big-endian.
  *
  *   Space Packet primary header (6 octets): version(3)=000 | type(1) | sec-hdr flag(1) | APID(11) |
  *   sequence flags(2) | sequence count(14) | data length(16) = octets in the data field - 1.

@@ -1,7 +1,7 @@
 /* CCSDS TC Space Data Link Protocol (232.0-B-4): transfer frames, segment header with MAP IDs,
  * segmentation and reassembly of SDUs larger than one frame.
  *
- * Sans-I/O, no allocation. Layout (../shared/specs/tm_tc_cop1.md §2):
+ * Sans-I/O, no allocation. Layout (232.0-B-4 §4.1):
  *
  *   | primary header 5 | [segment header 1] | [SDLS header] | data | [SDLS trailer] | [FECF 2] |
  *

@@ -1,8 +1,7 @@
 /* CCSDS TM Space Data Link Protocol (132.0-B-3): transfer frames, virtual-channel multiplexing,
  * packet extraction.
  *
- * Sans-I/O, no allocation; contexts are caller-allocated. Layout (../shared/specs/tm_tc_cop1.md
- * §1):
+ * Sans-I/O, no allocation; contexts are caller-allocated. Layout (132.0-B-3 §4.1):
  *
  *   | primary header 6 | [secondary header] | [SDLS header] | data field | [SDLS trailer] |
  *   | [OCF 4] | [FECF 2] |

@@ -1,4 +1,4 @@
-/* The OpenSSL 3 crypto backend (issue 4 §1): AES-GCM, HMAC-SHA2, SHA-2/SHA-3/SHAKE,
+/* The OpenSSL 3 crypto backend (DESIGN.md §1, src/crypto): AES-GCM, HMAC-SHA2, SHA-2/SHA-3/SHAKE,
  * AES key wrap (RFC 3394), HKDF (RFC 5869) and RAND_bytes. Only port/ includes OpenSSL.
  *
  * Message digests and ciphers are fetched once (EVP_*_fetch) and cached: fetching is the

@@ -1,4 +1,4 @@
-/* The folder link's file I/O (port/posix): one bundle per file (issue 8 §2).
+/* The folder link's file I/O (port/posix): one bundle per file (DESIGN.md §9).
  *
  * Writer: NAME.tmp is written and fsynced, renamed to NAME in the outgoing folder, then the
  * folder is fsynced; a reader never sees a partial file and a file that is visible survives

@@ -1,5 +1,5 @@
 /* ML-DSA-65 through OpenSSL's EVP_PKEY "ML-DSA-65" (OpenSSL >= 3.5), for the AUS_OPENSSL_PQ build
- * option (issue 6): the same operations as include/australis/pq.h, under the names
+ * option (docs/pq.md): the same operations as include/australis/pq.h, under the names
  * aus_mldsa65_ossl_*, so that test_mldsa_ossl can prove the two implementations agree byte for
  * byte.
  *

@@ -1,5 +1,5 @@
 /* The node's BPSec service: policy per node and per tenant, sequence numbers, replay windows
- * and deterministic GCM IVs over the durable store (issue 4 §2-§3).
+ * and deterministic GCM IVs over the durable store (docs/bpsec.md).
  *
  * protect: seq block (counter reserved in the store before use) -> BIB over the blocks that
  * stay in clear -> BIB over the payload -> BCB over the payload and that BIB (RFC 9172 §3.9:

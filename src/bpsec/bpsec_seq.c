@@ -1,4 +1,4 @@
-/* The sequence-number block (issue 4 §3).
+/* The sequence-number block (our private block type 192, docs/bpsec.md).
  *
  * Why a dedicated extension block (type 192, RFC 9171 §9.1 private/experimental range) and not
  * a field inside the encrypted payload:

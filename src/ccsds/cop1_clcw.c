@@ -1,4 +1,4 @@
-/* CLCW encode / decode (CCSDS 232.0-B-4 §4.2.1; layout in shared/specs/tm_tc_cop1.md §3).
+/* CLCW encode / decode (CCSDS 232.0-B-4 §4.2, the Communications Link Control Word).
  *
  *   bit 0      Control Word Type (0 = CLCW; 1 = SDLS Frame Security Report, 355.0)
  *   bits 1-2   CLCW Version Number (00)

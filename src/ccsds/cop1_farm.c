@@ -1,6 +1,6 @@
 /* FARM-1, the COP-1 frame acceptance and reporting mechanism (CCSDS 232.1-B-2 §6).
  *
- * State table (232.1 table 6-1; shared/specs/tm_tc_cop1.md §5). S1 Open, S2 Wait, S3 Lockout.
+ * State table (232.1-B-2 §6.3, table 6-1). S1 Open, S2 Wait, S3 Lockout.
  * Actions: ACC = accept (deliver the FDU); DIS = discard; VR+ = V(R)+1; RT0/RT1 = Retransmit
  * flag 0/1; FB+ = FARM-B counter + 1; SETVR = V(R) := V*(R).
  *

@@ -1,6 +1,7 @@
 /* SDLS ApplySecurity / ProcessSecurity on TC, TM and AOS frames (CCSDS 355.0-B §4).
  *
- * Frame layouts (shared/specs/sdls.md §4):
+ * Frame layouts (355.0-B §4.1, security header and trailer; placed per frame type by 232.0,
+ * 132.0 and 732.0):
  *   TC : H(5) | seg(0/1) | SPI | IV | SN | PL | data (+pad) | MAC | FECF(0/2)   (frame grows)
  *   TM : H(6) | TFSH(0/n) | SPI | IV | SN | PL | data | MAC | OCF(0/4) | FECF(0/2)  (in place)
  *   AOS: H(6) | FHEC(0/2) | IZ(0/n) | SPI | IV | SN | PL | data | MAC | OCF | FECF (in place)

@@ -1,6 +1,6 @@
 /* SDLS Extended Procedures (CCSDS 355.1) PDU codec: commands and replies.
  *
- * Layouts: ../shared/specs/sdls_ep.md §1-§4 (CryptoLib's reading of 355.1). Strict: the length
+ * Layouts: 355.1-B-1 §3 (docs/standards.md, SDLS-EP). Strict: the length
  * field counts data-field BITS and must be a multiple of 8 that matches the bytes present and
  * the procedure's layout exactly. CryptoLib's test PDUs with filler octets or byte-count
  * lengths are refused here (AUS_E_TRAILING / AUS_E_MALFORMED) rather than guessed at.

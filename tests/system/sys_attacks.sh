@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 12 §8, the attacks that can be automated cheaply, against the real daemons:
+# DESIGN.md §5a, the attacks that can be automated cheaply, against the real daemons:
 #  - link = ccsds: pass files as a hostile operator makes them: a FIFO (the daemon must not block
 #    in open), a symlink to a secret, truncated / bit-flipped / garbage files, a 100 MB file, a
 #    whole uplink pass replayed, frames of an earlier pass replayed inside a new pass file, a

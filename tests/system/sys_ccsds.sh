@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The daemons over link = ccsds (issue 9 §3): telemetry, a command, a 300 KB image download,
+# The daemons over link = ccsds (docs/cl_ccsds.md): telemetry, a command, a 300 KB image download,
 # OTAR and the post-quantum rekey, an SDLS-EP key inventory on the EP MAP, through CLTU / CADU
 # pass files with a bit error rate of 1e-4 on every file; uncorrectable damage and kill -9
 # (every command once); every pass file decodes with the standalone `australis ccsds tc-decode`

@@ -446,7 +446,7 @@ static void add_unsupported_report(aus_bpv7_bundle *b)
     assert_true(aus_bpv7_add_block(b, 201, 21, AUS_BPV7_BLK_RPT_UNPROC, 0, odd_data, 3) >= 0);
 }
 
-/* Issue 20 §1: the decoder answers well-formedness only, so the agent's receipt call is what
+/* RFC 9171 §5.6: the decoder answers well-formedness only, so the agent's receipt call is what
  * keeps these bundles away from the application. An expired bundle, a hop-exceeded bundle and
  * one with an unsupported "delete" block are deleted (rx.deleted, the §6.1.1 reason code, no
  * ADU), recorded by accept, and the deletion report carries the reason. Through the BPSec

@@ -1,4 +1,4 @@
-/* RFC 9173 Appendix A, all four examples, byte-exact in both directions (issue 4 §2 / §5).
+/* RFC 9173 Appendix A, all four examples, byte-exact in both directions.
  * Expected bytes: ../shared/vectors/rfc9173/rfc9173_appendix_a.json (RFC 9173 App. A, see the
  * vectors README for provenance); nothing here is our own output. */
 #include "bpsec_test_util.h"

@@ -184,7 +184,7 @@ static void test_hop_checked_after_decrypt(void **st)
     assert_int_equal(b.hop_limit, 30);
     assert_int_equal(b.hop_count, 3);
     /* [30, 40]: hop count over the limit (§4.4.3): well formed once decrypted; the node
-     * deletes it on receipt, reason 9 (issue 20: no longer a decode error) */
+     * deletes it on receipt, reason 9 (RFC 9171 §4.4.3; not a decode error) */
     assert_int_equal(open_hop((const uint8_t[]){0x82, 0x18, 0x1e, 0x18, 0x28}, 5, &b), AUS_OK);
     assert_int_equal(b.hop_count, 40);
     aus_bpv7_node node = {0, NULL, 0};

@@ -334,7 +334,7 @@ static char *json_receipt(const char *file, uint64_t now, cJSON **doc)
     return js;
 }
 
-/* Issue 20 §1: well formed is exit 0; what a node does on receipt is a second answer, in the
+/* RFC 9171 §5.6: well formed is exit 0; what a node does on receipt is a second answer, in the
  * text ("on receipt: ...") and in JSON ("on_receipt"). The bundles are made by the CLI and
  * judged by Wireshark first. */
 static void test_inspect_receipt(void **st)
@@ -417,7 +417,7 @@ static void test_inspect_receipt(void **st)
                      2);
 }
 
-/* Issue 20 §3: I/O errors exit 3 with "FILE: cannot read: <reason>", never "invalid". */
+/* I/O errors exit 3 with "FILE: cannot read: <reason>", never "invalid". */
 static void test_io_errors_exit_3(void **st)
 {
     (void)st;
@@ -464,7 +464,7 @@ static void test_io_errors_exit_3(void **st)
                      3);
 }
 
-/* Issue 20 §2: the CBOR forms RFC 9171 allows (third-party-checked files in
+/* RFC 9171 §4.1: the CBOR forms RFC 9171 allows (third-party-checked files in
  * tests/vectors/bpv7_lax) are valid by default; --strict names the form it refuses. */
 static void test_inspect_strict_forms(void **st)
 {
@@ -483,7 +483,7 @@ static void test_inspect_strict_forms(void **st)
 }
 
 /* The bpsec commands call the receipt function too: a bundle a node deletes on receipt is
- * neither wrapped nor handed out by unwrap (issue 20 §1). Keys are test keys. */
+ * neither wrapped nor handed out by unwrap (RFC 9171 §5.6). Keys are test keys. */
 static void test_bpsec_receipt(void **st)
 {
     (void)st;

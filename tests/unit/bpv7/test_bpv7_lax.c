@@ -1,4 +1,4 @@
-/* Every CBOR form RFC 9171 allows (issue 20 §2): indefinite-length primary block, canonical
+/* Every CBOR form RFC 9171 allows (§4.1): indefinite-length primary block, canonical
  * blocks, EIDs, creation timestamp and hop-count data; integer and length heads longer than
  * needed, in every width. The files and their values come from tests/vectors/bpv7_lax/
  * (make_lax.py: bytes written by hand, decoded by Debian's python3-cbor2, CRCs by python3-crcmod,

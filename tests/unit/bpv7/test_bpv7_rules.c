@@ -228,7 +228,7 @@ static void test_rules(void **st)
 }
 
 /* §4.4.3: a hop count over the hop limit is well formed (the builder encodes it, the decoder
- * accepts it); the receiving node deletes it with reason 9. Before issue 20 it was "invalid". */
+ * accepts it); the receiving node deletes it with reason 9 (RFC 9171 §4.4.3). */
 static void test_hop_exceeded_is_well_formed(void **st)
 {
     (void)st;

@@ -1,4 +1,4 @@
-/* Known-answer tests of the crypto provider (OpenSSL backend), issue 4 §1.
+/* Known-answer tests of the crypto provider (OpenSSL backend).
  *
  * Sources of every expected value (never our own output):
  *  - AES key wrap: ../shared/vectors/rfc3394_aes_kw.json (RFC 3394 §4.1-4.6).

@@ -1,4 +1,4 @@
-/* Constant-time check of ML-DSA-65 signing, ctgrind style (issue 6 §3).
+/* Constant-time check of ML-DSA-65 signing, ctgrind style (docs/pq.md).
  *
  * This executable compiles src/pq/mldsa*.c itself with AUS_MLDSA_CTGRIND, which turns
  * MLDSA_DECLASSIFY into VALGRIND_MAKE_MEM_DEFINED. It marks the secret parts of sk (K, s1, s2,
