@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /* ---------------------------------------------------------------------------------------
- * CLCW — Communications Link Control Word (232.0 §4.2.1 / tm_tc_cop1.md §3), 4 octets,
+ * CLCW — Communications Link Control Word (232.0 §4.2.1), 4 octets,
  * carried in the TM / AOS Operational Control Field.
  * ------------------------------------------------------------------------------------- */
 #define AUS_CLCW_LEN 4
@@ -111,7 +111,7 @@ AUS_MUST_USE int aus_farm_on_frame(aus_farm *f, aus_cop1_type type, uint8_t ns, 
                                    size_t len, int buffer_ok);
 /* E10: the higher layer has buffer space again. */
 void aus_farm_buffer_release(aus_farm *f);
-/* The CLCW reporting the current FARM state (232.1 §6.1 / tm_tc_cop1.md §5). */
+/* The CLCW reporting the current FARM state (232.1 §6.1). */
 void aus_farm_clcw(const aus_farm *f, aus_clcw *out);
 
 /* ---------------------------------------------------------------------------------------

@@ -68,7 +68,7 @@ typedef enum aus_sdls_sa_state {
     AUS_SDLS_SA_OPERATIONAL = 3,
 } aus_sdls_sa_state;
 
-/* Cipher suites (CryptoLib numbering; SANA numbers are not established, sdls.md §8). */
+/* Cipher suites (CryptoLib numbering; no SANA numbers: docs/standards.md SDLS 1). */
 typedef enum aus_sdls_ecs {
     AUS_SDLS_ECS_NONE = 0,
     AUS_SDLS_ECS_AES256_GCM = 1,
@@ -163,7 +163,7 @@ typedef struct aus_sdls_ext_ops {
                    size_t ivlen, uint8_t *buf, size_t len);
 } aus_sdls_ext_ops;
 
-/* Frame Security Report state (355.0; sdls.md §7). */
+/* Frame Security Report state (355.0; docs/standards.md SDLS 15). */
 typedef struct aus_sdls_fsr {
     uint8_t alarm, bad_sn, bad_mac, bad_sa;
     uint16_t last_spi;
@@ -249,7 +249,7 @@ AUS_MUST_USE aus_err aus_sdls_aos_apply(aus_sdls_table *t, const aus_sdls_link *
 AUS_MUST_USE aus_err aus_sdls_aos_process(aus_sdls_table *t, const aus_sdls_link *l, uint8_t *frame,
                                           size_t len, uint64_t now, aus_sdls_rx *out);
 
-/* Frame Security Report (4 octets, for the OCF; sdls.md §7). */
+/* Frame Security Report (4 octets, for the OCF; docs/standards.md SDLS 15). */
 void aus_sdls_fsr_encode(const aus_sdls_table *t, uint8_t out[4]);
 void aus_sdls_fsr_reset(aus_sdls_table *t); /* EP Alarm Reset */
 

@@ -5,7 +5,7 @@
  * Layouts: 355.1-B-1 §3. Our codec is strict: the length must be a multiple of 8, match the
  * bytes present, and match the procedure's layout exactly (no filler octets, AUS_E_TRAILING).
  *
- * Replies: the command's tag with the type bit set (0x80), data as in sdls_ep.md §2; procedures
+ * Replies: the command's tag with the type bit set (0x80), data as in docs/keys.md §2; procedures
  * without a standard reply answer with an empty data field ("done"). A REFUSED command is
  * answered with an Australis-defined reply: tag = command tag | 0x80 | 0x40 (user flag: not a
  * CCSDS-defined PDU), data = one octet, the refusal's aus_err negated (e.g. 22 for
@@ -37,7 +37,7 @@ extern "C" {
 #define AUS_EP_USER 0x40u
 #define AUS_EP_HDR_BYTES 3
 
-/* Command tags (user flag 0). sdls_ep.md §2. */
+/* Command tags (user flag 0), 355.1-B-1 §3. */
 typedef enum aus_ep_tag {
     AUS_EP_OTAR = 0x01,
     AUS_EP_KEY_ACTIVATE = 0x02,
@@ -88,7 +88,7 @@ typedef struct aus_ep_gvcid {
     uint8_t mapid; /* 6 bits */
 } aus_ep_gvcid;
 
-/* Create SA data field (sdls_ep.md §4, CryptoLib parse order; abm_len is 16 bits here). */
+/* Create SA data field (CryptoLib parse order; abm_len is 16 bits here). */
 typedef struct aus_ep_sa_create {
     uint16_t spi;
     uint8_t est, ast, shivf_len, shsnf_len, shplf_len, stmacf_len;
@@ -202,12 +202,12 @@ AUS_MUST_USE int aus_ep_reply_encode(uint8_t cmd_tag, const uint8_t *data, size_
 /* Ground: build an OTAR PDU. keys = n blocks KeyID(2)|Key(32) in plaintext (n 1..16, ids in the
  * session range); IV (12 octets) must be fresh for this master key (use an aus_ctr) and greater
  * (big-endian) than any IV used before with it: the board refuses a non-increasing IV.
- * AES-256-GCM under the master key, no AAD, 16-octet tag (sdls_ep.md §3.2).
+ * AES-256-GCM under the master key, no AAD, 16-octet tag (355.1-B-1 OTAR).
  * Returns the PDU length or AUS_E_ARG / AUS_E_NOBUFS / AUS_E_CRYPTO. */
 AUS_MUST_USE int aus_ep_otar_build(const aus_crypto *cr, uint16_t mkid, const uint8_t mk[32],
                                    const uint8_t iv[12], const uint8_t *keys, size_t n,
                                    uint8_t *out, size_t cap);
-/* One key-verification reply block: AES-256-GCM(key, iv, challenge) || tag (sdls_ep.md §3.3). */
+/* One key-verification reply block: AES-256-GCM(key, iv, challenge) || tag (355.1-B-1). */
 AUS_MUST_USE aus_err aus_ep_verify_block(const aus_crypto *cr, const uint8_t key[32],
                                          const uint8_t iv[12], const uint8_t challenge[16],
                                          uint8_t ct[16], uint8_t mac[16]);

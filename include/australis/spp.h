@@ -5,7 +5,7 @@
  *
  *   Space Packet primary header (6 octets): version(3)=000 | type(1) | sec-hdr flag(1) | APID(11) |
  *   sequence flags(2) | sequence count(14) | data length(16) = octets in the data field - 1.
- *   Encapsulation Packet: version(3)=111 | protocol id(3) | length-of-length(2) | ... (spp.md §2).
+ *   Encapsulation Packet (133.1 §4.1.2): version(3)=111 | protocol id(3) | len-of-len(2) | ...
  */
 #ifndef AUSTRALIS_SPP_H
 #define AUSTRALIS_SPP_H

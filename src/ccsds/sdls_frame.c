@@ -8,7 +8,7 @@
  * AAD = frame octets 0 .. end of the security header (authenticated encryption) or 0 .. the
  * MAC (authentication only), AND-ed octet by octet with the SA's authentication bit mask.
  * Receive order: FECF, SPI -> SA, rebuild full IV / ARSN, MAC or tag, then anti-replay, then
- * (only when all passed) the SA's counters move (355.0 §4.2.2; CryptoLib crypto_tc.c:2133).
+ * (only when all passed) the SA's counters move (355.0 §4.2.2, the order CryptoLib uses).
  */
 #include <string.h>
 
@@ -45,9 +45,10 @@ int sdls_be_add(uint8_t *a, size_t n, uint64_t v)
     return carry != 0 || v != 0;
 }
 
-/* recv - stored (mod 2^8n) in 1..w ? (355.0 §4.2.2.3 positive window; sdls.md §6).
+/* recv - stored (mod 2^8n) in 1..w ? (355.0 §4.2.2.3 positive window).
  * fresh: nothing accepted since the counters were set; then an all-zero counter equal to an
- * all-zero stored value is the first one (CryptoLib crypto.c:1295-1335), once only. */
+ * all-zero stored value is the first one (CryptoLib's rule, docs/standards.md SDLS 12),
+ * once only. */
 static int in_window(const uint8_t *recv, const uint8_t *stored, size_t n, uint32_t w, int open,
                      int fresh)
 {
@@ -71,7 +72,7 @@ static int in_window(const uint8_t *recv, const uint8_t *stored, size_t n, uint3
     return v >= 1 && v <= w;
 }
 
-/* Full counter from the transmitted tail (sdls.md §6 "rebuild full IV / ARSN"): when the
+/* Full counter from the transmitted tail (docs/standards.md SDLS 12): when the
  * non-transmitted octets increment too, search stored+1 .. stored+w for a matching tail. */
 static aus_err rebuild(const uint8_t *stored, size_t full, const uint8_t *tail, size_t tx,
                        int search, uint32_t w, uint8_t *out)
@@ -110,7 +111,7 @@ static int mask_all_ones(const aus_sdls_sa *sa, size_t n)
     return n <= AUS_SDLS_ABM_PREFIX || sa->abm_tail == 0xFF;
 }
 
-/* 355.0 §4.1.1.1 / sdls.md §4: the ABM is AND-ed with the AAD octets. */
+/* 355.0 §4.1.1.1: the ABM is AND-ed with the AAD octets (docs/standards.md SDLS 3). */
 static aus_iov aad_of(const aus_sdls_sa *sa, const uint8_t *f, size_t n, uint8_t *scratch)
 {
     if (mask_all_ones(sa, n))
@@ -151,7 +152,7 @@ static aus_err seal(aus_sdls_table *t, aus_sdls_sa *sa, uint8_t *f, const layout
     if (is_gcm(sa) && (sa->est || sa->ast)) {
         AUS_TRY(get_key(t, sa->ekid, AUS_SDLS_KEY_SEND, now, key, &klen));
         aus_iov aad = aad_of(sa, f, sa->est ? L->data : L->mac, scratch);
-        /* est only: GCM keystream, no tag (sdls.md §3); ast only: GMAC, data stays clear. */
+        /* est only: GCM keystream, no tag; ast only: GMAC, data clear (standards.md SDLS 2) */
         AUS_TRY(t->crypto->ops->aead_seal(t->crypto->self, AUS_AEAD_AES256_GCM, key, klen, sa->iv,
                                           sa->iv_len, &aad, sa->ast ? 1u : 0u, data,
                                           sa->est ? L->dlen : 0u, data, tag, AUS_GCM_TAG_BYTES));
@@ -194,8 +195,8 @@ static aus_err apply_sa(aus_sdls_table *t, aus_sdls_sa *sa, uint8_t *f, const la
     aus_err e = seal(t, sa, f, L, now, key, scratch);
     aus_wipe(key, sizeof key);
     AUS_TRY(e);
-    /* The frame carries the pre-increment values (sdls.md §6). A counter that wraps would
-     * repeat an IV / SN under the same key: the SA stops until it is rekeyed. */
+    /* The frame carries the pre-increment values (docs/standards.md SDLS 10). A counter that
+     * wraps would repeat an IV / SN under the same key: the SA stops until it is rekeyed. */
     int wrap = 0;
     if (sa->shivf_len > 0) {
         size_t off = (sa->flags & AUS_SDLS_F_IV_TX_ONLY) ? (size_t)(sa->iv_len - sa->shivf_len) : 0;
@@ -411,7 +412,7 @@ int aus_sdls_tc_apply(aus_sdls_table *t, const aus_sdls_link *l, uint16_t spi, u
     AUS_ENSURE(len >= hdr + fl, AUS_E_MALFORMED);
     size_t pl = len - hdr - fl, pad = 0;
     if (sa->est && sa->ecs == AUS_SDLS_ECS_AES256_CBC)
-        pad = 16u - pl % 16u; /* sdls.md §3: 1..16, every pad octet = the count */
+        pad = 16u - pl % 16u; /* docs/standards.md SDLS 14: 1..16, every octet = the count */
     AUS_ENSURE(pad < (1u << (8 * sa->shplf_len)) || pad == 0, AUS_E_ARG);
     size_t shl = sh_len(sa), nl = len + shl + pad + sa->stmacf_len;
     size_t max = l->frame_len > 0 && l->frame_len < AUS_SDLS_TC_MAX_FRAME ? l->frame_len

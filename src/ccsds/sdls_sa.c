@@ -1,7 +1,7 @@
 /* SDLS security associations: the SA table, SA management, counter reservations, the FSR,
  * a simple key ring and the CLI's one-SA setup (CCSDS 355.0-B §5, 355.1-B §3).
  *
- * SA state machine (355.0 §5 as implemented by CryptoLib, sdls.md §5; every other
+ * SA state machine (355.0 §5 as implemented by CryptoLib, docs/standards.md SDLS 8; every other
  * state/procedure pair is refused with AUS_E_STATE and changes nothing):
  *
  *   state        procedure            next          effect
@@ -94,7 +94,7 @@ static aus_err check_algs(const aus_sdls_sa_cfg *c)
         AUS_ENSURE(c->iv_len > 0, AUS_E_ARG);
     }
     if (c->ast) {
-        /* Authentication: GMAC (AEAD ecs, no acs) or a MAC algorithm (acs) — sdls.md §3. */
+        /* Authentication: GMAC (AEAD ecs, no acs) or a MAC algorithm (acs), SDLS 2. */
         int gmac = c->ecs == AUS_SDLS_ECS_AES256_GCM && (c->est || c->acs == AUS_SDLS_ACS_NONE);
         AUS_ENSURE(gmac || c->acs != AUS_SDLS_ACS_NONE, AUS_E_ARG);
         AUS_ENSURE(c->stmacf_len > 0, AUS_E_ARG);
@@ -119,7 +119,7 @@ static aus_err check_cfg(const aus_sdls_sa_cfg *c)
 {
     AUS_TRY(check_algs(c));
     AUS_ENSURE(c->iv_len <= AUS_SDLS_IV_MAX && c->shivf_len <= c->iv_len, AUS_E_ARG);
-    /* sdls.md §1: the transmitted SN is the tail of the ARSN; an SN field longer than the ARSN
+    /* 355.0 §4.1.1.4: the transmitted SN is the tail of the ARSN; an SN field longer than the ARSN
      * is what makes CryptoLib emit out-of-bounds bytes (vectors README): refused. */
     AUS_ENSURE(c->arsn_len <= AUS_SDLS_ARSN_MAX && c->shsnf_len <= c->arsn_len, AUS_E_ARG);
     AUS_ENSURE(c->shplf_len <= AUS_SDLS_PAD_MAX && c->stmacf_len <= AUS_SDLS_MAC_MAX, AUS_E_ARG);
@@ -456,12 +456,12 @@ aus_err aus_sdls_sa_resume(aus_sdls_table *t, uint16_t spi)
     return AUS_OK;
 }
 
-/* ---- Frame Security Report (sdls.md §7) ---- */
+/* ---- Frame Security Report (355.0; docs/standards.md SDLS 15) ---- */
 
 void aus_sdls_fsr_encode(const aus_sdls_table *t, uint8_t out[4])
 {
     const aus_sdls_fsr *f = &t->fsr;
-    /* CWT = 1, FSR version "100" (sdls.md §7), then alarm, bad SN, bad MAC, bad SA. */
+    /* CWT = 1, FSR version "100" (SDLS 15), then alarm, bad SN, bad MAC, bad SA. */
     out[0] = (uint8_t)(0x80u | (4u << 4) | ((unsigned)f->alarm << 3) | ((unsigned)f->bad_sn << 2) |
                        ((unsigned)f->bad_mac << 1) | f->bad_sa);
     out[1] = (uint8_t)(f->last_spi >> 8);

@@ -4,7 +4,7 @@
 aus_err aus_encap_encode(aus_wr *w, uint8_t pid, const uint8_t *data, size_t data_len)
 {
     AUS_ENSURE(pid >= 1 && pid <= 7 && data != NULL && data_len > 0, AUS_E_ARG);
-    /* 133.1 §4.1.2.5: Packet Length = the whole packet including its header (spp.md §2). */
+    /* 133.1 §4.1.2.5: Packet Length = the whole packet including its header. */
     uint8_t lol;
     size_t hl;
     if (data_len <= 255u - 2u) {

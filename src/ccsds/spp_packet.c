@@ -29,7 +29,7 @@ aus_err aus_ccsds_packet_len(const uint8_t *p, size_t avail, size_t *total)
     size_t lo = (lol == 1) ? 1 : (lol == 2) ? 2 : 4;
     for (size_t i = lo; i < hl; i++)
         len = (len << 8) | p[i];
-    /* 133.1 Packet Length counts the whole packet, header included (spp.md §2). */
+    /* 133.1 Packet Length counts the whole packet, header included (§4.1.2.5). */
     AUS_ENSURE(len >= hl, AUS_E_MALFORMED);
     AUS_ENSURE(len <= (uint64_t)SIZE_MAX, AUS_E_LIMIT);
     *total = (size_t)len;

@@ -19,7 +19,7 @@ static aus_err rd_hdr(aus_rd *r, const uint8_t *in, size_t len, uint8_t *tag, au
     *tag = aus_rd_u8(r);
     uint16_t bits = aus_rd_be16(r);
     AUS_TRY(r->err);
-    /* sdls_ep.md §1: the length is in bits (CryptoLib crypto_structs.h:130). */
+    /* 355.1-B-1 §3: the length is in bits (docs/keys.md §2). */
     AUS_ENSURE(bits % 8 == 0, AUS_E_MALFORMED);
     size_t n = bits / 8u;
     AUS_ENSURE(aus_rd_left(r) >= n, AUS_E_TRUNC);
@@ -56,7 +56,7 @@ static aus_err dec_key_mgmt(aus_ep_cmd *c, aus_rd *d)
     size_t n = aus_rd_left(d);
     switch (c->tag) {
     case AUS_EP_OTAR: {
-        /* sdls_ep.md §3.2: MKID(2) IV(12) n x 34 encrypted, MAC(16). */
+        /* OTAR (355.1-B-1 §3): MKID(2) IV(12) n x 34 encrypted, MAC(16). */
         const size_t fixed = 2 + AUS_EP_IV_BYTES + AUS_EP_MAC_BYTES;
         AUS_ENSURE(n >= fixed + AUS_EP_OTAR_BLOCK, AUS_E_MALFORMED);
         AUS_ENSURE((n - fixed) % AUS_EP_OTAR_BLOCK == 0, AUS_E_MALFORMED);
@@ -107,7 +107,7 @@ static const uint8_t *dec_lv(aus_rd *d, uint8_t *len, size_t max)
 
 static aus_err dec_create(aus_ep_sa_create *p, aus_rd *d)
 {
-    /* sdls_ep.md §4, CryptoLib parse order (abm_len kept at 16 bits: CryptoLib truncates). */
+    /* CryptoLib's parse order (abm_len kept at 16 bits: CryptoLib truncates), docs/keys.md §2. */
     p->spi = aus_rd_be16(d);
     uint8_t b = aus_rd_u8(d);
     p->est = (uint8_t)(b >> 7);
@@ -164,7 +164,7 @@ static aus_err dec_sa_mgmt(aus_ep_cmd *c, aus_rd *d)
         c->u.start.spi = aus_rd_be16(d);
         c->u.start.n = (n - 2) / 4;
         for (size_t i = 0; i < c->u.start.n; i++) {
-            /* TFVN 4 | SCID 16 | VCID 6 | MAP ID 6 (sdls_ep.md §4) */
+            /* TFVN 4 | SCID 16 | VCID 6 | MAP ID 6 (355.1-B-1 §3) */
             uint32_t v = aus_rd_be32(d);
             c->u.start.g[i].tfvn = (uint8_t)(v >> 28);
             c->u.start.g[i].scid = (uint16_t)(v >> 12);
@@ -349,7 +349,7 @@ static aus_err dec_reply_body(aus_ep_reply *r, aus_rd *d)
     }
     case AUS_EP_KEY_INVENTORY: {
         /* count(2) then count x [KeyID(2) state(1)]; our length covers the count too
-         * (CryptoLib's omits it: sdls_ep.md §3.4). */
+         * (CryptoLib's omits it: docs/keys.md §2). */
         size_t k = aus_rd_be16(d);
         AUS_ENSURE(k <= AUS_EP_INV_MAX, AUS_E_LIMIT);
         AUS_ENSURE(n == 2 + 3 * k, AUS_E_MALFORMED);
@@ -419,7 +419,7 @@ aus_err aus_ep_verify_block(const aus_crypto *cr, const uint8_t key[32], const u
                             const uint8_t challenge[16], uint8_t ct[16], uint8_t mac[16])
 {
     AUS_ENSURE(cr && key && iv && challenge && ct && mac, AUS_E_ARG);
-    /* sdls_ep.md §3.3: AES-256-GCM(key under test, IV, challenge), no AAD, 16-octet tag. */
+    /* Key verification: AES-256-GCM(key under test, IV, challenge), no AAD, 16-octet tag. */
     return cr->ops->aead_seal(cr->self, AUS_AEAD_AES256_GCM, key, 32, iv, AUS_EP_IV_BYTES, NULL, 0,
                               challenge, AUS_EP_CHALLENGE_BYTES, ct, mac, AUS_EP_MAC_BYTES);
 }
@@ -443,7 +443,7 @@ int aus_ep_otar_build(const aus_crypto *cr, uint16_t mkid, const uint8_t mk[32],
     uint8_t *ct = aus_wr_reserve(&w, n * AUS_EP_OTAR_BLOCK);
     uint8_t *mac = aus_wr_reserve(&w, AUS_EP_MAC_BYTES);
     AUS_TRY(w.err);
-    /* sdls_ep.md §3.2: the whole run of key blocks (ids included) is one AES-256-GCM
+    /* OTAR: the whole run of key blocks (ids included) is one AES-256-GCM
      * ciphertext under the master key, no AAD, tag right after the blocks. */
     aus_err e = cr->ops->aead_seal(cr->self, AUS_AEAD_AES256_GCM, mk, 32, iv, AUS_EP_IV_BYTES, NULL,
                                    0, keys, n * AUS_EP_OTAR_BLOCK, ct, mac, AUS_EP_MAC_BYTES);

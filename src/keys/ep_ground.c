@@ -2,7 +2,7 @@
  *
  * The ground keeps its own copy of every session key it uploaded; a reply block proves the
  * board holds the same key when AES-256-GCM(key, reply IV, challenge) recomputed here matches
- * both the ciphertext and the tag (sdls_ep.md §3.3). Compared in constant time.
+ * both the ciphertext and the tag (355.1-B-1 key verification). Compared in constant time.
  */
 #include <string.h>
 

@@ -379,7 +379,7 @@ static aus_err transition(aus_keys *ks, uint16_t id, op o, uint64_t now, uint64_
     aus_key_info *cur = find(ks, id);
     AUS_ENSURE(cur, AUS_E_KEY);
     aus_key_info k = *cur;
-    /* CCSDS 355.1 / CryptoLib crypto_key_mgmt.c:321-339: master keys are not changed by the
+    /* CCSDS 355.1 (and CryptoLib): master keys are not changed by the
      * key-management procedures. Corruption marking is a local observation, so it is allowed. */
     AUS_ENSURE(o == OP_CORRUPT || k.type != AUS_KEY_T_MASTER, AUS_E_POLICY);
     switch (o) {

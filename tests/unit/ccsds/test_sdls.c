@@ -139,7 +139,7 @@ static void test_tc_bitflips(void **state)
 }
 
 /* TM: every bit of a 1115-octet frame except the OCF is protected (the OCF is outside the
- * MAC: it is written after ApplySecurity, sdls.md §4.2). */
+ * MAC: it is written after ApplySecurity, docs/standards.md SDLS 4). */
 static void test_tm_bitflips(void **state)
 {
     (void)state;

@@ -321,7 +321,7 @@ static void run_fixed_apply(const cJSON *v, int aos)
         assert_int_equal(in[l.frame_len - 2] << 8 | in[l.frame_len - 1], crc);
         note(id, "CryptoLib writes no GMAC here (defect); we compute and verify it");
     } else if (aos && l.fhec) {
-        /* Flagged: CryptoLib's FHEC is a non-standard computation (coding.md §4) and is the
+        /* Flagged: CryptoLib's FHEC is a non-standard computation (standards.md SDLS 13) and is the
          * frame codec's job, not SDLS's. Patch it in, recompute the FECF, then exact. */
         in[6] = exp[6];
         in[7] = exp[7];
