@@ -1,15 +1,19 @@
 /* libFuzzer target: BPv7 bundle decoding (RFC 9171) plus the properties that must hold for any
- * input the decoder accepts: re-encoding reproduces the bytes (strict CBOR), the encoder's size
- * pass agrees, fragments of it decode and reassemble to the same payload, and an
- * administrative record payload decodes without crashing. Seeds: fuzz/corpus/bpv7_decode/. */
+ * input the decoder accepts (RFC 9171 §4.1): re-encoding yields a bundle that decodes to the same
+ * fields, and re-encoding that reproduces it (encode is a fixed point after one pass); when the
+ * input uses the preferred CBOR forms (AUS_BPV7_STRICT_CBOR accepts it) re-encoding reproduces
+ * the input bytes exactly; strict acceptance implies lax acceptance with the same fields; the
+ * encoder's size pass agrees; the receipt decision is total and pure; fragments of it decode and
+ * reassemble to the same payload; an administrative record payload decodes without crashing.
+ * Seeds: fuzz/corpus/bpv7_decode/ (including the lax forms of tests/vectors/bpv7_lax). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "australis/bpv7.h"
 
-static aus_bpv7_bundle b, f;
-static uint8_t out[1 << 17];
+static aus_bpv7_bundle b, f, r, sb;
+static uint8_t out[1 << 17], out2[1 << 17];
 static uint8_t frag[1 << 17];
 static uint8_t adu[1 << 17];
 
@@ -36,20 +40,95 @@ static void check_fragments(void)
         abort();
 }
 
+static int eid_same(const aus_eid *x, const aus_eid *y) { return aus_bpv7_eid_eq(x, y); }
+
+/* The fields a re-encoding must keep: the primary block, every block that is not discarded
+ * (type, number, flags, CRC type; the data of a block the codec does not generate), the parsed
+ * extension fields and the payload. */
+static int same_fields(const aus_bpv7_bundle *x, const aus_bpv7_bundle *y)
+{
+    const aus_bpv7_primary *p = &x->pri, *q = &y->pri;
+    if (p->version != q->version || p->flags != q->flags || p->crc_type != q->crc_type ||
+        !eid_same(&p->dst, &q->dst) || !eid_same(&p->src, &q->src) ||
+        !eid_same(&p->report_to, &q->report_to) || p->ctime != q->ctime || p->seq != q->seq ||
+        p->lifetime != q->lifetime || p->frag_offset != q->frag_offset ||
+        p->total_adu_len != q->total_adu_len)
+        return 0;
+    if (x->has_age != y->has_age || x->age_ms != y->age_ms || x->has_hop != y->has_hop ||
+        x->hop_limit != y->hop_limit || x->hop_count != y->hop_count ||
+        x->has_prev != y->has_prev || (x->has_prev && !eid_same(&x->prev_node, &y->prev_node)))
+        return 0;
+    size_t j = 0;
+    for (size_t i = 0; i < x->nblocks; i++) {
+        const aus_bpv7_block *k = &x->blk[i];
+        if (k->discard)
+            continue;
+        while (j < y->nblocks && y->blk[j].discard)
+            j++;
+        if (j >= y->nblocks)
+            return 0;
+        const aus_bpv7_block *m = &y->blk[j++];
+        int generated = (k->type == AUS_BPV7_BT_AGE && x->has_age) ||
+                        (k->type == AUS_BPV7_BT_HOP_COUNT && x->has_hop) ||
+                        (k->type == AUS_BPV7_BT_PREV_NODE && x->has_prev);
+        if (k->type != m->type || k->number != m->number || k->flags != m->flags ||
+            k->crc_type != m->crc_type)
+            return 0;
+        if (!generated &&
+            (k->data_len != m->data_len || (k->data_len && memcmp(k->data, m->data, k->data_len))))
+            return 0;
+    }
+    while (j < y->nblocks && y->blk[j].discard)
+        j++;
+    return j == y->nblocks && x->payload_len == y->payload_len &&
+           (!x->payload_len || !memcmp(x->payload, y->payload, x->payload_len));
+}
+
+static void check_receipt(void)
+{
+    static const uint64_t types[] = {AUS_BPV7_BT_BIB, AUS_BPV7_BT_BCB, 192u};
+    aus_bpv7_node node = {1000, types, 3};
+    aus_bpv7_receipt x, y;
+    if (aus_bpv7_decide_receipt(&b, &node, &x) != AUS_OK ||
+        aus_bpv7_decide_receipt(&b, &node, &y) != AUS_OK)
+        abort();
+    if (x.action != y.action || x.reason != y.reason || x.ndiscard != y.ndiscard ||
+        x.nreport != y.nreport || x.ndiscard > b.nblocks || x.nreport > b.nblocks ||
+        (x.action == AUS_BPV7_DELETE) != (x.reason != AUS_BPV7_RC_NONE))
+        abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     (void)aus_bpv7_decode(&b, data, size, AUS_BPV7_STRICT);
     (void)aus_bpv7_decode(&b, data, size, AUS_BPV7_LAX_CBOR | AUS_BPV7_NO_CRC_CHECK);
-    if (aus_bpv7_decode(&b, data, size, 0) != AUS_OK)
+    int strict_ok = aus_bpv7_decode(&sb, data, size, AUS_BPV7_STRICT_CBOR) == AUS_OK;
+    if (sb.err_off > size)
+        abort();
+    if (aus_bpv7_decode(&b, data, size, 0) != AUS_OK) {
+        if (strict_ok || b.err_off > size)
+            abort(); /* strict accepts only what lax accepts; offsets inside the input */
         return 0;
+    }
     if (b.encoded_len != size || b.err_off != 0)
         abort();
+    if (strict_ok && !same_fields(&sb, &b))
+        abort();
+    check_receipt();
     long n = aus_bpv7_encode(&b, out, sizeof out);
     if (n < 0 || aus_bpv7_encode(&b, NULL, 0) != n)
         abort();
-    if (!(b.notes & AUS_BPV7_NOTE_DISCARDED) && ((size_t)n != size || memcmp(out, data, size)))
-        abort(); /* decode -> encode is the identity on accepted input */
+    /* the preferred forms: decode -> encode is the identity */
+    if (strict_ok && !(b.notes & AUS_BPV7_NOTE_DISCARDED) &&
+        ((size_t)n != size || memcmp(out, data, size)))
+        abort();
+    /* any accepted form: the re-encoding decodes to the same fields, and is a fixed point */
+    if (aus_bpv7_decode(&r, out, (size_t)n, 0) != AUS_OK || !same_fields(&b, &r))
+        abort();
+    long m = aus_bpv7_encode(&r, out2, sizeof out2);
+    if (!(b.notes & AUS_BPV7_NOTE_DISCARDED) && (m != n || memcmp(out, out2, (size_t)n)))
+        abort();
     if (b.pri.flags & AUS_BPV7_BF_ADMIN) {
         aus_bpv7_status_report sr;
         uint8_t rec[4096];

@@ -1,7 +1,10 @@
 /* libFuzzer target: the CBOR subset (RFC 8949). Walks one item under every flag combination,
  * checks the walk, skip and raw-view agree on the item's length, that strict acceptance
- * implies lenient acceptance, and exercises every typed reader at the start of the input.
- * Seeds: fuzz/corpus/cbor_item/. */
+ * implies lenient acceptance, that AUS_CBOR_NAMED changes only the name of a strict refusal
+ * (NONCANONICAL -> NONPREFERRED / INDEF), that aus_cbor_peek_heads (the BPv7 fast path) agrees
+ * with the same number of aus_cbor_rd_head calls under every flag combination (issue 12 §7: it
+ * now runs the same head reader on a copy of the cursor; this keeps both paths compared), and
+ * exercises every typed reader at the start of the input. Seeds: fuzz/corpus/cbor_item/. */
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -46,23 +49,37 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int i = 1; i < 4; i++)
         if (err[i] == AUS_OK && (err[0] != AUS_OK || len[i] != len[0]))
             abort();
-    /* peek_heads agrees with sequential head reads and never moves the reader */
-    for (size_t k = 1; k <= 4; k++) {
-        aus_cbor_head hp[4], hs[4];
-        size_t len;
-        aus_rd pr, sr;
-        aus_rd_init(&pr, data, size);
-        aus_rd_init(&sr, data, size);
-        aus_err ep = aus_cbor_peek_heads(&pr, flags[k - 1], hp, k, &len);
-        aus_err es = AUS_OK;
-        for (size_t i = 0; i < k && !es; i++)
-            es = aus_cbor_rd_head(&sr, flags[k - 1], &hs[i]);
-        if (ep != es || pr.off != 0 || (!ep && len != sr.off))
+    /* NAMED: the same acceptance and length; a refusal only renamed */
+    for (int i = 0; i < 4; i++) {
+        aus_rd r;
+        aus_rd_init(&r, data, size);
+        aus_err e = aus_cbor_walk(&r, flags[i] | AUS_CBOR_NAMED, NULL, NULL);
+        aus_err want = err[i];
+        if (want == AUS_E_NONCANONICAL && (e == AUS_E_NONPREFERRED || e == AUS_E_INDEF))
+            want = e;
+        if (e != want || (!e && r.off != len[i]))
             abort();
-        for (size_t i = 0; !ep && i < k; i++)
-            if (hp[i].major != hs[i].major || hp[i].val != hs[i].val ||
-                hp[i].indef != hs[i].indef || hp[i].brk != hs[i].brk)
+    }
+    /* peek_heads agrees with sequential head reads and never moves the reader */
+    for (size_t k = 1; k <= 5; k++) {
+        for (int fi = 0; fi < 4; fi++) {
+            aus_cbor_head hp[5], hs[5];
+            size_t len;
+            aus_rd pr, sr;
+            unsigned fl = flags[fi] | (k == 5 ? AUS_CBOR_NAMED : 0u);
+            aus_rd_init(&pr, data, size);
+            aus_rd_init(&sr, data, size);
+            aus_err ep = aus_cbor_peek_heads(&pr, fl, hp, k, &len);
+            aus_err es = AUS_OK;
+            for (size_t i = 0; i < k && !es; i++)
+                es = aus_cbor_rd_head(&sr, fl, &hs[i]);
+            if (ep != es || pr.off != 0 || pr.err != AUS_OK || (!ep && len != sr.off))
                 abort();
+            for (size_t i = 0; !ep && i < k; i++)
+                if (hp[i].major != hs[i].major || hp[i].val != hs[i].val ||
+                    hp[i].indef != hs[i].indef || hp[i].brk != hs[i].brk || hp[i].ai != hs[i].ai)
+                    abort();
+        }
     }
     /* the typed readers on the same input */
     aus_rd r;

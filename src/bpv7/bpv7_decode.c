@@ -306,7 +306,7 @@ static int is_parsed_ext(uint64_t type)
  * block may be ciphertext that only src/bpsec can turn back into CBOR. Only the first field of
  * the BCB's abstract security block is read here (§3.6: "Security Targets", a definite array of
  * block numbers); the rest of the ASB, and any error in it, is the BPSec layer's business. */
-static void mark_encrypted(aus_bpv7_bundle *b, unsigned cf)
+static void mark_encrypted(aus_bpv7_bundle *b)
 {
     int ext = 0, bcb = 0;
     for (size_t i = 0; i < b->nblocks; i++) {
@@ -321,11 +321,14 @@ static void mark_encrypted(aus_bpv7_bundle *b, unsigned cf)
         aus_rd r;
         size_t n;
         aus_rd_init(&r, b->blk[i].data, b->blk[i].data_len);
-        if (aus_cbor_rd_array(&r, cf | AUS_CBOR_NO_INDEF, &n) != AUS_OK)
+        /* read as aus_bpv7_bib_covers_primary reads a BIB's targets: any head length (the
+         * ASB's encoding is BPSec's business, and strict or lax BPv7 decoding must agree on
+         * which blocks are ciphertext) */
+        if (aus_cbor_rd_array(&r, AUS_CBOR_NO_INDEF, &n) != AUS_OK)
             continue;
         for (size_t t = 0; t < n; t++) {
             uint64_t num;
-            if (aus_cbor_rd_uint(&r, cf, &num) != AUS_OK)
+            if (aus_cbor_rd_uint(&r, 0, &num) != AUS_OK)
                 break;
             for (size_t j = 0; j < b->nblocks; j++) {
                 aus_bpv7_block *k = &b->blk[j];
@@ -484,7 +487,7 @@ aus_err aus_bpv7_decode(aus_bpv7_bundle *b, const uint8_t *p, size_t n, unsigned
             b->err_off = b->encoded_len - 1; /* the closing break where it should have been */
         return e;
     }
-    mark_encrypted(b, cbor_flags(flags));
+    mark_encrypted(b);
     for (size_t i = 0; i < b->nblocks; i++) {
         e = rd_extension(b, &b->blk[i], cbor_flags(flags));
         if (e) {
