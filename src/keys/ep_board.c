@@ -7,8 +7,8 @@
  *
  * Rules enforced here beyond the keystore's state machine:
  *   - master keys (id <= 0x7F) are never addressed by activate/deactivate/destroy/verify
- *     (CryptoLib crypto_key_mgmt.c:321-339) -> AUS_E_POLICY;
- *   - OTAR: the master key must be ACTIVE (crypto_key_mgmt.c:123-127), the tag must verify,
+ *     (355.1 key management, as CryptoLib) -> AUS_E_POLICY;
+ *   - OTAR: the master key must be ACTIVE (as CryptoLib), the tag must verify,
  *     every uploaded id must be a session id that is absent or DESTROYED, its length is set to
  *     32 explicitly, and the IV must be above the last OTAR IV of that master key (replay);
  *   - key verification answers only for ACTIVE session keys, with reply IVs from a durable
@@ -122,7 +122,7 @@ static aus_err otar_blocks_ok(aus_ep_board *b, const uint8_t *pt, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         uint16_t id = (uint16_t)(pt[i * AUS_EP_OTAR_BLOCK] << 8 | pt[i * AUS_EP_OTAR_BLOCK + 1]);
-        /* CryptoLib crypto_key_mgmt.c:165-184: uploaded keys are session keys (id >= 128). */
+        /* As CryptoLib: uploaded keys are session keys (id >= 128, docs/keys.md §1). */
         AUS_ENSURE(id >= AUS_KEY_ID_SESSION_FIRST && id <= AUS_KEY_ID_SESSION_LAST, AUS_E_POLICY);
         for (size_t j = 0; j < i; j++)
             AUS_ENSURE(pt[j * AUS_EP_OTAR_BLOCK] != pt[i * AUS_EP_OTAR_BLOCK] ||
@@ -143,7 +143,7 @@ static aus_err do_otar(aus_ep_board *b, const aus_ep_cmd *c, uint64_t now)
     AUS_ENSURE(c->u.otar.mkid <= AUS_KEY_ID_MASTER_LAST, AUS_E_POLICY);
     AUS_TRY(otar_iv_check(b, c->u.otar.mkid, c->u.otar.iv, name));
     AUS_TRY(aus_keys_get(b->keys, c->u.otar.mkid, AUS_KEY_USE_WRAP, now, mk, sizeof mk, &mklen));
-    /* sdls_ep.md §3.2: AES-256-GCM, master key, IV from the PDU, no AAD, tag after the blocks */
+    /* 355.1 OTAR: AES-256-GCM, master key, IV from the PDU, no AAD, tag after the blocks */
     aus_err e = b->crypto->ops->aead_open(
         b->crypto->self, AUS_AEAD_AES256_GCM, mk, mklen, c->u.otar.iv, AUS_EP_IV_BYTES, NULL, 0,
         c->u.otar.ct, n * AUS_EP_OTAR_BLOCK, c->u.otar.mac, AUS_EP_MAC_BYTES, pt);
@@ -357,7 +357,7 @@ static aus_err do_mc(aus_ep_board *b, const aus_ep_cmd *c, aus_wr *r)
         aus_wr_be16(r, (uint16_t)(AUS_EP_LOG_MAX - b->nlog));
         return r->err;
     case AUS_EP_MC_DUMP_LOG:
-        /* sdls_ep.md §2: n x [tag(1) length(2) value(4)] */
+        /* docs/keys.md §2: n x [tag(1) length(2) value(4)] */
         for (size_t i = 0; i < b->nlog; i++) {
             aus_wr_u8(r, b->log[i].tag);
             aus_wr_be16(r, (uint16_t)sizeof b->log[i].value);
