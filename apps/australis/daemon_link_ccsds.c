@@ -207,7 +207,11 @@ static aus_err apply_bundle(dmn_node *n, const uint8_t *b, size_t len, aus_agent
         e = dmn_handle(n, rx, pending);
     if (e != AUS_OK && store_error(e))
         return e;
-    if (e != AUS_OK || junk) {
+    if (rx->deleted && e == AUS_OK) { /* RFC 9171 §5.6: the agent withheld the ADU */
+        rx_refused++;
+        dmn_log("authentic bundle %llu deleted on receipt: %s (reason %u), never delivered",
+                (unsigned long long)rx->seq, aus_bpv7_reason_str(rx->reason), rx->reason);
+    } else if (e != AUS_OK || junk) {
         rx_refused++;
         dmn_log("authentic bundle %llu %s: %s", (unsigned long long)rx->seq,
                 junk ? "with an invalid application message" : "refused by the handler",

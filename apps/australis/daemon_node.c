@@ -636,8 +636,12 @@ static int take_file(dmn_node *n, batch *b, char *name)
         /* the seen-mark must be durable before the file leaves the folder */
         if (batch_commit(n, b) != 0)
             return -1;
+        char del[128]; /* RFC 9171 §5.6: deleted on receipt (the agent withheld the ADU) */
+        snprintf(del, sizeof del, "deleted on receipt: %s (reason %u), never delivered",
+                 aus_bpv7_reason_str(rx.reason), rx.reason);
         quarantine(n, name,
-                   !strcmp(n->poison, name)
+                   rx.deleted ? del
+                   : !strcmp(n->poison, name)
                        ? "authentic bundle that could not be applied (the line above says why)"
                        : "authentic bundle with an invalid application message");
         return 0;
