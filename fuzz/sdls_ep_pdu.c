@@ -120,8 +120,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 #ifdef AUS_FUZZ_SEEDGEN
-/* cc -DAUS_FUZZ_SEEDGEN -Iinclude -Iport/posix fuzz/ep_pdu.c BUILD/libaustralis.a -lcrypto
- *    -lsqlite3 -lcjson -lfec -lm -o /tmp/seedgen && /tmp/seedgen fuzz/corpus/ep_pdu */
+/* cc -DAUS_FUZZ_SEEDGEN -Iinclude -Iport/posix fuzz/sdls_ep_pdu.c BUILD/libaustralis.a -lcrypto
+ *    -lsqlite3 -lcjson -lfec -lm -o /tmp/seedgen && /tmp/seedgen fuzz/corpus/sdls_ep_pdu */
 static void put(const char *dir, const char *name, uint8_t spi, const uint8_t *p, size_t n)
 {
     char path[256];
