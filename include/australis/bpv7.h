@@ -10,8 +10,9 @@
  * preferred (shortest) heads and definite-length arrays, except the bundle's own outer array,
  * which RFC 9171 §4.1 makes indefinite. A decoded bundle re-encodes to identical bytes when its
  * input used those forms (AUS_BPV7_STRICT_CBOR accepts it), and to a bundle that decodes to the
- * same fields otherwise; unknown blocks the decoder marked for discard (RFC 9171 §4.2.4) are
- * left out.
+ * same fields otherwise (the previous-node, age and hop-count data are generated from their
+ * fields; any other block's data, a byte string BPSec may sign, is carried as received);
+ * unknown blocks the decoder marked for discard (RFC 9171 §4.2.4) are left out.
  *
  * Well-formedness and what a node does on receipt are two answers (RFC 9171 §4 vs. §5.6):
  * aus_bpv7_decode() says whether the bytes are a bundle (structure, CRCs, EIDs, block numbers,
