@@ -120,6 +120,7 @@ typedef struct aus_app_ground {
     aus_app_ground_cfg cfg;
     char tenant[32];
     uint64_t answered, failed, ignored, resent; /* since init */
+    uint64_t pruned;                            /* answers pruned by the last FORGET */
     char note[AUS_APP_GROUND_NOTE_MAX];
     uint8_t rec[AUS_APP_GROUND_REC_MAX]; /* the record being read or written */
     uint8_t adu[AUS_APP_GROUND_REC_MAX]; /* the ADU handed out (submit, forget, resend) */
@@ -209,6 +210,23 @@ AUS_MUST_USE aus_err aus_app_ground_answer(aus_app_ground *g, uint64_t id,
                                            aus_app_ground_answer_view *ans);
 
 const char *aus_app_ground_state_name(uint8_t state);
+
+/* ---- import: a store written by an older ground (records of another layout) ----
+ * The port reads its old records and hands them over here (inside one transaction with the
+ * deletion of the old ones); the layouts stay this file's business.
+ * A pending request: its ADU as first sent (the id inside must be `id`), when it was last sent,
+ * for an image its local path, the info if it had arrived (size, chunk, sha256; NULL or chunk
+ * 0: not yet) and the chunks received as a bitmap of nbits bits (bit i of byte i/8: chunk i).
+ * Errors: decode errors, AUS_E_MALFORMED (id or type), AUS_E_ARG, AUS_E_LIMIT, store errors. */
+AUS_MUST_USE aus_err aus_app_ground_import_pending(aus_app_ground *g, uint64_t id,
+                                                   const uint8_t *adu, size_t len, uint64_t sent_ms,
+                                                   const aus_app_view *local,
+                                                   const aus_app_msg *info, const uint8_t *bitmap,
+                                                   size_t nbits);
+/* An answer (a->id, state ANSWERED or FAILED, and the fields of aus_app_ground_answer_view).
+ * Errors: AUS_E_ARG, AUS_E_LIMIT (larger than a record), store errors. */
+AUS_MUST_USE aus_err aus_app_ground_import_answer(aus_app_ground *g,
+                                                  const aus_app_ground_answer_view *a);
 
 #ifdef __cplusplus
 }

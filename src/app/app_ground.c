@@ -229,7 +229,7 @@ static aus_err pend_decode(pend *p, const uint8_t *in, size_t len)
 }
 
 /* ans = [1, state, answered_ms, req_type, reason(int), status, answer(bstr), note(tstr), image]
- * image = [] | [path(tstr), size, sha256(bstr 32)] */
+ * image = [] (not a download) | [path(tstr)] | [path(tstr), size, sha256(bstr 32)] */
 static aus_err ans_encode(const aus_app_ground_answer_view *a, uint8_t *out, size_t cap,
                           size_t *len)
 {
@@ -244,9 +244,10 @@ static aus_err ans_encode(const aus_app_ground_answer_view *a, uint8_t *out, siz
     aus_cbor_wr_uint(&w, a->status);
     aus_cbor_wr_bstr(&w, a->adu.p, a->adu.n);
     aus_cbor_wr_tstr(&w, (const char *)a->note.p, a->note.n);
-    aus_cbor_wr_array(&w, a->has_image ? 3 : 0);
-    if (a->has_image) {
+    aus_cbor_wr_array(&w, a->has_image ? 3 : a->path.n ? 1 : 0);
+    if (a->has_image || a->path.n)
         aus_cbor_wr_tstr(&w, (const char *)a->path.p, a->path.n);
+    if (a->has_image) {
         aus_cbor_wr_uint(&w, a->size);
         aus_cbor_wr_bstr(&w, a->sha256, AUS_APP_SHA256);
     }
@@ -273,10 +274,11 @@ static aus_err ans_decode(aus_app_ground_answer_view *a, const uint8_t *in, size
     AUS_TRY(aus_cbor_rd_bstr(&r, CBOR_FLAGS, &a->adu.p, &a->adu.n));
     AUS_TRY(aus_cbor_rd_tstr(&r, CBOR_FLAGS, &a->note.p, &a->note.n));
     AUS_TRY(aus_cbor_rd_array(&r, CBOR_FLAGS, &n));
-    AUS_ENSURE(n == 0 || n == 3, AUS_E_MALFORMED);
+    AUS_ENSURE(n == 0 || n == 1 || n == 3, AUS_E_MALFORMED);
     a->has_image = n == 3;
-    if (a->has_image) {
+    if (n > 0)
         AUS_TRY(aus_cbor_rd_tstr(&r, CBOR_FLAGS, &a->path.p, &a->path.n));
+    if (a->has_image) {
         AUS_TRY(aus_cbor_rd_uint(&r, CBOR_FLAGS, &a->size));
         AUS_TRY(rd_sha(&r, a->sha256));
     }
@@ -847,12 +849,14 @@ long aus_app_ground_forget(aus_app_ground *g, uint64_t now_ms, aus_app_view *adu
     AUS_TRY(take_id(g, &m.id));
     AUS_TRY(aus_app_encode(&m, g->adu, sizeof g->adu, &n));
     AUS_TRY(aus_store_put_u64(g->store, k.s, *low));
+    g->pruned = 0;
     if (g->cfg.keep_answers && *low > g->cfg.keep_answers) {
         uint64_t below = *low - g->cfg.keep_answers;
         long d = del_prefix(g, gkey(g, &k, GK_FAILED, 0, 0, 1), GK_FAILED, below);
         AUS_TRY(d < 0 ? (aus_err)d : AUS_OK);
         d = del_prefix(g, gkey(g, &k, GK_ANS, 0, 0, 1), GK_ANS, below);
         AUS_TRY(d < 0 ? (aus_err)d : AUS_OK);
+        g->pruned = (uint64_t)d;
     }
     *adu = (aus_app_view){g->adu, n};
     return 1;
@@ -952,4 +956,69 @@ aus_err aus_app_ground_answer(aus_app_ground *g, uint64_t id, aus_app_ground_ans
     AUS_TRY(sget(g, gkey(g, &k, GK_ANS, id, 0, 0), g->rec, sizeof g->rec, &n));
     ans->id = id;
     return ans_decode(ans, g->rec, n);
+}
+
+/* ---- import (a store written by an older ground: the port converts its records) ---- */
+
+aus_err aus_app_ground_import_pending(aus_app_ground *g, uint64_t id, const uint8_t *adu,
+                                      size_t len, uint64_t sent_ms, const aus_app_view *local,
+                                      const aus_app_msg *info, const uint8_t *bitmap, size_t nbits)
+{
+    static const pend zero;
+    aus_app_msg m;
+    pend p = zero;
+    AUS_ENSURE(g && id && adu, AUS_E_ARG);
+    AUS_TRY(aus_app_decode(&m, adu, len));
+    AUS_ENSURE(m.id == id && aus_app_is_request(m.type) && m.type != AUS_APP_FORGET,
+               AUS_E_MALFORMED);
+    p.type = m.type;
+    p.submitted = p.last = sent_ms;
+    p.sends = 1;
+    p.req = (aus_app_view){adu, len};
+    p.image = m.type == AUS_APP_IMG_REQ;
+    if (p.image) {
+        AUS_ENSURE(local && local->n > 0 && local->n < AUS_APP_GROUND_PATH_MAX, AUS_E_ARG);
+        p.local = *local;
+    }
+    if (p.image && info && info->chunk) {
+        p.info = 1;
+        p.size = info->size;
+        p.chunk = info->chunk;
+        memcpy(p.sha, info->sha256, AUS_APP_SHA256);
+    }
+    uint64_t total = p.info ? nchunks(p.size, p.chunk) : 0, have = 0;
+    AUS_ENSURE(total <= AUS_APP_GROUND_MAX_CHUNKS, AUS_E_LIMIT);
+    size_t n = 0;
+    key_buf k;
+    AUS_TRY(pend_encode(&p, g->adu, sizeof g->adu, &n));
+    AUS_TRY(sput(g, gkey(g, &k, GK_PEND, id, 0, 0), g->adu, n));
+    AUS_TRY(drop_progress(g, id));
+    for (uint64_t pg = 0; bitmap && pg * PAGE_BITS < total && pg * PAGE_BITS < nbits; pg++) {
+        uint8_t page[AUS_APP_GROUND_PAGE];
+        uint64_t ones = 0;
+        memset(page, 0, sizeof page);
+        for (uint64_t i = pg * PAGE_BITS; i < total && i < nbits && i < (pg + 1) * PAGE_BITS; i++)
+            if ((bitmap[i / 8] >> (i % 8)) & 1u) {
+                uint64_t b = i - pg * PAGE_BITS;
+                page[b / 8] = (uint8_t)(page[b / 8] | (1u << (b % 8)));
+                ones++;
+            }
+        if (ones)
+            AUS_TRY(sput(g, gkey(g, &k, GK_BITS, id, (uint32_t)pg, 0), page, sizeof page));
+        have += ones;
+    }
+    return have ? aus_store_put_u64(g->store, gkey(g, &k, GK_HAVE, id, 0, 0), have) : AUS_OK;
+}
+
+aus_err aus_app_ground_import_answer(aus_app_ground *g, const aus_app_ground_answer_view *a)
+{
+    key_buf k;
+    size_t n = 0;
+    AUS_ENSURE(g && a && a->id, AUS_E_ARG);
+    AUS_ENSURE(a->state == AUS_APP_GR_ANSWERED || a->state == AUS_APP_GR_FAILED, AUS_E_ARG);
+    AUS_TRY(ans_encode(a, g->adu, sizeof g->adu, &n));
+    AUS_TRY(sput(g, gkey(g, &k, GK_ANS, a->id, 0, 0), g->adu, n));
+    if (a->state == AUS_APP_GR_FAILED)
+        AUS_TRY(sput(g, gkey(g, &k, GK_FAILED, a->id, 0, 0), (const uint8_t *)"", 0));
+    return AUS_OK;
 }

@@ -611,6 +611,8 @@ static void test_file_failure_fails_one_request(void **st)
     assert_memory_equal(a.note.p, "cannot write to the temporary: No space left on device",
                         a.note.n);
     assert_int_equal(tf(w, bad)->discarded, 1);
+    assert_false(a.has_image); /* no outcome, but the path it was for */
+    assert_memory_equal(a.path.p, "full/out.bin", a.path.n);
     assert_int_equal(aus_app_ground_answer(&w->g, good, &a), AUS_OK);
     assert_int_equal(a.state, AUS_APP_GR_ANSWERED);
     assert_memory_equal(tf(w, good)->data, w->file, IMG_SIZE);
@@ -981,6 +983,63 @@ static void test_store_failure_every_write(void **st)
     run_every_write(setup_forget, op_forget, check_forget, 4);
 }
 
+/* ---- import of an older ground's records ---- */
+
+static void test_import(void **st)
+{
+    (void)st;
+    world *w = mk();
+    aus_app_ground_event ev;
+    aus_app_ground_answer_view a;
+    aus_app_msg m, info;
+    uint8_t adu[256], bitmap[2] = {0x7b, 0x00}; /* chunks 0 1 3 4 5 6 of 10 received */
+    memset(&m, 0, sizeof m);
+    m.type = AUS_APP_IMG_REQ;
+    m.id = 7;
+    m.name = (aus_app_view){(const uint8_t *)"img", 3};
+    m.chunk = 1000;
+    size_t n = enc(&m, adu, sizeof adu);
+    memset(&info, 0, sizeof info);
+    info.size = IMG_SIZE;
+    info.chunk = 1000;
+    sha256(w->file, IMG_SIZE, info.sha256);
+    aus_app_view local = {(const uint8_t *)"old.bin", 7};
+    tf(w, 7)->created = 1; /* the old ground's temporary holds chunks 0 1 3 4 5 6 */
+    memcpy(tf(w, 7)->data, w->file, IMG_SIZE);
+    assert_int_equal(
+        aus_app_ground_import_pending(&w->g, 7, adu, n, 500, &local, &info, bitmap, 16), AUS_OK);
+    assert_int_equal(aus_app_ground_import_pending(&w->g, 8, adu, n, 500, &local, &info, NULL, 0),
+                     AUS_E_MALFORMED); /* the id inside is 7 */
+    aus_app_ground_item it;
+    assert_int_equal(aus_app_ground_get(&w->g, 7, 1500, &it), AUS_OK);
+    assert_int_equal(it.have, 6);
+    assert_int_equal(it.total, 10);
+    assert_int_equal(it.age_ms, 1000);
+    static const aus_app_ground_answer_view zero;
+    a = zero;
+    a.id = 3;
+    a.state = AUS_APP_GR_FAILED;
+    a.req_type = AUS_APP_IMG_REQ;
+    a.reason = AUS_E_IO;
+    a.status = AUS_APP_ST_ERROR;
+    a.note = (aus_app_view){(const uint8_t *)"disk full", 9};
+    a.path = local;
+    assert_int_equal(aus_app_ground_import_answer(&w->g, &a), AUS_OK);
+    assert_int_equal(count_state(w, AUS_APP_GR_FAILED), 1);
+    /* the ids go on above the imported ones only through the counter: a store written by the
+     * older ground kept it under the same key */
+    assert_int_equal(aus_app_ground_resend(&w->g, 100000, 50000), 1);
+    assert_int_equal(uplink(w, 0), 1);
+    assert_int_equal(w->ndown, 1 + 4); /* info, chunks 2 7 8 9 */
+    downlink(w, 0, NULL, 0, &ev);
+    assert_int_equal(ev.kind, AUS_APP_GR_EV_ANSWERED);
+    assert_int_equal(aus_app_ground_answer(&w->g, 7, &a), AUS_OK);
+    assert_true(a.has_image);
+    assert_int_equal(aus_app_ground_answer(&w->g, 3, &a), AUS_OK);
+    assert_memory_equal(a.note.p, "disk full", 9);
+    done(w);
+}
+
 static void test_init_and_submit_args(void **st)
 {
     (void)st;
@@ -1022,6 +1081,7 @@ int main(void)
         cmocka_unit_test(test_resend_missing_ranges),
         cmocka_unit_test(test_forget_and_prune),
         cmocka_unit_test(test_store_failure_every_write),
+        cmocka_unit_test(test_import),
         cmocka_unit_test(test_init_and_submit_args),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
