@@ -19,19 +19,19 @@ extern "C" {
 typedef enum aus_err {
     AUS_OK = 0,
     /* peer input */
-    AUS_E_TRUNC = -1,        /* input ends before the item does */
-    AUS_E_MALFORMED = -2,    /* structurally invalid */
-    AUS_E_NONCANONICAL = -3, /* valid but not in the required deterministic form */
-    AUS_E_UNSUPPORTED = -4,  /* well formed, but a feature we do not implement */
-    AUS_E_LIMIT = -5,        /* exceeds a configured or documented bound */
-    AUS_E_CRC = -6,          /* checksum mismatch */
-    AUS_E_EID = -7,          /* endpoint ID malformed */
-    AUS_E_BLOCK = -8,        /* block-level rule violated (numbers, order, payload) */
-    AUS_E_HOPLIMIT = -9,     /* hop limit exceeded */
-    AUS_E_EXPIRED = -10,     /* lifetime exceeded */
-    AUS_E_TRAILING = -11,    /* bytes after the end of the item */
-    AUS_E_FEC = -12,         /* channel code could not correct the errors (RS, BCH) */
-    AUS_E_INDEF = -13,       /* indefinite-length item where strict decoding wants definite */
+    AUS_E_TRUNC = -1,         /* input ends before the item does */
+    AUS_E_MALFORMED = -2,     /* structurally invalid */
+    AUS_E_NONCANONICAL = -3,  /* valid but not in the required deterministic form */
+    AUS_E_UNSUPPORTED = -4,   /* well formed, but a feature we do not implement */
+    AUS_E_LIMIT = -5,         /* exceeds a configured or documented bound */
+    AUS_E_CRC = -6,           /* checksum mismatch */
+    AUS_E_EID = -7,           /* endpoint ID malformed */
+    AUS_E_BLOCK = -8,         /* block-level rule violated (numbers, order, payload) */
+    AUS_E_HOPLIMIT = -9,      /* hop limit exceeded */
+    AUS_E_EXPIRED = -10,      /* lifetime exceeded */
+    AUS_E_TRAILING = -11,     /* bytes after the end of the item */
+    AUS_E_FEC = -12,          /* channel code could not correct the errors (RS, BCH) */
+    AUS_E_INDEF = -13,        /* indefinite-length item where strict decoding wants definite */
     AUS_E_NONPREFERRED = -14, /* integer or length in a longer head than needed (strict) */
     /* security */
     AUS_E_AUTH = -20,      /* integrity / authentication check failed */

@@ -21,8 +21,7 @@ extern "C" {
  * schema), AUS_E_NOBUFS (out of memory). */
 AUS_MUST_USE aus_err aus_store_sqlite_open(aus_store *out, const char *path);
 /* The same, waiting up to wait_ms for the owner lock before AUS_E_LOCKED. */
-AUS_MUST_USE aus_err aus_store_sqlite_open_wait(aus_store *out, const char *path,
-                                                unsigned wait_ms);
+AUS_MUST_USE aus_err aus_store_sqlite_open_wait(aus_store *out, const char *path, unsigned wait_ms);
 /* A read-only view that takes no lock, for inspection beside a running owner (status): every
  * write, begin and so every counter reservation fails with AUS_E_STATE. Errors: AUS_E_ARG,
  * AUS_E_IO (absent or not a database), AUS_E_NOBUFS. */
