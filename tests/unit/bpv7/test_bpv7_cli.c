@@ -233,12 +233,12 @@ static void test_inspect_interface(void **st)
         {"bad_crc16.bin", "CRC check failed", 56},  /* the payload block's CRC field */
         {"bad_crc32c.bin", "CRC check failed", 29}, /* the primary block's CRC field */
         {"bad_definite_array.bin", "the bundle is not an indefinite-length CBOR array", 0},
-        {"bad_dup_blocknum.bin", "a block number is zero or not unique", -1},
+        {"bad_dup_blocknum.bin", "a block number is zero or not unique", 39},
         {"bad_garbage_tail.bin", "unexpected bytes after the end of the item", 51},
-        {"bad_no_payload.bin", "the payload block is missing", -1},
-        {"bad_primary_text_eid.bin", "endpoint ID is malformed", -1},
-        {"bad_truncated.bin", "input is truncated", -1},
-        {"bad_version6.bin", "the primary block's version is not 7", -1},
+        {"bad_no_payload.bin", "the payload block is missing", 29},
+        {"bad_primary_text_eid.bin", "endpoint ID is malformed", 5},
+        {"bad_truncated.bin", "input is truncated", 50},
+        {"bad_version6.bin", "the primary block's version is not 7", 2},
     };
     for (size_t i = 0; i < AUS_ARRAY_LEN(bad); i++) {
         char path[600];

@@ -293,14 +293,18 @@ static void test_primary_shape(void **st)
     assert_int_equal(buf[1], 0x88);
     buf[4] = 0x03; /* CRC type 3 */
     assert_int_equal(aus_bpv7_decode(&D, buf, n, 0), AUS_E_MALFORMED);
-    buf[4] = 0x01; /* says CRC-16 but the array has 8 elements */
+    assert_int_equal(D.err_off, 4); /* the CRC type field */
+    buf[4] = 0x01;                  /* says CRC-16 but the array has 8 elements */
     assert_int_equal(aus_bpv7_decode(&D, buf, n, 0), AUS_E_MALFORMED);
+    assert_int_equal(D.err_off, 1); /* the primary block's array head */
     buf[4] = 0x00;
     buf[3] = 0x01; /* fragment flag without the two fragment fields */
     assert_int_equal(aus_bpv7_decode(&D, buf, n, 0), AUS_E_MALFORMED);
+    assert_int_equal(D.err_off, 1);
     buf[3] = 0x00;
     buf[1] = 0x87; /* 7 elements */
     assert_int_equal(aus_bpv7_decode(&D, buf, n, 0), AUS_E_MALFORMED);
+    assert_int_equal(D.err_off, 1);
     buf[1] = 0x88;
     assert_int_equal(aus_bpv7_decode(&D, buf, n, 0), AUS_OK);
 }
@@ -374,7 +378,17 @@ static void test_limits(void **st)
     aus_bpv7_block_write(&w, &B, &B.blk[B.nblocks - 1]);
     aus_cbor_wr_break(&w);
     assert_int_equal(w.err, AUS_OK);
+    /* the block that does not fit is the 17th, the payload block, just before the break */
+    size_t extra_at;
+    {
+        aus_bpv7_bundle ok;
+        long m = aus_bpv7_encode(&B, buf2, sizeof buf2);
+        assert_true(m > 0);
+        assert_int_equal(aus_bpv7_decode(&ok, buf2, (size_t)m, 0), AUS_OK);
+        extra_at = w.off - 1 - ok.blk[ok.nblocks - 1].len;
+    }
     assert_int_equal(aus_bpv7_decode(&D, buf, w.off, 0), AUS_E_LIMIT);
+    assert_int_equal(D.err_off, extra_at);
     /* builder misuse */
     build(&B, 0);
     assert_int_equal(aus_bpv7_add_block(&B, 99, 1, 0, 0, NULL, 0), AUS_E_BLOCKNUM);

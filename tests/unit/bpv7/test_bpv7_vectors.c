@@ -141,15 +141,15 @@ typedef struct expect {
 
 /* The table: every bad sample and the specific error it must produce. */
 static const expect bad_table[] = {
-    {"bad_crc16.bin", AUS_E_CRC, 56},                   /* payload byte: its CRC field at 56 */
-    {"bad_crc32c.bin", AUS_E_CRC, 29},                  /* primary CRC field (head at 29) */
-    {"bad_definite_array.bin", AUS_E_NOT_INDEF, 0},     /* §4.1 outer array definite */
-    {"bad_dup_blocknum.bin", AUS_E_BLOCKNUM, SIZE_MAX}, /* two blocks numbered 2 */
-    {"bad_garbage_tail.bin", AUS_E_TRAILING, 51},       /* 2 bytes after the break */
-    {"bad_no_payload.bin", AUS_E_PAYLOAD, SIZE_MAX},    /* primary block only */
-    {"bad_primary_text_eid.bin", AUS_E_EID, SIZE_MAX},  /* ipn SSP as text */
-    {"bad_truncated.bin", AUS_E_TRUNC, SIZE_MAX},       /* last 9 bytes missing */
-    {"bad_version6.bin", AUS_E_VERSION, SIZE_MAX},      /* primary version 6 */
+    {"bad_crc16.bin", AUS_E_CRC, 56},               /* payload byte: its CRC field at 56 */
+    {"bad_crc32c.bin", AUS_E_CRC, 29},              /* primary CRC field (head at 29) */
+    {"bad_definite_array.bin", AUS_E_NOT_INDEF, 0}, /* §4.1 outer array definite */
+    {"bad_dup_blocknum.bin", AUS_E_BLOCKNUM, 39},   /* the second block numbered 2 */
+    {"bad_garbage_tail.bin", AUS_E_TRAILING, 51},   /* 2 bytes after the break */
+    {"bad_no_payload.bin", AUS_E_PAYLOAD, 29},      /* primary only: the break at 29 */
+    {"bad_primary_text_eid.bin", AUS_E_EID, 5},     /* ipn SSP as text: the EID at 5 */
+    {"bad_truncated.bin", AUS_E_TRUNC, 50},         /* 9 bytes missing: payload at 50 */
+    {"bad_version6.bin", AUS_E_VERSION, 2},         /* primary version 6: field at 2 */
 };
 
 static void test_tshark_samples(void **st)
