@@ -2,7 +2,7 @@
  * checks the walk, skip and raw-view agree on the item's length, that strict acceptance
  * implies lenient acceptance, that AUS_CBOR_NAMED changes only the name of a strict refusal
  * (NONCANONICAL -> NONPREFERRED / INDEF), that aus_cbor_peek_heads (the BPv7 fast path) agrees
- * with the same number of aus_cbor_rd_head calls under every flag combination (issue 12 §7: it
+ * with the same number of aus_cbor_rd_head calls under every flag combination (it
  * now runs the same head reader on a copy of the cursor; this keeps both paths compared), and
  * exercises every typed reader at the start of the input. Seeds: fuzz/corpus/cbor_item/. */
 #include <stdint.h>

@@ -47,7 +47,7 @@ check "download answer ok with verified SHA-256" sh -c "echo '$(resp "$iid")' | 
 check "missing ranges were asked again" grep -q "missing ranges only" "$W/ground.log"
 
 # delay beyond lifetime: a request with a 2 s lifetime carried 3 s late is deleted on receipt
-# (RFC 9171 §5.6, issue 20: never delivered to the application, so never answered by it)
+# (RFC 9171 §5.6: never delivered to the application, so never answered by it)
 mkworld "$T/late" beta 110 210 2
 id=$(submit cmd exec mark late1)
 g_once
