@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make install PREFIX=DIR` contract (issue 3 §1): the static library, the public headers under
+# `make install PREFIX=DIR` contract: the static library, the public headers under
 # DIR/include/australis/ and DIR/lib/pkgconfig/australis.pc, so that an outside C program builds
 # with `cc prog.c $(pkg-config --cflags --libs australis)`. Installs into a temporary prefix,
 # builds such a program and runs it.

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# make demo: the ground and satellite daemons over the folder link, end to end (issue 8 §5).
+# make demo: the ground and satellite daemons over the folder link, end to end (DESIGN.md §9).
 #
 # Creates a temporary world (two node configs, generated keys, a satellite data folder with a
 # 300 KB image), starts both daemons, and plays the operator's pipeline with `australis pass`
 # (loss, duplication, reordering) while the ground client asks for telemetry, runs commands,
 # downloads the image (resumed after a lossy pass), and rotates the keys by OTAR and by the
 # post-quantum rekey. Prints each result and a summary; exits 0 only if everything succeeded.
-# Both link profiles (issue 9): LINK=folder (one bundle per file) and LINK=ccsds (one file of
+# Both link profiles: LINK=folder (one bundle per file) and LINK=ccsds (one file of
 # CLTUs / CADUs per pass through the CCSDS convergence layer, 1e-4 bit errors on every file);
 # without LINK the scenario runs once per profile and exits 0 only if both succeed.
 set -uo pipefail

@@ -1,6 +1,6 @@
 /* One node process: store, keys, envelope, agent, folder link; the receive and send loops.
  *
- * Receive (one file), each step durable before the next (issue 8 §2):
+ * Receive (one file), each step durable before the next (DESIGN.md §9, the folder link):
  *   read file -> agent verify (nothing written) -> BEGIN; replay mark + effect + responses
  *   queued; COMMIT -> [external command: run; BEGIN; result + response; COMMIT] -> delete file.
  * A crash before COMMIT leaves the file to be processed again (nothing happened); after COMMIT
