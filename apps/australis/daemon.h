@@ -8,6 +8,7 @@
 
 #include "australis/agent.h"
 #include "australis/app.h"
+#include "australis/app_ground.h"
 #include "australis/keys.h"
 #include "australis/rekey.h"
 #include "australis/sdls_ep.h"
@@ -79,6 +80,7 @@ struct dmn_node {
     aus_agent agent;
     aus_fl fl;
     aus_app_sat sat; /* role sat */
+    aus_app_ground ground; /* role ground: the request life (src/app/app_ground.c) */
     dmn_hash_ent img_hash[DMN_HASH_CACHE];
     uint64_t img_hash_tick, img_hashes, img_hash_hits; /* SHA-256 computed / reused */
     uint64_t started_ms, processed, quarantined, files_out;
@@ -155,6 +157,10 @@ aus_err dmn_agent_send(dmn_node *n, const uint8_t *adu, size_t len, uint64_t now
 aus_err dmn_handle(dmn_node *n, const aus_agent_rx *rx, int *pending);
 /* 1 if rx is neither a status report nor an application message for our role. */
 int dmn_rx_junk(const dmn_node *n, const aus_agent_rx *rx);
+/* Record a request inside the caller's transaction (ids, pending record); *adu is the request
+ * to queue in that same transaction (valid until the next ground call). */
+aus_err dmn_ground_record(dmn_node *n, aus_app_msg *req, const char *local, uint64_t *id,
+                          aus_app_view *adu);
 /* Submit a request (type + fields); *id gets the request id. Own transaction. */
 aus_err dmn_ground_submit(dmn_node *n, aus_app_msg *req, const char *local_out, uint64_t *id);
 /* Re-send requests without a complete answer last sent before cutoff_ms (images: only the

@@ -1,30 +1,9 @@
-/* The ground role: requests submitted by the client, responses recorded for it, image
- * downloads reassembled and verified, and re-sends after a pass for whatever is missing.
- *
- * Store layout (tenant t, id = request id as 16 hex digits):
- *   gr/t/rid            request-id counter (reserved before use: ids never repeat)
- *   gr/t/req/id         pending request: [last activity ms, 8 bytes BE][request ADU]
- *   gr/t/img/id         image download: JSON {remote, local, size, chunk, sha256}
- *   gr/t/map/id         chunks received (bitmap)
- *   gr/t/resp/id        the final answer as JSON (the pending record is then deleted)
- *   gr/t/fail/id        a request the ground itself could not complete: the sentence why
- *                       (listed by `australis status`; pruned with the answers)
- *   gr/t/forgot         the last low-water mark sent in a FORGET
- *
- * A request's life (every step one store transaction):
- *   state                 event                              next
- *   (none)                submit                             PENDING (req record, bundle queued)
- *   PENDING               answer arrives                     ANSWERED (resp record, req deleted)
- *   PENDING               retry time / a run has passed      PENDING (re-sent; images: missing
- *                                                            ranges only)
- *   PENDING (image)       image-info                         PENDING, size/SHA/chunk known
- *   PENDING (image)       chunk (after info)                 PENDING, bit set, data in the
- *                                                            request's LOCAL.<id>.part
- *   PENDING (image)       last chunk, SHA-256 matches        ANSWERED (.part renamed, never
- *                                                            over an existing LOCAL)
- *   PENDING (image)       the download folder or temporary   FAILED (answered "failed" with
- *                         refused, or a write fails          the sentence; later chunks ignored)
- *   ANSWERED / FAILED     duplicate answer, late chunk       unchanged (ignored)
+/* The ground role's port of the request life: the life itself (ids, pending records, answers
+ * stored exactly once, re-sends, image bitmaps, the FORGET mark, failed requests) is the core's,
+ * src/app/app_ground.c (state table there, records in docs/app-ground.md). Here: the
+ * download's files (the core's file_* ops), what an answer does on this node (rekey responses
+ * install keys, SDLS-EP replies as text), the answers as JSON for the client, log lines, and the
+ * one-time move of an older ground's cJSON records to the core's CBOR ones.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* renameat2(2), RENAME_NOREPLACE */
@@ -41,182 +20,14 @@
 
 #include <cjson/cJSON.h>
 
+#include "australis/app_ground.h"
 #include "australis/base.h"
 #include "daemon.h"
 #include "daemon_link.h"
 
 #define CHUNK_DEFAULT 8192u
-
-static void gkey(const dmn_node *n, char *key, const char *what, uint64_t id)
-{
-    if (id)
-        snprintf(key, AUS_STORE_KEY_MAX, "gr/%s/%s/%016llx", n->cfg.tenant, what,
-                 (unsigned long long)id);
-    else
-        snprintf(key, AUS_STORE_KEY_MAX, "gr/%s/%s", n->cfg.tenant, what);
-}
-
-static aus_err put_json(dmn_node *n, const char *key, cJSON *j)
-{
-    char *s = cJSON_PrintUnformatted(j);
-    if (!s)
-        return AUS_E_NOBUFS;
-    aus_err e = n->store.ops->put(n->store.self, key, (const uint8_t *)s, strlen(s));
-    free(s);
-    return e;
-}
-
-static cJSON *get_json(dmn_node *n, const char *key)
-{
-    static uint8_t buf[16384];
-    size_t len = 0;
-    if (n->store.ops->get(n->store.self, key, buf, sizeof buf - 1, &len) != AUS_OK)
-        return NULL;
-    buf[len] = '\0';
-    return cJSON_Parse((const char *)buf);
-}
-
-static aus_err finish_request(dmn_node *n, uint64_t id, cJSON *resp)
-{
-    char key[AUS_STORE_KEY_MAX];
-    gkey(n, key, "resp", id);
-    AUS_TRY(put_json(n, key, resp));
-    gkey(n, key, "req", id);
-    AUS_TRY(n->store.ops->del(n->store.self, key));
-    gkey(n, key, "map", id);
-    return n->store.ops->del(n->store.self, key);
-}
-
-static int have_response(dmn_node *n, uint64_t id)
-{
-    char key[AUS_STORE_KEY_MAX];
-    uint8_t b[1];
-    size_t len;
-    gkey(n, key, "resp", id);
-    aus_err e = n->store.ops->get(n->store.self, key, b, sizeof b, &len);
-    return e == AUS_OK || e == AUS_E_NOBUFS;
-}
-
-static void set_str(cJSON *o, const char *k, const aus_app_view *v)
-{
-    char *s = strndup((const char *)v->p, v->n);
-    cJSON_AddStringToObject(o, k, s ? s : "");
-    free(s);
-}
-
-static cJSON *base_resp(const aus_app_msg *m)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "id", (double)m->id);
-    cJSON_AddStringToObject(o, "type", aus_app_type_name(m->type));
-    return o;
-}
-
-static aus_err on_report(dmn_node *n, const aus_app_msg *m)
-{
-    cJSON *o = base_resp(m), *r = cJSON_AddObjectToObject(o, "report");
-    for (size_t i = 0; i < m->nkv; i++) {
-        char *k = strndup((const char *)m->kv[i].name.p, m->kv[i].name.n);
-        if (m->kv[i].is_text)
-            set_str(r, k, &m->kv[i].text);
-        else
-            cJSON_AddNumberToObject(r, k, (double)m->kv[i].num);
-        free(k);
-    }
-    dmn_log("tm-report id=%llu: %zu values", (unsigned long long)m->id, m->nkv);
-    aus_err e = finish_request(n, m->id, o);
-    cJSON_Delete(o);
-    return e;
-}
-
-static aus_err on_cmd_resp(dmn_node *n, const aus_app_msg *m)
-{
-    cJSON *o = base_resp(m);
-    if (m->type == AUS_APP_REKEY_RESP && m->status == AUS_APP_ST_OK && m->kind == 3) {
-        char *t = dmn_sa_reply_text(m->data.p, m->data.n);
-        int refused = t && !strncmp(t, "refused", 7);
-        cJSON_ReplaceItemInObject(o, "type", cJSON_CreateString("sa-response"));
-        cJSON_AddStringToObject(o, "status", refused ? "error" : "ok");
-        cJSON_AddStringToObject(o, "output", t ? t : "?");
-        cJSON_AddStringToObject(o, "kind", "sa");
-        dmn_log("sa-response id=%llu: %s", (unsigned long long)m->id, t ? t : "?");
-        free(t);
-        aus_err e = finish_request(n, m->id, o);
-        cJSON_Delete(o);
-        return e;
-    }
-    if (m->type == AUS_APP_REKEY_RESP && m->status == AUS_APP_ST_OK) {
-        aus_err e = dmn_rekey_response(n, m->kind, m->data.p, m->data.n);
-        if (e != AUS_OK) {
-            dmn_log("rekey response id=%llu refused: %s", (unsigned long long)m->id,
-                    aus_err_str(e));
-            cJSON_AddStringToObject(o, "status", "error");
-            cJSON_AddStringToObject(o, "output", aus_err_str(e));
-            e = finish_request(n, m->id, o);
-            cJSON_Delete(o);
-            return e;
-        }
-        cJSON_AddStringToObject(o, "status", "ok");
-        cJSON_AddNumberToObject(o, "exit_code", 0);
-        cJSON_AddStringToObject(o, "output",
-                                m->kind == 2
-                                    ? "new session keys from ML-KEM-768 + master key, confirmed"
-                                    : "new session keys installed by OTAR, activated");
-        cJSON_AddStringToObject(o, "kind", m->kind == 2 ? "pq" : "otar");
-        dmn_log("rekey-response id=%llu: ok", (unsigned long long)m->id);
-        e = finish_request(n, m->id, o);
-        cJSON_Delete(o);
-        return e;
-    }
-    cJSON_AddStringToObject(o, "status", aus_app_status_name(m->status));
-    cJSON_AddNumberToObject(o, "exit_code", (double)m->exit_code);
-    set_str(o, "output", &m->data);
-    if (m->type == AUS_APP_REKEY_RESP)
-        cJSON_AddStringToObject(o, "kind", m->kind == 2 ? "pq" : "otar");
-    dmn_log("%s id=%llu: status=%s exit=%lld", aus_app_type_name(m->type),
-            (unsigned long long)m->id, aus_app_status_name(m->status), (long long)m->exit_code);
-    aus_err e = finish_request(n, m->id, o);
-    cJSON_Delete(o);
-    return e;
-}
-
-static aus_err on_img_info(dmn_node *n, const aus_app_msg *m)
-{
-    char key[AUS_STORE_KEY_MAX];
-    gkey(n, key, "img", m->id);
-    cJSON *img = get_json(n, key);
-    if (!img || have_response(n, m->id)) {
-        cJSON_Delete(img);
-        return AUS_OK; /* not ours, or answered (complete or failed): ignore */
-    }
-    if (m->status != AUS_APP_ST_OK) {
-        cJSON *o = base_resp(m);
-        cJSON_AddStringToObject(o, "status", aus_app_status_name(m->status));
-        cJSON_AddStringToObject(o, "output",
-                                m->status == AUS_APP_ST_UNKNOWN
-                                    ? "no such file on the satellite"
-                                    : "the satellite refused to send this file (not a regular "
-                                      "file, larger than 1 GiB or unreadable: its log says which)");
-        aus_err e = finish_request(n, m->id, o);
-        cJSON_Delete(o);
-        cJSON_Delete(img);
-        return e;
-    }
-    char sha[65];
-    for (int i = 0; i < 32; i++)
-        snprintf(sha + 2 * i, 3, "%02x", m->sha256[i]);
-    cJSON_DeleteItemFromObject(img, "size");
-    cJSON_DeleteItemFromObject(img, "sha256");
-    cJSON_DeleteItemFromObject(img, "chunk");
-    cJSON_AddNumberToObject(img, "size", (double)m->size);
-    cJSON_AddStringToObject(img, "sha256", sha);
-    cJSON_AddNumberToObject(img, "chunk", (double)m->chunk);
-    aus_err e = put_json(n, key, img);
-    cJSON_Delete(img);
-    return e;
-}
-
-static int bit(const uint8_t *map, uint64_t i) { return (map[i / 8] >> (i % 8)) & 1; }
+/* FORGET once the low-water mark moved this far */
+#define FORGET_STEP 64u
 
 /* ---- the download's folder and temporary file (DESIGN.md §5a) ----
  * Everything a download writes happens through a descriptor of LOCAL's folder, checked each
@@ -348,53 +159,6 @@ static int rename_noreplace(int dir, const char *from, const char *to)
     return 0;
 }
 
-static aus_err put_fail(dmn_node *n, uint64_t id, const char *why)
-{
-    char key[AUS_STORE_KEY_MAX];
-    gkey(n, key, "fail", id);
-    return n->store.ops->put(n->store.self, key, (const uint8_t *)why, strlen(why));
-}
-
-/* The answer to an image download: `ok` = 1 (LOCAL in place) or 0 ("failed", with why; the
- * request then shows up in `australis status`). */
-static aus_err image_answer(dmn_node *n, uint64_t id, int ok, const char *path, uint64_t size,
-                            const uint8_t *sha, const char *why)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "id", (double)id);
-    cJSON_AddStringToObject(o, "type", "image-download");
-    cJSON_AddStringToObject(o, "status", ok ? "ok" : "failed");
-    cJSON_AddStringToObject(o, "path", path);
-    if (sha) {
-        char hex[65];
-        for (int i = 0; i < 32; i++)
-            snprintf(hex + 2 * i, 3, "%02x", sha[i]);
-        cJSON_AddNumberToObject(o, "size", (double)size);
-        cJSON_AddStringToObject(o, "sha256", hex);
-    }
-    cJSON_AddStringToObject(o, "output", why);
-    if (ok)
-        dmn_log("image id=%llu complete: %s, %llu bytes, SHA-256 verified", (unsigned long long)id,
-                path, (unsigned long long)size);
-    else
-        dmn_log("image id=%llu failed: %s", (unsigned long long)id, why);
-    aus_err e = ok ? AUS_OK : put_fail(n, id, why);
-    if (e == AUS_OK)
-        e = finish_request(n, id, o);
-    cJSON_Delete(o);
-    return e;
-}
-
-/* A download that cannot go on: its temporary (if ours and open) is removed, the request is
- * answered "failed". Returns the store's error only. */
-static aus_err image_fail(dmn_node *n, uint64_t id, dl_file *d)
-{
-    if (d->fd >= 0)
-        (void)unlinkat(d->dir, d->part, 0);
-    dl_close(d);
-    return image_answer(n, id, 0, d->local, 0, NULL, d->why);
-}
-
 /* SHA-256 of the temporary's first `size` bytes (it is cut to that size first). */
 static int hash_part(dl_file *d, uint64_t size, uint8_t sha[32])
 {
@@ -419,372 +183,251 @@ static int hash_part(dl_file *d, uint64_t size, uint8_t sha[32])
     return 0;
 }
 
-/* Every chunk is in: verify, then rename into place without ever replacing an existing LOCAL
- * (another request's download, or a file put there since): the image is then kept as
- * LOCAL.<id> and the request fails with a sentence saying so. */
-static aus_err complete_image(dmn_node *n, const aus_app_msg *m, dl_file *d, uint64_t size)
+/* ---- the core's file operations (a download's temporary, through dl_open) ---- */
+
+static void view_str(char *out, size_t cap, const aus_app_view *v)
 {
-    uint8_t sha[32];
-    if (hash_part(d, size, sha) != 0)
-        return image_fail(n, m->id, d);
-    if (!aus_ct_eq(sha, m->sha256, 32)) {
-        snprintf(d->why, sizeof d->why,
-                 "SHA-256 mismatch: the data received is not the satellite's file; ask again");
-        (void)unlinkat(d->dir, d->part, 0);
-        dl_close(d);
-        return image_answer(n, m->id, 0, d->local, size, sha, d->why);
-    }
-    char kept[NAME_MAX + 1], path[DMN_PATH + NAME_MAX + 2];
-    int ok = rename_noreplace(d->dir, d->part, d->base) == 0;
-    int err = errno;
-    const char *where = d->part;
-    if (!ok && err == EEXIST) {
-        int k = snprintf(kept, sizeof kept, "%s.%llu", d->base, (unsigned long long)m->id);
-        if (k > 0 && (size_t)k < sizeof kept && rename_noreplace(d->dir, d->part, kept) == 0)
-            where = kept;
-    }
-    snprintf(path, sizeof path, "%.*s%s", (int)(d->base - d->local), d->local, where);
-    if (!ok && err == EEXIST)
-        snprintf(d->why, sizeof d->why,
-                 "SHA-256 verified, but %s already exists and is never replaced: the image is "
-                 "kept as %s",
-                 d->local, path);
-    else if (!ok)
-        snprintf(d->why, sizeof d->why, "SHA-256 verified, but cannot rename %s to %s: %s", path,
-                 d->local, strerror(err));
-    if (fsync(d->dir) != 0 && ok)
-        dmn_log("image id=%llu: cannot sync the folder of %s: %s", (unsigned long long)m->id,
-                d->local, strerror(errno));
-    dl_close(d);
-    return image_answer(n, m->id, ok, ok ? d->local : path, size, sha,
-                        ok ? "SHA-256 verified" : d->why);
+    snprintf(out, cap, "%.*s", (int)v->n, (const char *)v->p);
 }
 
-static aus_err on_img_chunk(dmn_node *n, const aus_app_msg *m)
+static aus_err dl_refused(dl_file *d, char *why, size_t cap)
 {
-    char key[AUS_STORE_KEY_MAX], mkey[AUS_STORE_KEY_MAX];
-    gkey(n, key, "img", m->id);
-    cJSON *img = get_json(n, key);
-    if (!img || have_response(n, m->id)) {
-        cJSON_Delete(img);
-        return AUS_OK; /* not ours, or answered (complete or failed): ignored */
-    }
-    const cJSON *lo = cJSON_GetObjectItem(img, "local"), *ch = cJSON_GetObjectItem(img, "chunk");
-    const cJSON *sz = cJSON_GetObjectItem(img, "size");
-    if (!cJSON_IsNumber(sz) || !cJSON_IsNumber(ch) || ch->valuedouble <= 0 ||
-        (uint64_t)sz->valuedouble != m->size) {
-        /* before the image-info: the chunk grid is not known yet (the satellite may have
-         * clamped the size we asked for); drop it, the next request asks for it again */
-        cJSON_Delete(img);
-        return AUS_OK;
-    }
-    uint64_t chunk = (uint64_t)ch->valuedouble;
-    char local[DMN_PATH];
-    snprintf(local, sizeof local, "%s", cJSON_IsString(lo) ? lo->valuestring : "image.out");
-    cJSON_Delete(img);
-    uint64_t nchunks = (m->size + chunk - 1) / chunk;
-    if (m->offset % chunk || m->offset >= m->size || m->data.n > chunk || nchunks > (1u << 24))
-        return AUS_E_MALFORMED;
-    size_t maplen = (size_t)(nchunks + 7) / 8, got = 0;
-    uint8_t *map = calloc(1, maplen + 1);
-    if (!map)
-        return AUS_E_NOBUFS;
-    gkey(n, mkey, "map", m->id);
-    aus_err e = n->store.ops->get(n->store.self, mkey, map, maplen, &got);
-    if (e != AUS_OK && e != AUS_E_NOTFOUND) {
-        free(map);
-        return e;
-    }
-    /* from here on a failure of the download's folder or file belongs to this request alone:
-     * the request fails (answered, logged, in `australis status`), the bundle is consumed */
+    snprintf(why, cap, "%s", d->why);
+    dl_close(d);
+    return AUS_E_IO;
+}
+
+static aus_err gr_write(void *ctx, uint64_t id, const aus_app_view *local, int first, uint64_t off,
+                        const uint8_t *p, size_t len, char *why, size_t cap)
+{
+    char path[DMN_PATH];
     dl_file d;
-    if (dl_open(&d, local, m->id, e == AUS_E_NOTFOUND) != 0) {
-        free(map);
-        return image_fail(n, m->id, &d);
-    }
+    (void)ctx;
+    view_str(path, sizeof path, local);
+    if (dl_open(&d, path, id, first) != 0)
+        return dl_refused(&d, why, cap);
     errno = 0;
-    if (pwrite(d.fd, m->data.p, m->data.n, (off_t)m->offset) != (ssize_t)m->data.n ||
-        fdatasync(d.fd) != 0) {
-        snprintf(d.why, sizeof d.why, "cannot write to %s.%llu.part: %s", local,
-                 (unsigned long long)m->id, errno ? strerror(errno) : "short write");
-        free(map);
-        return image_fail(n, m->id, &d);
+    if ((len && pwrite(d.fd, p, len, (off_t)off) != (ssize_t)len) || fdatasync(d.fd) != 0) {
+        snprintf(d.why, sizeof d.why, "cannot write to %s.%llu.part: %s", path,
+                 (unsigned long long)id, errno ? strerror(errno) : "short write");
+        return dl_refused(&d, why, cap);
     }
-    uint64_t idx = m->offset / chunk;
-    map[idx / 8] |= (uint8_t)(1u << (idx % 8));
-    e = n->store.ops->put(n->store.self, mkey, map, maplen);
-    uint64_t have = 0;
-    for (uint64_t i = 0; i < nchunks; i++)
-        have += (uint64_t)bit(map, i);
-    free(map);
-    if (e != AUS_OK) {
-        dl_close(&d);
-        return e;
-    }
-    if (have % 8 == 0 || have == nchunks)
-        dmn_log("image id=%llu: %llu/%llu chunks (%llu%%)", (unsigned long long)m->id,
-                (unsigned long long)have, (unsigned long long)nchunks,
-                (unsigned long long)(100 * have / nchunks));
-    if (have == nchunks)
-        return complete_image(n, m, &d, m->size);
     dl_close(&d);
     return AUS_OK;
 }
 
-aus_err dmn_ground_handle(dmn_node *n, const aus_agent_rx *rx)
+static aus_err gr_hash(void *ctx, uint64_t id, const aus_app_view *local, uint64_t size,
+                       uint8_t sha[AUS_APP_SHA256], char *why, size_t cap)
 {
-    aus_app_msg m;
-    AUS_TRY(aus_app_decode(&m, rx->adu, rx->len));
-    AUS_ENSURE(!aus_app_is_request(m.type), AUS_E_POLICY);
-    if (m.type != AUS_APP_IMG_CHUNK && m.type != AUS_APP_IMG_INFO && have_response(n, m.id))
-        return AUS_OK; /* a duplicate answer (we asked twice): first one wins */
-    switch (m.type) {
-    case AUS_APP_TM_REPORT: return on_report(n, &m);
-    case AUS_APP_CMD_RESP:
-    case AUS_APP_REKEY_RESP: return on_cmd_resp(n, &m);
-    case AUS_APP_IMG_INFO: return on_img_info(n, &m);
-    case AUS_APP_IMG_CHUNK: return on_img_chunk(n, &m);
-    default: return AUS_E_UNSUPPORTED;
-    }
+    char path[DMN_PATH];
+    dl_file d;
+    (void)ctx;
+    view_str(path, sizeof path, local);
+    if (dl_open(&d, path, id, 0) != 0 || hash_part(&d, size, sha) != 0)
+        return dl_refused(&d, why, cap);
+    dl_close(&d);
+    return AUS_OK;
 }
 
-static aus_err put_req(dmn_node *n, uint64_t id, const uint8_t *adu, size_t len)
+/* Every chunk is in and verified: rename into place without ever replacing an existing LOCAL
+ * (another request's download, or a file put there since): the image is then kept as
+ * LOCAL.<id> and the request fails with a sentence saying so. */
+static aus_err gr_place(void *ctx, uint64_t id, const aus_app_view *local, char *why, size_t cap)
 {
-    char key[AUS_STORE_KEY_MAX];
-    uint8_t *rec = malloc(len + 8);
-    if (!rec)
-        return AUS_E_NOBUFS;
-    uint64_t now = dmn_now_ms();
-    for (int i = 0; i < 8; i++)
-        rec[i] = (uint8_t)(now >> (56 - 8 * i));
-    memcpy(rec + 8, adu, len);
-    gkey(n, key, "req", id);
-    aus_err e = n->store.ops->put(n->store.self, key, rec, len + 8);
-    free(rec);
-    return e;
+    char path[DMN_PATH], kept[NAME_MAX + 1], where[DMN_PATH + NAME_MAX + 2];
+    dl_file d;
+    (void)ctx;
+    view_str(path, sizeof path, local);
+    if (dl_open(&d, path, id, 0) != 0)
+        return dl_refused(&d, why, cap);
+    int ok = rename_noreplace(d.dir, d.part, d.base) == 0;
+    int err = errno;
+    const char *name = d.part;
+    if (!ok && err == EEXIST) {
+        int k = snprintf(kept, sizeof kept, "%s.%llu", d.base, (unsigned long long)id);
+        if (k > 0 && (size_t)k < sizeof kept && rename_noreplace(d.dir, d.part, kept) == 0)
+            name = kept;
+    }
+    snprintf(where, sizeof where, "%.*s%s", (int)(d.base - d.local), d.local, name);
+    if (!ok && err == EEXIST)
+        snprintf(why, cap,
+                 "SHA-256 verified, but %s already exists and is never replaced: the image is "
+                 "kept as %s",
+                 path, where);
+    else if (!ok)
+        snprintf(why, cap, "SHA-256 verified, but cannot rename %s to %s: %s", where, path,
+                 strerror(err));
+    if (fsync(d.dir) != 0 && ok)
+        dmn_log("image id=%llu: cannot sync the folder of %s: %s", (unsigned long long)id, path,
+                strerror(errno));
+    dl_close(&d);
+    return ok ? AUS_OK : AUS_E_IO;
+}
+
+/* A failed download: its temporary is removed when it is ours (anything else is left alone). */
+static void gr_discard(void *ctx, uint64_t id, const aus_app_view *local)
+{
+    char path[DMN_PATH];
+    dl_file d;
+    (void)ctx;
+    view_str(path, sizeof path, local);
+    if (dl_open(&d, path, id, 0) == 0)
+        (void)unlinkat(d.dir, d.part, 0);
+    dl_close(&d);
+}
+
+/* ---- what an answer does here (the core's answer hook, before the answer is stored) ---- */
+
+static aus_err gr_answer(void *ctx, uint8_t req_type, const aus_app_msg *m, uint32_t *status,
+                         char *note, size_t cap)
+{
+    dmn_node *n = ctx;
+    unsigned long long id = (unsigned long long)m->id;
+    (void)req_type;
+    if (m->type == AUS_APP_TM_REPORT) {
+        dmn_log("tm-report id=%llu: %zu values", id, m->nkv);
+    } else if (m->type == AUS_APP_IMG_INFO) {
+        snprintf(note, cap, "%s",
+                 m->status == AUS_APP_ST_UNKNOWN
+                     ? "no such file on the satellite"
+                     : "the satellite refused to send this file (not a regular file, larger "
+                       "than 1 GiB or unreadable: its log says which)");
+    } else if (m->type == AUS_APP_REKEY_RESP && m->status == AUS_APP_ST_OK && m->kind == 3) {
+        char *t = dmn_sa_reply_text(m->data.p, m->data.n);
+        if (t && !strncmp(t, "refused", 7))
+            *status = AUS_APP_ST_ERROR;
+        dmn_log("sa-response id=%llu: %s", id, t ? t : "?");
+        free(t);
+    } else if (m->type == AUS_APP_REKEY_RESP && m->status == AUS_APP_ST_OK) {
+        aus_err e = dmn_rekey_response(n, m->kind, m->data.p, m->data.n);
+        if (e != AUS_OK) {
+            dmn_log("rekey response id=%llu refused: %s", id, aus_err_str(e));
+            *status = AUS_APP_ST_ERROR;
+            snprintf(note, cap, "%s", aus_err_str(e));
+        } else
+            dmn_log("rekey-response id=%llu: ok", id);
+    } else {
+        dmn_log("%s id=%llu: status=%s exit=%lld", aus_app_type_name(m->type), id,
+                aus_app_status_name(m->status), (long long)m->exit_code);
+    }
+    return AUS_OK;
+}
+
+/* Re-sends: queued inside the core's transaction. */
+static aus_err gr_send(void *ctx, const uint8_t *adu, size_t len)
+{
+    dmn_node *n = ctx;
+    aus_app_msg m;
+    AUS_TRY(dmn_agent_send(n, adu, len, dmn_now_ms()));
+    if (aus_app_decode(&m, adu, len) == AUS_OK)
+        dmn_log("re-sent %s id=%llu%s", aus_app_type_name(m.type), (unsigned long long)m.id,
+                m.nranges ? " (missing ranges only)" : "");
+    return AUS_OK;
+}
+
+static aus_err migrate(dmn_node *n, aus_app_ground *g);
+
+/* The node's core context, set up at its first use after dmn_open (which zeroes the node). */
+static aus_app_ground *gr(dmn_node *n)
+{
+    aus_app_ground *g = &n->ground;
+    if (g->store == &n->store)
+        return g;
+    aus_app_ground_ops ops = {gr_send, gr_answer, gr_write, gr_hash, gr_place, gr_discard, n};
+    aus_app_ground_cfg cfg = {n->cfg.retry_s * 1000u, n->cfg.keep_answers, CHUNK_DEFAULT,
+                              FORGET_STEP};
+    if (aus_app_ground_init(g, &n->store, &ops, n->cfg.tenant, &cfg) != AUS_OK) {
+        g->store = NULL;
+        return NULL;
+    }
+    return g;
+}
+
+/* The core context with an older ground's records moved first (writers only). */
+static aus_err gr_rw(dmn_node *n, aus_app_ground **g)
+{
+    *g = gr(n);
+    AUS_ENSURE(*g != NULL, AUS_E_ARG);
+    return migrate(n, *g);
+}
+
+static void log_event(dmn_node *n, const aus_app_ground_event *ev)
+{
+    unsigned long long id = (unsigned long long)ev->id;
+    aus_app_ground_answer_view a;
+    if ((ev->kind == AUS_APP_GR_EV_CHUNK || ev->kind == AUS_APP_GR_EV_ANSWERED) && ev->total &&
+        ev->have && (ev->have % 8 == 0 || ev->have == ev->total))
+        dmn_log("image id=%llu: %llu/%llu chunks (%llu%%)", id, (unsigned long long)ev->have,
+                (unsigned long long)ev->total, (unsigned long long)(100 * ev->have / ev->total));
+    if (ev->kind == AUS_APP_GR_EV_FAILED)
+        dmn_log("%s id=%llu failed: %s", ev->req_type == AUS_APP_IMG_REQ ? "image" : "request", id,
+                n->ground.note);
+    if (ev->kind == AUS_APP_GR_EV_ANSWERED && ev->req_type == AUS_APP_IMG_REQ &&
+        aus_app_ground_answer(&n->ground, ev->id, &a) == AUS_OK && a.has_image)
+        dmn_log("image id=%llu complete: %.*s, %llu bytes, SHA-256 verified", id, (int)a.path.n,
+                (const char *)a.path.p, (unsigned long long)a.size);
+}
+
+aus_err dmn_ground_handle(dmn_node *n, const aus_agent_rx *rx)
+{
+    aus_app_ground *g;
+    aus_app_ground_event ev;
+    AUS_TRY(gr_rw(n, &g));
+    AUS_TRY(aus_app_ground_on_adu(g, rx->adu, rx->len, dmn_now_ms(), &ev));
+    log_event(n, &ev);
+    return AUS_OK;
+}
+
+aus_err dmn_ground_record(dmn_node *n, aus_app_msg *req, const char *local, uint64_t *id,
+                          aus_app_view *adu)
+{
+    aus_app_ground *g;
+    aus_app_view l = {(const uint8_t *)local, local ? strlen(local) : 0};
+    AUS_TRY(gr_rw(n, &g));
+    return aus_app_ground_submit(g, req, req->type == AUS_APP_IMG_REQ ? &l : NULL, dmn_now_ms(), id,
+                                 adu);
 }
 
 aus_err dmn_ground_submit(dmn_node *n, aus_app_msg *req, const char *local_out, uint64_t *id)
 {
-    char key[AUS_STORE_KEY_MAX];
-    aus_ctr ids;
-    static uint8_t adu[12288];
-    size_t len = 0;
-    gkey(n, key, "rid", 0);
+    aus_app_view adu;
     AUS_TRY(n->store.ops->begin(n->store.self));
-    aus_err e = aus_ctr_open(&ids, &n->store, key, UINT64_MAX - 1, 1);
+    aus_err e = dmn_ground_record(n, req, local_out, id, &adu);
     if (e == AUS_OK)
-        e = aus_ctr_take(&ids, &n->store, &req->id);
-    if (req->type == AUS_APP_IMG_REQ && !req->chunk)
-        req->chunk = CHUNK_DEFAULT;
-    if (e == AUS_OK)
-        e = aus_app_encode(req, adu, sizeof adu, &len);
-    if (e == AUS_OK)
-        e = put_req(n, req->id, adu, len);
-    if (e == AUS_OK && req->type == AUS_APP_IMG_REQ) {
-        cJSON *img = cJSON_CreateObject();
-        set_str(img, "remote", &req->name);
-        cJSON_AddStringToObject(img, "local", local_out);
-        cJSON_AddNumberToObject(img, "chunk", (double)req->chunk);
-        gkey(n, key, "img", req->id);
-        e = put_json(n, key, img);
-        cJSON_Delete(img);
-    }
-    if (e == AUS_OK)
-        e = dmn_agent_send(n, adu, len, dmn_now_ms());
+        e = dmn_agent_send(n, adu.p, adu.n, dmn_now_ms());
     if (e == AUS_OK)
         e = n->store.ops->commit(n->store.self);
     if (e != AUS_OK) {
         (void)n->store.ops->rollback(n->store.self);
         dmn_reset(n);
-        return e;
     }
-    *id = req->id;
-    return AUS_OK;
-}
-
-/* Ranges of chunks still missing, as an IMG_REQ re-encoded with them (at most
- * AUS_APP_MAX_RANGES; the rest is asked for after the next pass). */
-static size_t missing_ranges(dmn_node *n, uint64_t id, aus_app_msg *req)
-{
-    char key[AUS_STORE_KEY_MAX];
-    gkey(n, key, "img", id);
-    cJSON *img = get_json(n, key);
-    const cJSON *sz = img ? cJSON_GetObjectItem(img, "size") : NULL;
-    const cJSON *ch = img ? cJSON_GetObjectItem(img, "chunk") : NULL;
-    if (!cJSON_IsNumber(sz) || !cJSON_IsNumber(ch) || ch->valuedouble <= 0) {
-        cJSON_Delete(img);
-        return 0;
-    }
-    uint64_t size = (uint64_t)sz->valuedouble, chunk = (uint64_t)ch->valuedouble;
-    cJSON_Delete(img);
-    uint64_t nch = (size + chunk - 1) / chunk;
-    size_t maplen = (size_t)(nch + 7) / 8, got = 0;
-    uint8_t *map = calloc(1, maplen + 1);
-    gkey(n, key, "map", id);
-    if (n->store.ops->get(n->store.self, key, map, maplen, &got) != AUS_OK)
-        memset(map, 0, maplen);
-    req->nranges = 0;
-    for (uint64_t i = 0; i < nch && req->nranges < AUS_APP_MAX_RANGES;) {
-        if (bit(map, i)) {
-            i++;
-            continue;
-        }
-        uint64_t j = i;
-        while (j < nch && !bit(map, j))
-            j++;
-        req->ranges[req->nranges].off = i * chunk;
-        req->ranges[req->nranges].len = (j - i) * chunk;
-        req->nranges++;
-        i = j;
-    }
-    free(map);
-    return req->nranges;
+    return e;
 }
 
 long dmn_ground_resend(dmn_node *n, uint64_t cutoff_ms)
 {
-    char prefix[AUS_STORE_KEY_MAX], key[AUS_STORE_KEY_MAX] = "", next[AUS_STORE_KEY_MAX];
-    static uint8_t rec[12288 + 8], adu[12288];
-    long count = 0;
-    uint64_t now = dmn_now_ms();
-    snprintf(prefix, sizeof prefix, "gr/%s/req/", n->cfg.tenant);
-    while (n->store.ops->next(n->store.self, prefix, key, next, sizeof next) == AUS_OK) {
-        memcpy(key, next, sizeof key);
-        size_t len = 0;
-        if (n->store.ops->get(n->store.self, key, rec, sizeof rec, &len) != AUS_OK || len < 9)
-            continue;
-        uint64_t last = 0;
-        for (int i = 0; i < 8; i++)
-            last = (last << 8) | rec[i];
-        if (last >= cutoff_ms)
-            continue;
-        aus_app_msg m;
-        const uint8_t *out = rec + 8;
-        size_t outlen = len - 8;
-        if (aus_app_decode(&m, rec + 8, len - 8) != AUS_OK)
-            continue;
-        if (m.type == AUS_APP_IMG_REQ && missing_ranges(n, m.id, &m) > 0 &&
-            aus_app_encode(&m, adu, sizeof adu, &outlen) == AUS_OK)
-            out = adu;
-        if (n->store.ops->begin(n->store.self) != AUS_OK)
-            break;
-        aus_err e = dmn_agent_send(n, out, outlen, now);
-        if (e == AUS_OK)
-            e = put_req(n, m.id, rec + 8, len - 8);
-        if (e == AUS_OK)
-            e = n->store.ops->commit(n->store.self);
-        if (e != AUS_OK) {
-            (void)n->store.ops->rollback(n->store.self);
-            dmn_reset(n);
-            break;
-        }
-        dmn_log("re-sent %s id=%llu%s", aus_app_type_name(m.type), (unsigned long long)m.id,
-                m.nranges ? " (missing ranges only)" : "");
-        count++;
+    aus_app_ground *g;
+    aus_err e = gr_rw(n, &g);
+    long r = e == AUS_OK ? aus_app_ground_resend(g, dmn_now_ms(), cutoff_ms) : (long)e;
+    if (r < 0) {
+        dmn_log("re-send stopped (%s): the rest is re-sent next time", aus_err_name((int)r));
+        dmn_reset(n); /* that request's transaction was rolled back */
     }
-    return count;
-}
-
-/* Download progress of a pending image request: chunks received / total (0 if unknown). */
-static cJSON *progress(dmn_node *n, uint64_t id)
-{
-    char key[AUS_STORE_KEY_MAX];
-    gkey(n, key, "img", id);
-    cJSON *img = get_json(n, key);
-    const cJSON *sz = img ? cJSON_GetObjectItem(img, "size") : NULL;
-    const cJSON *ch = img ? cJSON_GetObjectItem(img, "chunk") : NULL;
-    if (!cJSON_IsNumber(sz) || !cJSON_IsNumber(ch) || ch->valuedouble <= 0) {
-        cJSON_Delete(img);
-        return NULL;
-    }
-    uint64_t nch =
-        ((uint64_t)sz->valuedouble + (uint64_t)ch->valuedouble - 1) / (uint64_t)ch->valuedouble;
-    cJSON_Delete(img);
-    size_t maplen = (size_t)(nch + 7) / 8, got = 0;
-    uint8_t *map = calloc(1, maplen + 1);
-    uint64_t have = 0;
-    gkey(n, key, "map", id);
-    if (map && n->store.ops->get(n->store.self, key, map, maplen, &got) == AUS_OK)
-        for (uint64_t i = 0; i < nch; i++)
-            have += (uint64_t)bit(map, i);
-    free(map);
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddBoolToObject(o, "pending", 1);
-    cJSON_AddNumberToObject(o, "chunks", (double)have);
-    cJSON_AddNumberToObject(o, "total", (double)nch);
-    return o;
-}
-
-/* Tell the satellite which request ids are all answered (FORGET low), so that it can drop
- * their exactly-once records; sent when the low-water mark moved by FORGET_STEP. */
-#define FORGET_STEP 64u
-
-/* Stored answers below id `below` are deleted (inside the caller's transaction): the ground
- * keeps the last keep_answers answers under the low-water mark, so its store does not grow
- * with every request ever made. Returns the count or a negative aus_err. */
-static long prune_records(dmn_node *n, const char *what, uint64_t below)
-{
-    char prefix[AUS_STORE_KEY_MAX], key[AUS_STORE_KEY_MAX];
-    long count = 0;
-    snprintf(prefix, sizeof prefix, "gr/%s/%s/", n->cfg.tenant, what);
-    while (n->store.ops->next(n->store.self, prefix, "", key, sizeof key) == AUS_OK &&
-           strtoull(key + strlen(prefix), NULL, 16) < below) {
-        aus_err e = n->store.ops->del(n->store.self, key);
-        if (e != AUS_OK)
-            return e;
-        count++;
-    }
-    return count;
-}
-
-/* The answers, and the failure notes that go with some of them. */
-static long prune_answers(dmn_node *n, uint64_t below)
-{
-    long failed = prune_records(n, "fail", below);
-    return failed < 0 ? failed : prune_records(n, "resp", below);
+    return r;
 }
 
 long dmn_ground_forget(dmn_node *n)
 {
-    char prefix[AUS_STORE_KEY_MAX], key[AUS_STORE_KEY_MAX], fk[AUS_STORE_KEY_MAX];
-    uint64_t low = 0, forgot = 0;
-    snprintf(prefix, sizeof prefix, "gr/%s/req/", n->cfg.tenant);
-    if (n->store.ops->next(n->store.self, prefix, "", key, sizeof key) == AUS_OK)
-        low = strtoull(key + strlen(prefix), NULL, 16);
-    else {
-        gkey(n, key, "rid", 0);
-        if (aus_store_get_u64(&n->store, key, &low) != AUS_OK)
-            return 0; /* no request ever */
-    }
-    gkey(n, fk, "forgot", 0);
-    if (aus_store_get_u64(&n->store, fk, &forgot) != AUS_OK)
-        forgot = 1;
-    if (low < forgot + FORGET_STEP)
-        return 0;
-    static const aus_app_msg zero;
-    aus_app_msg m = zero;
-    aus_ctr ids;
-    uint8_t adu[32];
-    size_t len = 0;
-    gkey(n, key, "rid", 0);
+    aus_app_ground *g;
+    aus_app_view adu;
+    uint64_t low = 0;
+    long r = -1;
     aus_err e = n->store.ops->begin(n->store.self);
     if (e == AUS_OK)
-        e = aus_ctr_open(&ids, &n->store, key, UINT64_MAX - 1, 1);
-    if (e == AUS_OK)
-        e = aus_ctr_take(&ids, &n->store, &m.id);
-    m.type = AUS_APP_FORGET;
-    m.offset = low;
-    if (e == AUS_OK)
-        e = aus_app_encode(&m, adu, sizeof adu, &len);
-    if (e == AUS_OK)
-        e = dmn_agent_send(n, adu, len, dmn_now_ms());
-    if (e == AUS_OK)
-        e = aus_store_put_u64(&n->store, fk, low);
-    long pruned = 0;
-    if (e == AUS_OK && n->cfg.keep_answers && low > n->cfg.keep_answers) {
-        pruned = prune_answers(n, low - n->cfg.keep_answers);
-        e = pruned < 0 ? (aus_err)pruned : AUS_OK;
+        e = gr_rw(n, &g);
+    if (e == AUS_OK) {
+        r = aus_app_ground_forget(g, dmn_now_ms(), &adu, &low);
+        e = r < 0 ? (aus_err)r : r == 1 ? dmn_agent_send(n, adu.p, adu.n, dmn_now_ms()) : AUS_OK;
     }
     if (e == AUS_OK)
         e = n->store.ops->commit(n->store.self);
@@ -793,19 +436,124 @@ long dmn_ground_forget(dmn_node *n)
         dmn_reset(n);
         return -1;
     }
-    dmn_log("forget: every request below id %llu is answered; %ld old answer(s) pruned "
-            "(keep_answers = %llu)",
-            (unsigned long long)low, pruned, (unsigned long long)n->cfg.keep_answers);
-    return 1;
+    if (r == 1)
+        dmn_log("forget: every request below id %llu is answered; %llu old answer(s) pruned "
+                "(keep_answers = %llu)",
+                (unsigned long long)low, (unsigned long long)g->pruned,
+                (unsigned long long)n->cfg.keep_answers);
+    return r;
+}
+
+/* ---- answers as JSON (the client's format) ---- */
+
+static void set_str(cJSON *o, const char *k, const aus_app_view *v)
+{
+    char *s = strndup((const char *)v->p, v->n);
+    cJSON_AddStringToObject(o, k, s ? s : "");
+    free(s);
+}
+
+static void add_sha(cJSON *o, uint64_t size, const uint8_t sha[32])
+{
+    char hex[65];
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", sha[i]);
+    cJSON_AddNumberToObject(o, "size", (double)size);
+    cJSON_AddStringToObject(o, "sha256", hex);
+}
+
+static void json_report(cJSON *o, const aus_app_msg *m)
+{
+    cJSON *r = cJSON_AddObjectToObject(o, "report");
+    for (size_t i = 0; i < m->nkv; i++) {
+        char *k = strndup((const char *)m->kv[i].name.p, m->kv[i].name.n);
+        if (m->kv[i].is_text)
+            set_str(r, k ? k : "", &m->kv[i].text);
+        else
+            cJSON_AddNumberToObject(r, k ? k : "", (double)m->kv[i].num);
+        free(k);
+    }
+}
+
+/* A response (command, rekey, SDLS-EP) as the client shows it. */
+static void json_response(cJSON *o, const aus_app_ground_answer_view *a, const aus_app_msg *m)
+{
+    const char *kind = m->kind == 2 ? "pq" : "otar";
+    if (m->type == AUS_APP_REKEY_RESP && m->status == AUS_APP_ST_OK && m->kind == 3) {
+        char *t = a->note.n ? strndup((const char *)a->note.p, a->note.n)
+                            : dmn_sa_reply_text(m->data.p, m->data.n);
+        cJSON_ReplaceItemInObject(o, "type", cJSON_CreateString("sa-response"));
+        cJSON_AddStringToObject(o, "status", a->status == AUS_APP_ST_OK ? "ok" : "error");
+        cJSON_AddStringToObject(o, "output", t ? t : "?");
+        cJSON_AddStringToObject(o, "kind", "sa");
+        free(t);
+    } else if (m->type == AUS_APP_REKEY_RESP && m->status == AUS_APP_ST_OK &&
+               a->status != AUS_APP_ST_OK) {
+        cJSON_AddStringToObject(o, "status", "error");
+        set_str(o, "output", &a->note);
+    } else if (m->type == AUS_APP_REKEY_RESP && m->status == AUS_APP_ST_OK) {
+        cJSON_AddStringToObject(o, "status", "ok");
+        cJSON_AddNumberToObject(o, "exit_code", 0);
+        cJSON_AddStringToObject(o, "output",
+                                m->kind == 2
+                                    ? "new session keys from ML-KEM-768 + master key, confirmed"
+                                    : "new session keys installed by OTAR, activated");
+        cJSON_AddStringToObject(o, "kind", kind);
+    } else {
+        cJSON_AddStringToObject(o, "status", aus_app_status_name(m->status));
+        cJSON_AddNumberToObject(o, "exit_code", (double)m->exit_code);
+        set_str(o, "output", &m->data);
+        if (m->type == AUS_APP_REKEY_RESP)
+            cJSON_AddStringToObject(o, "kind", kind);
+    }
+}
+
+static cJSON *json_answer(const aus_app_ground_answer_view *a)
+{
+    static aus_app_msg m;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "id", (double)a->id);
+    if (a->req_type == AUS_APP_IMG_REQ && !a->adu.n) { /* a download's outcome */
+        cJSON_AddStringToObject(o, "type", "image-download");
+        cJSON_AddStringToObject(o, "status", a->state == AUS_APP_GR_ANSWERED ? "ok" : "failed");
+        set_str(o, "path", &a->path);
+        if (a->has_image)
+            add_sha(o, a->size, a->sha256);
+        set_str(o, "output", &a->note);
+        return o;
+    }
+    if (aus_app_decode(&m, a->adu.p, a->adu.n) != AUS_OK) {
+        cJSON_AddStringToObject(o, "type", "answer");
+        cJSON_AddStringToObject(o, "status", a->state == AUS_APP_GR_ANSWERED ? "error" : "failed");
+        set_str(o, "output", &a->note);
+        return o;
+    }
+    cJSON_AddStringToObject(o, "type", aus_app_type_name(m.type));
+    if (m.type == AUS_APP_TM_REPORT)
+        json_report(o, &m);
+    else if (m.type == AUS_APP_IMG_INFO) {
+        cJSON_AddStringToObject(o, "status", aus_app_status_name(a->status));
+        set_str(o, "output", &a->note);
+    } else
+        json_response(o, a, &m);
+    return o;
 }
 
 char *dmn_ground_response(dmn_node *n, uint64_t id)
 {
-    char key[AUS_STORE_KEY_MAX];
-    gkey(n, key, "resp", id);
-    cJSON *j = get_json(n, key);
-    if (!j)
-        j = progress(n, id);
+    aus_app_ground *g = gr(n);
+    aus_app_ground_answer_view a;
+    aus_app_ground_item it;
+    cJSON *j = NULL;
+    if (g && aus_app_ground_answer(g, id, &a) == AUS_OK)
+        j = json_answer(&a);
+    else if (g && aus_app_ground_get(g, id, dmn_now_ms(), &it) == AUS_OK &&
+             it.state == AUS_APP_GR_PENDING && it.total > 0) {
+        j = cJSON_CreateObject(); /* a download's progress */
+        cJSON_AddBoolToObject(j, "pending", 1);
+        cJSON_AddNumberToObject(j, "chunks", (double)it.have);
+        cJSON_AddNumberToObject(j, "total", (double)it.total);
+    }
     if (!j)
         return NULL;
     char *s = cJSON_Print(j);
@@ -817,22 +565,24 @@ char *dmn_ground_response(dmn_node *n, uint64_t id)
  * (the last FAILED_SHOWN as {id, why}; `australis status --id N` has each whole answer). */
 #define FAILED_SHOWN 16
 
-static void status_failed(dmn_node *n, cJSON *o)
+static void status_failed(aus_app_ground *g, cJSON *o)
 {
-    char prefix[AUS_STORE_KEY_MAX], key[AUS_STORE_KEY_MAX] = "", next[AUS_STORE_KEY_MAX];
-    uint8_t why[DL_WHY];
+    aus_app_ground_item it;
+    aus_app_ground_answer_view a;
+    uint64_t after = 0;
     long count = 0;
     cJSON *list = cJSON_CreateArray();
-    snprintf(prefix, sizeof prefix, "gr/%s/fail/", n->cfg.tenant);
-    while (n->store.ops->next(n->store.self, prefix, key, next, sizeof next) == AUS_OK) {
-        memcpy(key, next, sizeof key);
-        size_t len = 0;
-        if (n->store.ops->get(n->store.self, key, why, sizeof why - 1, &len) != AUS_OK)
-            len = 0;
-        why[len] = '\0';
+    for (;;) {
+        aus_err e = aus_app_ground_next(g, AUS_APP_GR_FAILED, after, 0, &it);
+        if (e != AUS_OK && e != AUS_E_MALFORMED)
+            break;
+        after = it.id;
         cJSON *f = cJSON_CreateObject();
-        cJSON_AddNumberToObject(f, "id", (double)strtoull(key + strlen(prefix), NULL, 16));
-        cJSON_AddStringToObject(f, "why", (const char *)why);
+        cJSON_AddNumberToObject(f, "id", (double)it.id);
+        if (e == AUS_OK && aus_app_ground_answer(g, it.id, &a) == AUS_OK)
+            set_str(f, "why", &a.note);
+        else
+            cJSON_AddStringToObject(f, "why", "(its record does not decode)");
         cJSON_AddItemToArray(list, f);
         if (cJSON_GetArraySize(list) > FAILED_SHOWN)
             cJSON_DeleteItemFromArray(list, 0);
@@ -842,24 +592,41 @@ static void status_failed(dmn_node *n, cJSON *o)
     cJSON_AddItemToObject(o, "failed_recent", list);
 }
 
+static long count_answers(aus_app_ground *g, uint8_t state)
+{
+    aus_app_ground_item it;
+    uint64_t after = 0;
+    long count = 0;
+    for (;;) {
+        aus_err e = aus_app_ground_next(g, state, after, 0, &it);
+        if (e != AUS_OK && e != AUS_E_MALFORMED)
+            return count;
+        after = it.id;
+        count++;
+    }
+}
+
 char *dmn_ground_status(dmn_node *n)
 {
-    char prefix[AUS_STORE_KEY_MAX], key[AUS_STORE_KEY_MAX] = "", next[AUS_STORE_KEY_MAX];
+    aus_app_ground *g = gr(n);
+    aus_app_ground_item it;
+    uint64_t after = 0;
     cJSON *o = cJSON_CreateObject(), *p = cJSON_AddArrayToObject(o, "pending");
-    snprintf(prefix, sizeof prefix, "gr/%s/req/", n->cfg.tenant);
-    while (n->store.ops->next(n->store.self, prefix, key, next, sizeof next) == AUS_OK) {
-        memcpy(key, next, sizeof key);
-        cJSON_AddItemToArray(p, cJSON_CreateString(key + strlen(prefix)));
+    for (;;) {
+        aus_err e = g ? aus_app_ground_next(g, AUS_APP_GR_PENDING, after, 0, &it) : AUS_E_ARG;
+        if (e != AUS_OK && e != AUS_E_MALFORMED)
+            break;
+        char hex[17];
+        snprintf(hex, sizeof hex, "%016llx", (unsigned long long)it.id);
+        cJSON_AddItemToArray(p, cJSON_CreateString(hex));
+        after = it.id;
     }
-    long answered = 0;
-    snprintf(prefix, sizeof prefix, "gr/%s/resp/", n->cfg.tenant);
-    key[0] = '\0';
-    while (n->store.ops->next(n->store.self, prefix, key, next, sizeof next) == AUS_OK) {
-        memcpy(key, next, sizeof key);
-        answered++;
-    }
+    /* every stored answer, the failed ones included (as they always were) */
+    long answered =
+        g ? count_answers(g, AUS_APP_GR_ANSWERED) + count_answers(g, AUS_APP_GR_FAILED) : 0;
     cJSON_AddNumberToObject(o, "answered", (double)answered);
-    status_failed(n, o);
+    if (g)
+        status_failed(g, o);
     cJSON_AddNumberToObject(o, "outgoing_waiting", (double)aus_fl_count(n->cfg.outgoing));
     cJSON_AddNumberToObject(o, "incoming_waiting", (double)aus_fl_count(n->cfg.incoming));
     cJSON_AddStringToObject(o, "node", n->cfg.tenant);
@@ -867,4 +634,257 @@ char *dmn_ground_status(dmn_node *n)
     char *s = cJSON_Print(o);
     cJSON_Delete(o);
     return s;
+}
+
+/* ---- the move from an older ground's records (cJSON, before docs/app-ground.md) ----
+ * Old keys (tenant t, id as 16 hex): gr/t/req/id = [last sent ms, 8 bytes BE][request ADU];
+ * gr/t/img/id = JSON {remote, local, chunk, size, sha256 (hex)}; gr/t/map/id = bitmap of the
+ * chunks received; gr/t/resp/id = the answer as JSON (the client's format); gr/t/fail/id = the
+ * sentence of a failed download. gr/t/rid and gr/t/forgot keep their layout. Everything moves in
+ * one transaction (the caller's when one is open); a record that does not convert becomes a
+ * FAILED answer saying so, never a reason to stop. */
+static const char *const old_kinds[] = {"req", "resp", "img", "map", "fail"};
+
+static void old_key(const dmn_node *n, char *key, const char *what, const char *hex)
+{
+    snprintf(key, AUS_STORE_KEY_MAX, "gr/%s/%s/%s", n->cfg.tenant, what, hex ? hex : "");
+}
+
+/* An old value (malloc'd, NUL after it), or NULL. */
+static uint8_t *old_get(dmn_node *n, const char *key, size_t *len)
+{
+    size_t need = 0;
+    uint8_t one[1];
+    aus_err e = n->store.ops->get(n->store.self, key, one, 0, &need);
+    if (e != AUS_E_NOBUFS && e != AUS_OK)
+        return NULL;
+    uint8_t *p = malloc(need + 1);
+    if (p && n->store.ops->get(n->store.self, key, p, need, len) == AUS_OK) {
+        p[*len] = '\0';
+        return p;
+    }
+    free(p);
+    return NULL;
+}
+
+static cJSON *old_json(dmn_node *n, const char *what, const char *hex)
+{
+    char key[AUS_STORE_KEY_MAX];
+    size_t len = 0;
+    old_key(n, key, what, hex);
+    uint8_t *p = old_get(n, key, &len);
+    cJSON *j = p ? cJSON_Parse((const char *)p) : NULL;
+    free(p);
+    return j;
+}
+
+static double jnum(const cJSON *o, const char *k, double def)
+{
+    const cJSON *v = cJSON_GetObjectItem(o, k);
+    return cJSON_IsNumber(v) ? v->valuedouble : def;
+}
+
+static const char *jstr(const cJSON *o, const char *k, const char *def)
+{
+    const cJSON *v = cJSON_GetObjectItem(o, k);
+    return cJSON_IsString(v) ? v->valuestring : def;
+}
+
+static aus_err old_failed(aus_app_ground *g, uint64_t id, uint8_t req_type, const char *why)
+{
+    static const aus_app_ground_answer_view zero;
+    aus_app_ground_answer_view a = zero;
+    a.id = id;
+    a.state = AUS_APP_GR_FAILED;
+    a.req_type = req_type;
+    a.reason = AUS_E_MALFORMED;
+    a.status = AUS_APP_ST_ERROR;
+    a.note = (aus_app_view){(const uint8_t *)why, strlen(why)};
+    return aus_app_ground_import_answer(g, &a);
+}
+
+/* One old pending request (gr/t/req/hex, with its img and map records). */
+static aus_err old_pending(dmn_node *n, aus_app_ground *g, const char *hex)
+{
+    static const aus_app_msg zero;
+    char key[AUS_STORE_KEY_MAX];
+    size_t len = 0, mlen = 0;
+    uint64_t id = strtoull(hex, NULL, 16), ms = 0;
+    old_key(n, key, "req", hex);
+    uint8_t *rec = old_get(n, key, &len);
+    AUS_ENSURE(rec != NULL, AUS_E_IO);
+    for (size_t i = 0; i < 8 && i < len; i++)
+        ms = ms << 8 | rec[i];
+    cJSON *img = old_json(n, "img", hex);
+    old_key(n, key, "map", hex);
+    uint8_t *map = old_get(n, key, &mlen);
+    aus_app_msg info = zero;
+    const char *sha = jstr(img, "sha256", "");
+    info.size = (uint64_t)jnum(img, "size", 0);
+    info.chunk = strlen(sha) == 64 ? (uint64_t)jnum(img, "chunk", 0) : 0;
+    for (size_t i = 0; info.chunk && i < 32; i++) {
+        unsigned v = 0;
+        if (sscanf(sha + 2 * i, "%2x", &v) != 1)
+            info.chunk = 0;
+        info.sha256[i] = (uint8_t)v;
+    }
+    const char *local = jstr(img, "local", "image.out");
+    aus_app_view l = {(const uint8_t *)local, strlen(local)};
+    aus_err e = len > 8 ? aus_app_ground_import_pending(g, id, rec + 8, len - 8, ms, &l, &info, map,
+                                                        map ? mlen * 8 : 0)
+                        : AUS_E_TRUNC;
+    if (e != AUS_OK && e != AUS_E_IO && e != AUS_E_INTERNAL)
+        e = old_failed(g, id, 0, "the older ground's record of this request could not be read");
+    cJSON_Delete(img);
+    free(map);
+    free(rec);
+    return e;
+}
+
+static uint32_t status_of(const char *s)
+{
+    for (uint32_t st = AUS_APP_ST_OK; st <= AUS_APP_ST_INTERRUPTED; st++)
+        if (!strcmp(s, aus_app_status_name(st)))
+            return st;
+    return AUS_APP_ST_ERROR;
+}
+
+/* An old answer's response ADU (what the client was shown, rebuilt). */
+static aus_err old_adu(const cJSON *j, aus_app_ground_answer_view *a, uint8_t *buf, size_t cap)
+{
+    static aus_app_msg m;
+    static const aus_app_msg zero;
+    const char *type = jstr(j, "type", ""), *out = jstr(j, "output", "");
+    const cJSON *rep = cJSON_GetObjectItem(j, "report"), *it;
+    m = zero;
+    m.id = a->id;
+    m.status = a->status = status_of(jstr(j, "status", "ok"));
+    m.kind = !strcmp(jstr(j, "kind", ""), "pq") ? 2 : 1;
+    if (!strcmp(type, "tm-report")) {
+        m.type = AUS_APP_TM_REPORT;
+        a->req_type = AUS_APP_TM_QUERY;
+        cJSON_ArrayForEach(it, rep)
+        {
+            if (m.nkv == AUS_APP_MAX_KV)
+                break;
+            aus_app_kv *kv = &m.kv[m.nkv++];
+            kv->name = (aus_app_view){(const uint8_t *)it->string, strlen(it->string)};
+            kv->is_text = cJSON_IsString(it);
+            kv->num = (int64_t)(cJSON_IsNumber(it) ? it->valuedouble : 0);
+            if (kv->is_text)
+                kv->text =
+                    (aus_app_view){(const uint8_t *)it->valuestring, strlen(it->valuestring)};
+        }
+    } else if (!strcmp(type, "image-info")) {
+        m.type = AUS_APP_IMG_INFO;
+        a->req_type = AUS_APP_IMG_REQ;
+        a->note = (aus_app_view){(const uint8_t *)out, strlen(out)};
+    } else if (!strcmp(type, "sa-response") || !strcmp(type, "rekey-response")) {
+        m.type = AUS_APP_REKEY_RESP;
+        a->req_type = AUS_APP_REKEY_REQ;
+        int sa = !strcmp(type, "sa-response"), refused = !cJSON_GetObjectItem(j, "exit_code");
+        if (sa || m.status == AUS_APP_ST_OK || refused) { /* the ground's words: the note */
+            m.status = AUS_APP_ST_OK;
+            m.kind = sa ? 3 : m.kind;
+            a->note = (aus_app_view){(const uint8_t *)out, strlen(out)};
+        } else
+            m.data = (aus_app_view){(const uint8_t *)out, strlen(out)};
+    } else {
+        m.type = AUS_APP_CMD_RESP;
+        a->req_type = AUS_APP_CMD;
+        m.exit_code = (int64_t)jnum(j, "exit_code", -1);
+        m.data = (aus_app_view){(const uint8_t *)out, strlen(out)};
+    }
+    size_t n = 0;
+    AUS_TRY(aus_app_encode(&m, buf, cap, &n));
+    a->adu = (aus_app_view){buf, n};
+    return AUS_OK;
+}
+
+/* One old answer (gr/t/resp/hex). */
+static aus_err old_answer(dmn_node *n, aus_app_ground *g, const char *hex)
+{
+    static const aus_app_ground_answer_view zero;
+    static uint8_t buf[AUS_APP_GROUND_REC_MAX];
+    aus_app_ground_answer_view a = zero;
+    uint64_t id = strtoull(hex, NULL, 16);
+    cJSON *j = old_json(n, "resp", hex);
+    a.id = id;
+    a.state = AUS_APP_GR_ANSWERED;
+    a.answered_ms = dmn_now_ms();
+    aus_err e = j ? AUS_OK : AUS_E_MALFORMED;
+    if (e == AUS_OK && !strcmp(jstr(j, "type", ""), "image-download")) {
+        const char *out = jstr(j, "output", ""), *path = jstr(j, "path", ""),
+                   *sha = jstr(j, "sha256", "");
+        int ok = !strcmp(jstr(j, "status", ""), "ok");
+        a.state = ok ? AUS_APP_GR_ANSWERED : AUS_APP_GR_FAILED;
+        a.req_type = AUS_APP_IMG_REQ;
+        a.status = ok ? AUS_APP_ST_OK : AUS_APP_ST_ERROR;
+        a.reason = ok ? AUS_OK : !strncmp(out, "SHA-256 mismatch", 16) ? AUS_E_AUTH : AUS_E_IO;
+        a.note = (aus_app_view){(const uint8_t *)out, strlen(out)};
+        a.path = (aus_app_view){(const uint8_t *)path, strlen(path)};
+        a.has_image = strlen(sha) == 64;
+        a.size = (uint64_t)jnum(j, "size", 0);
+        for (size_t i = 0; a.has_image && i < 32; i++) {
+            unsigned v = 0;
+            a.has_image = sscanf(sha + 2 * i, "%2x", &v) == 1;
+            a.sha256[i] = (uint8_t)v;
+        }
+    } else if (e == AUS_OK)
+        e = old_adu(j, &a, buf, sizeof buf);
+    if (e == AUS_OK)
+        e = aus_app_ground_import_answer(g, &a);
+    if (e != AUS_OK && e != AUS_E_IO && e != AUS_E_INTERNAL)
+        e = old_failed(g, id, 0, "the older ground's record of this answer could not be read");
+    cJSON_Delete(j);
+    return e;
+}
+
+/* Move every record of one old kind (deleting it); counts in *moved. */
+static aus_err old_move(dmn_node *n, aus_app_ground *g, const char *what, long *moved)
+{
+    char prefix[AUS_STORE_KEY_MAX], key[AUS_STORE_KEY_MAX];
+    old_key(n, prefix, what, NULL);
+    for (;;) {
+        aus_err e = n->store.ops->next(n->store.self, prefix, "", key, sizeof key);
+        if (e == AUS_E_NOTFOUND)
+            return AUS_OK;
+        AUS_TRY(e);
+        const char *hex = key + strlen(prefix);
+        if (!strcmp(what, "req"))
+            AUS_TRY(old_pending(n, g, hex));
+        else if (!strcmp(what, "resp"))
+            AUS_TRY(old_answer(n, g, hex));
+        AUS_TRY(n->store.ops->del(n->store.self, key));
+        *moved += !strcmp(what, "req") || !strcmp(what, "resp");
+    }
+}
+
+static aus_err migrate(dmn_node *n, aus_app_ground *g)
+{
+    char prefix[AUS_STORE_KEY_MAX], key[AUS_STORE_KEY_MAX];
+    int any = 0, own = 0;
+    long moved = 0;
+    if (n->readonly)
+        return AUS_OK;
+    for (size_t i = 0; i < sizeof old_kinds / sizeof old_kinds[0] && !any; i++) {
+        old_key(n, prefix, old_kinds[i], NULL);
+        any = n->store.ops->next(n->store.self, prefix, "", key, sizeof key) == AUS_OK;
+    }
+    if (!any)
+        return AUS_OK;
+    AUS_TRY(aus_store_txn_enter(&n->store, &own));
+    aus_err e = AUS_OK;
+    /* pending first (they read img and map), then answers, then what is left over */
+    for (size_t i = 0; i < sizeof old_kinds / sizeof old_kinds[0] && e == AUS_OK; i++)
+        e = old_move(n, g, old_kinds[i], &moved);
+    e = aus_store_txn_leave(&n->store, own, e);
+    if (e == AUS_OK)
+        dmn_log("store: %ld request(s) and answer(s) of the older ground moved to the records "
+                "of docs/app-ground.md",
+                moved);
+    else
+        dmn_log("store: moving the older ground's records failed (%s): retried at the next use",
+                aus_err_name(e));
+    return e;
 }

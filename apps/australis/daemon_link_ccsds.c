@@ -569,33 +569,19 @@ long dmn_link_ccsds_outgoing(dmn_node *n)
 /* ---- SDLS-EP procedures over the radio path (ground) ----
  * `australis sa …` with link = ccsds: the EP PDU goes up in its own TC frame on the EP MAP
  * (355.1 / CryptoLib), the reply comes down in a Space Packet on APID 128. The request is
- * recorded like any other (gr/<tenant>/req/<id>, so `status --id` and `--wait` work, and the
+ * recorded like any other (dmn_ground_record, so `status --id` and `--wait` work, and the
  * bundle-level re-send after retry_s still covers a lost reply), plus
  * lnk/<tenant>/ep/<procedure>/<id>: a reply is matched to the oldest open request of its
  * procedure (EP replies carry no request id). */
 aus_err dmn_link_ccsds_ep_submit(dmn_node *n, aus_app_msg *m, uint64_t *id)
 {
     char key[AUS_STORE_KEY_MAX];
-    static uint8_t rec[8 + 12288];
-    size_t len = 0;
-    aus_ctr ids;
+    aus_app_view adu;
     aus_ep_cmd c;
     AUS_ENSURE(lk_open && !n->cfg.role_sat, AUS_E_STATE);
     AUS_TRY(aus_ep_cmd_decode(&c, m->data.p, m->data.n));
-    snprintf(key, sizeof key, "gr/%s/rid", n->cfg.tenant);
     AUS_TRY(n->store.ops->begin(n->store.self));
-    aus_err e = aus_ctr_open(&ids, &n->store, key, UINT64_MAX - 1, 1);
-    if (e == AUS_OK)
-        e = aus_ctr_take(&ids, &n->store, &m->id);
-    if (e == AUS_OK)
-        e = aus_app_encode(m, rec + 8, sizeof rec - 8, &len);
-    if (e == AUS_OK) {
-        uint64_t now = dmn_now_ms();
-        for (int i = 0; i < 8; i++)
-            rec[i] = (uint8_t)(now >> (56 - 8 * i));
-        snprintf(key, sizeof key, "gr/%s/req/%016llx", n->cfg.tenant, (unsigned long long)m->id);
-        e = n->store.ops->put(n->store.self, key, rec, len + 8);
-    }
+    aus_err e = dmn_ground_record(n, m, NULL, id, &adu); /* the bundle form is for re-sends */
     if (e == AUS_OK) {
         snprintf(key, sizeof key, "lnk/%s/ep/%02x/%016llx", n->cfg.tenant, c.tag & 0x3Fu,
                  (unsigned long long)m->id);

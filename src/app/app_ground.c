@@ -200,7 +200,7 @@ static aus_err rd_head(aus_rd *r, size_t items)
     return AUS_OK;
 }
 
-static aus_err pend_decode(pend *p, const uint8_t *in, size_t len)
+static aus_err pend_decode_(pend *p, const uint8_t *in, size_t len)
 {
     aus_rd r;
     size_t n = 0;
@@ -226,6 +226,12 @@ static aus_err pend_decode(pend *p, const uint8_t *in, size_t len)
     }
     AUS_ENSURE(p->type == AUS_APP_IMG_REQ ? p->image : !p->image, AUS_E_MALFORMED);
     return aus_rd_finish(&r);
+}
+
+/* Whatever is wrong with a stored record, it is one thing to the caller: it does not decode. */
+static aus_err pend_decode(pend *p, const uint8_t *in, size_t len)
+{
+    return pend_decode_(p, in, len) == AUS_OK ? AUS_OK : AUS_E_MALFORMED;
 }
 
 /* ans = [1, state, answered_ms, req_type, reason(int), status, answer(bstr), note(tstr), image]
@@ -257,7 +263,7 @@ static aus_err ans_encode(const aus_app_ground_answer_view *a, uint8_t *out, siz
     return AUS_OK;
 }
 
-static aus_err ans_decode(aus_app_ground_answer_view *a, const uint8_t *in, size_t len)
+static aus_err ans_decode_(aus_app_ground_answer_view *a, const uint8_t *in, size_t len)
 {
     aus_rd r;
     size_t n = 0;
@@ -284,6 +290,11 @@ static aus_err ans_decode(aus_app_ground_answer_view *a, const uint8_t *in, size
     }
     AUS_ENSURE(a->state == AUS_APP_GR_ANSWERED || a->state == AUS_APP_GR_FAILED, AUS_E_MALFORMED);
     return aus_rd_finish(&r);
+}
+
+static aus_err ans_decode(aus_app_ground_answer_view *a, const uint8_t *in, size_t len)
+{
+    return ans_decode_(a, in, len) == AUS_OK ? AUS_OK : AUS_E_MALFORMED;
 }
 
 /* ---- store helpers ---- */
