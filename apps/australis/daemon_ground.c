@@ -735,6 +735,10 @@ static aus_err old_pending(dmn_node *n, aus_app_ground *g, const char *hex)
                         : AUS_E_TRUNC;
     if (e != AUS_OK && e != AUS_E_IO && e != AUS_E_INTERNAL)
         e = old_failed(g, id, 0, "the older ground's record of this request could not be read");
+    if (e != AUS_OK && e != AUS_E_IO && e != AUS_E_INTERNAL) {
+        dmn_log("store: old request %s could not be moved (%s): dropped", hex, aus_err_name(e));
+        e = AUS_OK;
+    }
     cJSON_Delete(img);
     free(map);
     free(rec);
@@ -836,6 +840,10 @@ static aus_err old_answer(dmn_node *n, aus_app_ground *g, const char *hex)
         e = aus_app_ground_import_answer(g, &a);
     if (e != AUS_OK && e != AUS_E_IO && e != AUS_E_INTERNAL)
         e = old_failed(g, id, 0, "the older ground's record of this answer could not be read");
+    if (e != AUS_OK && e != AUS_E_IO && e != AUS_E_INTERNAL) {
+        dmn_log("store: old answer %s could not be moved (%s): dropped", hex, aus_err_name(e));
+        e = AUS_OK;
+    }
     cJSON_Delete(j);
     return e;
 }
@@ -851,7 +859,13 @@ static aus_err old_move(dmn_node *n, aus_app_ground *g, const char *what, long *
             return AUS_OK;
         AUS_TRY(e);
         const char *hex = key + strlen(prefix);
-        if (!strcmp(what, "req"))
+        char *end = NULL;
+        int ours = strlen(hex) == 16 && strtoull(hex, &end, 16) != 0 && end && !*end;
+        if (!ours && (!strcmp(what, "req") || !strcmp(what, "resp"))) {
+            char esc[2 * AUS_STORE_KEY_MAX];
+            dmn_escape(esc, sizeof esc, key, strlen(key));
+            dmn_log("store: %s is no record of the older ground (no request id): dropped", esc);
+        } else if (!strcmp(what, "req"))
             AUS_TRY(old_pending(n, g, hex));
         else if (!strcmp(what, "resp"))
             AUS_TRY(old_answer(n, g, hex));

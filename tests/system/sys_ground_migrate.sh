@@ -56,6 +56,9 @@ bits = bytearray((nch + 7) // 8)
 for c in range(10): bits[c // 8] |= 1 << (c % 8)
 put('map/' + hexid(8), bytes(bits))
 put('rid', struct.pack('>Q', 10))
+put('resp/' + hexid(9), b'{not json')       # hostile or damaged records: never a reason to stop
+put('resp/zz', b'{}')
+put('req/' + hexid(0x7fff), b'\x00\x01')
 db.commit()
 import os
 fd = os.open(local + '.8.part', os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -65,15 +68,17 @@ json.dump({str(k): v for k, v in answers.items()}, open(W + '/old-answers.json',
 PY
 check "old records written" [ -s "$W/old-answers.json" ]
 g_once
-check "the first run moved them" grep -q "store: 8 request(s) and answer(s) of the older ground moved" "$W/ground.log"
+check "the first run moved them" grep -q "store: 11 request(s) and answer(s) of the older ground moved" "$W/ground.log"
 same() { # id: status --id shows the old answer, same fields in the same order
     resp "$1" | python3 -c "import json,sys; a=json.load(sys.stdin); o=json.load(open('$W/old-answers.json'))['$1']; sys.exit(0 if list(a.items())==list(o.items()) else 1)"
 }
 for i in 1 2 3 4 5 6; do check "old answer $i shown as before" same "$i"; done
 st=$("$CLI" status --json --config "$W/ground.ini")
-check "status: 7 and 8 pending, 6 answered, 1 failed" python3 -c "
+check "status: 7 and 8 pending, 8 answered, 3 failed (4 and the damaged ones)" python3 -c "
 import json,sys; s=json.loads(sys.argv[1])
-sys.exit(0 if s['pending']==['%016x'%7,'%016x'%8] and s['answered']==6 and s['failed']==1 and s['failed_recent'][0]['id']==4 else 1)" "$st"
+sys.exit(0 if s['pending']==['%016x'%7,'%016x'%8] and s['answered']==8 and s['failed']==3 and [f['id'] for f in s['failed_recent']]==[4,9,0x7fff] else 1)" "$st"
+check "a damaged old answer is failed with a sentence" sh -c "'$CLI' status --id 9 --config '$W/ground.ini' | grep -q 'could not be read'"
+check "a key without a request id is dropped with a log line" grep -q "resp/zz is no record of the older ground" "$W/ground.log"
 check "the orphan image record of a finished download is gone too" python3 -c "
 import sqlite3,sys; db=sqlite3.connect('$W/ground/state.db')
 n=db.execute(\"select count(*) from kv where k glob 'gr/alpha/req/*' or k glob 'gr/alpha/resp/*' or k glob 'gr/alpha/img/*' or k glob 'gr/alpha/map/*' or k glob 'gr/alpha/fail/*'\").fetchone()[0]
