@@ -357,6 +357,8 @@ static void enter(aus_tcpcl *s, uint8_t next, uint8_t why, uint64_t now)
 {
     if (next == STAY || next == s->state)
         return;
+    if (s->state == AUS_TCPCL_S_CONTACT)
+        s->head_len = 0; /* a partial contact header is not the start of a message */
     s->state = next;
     if (next == AUS_TCPCL_S_ENDING || next == AUS_TCPCL_S_INIT)
         s->t_phase = now;
@@ -758,6 +760,8 @@ long aus_tcpcl_recv(aus_tcpcl *s, const uint8_t *p, size_t n, uint64_t now)
             continue;
         }
         s->head_len = 0;
+        if (e == AUS_OK && used < had)
+            e = AUS_E_INTERNAL; /* cannot happen: the head held a strict prefix */
         if (e != AUS_OK) {
             head_fatal(s, e, s->head[0], now);
             continue;
@@ -894,25 +898,44 @@ int aus_tcpcl_want_send(const aus_tcpcl *s)
     return 0;
 }
 
-uint64_t aus_tcpcl_expiry(const aus_tcpcl *s)
+/* keepalive deadlines in EST / ENDING (§5.1.1) */
+static uint64_t ka_expiry(const aus_tcpcl *s)
 {
     uint64_t t = UINT64_MAX;
+    if (s->keepalive_s) {
+        uint64_t ka = (uint64_t)s->keepalive_s * 1000u;
+        t = s->last_tx + ka;
+        if (s->last_rx + 2 * ka < t)
+            t = s->last_rx + 2 * ka;
+    }
+    return t;
+}
+
+uint64_t aus_tcpcl_expiry(const aus_tcpcl *s)
+{
+    uint64_t t;
     switch (s->state) {
     case AUS_TCPCL_S_CONTACT:
     case AUS_TCPCL_S_TLS:
     case AUS_TCPCL_S_INIT: return s->t_phase + s->cfg.setup_ms;
-    case AUS_TCPCL_S_ENDING: t = s->t_phase + s->cfg.setup_ms; /* fall through */
-    case AUS_TCPCL_S_EST:
-        if (s->keepalive_s) {
-            uint64_t ka = (uint64_t)s->keepalive_s * 1000u;
-            if (s->last_tx + ka < t)
-                t = s->last_tx + ka;
-            if (s->last_rx + 2 * ka < t)
-                t = s->last_rx + 2 * ka;
-        }
-        return t;
+    case AUS_TCPCL_S_ENDING:
+        t = ka_expiry(s);
+        return s->t_phase + s->cfg.setup_ms < t ? s->t_phase + s->cfg.setup_ms : t;
+    case AUS_TCPCL_S_EST: return ka_expiry(s);
     default: return UINT64_MAX;
     }
+}
+
+static void ka_timer(aus_tcpcl *s, uint64_t now)
+{
+    if (!s->keepalive_s)
+        return;
+    uint64_t ka = (uint64_t)s->keepalive_s * 1000u;
+    /* §5.1.1: nothing received for twice the interval ends the session */
+    if (now >= s->last_rx + 2 * ka)
+        aus_tcpcl_dispatch(s, AUS_TCPCL_E_T_IDLE, NULL, 0, now);
+    else if (now >= s->last_tx + ka)
+        aus_tcpcl_dispatch(s, AUS_TCPCL_E_T_KEEPALIVE, NULL, 0, now);
 }
 
 void aus_tcpcl_on_timer(aus_tcpcl *s, uint64_t now)
@@ -925,23 +948,12 @@ void aus_tcpcl_on_timer(aus_tcpcl *s, uint64_t now)
             aus_tcpcl_dispatch(s, AUS_TCPCL_E_T_SETUP, NULL, 0, now);
         return;
     case AUS_TCPCL_S_ENDING:
-        if (now >= s->t_phase + s->cfg.setup_ms) {
+        if (now >= s->t_phase + s->cfg.setup_ms)
             aus_tcpcl_dispatch(s, AUS_TCPCL_E_T_SETUP, NULL, 0, now);
-            return;
-        }
-        /* fall through */
-    case AUS_TCPCL_S_EST:
-        if (s->keepalive_s) {
-            uint64_t ka = (uint64_t)s->keepalive_s * 1000u;
-            /* §5.1.1: nothing received for twice the interval ends the session */
-            if (now >= s->last_rx + 2 * ka) {
-                aus_tcpcl_dispatch(s, AUS_TCPCL_E_T_IDLE, NULL, 0, now);
-                return;
-            }
-            if (now >= s->last_tx + ka)
-                aus_tcpcl_dispatch(s, AUS_TCPCL_E_T_KEEPALIVE, NULL, 0, now);
-        }
+        else
+            ka_timer(s, now);
         return;
+    case AUS_TCPCL_S_EST: ka_timer(s, now); return;
     default: return;
     }
 }
