@@ -90,7 +90,9 @@ typedef struct aus_app_ground_ops {
     aus_err (*send)(void *ctx, const uint8_t *adu, size_t len);
     /* Optional: the first answer to a request, before it is stored. The port may act on it
      * (install keys from a rekey response), change *status (the ground's verdict, stored with
-     * the answer) and write a note (stored too). An error rolls the caller's transaction back. */
+     * the answer) and write a note (stored too). An error rolls the caller's transaction back.
+     * After a rollback the same answer may come again and runs the hook again: its effects must
+     * be idempotent or go in the same transaction. */
     aus_err (*answer)(void *ctx, uint8_t req_type, const aus_app_msg *ans, uint32_t *status,
                       char *note, size_t cap);
     /* Image downloads, each keyed by (id, local). write: len bytes at off of the request's

@@ -26,6 +26,8 @@
  *   PENDING (image)  last chunk: SHA-256 differs              FAILED   AUS_E_AUTH, discarded
  *   PENDING (image)  last chunk: hash or place fails          FAILED   AUS_E_IO, its sentence
  *   PENDING          record unreadable (resend)               FAILED   AUS_E_MALFORMED
+ *   PENDING (image)  resend finds every bit set (imported)    PENDING  progress dropped, the
+ *                                                                      whole request re-sent
  *   PENDING (image)  chunk before info / of another version   PENDING  ignored (AGAIN / STATE)
  *   PENDING (image)  chunk already received                   PENDING  ignored (REPLAY)
  *   ANSWERED/FAILED  any answer                               same     ignored (REPLAY)
@@ -772,6 +774,10 @@ static aus_err resend_one(aus_app_ground *g, uint64_t id, pend *p, uint64_t now)
         AUS_TRY(missing_ranges(g, id, p, &m));
         AUS_TRY(aus_app_encode(&m, g->adu, sizeof g->adu, &n));
         out = (aus_app_view){g->adu, n};
+        if (m.nranges == 0) { /* every bit set yet pending (an imported record): start over */
+            AUS_TRY(drop_progress(g, id));
+            out = p->req;
+        }
     }
     AUS_TRY(g->ops.send(g->ops.ctx, out.p, out.n));
     p->last = now;

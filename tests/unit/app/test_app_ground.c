@@ -1010,7 +1010,17 @@ static void test_import(void **st)
         aus_app_ground_import_pending(&w->g, 7, adu, n, 500, &local, &info, bitmap, 16), AUS_OK);
     assert_int_equal(aus_app_ground_import_pending(&w->g, 8, adu, n, 500, &local, &info, NULL, 0),
                      AUS_E_MALFORMED); /* the id inside is 7 */
+    /* every bit set but still pending (nothing would ever complete it): the re-send starts the
+     * download over */
+    uint8_t full[2] = {0xff, 0x03};
+    m.id = 9;
+    size_t n9 = enc(&m, adu + 128, 128);
+    assert_int_equal(
+        aus_app_ground_import_pending(&w->g, 9, adu + 128, n9, 500, &local, &info, full, 16),
+        AUS_OK);
     aus_app_ground_item it;
+    assert_int_equal(aus_app_ground_get(&w->g, 9, 1500, &it), AUS_OK);
+    assert_int_equal(it.have, 10);
     assert_int_equal(aus_app_ground_get(&w->g, 7, 1500, &it), AUS_OK);
     assert_int_equal(it.have, 6);
     assert_int_equal(it.total, 10);
@@ -1028,11 +1038,14 @@ static void test_import(void **st)
     assert_int_equal(count_state(w, AUS_APP_GR_FAILED), 1);
     /* the ids go on above the imported ones only through the counter: a store written by the
      * older ground kept it under the same key */
-    assert_int_equal(aus_app_ground_resend(&w->g, 100000, 50000), 1);
-    assert_int_equal(uplink(w, 0), 1);
-    assert_int_equal(w->ndown, 1 + 4); /* info, chunks 2 7 8 9 */
+    assert_int_equal(aus_app_ground_resend(&w->g, 100000, 50000), 2);
+    assert_int_equal(uplink(w, 0), 2);
+    assert_int_equal(w->ndown, 1 + 4 + 1 + 10); /* 7: info, chunks 2 7 8 9; 9: all over */
     downlink(w, 0, NULL, 0, &ev);
     assert_int_equal(ev.kind, AUS_APP_GR_EV_ANSWERED);
+    assert_int_equal(aus_app_ground_answer(&w->g, 9, &a), AUS_OK);
+    assert_int_equal(a.state, AUS_APP_GR_ANSWERED);
+    assert_memory_equal(tf(w, 9)->data, w->file, IMG_SIZE);
     assert_int_equal(aus_app_ground_answer(&w->g, 7, &a), AUS_OK);
     assert_true(a.has_image);
     assert_int_equal(aus_app_ground_answer(&w->g, 3, &a), AUS_OK);
