@@ -146,6 +146,10 @@ typedef struct aus_bpsec_op {
     size_t session_key_len;
     const uint8_t *iv; /* BCB only; 12 bytes recommended (RFC 9173 §4.3.1) */
     size_t iv_len;
+    /* The key's name at the crypto provider (crypto.h aus_crypto_key): with key_id != 0 and no
+     * session key, the provider keeps its keyed context for key until the key is retired;
+     * 0: a per-call key schedule. */
+    uint32_t key_domain, key_id;
 } aus_bpsec_op;
 
 /* Add one BIB or BCB to the bundle in buf[0..*len) (capacity cap), in place. The new block is
@@ -179,6 +183,13 @@ AUS_MUST_USE aus_err aus_bpsec_add_opt(const aus_crypto *c, const aus_bpsec_op *
  * AUS_E_KEY / AUS_E_NOTFOUND when there is none (the bundle is then rejected). */
 typedef aus_err (*aus_bpsec_key_fn)(void *user, const char *source, int64_t ctx_id, uint8_t *key,
                                     size_t cap, size_t *key_len);
+
+/* Optional companion of a key lookup: the name (*domain, *id) at the crypto provider of the key
+ * key_fn returns for (source, context id), so the provider keeps that key's keyed context
+ * (crypto.h aus_crypto_key). *id 0 (or no id_fn): a per-call key schedule. Not used for session
+ * keys unwrapped from a block (each bundle has its own). */
+typedef void (*aus_bpsec_key_id_fn)(void *user, const char *source, int64_t ctx_id,
+                                    uint32_t *domain, uint32_t *id);
 
 /* What aus_bpsec_open found (filled also on failure, as far as it got). */
 typedef struct aus_bpsec_report {
@@ -218,6 +229,11 @@ typedef struct aus_bpsec_report {
  * context id), plus aus_bpsec_asb_decode and aus_bpv7_decode errors. */
 AUS_MUST_USE aus_err aus_bpsec_open(const aus_crypto *c, aus_bpsec_key_fn key_fn, void *key_user,
                                     uint8_t *buf, size_t *len, aus_bpsec_report *rep);
+/* aus_bpsec_open with the keys named at the provider by id_fn (may be NULL). Errors as
+ * aus_bpsec_open. */
+AUS_MUST_USE aus_err aus_bpsec_open_ids(const aus_crypto *c, aus_bpsec_key_fn key_fn,
+                                        aus_bpsec_key_id_fn id_fn, void *key_user, uint8_t *buf,
+                                        size_t *len, aus_bpsec_report *rep);
 
 /* ---- 3. node context: policy, sequence numbers, replay windows, IVs ---- */
 
@@ -270,6 +286,7 @@ typedef struct aus_bpsec_ctx {
     const aus_store *store; /* NULL: see above */
     aus_bpsec_key_fn key_fn;
     void *key_user;
+    aus_bpsec_key_id_fn key_id_fn; /* optional (aus_bpsec_ctx_set_key_ids), same key_user */
     uint32_t iv_fixed; /* SP 800-38D §8.2.1 fixed field: unique per device sharing a key */
     aus_bpsec_policy node_policy;
     size_t ntenants;
@@ -286,6 +303,8 @@ typedef struct aus_bpsec_ctx {
 AUS_MUST_USE aus_err aus_bpsec_ctx_init(aus_bpsec_ctx *ctx, const aus_crypto *c,
                                         const aus_store *store, aus_bpsec_key_fn key_fn,
                                         void *key_user, uint32_t iv_fixed);
+/* Name the keys key_fn returns at the crypto provider (see aus_bpsec_key_id_fn); NULL: none. */
+void aus_bpsec_ctx_set_key_ids(aus_bpsec_ctx *ctx, aus_bpsec_key_id_fn id_fn);
 /* Install a tenant's policy (replaces an existing one). Errors: FULL, ARG. */
 AUS_MUST_USE aus_err aus_bpsec_ctx_set_tenant(aus_bpsec_ctx *ctx, uint32_t tenant,
                                               const aus_bpsec_policy *p);

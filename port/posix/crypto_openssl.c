@@ -2,11 +2,15 @@
  * AES key wrap (RFC 3394), HKDF (RFC 5869) and RAND_bytes. Only port/ includes OpenSSL.
  *
  * Message digests and ciphers are fetched once (EVP_*_fetch) and cached: fetching is the
- * dominant per-call cost in OpenSSL 3. HMAC and AES-GCM run on one context per thread
- * (re-entrant across threads), re-keyed on every call and left holding no key material when
- * the call returns; the other operations use a context per call. */
+ * dominant per-call cost in OpenSSL 3. The unkeyed HMAC and AES-GCM run on one context per
+ * thread (re-entrant across threads), re-keyed on every call and left holding no key material
+ * when the call returns; the other operations use a context per call. The keyed operations
+ * (aead_seal_k, aead_open_k, hmac_k) keep a context per (domain, key id, use) until the key is
+ * retired: see "keyed contexts" below for where that memory lives. */
 #include <pthread.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -102,14 +106,110 @@ static const EVP_CIPHER *gcm_for(aus_aead_alg alg, size_t keylen)
 
 static int len_ok(size_t n) { return n <= (size_t)0x7FFFFFFF; }
 
-/* AES-GCM on one cipher context per thread, reused: allocating a context and the provider's
- * GCM state per call (and clear-freeing them) cost more than the cryptography for small
- * blocks. The context is bound to a cipher once and re-keyed on every call; when the call ends
- * it is re-keyed with an all-zero key and IV, so no key schedule or GHASH key of a real key
+/* ---- AES-GCM ---- */
+
+/* Largest additional data gathered into one update: the RFC 9173 AAD pieces (scope, primary
+ * block, headers) are a few bytes each, and every EVP update is a trip through the provider. */
+#define AAD_GATHER 512
+
+static int gcm_aad(EVP_CIPHER_CTX *x, const aus_iov *aad, size_t naad)
+{
+    uint8_t buf[AAD_GATHER];
+    size_t fill = 0;
+    int l = 0;
+    for (size_t i = 0; i < naad; i++) {
+        if (!aad[i].n)
+            continue;
+        if (!len_ok(aad[i].n))
+            return 0;
+        if (aad[i].n <= sizeof buf - fill) {
+            memcpy(buf + fill, aad[i].p, aad[i].n);
+            fill += aad[i].n;
+            continue;
+        }
+        if (fill && EVP_CipherUpdate(x, NULL, &l, buf, (int)fill) != 1)
+            return 0;
+        fill = 0;
+        if (EVP_CipherUpdate(x, NULL, &l, aad[i].p, (int)aad[i].n) != 1)
+            return 0;
+    }
+    return !fill || EVP_CipherUpdate(x, NULL, &l, buf, (int)fill) == 1;
+}
+
+/* One seal on a context that has its key and IV: AAD, plaintext, tag. */
+static aus_err gcm_seal_run(EVP_CIPHER_CTX *x, const aus_iov *aad, size_t naad, const uint8_t *pt,
+                            size_t ptlen, uint8_t *ct, uint8_t *tag, size_t taglen)
+{
+    int l = 0;
+    uint8_t fin[16]; /* GCM final emits no bytes; never form ct + ptlen when ct is NULL */
+    if (!gcm_aad(x, aad, naad) || (ptlen && EVP_EncryptUpdate(x, ct, &l, pt, (int)ptlen) != 1) ||
+        EVP_EncryptFinal_ex(x, fin, &l) != 1 ||
+        EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_GCM_GET_TAG, (int)taglen, tag) != 1)
+        return AUS_E_CRYPTO;
+    return AUS_OK;
+}
+
+/* One open: AAD, ciphertext, tag check. The plaintext is wiped on every failure path, not only
+ * a tag mismatch: DecryptUpdate has already written plaintext that nothing authenticated, and
+ * the caller must never see it. OpenSSL compares the tag in constant time (CRYPTO_memcmp). */
+static aus_err gcm_open_run(EVP_CIPHER_CTX *x, const aus_iov *aad, size_t naad, const uint8_t *ct,
+                            size_t ctlen, const uint8_t *tag, size_t taglen, uint8_t *pt)
+{
+    int l = 0;
+    uint8_t t[16], fin[16];
+    aus_err rc = AUS_E_CRYPTO;
+    memcpy(t, tag, taglen);
+    if (!gcm_aad(x, aad, naad) || (ctlen && EVP_DecryptUpdate(x, pt, &l, ct, (int)ctlen) != 1) ||
+        EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_GCM_SET_TAG, (int)taglen, t) != 1)
+        goto out;
+    rc = EVP_DecryptFinal_ex(x, fin, &l) == 1 ? AUS_OK : AUS_E_AUTH;
+out:
+    if (rc != AUS_OK && ctlen)
+        aus_wipe(pt, ctlen);
+    return rc;
+}
+
+static aus_err gcm_args(aus_aead_alg alg, size_t keylen, size_t ivlen, size_t len, size_t taglen,
+                        const EVP_CIPHER **c)
+{
+    *c = gcm_for(alg, keylen);
+    if (!*c)
+        return AUS_E_KEY;
+    if (ivlen == 0 || !len_ok(ivlen) || !len_ok(len) || taglen < 4 || taglen > 16)
+        return AUS_E_ARG;
+    return AUS_OK;
+}
+
+/* The IV length is a parameter only when it changes (96 bits is the usual case, and asking
+ * OpenSSL is a parameter lookup): *cur is what the context is set to. */
+static int gcm_set_ivlen(EVP_CIPHER_CTX *x, size_t *cur, size_t ivlen, int enc)
+{
+    if (*cur == ivlen)
+        return 1;
+    OSSL_PARAM p[2] = {OSSL_PARAM_construct_size_t(OSSL_CIPHER_PARAM_AEAD_IVLEN, &ivlen),
+                       OSSL_PARAM_END};
+    *cur = 0;
+    if (EVP_CipherInit_ex2(x, NULL, NULL, NULL, enc, p) != 1)
+        return 0;
+    *cur = ivlen;
+    return 1;
+}
+
+/* A keyed context: only the IV changes per call. */
+static int gcm_set_iv(EVP_CIPHER_CTX *x, size_t *cur, const uint8_t *iv, size_t ivlen, int enc)
+{
+    return gcm_set_ivlen(x, cur, ivlen, enc) &&
+           EVP_CipherInit_ex2(x, NULL, NULL, iv, enc, NULL) == 1;
+}
+
+/* Unkeyed AES-GCM on one cipher context per thread, reused: allocating a context and the
+ * provider's GCM state per call (and clear-freeing them) cost more than the cryptography for
+ * small blocks. The context is bound to a cipher once and re-keyed on every call; when the call
+ * ends it is re-keyed with an all-zero key and IV, so no key schedule or GHASH key of a real key
  * stays in memory between calls (the wipe rule), at the cost of one key expansion. */
 static _Thread_local EVP_CIPHER_CTX *tl_gcm;
 static _Thread_local const EVP_CIPHER *tl_gcm_cipher;
-static _Thread_local size_t tl_gcm_ivlen; /* kept here: asking OpenSSL is a parameter lookup */
+static _Thread_local size_t tl_gcm_ivlen;
 
 static EVP_CIPHER_CTX *gcm_begin(const EVP_CIPHER *c, const uint8_t *key, const uint8_t *iv,
                                  size_t ivlen, int enc)
@@ -123,16 +223,8 @@ static EVP_CIPHER_CTX *gcm_begin(const EVP_CIPHER *c, const uint8_t *key, const 
         tl_gcm_cipher = c;
         tl_gcm_ivlen = 12;
     }
-    OSSL_PARAM p[2] = {OSSL_PARAM_construct_size_t(OSSL_CIPHER_PARAM_AEAD_IVLEN, &ivlen),
-                       OSSL_PARAM_END};
-    /* the IV length is a parameter only when it changes (96 bits is the usual case) */
-    if (tl_gcm_ivlen != ivlen) {
-        tl_gcm_ivlen = 0;
-        if (EVP_CipherInit_ex2(tl_gcm, NULL, NULL, NULL, enc, p) != 1)
-            return NULL;
-        tl_gcm_ivlen = ivlen;
-    }
-    if (EVP_CipherInit_ex2(tl_gcm, NULL, key, iv, enc, NULL) != 1)
+    if (!gcm_set_ivlen(tl_gcm, &tl_gcm_ivlen, ivlen, enc) ||
+        EVP_CipherInit_ex2(tl_gcm, NULL, key, iv, enc, NULL) != 1)
         return NULL;
     return tl_gcm;
 }
@@ -155,28 +247,10 @@ static aus_err o_aead_seal(void *self, aus_aead_alg alg, const uint8_t *key, siz
                            size_t taglen)
 {
     (void)self;
-    const EVP_CIPHER *c = gcm_for(alg, keylen);
-    if (!c)
-        return AUS_E_KEY;
-    if (ivlen == 0 || !len_ok(ivlen) || !len_ok(ptlen) || taglen < 4 || taglen > 16)
-        return AUS_E_ARG;
-    aus_err rc = AUS_E_CRYPTO;
-    int l = 0;
+    const EVP_CIPHER *c;
+    AUS_TRY(gcm_args(alg, keylen, ivlen, ptlen, taglen, &c));
     EVP_CIPHER_CTX *x = gcm_begin(c, key, iv, ivlen, 1);
-    if (!x)
-        goto out;
-    for (size_t i = 0; i < naad; i++)
-        if (aad[i].n &&
-            (!len_ok(aad[i].n) || EVP_EncryptUpdate(x, NULL, &l, aad[i].p, (int)aad[i].n) != 1))
-            goto out;
-    if (ptlen && EVP_EncryptUpdate(x, ct, &l, pt, (int)ptlen) != 1)
-        goto out;
-    uint8_t fin[16]; /* GCM final emits no bytes; never form ct + ptlen when ct is NULL */
-    if (EVP_EncryptFinal_ex(x, fin, &l) != 1 ||
-        EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_GCM_GET_TAG, (int)taglen, tag) != 1)
-        goto out;
-    rc = AUS_OK;
-out:
+    aus_err rc = x ? gcm_seal_run(x, aad, naad, pt, ptlen, ct, tag, taglen) : AUS_E_CRYPTO;
     gcm_end(tl_gcm, 1);
     return rc;
 }
@@ -187,96 +261,324 @@ static aus_err o_aead_open(void *self, aus_aead_alg alg, const uint8_t *key, siz
                            uint8_t *pt)
 {
     (void)self;
-    const EVP_CIPHER *c = gcm_for(alg, keylen);
-    if (!c)
-        return AUS_E_KEY;
-    if (ivlen == 0 || !len_ok(ivlen) || !len_ok(ctlen) || taglen < 4 || taglen > 16)
-        return AUS_E_ARG;
-    aus_err rc = AUS_E_CRYPTO;
-    int l = 0;
-    uint8_t t[16];
-    memcpy(t, tag, taglen);
+    const EVP_CIPHER *c;
+    AUS_TRY(gcm_args(alg, keylen, ivlen, ctlen, taglen, &c));
     EVP_CIPHER_CTX *x = gcm_begin(c, key, iv, ivlen, 0);
-    if (!x)
-        goto out;
-    for (size_t i = 0; i < naad; i++)
-        if (aad[i].n &&
-            (!len_ok(aad[i].n) || EVP_DecryptUpdate(x, NULL, &l, aad[i].p, (int)aad[i].n) != 1))
-            goto out;
-    if (ctlen && EVP_DecryptUpdate(x, pt, &l, ct, (int)ctlen) != 1)
-        goto out;
-    if (EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_GCM_SET_TAG, (int)taglen, t) != 1)
-        goto out;
-    /* OpenSSL compares the tag in constant time (CRYPTO_memcmp). */
-    uint8_t fin[16];
-    if (EVP_DecryptFinal_ex(x, fin, &l) != 1) {
-        rc = AUS_E_AUTH;
-        goto out;
-    }
-    rc = AUS_OK;
-out:
-    /* Wipe on every failure path, not only a tag mismatch: DecryptUpdate has already written
-     * plaintext that nothing authenticated, and the caller must never see it. */
-    if (rc != AUS_OK && ctlen)
+    aus_err rc = x ? gcm_open_run(x, aad, naad, ct, ctlen, tag, taglen, pt) : AUS_E_CRYPTO;
+    if (!x && ctlen)
         aus_wipe(pt, ctlen);
     gcm_end(tl_gcm, 0);
     return rc;
 }
 
+/* ---- HMAC ---- */
+
 /* HMAC (RFC 2104) over the cached digest with one digest context per thread, reused:
  * H((K ^ opad) || H((K ^ ipad) || m)). OpenSSL 3's EVP_MAC path costs ~0.6 us per call in
  * context duplication and teardown; this one reuses a context whose state after the outer
- * final is only the (public) MAC. The padded key blocks live on our stack and are wiped. */
+ * final is only the (public) MAC. */
 static _Thread_local EVP_MD_CTX *tl_md;
+
+static size_t hmac_block(aus_hash_alg alg)
+{
+    return alg == AUS_HASH_SHA256                               ? 64
+           : (alg == AUS_HASH_SHA384 || alg == AUS_HASH_SHA512) ? 128
+                                                                : 0;
+}
+
+/* K ^ ipad and K ^ opad (RFC 2104 §2; a key longer than the block is hashed first). */
+static int hmac_pads(const EVP_MD *md, size_t bs, const uint8_t *key, size_t keylen, uint8_t *ipad,
+                     uint8_t *opad)
+{
+    uint8_t k[128];
+    int ok = 1;
+    memset(k, 0, sizeof k);
+    if (keylen > bs)
+        ok = EVP_DigestInit_ex2(tl_md, md, NULL) == 1 &&
+             EVP_DigestUpdate(tl_md, key, keylen) == 1 && EVP_DigestFinal_ex(tl_md, k, NULL) == 1;
+    else if (keylen)
+        memcpy(k, key, keylen);
+    for (size_t i = 0; i < bs; i++) {
+        ipad[i] = (uint8_t)(k[i] ^ 0x36);
+        opad[i] = (uint8_t)(k[i] ^ 0x5c);
+    }
+    OPENSSL_cleanse(k, sizeof k); /* a word-wide wipe the compiler cannot drop */
+    return ok;
+}
+
+/* The MAC from the padded key blocks. The inner pad and the first small pieces of the message
+ * go to the digest in one update (each update is a trip through the provider); the stack copy
+ * of the pad is wiped. */
+static int hmac_run(const EVP_MD *md, size_t bs, size_t hl, const uint8_t *ipad,
+                    const uint8_t *opad, const aus_iov *in, size_t nin, uint8_t *out)
+{
+    uint8_t buf[512], ih[AUS_MAX_HASH_BYTES];
+    size_t fill = bs, i = 0;
+    memcpy(buf, ipad, bs);
+    for (; i < nin && in[i].n <= sizeof buf - fill; i++) {
+        if (in[i].n)
+            memcpy(buf + fill, in[i].p, in[i].n);
+        fill += in[i].n;
+    }
+    int ok = EVP_DigestInit_ex2(tl_md, md, NULL) == 1 && EVP_DigestUpdate(tl_md, buf, fill) == 1;
+    for (; ok && i < nin; i++)
+        ok = !in[i].n || EVP_DigestUpdate(tl_md, in[i].p, in[i].n) == 1;
+    ok = ok && EVP_DigestFinal_ex(tl_md, ih, NULL) == 1;
+    memcpy(buf, opad, bs);
+    memcpy(buf + bs, ih, hl);
+    ok = ok && EVP_DigestInit_ex2(tl_md, md, NULL) == 1 &&
+         EVP_DigestUpdate(tl_md, buf, bs + hl) == 1 && EVP_DigestFinal_ex(tl_md, out, NULL) == 1;
+    OPENSSL_cleanse(buf, bs + hl > fill ? bs + hl : fill);
+    OPENSSL_cleanse(ih, sizeof ih);
+    if (!ok)
+        EVP_MD_CTX_reset(tl_md);
+    return ok;
+}
+
+static aus_err hmac_args(aus_hash_alg alg, const EVP_MD **md, size_t *bs)
+{
+    *bs = hmac_block(alg);
+    if (!*bs)
+        return AUS_E_UNSUPPORTED;
+    *md = md_for(alg);
+    if (!*md || (!tl_md && !(tl_md = EVP_MD_CTX_new())))
+        return AUS_E_CRYPTO;
+    return AUS_OK;
+}
 
 static aus_err o_hmac(void *self, aus_hash_alg alg, const uint8_t *key, size_t keylen,
                       const aus_iov *in, size_t nin, uint8_t *out, size_t *outlen)
 {
     (void)self;
-    size_t bs = alg == AUS_HASH_SHA256                               ? 64
-                : (alg == AUS_HASH_SHA384 || alg == AUS_HASH_SHA512) ? 128
-                                                                     : 0;
-    if (!bs)
-        return AUS_E_UNSUPPORTED;
-    const EVP_MD *md = md_for(alg);
+    const EVP_MD *md;
+    size_t bs;
+    AUS_TRY(hmac_args(alg, &md, &bs));
+    uint8_t ipad[128], opad[128];
     size_t hl = aus_hash_len(alg);
-    if (!md || (!tl_md && !(tl_md = EVP_MD_CTX_new())))
+    int ok = hmac_pads(md, bs, key, keylen, ipad, opad) &&
+             hmac_run(md, bs, hl, ipad, opad, in, nin, out);
+    OPENSSL_cleanse(ipad, bs);
+    OPENSSL_cleanse(opad, bs);
+    if (!ok)
         return AUS_E_CRYPTO;
-    uint8_t k[128], pad[128], ih[AUS_MAX_HASH_BYTES];
-    aus_err rc = AUS_E_CRYPTO;
-    memset(k, 0, sizeof k);
-    if (keylen > bs) { /* RFC 2104 §2: longer keys are hashed first */
-        if (EVP_DigestInit_ex2(tl_md, md, NULL) != 1 || EVP_DigestUpdate(tl_md, key, keylen) != 1 ||
-            EVP_DigestFinal_ex(tl_md, k, NULL) != 1)
-            goto out;
-    } else if (keylen) {
-        memcpy(k, key, keylen);
-    }
-    for (size_t i = 0; i < bs; i++)
-        pad[i] = (uint8_t)(k[i] ^ 0x36);
-    if (EVP_DigestInit_ex2(tl_md, md, NULL) != 1 || EVP_DigestUpdate(tl_md, pad, bs) != 1)
-        goto out;
-    for (size_t i = 0; i < nin; i++)
-        if (in[i].n && EVP_DigestUpdate(tl_md, in[i].p, in[i].n) != 1)
-            goto out;
-    if (EVP_DigestFinal_ex(tl_md, ih, NULL) != 1)
-        goto out;
-    for (size_t i = 0; i < bs; i++)
-        pad[i] = (uint8_t)(k[i] ^ 0x5c);
-    if (EVP_DigestInit_ex2(tl_md, md, NULL) != 1 || EVP_DigestUpdate(tl_md, pad, bs) != 1 ||
-        EVP_DigestUpdate(tl_md, ih, hl) != 1 || EVP_DigestFinal_ex(tl_md, out, NULL) != 1)
-        goto out;
     *outlen = hl;
-    rc = AUS_OK;
-out:
-    /* only the bytes this digest's block used (k was zeroed beyond keylen already);
-     * OPENSSL_cleanse is a word-wide wipe the compiler cannot drop */
-    OPENSSL_cleanse(k, bs);
-    OPENSSL_cleanse(pad, bs);
-    OPENSSL_cleanse(ih, sizeof ih);
-    if (rc != AUS_OK)
-        EVP_MD_CTX_reset(tl_md);
+    return AUS_OK;
+}
+
+/* ---- keyed contexts (DESIGN.md §5) ----
+ *
+ * One slot per (domain, key id, use) in a fixed table: the key bytes it was made from (compared
+ * in constant time on every call, so a key replaced under the same id is never used through its
+ * old schedule), and
+ *   AES-GCM seal / open: an EVP cipher context keyed once; a call only sets the IV;
+ *   HMAC: the padded key blocks K ^ ipad and K ^ opad (the HMAC "key schedule").
+ * A slot lives until key_retire names its key, another key needs the room (least recently used
+ * first), or an OpenSSL call on it fails; it is then wiped and its context freed.
+ *
+ * Where the secrets live:
+ *   - the table (key copies, HMAC pads, bookkeeping) is one mmap'd region, mlock'ed (never
+ *     swapped), madvise(MADV_DONTDUMP) (left out of core dumps) and MADV_WIPEONFORK (a forked
+ *     child sees an empty table). If it cannot be locked, no slot is ever kept: the keyed
+ *     operations then run as the unkeyed ones (per-call schedule, wiped);
+ *   - NOT covered: the EVP_CIPHER_CTX and the provider's GCM state, which hold the AES round keys
+ *     and the GHASH key H. OpenSSL 3.0 allocates them with OPENSSL_zalloc on its ordinary heap
+ *     (aes_gcm_newctx) and gives no way to place them; CRYPTO_secure_malloc_init does not help,
+ *     because the secure heap is used only where OpenSSL calls OPENSSL_secure_malloc (bignums,
+ *     some private keys), never for cipher contexts. OpenSSL clears them on free
+ *     (OPENSSL_clear_free in the provider's freectx), which retire and eviction call. A process
+ *     that must keep them out of swap and core files locks all its memory (mlockall) and
+ *     disables dumps (RLIMIT_CORE 0 / PR_SET_DUMPABLE 0); that is the daemon's decision;
+ *   - HMAC keeps nothing keyed on OpenSSL's heap: the per-thread digest context holds the inner
+ *     and outer states only during a call, and after it only the state that produced the public
+ *     MAC.
+ * One mutex serialises the keyed operations (an EVP context is not safe for concurrent use);
+ * the unkeyed operations stay per thread. */
+
+#define KC_SLOTS 32
+#define KC_KEY_MAX 128 /* longest key kept (HMAC block size); longer keys run unkeyed */
+
+enum { KC_FREE = 0, KC_SEAL = 1, KC_OPEN = 2, KC_HMAC = 3 };
+
+typedef struct kc_slot {
+    uint32_t domain, id;
+    uint8_t use;
+    int alg;
+    size_t len, ivlen;
+    uint64_t last;
+    EVP_CIPHER_CTX *gcm;
+    uint8_t key[KC_KEY_MAX];
+    uint8_t ipad[128], opad[128];
+} kc_slot;
+
+static kc_slot *kc_tab; /* NULL: keyed contexts unavailable (see above) */
+static uint64_t kc_tick;
+static pthread_mutex_t kc_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t kc_once = PTHREAD_ONCE_INIT;
+
+static void kc_map(void)
+{
+    long pg = sysconf(_SC_PAGESIZE);
+    size_t ps = pg > 0 ? (size_t)pg : 4096u;
+    size_t sz = (KC_SLOTS * sizeof(kc_slot) + ps - 1) / ps * ps;
+    void *p = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return;
+    if (mlock(p, sz) != 0 || madvise(p, sz, MADV_DONTDUMP) != 0) {
+        (void)munmap(p, sz);
+        return;
+    }
+#ifdef MADV_WIPEONFORK
+    (void)madvise(p, sz,
+                  MADV_WIPEONFORK); /* Linux >= 4.14; older kernels: the child keeps a copy */
+#endif
+    memset(p, 0, sz);
+    kc_tab = p;
+}
+
+static void kc_drop(kc_slot *s)
+{
+    if (s->gcm)
+        EVP_CIPHER_CTX_free(s->gcm); /* the provider clear-frees the key schedule and H */
+    OPENSSL_cleanse(s, sizeof *s);   /* use = KC_FREE */
+}
+
+/* The slot of (k, use, alg) holding k's bytes, made when absent or stale; NULL when the table
+ * is unavailable or OpenSSL fails (the caller then runs unkeyed). Called under kc_lock. */
+static kc_slot *kc_get(const aus_crypto_key *k, uint8_t use, int alg, const EVP_CIPHER *c,
+                       const EVP_MD *md, size_t bs)
+{
+    kc_slot *s = NULL, *victim = NULL;
+    if (!kc_tab || k->len == 0 || k->len > KC_KEY_MAX)
+        return NULL;
+    for (size_t i = 0; i < KC_SLOTS && !s; i++) {
+        kc_slot *t = &kc_tab[i];
+        if (t->use == use && t->domain == k->domain && t->id == k->id)
+            s = t;
+        else if (!victim || t->use == KC_FREE || (victim->use != KC_FREE && t->last < victim->last))
+            victim = t;
+    }
+    if (s && s->alg == alg && s->len == k->len && CRYPTO_memcmp(s->key, k->key, k->len) == 0) {
+        s->last = ++kc_tick;
+        return s;
+    }
+    if (s) /* another key under this id (replaced without a retire) or another algorithm */
+        victim = s;
+    kc_drop(victim);
+    s = victim;
+    s->domain = k->domain;
+    s->id = k->id;
+    s->alg = alg;
+    s->len = k->len;
+    memcpy(s->key, k->key, k->len);
+    int ok;
+    if (use == KC_HMAC) {
+        ok = hmac_pads(md, bs, k->key, k->len, s->ipad, s->opad);
+    } else {
+        s->ivlen = 12;
+        ok = (s->gcm = EVP_CIPHER_CTX_new()) != NULL &&
+             EVP_CipherInit_ex2(s->gcm, c, k->key, NULL, use == KC_SEAL, NULL) == 1;
+    }
+    if (!ok) {
+        kc_drop(s);
+        return NULL;
+    }
+    s->use = use;
+    s->last = ++kc_tick;
+    return s;
+}
+
+static aus_err o_aead_seal_k(void *self, aus_aead_alg alg, const aus_crypto_key *k,
+                             const uint8_t *iv, size_t ivlen, const aus_iov *aad, size_t naad,
+                             const uint8_t *pt, size_t ptlen, uint8_t *ct, uint8_t *tag,
+                             size_t taglen)
+{
+    const EVP_CIPHER *c;
+    AUS_TRY(gcm_args(alg, k->len, ivlen, ptlen, taglen, &c));
+    (void)pthread_once(&kc_once, kc_map);
+    (void)pthread_mutex_lock(&kc_lock);
+    kc_slot *s = kc_get(k, KC_SEAL, (int)alg, c, NULL, 0);
+    aus_err rc = AUS_E_CRYPTO;
+    if (s && gcm_set_iv(s->gcm, &s->ivlen, iv, ivlen, 1))
+        rc = gcm_seal_run(s->gcm, aad, naad, pt, ptlen, ct, tag, taglen);
+    if (s && rc != AUS_OK)
+        kc_drop(s); /* on any doubt, drop it */
+    (void)pthread_mutex_unlock(&kc_lock);
+    if (!s)
+        return o_aead_seal(self, alg, k->key, k->len, iv, ivlen, aad, naad, pt, ptlen, ct, tag,
+                           taglen);
     return rc;
+}
+
+static aus_err o_aead_open_k(void *self, aus_aead_alg alg, const aus_crypto_key *k,
+                             const uint8_t *iv, size_t ivlen, const aus_iov *aad, size_t naad,
+                             const uint8_t *ct, size_t ctlen, const uint8_t *tag, size_t taglen,
+                             uint8_t *pt)
+{
+    const EVP_CIPHER *c;
+    AUS_TRY(gcm_args(alg, k->len, ivlen, ctlen, taglen, &c));
+    (void)pthread_once(&kc_once, kc_map);
+    (void)pthread_mutex_lock(&kc_lock);
+    kc_slot *s = kc_get(k, KC_OPEN, (int)alg, c, NULL, 0);
+    aus_err rc = AUS_E_CRYPTO;
+    if (s && gcm_set_iv(s->gcm, &s->ivlen, iv, ivlen, 0))
+        rc = gcm_open_run(s->gcm, aad, naad, ct, ctlen, tag, taglen, pt);
+    else if (s && ctlen)
+        aus_wipe(pt, ctlen);
+    /* a failed tag check leaves the context sound (the next call sets a new IV); any other
+     * failure drops it */
+    if (s && rc != AUS_OK && rc != AUS_E_AUTH)
+        kc_drop(s);
+    (void)pthread_mutex_unlock(&kc_lock);
+    if (!s)
+        return o_aead_open(self, alg, k->key, k->len, iv, ivlen, aad, naad, ct, ctlen, tag, taglen,
+                           pt);
+    return rc;
+}
+
+static aus_err o_hmac_k(void *self, aus_hash_alg alg, const aus_crypto_key *k, const aus_iov *in,
+                        size_t nin, uint8_t *out, size_t *outlen)
+{
+    const EVP_MD *md;
+    size_t bs;
+    AUS_TRY(hmac_args(alg, &md, &bs));
+    (void)pthread_once(&kc_once, kc_map);
+    (void)pthread_mutex_lock(&kc_lock);
+    kc_slot *s = kc_get(k, KC_HMAC, (int)alg, NULL, md, bs);
+    size_t hl = aus_hash_len(alg);
+    int ok = s && hmac_run(md, bs, hl, s->ipad, s->opad, in, nin, out);
+    if (s && !ok)
+        kc_drop(s);
+    (void)pthread_mutex_unlock(&kc_lock);
+    if (!s)
+        return o_hmac(self, alg, k->key, k->len, in, nin, out, outlen);
+    if (!ok)
+        return AUS_E_CRYPTO;
+    *outlen = hl;
+    return AUS_OK;
+}
+
+static void o_key_retire(void *self, uint32_t domain, uint32_t id)
+{
+    (void)self;
+    (void)pthread_mutex_lock(&kc_lock);
+    for (size_t i = 0; kc_tab && i < KC_SLOTS; i++) {
+        kc_slot *s = &kc_tab[i];
+        if (s->use != KC_FREE && s->id == id &&
+            (domain == AUS_CRYPTO_DOMAIN_ANY || s->domain == domain))
+            kc_drop(s);
+    }
+    (void)pthread_mutex_unlock(&kc_lock);
+}
+
+static size_t o_key_count(void *self)
+{
+    (void)self;
+    size_t n = 0;
+    (void)pthread_mutex_lock(&kc_lock);
+    for (size_t i = 0; kc_tab && i < KC_SLOTS; i++)
+        n += kc_tab[i].use != KC_FREE;
+    (void)pthread_mutex_unlock(&kc_lock);
+    return n;
 }
 
 static aus_err o_hash(void *self, aus_hash_alg alg, const aus_iov *in, size_t nin, uint8_t *out,
@@ -411,7 +713,8 @@ static aus_err o_random(void *self, uint8_t *out, size_t n)
 }
 
 static const aus_crypto_ops ossl_ops = {
-    o_aead_seal, o_aead_open, o_hmac, o_hash, o_key_wrap, o_key_unwrap, o_hkdf, o_random,
+    o_aead_seal, o_aead_open,   o_hmac,        o_hash,   o_key_wrap,   o_key_unwrap, o_hkdf,
+    o_random,    o_aead_seal_k, o_aead_open_k, o_hmac_k, o_key_retire, o_key_count,
 };
 
 static const aus_crypto ossl = {&ossl_ops, NULL};

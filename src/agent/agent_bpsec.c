@@ -7,6 +7,8 @@
  *   - RFC 9172 §5.1: nothing is delivered unless the BIB covered primary, payload and the
  *     sequence block and the BCB covered the payload (checked from the open report);
  *   - NIST SP 800-38D §8.2.1: IV = fixed field || counter reserved before use.
+ * EK and AK are named at the crypto provider by (tenant's domain, key id) as in agent_seal.c, so
+ * their keyed contexts live while the keys are active (DESIGN.md §5).
  */
 #include <string.h>
 
@@ -85,23 +87,31 @@ static long bp_protect(void *self, aus_bpv7_bundle *bun, uint64_t seq, uint64_t 
     aus_err e = s->keys.recv_key(s->keys.ctx, now_ms, (uint16_t)(kid + 1), ak);
     if (e == AUS_OK && s->keys.iv_log)
         s->keys.iv_log(s->keys.ctx, kid, iv);
-    aus_bpsec_op bib = {AUS_BPSEC_BIB,
-                        BLK_BIB,
-                        0,
-                        b->source,
-                        3,
-                        {0, 1, BLK_SEQ},
-                        AUS_HASH_SHA256,
-                        AUS_BPSEC_SCOPE_ALL,
-                        ak,
-                        KEY_LEN,
-                        NULL,
-                        0,
-                        NULL,
-                        0};
-    aus_bpsec_op bcb = {
-        AUS_BPSEC_BCB,       BLK_BCB, 0,       b->source, 2, {1, BLK_BIB}, AUS_AEAD_AES256_GCM,
-        AUS_BPSEC_SCOPE_ALL, ek,      KEY_LEN, NULL,      0, iv,           sizeof iv};
+    uint32_t dom = aus_crypto_domain(s->iv.key);
+    aus_bpsec_op bib = {.kind = AUS_BPSEC_BIB,
+                        .block_number = BLK_BIB,
+                        .source = b->source,
+                        .ntargets = 3,
+                        .targets = {0, 1, BLK_SEQ},
+                        .variant = AUS_HASH_SHA256,
+                        .scope = AUS_BPSEC_SCOPE_ALL,
+                        .key = ak,
+                        .key_len = KEY_LEN,
+                        .key_domain = dom,
+                        .key_id = (uint16_t)(kid + 1)};
+    aus_bpsec_op bcb = {.kind = AUS_BPSEC_BCB,
+                        .block_number = BLK_BCB,
+                        .source = b->source,
+                        .ntargets = 2,
+                        .targets = {1, BLK_BIB},
+                        .variant = AUS_AEAD_AES256_GCM,
+                        .scope = AUS_BPSEC_SCOPE_ALL,
+                        .key = ek,
+                        .key_len = KEY_LEN,
+                        .iv = iv,
+                        .iv_len = sizeof iv,
+                        .key_domain = dom,
+                        .key_id = kid};
     if (e == AUS_OK)
         e = aus_bpsec_add(s->crypto, &bib, out, &len, cap);
     if (e == AUS_OK)
@@ -127,9 +137,24 @@ static aus_err key_fn(void *user, const char *source, int64_t ctx_id, uint8_t *k
     AUS_ENSURE(strcmp(source, t->peer) == 0, AUS_E_KEY);
     AUS_ENSURE(cap >= KEY_LEN, AUS_E_NOBUFS);
     uint16_t id = ctx_id == AUS_BPSEC_CTX_BIB_HMAC_SHA2 ? (uint16_t)(t->ek + 1) : t->ek;
-    AUS_TRY(t->s->keys.recv_key(t->s->keys.ctx, t->now_ms, id, key));
+    aus_err e = t->s->keys.recv_key(t->s->keys.ctx, t->now_ms, id, key);
+    if (e != AUS_OK) {
+        /* not (or no longer) a key for receiving: no context of it stays at the provider */
+        aus_crypto_key_retire(t->s->crypto, aus_crypto_domain(t->s->iv.key), id);
+        return e;
+    }
     *key_len = KEY_LEN;
     return AUS_OK;
+}
+
+/* The name at the provider of the key key_fn returned (key_fn accepted the source first). */
+static void key_id_fn(void *user, const char *source, int64_t ctx_id, uint32_t *domain,
+                      uint32_t *id)
+{
+    try_keys *t = user;
+    (void)source;
+    *domain = aus_crypto_domain(t->s->iv.key);
+    *id = ctx_id == AUS_BPSEC_CTX_BIB_HMAC_SHA2 ? (uint16_t)(t->ek + 1) : t->ek;
 }
 
 static aus_err bp_unprotect(void *self, const uint8_t *in, size_t n, uint64_t now_ms, uint8_t *work,
@@ -150,7 +175,7 @@ static aus_err bp_unprotect(void *self, const uint8_t *in, size_t n, uint64_t no
         memcpy(work, in, n);
         len = n;
         memset(&rep, 0, sizeof rep);
-        e = aus_bpsec_open(s->crypto, key_fn, &t, work, &len, &rep);
+        e = aus_bpsec_open_ids(s->crypto, key_fn, key_id_fn, &t, work, &len, &rep);
         if (e != AUS_E_AUTH && e != AUS_E_KEY && e != AUS_E_KEY_STATE)
             break;
     }

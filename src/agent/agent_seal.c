@@ -10,6 +10,9 @@
  *   - the sequence number, key id and IV travel in extension block 192 whose encoded data,
  *     together with the encoded primary block, is the AEAD's additional data: changing any of
  *     them (or the destination, source, creation time, lifetime) fails authentication.
+ * Keys are named at the crypto provider by (tenant's domain, key id), so the provider keeps one
+ * keyed context per key and use while the key is active (DESIGN.md §5); a key the keystore no
+ * longer releases for receiving has its contexts retired here as well as by the keystore.
  */
 #include <string.h>
 
@@ -50,6 +53,9 @@ aus_err aus_agent_seal_init(aus_agent_seal *s, const aus_crypto *crypto, const a
     return aus_ctr_open(&s->iv, store, key, UINT64_MAX - 1, AUS_CTR_RESERVE_BLOCK);
 }
 
+/* The tenant's key domain at the provider: key ids are per tenant ("ag/<tenant>/iv" names it). */
+static uint32_t seal_domain(const aus_agent_seal *s) { return aus_crypto_domain(s->iv.key); }
+
 aus_err aus_agent_seal_reload(aus_agent_seal *s)
 {
     return aus_ctr_open(&s->iv, s->store, s->iv.key, s->iv.max, s->iv.block);
@@ -85,9 +91,9 @@ static long seal_protect(void *self, aus_bpv7_bundle *b, uint64_t seq, uint64_t 
         e = pw.err;
     if (e == AUS_OK) {
         aus_iov aad[2] = {{pri, aus_wr_len(&pw)}, {ext, extlen}};
-        e = s->crypto->ops->aead_seal(s->crypto->self, AUS_AEAD_AES256_GCM, key, KEY_LEN, iv,
-                                      IV_LEN, aad, 2, b->payload, b->payload_len, s->ct,
-                                      s->ct + b->payload_len, TAG_LEN);
+        aus_crypto_key k = {key, KEY_LEN, seal_domain(s), kid};
+        e = aus_crypto_seal_k(s->crypto, AUS_AEAD_AES256_GCM, &k, iv, IV_LEN, aad, 2, b->payload,
+                              b->payload_len, s->ct, s->ct + b->payload_len, TAG_LEN);
     }
     aus_wipe(key, sizeof key);
     AUS_TRY(e);
@@ -139,12 +145,17 @@ static aus_err seal_unprotect(void *self, const uint8_t *in, size_t n, uint64_t 
     AUS_ENSURE(b->pri.crc_type == AUS_BPV7_CRC_32C, AUS_E_AUTH);
     const aus_bpv7_block *ext = &b->blk[i];
     AUS_TRY(parse_ext(ext, seq, &kid, &iv));
-    AUS_TRY(s->keys.recv_key(s->keys.ctx, now_ms, kid, key));
+    aus_err e = s->keys.recv_key(s->keys.ctx, now_ms, kid, key);
+    if (e != AUS_OK) {
+        /* not (or no longer) a key for receiving: no context of it stays at the provider */
+        aus_crypto_key_retire(s->crypto, seal_domain(s), kid);
+        return e;
+    }
     aus_iov aad[2] = {{b->pri_raw, b->pri_len}, {ext->data, ext->data_len}};
     size_t ptlen = b->payload_len - TAG_LEN;
-    aus_err e =
-        s->crypto->ops->aead_open(s->crypto->self, AUS_AEAD_AES256_GCM, key, KEY_LEN, iv, IV_LEN,
-                                  aad, 2, b->payload, ptlen, b->payload + ptlen, TAG_LEN, work);
+    aus_crypto_key k = {key, KEY_LEN, seal_domain(s), kid};
+    e = aus_crypto_open_k(s->crypto, AUS_AEAD_AES256_GCM, &k, iv, IV_LEN, aad, 2, b->payload, ptlen,
+                          b->payload + ptlen, TAG_LEN, work);
     aus_wipe(key, sizeof key);
     AUS_TRY(e);
     b->payload = work;

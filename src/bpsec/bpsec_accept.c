@@ -30,6 +30,14 @@ static aus_err policy_key(void *user, const char *source, int64_t ctx_id, uint8_
     return st->ctx->key_fn(st->ctx->key_user, source, ctx_id, key, cap, key_len);
 }
 
+/* The key's name at the provider (consulted only after policy_key accepted the source). */
+static void policy_key_id(void *user, const char *source, int64_t ctx_id, uint32_t *domain,
+                          uint32_t *id)
+{
+    acc_st *st = user;
+    st->ctx->key_id_fn(st->ctx->key_user, source, ctx_id, domain, id);
+}
+
 static uint32_t window_size(const aus_bpsec_policy *p)
 {
     return p->replay_window ? p->replay_window : AUS_REPLAY_WINDOW_DEFAULT;
@@ -121,7 +129,8 @@ aus_err aus_bpsec_accept(aus_bpsec_ctx *ctx, const uint8_t *in, size_t n, uint8_
     memset(rep, 0, sizeof *rep);
     aus_err e = precheck(&st, out, len, rep);
     if (e == AUS_OK)
-        e = aus_bpsec_open(ctx->crypto, policy_key, &st, out, &len, rep);
+        e = aus_bpsec_open_ids(ctx->crypto, policy_key, ctx->key_id_fn ? policy_key_id : NULL, &st,
+                               out, &len, rep);
     else if (!rep->detail)
         rep->detail = aus_err_str(e);
     if (e == AUS_OK)

@@ -79,6 +79,12 @@ aus_err aus_bpsec_ctx_init(aus_bpsec_ctx *ctx, const aus_crypto *c, const aus_st
     return AUS_OK;
 }
 
+void aus_bpsec_ctx_set_key_ids(aus_bpsec_ctx *ctx, aus_bpsec_key_id_fn id_fn)
+{
+    if (ctx)
+        ctx->key_id_fn = id_fn;
+}
+
 aus_err aus_bpsec_ctx_set_tenant(aus_bpsec_ctx *ctx, uint32_t tenant, const aus_bpsec_policy *p)
 {
     AUS_ENSURE(ctx && p && p->nrules <= AUS_BPSEC_MAX_RULES, AUS_E_ARG);

@@ -16,6 +16,7 @@ typedef struct op_scratch {
     uint8_t src[16 + AUS_EID_MAX_SSP];
     uint8_t key[AUS_BPSEC_KEY_MAX];
     size_t key_len;
+    aus_crypto_key k; /* key named at the provider (no id for a fresh session key) */
     uint8_t wrapped[AUS_BPSEC_KEY_MAX + 8];
     size_t wrapped_len;
 } op_scratch;
@@ -78,6 +79,8 @@ static aus_err op_prepare(const aus_crypto *c, const aus_bpsec_op *op, aus_bpsec
         memcpy(s->key, op->key, op->key_len);
         s->key_len = op->key_len;
     }
+    s->k = (aus_crypto_key){s->key, s->key_len, op->session_key ? 0 : op->key_domain,
+                            op->session_key ? 0 : op->key_id};
     return AUS_OK;
 }
 
@@ -135,8 +138,7 @@ static aus_err bib_results(const aus_crypto *c, const aus_bpsec_op *op, const au
                    num, op->block_flags);
         uint8_t mac[AUS_MAX_HASH_BYTES];
         size_t ml = 0;
-        AUS_TRY(c->ops->hmac(c->self, (aus_hash_alg)op->variant, s->key, s->key_len, sc.iov, sc.n,
-                             mac, &ml));
+        AUS_TRY(aus_crypto_hmac_k(c, (aus_hash_alg)op->variant, &s->k, sc.iov, sc.n, mac, &ml));
         a->results[i][0].id = AUS_BIB_RESULT_HMAC;
         a->results[i][0].val = s->rval[i];
         a->results[i][0].val_len = put_bstr(s->rval[i], sizeof s->rval[i], mac, ml);
@@ -184,9 +186,9 @@ static aus_err bcb_encrypt(const aus_crypto *c, const aus_bpsec_op *op, const au
         bpsec_aad(&sc, op->scope, b->pri_raw, b->pri_len, t, AUS_BPSEC_BT_BCB, num, flags);
         uint8_t *tag = s->rval[i];
         tag[0] = 0x50; /* CBOR byte string of 16 bytes */
-        AUS_TRY(c->ops->aead_seal(c->self, (aus_aead_alg)op->variant, s->key, s->key_len, op->iv,
-                                  op->iv_len, sc.iov, sc.n, buf + doff, t->data_len, buf + doff,
-                                  tag + 1, AUS_GCM_TAG_BYTES));
+        AUS_TRY(aus_crypto_seal_k(c, (aus_aead_alg)op->variant, &s->k, op->iv, op->iv_len, sc.iov,
+                                  sc.n, buf + doff, t->data_len, buf + doff, tag + 1,
+                                  AUS_GCM_TAG_BYTES));
         bpsec_fix_crc(buf, boff, t->len, t->crc_type);
     }
     return AUS_OK;

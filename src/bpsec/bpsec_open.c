@@ -12,6 +12,7 @@
 typedef struct open_st {
     const aus_crypto *c;
     aus_bpsec_key_fn key_fn;
+    aus_bpsec_key_id_fn id_fn; /* may be NULL */
     void *user;
     uint8_t *buf;
     aus_bpv7_bundle b;
@@ -20,6 +21,7 @@ typedef struct open_st {
     uint8_t cov_int[AUS_BPV7_MAX_BLOCKS + 1]; /* [0] primary, [1 + i] block i */
     uint8_t cov_conf[AUS_BPV7_MAX_BLOCKS + 1];
     uint8_t key[AUS_BPSEC_KEY_MAX], kek[AUS_BPSEC_KEY_MAX];
+    aus_crypto_key k; /* st->key named at the provider (id 0 for an unwrapped session key) */
     aus_bpsec_report *rep;
 } open_st;
 
@@ -29,7 +31,8 @@ typedef struct open_st {
         return (err);                                                                              \
     } while (0)
 
-/* Look up the key (or KEK) for the block's source and context, unwrap a session key. */
+/* Look up the key (or KEK) for the block's source and context, unwrap a session key; st->k
+ * names the working key. */
 static aus_err get_key(open_st *st, int64_t ctx_id, const sc_params *sp, size_t *kl)
 {
     aus_bpsec_report *rep = st->rep;
@@ -47,6 +50,9 @@ static aus_err get_key(open_st *st, int64_t ctx_id, const sc_params *sp, size_t 
         FAIL(e, "the wrapped key does not unwrap under the configured key-encryption key");
     if (e != AUS_OK)
         FAIL(e, "the key or key-encryption key has an unusable length");
+    st->k = (aus_crypto_key){st->key, *kl, 0, 0};
+    if (st->id_fn && !sp->wrapped)
+        st->id_fn(st->user, rep->source, ctx_id, &st->k.domain, &st->k.id);
     return AUS_OK;
 }
 
@@ -96,9 +102,8 @@ static aus_err decrypt_bcb(open_st *st, const sec_blk *s)
         sc_scatter sc;
         bpsec_aad(&sc, sp.scope, st->b.pri_raw, st->b.pri_len, t, k->type, k->number, k->flags);
         uint8_t *d = st->buf + (t->data - st->buf);
-        e = st->c->ops->aead_open(st->c->self, (aus_aead_alg)sp.variant, st->key, kl, sp.iv,
-                                  sp.iv_len, sc.iov, sc.n, d, t->data_len, tag, AUS_GCM_TAG_BYTES,
-                                  d);
+        e = aus_crypto_open_k(st->c, (aus_aead_alg)sp.variant, &st->k, sp.iv, sp.iv_len, sc.iov,
+                              sc.n, d, t->data_len, tag, AUS_GCM_TAG_BYTES, d);
         if (e != AUS_OK)
             FAIL(e == AUS_E_AUTH ? e : AUS_E_CRYPTO,
                  "a BCB target failed AES-GCM authentication (tampered, wrong key or wrong IV)");
@@ -138,8 +143,7 @@ static aus_err verify_bib(open_st *st, const sec_blk *s)
                    k->number, k->flags);
         uint8_t mac[AUS_MAX_HASH_BYTES];
         size_t ml = 0;
-        e = st->c->ops->hmac(st->c->self, (aus_hash_alg)sp.variant, st->key, kl, sc.iov, sc.n, mac,
-                             &ml);
+        e = aus_crypto_hmac_k(st->c, (aus_hash_alg)sp.variant, &st->k, sc.iov, sc.n, mac, &ml);
         if (e != AUS_OK)
             FAIL(AUS_E_CRYPTO, "the HMAC could not be computed");
         /* constant-time comparison of the expected HMAC */
@@ -273,6 +277,12 @@ static uint64_t reason_for(aus_err e)
 aus_err aus_bpsec_open(const aus_crypto *c, aus_bpsec_key_fn key_fn, void *key_user, uint8_t *buf,
                        size_t *len, aus_bpsec_report *rep)
 {
+    return aus_bpsec_open_ids(c, key_fn, NULL, key_user, buf, len, rep);
+}
+
+aus_err aus_bpsec_open_ids(const aus_crypto *c, aus_bpsec_key_fn key_fn, aus_bpsec_key_id_fn id_fn,
+                           void *key_user, uint8_t *buf, size_t *len, aus_bpsec_report *rep)
+{
     AUS_ENSURE(c && key_fn && buf && len && rep, AUS_E_ARG);
     open_st st; /* the big members are written before they are read */
     memset(st.cov_int, 0, sizeof st.cov_int);
@@ -282,6 +292,7 @@ aus_err aus_bpsec_open(const aus_crypto *c, aus_bpsec_key_fn key_fn, void *key_u
     memset(rep, 0, sizeof *rep);
     st.c = c;
     st.key_fn = key_fn;
+    st.id_fn = id_fn;
     st.user = key_user;
     st.buf = buf;
     st.rep = rep;

@@ -21,6 +21,7 @@ typedef struct prot_st {
     char source[AUS_BPSEC_EID_TEXT_MAX];
     uint8_t key[AUS_BPSEC_KEY_MAX], session[AUS_BPSEC_KEY_MAX], iv[AUS_BPSEC_IV_LEN];
     size_t key_len;
+    uint32_t key_domain, key_id; /* the key's name at the provider (0: none) */
     uint64_t used[6];
     size_t nused;
 } prot_st;
@@ -81,6 +82,9 @@ static aus_err get_key(aus_bpsec_ctx *ctx, prot_st *st, int64_t ctx_id)
         ctx->key_fn(ctx->key_user, st->source, ctx_id, st->key, sizeof st->key, &st->key_len);
     if (e != AUS_OK || st->key_len == 0 || st->key_len > sizeof st->key)
         return AUS_E_KEY;
+    st->key_domain = st->key_id = 0;
+    if (ctx->key_id_fn)
+        ctx->key_id_fn(ctx->key_user, st->source, ctx_id, &st->key_domain, &st->key_id);
     return AUS_OK;
 }
 
@@ -93,6 +97,8 @@ static aus_err run_op(aus_bpsec_ctx *ctx, const aus_bpsec_protect_opts *o, prot_
     op->source = st->source;
     op->key = st->key;
     op->key_len = st->key_len;
+    op->key_domain = st->key_domain;
+    op->key_id = st->key_id;
     if (o->wrap_key) {
         size_t sl = bib ? aus_hash_len((aus_hash_alg)op->variant)
                         : (op->variant == AUS_AEAD_AES128_GCM ? 16u : 32u);

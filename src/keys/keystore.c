@@ -282,10 +282,23 @@ aus_err aus_keys_open(aus_keys *ks, const aus_store *store, const aus_crypto *cr
     return AUS_OK;
 }
 
+/* A key's keyed contexts at the crypto provider live exactly as long as the key is active
+ * (DESIGN.md §5): every change of a key (deactivated, destroyed, corrupted, replaced under its
+ * id, rolled back, the keystore closed) retires them. Ids are per keystore and the provider
+ * cannot tell which domain a user named the key in, so every domain's contexts of the id go;
+ * too many only costs a key setup. */
+static void retire(const aus_keys *ks, uint16_t id)
+{
+    aus_crypto_key_retire(ks->crypto, AUS_CRYPTO_DOMAIN_ANY, id);
+}
+
 void aus_keys_close(aus_keys *ks)
 {
-    if (ks)
-        aus_wipe(ks, sizeof *ks);
+    if (!ks)
+        return;
+    for (size_t i = 0; ks->crypto && i < ks->n && i < AUS_KEYS_MAX; i++)
+        retire(ks, ks->tab[i].id);
+    aus_wipe(ks, sizeof *ks);
 }
 
 /* Keep the table sorted by id so listings and inventories come out in order. */
@@ -350,6 +363,7 @@ aus_err aus_keys_install(aus_keys *ks, uint16_t id, aus_key_type type, aus_key_s
     aus_key_info *s = slot_for(ks, id);
     AUS_ENSURE(s, AUS_E_INTERNAL);
     *s = k;
+    retire(ks, id); /* an id reused by OTAR: nothing keyed with the old bytes survives */
     return AUS_OK;
 }
 
@@ -406,6 +420,8 @@ static aus_err transition(aus_keys *ks, uint16_t id, op o, uint64_t now, uint64_
     }
     AUS_TRY(rewrite(ks, &k, o == OP_DESTROY));
     *cur = k;
+    if (o != OP_ACTIVATE)
+        retire(ks, id);
     return AUS_OK;
 }
 
@@ -488,6 +504,8 @@ aus_err aus_keys_get(aus_keys *ks, uint16_t id, aus_key_use use, uint64_t now, u
     }
     aus_wipe(ks->buf, sizeof ks->buf);
     if (e != AUS_OK) {
+        if (cur->state == AUS_KEY_CORRUPTED)
+            retire(ks, id);
         aus_wipe(out, cap);
         return e;
     }
@@ -543,6 +561,14 @@ void aus_keys_rollback(aus_keys *ks)
     if (!ks || !ks->in_txn)
         return;
     (void)ks->store->ops->rollback(ks->store->self);
+    /* keys changed inside the transaction go back: their contexts go (ids only in one table
+     * included) */
+    for (size_t i = 0; i < ks->n; i++)
+        if (ks->snap_n <= i || memcmp(&ks->tab[i], &ks->snap[i], sizeof ks->tab[i]) != 0)
+            retire(ks, ks->tab[i].id);
+    for (size_t i = 0; i < ks->snap_n; i++)
+        if (ks->n <= i || memcmp(&ks->tab[i], &ks->snap[i], sizeof ks->tab[i]) != 0)
+            retire(ks, ks->snap[i].id);
     memcpy(ks->tab, ks->snap, sizeof ks->tab);
     ks->n = ks->snap_n;
     ks->in_txn = 0;
