@@ -412,6 +412,7 @@ typedef struct kc_slot {
 
 static kc_slot *kc_tab; /* NULL: keyed contexts unavailable (see above) */
 static uint64_t kc_tick;
+static size_t kc_hint[4]; /* per use: index of the slot last used (a hint, checked) */
 static pthread_mutex_t kc_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t kc_once = PTHREAD_ONCE_INIT;
 
@@ -450,6 +451,10 @@ static kc_slot *kc_get(const aus_crypto_key *k, uint8_t use, int alg, const EVP_
     kc_slot *s = NULL, *victim = NULL;
     if (!kc_tab || k->len == 0 || k->len > KC_KEY_MAX)
         return NULL;
+    /* the slot this use found last time first: a node sends and receives under one pair */
+    kc_slot *h = &kc_tab[kc_hint[use]];
+    if (h->use == use && h->domain == k->domain && h->id == k->id)
+        s = h;
     for (size_t i = 0; i < KC_SLOTS && !s; i++) {
         kc_slot *t = &kc_tab[i];
         if (t->use == use && t->domain == k->domain && t->id == k->id)
@@ -459,6 +464,7 @@ static kc_slot *kc_get(const aus_crypto_key *k, uint8_t use, int alg, const EVP_
     }
     if (s && s->alg == alg && s->len == k->len && CRYPTO_memcmp(s->key, k->key, k->len) == 0) {
         s->last = ++kc_tick;
+        kc_hint[use] = (size_t)(s - kc_tab);
         return s;
     }
     if (s) /* another key under this id (replaced without a retire) or another algorithm */
@@ -484,6 +490,7 @@ static kc_slot *kc_get(const aus_crypto_key *k, uint8_t use, int alg, const EVP_
     }
     s->use = use;
     s->last = ++kc_tick;
+    kc_hint[use] = (size_t)(s - kc_tab);
     return s;
 }
 
