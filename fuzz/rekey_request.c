@@ -2,6 +2,12 @@
  * Input: any octets. Dispatched by message type: request -> satellite handler, response ->
  * ground, rotations -> the peer, ACK -> satellite. Checks: never a crash; a refused message
  * changes neither the rekey state, the keystore nor the store.
+ * A request is also handed to a second pair that has a request pending (R0: built by the
+ * ground, handled by the satellite, the answer lost) the way daemon_rekey.c does: handle, and on
+ * AUS_E_REPLAY aus_rekey_pq_request_reanswer. Checks: the re-answer writes nothing, whatever
+ * it returns; an answer it gives is accepted by the ground; R0 itself is always answered
+ * again. The randomness is a fixed stream (det_random), so R0 is the same in every run and is a
+ * seed (corpus/rekey_request/request_pending).
  * Build a seed corpus with -DAUS_FUZZ_SEEDGEN (see the bottom of this file). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +30,22 @@ typedef struct node {
 } node;
 static node G, S;
 static const uint8_t CTX[] = "fuzz-mission";
+
+/* OpenSSL's provider with a fixed random stream (splitmix64), restarted by setup() */
+static uint64_t RNG;
+static aus_crypto_ops DOPS;
+static aus_crypto DC;
+static aus_err det_random(void *self, uint8_t *out, size_t n)
+{
+    (void)self;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t z = (RNG += 0x9E3779B97F4A7C15u);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+        out[i] = (uint8_t)(z ^ (z >> 31));
+    }
+    return AUS_OK;
+}
 
 static void must(int ok)
 {
@@ -74,23 +96,71 @@ static void provision(node *n, const char *pfx, int sat)
 static void setup(void)
 {
     memset(&M, 0, sizeof M);
-    aus_crypto_set_default(aus_crypto_openssl());
+    const aus_crypto *o = aus_crypto_openssl();
+    DOPS = *o->ops;
+    DOPS.random = det_random;
+    DC.ops = &DOPS;
+    DC.self = o->self;
+    RNG = 1;
+    aus_crypto_set_default(&DC);
     provision(&G, "g/", 0);
     provision(&S, "s/", 1);
+}
+
+/* The second starting point: request R0 built by the ground, handled by the satellite. */
+static uint8_t R0[AUS_REKEY_MSG_MAX];
+static size_t R0_LEN;
+static void make_pending(void)
+{
+    static uint8_t rsp[AUS_REKEY_MSG_MAX];
+    int n = aus_rekey_pq_request_build(&G.rk, 5, R0, sizeof R0);
+    must(n > 0);
+    R0_LEN = (size_t)n;
+    must(aus_rekey_pq_request_handle(&S.rk, R0, R0_LEN, 6, rsp, sizeof rsp) > 0);
+}
+
+/* The daemon's path (apps/australis/daemon_rekey.c) on the pending pair. */
+static void pending_request(const uint8_t *data, size_t size, uint8_t *out, size_t cap)
+{
+    aus_rekey_state before = S.rk.st;
+    unsigned long w = M.writes;
+    aus_key_info tab[AUS_KEYS_MAX];
+    memcpy(tab, S.ks.tab, sizeof tab);
+    int rc = aus_rekey_pq_request_handle(&S.rk, data, size, 10, out, cap);
+    if (rc != AUS_E_REPLAY) {
+        if (rc < 0 && (memcmp(&before, &S.rk.st, sizeof before) != 0 || w != M.writes ||
+                       memcmp(tab, S.ks.tab, sizeof tab) != 0))
+            __builtin_trap(); /* a refused request changed state */
+        return;
+    }
+    rc = aus_rekey_pq_request_reanswer(&S.rk, data, size, 10, out, cap);
+    if (memcmp(&before, &S.rk.st, sizeof before) != 0 || w != M.writes ||
+        memcmp(tab, S.ks.tab, sizeof tab) != 0)
+        __builtin_trap(); /* the re-answer wrote something */
+    if (rc > 0 && aus_rekey_pq_response_accept(&G.rk, out, (size_t)rc, 11) != AUS_OK)
+        __builtin_trap(); /* an answer the ground does not take */
+    if (rc <= 0 && size == R0_LEN && memcmp(data, R0, size) == 0)
+        __builtin_trap(); /* the pending request is not answered again */
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static int ready;
-    static mem M0;
-    static node G0, S0;
+    static mem M0, M1;
+    static node G0, S0, G1, S1;
     static uint8_t out[AUS_REKEY_MSG_MAX];
     if (!ready) {
         setup();
         M0 = M;
         G0 = G;
         S0 = S;
+        G.rk.keys = &G.ks;
+        S.rk.keys = &S.ks;
+        make_pending();
+        M1 = M;
+        G1 = G;
+        S1 = S;
         ready = 1;
     }
     M = M0;
@@ -119,6 +189,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                    memcmp(G0.ks.tab, G.ks.tab, sizeof G.ks.tab) != 0 ||
                    memcmp(S0.ks.tab, S.ks.tab, sizeof S.ks.tab) != 0))
         __builtin_trap(); /* a refused message changed state */
+    if (t == AUS_REKEY_MSG_REQUEST) {
+        M = M1;
+        G = G1;
+        S = S1;
+        G.rk.keys = &G.ks;
+        S.rk.keys = &S.ks;
+        pending_request(data, size, out, sizeof out);
+    }
     return 0;
 }
 
@@ -140,6 +218,9 @@ int main(int argc, char **argv)
     static uint8_t a[AUS_REKEY_MSG_MAX], b[AUS_REKEY_MSG_MAX];
     if (argc != 2)
         return 2;
+    setup();
+    make_pending();
+    put(argv[1], "request_pending", R0, (int)R0_LEN);
     setup();
     int n = aus_rekey_pq_request_build(&G.rk, 5, a, sizeof a);
     put(argv[1], "request", a, n);

@@ -1,7 +1,11 @@
 /* libFuzzer: the SDLS EP board handler with arbitrary PDUs.
- * Input: octet 0 = carrier SPI (low 3 bits), the rest = one EP PDU.
+ * Input: octet 0 = carrier SPI (low 3 bits) | 0x08: the satellite has already accepted the
+ * seed OTAR (IV 1, keys 0x0200/0x0201 PREACTIVE) and its record of the answer was lost; the
+ * rest = one EP PDU.
  * Checks: never a crash; a refused PDU changes neither keys, SAs nor the store (the security
- * log, RAM only, is allowed to record the refusal); a reply is always produced and decodes.
+ * log, RAM only, is allowed to record the refusal); a reply is always produced and decodes;
+ * an OTAR answered again (last IV, keys installed) writes nothing, and that seed OTAR sent again
+ * is always answered so.
  * Build a seed corpus with -DAUS_FUZZ_SEEDGEN (see the bottom of this file). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +31,24 @@ static void key_of(uint8_t k[32], unsigned id)
 {
     for (int i = 0; i < 32; i++)
         k[i] = (uint8_t)(id * 7 + (unsigned)i);
+}
+
+/* The seed OTAR: keys 0x0200 / 0x0201 (both key_of(0)) under master key 0, IV 0..01. */
+static uint8_t OTAR1[256];
+static size_t OTAR1_LEN;
+static void otar1(void)
+{
+    uint8_t k[32], blocks[68] = {0x02, 0x00};
+    key_of(k, 0);
+    uint8_t iv[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    memcpy(blocks + 2, k, 32);
+    blocks[34] = 0x02;
+    blocks[35] = 0x01;
+    memcpy(blocks + 36, k, 32);
+    int n = aus_ep_otar_build(aus_crypto_default(), 0, k, iv, blocks, 2, OTAR1, sizeof OTAR1);
+    if (n <= 0)
+        abort();
+    OTAR1_LEN = (size_t)n;
 }
 
 static void setup(void)
@@ -73,6 +95,16 @@ static void setup(void)
     if (aus_ep_sdls_init(&AD, &T, &ST, "ep/") != AUS_OK ||
         aus_ep_board_init(&B, &KS, c, &aus_ep_sdls_ops, &AD, "ep/") != AUS_OK)
         abort();
+    otar1();
+}
+
+/* The second starting point: the seed OTAR handled (its keys PREACTIVE, its IV the last). */
+static void setup_after_otar(void)
+{
+    static uint8_t reply[AUS_EP_REPLY_MAX];
+    size_t rl = 0;
+    if (aus_ep_handle(&B, OTAR1, OTAR1_LEN, 0, 1000, reply, sizeof reply, &rl) != AUS_OK)
+        abort();
 }
 
 static aus_key_info snap_k[AUS_KEYS_MAX];
@@ -82,25 +114,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static int ready;
-    static mem M0;
-    static aus_keys KS0;
-    static aus_sdls_table T0;
-    static aus_ep_board B0;
+    static mem M0, M1;
+    static aus_keys KS0, KS1;
+    static aus_sdls_table T0, T1;
+    static aus_ep_board B0, B1;
     if (!ready) {
         setup();
         M0 = M;
         KS0 = KS;
         T0 = T;
         B0 = B;
+        setup_after_otar();
+        M1 = M;
+        KS1 = KS;
+        T1 = T;
+        B1 = B;
         ready = 1;
     }
     if (size < 1)
         return 0;
-    /* every input starts from the same satellite, so a crash reproduces on its own */
-    M = M0;
-    KS = KS0;
-    T = T0;
-    B = B0;
+    /* every input starts from one of two fixed satellites, so a crash reproduces on its own */
+    int after = (data[0] & 0x08u) != 0;
+    M = after ? M1 : M0;
+    KS = after ? KS1 : KS0;
+    T = after ? T1 : T0;
+    B = after ? B1 : B0;
+    uint32_t again0 = B.otar_again;
     size_t nk = KS.n;
     memcpy(snap_k, KS.tab, sizeof snap_k);
     memcpy(snap_sa, T.sa, sizeof snap_sa);
@@ -111,11 +150,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     aus_ep_reply r;
     if (rl == 0 || aus_ep_reply_decode(&r, reply, rl) != AUS_OK)
         __builtin_trap(); /* every PDU gets an answer that decodes */
-    if (e != AUS_OK) {
-        if (r.refused != e || nk != KS.n || memcmp(snap_k, KS.tab, sizeof snap_k) ||
-            memcmp(snap_sa, T.sa, sizeof snap_sa) || w != M.writes)
-            __builtin_trap(); /* a refused PDU changed state */
-    }
+    int same = nk == KS.n && !memcmp(snap_k, KS.tab, sizeof snap_k) &&
+               !memcmp(snap_sa, T.sa, sizeof snap_sa) && w == M.writes;
+    if (e != AUS_OK && (r.refused != e || !same))
+        __builtin_trap(); /* a refused PDU changed state */
+    if (B.otar_again != again0 && (e != AUS_OK || B.otar_again != again0 + 1 || !same))
+        __builtin_trap(); /* an OTAR answered again wrote something */
+    if (after && size - 1 == OTAR1_LEN && !memcmp(data + 1, OTAR1, OTAR1_LEN) &&
+        (e != AUS_OK || B.otar_again != again0 + 1))
+        __builtin_trap(); /* the OTAR whose answer was lost is not answered again */
     return 0;
 }
 
@@ -154,6 +197,12 @@ int main(int argc, char **argv)
     blocks[35] = 0x01;
     int n = aus_ep_otar_build(aus_crypto_default(), 0, k, iv, blocks, 2, pdu, sizeof pdu);
     put(argv[1], "otar", 0, pdu, (size_t)n);
+    put(argv[1], "otar_again", 0x08, OTAR1, OTAR1_LEN); /* the same OTAR, its answer lost */
+    iv[11] = 2;
+    blocks[1] = 0x02;
+    blocks[35] = 0x03;
+    n = aus_ep_otar_build(aus_crypto_default(), 0, k, iv, blocks, 2, pdu, sizeof pdu);
+    put(argv[1], "otar_next", 0x08, pdu, (size_t)n); /* the next OTAR after it */
     aus_ep_cmd c;
     memset(&c, 0, sizeof c);
     c.tag = AUS_EP_KEY_ACTIVATE;

@@ -346,18 +346,38 @@ aus_err dmn_rekey_handle(dmn_node *n, uint32_t kind, const uint8_t *body, size_t
     AUS_ENSURE(ek >= AUS_KEY_ID_SESSION_FIRST && ek < AUS_KEY_ID_SESSION_LAST, AUS_E_MALFORMED);
     AUS_ENSURE(cap >= AUS_EP_REPLY_MAX, AUS_E_NOBUFS);
     size_t rl = 0;
+    uint32_t again0 = n->board.otar_again;
     AUS_TRY(aus_ep_handle(&n->board, body + 2, len - 2, (uint16_t)n->cfg.tc_spi, now_s(), out, cap,
                           &rl));
+    /* The board answers the OTAR with its last IV again when its keys are installed as it says
+     * (sdls_ep.h): the keystore file committed them but the main store's transaction (seen mark,
+     * cached answer, sending pair) was lost in a crash, possibly between the activations below.
+     * Otherwise the ground would see "replayed" for keys the satellite holds and keep its copy
+     * of the pair active forever. */
+    int again = n->board.otar_again != again0;
     /* 355.1 key management: OTAR installs the keys pre-active; the ground's request asks for
      * their activation in the same bundle (one authenticated request, one answer) */
-    AUS_TRY(aus_keys_activate(&n->keys, ek, now_s()));
-    AUS_TRY(aus_keys_activate(&n->keys, (uint16_t)(ek + 1), now_s()));
+    for (uint16_t id = ek; id <= ek + 1; id++) {
+        aus_key_info ki;
+        if (again && aus_keys_info(&n->keys, id, &ki) == AUS_OK && ki.state == AUS_KEY_ACTIVE)
+            continue; /* activated before the crash */
+        AUS_TRY(aus_keys_activate(&n->keys, id, now_s()));
+    }
     *outlen = rl;
-    dmn_log("OTAR: keys 0x%04x/0x%04x installed and activated", ek, ek + 1);
+    if (again)
+        dmn_log("OTAR: keys 0x%04x/0x%04x already installed: request answered again (its first "
+                "answer was lost)",
+                ek, ek + 1);
+    else
+        dmn_log("OTAR: keys 0x%04x/0x%04x installed and activated", ek, ek + 1);
     /* The reply may be lost: the ground then goes on sending under the pair it used for this
      * request and re-sends it (answered from the app layer's cache). So, as for the PQ rekey,
      * the new pair is used for sending at once and the pair the ground sends under is held
-     * ACTIVE until a bundle authenticated under the new pair arrives (dmn_rekey_note_rx). */
+     * ACTIVE until a bundle authenticated under the new pair arrives (dmn_rekey_note_rx).
+     * Answered again while we already send under the pair: nothing to hold (the hold may even
+     * be released already). */
+    if (again && get_ptr(n, "ek", AUS_KEY_ID_EK) == ek)
+        return AUS_OK;
     AUS_TRY(put_ptr(n, "hold_otar", 1));
     return send_under(n, ek);
 }

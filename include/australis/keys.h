@@ -158,6 +158,13 @@ AUS_MUST_USE aus_err aus_keys_corrupt(aus_keys *ks, uint16_t id, uint64_t now);
 AUS_MUST_USE aus_err aus_keys_get(aus_keys *ks, uint16_t id, aus_key_use use, uint64_t now,
                                   uint8_t *out, size_t cap, size_t *len);
 
+/* Compare secret (len bytes) with the stored secret of master or session key id in constant
+ * time, without releasing it: *same = 1 if equal. Any state but DESTROYED / CORRUPTED.
+ * Errors: AUS_E_KEY, AUS_E_POLICY (not a symmetric key), AUS_E_KEY_STATE, AUS_E_AUTH (record
+ * fails its integrity check), store errors; *same = 0 on every error. */
+AUS_MUST_USE aus_err aus_keys_match(aus_keys *ks, uint16_t id, const uint8_t *secret, size_t len,
+                                    int *same);
+
 /* Metadata. Errors: AUS_E_KEY. */
 AUS_MUST_USE aus_err aus_keys_info(const aus_keys *ks, uint16_t id, aus_key_info *info);
 /* Keys in ascending id order: the i-th (0-based) present key. AUS_E_NOTFOUND past the end. */

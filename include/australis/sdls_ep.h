@@ -267,6 +267,7 @@ typedef struct aus_ep_board {
     size_t nlog;
     aus_ep_log_entry log[AUS_EP_LOG_MAX];
     uint32_t executed, refused; /* counters for telemetry */
+    uint32_t otar_again;        /* OTARs answered again (last IV, keys installed), in executed */
     uint8_t scratch[AUS_EP_REPLY_MAX];
 } aus_ep_board;
 
@@ -278,14 +279,17 @@ AUS_MUST_USE aus_err aus_ep_board_init(aus_ep_board *b, aus_keys *keys, const au
 /* Handle one command PDU that arrived over the authenticated carrier on SA carrier_spi.
  * Applies the change atomically (store transaction; SA snapshot/restore) and writes a reply
  * PDU (*reply_len bytes; a refusal reply when refused). Returns AUS_OK if executed, else the
- * refusal: decode errors, AUS_E_AUTH (OTAR tag), AUS_E_REPLAY (OTAR IV not above the last one
- * for that master key), AUS_E_KEY / AUS_E_KEY_STATE / AUS_E_POLICY (key rules of keys.h; master
+ * refusal: decode errors, AUS_E_AUTH (OTAR tag), AUS_E_REPLAY (OTAR IV below the last one for
+ * that master key, or equal to it while its keys are not installed as it says), AUS_E_KEY / AUS_E_KEY_STATE / AUS_E_POLICY (key rules of keys.h; master
  * keys or ids < 0x80 addressed by a procedure), AUS_E_SPI (SA procedure addressing the SA
  * that carried it, or an unknown SPI), AUS_E_STATE (SA not in the state the procedure needs,
  * or create of an existing SPI), AUS_E_ARG (SA parameters), AUS_E_MALFORMED (also an inventory
  * range with first > last),
  * AUS_E_UNSUPPORTED, AUS_E_NOBUFS (reply does not fit: then nothing was changed), store errors
  * (rolled back). A refused PDU never changes key, SA or store state (the security log records it).
+ * The OTAR with the last IV, authentic, whose key blocks are all installed (session keys,
+ * PREACTIVE or ACTIVE, same secret) is answered success again and writes nothing (otar_again
+ * counts it): the caller may have lost its first answer in a crash.
  */
 AUS_MUST_USE aus_err aus_ep_handle(aus_ep_board *b, const uint8_t *pdu, size_t len,
                                    uint16_t carrier_spi, uint64_t now, uint8_t *reply, size_t cap,

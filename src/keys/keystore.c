@@ -513,6 +513,41 @@ aus_err aus_keys_get(aus_keys *ks, uint16_t id, aus_key_use use, uint64_t now, u
     return AUS_OK;
 }
 
+/* Compare a candidate with the stored secret of a symmetric key, never releasing it (the
+ * OTAR re-answer, src/keys/sdls_ep_board.c). Constant time in the secret. */
+aus_err aus_keys_match(aus_keys *ks, uint16_t id, const uint8_t *secret, size_t len, int *same)
+{
+    AUS_ENSURE(ks && secret && same, AUS_E_ARG);
+    *same = 0;
+    aus_key_info *cur = find(ks, id);
+    AUS_ENSURE(cur, AUS_E_KEY);
+    AUS_ENSURE(cur->type == AUS_KEY_T_MASTER || cur->type == AUS_KEY_T_SESSION, AUS_E_POLICY);
+    AUS_ENSURE(cur->state != AUS_KEY_DESTROYED && cur->state != AUS_KEY_CORRUPTED, AUS_E_KEY_STATE);
+    uint8_t out[AUS_KEY_SYM_BYTES];
+    aus_key_info k;
+    const uint8_t *wr = NULL;
+    size_t wl = 0;
+    aus_err e = get_rec(ks, id, &k, &wr, &wl);
+    if (e == AUS_OK && (k.type != cur->type || k.len != cur->len || k.len > sizeof out ||
+                        wl != wrapped_len(k.len)))
+        e = AUS_E_MALFORMED;
+    if (e == AUS_OK) {
+        e = wrap_all(ks, &k, 0, wr, out);
+        if (e == AUS_E_AUTH)
+            cur->state = AUS_KEY_CORRUPTED; /* as aus_keys_get */
+    } else if (e == AUS_E_MALFORMED || e == AUS_E_NOTFOUND) {
+        cur->state = AUS_KEY_CORRUPTED;
+        e = AUS_E_AUTH;
+    }
+    aus_wipe(ks->buf, sizeof ks->buf);
+    if (e != AUS_OK && cur->state == AUS_KEY_CORRUPTED)
+        retire(ks, id); /* as aus_keys_get */
+    if (e == AUS_OK)
+        *same = len == k.len && aus_ct_eq(out, secret, k.len);
+    aus_wipe(out, sizeof out);
+    return e;
+}
+
 aus_err aus_keys_info(const aus_keys *ks, uint16_t id, aus_key_info *info)
 {
     AUS_ENSURE(ks && info, AUS_E_ARG);

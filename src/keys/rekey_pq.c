@@ -321,7 +321,8 @@ int aus_rekey_pq_request_handle(aus_rekey *rk, const uint8_t *in, size_t len, ui
 /* The request handled last, once more: its counter is the pending one and it names the pending
  * pair (the ground makes one request per counter, durable before it leaves, and signs it), so
  * the same derivation gives the same pair and the same response MAC. Nothing is written: the
- * ground's signature is checked again, drop_prev is left as it was. */
+ * ground's signature is checked again, drop_prev is left as it was, and the derived pair must be
+ * the installed one. */
 int aus_rekey_pq_request_reanswer(aus_rekey *rk, const uint8_t *in, size_t len, uint64_t now,
                                   uint8_t *out, size_t cap)
 {
@@ -340,6 +341,17 @@ int aus_rekey_pq_request_reanswer(aus_rekey *rk, const uint8_t *in, size_t len, 
     rk->drop_prev = dp;
     AUS_TRY(e);
     int n = answer(rk, &m, &q, now, out, cap, keys, &which);
+    if (n > 0) {
+        /* the derivation must give the pair installed for it (constant-time compares): another
+         * request under the same counter (a ground that lost its counter) is not answered with
+         * keys we do not hold */
+        int se = 0, sa = 0;
+        e = aus_keys_match(rk->keys, q.p.ek, keys, 32, &se);
+        if (e == AUS_OK)
+            e = aus_keys_match(rk->keys, q.p.ak, keys + 32, 32, &sa);
+        if (e != AUS_OK || !(se & sa))
+            n = e != AUS_OK ? e : AUS_E_REPLAY;
+    }
     aus_wipe(keys, sizeof keys);
     if (n < 0)
         aus_wipe(out, cap);

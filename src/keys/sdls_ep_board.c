@@ -11,6 +11,8 @@
  *   - OTAR: the master key must be ACTIVE (as CryptoLib), the tag must verify,
  *     every uploaded id must be a session id that is absent or DESTROYED, its length is set to
  *     32 explicitly, and the IV must be above the last OTAR IV of that master key (replay);
+ *     the OTAR carrying that last IV is answered success again, writing nothing, while its
+ *     keys are installed as it says (otar_installed: its answer may have been lost in a crash);
  *   - key verification answers only for ACTIVE session keys, with reply IVs from a durable
  *     counter (CryptoLib reuses IV 0..01 for every reply: GCM nonce reuse, not copied);
  *   - SA procedures may not address the SA that carried the PDU (CryptoLib
@@ -96,7 +98,9 @@ static aus_err txn_end(aus_ep_board *b, aus_err e, int sa_changed)
 
 /* ---- key management ---- */
 
-static aus_err otar_iv_check(aus_ep_board *b, uint16_t mkid, const uint8_t *iv, char *name)
+/* *again = 1 when iv is the last accepted OTAR IV of mkid (a candidate for the re-answer). */
+static aus_err otar_iv_check(aus_ep_board *b, uint16_t mkid, const uint8_t *iv, char *name,
+                             int *again)
 {
     static const char hx[] = "0123456789abcdef";
     size_t pl = strlen(b->prefix);
@@ -107,14 +111,48 @@ static aus_err otar_iv_check(aus_ep_board *b, uint16_t mkid, const uint8_t *iv, 
     name[pl + 7] = '\0';
     uint8_t last[AUS_EP_IV_BYTES];
     size_t n = 0;
+    *again = 0;
     const aus_store *s = b->keys->store;
     aus_err e = s->ops->get(s->self, name, last, sizeof last, &n);
     if (e == AUS_E_NOTFOUND)
         return AUS_OK;
     AUS_TRY(e);
     AUS_ENSURE(n == AUS_EP_IV_BYTES, AUS_E_MALFORMED);
-    /* Not secret: a plain big-endian comparison. The IV must strictly increase. */
-    AUS_ENSURE(memcmp(iv, last, AUS_EP_IV_BYTES) > 0, AUS_E_REPLAY);
+    /* Not secret: a plain big-endian comparison. The IV must strictly increase; the last one
+     * is only ever answered again (otar_installed), never applied twice. */
+    int c = memcmp(iv, last, AUS_EP_IV_BYTES);
+    AUS_ENSURE(c >= 0, AUS_E_REPLAY);
+    *again = c == 0;
+    return AUS_OK;
+}
+
+/* The OTAR with the last accepted IV, authenticated again: it is answered success (nothing
+ * written) only if every block is installed as it says: a session key, PREACTIVE (as the OTAR
+ * left it) or ACTIVE (activated since), whose secret equals the block's (constant-time compare
+ * inside the keystore). The case: the board committed the keys, then the caller's record of its
+ * answer was lost in a crash, and the re-read PDU must not be answered "replayed" for keys the
+ * board holds. Anything else with that IV (a key since deactivated, destroyed or different) is a
+ * replay. */
+static aus_err otar_installed(aus_ep_board *b, const uint8_t *pt, size_t n)
+{
+    int all = 1;
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *blk = pt + i * AUS_EP_OTAR_BLOCK;
+        uint16_t id = (uint16_t)(blk[0] << 8 | blk[1]);
+        aus_key_info k;
+        int same = 0;
+        if (aus_keys_info(b->keys, id, &k) != AUS_OK || k.type != AUS_KEY_T_SESSION ||
+            (k.state != AUS_KEY_PREACTIVE && k.state != AUS_KEY_ACTIVE)) {
+            all = 0;
+            continue;
+        }
+        aus_err e = aus_keys_match(b->keys, id, blk + 2, AUS_KEY_SYM_BYTES, &same);
+        if (e != AUS_OK && e != AUS_E_AUTH)
+            return e; /* store error: not a verdict on the PDU */
+        all &= same;
+    }
+    AUS_ENSURE(all, AUS_E_REPLAY);
+    b->otar_again++;
     return AUS_OK;
 }
 
@@ -140,8 +178,9 @@ static aus_err do_otar(aus_ep_board *b, const aus_ep_cmd *c, uint64_t now)
     uint8_t mk[AUS_KEY_SYM_BYTES], pt[AUS_EP_MAX_KEYS * AUS_EP_OTAR_BLOCK];
     char name[AUS_STORE_KEY_MAX];
     size_t mklen = 0, n = c->u.otar.nkeys;
+    int again = 0;
     AUS_ENSURE(c->u.otar.mkid <= AUS_KEY_ID_MASTER_LAST, AUS_E_POLICY);
-    AUS_TRY(otar_iv_check(b, c->u.otar.mkid, c->u.otar.iv, name));
+    AUS_TRY(otar_iv_check(b, c->u.otar.mkid, c->u.otar.iv, name, &again));
     AUS_TRY(aus_keys_get(b->keys, c->u.otar.mkid, AUS_KEY_USE_WRAP, now, mk, sizeof mk, &mklen));
     /* 355.1 OTAR: AES-256-GCM, master key, IV from the PDU, no AAD, tag after the blocks */
     aus_err e = b->crypto->ops->aead_open(
@@ -150,6 +189,11 @@ static aus_err do_otar(aus_ep_board *b, const aus_ep_cmd *c, uint64_t now)
     aus_wipe(mk, sizeof mk);
     if (e == AUS_E_AUTH)
         log_event(b, AUS_EP_EV_OTAR_MAC, AUS_EP_OTAR, 20, c->u.otar.mkid);
+    if (e == AUS_OK && again) {
+        e = otar_installed(b, pt, n);
+        aus_wipe(pt, sizeof pt);
+        return e;
+    }
     if (e == AUS_OK)
         e = otar_blocks_ok(b, pt, n);
     if (e == AUS_OK)

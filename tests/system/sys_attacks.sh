@@ -6,7 +6,8 @@
 #    downlink pass replayed to the ground: nothing runs twice, nothing blocks, the link works;
 #  - the rekey protocols: PQ rekey and OTAR requests reordered (the superseded one is refused as
 #    a replay and changes no key), a rekey request bundle replayed, another tenant's rekey
-#    request, a command sealed under the old pair held past the overlap window.
+#    request, a command sealed under the old pair held past the overlap window, the satellite
+#    killed at each durable write of a PQ rekey and of an OTAR (strace fault injection).
 # Every daemon run is under `timeout`: exit 124 (a hang) fails the check that uses it.
 CLI="${1:?usage: sys_attacks.sh CLI}"
 . "$(dirname "$0")/lib.sh"
@@ -196,6 +197,41 @@ if command -v strace > /dev/null && strace -o /dev/null true 2> /dev/null; then
     check "... $again of them by answering the re-read request again" [ $again -gt 0 ]
 else
     echo "skip the crash-window sweep (needs strace with ptrace allowed)"
+fi
+
+# ============ the same crash window for OTAR (src/keys/sdls_ep_board.c) ============
+# The EP board commits the OTAR IV and the new keys (PREACTIVE) to <store>.keys, the daemon then
+# activates them one by one and the main store records the answer. Killed (SIGKILL, then EIO) at
+# each of the first 10 fdatasync calls while the satellite handles an OTAR, then run normally: the re-read OTAR
+# (same IV, keys installed) must be answered "ok", never "replayed", and the ground must switch
+# to the pair (before the fix: kill at #3..#8 -> "replayed", the ground's 0x4000/0x4001 stayed
+# ACTIVE unused forever). A command then runs under the new pair.
+if command -v strace > /dev/null && strace -o /dev/null true 2> /dev/null; then
+    mkworld "$T/ko"; WO=$W
+    s_to; g_to; s_to; g_to
+    ok0=$(submit cmd exec mark ok0); round
+    po=$(submit rekey --otar); g_to; up
+    cp -a "$WO" "$T/osnap"
+    bad=0; tried=0; again=0; nosw=0; norun=0
+    for how in signal=SIGKILL error=EIO; do for k in $(seq 1 10); do
+        rm -rf "$WO"; cp -a "$T/osnap" "$WO"
+        sh -c '"$@" >> "$0" 2>&1; :' "$W/sat.log" strace -f -o /dev/null -e trace=fdatasync \
+            -e inject=fdatasync:$how:when=$k "$CLI" run --config "$W/sat.ini" --once 2> /dev/null
+        tried=$((tried+1))
+        for i in 1 2 3; do has "$po" '"status"' && break; s_to; down; g_to; g_to; up; done
+        has "$po" '"status":"ok"' || { bad=$((bad+1)); echo "  OTAR, $how at fdatasync #$k: $(resp "$po")"; }
+        grep -q "session keys switched: EK=0x4000" "$W/ground.log" || nosw=$((nosw+1))
+        again=$((again + $(grep -c "OTAR: .*answered again" "$W/sat.log")))
+        c=$(submit cmd exec mark "o$k")
+        for i in 1 2 3; do has "$c" '"status"' && break; round; done
+        has "$c" "marked o$k" || { norun=$((norun+1)); echo "  OTAR, $how at #$k: command: $(resp "$c")"; }
+    done; done
+    check "OTAR: killed (or EIO) at each of $tried durable writes, the OTAR is answered ok ($bad not)" [ $bad = 0 ]
+    check "... the ground switched to the uploaded pair every time ($nosw not)" [ $nosw = 0 ]
+    check "... $again of them by answering the re-read OTAR again" [ $again -gt 0 ]
+    check "... and a command ran under the new keys every time ($norun not)" [ $norun = 0 ]
+else
+    echo "skip the OTAR crash-window sweep (needs strace with ptrace allowed)"
 fi
 
 # ======================= another local user squats the ground's socket =======================

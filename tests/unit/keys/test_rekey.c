@@ -401,6 +401,29 @@ static void test_reanswer(void **st)
     node_free(s);
 }
 
+/* A ground that lost its counter signs a second request with the pending counter and pair ids:
+ * the re-answer must not answer it with keys the satellite does not hold. */
+static void test_reanswer_other_request(void **st)
+{
+    (void)st;
+    node *g = node_new(AUS_REKEY_GROUND), *g2 = node_new(AUS_REKEY_GROUND);
+    node *s = node_new(AUS_REKEY_SAT);
+    static uint8_t r2[AUS_REKEY_MSG_MAX];
+    int rq = aus_rekey_pq_request_build(&g->rk, 10, req, sizeof req);
+    int n2 = aus_rekey_pq_request_build(&g2->rk, 10, r2, sizeof r2); /* same counter and ids */
+    assert_true(rq > 0 && n2 > 0);
+    assert_true(aus_rekey_pq_request_handle(&s->rk, req, (size_t)rq, 11, rsp, sizeof rsp) > 0);
+    assert_int_equal(g2->rk.st.pend.ek, s->rk.st.pend.ek);
+    long w = tst_store_writes(s->m);
+    assert_int_equal(aus_rekey_pq_request_reanswer(&s->rk, r2, (size_t)n2, 12, rsp, sizeof rsp),
+                     AUS_E_REPLAY);
+    assert_int_equal(tst_store_writes(s->m), w);
+    assert_true(aus_rekey_pq_request_reanswer(&s->rk, req, (size_t)rq, 12, rsp, sizeof rsp) > 0);
+    node_free(g);
+    node_free(g2);
+    node_free(s);
+}
+
 /* Responses lost twice: the satellite sends under the pair of the first request it handled;
  * the ground keeps reading it however long it takes, and closes it after a confirmation. */
 static void test_lost_responses(void **st)
@@ -652,6 +675,7 @@ int main(void)
         cmocka_unit_test(test_confirmation_by_request),
         cmocka_unit_test(test_lost_responses),
         cmocka_unit_test(test_reanswer),
+        cmocka_unit_test(test_reanswer_other_request),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

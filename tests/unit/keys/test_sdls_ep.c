@@ -343,8 +343,15 @@ static void test_vector_otar(void **st)
     uint8_t built[200];
     int bl = aus_ep_otar_build(aus_crypto_default(), 0, mk, iv, plain, 3, built, sizeof built);
     tst_assert_bytes(built, (size_t)bl, pdu, n);
-    /* replay of the same OTAR: refused before anything else (IV high-water mark) */
+    /* the same OTAR again: its keys are installed as it says, so it is answered again, writing
+     * nothing (its first answer may have been lost, test_otar_reanswer); never applied twice */
+    long w = tst_store_writes(s->m);
+    assert_int_equal(handle(s, pdu, n, 0), AUS_OK);
+    assert_int_equal(tst_store_writes(s->m), w);
+    /* an older IV is refused before anything else (IV high-water mark) */
+    pdu[3 + 2 + 11]--; /* the IV's last octet (0x37): one below the stored IV */
     assert_int_equal(handle(s, pdu, n, 0), AUS_E_REPLAY);
+    assert_int_equal(tst_store_writes(s->m), w);
     free(mk);
     free(iv);
     free(plain);
@@ -785,6 +792,98 @@ static void test_otar_crash_every_write(void **st)
     free(m0);
 }
 
+/* The OTAR whose answer was lost: the board committed its keys, then the caller's record of the
+ * answer (another store, committed later) was lost in a crash, and the re-read PDU arrives
+ * again with the last accepted IV. It is answered success, writing nothing, while its keys are
+ * installed as it says (PREACTIVE, or ACTIVE once the caller activated some or all of them);
+ * forged, older, different-key or superseded OTARs with that IV stay refused. */
+static void test_otar_reanswer(void **st)
+{
+    (void)st;
+    size_t ml;
+    uint8_t *m0 = tst_hex("000102030405060708090a0b0c0d0e0f000102030405060708090a0b0c0d0e0f", &ml);
+    uint8_t blocks[68] = {0x40, 0x00, 1, 2, 3};
+    blocks[34] = 0x40;
+    blocks[35] = 0x01;
+    blocks[36] = 7;
+    uint8_t iv[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5};
+    uint8_t pdu[256], first[AUS_EP_REPLY_MAX];
+    int n = aus_ep_otar_build(aus_crypto_default(), 0, m0, iv, blocks, 2, pdu, sizeof pdu);
+    assert_true(n > 0);
+    sat *s = sat_new();
+    install_state(&s->ks, 0, m0, AUS_KEY_ACTIVE);
+    assert_int_equal(handle(s, pdu, (size_t)n, 0), AUS_OK);
+    size_t fl = s->rlen;
+    memcpy(first, s->reply, fl);
+    /* crash right after the commit: both keys PREACTIVE; then after one and both activations */
+    for (int step = 0; step < 3; step++) {
+        if (step > 0)
+            assert_int_equal(aus_keys_activate(&s->ks, (uint16_t)(0x4000 + step - 1), 9), AUS_OK);
+        aus_keys_close(&s->ks);
+        sat_boot(s); /* "reboot" from what is durable */
+        long w = tst_store_writes(s->m);
+        assert_int_equal(handle(s, pdu, (size_t)n, 0), AUS_OK);
+        tst_assert_bytes(s->reply, s->rlen, first, fl); /* the same answer: 0x81, done */
+        assert_int_equal(tst_store_writes(s->m), w);    /* nothing written */
+        assert_int_equal(s->b.refused, 0);
+    }
+    long w = tst_store_writes(s->m);
+    /* tampered with the same IV: the tag fails (AUTH), nothing written */
+    pdu[20] ^= 1;
+    assert_int_equal(handle(s, pdu, (size_t)n, 0), AUS_E_AUTH);
+    pdu[20] ^= 1;
+    /* authentic, same IV, a different key for an installed id (ground IV reuse): replay */
+    uint8_t other[68];
+    memcpy(other, blocks, sizeof other);
+    other[40] ^= 0x80;
+    uint8_t pdu2[256];
+    int n2 = aus_ep_otar_build(aus_crypto_default(), 0, m0, iv, other, 2, pdu2, sizeof pdu2);
+    assert_int_equal(handle(s, pdu2, (size_t)n2, 0), AUS_E_REPLAY);
+    /* authentic, same IV, a key id that is not installed: replay, nothing installed */
+    other[40] ^= 0x80;
+    other[35] = 0x02;
+    n2 = aus_ep_otar_build(aus_crypto_default(), 0, m0, iv, other, 2, pdu2, sizeof pdu2);
+    assert_int_equal(handle(s, pdu2, (size_t)n2, 0), AUS_E_REPLAY);
+    aus_key_info ki;
+    assert_int_equal(aus_keys_info(&s->ks, 0x4002, &ki), AUS_E_KEY);
+    /* an older IV, even with the installed keys: replay */
+    uint8_t old_iv[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4};
+    n2 = aus_ep_otar_build(aus_crypto_default(), 0, m0, old_iv, blocks, 2, pdu2, sizeof pdu2);
+    assert_int_equal(handle(s, pdu2, (size_t)n2, 0), AUS_E_REPLAY);
+    assert_int_equal(tst_store_writes(s->m), w);
+    /* the pair superseded (deactivated, then destroyed): its OTAR is a replay again */
+    assert_int_equal(aus_keys_deactivate(&s->ks, 0x4001, 10, 20), AUS_OK);
+    assert_int_equal(handle(s, pdu, (size_t)n, 0), AUS_E_REPLAY);
+    assert_int_equal(aus_keys_destroy(&s->ks, 0x4001, 30), AUS_OK);
+    w = tst_store_writes(s->m);
+    assert_int_equal(handle(s, pdu, (size_t)n, 0), AUS_E_REPLAY);
+    assert_int_equal(tst_store_writes(s->m), w);
+    assert_int_equal(aus_keys_info(&s->ks, 0x4001, &ki), AUS_OK);
+    assert_int_equal(ki.state, AUS_KEY_DESTROYED); /* not reinstalled */
+    /* the keystore's compare (aus_keys_match) behind it */
+    int same = 1;
+    assert_int_equal(aus_keys_match(&s->ks, 0x4001, blocks + 36, 32, &same), AUS_E_KEY_STATE);
+    assert_int_equal(same, 0);
+    assert_int_equal(aus_keys_match(&s->ks, 0x4002, blocks + 2, 32, &same), AUS_E_KEY);
+    assert_int_equal(aus_keys_match(&s->ks, 0x4000, blocks + 2, 32, &same), AUS_OK);
+    assert_int_equal(same, 1);
+    assert_int_equal(aus_keys_match(&s->ks, 0x4000, blocks + 2, 31, &same), AUS_OK);
+    assert_int_equal(same, 0);
+    assert_int_equal(aus_keys_match(&s->ks, 0x4000, blocks + 36, 32, &same), AUS_OK);
+    assert_int_equal(same, 0);
+    /* a newer OTAR goes through; the previous one is an older IV now */
+    uint8_t iv6[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6};
+    other[1] = 0x04;
+    other[35] = 0x03;
+    n2 = aus_ep_otar_build(aus_crypto_default(), 0, m0, iv6, other, 2, pdu2, sizeof pdu2);
+    assert_int_equal(handle(s, pdu2, (size_t)n2, 0), AUS_OK);
+    assert_int_equal(handle(s, pdu2, (size_t)n2, 0), AUS_OK); /* answered again */
+    assert_int_equal(aus_keys_activate(&s->ks, 0x4000 + 3, 40), AUS_OK);
+    assert_int_equal(handle(s, pdu, (size_t)n, 0), AUS_E_REPLAY);
+    free(m0);
+    sat_free(s);
+}
+
 int main(void)
 {
     aus_crypto_set_default(aus_crypto_openssl());
@@ -798,6 +897,7 @@ int main(void)
         cmocka_unit_test(test_vector_sa_mgmt),
         cmocka_unit_test(test_master_keys_and_atomicity),
         cmocka_unit_test(test_otar_crash_every_write),
+        cmocka_unit_test(test_otar_reanswer),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     cJSON_Delete(g_ep);
