@@ -660,7 +660,7 @@ static aus_err on_chunk(aus_app_ground *g, pend *p, const aus_app_msg *m, uint64
     AUS_ENSURE(e == AUS_E_NOTFOUND || n == sizeof page, AUS_E_MALFORMED);
     AUS_TRY(get_u64_or0(g, gkey(g, &hk, GK_HAVE, m->id, 0, 0), &have));
     ev->have = have;
-    if ((page[bit / 8] >> (bit % 8)) & 1u) {
+    if (((unsigned)page[bit / 8] >> (bit % 8)) & 1u) {
         ev->reason = AUS_E_REPLAY;
         return AUS_OK;
     }
@@ -752,7 +752,7 @@ static aus_err missing_ranges(aus_app_ground *g, uint64_t id, const pend *p, aus
             loaded = pg;
         }
         size_t b = (size_t)(i % PAGE_BITS);
-        if ((page[b / 8] >> (b % 8)) & 1u)
+        if (((unsigned)page[b / 8] >> (b % 8)) & 1u)
             continue;
         aus_app_range *r = req->nranges ? &req->ranges[req->nranges - 1] : NULL;
         if (r && r->off + r->len == i * p->chunk)
@@ -1015,7 +1015,7 @@ aus_err aus_app_ground_import_pending(aus_app_ground *g, uint64_t id, const uint
         uint64_t ones = 0;
         memset(page, 0, sizeof page);
         for (uint64_t i = pg * PAGE_BITS; i < total && i < nbits && i < (pg + 1) * PAGE_BITS; i++)
-            if ((bitmap[i / 8] >> (i % 8)) & 1u) {
+            if (((unsigned)bitmap[i / 8] >> (i % 8)) & 1u) {
                 uint64_t b = i - pg * PAGE_BITS;
                 page[b / 8] = (uint8_t)(page[b / 8] | (1u << (b % 8)));
                 ones++;
