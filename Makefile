@@ -19,7 +19,7 @@ FUZZ_SEED ?= 0
 
 DEB_PKGS := build-essential cmake pkgconf clang clang-format llvm libclang-rt-14-dev \
             libssl-dev libsqlite3-dev libcmocka-dev libfec-dev libcjson-dev libcbor-dev \
-            tshark nodejs npm python3 valgrind
+            tshark openssl nodejs npm python3 valgrind
 
 .PHONY: all deps build check test test-asan format-check demo install fuzz fuzz-smoke bench clean xcheck-deps
 

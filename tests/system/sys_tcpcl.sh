@@ -38,10 +38,13 @@ command -v dumpcap >/dev/null && [ -x "$CHECK" ] && command -v tshark >/dev/null
 start_cap() {
     CAP_PID=""
     [ $have_cap = 1 ] || return 0
-    dumpcap -q -i lo -f "port $1" -w "$2" > "$2.log" 2>&1 &
+    dumpcap -q -B 64 -i lo -f "port $1" -w "$2" > "$2.log" 2>&1 &
     CAP_PID=$!
     PIDS+=("$CAP_PID")
-    for _ in $(seq 50); do grep -q "Capturing" "$2.log" 2>/dev/null && break; sleep 0.1; done
+    # "Capturing" is printed a moment before packets are taken (longer on a loaded machine)
+    for _ in $(seq 50); do grep -q "Capturing" "$2.log" 2>/dev/null && { sleep 1; return 0; }; sleep 0.1; done
+    echo "note: dumpcap cannot capture here (not root?): captures are not judged"
+    have_cap=0
 }
 stop_cap() {
     [ -n "$CAP_PID" ] || return 0
@@ -51,12 +54,12 @@ stop_cap() {
     CAP_PID=""
 }
 judge() { # judge PCAP PORT
-    if [ $have_cap = 0 ]; then echo "skip capture check (no dumpcap/tshark)"; return 0; fi
+    if [ $have_cap = 0 ]; then echo "skip capture check (no dumpcap/tshark or no capture rights)"; return 0; fi
     # TCPCL is judged, not TCP's flow control on loopback: the kernel's window-full, zero-window
     # (probe), D-SACK and retransmission warnings under a 3 MB burst are allowed
     local a=""
     for f in window_full zero_window zero_window_probe zero_window_probe_ack retransmission \
-        fast_retransmission spurious_retransmission out_of_order lost_segment ack_lost_segment \
+        fast_retransmission spurious_retransmission out_of_order \
         duplicate_ack; do a="$a -a tcp.analysis.$f"; done
     # shellcheck disable=SC2086
     "$CHECK" -m pcap $a -a tcp.options.sack.dsack -x "-d tcp.port==$2,tcpcl" "$1" > "$1.verdict" 2>&1
@@ -68,22 +71,34 @@ wait_port() { for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/nu
 wait_listen() { # the listener printed its first line
     for _ in $(seq 50); do grep -q "listening" "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1
 }
+# listen_on KIND ERRFILE OUTFILE ARGS...: start `australis KIND listen --port P ARGS` on a free
+# port (another port when this one is taken); sets P and L
+listen_on() {
+    local kind="$1" err="$2" out="$3"; shift 3
+    for try in 1 2 3 4 5 6; do
+        P=$(port "$try")
+        "$CLI" "$kind" listen --port "$P" "$@" > "$out" 2> "$err" &
+        L=$!
+        if wait_listen "$err" && kill -0 "$L" 2>/dev/null; then PIDS+=("$L"); return 0; fi
+        kill "$L" 2>/dev/null; wait "$L" 2>/dev/null
+    done
+    return 1
+}
 
 # ---------------------------------------------------------------- plain TCPCL
-P=$(port 1)
 mkdir -p out1
+# (the judged capture keeps to 100 kB in 16 KiB segments: under load dumpcap may miss packets of a
+# multi-MB loopback burst, and Wireshark then loses the message boundaries; the 3 MB transfers
+# below are checked by their bytes)
+listen_on tcpcl l1.err l1.out -o out1 --count 2
 start_cap "$P" plain.pcapng
-"$CLI" tcpcl listen --port "$P" -o out1 --count 3 > l1.out 2> l1.err &
-L=$!; PIDS+=("$L")
-wait_listen l1.err
-"$CLI" tcpcl send --to "127.0.0.1:$P" in/small.cbor in/mid.cbor in/big.cbor > s1.out 2> s1.err
+"$CLI" tcpcl send --to "127.0.0.1:$P" --seg-max 16384 in/small.cbor in/mid.cbor > s1.out 2> s1.err
 check "plain send exits 0 when every bundle is acknowledged" test $? = 0
-wait "$L"; check "listener stops after --count 3 with exit 0" test $? = 0
+wait "$L"; check "listener stops after --count 2 with exit 0" test $? = 0
 stop_cap
-check "three files received" test "$(ls out1 | wc -l)" = 3
+check "two files received" test "$(ls out1 | wc -l)" = 2
 check "exact bytes (small)" cmp -s out1/bundle-00000001.cbor in/small.cbor
-check "exact bytes (100 kB)" cmp -s out1/bundle-00000002.cbor in/mid.cbor
-check "exact bytes (3 MB, many segments)" cmp -s out1/bundle-00000003.cbor in/big.cbor
+check "exact bytes (100 kB in 7 segments)" cmp -s out1/bundle-00000002.cbor in/mid.cbor
 check "no temporary file left" test -z "$(ls -A out1 | grep -v '^bundle-')"
 check "Wireshark judges the plain session clean" judge plain.pcapng "$P"
 [ $have_cap = 1 ] && check "the capture holds SESS_INIT, XFER_SEGMENT, XFER_ACK, SESS_TERM" \
@@ -92,22 +107,17 @@ check "Wireshark judges the plain session clean" judge plain.pcapng "$P"
              tshark -n -r plain.pcapng -d tcp.port==$P,tcpcl -Y 'tcpcl' 2>/dev/null | grep -q SESS_TERM"
 
 # segments smaller than the bundle, receiver MRU small: still exact
-P=$(port 2)
 mkdir -p out1b
-"$CLI" tcpcl listen --port "$P" -o out1b --count 1 --seg-mru 1000 --quiet > /dev/null 2> l1b.err &
-L=$!; PIDS+=("$L")
-wait_listen l1b.err || sleep 0.5
-"$CLI" tcpcl send --to "127.0.0.1:$P" in/mid.cbor --quiet
+listen_on tcpcl l1b.err /dev/null -o out1b --count 2 --seg-mru 1000 --quiet
+"$CLI" tcpcl send --to "127.0.0.1:$P" in/mid.cbor in/big.cbor --quiet
 check "send into a 1000-octet Segment MRU" test $? = 0
 wait "$L"
 check "exact bytes after 101 segments" cmp -s out1b/bundle-00000001.cbor in/mid.cbor
+check "exact bytes (3 MB in 3001 segments)" cmp -s out1b/bundle-00000002.cbor in/big.cbor
 
 # a bundle over the receiver's Transfer MRU: the sender does not get an ACK -> exit 1
-P=$(port 3)
 mkdir -p out1c
-"$CLI" tcpcl listen --port "$P" -o out1c --timeout 5 --xfer-mru 50000 > /dev/null 2> l1c.err &
-L=$!; PIDS+=("$L")
-wait_listen l1c.err
+listen_on tcpcl l1c.err /dev/null -o out1c --timeout 5 --xfer-mru 50000
 "$CLI" tcpcl send --to "127.0.0.1:$P" in/mid.cbor --retries 0 > /dev/null 2> s1c.err
 check "bundle beyond the peer's Transfer MRU: exit 1" test $? = 1
 check "... with a sentence naming the MRU" grep -q "Transfer MRU" s1c.err
@@ -143,12 +153,9 @@ check "test PKI made with URI SANs" bash -c "openssl x509 -in pki/cli.pem -noout
 SRV=(--node-id ipn:1.0 --tls-cert pki/srv.pem --tls-key pki/srv.key --tls-ca pki/ca.pem)
 CLIT=(--node-id ipn:2.0 --tls-cert pki/cli.pem --tls-key pki/cli.key --tls-ca pki/ca.pem)
 
-P=$(port 5)
 mkdir -p out2
+listen_on tcpcl l2.err l2.out -o out2 --count 2 "${SRV[@]}"
 start_cap "$P" tls.pcapng
-"$CLI" tcpcl listen --port "$P" -o out2 --count 2 "${SRV[@]}" > l2.out 2> l2.err &
-L=$!; PIDS+=("$L")
-wait_listen l2.err
 "$CLI" tcpcl send --to "127.0.0.1:$P" "${CLIT[@]}" in/small.cbor in/mid.cbor > s2.out 2> s2.err
 check "TLS send exits 0" test $? = 0
 wait "$L"
@@ -162,21 +169,15 @@ check "Wireshark judges the TLS session clean" judge tls.pcapng "$P"
              ! tshark -n -r tls.pcapng -d tcp.port==$P,tcpcl -Y 'tcpcl.v4.sess_init' 2>/dev/null | grep -q ."
 [ $have_cap = 1 ] && check "the payload is not in the clear" \
     bash -c "! grep -q 'hello tcpcl' tls.pcapng"
-P=$(port 10)
 mkdir -p out2b
-"$CLI" tcpcl listen --port "$P" -o out2b --count 1 --quiet "${SRV[@]}" > /dev/null 2> l2b.err &
-L=$!; PIDS+=("$L")
-wait_listen l2b.err || sleep 0.5
+listen_on tcpcl l2b.err /dev/null -o out2b --count 1 --quiet "${SRV[@]}"
 "$CLI" tcpcl send --to "127.0.0.1:$P" "${CLIT[@]}" --quiet in/big.cbor > /dev/null 2>&1
 check "TLS: 3 MB bundle acknowledged" test $? = 0
 wait "$L"
 check "TLS: 3 MB exact bytes" cmp -s out2b/bundle-00000001.cbor in/big.cbor
 
-P=$(port 6)
 mkdir -p out3
-"$CLI" tcpcl listen --port "$P" -o out3 --timeout 8 "${SRV[@]}" > l3.out 2> l3.err &
-L=$!; PIDS+=("$L")
-wait_listen l3.err
+listen_on tcpcl l3.err l3.out -o out3 --timeout 8 "${SRV[@]}"
 "$CLI" tcpcl send --to "127.0.0.1:$P" --node-id ipn:2.0 --tls-cert pki/other.pem \
     --tls-key pki/other.key --tls-ca pki/ca.pem --retries 0 in/small.cbor > /dev/null 2> s3.err
 check "certificate without the announced node ID: exit 1" test $? = 1
@@ -194,22 +195,16 @@ check "listener names the NODE-ID check" grep -q "NODE-ID check failed: peer ann
 check "listener names the chain check" grep -q "TLS handshake failed" l3.err
 check "nothing stored from refused peers" test -z "$(ls -A out3)"
 # the server's certificate must carry the node ID the server announces
-P=$(port 7)
-"$CLI" tcpcl listen --port "$P" -o out3 --timeout 4 --node-id ipn:7.0 --tls-cert pki/srv.pem \
-    --tls-key pki/srv.key --tls-ca pki/ca.pem > /dev/null 2> l4.err &
-L=$!; PIDS+=("$L")
-wait_listen l4.err
+listen_on tcpcl l4.err /dev/null -o out3 --timeout 4 --node-id ipn:7.0 --tls-cert pki/srv.pem \
+    --tls-key pki/srv.key --tls-ca pki/ca.pem
 "$CLI" tcpcl send --to "127.0.0.1:$P" "${CLIT[@]}" --retries 0 in/small.cbor > /dev/null 2> s4.err
 check "server announcing a node ID its certificate lacks: exit 1" test $? = 1
 check "... the client names the NODE-ID check" grep -q "NODE-ID check failed: peer announced ipn:7.0" s4.err
 kill "$L" 2>/dev/null; wait "$L" 2>/dev/null
 
 # ---------------------------------------------------------------- hostile raw peers
-P=$(port 8)
 mkdir -p out5
-"$CLI" tcpcl listen --port "$P" -o out5 --timeout 90 --keepalive 0 --max-sessions 8 > l5.out 2> l5.err &
-L=$!; PIDS+=("$L")
-wait_listen l5.err
+listen_on tcpcl l5.err l5.out -o out5 --timeout 90 --keepalive 0 --max-sessions 8
 cat > raw.py <<'PY'
 import socket, struct, sys, time
 port = int(sys.argv[1]); case = sys.argv[2]
@@ -277,11 +272,8 @@ kill "$L" 2>/dev/null; wait "$L" 2>/dev/null
 check "listener counted refused connections" grep -q "connections refused" l5.err
 
 # ---------------------------------------------------------------- UDPCL
-P=$(port 9)
 mkdir -p out6
-"$CLI" udpcl listen --port "$P" -o out6 --count 3 --timeout 15 > l6.out 2> l6.err &
-L=$!; PIDS+=("$L")
-wait_listen l6.err
+listen_on udpcl l6.err l6.out -o out6 --count 3 --timeout 15
 python3 -c "import socket,sys; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); [s.sendto(b'junk'*i,('127.0.0.1',$P)) for i in range(1,4)]"
 "$CLI" udpcl send --to "127.0.0.1:$P" in/small.cbor > /dev/null 2>&1
 check "udpcl send of a small bundle" test $? = 0
