@@ -79,7 +79,7 @@ struct dmn_node {
     aus_agent_bpsec bpsec;
     aus_agent agent;
     aus_fl fl;
-    aus_app_sat sat; /* role sat */
+    aus_app_sat sat;       /* role sat */
     aus_app_ground ground; /* role ground: the request life (src/app/app_ground.c) */
     dmn_hash_ent img_hash[DMN_HASH_CACHE];
     uint64_t img_hash_tick, img_hashes, img_hash_hits; /* SHA-256 computed / reused */
