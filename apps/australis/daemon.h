@@ -104,6 +104,13 @@ size_t dmn_escape(char *out, size_t cap, const char *in, size_t len);
  * --once run, a direct client) to finish; on failure a sentence names the owner's pid. */
 #define DMN_LOCK_WAIT_MS 5000u
 aus_err dmn_store_open(aus_store *s, const char *path);
+/* The stores' layout version (docs/store.md): "meta/schema", u64 big-endian; absent = 1. */
+#define DMN_SCHEMA_KEY "meta/schema"
+#define DMN_SCHEMA 2u
+/* 0, or a sentence and AUS_EXIT_ENV for a version this binary does not know (newer). */
+int dmn_schema_check(const aus_store *s, const char *path, uint64_t *v);
+/* Writes DMN_SCHEMA unless the store says so already (inside the caller's transaction, if any). */
+aus_err dmn_schema_mark(const aus_store *s);
 /* Open store, keys, envelope, agent, folders. Returns a CLI exit code. */
 int dmn_open(dmn_node *n, const dmn_config *cfg, int with_folders);
 /* The store only, read-only and without its owner lock (status, answers). Exit code. */

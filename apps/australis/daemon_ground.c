@@ -703,6 +703,19 @@ static aus_err old_failed(aus_app_ground *g, uint64_t id, uint8_t req_type, cons
     return aus_app_ground_import_answer(g, &a);
 }
 
+/* The ground before the per-request temporaries kept a download's data in LOCAL.part (one
+ * per local path); give it the name this ground reads, LOCAL.<id>.part, unless that exists
+ * already (moved by an earlier try whose transaction failed). A file planted there is still
+ * refused when it is opened (dl_open: O_NOFOLLOW, ours, 0600). */
+static void old_part(const char *local, uint64_t id)
+{
+    char from[PATH_MAX], to[PATH_MAX];
+    int a = snprintf(from, sizeof from, "%s.part", local);
+    int b = snprintf(to, sizeof to, "%s.%llu.part", local, (unsigned long long)id);
+    if (a > 0 && (size_t)a < sizeof from && b > 0 && (size_t)b < sizeof to)
+        (void)rename_noreplace(AT_FDCWD, from, to);
+}
+
 /* One old pending request (gr/t/req/hex, with its img and map records). */
 static aus_err old_pending(dmn_node *n, aus_app_ground *g, const char *hex)
 {
@@ -730,6 +743,8 @@ static aus_err old_pending(dmn_node *n, aus_app_ground *g, const char *hex)
     }
     const char *local = jstr(img, "local", "image.out");
     aus_app_view l = {(const uint8_t *)local, strlen(local)};
+    if (img && map)
+        old_part(local, id);
     aus_err e = len > 8 ? aus_app_ground_import_pending(g, id, rec + 8, len - 8, ms, &l, &info, map,
                                                         map ? mlen * 8 : 0)
                         : AUS_E_TRUNC;
@@ -885,13 +900,15 @@ static aus_err migrate(dmn_node *n, aus_app_ground *g)
         old_key(n, prefix, old_kinds[i], NULL);
         any = n->store.ops->next(n->store.self, prefix, "", key, sizeof key) == AUS_OK;
     }
-    if (!any)
-        return AUS_OK;
+    if (!any) /* nothing (left) to move: the store is of today's layout (docs/store.md) */
+        return dmn_schema_mark(&n->store);
     AUS_TRY(aus_store_txn_enter(&n->store, &own));
     aus_err e = AUS_OK;
     /* pending first (they read img and map), then answers, then what is left over */
     for (size_t i = 0; i < sizeof old_kinds / sizeof old_kinds[0] && e == AUS_OK; i++)
         e = old_move(n, g, old_kinds[i], &moved);
+    if (e == AUS_OK) /* the version moves with the records, in the same transaction */
+        e = dmn_schema_mark(&n->store);
     e = aus_store_txn_leave(&n->store, own, e);
     if (e == AUS_OK)
         dmn_log("store: %ld request(s) and answer(s) of the older ground moved to the records "

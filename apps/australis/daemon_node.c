@@ -195,6 +195,13 @@ static int open_keys(dmn_node *n)
     snprintf(kpath, sizeof kpath, "%s.keys", n->cfg.store);
     e = dmn_store_open(&n->kstore, kpath);
     chmod(kpath, 0600);
+    uint64_t ver = 0;
+    if (e == AUS_OK && dmn_schema_check(&n->kstore, kpath, &ver) != 0) {
+        aus_wipe(kek, sizeof kek);
+        return AUS_EXIT_ENV;
+    }
+    if (e == AUS_OK) /* the keystore's records are the same in versions 1 and 2 */
+        e = dmn_schema_mark(&n->kstore);
     if (e == AUS_OK)
         e = aus_keys_open(&n->keys, &n->kstore, aus_crypto_default(), kek, len, prefix);
     aus_wipe(kek, sizeof kek);
@@ -224,6 +231,39 @@ static int open_keys(dmn_node *n)
         return AUS_EXIT_ENV;
     }
     return dmn_rekey_init(n);
+}
+
+/* The layout version of a store (docs/store.md): "meta/schema", u64 big-endian; a store without
+ * it was written before the key existed (version 1). A version this binary does not know is
+ * refused with a sentence: its records are never guessed at. */
+int dmn_schema_check(const aus_store *s, const char *path, uint64_t *v)
+{
+    aus_err e = aus_store_get_u64(s, DMN_SCHEMA_KEY, v);
+    if (e == AUS_E_NOTFOUND) {
+        *v = 1;
+        return 0;
+    }
+    if (e == AUS_OK && *v >= 1 && *v <= DMN_SCHEMA)
+        return 0;
+    if (e == AUS_OK)
+        cli_err("store %s has layout version %llu, but this australis knows versions 1 to %u "
+                "only: it was written by a newer release, so this one stops here rather than "
+                "guess at its records (docs/store.md)",
+                path, (unsigned long long)*v, DMN_SCHEMA);
+    else
+        cli_err("store %s: its layout version (%s) cannot be read: %s", path, DMN_SCHEMA_KEY,
+                aus_err_str(e));
+    return AUS_EXIT_ENV;
+}
+
+aus_err dmn_schema_mark(const aus_store *s)
+{
+    uint64_t v = 0;
+    aus_err e = aus_store_get_u64(s, DMN_SCHEMA_KEY, &v);
+    if (e == AUS_OK && v >= DMN_SCHEMA)
+        return AUS_OK;
+    return e == AUS_OK || e == AUS_E_NOTFOUND ? aus_store_put_u64(s, DMN_SCHEMA_KEY, DMN_SCHEMA)
+                                              : e;
 }
 
 /* mkdir -p of the parent folders of path (owner-only). */
@@ -303,6 +343,15 @@ int dmn_open(dmn_node *n, const dmn_config *cfg, int with_folders)
     if (e != AUS_OK)
         return AUS_EXIT_ENV;
     chmod(cfg->store, 0600);
+    uint64_t ver = 0;
+    if (dmn_schema_check(&n->store, cfg->store, &ver) != 0)
+        return AUS_EXIT_ENV;
+    /* the satellite's records are the same in versions 1 and 2; the ground's are moved (and
+     * the version written in the same transaction) by daemon_ground.c at its first write */
+    if (cfg->role_sat && dmn_schema_mark(&n->store) != AUS_OK) {
+        cli_err("store %s: cannot write its layout version", cfg->store);
+        return AUS_EXIT_ENV;
+    }
     int rc = open_keys(n);
     if (rc)
         return rc;
@@ -358,7 +407,8 @@ int dmn_open_readonly(dmn_node *n, const dmn_config *cfg)
         cli_err("store %s: %s", cfg->store, aus_err_str(e));
         return AUS_EXIT_ENV;
     }
-    return 0;
+    uint64_t ver = 0;
+    return dmn_schema_check(&n->store, cfg->store, &ver);
 }
 
 void dmn_close(dmn_node *n)
