@@ -11,7 +11,9 @@
  *      chain (packets, TM frames of 1115 octets, SDLS, RS(255,223) I=5, randomizer, ASM -> and
  *      back) on one core, for 100 B, 1 KB and 64 KB bundles. Baseline in the same run: one raw
  *      AES-256-GCM seal of the same bundle octets ("t/raw GCM" = chain time / seal time).
- * usage: bench_link [--profile folder|ccsds|all] [path/to/australis]
+ *   2b. --profile e2e: part 2 alone, with [folders] batch = off and on alternated in one run
+ *      (group commit: commands/s and single-command latency, medians and ratio).
+ * usage: bench_link [--profile folder|e2e|ccsds|all] [--cmds N] [--reps N] [path/to/australis]
  *        (australis default: ../australis next to this binary, or $AUS_CLI)
  */
 #include <dirent.h>
@@ -138,7 +140,7 @@ static void keyfile(const char *dir, const char *name)
     chmod(p, 0600);
 }
 
-static void write_ini(const char *w, const char *side, int sat)
+static void write_ini(const char *w, const char *side, int sat, int batch)
 {
     char p[600];
     snprintf(p, sizeof p, "%s/%s.ini", w, side);
@@ -151,6 +153,7 @@ static void write_ini(const char *w, const char *side, int sat)
             "master_file = %s/keys/mk\n[link]\nlink = folder\nfsync = yes\n",
             sat ? "sat" : "ground", sat ? 100 : 200, sat ? 200 : 100, w, side, w, side, w, side, w,
             side, w, side, w, w, w);
+    fprintf(f, "[folders]\nbatch = %s\n", batch ? "on" : "off");
     if (!sat)
         fprintf(f, "[ground]\nsocket = %s/g.sock\nretry_s = 3600\n", w);
     fclose(f);
@@ -222,8 +225,16 @@ typedef struct e2e {
     char gout[600], gin[600], sin[600], sout[600], sock[600];
 } e2e;
 
+/* Figures of one end-to-end run (one batching setting). */
+typedef struct e2e_fig {
+    double rate;    /* commands/s, burst of ncmd */
+    double seq_p50; /* one command at a time: median latency, s */
+    double seq_min;
+    int answered;
+} e2e_fig;
+
 /* One command at a time: the latency of the link itself, without queueing. */
-static void e2e_sequential(const e2e *e)
+static void e2e_sequential(const e2e *e, e2e_fig *fig)
 {
     enum { SEQ = 30 };
     double seqlat[SEQ];
@@ -247,6 +258,10 @@ static void e2e_sequential(const e2e *e)
         }
     }
     qsort(seqlat, (size_t)nseq, sizeof(double), cmpd);
+    if (nseq > 0) {
+        fig->seq_p50 = seqlat[nseq / 2];
+        fig->seq_min = seqlat[0];
+    }
     if (nseq > 0)
         printf("  one at a time (%d commands): min %.1f ms, p50 %.1f ms, p90 %.1f ms, max %.1f ms "
                "(operator polling every ~1 ms)\n",
@@ -254,18 +269,19 @@ static void e2e_sequential(const e2e *e)
                seqlat[nseq - 1] * 1e3);
 }
 
-static void end_to_end(const char *cli, const char *root, int ncmd)
+static e2e_fig end_to_end(const char *cli, const char *root, int ncmd, int batch, int run)
 {
+    e2e_fig fig = {0, 0, 0, 0};
     char w[512], p[600], sock[600];
-    snprintf(w, sizeof w, "%s/e2e", root);
+    snprintf(w, sizeof w, "%s/e2e%d", root, run);
     snprintf(p, sizeof p, "%s/keys", w);
     mkdir(w, 0700);
     mkdir(p, 0700);
     const char *names[] = {"sat.kek", "ground.kek", "ek", "ak", "mk"};
     for (int i = 0; i < 5; i++)
         keyfile(p, names[i]);
-    write_ini(w, "sat", 1);
-    write_ini(w, "ground", 0);
+    write_ini(w, "sat", 1, batch);
+    write_ini(w, "ground", 0, batch);
     char si[600], gi[600];
     e2e e;
     char *gout = e.gout, *gin = e.gin, *sin_ = e.sin, *sout = e.sout, *sock2 = e.sock;
@@ -291,6 +307,7 @@ static void end_to_end(const char *cli, const char *root, int ncmd)
         ids[i] = q ? atol(q + 5) : -1;
         t_sub[i] = now();
     }
+    double t_submitted = now() - t0;
     int left = ncmd;
     while (left > 0 && now() - t0 < 120) {
         carry(gout, sin_);
@@ -311,7 +328,7 @@ static void end_to_end(const char *cli, const char *root, int ncmd)
         usleep(2000);
     }
     double dt = now() - t0;
-    e2e_sequential(&e);
+    e2e_sequential(&e, &fig);
     kill(ps, SIGTERM);
     kill(pg, SIGTERM);
     waitpid(ps, NULL, 0);
@@ -320,9 +337,11 @@ static void end_to_end(const char *cli, const char *root, int ncmd)
     qsort(lat, (size_t)ncmd, sizeof(double), cmpd);
     /* lat has (ncmd - n) zeros first for the unanswered ones */
     double *l = lat + (ncmd - n);
-    printf("end to end (2 daemons, BPSec, fsync on, folder link): %d/%d commands answered in "
-           "%.2f s = %.1f commands/s\n",
-           n, ncmd, dt, n / dt);
+    fig.rate = n / dt;
+    fig.answered = n;
+    printf("end to end (2 daemons, BPSec, fsync on, folder link, batch = %s): %d/%d commands "
+           "answered in %.2f s = %.1f commands/s (submitting took %.2f s)\n",
+           batch ? "on" : "off", n, ncmd, dt, n / dt, t_submitted);
     if (n > 0)
         printf("  latency submit->answer: min %.1f ms, p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max "
                "%.1f ms\n",
@@ -332,6 +351,43 @@ static void end_to_end(const char *cli, const char *root, int ncmd)
     free(lat);
     free(ids);
     free(done);
+    return fig;
+}
+
+/* Group commit, same run: batching off and on alternate (reps times each, so load drifts on
+ * the machine hit both alike); the medians and their ratio are the figures. */
+static void e2e_compare(const char *cli, const char *root, int ncmd, int reps)
+{
+    enum { RMAX = 16 };
+    double r_off[RMAX], r_on[RMAX], l_off[RMAX], l_on[RMAX];
+    if (reps > RMAX)
+        reps = RMAX;
+    for (int i = 0; i < reps; i++) {
+        e2e_fig a = end_to_end(cli, root, ncmd, 0, 2 * i);
+        e2e_fig b = end_to_end(cli, root, ncmd, 1, 2 * i + 1);
+        r_off[i] = a.rate;
+        l_off[i] = a.seq_p50;
+        r_on[i] = b.rate;
+        l_on[i] = b.seq_p50;
+        printf("  run %d: batch off %.1f commands/s, on %.1f commands/s (x%.2f); one at a time "
+               "p50 off %.1f ms, on %.1f ms\n",
+               i + 1, a.rate, b.rate, a.rate > 0 ? b.rate / a.rate : 0, a.seq_p50 * 1e3,
+               b.seq_p50 * 1e3);
+    }
+    double ratio[RMAX];
+    for (int i = 0; i < reps; i++)
+        ratio[i] = r_off[i] > 0 ? r_on[i] / r_off[i] : 0;
+    qsort(r_off, (size_t)reps, sizeof(double), cmpd);
+    qsort(r_on, (size_t)reps, sizeof(double), cmpd);
+    qsort(l_off, (size_t)reps, sizeof(double), cmpd);
+    qsort(l_on, (size_t)reps, sizeof(double), cmpd);
+    qsort(ratio, (size_t)reps, sizeof(double), cmpd);
+    printf("group commit, %d commands x %d runs each (medians): batch off %.1f commands/s, on "
+           "%.1f commands/s = x%.2f (per-run ratios %.2f..%.2f; target >= x5)\n",
+           ncmd, reps, r_off[reps / 2], r_on[reps / 2], ratio[reps / 2], ratio[0], ratio[reps - 1]);
+    printf("  single-command latency p50 (medians): batch off %.1f ms, on %.1f ms (target: on "
+           "not worse)\n",
+           l_off[reps / 2] * 1e3, l_on[reps / 2] * 1e3);
 }
 
 /* ---- 3. the CCSDS profile ---------------------------------------------------------------- */
@@ -447,6 +503,38 @@ static void ccsds_profile(void)
     }
 }
 
+static int e2e_cmds = 200, e2e_reps = 3;
+
+static const char *find_cli(const char *cli_arg, const char *argv0)
+{
+    const char *cli = cli_arg ? cli_arg : getenv("AUS_CLI");
+    static char def[1024];
+    if (!cli) {
+        snprintf(def, sizeof def, "%s", argv0);
+        char *s = strrchr(def, '/');
+        if (s)
+            snprintf(s, sizeof def - (size_t)(s - def), "/../australis");
+        cli = def;
+    }
+    return cli;
+}
+
+static void e2e_profile(const char *cli_arg, const char *argv0, const char *root_in)
+{
+    char root[] = "/tmp/aus_bench_link_XXXXXX";
+    if (!root_in && !mkdtemp(root)) {
+        perror("bench_link: mkdtemp");
+        exit(1);
+    }
+    const char *cli = find_cli(cli_arg, argv0);
+    if (access(cli, X_OK) == 0)
+        e2e_compare(cli, root_in ? root_in : root, e2e_cmds, e2e_reps);
+    else
+        printf("end to end: skipped (no australis binary at %s)\n", cli);
+    if (!root_in)
+        rmrf(root);
+}
+
 static void folder_profile(const char *cli_arg, const char *argv0)
 {
     char root[] = "/tmp/aus_bench_link_XXXXXX";
@@ -479,27 +567,19 @@ static void folder_profile(const char *cli_arg, const char *argv0)
            tb, cb);
     printf("  take, one folder fsync per batch       : %9.0f bundles/s (%zu, after batch 5000)\n",
            tb4, cb4);
-    const char *cli = cli_arg ? cli_arg : getenv("AUS_CLI");
-    char def[1024];
-    if (!cli) {
-        snprintf(def, sizeof def, "%s", argv0);
-        char *s = strrchr(def, '/');
-        if (s)
-            snprintf(s, sizeof def - (size_t)(s - def), "/../australis");
-        cli = def;
-    }
-    if (access(cli, X_OK) == 0)
-        end_to_end(cli, root, 200);
-    else
-        printf("end to end: skipped (no australis binary at %s)\n", cli);
+    e2e_profile(cli_arg, argv0, root);
     rmrf(root);
 }
 
 static int usage(FILE *f, int rc)
 {
-    fprintf(f, "usage: bench_link [--profile folder|ccsds|all] [path/to/australis]\n"
+    fprintf(f, "usage: bench_link [--profile folder|e2e|ccsds|all] [--cmds N] [--reps N] "
+               "[path/to/australis]\n"
                "  folder: the folder layer alone (durable bundles/s, with and without fsync\n"
                "          batching) and commands/s end to end through both daemons\n"
+               "  e2e   : only the end-to-end part: commands/s and single-command latency with\n"
+               "          [folders] batch = off and = on, alternated --reps times (default 3)\n"
+               "          with bursts of --cmds commands (default 200)\n"
                "  ccsds : bundles/s and goodput through the full CCSDS uplink and downlink\n"
                "          chains on one core (100 B, 1 KB, 64 KB bundles)\n"
                "  all   : both (default)\n"
@@ -515,6 +595,10 @@ int main(int argc, char **argv)
             return usage(stdout, 0);
         if (!strcmp(argv[i], "--profile") && i + 1 < argc)
             profile = argv[++i];
+        else if (!strcmp(argv[i], "--cmds") && i + 1 < argc)
+            e2e_cmds = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--reps") && i + 1 < argc)
+            e2e_reps = atoi(argv[++i]);
         else if (argv[i][0] == '-')
             return usage(stderr, 2);
         else
@@ -522,8 +606,11 @@ int main(int argc, char **argv)
     }
     int folder = !strcmp(profile, "folder") || !strcmp(profile, "all");
     int ccsds = !strcmp(profile, "ccsds") || !strcmp(profile, "all");
-    if (!folder && !ccsds)
+    int e2e = !strcmp(profile, "e2e");
+    if ((!folder && !ccsds && !e2e) || e2e_cmds < 1 || e2e_cmds > 100000 || e2e_reps < 1)
         return usage(stderr, 2);
+    if (e2e)
+        e2e_profile(cli, argv[0], NULL);
     if (folder)
         folder_profile(cli, argv[0]);
     if (ccsds)

@@ -40,6 +40,7 @@ typedef struct dmn_config {
     uint64_t tenant_id;
     uint64_t scid, tm_vcid, tc_vcid, tm_spi, tc_spi, tm_frame_len;
     int fsync_on;
+    int batch_on; /* [folders] batch: group commit on the folder link (default on) */
     uint64_t lifetime_s, replay_window, max_bundle;
     char status_reports[64]; /* [node] status_reports: which RFC 9171 status reports we ask */
     uint64_t report_req;     /* ... as AUS_BPV7_BF_RPT_* flags (parsed from it) */

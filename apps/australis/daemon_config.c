@@ -49,6 +49,7 @@ static const keydef keys[] = {
     S("folders", "quarantine", quarantine, 1),
     U("folders", "quarantine_max_files", quarantine_max_files, UINT32_MAX, 0),
     U("folders", "quarantine_max_bytes", quarantine_max_bytes, (uint64_t)1 << 50, 0),
+    {"folders", "batch", K_BOOL, offsetof(dmn_config, batch_on), 0, 0, 0},
     S("store", "path", store, 1),
     S("keys", "kek_file", kek_file, 1),
     S("keys", "ek_file", ek_file, 1),
@@ -141,9 +142,11 @@ static int set_key(dmn_config *c, const char *file, int line, const char *sec, c
             return 0;
         case K_BOOL:
             if (strcmp(val, "1") && strcmp(val, "0") && strcmp(val, "yes") && strcmp(val, "no") &&
-                strcmp(val, "true") && strcmp(val, "false"))
+                strcmp(val, "true") && strcmp(val, "false") && strcmp(val, "on") &&
+                strcmp(val, "off"))
                 return fail(file, line, "key '%s' needs yes or no, not '%s'", key, val);
-            *(int *)(void *)f = !strcmp(val, "1") || !strcmp(val, "yes") || !strcmp(val, "true");
+            *(int *)(void *)f = !strcmp(val, "1") || !strcmp(val, "yes") || !strcmp(val, "true") ||
+                                !strcmp(val, "on");
             return 0;
         case K_ROLE:
             if (strcmp(val, "sat") && strcmp(val, "ground"))
@@ -164,6 +167,7 @@ static void defaults(dmn_config *c)
     c->lifetime_s = 86400;
     c->replay_window = 512;
     c->fsync_on = 1;
+    c->batch_on = 1;
     c->max_bundle = 65536;
     c->quarantine_max_files = AUS_FL_QUAR_MAX_FILES;
     c->quarantine_max_bytes = AUS_FL_QUAR_MAX_BYTES;

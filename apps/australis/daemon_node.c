@@ -697,7 +697,7 @@ static int take_file(dmn_node *n, batch *b, char *name)
         return 0;
     }
     b->done[b->n++] = name;
-    if (pending || b->n == BATCH_MAX) {
+    if (pending || b->n == BATCH_MAX || !n->cfg.batch_on) {
         if (batch_commit(n, b) != 0)
             return -1;
         if (pending)
@@ -750,9 +750,9 @@ long dmn_drain_outgoing(dmn_node *n)
     if (dmn_link_ccsds_on(n))
         return dmn_link_ccsds_outgoing(n);
     for (;;) {
-        size_t k = 0;
+        size_t k = 0, cap = n->cfg.batch_on ? OUT_BATCH : 1;
         const char *after = "";
-        while (k < OUT_BATCH) {
+        while (k < cap) {
             uint64_t seq = 0;
             if (!bufs[k] && !(bufs[k] = malloc(AUS_AGENT_BUNDLE_MAX)))
                 return -1;
@@ -773,7 +773,8 @@ long dmn_drain_outgoing(dmn_node *n)
         }
         if (k == 0)
             break;
-        if (aus_fl_write_batch(&n->fl, np, bp, lens, k) != 0) {
+        if ((n->cfg.batch_on ? aus_fl_write_batch(&n->fl, np, bp, lens, k)
+                             : aus_fl_write(&n->fl, np[0], bp[0], lens[0])) != 0) {
             dmn_log("cannot write to %s: %s", n->cfg.outgoing, strerror(errno));
             return -1;
         }

@@ -1,7 +1,7 @@
 /* The folder link's file I/O (port/posix): one bundle per file (DESIGN.md §9).
  *
  * Writer: NAME.tmp is written and fsynced, renamed to NAME in the outgoing folder, then the
- * folder is fsynced; a reader never sees a partial file and a file that is visible survives
+ * folder is fsynced (or a batch: all written, one syncfs, all renamed, one folder fsync); a reader never sees a partial file and a file that is visible survives
  * a crash. Reader: lists the incoming folder in aus_cl_folder_cmp order, reads a file without
  * following symlinks and with a size bound, and after the caller has recorded the file's effect
  * durably, removes it (and fsyncs the folder) or moves it into the quarantine folder, which
@@ -78,8 +78,9 @@ void aus_fl_close(aus_fl *fl);
 
 /* Durable write of one file into the outgoing folder. 0 or -1 (errno). */
 int aus_fl_write(aus_fl *fl, const char *name, const uint8_t *p, size_t n);
-/* Durable write of n files with one file-system sync and one folder fsync (fsync batching).
- * All or nothing visible per file: each is renamed only after the sync. 0 or -1. */
+/* Durable write of n files as one group commit: all written as temporaries, their data synced
+ * (one syncfs; fdatasync for a single file), then all renamed, then one folder fsync. A file is
+ * visible only after its data is durable; the caller releases the batch only on 0. 0 or -1. */
 int aus_fl_write_batch(aus_fl *fl, const char *const *names, const uint8_t *const *bufs,
                        const size_t *lens, size_t n);
 
