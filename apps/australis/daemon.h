@@ -99,8 +99,6 @@ uint64_t dmn_now_ms(void);
 extern int dmn_quiet;
 void dmn_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Escape untrusted bytes for a log line (see dmn_log); returns the length written. */
-size_t dmn_escape(char *out, size_t cap, const char *in, size_t len);
 /* Open a store as its one owner, waiting up to DMN_LOCK_WAIT_MS for a short-lived owner (a
  * --once run, a direct client) to finish; on failure a sentence names the owner's pid. */
 #define DMN_LOCK_WAIT_MS 5000u

@@ -24,6 +24,7 @@
 #include "australis/base.h"
 #include "daemon.h"
 #include "daemon_link.h"
+#include "../../port/posix/posix_io.h" /* apps see include/ and src/ only */
 
 #define CHUNK_DEFAULT 8192u
 /* FORGET once the low-water mark moved this far */
@@ -878,7 +879,7 @@ static aus_err old_move(dmn_node *n, aus_app_ground *g, const char *what, long *
         int ours = strlen(hex) == 16 && strtoull(hex, &end, 16) != 0 && end && !*end;
         if (!ours && (!strcmp(what, "req") || !strcmp(what, "resp"))) {
             char esc[2 * AUS_STORE_KEY_MAX];
-            dmn_escape(esc, sizeof esc, key, strlen(key));
+            aus_posix_escape(esc, sizeof esc, key, strlen(key), 0);
             dmn_log("store: %s is no record of the older ground (no request id): dropped", esc);
         } else if (!strcmp(what, "req"))
             AUS_TRY(old_pending(n, g, hex));

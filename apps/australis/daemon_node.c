@@ -26,6 +26,7 @@
 #include "daemon_link.h"
 #include "../../port/posix/crypto_openssl.h"
 #include "../../port/posix/keyfile.h"
+#include "../../port/posix/posix_io.h"
 #include "../../port/posix/store_sqlite.h"
 
 #define DTN_EPOCH_UNIX 946684800ull
@@ -46,35 +47,6 @@ int dmn_quiet;
  * and peer text reach it through the format's arguments, so no byte of theirs may end the line
  * or forge another one. Control bytes, DEL, backslash and non-ASCII bytes become \\, \n, \t or
  * \xNN; a line longer than the buffer is cut and marked with "...". */
-size_t dmn_escape(char *out, size_t cap, const char *in, size_t len)
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t o = 0;
-    for (size_t i = 0; i < len && cap > 0; i++) {
-        unsigned char c = (unsigned char)in[i];
-        char e[4] = {(char)c, 0, 0, 0};
-        size_t n = 1;
-        if (c == '\\' || c == '\n' || c == '\t') {
-            e[0] = '\\';
-            e[1] = c == '\n' ? 'n' : c == '\t' ? 't' : '\\';
-            n = 2;
-        } else if (c < 0x20 || c >= 0x7f) {
-            e[0] = '\\';
-            e[1] = 'x';
-            e[2] = hex[c >> 4];
-            e[3] = hex[c & 15];
-            n = 4;
-        }
-        if (o + n >= cap)
-            break;
-        memcpy(out + o, e, n);
-        o += n;
-    }
-    if (cap > 0)
-        out[o] = '\0';
-    return o;
-}
-
 void dmn_log(const char *fmt, ...)
 {
     if (dmn_quiet)
@@ -91,7 +63,7 @@ void dmn_log(const char *fmt, ...)
     if (n < 0)
         return;
     size_t len = (size_t)n < sizeof raw ? (size_t)n : sizeof raw - 1;
-    dmn_escape(line, sizeof line, raw, len);
+    aus_posix_escape(line, sizeof line, raw, len, 0);
     printf("%s  %s%s\n", ts, line, (size_t)n >= sizeof raw ? "..." : "");
     fflush(stdout);
 }

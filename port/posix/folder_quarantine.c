@@ -33,6 +33,7 @@
 #define _GNU_SOURCE /* renameat2(2), RENAME_NOREPLACE */
 #endif
 #include "folder_link.h"
+#include "posix_io.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -48,34 +49,10 @@
 #define INDEX_OLD "INDEX.1"
 #define TOTALS " #refused="
 
-/* ---- escaping for INDEX records ---- */
+/* ---- escaping for INDEX records: aus_posix_escape with '"' escaped too ---- */
 static size_t esc(char *out, size_t cap, const char *in)
 {
-    static const char hex[] = "0123456789abcdef";
-    size_t o = 0;
-    for (; *in && cap > 0; in++) {
-        unsigned char c = (unsigned char)*in;
-        char e[4] = {(char)c, 0, 0, 0};
-        size_t n = 1;
-        if (c == '\\' || c == '\n' || c == '\t') {
-            e[0] = '\\';
-            e[1] = c == '\n' ? 'n' : c == '\t' ? 't' : '\\';
-            n = 2;
-        } else if (c < 0x20 || c >= 0x7f || c == '"') {
-            e[0] = '\\';
-            e[1] = 'x';
-            e[2] = hex[c >> 4];
-            e[3] = hex[c & 15];
-            n = 4;
-        }
-        if (o + n >= cap)
-            break;
-        memcpy(out + o, e, n);
-        o += n;
-    }
-    if (cap > 0)
-        out[o] = '\0';
-    return o;
+    return aus_posix_escape(out, cap, in, strlen(in), 1);
 }
 
 /* ---- INDEX ---- */

@@ -1,5 +1,6 @@
 /* Small POSIX helpers shared by the port and the CLI (see posix_io.h). */
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "posix_io.h"
@@ -40,4 +41,33 @@ long aus_posix_hex_decode(const char *hex, size_t n, uint8_t *out, size_t cap)
         out[i] = (uint8_t)(h << 4 | l);
     }
     return (long)(n / 2);
+}
+
+size_t aus_posix_escape(char *out, size_t cap, const char *in, size_t len, int quote)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    for (size_t i = 0; i < len && cap > 0; i++) {
+        unsigned char c = (unsigned char)in[i];
+        char e[4] = {(char)c, 0, 0, 0};
+        size_t n = 1;
+        if (c == '\\' || c == '\n' || c == '\t') {
+            e[0] = '\\';
+            e[1] = c == '\n' ? 'n' : c == '\t' ? 't' : '\\';
+            n = 2;
+        } else if (c < 0x20 || c >= 0x7f || (quote && c == '"')) {
+            e[0] = '\\';
+            e[1] = 'x';
+            e[2] = hex[c >> 4];
+            e[3] = hex[c & 15];
+            n = 4;
+        }
+        if (o + n >= cap)
+            break;
+        memcpy(out + o, e, n);
+        o += n;
+    }
+    if (cap > 0)
+        out[o] = '\0';
+    return o;
 }

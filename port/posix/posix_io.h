@@ -1,5 +1,5 @@
 /* Small POSIX helpers shared by the port and the CLI (apps/ may call port/, never the reverse):
- * writing a whole buffer durably, and hex text. */
+ * writing a whole buffer durably, hex text, and escaping untrusted text for a log line. */
 #ifndef AUS_POSIX_IO_H
 #define AUS_POSIX_IO_H
 
@@ -16,5 +16,12 @@ AUS_MUST_USE aus_err aus_posix_write_all(int fd, const uint8_t *p, size_t n);
  * (n / 2), or -1 when n is odd, n / 2 > cap, or a character is not a hex digit. out may be
  * partly written on error. */
 AUS_MUST_USE long aus_posix_hex_decode(const char *hex, size_t n, uint8_t *out, size_t cap);
+
+/* Escape len bytes of untrusted text into out[cap] (always terminated): backslash, newline and
+ * tab become \\, \n, \t; other control bytes, DEL, non-ASCII bytes (and '"' when quote is set)
+ * become \xNN, so the text can neither end a line, forge another one, nor send a terminal
+ * escape (DESIGN.md §5a). Output that does not fit is cut at a whole escape. Returns the length
+ * written. */
+size_t aus_posix_escape(char *out, size_t cap, const char *in, size_t len, int quote);
 
 #endif
