@@ -299,8 +299,18 @@ int dmn_open(dmn_node *n, const dmn_config *cfg, int with_folders)
     n->started_ms = dmn_now_ms();
     umask(077); /* tenant isolation: every file and folder we create is owner-only */
     const char *ivl = getenv("AUS_IV_LOG");
-    if (ivl && *ivl)
-        n->iv_log_fd = open(ivl, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (ivl && *ivl) { /* shared by several processes (appended, so no O_EXCL); never a link */
+        n->iv_log_fd = open(ivl, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+        struct stat st;
+        if (n->iv_log_fd >= 0 &&
+            (fstat(n->iv_log_fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid())) {
+            close(n->iv_log_fd);
+            n->iv_log_fd = -1;
+        }
+        if (n->iv_log_fd < 0)
+            cli_err("AUS_IV_LOG %s: cannot open it as a regular file of ours; IVs are not logged",
+                    ivl);
+    }
     /* nothing is created before the key-encryption key is known to be there (the initial
      * session-key files are needed only on first boot and may be removed afterwards) */
     if (access(cfg->kek_file, R_OK) != 0) {

@@ -45,6 +45,9 @@ unsigned aus_cpu_features(void);
 
 /* Constant-time equality of n bytes: 1 if equal, 0 otherwise. Time depends only on n. */
 int aus_ct_eq(const void *a, const void *b, size_t n);
+/* Constant-time order of two n-byte big-endian numbers (memcmp's order): -1, 0 or 1. Time
+ * depends only on n. */
+int aus_ct_cmp(const void *a, const void *b, size_t n);
 /* Constant-time: 1 if all n bytes are zero. */
 int aus_ct_is_zero(const void *a, size_t n);
 /* Wipe n bytes through a volatile pointer so the store is not optimised away. */

@@ -13,6 +13,20 @@ int aus_ct_eq(const void *a, const void *b, size_t n)
     return (int)(1 & ((uint32_t)(d - 1) >> 8));
 }
 
+int aus_ct_cmp(const void *a, const void *b, size_t n)
+{
+    const volatile uint8_t *x = a, *y = b;
+    uint32_t gt = 0, lt = 0; /* set by the most significant differing byte */
+    for (size_t i = n; i-- > 0;) {
+        uint32_t g = ((uint32_t)y[i] - (uint32_t)x[i]) >> 31; /* x[i] > y[i] */
+        uint32_t l = ((uint32_t)x[i] - (uint32_t)y[i]) >> 31; /* x[i] < y[i] */
+        uint32_t keep = 1u ^ (g | l);                         /* equal: earlier verdict stands */
+        gt = g | (keep & gt);
+        lt = l | (keep & lt);
+    }
+    return (int)gt - (int)lt;
+}
+
 int aus_ct_is_zero(const void *a, size_t n)
 {
     const volatile uint8_t *x = a;

@@ -599,10 +599,10 @@ void aus_keys_rollback(aus_keys *ks)
     /* keys changed inside the transaction go back: their contexts go (ids only in one table
      * included) */
     for (size_t i = 0; i < ks->n; i++)
-        if (ks->snap_n <= i || memcmp(&ks->tab[i], &ks->snap[i], sizeof ks->tab[i]) != 0)
+        if (ks->snap_n <= i || !aus_ct_eq(&ks->tab[i], &ks->snap[i], sizeof ks->tab[i]))
             retire(ks, ks->tab[i].id);
     for (size_t i = 0; i < ks->snap_n; i++)
-        if (ks->n <= i || memcmp(&ks->tab[i], &ks->snap[i], sizeof ks->tab[i]) != 0)
+        if (ks->n <= i || !aus_ct_eq(&ks->tab[i], &ks->snap[i], sizeof ks->tab[i]))
             retire(ks, ks->snap[i].id);
     memcpy(ks->tab, ks->snap, sizeof ks->tab);
     ks->n = ks->snap_n;

@@ -118,9 +118,9 @@ static aus_err otar_iv_check(aus_ep_board *b, uint16_t mkid, const uint8_t *iv, 
         return AUS_OK;
     AUS_TRY(e);
     AUS_ENSURE(n == AUS_EP_IV_BYTES, AUS_E_MALFORMED);
-    /* Not secret: a plain big-endian comparison. The IV must strictly increase; the last one
-     * is only ever answered again (otar_installed), never applied twice. */
-    int c = memcmp(iv, last, AUS_EP_IV_BYTES);
+    /* The IV must strictly increase; the last one is only ever answered again
+     * (otar_installed), never applied twice. One rule for IV / key bytes: constant time. */
+    int c = aus_ct_cmp(iv, last, AUS_EP_IV_BYTES);
     AUS_ENSURE(c >= 0, AUS_E_REPLAY);
     *again = c == 0;
     return AUS_OK;

@@ -274,6 +274,14 @@ static void test_ct(void **st)
     assert_int_equal(aus_ct_eq(a, b, 20), 0);
     assert_int_equal(aus_ct_eq(a, b, 0), 1);
     assert_int_equal(aus_ct_is_zero(a, 20), 0);
+    /* aus_ct_cmp orders like memcmp, every pair of 2-byte values */
+    for (unsigned u = 0; u < 65536; u += 251)
+        for (unsigned v = 0; v < 65536; v += 257) {
+            uint8_t x[2] = {(uint8_t)(u >> 8), (uint8_t)u}, y[2] = {(uint8_t)(v >> 8), (uint8_t)v};
+            int m = memcmp(x, y, 2);
+            assert_int_equal(aus_ct_cmp(x, y, 2), (m > 0) - (m < 0));
+        }
+    assert_int_equal(aus_ct_cmp(a, b, 0), 0);
     aus_wipe(a, 20);
     assert_int_equal(aus_ct_is_zero(a, 20), 1);
 }
