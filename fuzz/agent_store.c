@@ -15,7 +15,7 @@
  * Bits of the op byte: 0x80 a failing commit is durable anyway; 0x40 no reload after this step's
  * failures (a careless caller: loses at most an ADU, never repeats a counter).
  * Ops (op byte % 8): send an ADU (alone, or in a transaction that commits or rolls back); receive
- * the next bundle of B (apply its effect and accept in one transaction, as daemon_node.c does);
+ * the next bundle of B (apply its effect and accept in one transaction, as daemon/node.c does);
  * receive an older bundle of B again (or, argument bit 0x40, A's own last bundle reflected back
  * to it); receive a mutated bundle of B; drain A's out queue to B;
  * crash and restart A (all in-memory state lost, uncommitted writes lost).

@@ -1,4 +1,4 @@
-/* Fuzz the daemons' INI configuration parser (apps/australis/daemon_config.c): never a crash,
+/* Fuzz the daemons' INI configuration parser (apps/australis/daemon/config.c): never a crash,
  * every refusal is a sentence (on stderr) and a -1. The parser reads a file, so the input is
  * written to a memfd first. Run with -close_fd_mask=2 to silence the refusal sentences. */
 #define _GNU_SOURCE
@@ -7,9 +7,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "../apps/australis/cli_util.c"
-#include "../apps/australis/daemon_config.c"
-#include "../apps/australis/cl_ccsds_util.c"
+#include "../apps/australis/common/util.c"
+#include "../apps/australis/daemon/config.c"
+#include "../apps/australis/common/cl_ccsds_util.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -3,7 +3,7 @@
  * ground, rotations -> the peer, ACK -> satellite. Checks: never a crash; a refused message
  * changes neither the rekey state, the keystore nor the store.
  * A request is also handed to a second pair that has a request pending (R0: built by the
- * ground, handled by the satellite, the answer lost) the way daemon_rekey.c does: handle, and on
+ * ground, handled by the satellite, the answer lost) the way daemon/rekey.c does: handle, and on
  * AUS_E_REPLAY aus_rekey_pq_request_reanswer. Checks: the re-answer writes nothing, whatever
  * it returns; an answer it gives is accepted by the ground; R0 itself is always answered
  * again. The randomness is a fixed stream (det_random), so R0 is the same in every run and is a
@@ -119,7 +119,7 @@ static void make_pending(void)
     must(aus_rekey_pq_request_handle(&S.rk, R0, R0_LEN, 6, rsp, sizeof rsp) > 0);
 }
 
-/* The daemon's path (apps/australis/daemon_rekey.c) on the pending pair. */
+/* The daemon's path (apps/australis/daemon/rekey.c) on the pending pair. */
 static void pending_request(const uint8_t *data, size_t size, uint8_t *out, size_t cap)
 {
     aus_rekey_state before = S.rk.st;

@@ -4,7 +4,7 @@
  * register holding the newest input bit in its least significant position the taps read
  * bit-reversed: G1 -> 0x4F, G2 -> 0x6D (libfec's V27POLYB / V27POLYA, "CCSDS/NASA-GSFC
  * convention: V27POLYB, then V27POLYA inverted"). Decoding (Viterbi) needs libfec's
- * create_viterbi27, which allocates: it lives in the CLI (apps/australis/cmd_ccsds.c). */
+ * create_viterbi27, which allocates: it lives in the CLI (apps/australis/cli/cmd_ccsds.c). */
 #include <string.h>
 
 #include "australis/coding.h"

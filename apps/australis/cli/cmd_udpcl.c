@@ -18,8 +18,8 @@
 
 #include "australis/bpv7.h"
 #include "cli.h"
-#include "../../port/posix/posix_io.h"
-#include "../../port/posix/tcpcl_posix.h" /* aus_tcpcl_now_ms */
+#include "../../../port/posix/posix_io.h"
+#include "../../../port/posix/tcpcl_posix.h" /* aus_tcpcl_now_ms */
 
 #define DGRAM_MAX 65507u /* largest UDP payload over IPv4 */
 #define REASM_SLOTS 8

@@ -1,8 +1,8 @@
 /* The daemons' radio-path profile `link = ccsds` (docs/cl_ccsds.md): bundles through the CCSDS
  * convergence layer (include/australis/cl_ccsds.h) instead of one file per bundle.
- * daemon_link_ccsds.c; the daemon's own files call these at a few hook points. */
-#ifndef AUS_DAEMON_LINK_H
-#define AUS_DAEMON_LINK_H
+ * link_ccsds.c; the daemon's own files call these at a few hook points. */
+#ifndef AUS_DAEMON_LINK_CCSDS_H
+#define AUS_DAEMON_LINK_CCSDS_H
 
 #include <stddef.h>
 

@@ -26,7 +26,7 @@
 
 #include "cli.h"
 #include "daemon.h"
-#include "daemon_link.h"
+#include "link_ccsds.h"
 
 /* ---- the operations (run inside the daemon, or in-process in direct mode) ---- */
 

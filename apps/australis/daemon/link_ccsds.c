@@ -33,9 +33,9 @@
 #include "australis/cl_ccsds.h"
 #include "australis/sdls_ep.h"
 #include "cl_ccsds_util.h"
-#include "cli.h"
-#include "daemon_link.h"
-#include "../../port/posix/keyfile.h"
+#include "util.h"
+#include "link_ccsds.h"
+#include "../../../port/posix/keyfile.h"
 
 #define PASS_FILE_MAX ((size_t)64 << 20) /* larger incoming files are quarantined unread */
 #define SAT_CAP ((size_t)4 << 20)        /* one downlink pass file at most */

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../port/posix/posix_io.h" /* apps see include/ and src/ only */
-#include "cli.h"
+#include "../../../port/posix/posix_io.h" /* apps see include/ and src/ only */
+#include "util.h"
 
 int cli_is_help(const char *s) { return s && (!strcmp(s, "-h") || !strcmp(s, "--help")); }
 

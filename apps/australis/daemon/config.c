@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "util.h"
 #include "daemon.h"
 #include "cl_ccsds_util.h"
-#include "daemon_link.h"
+#include "link_ccsds.h"
 
 typedef enum kt { K_STR, K_U64, K_BOOL, K_ROLE } kt;
 typedef struct keydef {

@@ -21,13 +21,13 @@
 
 #include "australis/base.h"
 #include "australis/cl.h"
-#include "cli.h"
+#include "util.h"
 #include "daemon.h"
-#include "daemon_link.h"
-#include "../../port/posix/crypto_openssl.h"
-#include "../../port/posix/keyfile.h"
-#include "../../port/posix/posix_io.h"
-#include "../../port/posix/store_sqlite.h"
+#include "link_ccsds.h"
+#include "../../../port/posix/crypto_openssl.h"
+#include "../../../port/posix/keyfile.h"
+#include "../../../port/posix/posix_io.h"
+#include "../../../port/posix/store_sqlite.h"
 
 #define DTN_EPOCH_UNIX 946684800ull
 #define MASTER_KEY_ID 0x0001u
@@ -329,7 +329,7 @@ int dmn_open(dmn_node *n, const dmn_config *cfg, int with_folders)
     if (dmn_schema_check(&n->store, cfg->store, &ver) != 0)
         return AUS_EXIT_ENV;
     /* the satellite's records are the same in versions 1 and 2; the ground's are moved (and
-     * the version written in the same transaction) by daemon_ground.c at its first write */
+     * the version written in the same transaction) by role_ground.c at its first write */
     if (cfg->role_sat && dmn_schema_mark(&n->store) != AUS_OK) {
         cli_err("store %s: cannot write its layout version", cfg->store);
         return AUS_EXIT_ENV;

@@ -37,7 +37,7 @@
 #include "australis/pq.h"
 #include "australis/rekey.h"
 #include "australis/sdls_ep.h"
-#include "cli.h"
+#include "util.h"
 #include "daemon.h"
 
 #define MASTER_KEY_ID 0x0001u

@@ -13,7 +13,7 @@
 #include "australis/rekey.h"
 #include "australis/sdls_ep.h"
 #include "australis/store.h"
-#include "../../port/posix/folder_link.h" /* apps see include/ and src/ only */
+#include "../../../port/posix/folder_link.h" /* apps see include/ and src/ only */
 
 #define DMN_PATH 512
 #define DMN_MAX_EXEC 8
@@ -35,7 +35,7 @@ typedef struct dmn_config {
     char store[DMN_PATH];
     char kek_file[DMN_PATH], ek_file[DMN_PATH], ak_file[DMN_PATH], master_file[DMN_PATH];
     char pq_dir[DMN_PATH], pq_peer_dir[DMN_PATH];
-    char sdls_key_file[DMN_PATH]; /* link = ccsds: frame-layer SDLS key (daemon_link.h) */
+    char sdls_key_file[DMN_PATH]; /* link = ccsds: frame-layer SDLS key (link_ccsds.h) */
     char link[16], security[16];
     uint64_t tenant_id;
     uint64_t scid, tm_vcid, tc_vcid, tm_spi, tc_spi, tm_frame_len;
@@ -58,7 +58,7 @@ typedef struct dmn_config {
 /* Parse; on error prints "australis: FILE:LINE: sentence naming the key" and returns -1. */
 int dmn_config_load(dmn_config *c, const char *path);
 
-/* Satellite: the SHA-256 of a file offered for download, per file version (daemon_sat.c). */
+/* Satellite: the SHA-256 of a file offered for download, per file version (role_sat.c). */
 #define DMN_HASH_CACHE 8
 typedef struct dmn_hash_ent {
     uint64_t dev, ino, size;
@@ -126,13 +126,13 @@ aus_err dmn_send_adu(dmn_node *n, const uint8_t *adu, size_t len);
 /* Banner / health line. */
 void dmn_banner(dmn_node *n);
 
-/* role sat (daemon_sat.c) */
+/* role sat (role_sat.c) */
 int dmn_sat_init(dmn_node *n);
 aus_err dmn_sat_handle(dmn_node *n, const aus_agent_rx *rx, int *pending);
 aus_err dmn_sat_finish(dmn_node *n, const aus_agent_rx *rx);
 size_t dmn_health(dmn_node *n, aus_app_kv *kv, size_t cap);
 
-/* key rotation (daemon_rekey.c) */
+/* key rotation (daemon/rekey.c) */
 int dmn_rekey_init(dmn_node *n);
 aus_err dmn_rekey_request(dmn_node *n, uint32_t kind, uint8_t *out, size_t cap, size_t *len);
 aus_err dmn_rekey_handle(dmn_node *n, uint32_t kind, const uint8_t *body, size_t len, uint8_t *out,
@@ -151,7 +151,7 @@ aus_err dmn_sa_request(const char *what, uint16_t first, uint16_t last, uint8_t 
 /* Ground: the EP reply as a sentence (malloc'd). */
 char *dmn_sa_reply_text(const uint8_t *body, size_t len);
 
-/* role ground (daemon_ground.c) */
+/* role ground (role_ground.c) */
 aus_err dmn_ground_handle(dmn_node *n, const aus_agent_rx *rx);
 /* Either role: an RFC 9171 status report from the peer about one of our bundles (rx->admin):
  * logged (and, on the satellite, it tells the rekey state which pair the ground uses). */

@@ -8,7 +8,7 @@
 #include <sys/statvfs.h>
 
 #include "daemon.h"
-#include "daemon_link.h"
+#include "link_ccsds.h"
 
 /* Text values and names must outlive the encode: kept here (one report at a time). */
 static char texts[8][160];

@@ -1,4 +1,5 @@
-/* Shared helpers for the australis command-line tool (apps/ may allocate and do I/O).
+/* Helpers shared by the command line (cli/) and the daemons (daemon/): exit codes, whole-file
+ * read and atomic write, number and hex parsing, the error sentence. apps/ may allocate and do I/O.
  *
  * Exit codes (documented in README.md):
  *   0  success
@@ -6,8 +7,8 @@
  *   2  usage or configuration error
  *   3  an environment error (I/O, permissions, missing files)
  */
-#ifndef AUS_CLI_H
-#define AUS_CLI_H
+#ifndef AUS_APP_UTIL_H
+#define AUS_APP_UTIL_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -16,20 +17,6 @@
 #define AUS_EXIT_FAIL 1
 #define AUS_EXIT_USAGE 2
 #define AUS_EXIT_ENV 3
-
-/* One subcommand family: `australis NAME ...`. argv[0] is NAME. */
-typedef int (*cli_fn)(int argc, char **argv);
-
-/* Subcommand families, each in its own cmd_<name>.c. */
-int cmd_bundle(int argc, char **argv);
-int cmd_bpsec(int argc, char **argv);
-int cmd_ccsds(int argc, char **argv);
-int cmd_keys(int argc, char **argv);
-int cmd_run(int argc, char **argv);
-int cmd_pass(int argc, char **argv);
-int cmd_client(int argc, char **argv); /* tm, cmd, image, rekey, status, sa */
-int cmd_tcpcl(int argc, char **argv);  /* tcpcl send|listen (cmd_tcpcl.c) */
-int cmd_udpcl(int argc, char **argv);  /* udpcl send|listen (cmd_udpcl.c) */
 
 /* Is s one of "-h", "--help"? */
 int cli_is_help(const char *s);

@@ -15,7 +15,7 @@
 
 #include "australis/cl_ccsds.h"
 #include "cli.h"
-#include "../../port/posix/folder_link.h" /* apps see include/ and src/ only */
+#include "../../../port/posix/folder_link.h" /* apps see include/ and src/ only */
 
 typedef struct pass_opts {
     const char *from, *to, *archive;

@@ -22,8 +22,8 @@
 #include "australis/keys.h"
 #include "australis/pq.h"
 #include "cli.h"
-#include "../../port/posix/keyfile.h"
-#include "../../port/posix/store_sqlite.h"
+#include "../../../port/posix/keyfile.h"
+#include "../../../port/posix/store_sqlite.h"
 
 typedef struct kopts {
     const char *store, *kek, *tenant, *type, *pub_out, *out, *in;

@@ -20,8 +20,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "../../port/posix/posix_io.h"
-#include "../../port/posix/tcpcl_posix.h"
+#include "../../../port/posix/posix_io.h"
+#include "../../../port/posix/tcpcl_posix.h"
 
 typedef struct tcl_opts {
     const char *to, *port, *host, *out, *node_id;

@@ -23,8 +23,8 @@
 #include "australis/app_ground.h"
 #include "australis/base.h"
 #include "daemon.h"
-#include "daemon_link.h"
-#include "../../port/posix/posix_io.h" /* apps see include/ and src/ only */
+#include "link_ccsds.h"
+#include "../../../port/posix/posix_io.h" /* apps see include/ and src/ only */
 
 #define CHUNK_DEFAULT 8192u
 /* FORGET once the low-water mark moved this far */

@@ -1,0 +1,22 @@
+/* The australis command-line tool: one subcommand family per cmd_<name>.c (apps/australis/cli/).
+ * The helpers and exit codes shared with the daemons are in common/util.h. */
+#ifndef AUS_CLI_H
+#define AUS_CLI_H
+
+#include "util.h"
+
+/* One subcommand family: `australis NAME ...`. argv[0] is NAME. */
+typedef int (*cli_fn)(int argc, char **argv);
+
+/* Subcommand families, each in its own cmd_<name>.c. */
+int cmd_bundle(int argc, char **argv);
+int cmd_bpsec(int argc, char **argv);
+int cmd_ccsds(int argc, char **argv);
+int cmd_keys(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_pass(int argc, char **argv);
+int cmd_client(int argc, char **argv); /* tm, cmd, image, rekey, status, sa */
+int cmd_tcpcl(int argc, char **argv);  /* tcpcl send|listen (cmd_tcpcl.c) */
+int cmd_udpcl(int argc, char **argv);  /* udpcl send|listen (cmd_udpcl.c) */
+
+#endif
