@@ -24,6 +24,8 @@ static const family families[] = {
     {"rekey", cmd_client, "rotate session keys by OTAR or post-quantum rekey (ground client)"},
     {"sa", cmd_client, "SDLS security-association management (ground client)"},
     {"status", cmd_client, "show the ground daemon's status (ground client)"},
+    {"cancel", cmd_client, "cancel a pending request: the ground stops asking (ground client)"},
+    {"retry", cmd_client, "re-send a pending request now (ground client)"},
     {"tcpcl", cmd_tcpcl, "send and receive bundles over TCPCLv4 (RFC 9174), TLS optional"},
     {"udpcl", cmd_udpcl, "send and receive bundles over UDP, one per datagram"},
 };

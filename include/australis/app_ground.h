@@ -191,6 +191,18 @@ uint64_t aus_app_ground_due(const aus_app_ground *g, uint64_t now_ms);
 AUS_MUST_USE long aus_app_ground_resend(aus_app_ground *g, uint64_t now_ms,
                                         uint64_t sent_before_ms);
 
+/* The operator's `australis retry ID`: re-send one pending request now, as a due re-send
+ * would (images: only the missing ranges). Own transaction (joined to the caller's if open).
+ * Errors: AUS_E_NOTFOUND (no pending request id: answered, failed or never submitted),
+ * AUS_E_ARG, store and send errors. */
+AUS_MUST_USE aus_err aus_app_ground_retry(aus_app_ground *g, uint64_t id, uint64_t now_ms);
+/* The operator's `australis cancel ID`: a pending request becomes FAILED with reason
+ * AUS_E_STATE and the note "cancelled by the operator"; a later answer is ignored (REPLAY); an
+ * image's temporary is discarded (ops.file_discard, after the commit). A command already on its
+ * way may still run on board: cancelling stops the ground asking, it cannot unsend.
+ * Errors: AUS_E_NOTFOUND (no pending request id), AUS_E_ARG, store errors. */
+AUS_MUST_USE aus_err aus_app_ground_cancel(aus_app_ground *g, uint64_t id, uint64_t now_ms);
+
 /* FORGET: when the low-water mark (the lowest pending id, or the next id when none is pending)
  * moved by forget_step since the last FORGET, *adu gets a FORGET ADU (a fresh id) to queue in
  * the caller's transaction, and answers below mark - keep_answers are pruned in it.

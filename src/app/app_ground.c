@@ -26,6 +26,10 @@
  *   PENDING (image)  last chunk: SHA-256 differs              FAILED   AUS_E_AUTH, discarded
  *   PENDING (image)  last chunk: hash or place fails          FAILED   AUS_E_IO, its sentence
  *   PENDING          record unreadable (resend)               FAILED   AUS_E_MALFORMED
+ *   PENDING          retry (the operator: now)                PENDING  re-sent as on a resend
+ *   PENDING          cancel (the operator)                    FAILED   AUS_E_STATE, "cancelled
+ *                                                                      by the operator"; an
+ *                                                                      image's temporary removed
  *   PENDING (image)  resend finds every bit set (imported)    PENDING  progress dropped, the
  *                                                                      whole request re-sent
  *   PENDING (image)  chunk before info / of another version   PENDING  ignored (AGAIN / STATE)
@@ -823,6 +827,37 @@ long aus_app_ground_resend(aus_app_ground *g, uint64_t now_ms, uint64_t sent_bef
         }
         AUS_TRY(aus_store_txn_leave(g->store, own, e));
     }
+}
+
+aus_err aus_app_ground_retry(aus_app_ground *g, uint64_t id, uint64_t now_ms)
+{
+    pend p;
+    int own = 0;
+    AUS_ENSURE(g && id, AUS_E_ARG);
+    AUS_TRY(aus_store_txn_enter(g->store, &own));
+    aus_err e = load_pend(g, id, &p);
+    if (e == AUS_OK)
+        e = resend_one(g, id, &p, now_ms);
+    g->resent += e == AUS_OK;
+    return aus_store_txn_leave(g->store, own, e);
+}
+
+aus_err aus_app_ground_cancel(aus_app_ground *g, uint64_t id, uint64_t now_ms)
+{
+    pend p;
+    int own = 0;
+    aus_app_ground_event ev;
+    AUS_ENSURE(g && id, AUS_E_ARG);
+    AUS_TRY(aus_store_txn_enter(g->store, &own));
+    aus_err e = load_pend(g, id, &p);
+    if (e == AUS_OK) {
+        note_set(g, "cancelled by the operator");
+        e = fail_req(g, id, &p, AUS_E_STATE, NULL, now_ms, &ev);
+    }
+    e = aus_store_txn_leave(g->store, own, e);
+    if (e == AUS_OK && p.image && g->ops.file_discard)
+        g->ops.file_discard(g->ops.ctx, id, &p.local); /* after the commit: the record is gone */
+    return e;
 }
 
 /* ---- FORGET and pruning ---- */

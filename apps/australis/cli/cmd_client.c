@@ -87,6 +87,14 @@ char *dmn_client_exec(dmn_node *n, const char *json)
     const char *o = op->valuestring, *local = "";
     if (!strcmp(o, "status")) {
         out = dmn_ground_status(n);
+    } else if (!strcmp(o, "cancel") || !strcmp(o, "retry")) {
+        const cJSON *id = cJSON_GetObjectItem(j, "id");
+        uint64_t rid = cJSON_IsNumber(id) ? (uint64_t)id->valuedouble : 0;
+        aus_err e = rid ? dmn_ground_control(n, rid, !strcmp(o, "cancel")) : AUS_E_ARG;
+        out = e == AUS_OK           ? reply_id(rid)
+              : e == AUS_E_NOTFOUND ? reply_err("no pending request with that id (answered, "
+                                                "failed, cancelled or never submitted)")
+                                    : reply_err(aus_err_str(e));
     } else if (!strcmp(o, "resp")) {
         const cJSON *id = cJSON_GetObjectItem(j, "id");
         out = cJSON_IsNumber(id) ? dmn_ground_response(n, (uint64_t)id->valuedouble) : NULL;
@@ -321,6 +329,8 @@ static void usage(FILE *f)
             "       australis rekey --otar|--pq [OPTIONS]\n"
             "       australis sa inventory [FIRST LAST] | ping | self-test | log-status [OPTIONS]\n"
             "       australis status [--id N] [OPTIONS]   (--id: the answer to request N)\n"
+            "       australis cancel ID | retry ID [OPTIONS]  (a pending request: stop asking |\n"
+            "                                                  re-send it now)\n"
             "options: --config FILE (or $AUS_CONFIG: the ground daemon's config)\n"
             "         --wait  block until the answer arrives   --timeout S (default 60)\n"
             "         --json  print the answer as JSON\n"
@@ -407,6 +417,16 @@ static cJSON *build_request(const cargs *a, const dmn_config *cfg)
         cJSON_AddNumberToObject(req, "id", (double)a->want_id);
     } else if (!strcmp(fam, "status")) {
         cJSON_AddStringToObject(req, "op", "status");
+    } else if ((!strcmp(fam, "cancel") || !strcmp(fam, "retry")) && a->npos == 1) {
+        uint64_t id = 0;
+        if (cli_u64(a->pos[0], UINT64_MAX - 1, &id) != 0 || !id) {
+            cli_err("%s: %s is not a request id (a number from `australis status`)", fam,
+                    a->pos[0]);
+            cJSON_Delete(req);
+            return NULL;
+        }
+        cJSON_AddStringToObject(req, "op", fam);
+        cJSON_AddNumberToObject(req, "id", (double)id);
     } else if (!strcmp(fam, "tm")) {
         cJSON_AddStringToObject(req, "op", "tm");
     } else if (!strcmp(fam, "cmd") && a->npos >= 1) {
@@ -436,6 +456,21 @@ static cJSON *build_request(const cargs *a, const dmn_config *cfg)
     return req;
 }
 
+/* "  12   cmd        age 3m04s  sent 2x  next retry in 57s  chunks 40/100 (40%)" */
+static void print_pending(const cJSON *it)
+{
+    long age = (long)cJSON_GetNumberValue(cJSON_GetObjectItem(it, "age_s"));
+    printf("\n  %-4.0f %-10s age %ldm%02lds  sent %.0fx  next retry in %.0fs",
+           cJSON_GetNumberValue(cJSON_GetObjectItem(it, "id")),
+           cJSON_GetStringValue(cJSON_GetObjectItem(it, "type")), age / 60, age % 60,
+           cJSON_GetNumberValue(cJSON_GetObjectItem(it, "sends")),
+           cJSON_GetNumberValue(cJSON_GetObjectItem(it, "next_retry_s")));
+    const cJSON *c = cJSON_GetObjectItem(it, "chunks"), *t = cJSON_GetObjectItem(it, "total");
+    if (cJSON_IsNumber(c) && cJSON_IsNumber(t) && t->valuedouble > 0)
+        printf("  chunks %.0f/%.0f (%.0f%%)", c->valuedouble, t->valuedouble,
+               100.0 * c->valuedouble / t->valuedouble);
+}
+
 /* Print the daemon's reply; returns the exit code. */
 static int show_reply(const cargs *a, const copts *o, const dmn_config *cfg, const char *reply)
 {
@@ -456,17 +491,17 @@ static int show_reply(const cargs *a, const copts *o, const dmn_config *cfg, con
             free(s);
         } else
             print_human(r);
+    } else if ((!strcmp(a->fam, "cancel") || !strcmp(a->fam, "retry")) && cJSON_IsNumber(id)) {
+        printf("request %.0f %s\n", id->valuedouble,
+               !strcmp(a->fam, "cancel") ? "cancelled: the ground stops asking for it"
+                                         : "re-sent now");
     } else if (!strcmp(a->fam, "status") && o->json) {
         printf("%s\n", reply);
     } else if (!strcmp(a->fam, "status")) {
-        const cJSON *p = cJSON_GetObjectItem(r, "pending"), *it;
+        const cJSON *p = cJSON_GetObjectItem(r, "pending_detail"), *it;
         printf("tenant %s: %d request(s) pending",
                cJSON_GetStringValue(cJSON_GetObjectItem(r, "node")), cJSON_GetArraySize(p));
-        cJSON_ArrayForEach(it, p)
-        {
-            if (cJSON_IsString(it))
-                printf(" %llu", strtoull(it->valuestring, NULL, 16));
-        }
+        cJSON_ArrayForEach(it, p) print_pending(it);
         const cJSON *an = cJSON_GetObjectItem(r, "answered"),
                     *ow = cJSON_GetObjectItem(r, "outgoing_waiting"),
                     *iw = cJSON_GetObjectItem(r, "incoming_waiting");

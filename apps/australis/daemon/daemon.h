@@ -178,6 +178,9 @@ long dmn_ground_forget(dmn_node *n);
 char *dmn_client_exec(dmn_node *n, const char *json);
 /* The stored response for id as JSON text (malloc'd) or NULL if none yet. */
 char *dmn_ground_response(dmn_node *n, uint64_t id);
+/* The operator: re-send pending request id now (cancel 0) or cancel it (1). Own transaction.
+ * Errors: AUS_E_NOTFOUND (no pending request id), store errors. */
+aus_err dmn_ground_control(dmn_node *n, uint64_t id, int cancel);
 /* Pending/answered summary as JSON (malloc'd). */
 char *dmn_ground_status(dmn_node *n);
 

@@ -607,12 +607,47 @@ static long count_answers(aus_app_ground *g, uint8_t state)
     }
 }
 
+/* One pending request for `australis status`: its age, the times sent, an image's progress and
+ * when the next re-send is due (seconds; 0: at the next loop). */
+static void status_pending(dmn_node *n, cJSON *arr, const aus_app_ground_item *it)
+{
+    uint64_t now = dmn_now_ms(), due = it->last_sent_ms + n->cfg.retry_s * 1000u;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "id", (double)it->id);
+    cJSON_AddStringToObject(o, "type", aus_app_type_name(it->req_type));
+    cJSON_AddNumberToObject(o, "age_s",
+                            (double)(now > it->submitted_ms ? now - it->submitted_ms : 0) / 1000.0);
+    cJSON_AddNumberToObject(o, "sends", (double)it->sends);
+    cJSON_AddNumberToObject(o, "next_retry_s", (double)(due > now ? due - now : 0) / 1000.0);
+    if (it->total) {
+        cJSON_AddNumberToObject(o, "chunks", (double)it->have);
+        cJSON_AddNumberToObject(o, "total", (double)it->total);
+    }
+    cJSON_AddItemToArray(arr, o);
+}
+
+/* The operator's `australis retry ID` / `cancel ID` (own transaction). */
+aus_err dmn_ground_control(dmn_node *n, uint64_t id, int cancel)
+{
+    aus_app_ground *g = gr(n);
+    AUS_ENSURE(g != NULL, AUS_E_ARG);
+    aus_err e = cancel ? aus_app_ground_cancel(g, id, dmn_now_ms())
+                       : aus_app_ground_retry(g, id, dmn_now_ms());
+    if (e != AUS_OK && e != AUS_E_NOTFOUND)
+        dmn_reset(n); /* a rolled-back transaction: re-read the counters */
+    if (e == AUS_OK)
+        dmn_log("client: request id=%llu %s", (unsigned long long)id,
+                cancel ? "cancelled" : "re-sent now");
+    return e;
+}
+
 char *dmn_ground_status(dmn_node *n)
 {
     aus_app_ground *g = gr(n);
     aus_app_ground_item it;
     uint64_t after = 0;
     cJSON *o = cJSON_CreateObject(), *p = cJSON_AddArrayToObject(o, "pending");
+    cJSON *d = cJSON_AddArrayToObject(o, "pending_detail");
     for (;;) {
         aus_err e = g ? aus_app_ground_next(g, AUS_APP_GR_PENDING, after, 0, &it) : AUS_E_ARG;
         if (e != AUS_OK && e != AUS_E_MALFORMED)
@@ -620,6 +655,7 @@ char *dmn_ground_status(dmn_node *n)
         char hex[17];
         snprintf(hex, sizeof hex, "%016llx", (unsigned long long)it.id);
         cJSON_AddItemToArray(p, cJSON_CreateString(hex));
+        status_pending(n, d, &it);
         after = it.id;
     }
     /* every stored answer, the failed ones included (as they always were) */

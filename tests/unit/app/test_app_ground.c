@@ -726,6 +726,64 @@ static void test_resend_missing_ranges(void **st)
     done(w);
 }
 
+/* The operator's retry (now, not after retry_ms) and cancel. */
+static void test_retry_and_cancel(void **st)
+{
+    (void)st;
+    world *w = mk();
+    aus_app_ground_event ev;
+    aus_app_ground_item it;
+    aus_app_ground_answer_view a;
+    uint64_t cmd = submit(w, AUS_APP_CMD, "ping", NULL);
+    assert_int_equal(uplink(w, 1), 1); /* lost */
+    /* not due for another minute, yet sent again now */
+    assert_int_equal(aus_app_ground_retry(&w->g, cmd, 1500), AUS_OK);
+    assert_int_equal(aus_app_ground_get(&w->g, cmd, 1500, &it), AUS_OK);
+    assert_int_equal(it.sends, 2);
+    assert_int_equal(it.last_sent_ms, 1500);
+    assert_int_equal(uplink(w, 0), 1);
+    downlink(w, 0, NULL, 0, &ev);
+    assert_int_equal(ev.kind, AUS_APP_GR_EV_ANSWERED);
+    /* answered: nothing to retry or cancel */
+    assert_int_equal(aus_app_ground_retry(&w->g, cmd, 1600), AUS_E_NOTFOUND);
+    assert_int_equal(aus_app_ground_cancel(&w->g, cmd, 1600), AUS_E_NOTFOUND);
+    assert_int_equal(aus_app_ground_retry(&w->g, 999, 1600), AUS_E_NOTFOUND);
+    assert_int_equal(aus_app_ground_cancel(&w->g, 999, 1600), AUS_E_NOTFOUND);
+    /* an image half downloaded, then cancelled: FAILED with the sentence, temporary removed,
+     * and the chunks still on their way are ignored */
+    aus_app_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = AUS_APP_IMG_REQ;
+    m.name = (aus_app_view){(const uint8_t *)"img", 3};
+    m.chunk = 1000;
+    uint64_t img = 0;
+    assert_int_equal(submit_try(w, &m, "out.bin", 1000, &img), AUS_OK);
+    int from = w->ndown;
+    assert_int_equal(uplink(w, 0), 1);
+    assert_int_equal(deliver(w, w->down[from], w->dlen[from], &ev), AUS_OK);         /* info */
+    assert_int_equal(deliver(w, w->down[from + 1], w->dlen[from + 1], &ev), AUS_OK); /* chunk */
+    assert_int_equal(aus_app_ground_cancel(&w->g, img, 1700), AUS_OK);
+    assert_int_equal(tf(w, img)->discarded, 1);
+    assert_int_equal(aus_app_ground_answer(&w->g, img, &a), AUS_OK);
+    assert_int_equal(a.state, AUS_APP_GR_FAILED);
+    assert_int_equal(a.reason, AUS_E_STATE);
+    assert_int_equal(a.note.n, strlen("cancelled by the operator"));
+    assert_memory_equal(a.note.p, "cancelled by the operator", a.note.n);
+    assert_int_equal(deliver(w, w->down[from + 2], w->dlen[from + 2], &ev), AUS_OK);
+    assert_int_equal(ev.kind, AUS_APP_GR_EV_IGNORED);
+    assert_int_equal(ev.reason, AUS_E_REPLAY);
+    assert_int_equal(count_state(w, AUS_APP_GR_PENDING), 0);
+    assert_int_equal(aus_app_ground_resend(&w->g, 900000, 800000), 0);
+    /* a store failure leaves the request pending, nothing half done */
+    uint64_t c2 = submit(w, AUS_APP_CMD, "ping", NULL);
+    tst_store_fail_after(w->gmem, 0, 0);
+    assert_int_equal(aus_app_ground_cancel(&w->g, c2, 1800), AUS_E_IO);
+    tst_store_fail_after(w->gmem, -1, 0);
+    assert_int_equal(aus_app_ground_get(&w->g, c2, 1800, &it), AUS_OK);
+    assert_int_equal(it.state, AUS_APP_GR_PENDING);
+    done(w);
+}
+
 /* ---- FORGET and pruning ---- */
 
 static void test_forget_and_prune(void **st)
@@ -1092,6 +1150,7 @@ int main(void)
         cmocka_unit_test(test_wrong_sha_and_limits),
         cmocka_unit_test(test_file_failure_fails_one_request),
         cmocka_unit_test(test_resend_missing_ranges),
+        cmocka_unit_test(test_retry_and_cancel),
         cmocka_unit_test(test_forget_and_prune),
         cmocka_unit_test(test_store_failure_every_write),
         cmocka_unit_test(test_import),
