@@ -16,6 +16,7 @@ static const family families[] = {
     {"bpsec", cmd_bpsec, "wrap and unwrap bundles with BPSec (RFC 9172/9173)"},
     {"ccsds", cmd_ccsds, "CCSDS TM/TC framing, SDLS, coding tools"},
     {"keys", cmd_keys, "generate, list, import and export keys"},
+    {"init", cmd_init, "write a matching ground and satellite pair (configs, keys, folders)"},
     {"run", cmd_run, "run the ground or satellite daemon"},
     {"pass", cmd_pass, "carry files across the link (the operator's pipeline stand-in)"},
     {"tm", cmd_client, "ask the satellite for a telemetry report (ground client)"},

@@ -14,6 +14,7 @@ int cmd_bpsec(int argc, char **argv);
 int cmd_ccsds(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_init(int argc, char **argv); /* init DIR: a ground and satellite pair (cmd_init.c) */
 int cmd_pass(int argc, char **argv);
 int cmd_client(int argc, char **argv); /* tm, cmd, image, rekey, status, sa */
 int cmd_tcpcl(int argc, char **argv);  /* tcpcl send|listen (cmd_tcpcl.c) */

@@ -124,8 +124,9 @@ char *dmn_client_exec(dmn_node *n, const char *json)
         } else if (!strcmp(o, "rekey") || !strcmp(o, "sa")) {
             aus_err e = key_request(n, j, !strcmp(o, "sa"), &m);
             if (e != AUS_OK) {
+                const char *why = m.kind == 2 ? dmn_rekey_why(n) : NULL;
                 cJSON_Delete(j);
-                return reply_err(aus_err_str(e));
+                return reply_err(why ? why : aus_err_str(e));
             }
         } else {
             cJSON_Delete(j);
@@ -400,6 +401,17 @@ static void image_request(cJSON *req, const cargs *a, const dmn_config *cfg)
         snprintf(abs, sizeof abs, "%s/%s", cfg->downloads, l);
     else
         snprintf(abs, sizeof abs, "%s/%s", getcwd(cwd, sizeof cwd) ? cwd : ".", l);
+    if (a->local || !cfg->downloads[0]) { /* the configured folder is the daemon's to create */
+        char dir[sizeof abs];
+        snprintf(dir, sizeof dir, "%s", abs);
+        *strrchr(dir, '/') = '\0';
+        struct stat st;
+        if (stat(dir[0] ? dir : "/", &st) != 0 || !S_ISDIR(st.st_mode)) {
+            cli_err("image get: cannot save to %s: %s is not an existing folder", abs,
+                    dir[0] ? dir : "/");
+            exit(AUS_EXIT_ENV);
+        }
+    }
     cJSON_AddStringToObject(req, "op", "image");
     cJSON_AddStringToObject(req, "remote", remote);
     cJSON_AddStringToObject(req, "local", abs);

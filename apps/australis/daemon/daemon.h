@@ -134,6 +134,8 @@ size_t dmn_health(dmn_node *n, aus_app_kv *kv, size_t cap);
 
 /* key rotation (daemon/rekey.c) */
 int dmn_rekey_init(dmn_node *n);
+/* Why the PQ rekey cannot run yet: a sentence naming the missing key file, or NULL if ready. */
+const char *dmn_rekey_why(dmn_node *n);
 aus_err dmn_rekey_request(dmn_node *n, uint32_t kind, uint8_t *out, size_t cap, size_t *len);
 aus_err dmn_rekey_handle(dmn_node *n, uint32_t kind, const uint8_t *body, size_t len, uint8_t *out,
                          size_t cap, size_t *outlen);

@@ -321,6 +321,11 @@ int dmn_open(dmn_node *n, const dmn_config *cfg, int with_folders)
     mkdir_parents(cfg->incoming);
     mkdir_parents(cfg->outgoing);
     mkdir_parents(cfg->quarantine);
+    if (!cfg->role_sat && cfg->downloads[0] && !n->readonly) { /* [ground] downloads, like */
+        char dl[DMN_PATH];                                     /* the link folders: made */
+        snprintf(dl, sizeof dl, "%.*s/", DMN_PATH - 2, cfg->downloads);
+        mkdir_parents(dl);
+    }
     aus_err e = dmn_store_open(&n->store, cfg->store);
     if (e != AUS_OK)
         return AUS_EXIT_ENV;

@@ -234,10 +234,15 @@ static aus_err otar_build(dmn_node *n, uint8_t *out, size_t cap, size_t *len)
     return AUS_OK;
 }
 
+static void pq_setup(dmn_node *n);
+static int have(dmn_node *n, uint16_t id);
+
 aus_err dmn_rekey_request(dmn_node *n, uint32_t kind, uint8_t *out, size_t cap, size_t *len)
 {
     if (kind == 1)
         return otar_build(n, out, cap, len);
+    if (!n->rk_ok && n->cfg.pq_dir[0])
+        pq_setup(n); /* the satellite's keys may have arrived since we started */
     AUS_ENSURE(n->rk_ok, AUS_E_KEY_STATE);
     int r = aus_rekey_pq_request_build(&n->rk, now_s(), out, cap);
     AUS_TRY(r);
@@ -317,7 +322,12 @@ aus_err dmn_rekey_handle(dmn_node *n, uint32_t kind, const uint8_t *body, size_t
         return AUS_OK;
     }
     if (kind == 2) {
-        AUS_ENSURE(n->rk_ok, AUS_E_KEY_STATE);
+        if (!n->rk_ok && n->cfg.pq_dir[0])
+            pq_setup(n); /* the ground's keys may have arrived since we started */
+        if (!n->rk_ok) {
+            dmn_log("PQ rekey refused: %s", dmn_rekey_why(n));
+            return have(n, AUS_REKEY_ID_PEER_VK) ? AUS_E_KEY_STATE : AUS_E_KEY;
+        }
         uint16_t pend0 = n->rk.st.pend.ek;
         int r = aus_rekey_pq_request_handle(&n->rk, body, len, now_s(), out, cap);
         if (r == AUS_E_REPLAY) {
@@ -502,6 +512,70 @@ static void import_peer(dmn_node *n)
     }
 }
 
+/* Import the peer's public keys when they are there and provision the PQ rekey once both
+ * are: at boot, and again at each PQ rekey while it is not ready, so a peer that wrote its keys
+ * after we started is picked up without a restart. */
+static void pq_setup(dmn_node *n)
+{
+    aus_err e;
+    if (n->cfg.pq_peer_dir[0])
+        import_peer(n);
+    char ctx[AUS_REKEY_CTX_MAX], prefix[32];
+    uint64_t g = n->cfg.role_sat ? n->cfg.peer : n->cfg.node;
+    uint64_t s = n->cfg.role_sat ? n->cfg.node : n->cfg.peer;
+    int cl = snprintf(ctx, sizeof ctx, "australis/%s/g%llu/s%llu", n->cfg.tenant,
+                      (unsigned long long)g, (unsigned long long)s);
+    snprintf(prefix, sizeof prefix, "rk/%.24s/", n->cfg.tenant);
+    e = aus_rekey_open(&n->rk, &n->keys, aus_crypto_default(), prefix, (const uint8_t *)ctx,
+                       (size_t)cl);
+    if (e == AUS_E_NOTFOUND && have(n, AUS_REKEY_ID_KEM) && have(n, AUS_REKEY_ID_PEER_VK)) {
+        aus_rekey_state st;
+        memset(&st, 0, sizeof st);
+        st.role = n->cfg.role_sat ? AUS_REKEY_SAT : AUS_REKEY_GROUND;
+        st.mkid = MASTER_KEY_ID;
+        st.overlap = overlap_s();
+        st.cur.ek = (uint16_t)get_ptr(n, "ek", AUS_KEY_ID_EK);
+        st.cur.ak = (uint16_t)(st.cur.ek + 1);
+        st.kem = AUS_REKEY_ID_KEM;
+        st.dsa_sk = AUS_REKEY_ID_DSA_SK;
+        st.dsa_vk = AUS_REKEY_ID_DSA_VK;
+        st.peer_vk = AUS_REKEY_ID_PEER_VK;
+        e = aus_rekey_provision(&n->rk, &n->keys, aus_crypto_default(), prefix,
+                                (const uint8_t *)ctx, (size_t)cl, &st);
+        if (e == AUS_OK)
+            dmn_log("PQ rekey provisioned (ML-KEM-768 + ML-DSA-65, master key 0x%04x)",
+                    MASTER_KEY_ID);
+    }
+    n->rk_ok = e == AUS_OK;
+    if (e != AUS_OK && e != AUS_E_NOTFOUND)
+        dmn_log("PQ rekey unavailable: %s", aus_err_str(e));
+}
+
+/* Why the PQ rekey cannot run yet (a sentence naming the missing file), or NULL. */
+const char *dmn_rekey_why(dmn_node *n)
+{
+    static char why[DMN_PATH + 200];
+    if (n->rk_ok)
+        return NULL;
+    if (!n->cfg.pq_dir[0])
+        return "no [keys] pq_dir in the configuration: the post-quantum rekey is off";
+    if (!n->cfg.pq_peer_dir[0])
+        return "no [keys] pq_peer_dir in the configuration: the peer's public keys are unknown";
+    if (!have(n, AUS_REKEY_ID_PEER_VK))
+        snprintf(why, sizeof why,
+                 "the peer's ML-DSA-65 verification key is missing (%s/dsa.pub, 1952 bytes, "
+                 "written by the peer at its first boot)",
+                 n->cfg.pq_peer_dir);
+    else if (!have(n, AUS_REKEY_ID_KEM))
+        snprintf(why, sizeof why,
+                 "the satellite's ML-KEM-768 encapsulation key is missing (%s/kem.pub, 1184 "
+                 "bytes, written by the satellite at its first boot)",
+                 n->cfg.pq_peer_dir);
+    else
+        snprintf(why, sizeof why, "the PQ rekey state cannot be opened (see the daemon's log)");
+    return why;
+}
+
 int dmn_rekey_init(dmn_node *n)
 {
     /* "ep/<tenant>/" (the board appends e.g. "kviv"); its prefix budget is 19 characters, so a
@@ -541,37 +615,10 @@ int dmn_rekey_init(dmn_node *n)
         cli_err("PQ long-term keys: %s", aus_err_str(e));
         return AUS_EXIT_ENV;
     }
-    if (n->cfg.pq_peer_dir[0])
-        import_peer(n);
-    char ctx[AUS_REKEY_CTX_MAX], prefix[32];
-    uint64_t g = n->cfg.role_sat ? n->cfg.peer : n->cfg.node;
-    uint64_t s = n->cfg.role_sat ? n->cfg.node : n->cfg.peer;
-    int cl = snprintf(ctx, sizeof ctx, "australis/%s/g%llu/s%llu", n->cfg.tenant,
-                      (unsigned long long)g, (unsigned long long)s);
-    snprintf(prefix, sizeof prefix, "rk/%.24s/", n->cfg.tenant);
-    e = aus_rekey_open(&n->rk, &n->keys, aus_crypto_default(), prefix, (const uint8_t *)ctx,
-                       (size_t)cl);
-    if (e == AUS_E_NOTFOUND && have(n, AUS_REKEY_ID_KEM) && have(n, AUS_REKEY_ID_PEER_VK)) {
-        aus_rekey_state st;
-        memset(&st, 0, sizeof st);
-        st.role = n->cfg.role_sat ? AUS_REKEY_SAT : AUS_REKEY_GROUND;
-        st.mkid = MASTER_KEY_ID;
-        st.overlap = overlap_s();
-        st.cur.ek = (uint16_t)get_ptr(n, "ek", AUS_KEY_ID_EK);
-        st.cur.ak = (uint16_t)(st.cur.ek + 1);
-        st.kem = AUS_REKEY_ID_KEM;
-        st.dsa_sk = AUS_REKEY_ID_DSA_SK;
-        st.dsa_vk = AUS_REKEY_ID_DSA_VK;
-        st.peer_vk = AUS_REKEY_ID_PEER_VK;
-        e = aus_rekey_provision(&n->rk, &n->keys, aus_crypto_default(), prefix,
-                                (const uint8_t *)ctx, (size_t)cl, &st);
-        if (e == AUS_OK)
-            dmn_log("PQ rekey provisioned (ML-KEM-768 + ML-DSA-65, master key 0x%04x)",
-                    MASTER_KEY_ID);
-    }
-    n->rk_ok = e == AUS_OK;
-    if (e != AUS_OK && e != AUS_E_NOTFOUND)
-        dmn_log("PQ rekey unavailable: %s", aus_err_str(e));
+    pq_setup(n);
+    const char *why = dmn_rekey_why(n);
+    if (why)
+        dmn_log("PQ rekey not ready: %s; looked for again at each rekey", why);
     return 0;
 }
 

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# A tenant's first hour, the things that broke (README exit codes; docs/daemon.md, docs/rekey.md):
+#  1. two `image get` to the same local path: the first writes it, the second never replaces
+#     it and says where its copy went (LOCAL.<id>); both copies are the satellite's file, no
+#     temporary is left behind (one temporary per request);
+#  2. a [ground] downloads folder that does not exist is created at start, like the link folders;
+#     `image get -o /no/such/dir/x` is refused at the client (exit 3, a sentence);
+#  3. `rekey --pq` when the satellite started before the ground wrote its ML-DSA-65 public key:
+#     the satellite warns at boot, picks the key up when it appears, and the rekey succeeds.
+# Usage: sys_firsthour.sh CLI
+CLI="$1"
+source "$(dirname "$0")/lib.sh"
+T="$(mktemp -d /tmp/aus-first.XXXXXX)"
+trap 'rm -rf "$T"' EXIT
+mkworld "$T/w"
+# the downloads folder of this world does not exist yet; both nodes get PQ folders
+sed -i "s|^downloads = .*|downloads = $W/ground/dl/deeper|" "$W/ground.ini"
+for s in sat ground; do
+    p=ground; [ $s = ground ] && p=sat
+    sed -i "s|^master_file = .*|&\npq_dir = $W/$s/pq\npq_peer_dir = $W/$p/pq|" "$W/$s.ini"
+done
+
+# 3. the satellite boots first: the ground's public key is not there yet
+s_once
+check "satellite warns at boot that the ground's ML-DSA-65 key is missing" \
+    grep -q "PQ rekey not ready: the peer's ML-DSA-65 verification key is missing ($W/ground/pq/dsa.pub" "$W/sat.log"
+g_once
+check "the ground creates its missing downloads folder at start" test -d "$W/ground/dl/deeper"
+
+# 2. -o into a folder that does not exist: refused at the client
+out="$("$CLI" image get img.bin -o /no/such/dir/x.img --config "$W/ground.ini" 2>&1)"; rc=$?
+check "image get -o /no/such/dir/x.img exits 3" test $rc = 3
+check "... with a sentence naming the folder" grep -qF \
+    "image get: cannot save to /no/such/dir/x.img: /no/such/dir is not an existing folder" <<<"$out"
+check "... and no request was queued" not grep -q "request id" <<<"$out"
+
+# 1. the same local path twice (the retry after a --wait timeout)
+a=$(submit image get img.bin -o "$W/twice.img")
+b=$(submit image get img.bin -o "$W/twice.img")
+pq=$(submit rekey --pq)
+for i in 1 2 3 4 5 6; do round; done
+check "first download answered ok" grep -q '"status":"ok"' <<<"$(resp "$a")"
+# the second one never overwrites the first: its sentence says where its copy went
+check "second download answered with a sentence, its copy kept beside" grep -qF \
+    "already exists and is never replaced: the image is kept as $W/twice.img.$b" <<<"$(resp "$b")"
+check "the local file is the satellite's" cmp -s "$W/twice.img" "$W/sat/data/img.bin"
+check "the second copy is the satellite's" cmp -s "$W/twice.img.$b" "$W/sat/data/img.bin"
+check "no temporary left" test -z "$(ls "$W" | grep '\.part$')"
+check "no SHA-256 mismatch logged" not grep -q MISMATCH "$W/ground.log"
+
+# 3. the satellite found the ground's key when the request came
+check "rekey --pq answered ok" grep -q '"status":"ok"' <<<"$(resp "$pq")"
+check "the satellite imported the ground's key after its boot" \
+    grep -q "PQ: imported the peer's ML-DSA-65 verification key" "$W/sat.log"
+
+# 3. a node without the peer's key says so (the real reason, not a key-state error)
+mkworld "$T/v"
+sed -i "s|^master_file = .*|&\npq_dir = $W/ground/pq\npq_peer_dir = $W/nowhere|" "$W/ground.ini"
+g_once
+out="$("$CLI" rekey --pq --config "$W/ground.ini" 2>&1)"
+check "rekey --pq names the missing key file" grep -qF \
+    "the peer's ML-DSA-65 verification key is missing ($W/nowhere/dsa.pub" <<<"$out"
+finish
