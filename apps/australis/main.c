@@ -4,6 +4,7 @@
 
 #include "australis/config.h"
 #include "cli.h"
+#include "log.h"
 
 typedef struct family {
     const char *name;
@@ -37,7 +38,7 @@ static void usage(FILE *f)
             "usage: australis COMMAND [ARGS...]\n\n"
             "Australis %s: secure space-link stack (BPv7, BPSec, CCSDS, SDLS, OTAR, "
             "ML-KEM/ML-DSA).\n\ncommands:\n",
-            AUS_VERSION_STRING);
+            AUSTRALIS_VERSION);
     for (size_t i = 0; i < sizeof families / sizeof families[0]; i++)
         fprintf(f, "  %-8s %s\n", families[i].name, families[i].summary);
     fprintf(f, "\n'australis COMMAND --help' describes each command.\n"
@@ -56,8 +57,13 @@ int main(int argc, char **argv)
         return AUS_EXIT_OK;
     }
     if (!strcmp(argv[1], "--version")) {
-        printf("australis %s\n", AUS_VERSION_STRING);
+        printf("australis %s\n", AUSTRALIS_VERSION);
         return AUS_EXIT_OK;
+    }
+    if (!strcmp(argv[1], "run")) { /* --log-level, --log-format (common/log.h) */
+        int lrc = aulog_take_args(&argc, argv);
+        if (lrc)
+            return lrc;
     }
     for (size_t i = 0; i < sizeof families / sizeof families[0]; i++)
         if (!strcmp(argv[1], families[i].name))

@@ -22,6 +22,7 @@
 #include "australis/base.h"
 #include "australis/cl.h"
 #include "util.h"
+#include "log.h"
 #include "daemon.h"
 #include "link_ccsds.h"
 #include "../../../port/posix/crypto_openssl.h"
@@ -51,21 +52,10 @@ void dmn_log(const char *fmt, ...)
 {
     if (dmn_quiet)
         return;
-    char ts[32], raw[2048], line[4 * sizeof raw];
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(ts, sizeof ts, "%Y-%m-%d %H:%M:%S", &tm);
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(raw, sizeof raw, fmt, ap);
+    aulog_v(AULOG_AUTO, fmt, ap); /* common/log.c: level, text/json/syslog, escaped as a whole */
     va_end(ap);
-    if (n < 0)
-        return;
-    size_t len = (size_t)n < sizeof raw ? (size_t)n : sizeof raw - 1;
-    aus_posix_escape(line, sizeof line, raw, len, 0);
-    printf("%s  %s%s\n", ts, line, (size_t)n >= sizeof raw ? "..." : "");
-    fflush(stdout);
 }
 
 static void note_error(dmn_node *n, const char *what, int e)
@@ -785,7 +775,8 @@ void dmn_banner(dmn_node *n)
     const dmn_config *c = &n->cfg;
     dmn_log("Australis %s (BPv7, BPSec, SDLS, OTAR, ML-KEM/ML-DSA) node ipn:%llu role=%s "
             "tenant=%s",
-            "0.1", (unsigned long long)c->node, c->role_sat ? "sat" : "ground", c->tenant);
+            AUSTRALIS_VERSION, (unsigned long long)c->node, c->role_sat ? "sat" : "ground",
+            c->tenant);
     dmn_log("Config: scid=%llu, tm_vcid=%llu, tc_vcid=%llu, tm_spi=%llu, tc_spi=%llu, "
             "tm_frame_len=%llu, link=%s, security=%s, peer=ipn:%llu",
             (unsigned long long)c->scid, (unsigned long long)c->tm_vcid,
