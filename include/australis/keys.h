@@ -114,6 +114,7 @@ typedef struct aus_keys {
     aus_key_info tab[AUS_KEYS_MAX];
     /* transaction snapshot (aus_keys_begin .. commit/rollback) */
     int in_txn;
+    int kck_pending; /* the KEK check record is written with the next record (keystore.c) */
     size_t snap_n;
     aus_key_info snap[AUS_KEYS_MAX];
     /* scratch for one record (header 40 + wrapped secret); wiped after each use */
@@ -125,9 +126,12 @@ size_t aus_key_type_len(aus_key_type t);
 const char *aus_key_type_name(aus_key_type t);
 const char *aus_key_state_name(aus_key_state s);
 
-/* Open: load every record under prefix. A record that fails to parse is kept as CORRUPTED.
- * Errors: AUS_E_ARG (kek length != 32, prefix too long), AUS_E_FULL (more than AUS_KEYS_MAX
- * records), store errors (AUS_E_IO). */
+/* Open: check the KEK, then load every record under prefix. A record that fails to parse is
+ * kept as CORRUPTED. The KEK is checked against the record "<prefix>kck" (HKDF-SHA-256 of the KEK
+ * and the prefix, docs/keys.md); a keystore written before that record existed must unwrap its
+ * first live key under the KEK instead, and gets the record with its next write.
+ * Errors: AUS_E_AUTH (the KEK is not this keystore's: nothing is loaded), AUS_E_ARG (kek length
+ * != 32, prefix too long), AUS_E_FULL (more than AUS_KEYS_MAX records), store errors. */
 AUS_MUST_USE aus_err aus_keys_open(aus_keys *ks, const aus_store *store, const aus_crypto *crypto,
                                    const uint8_t *kek, size_t keklen, const char *prefix);
 /* Wipe the KEK and the table. */

@@ -167,8 +167,48 @@ static void enc_hdr(aus_wr *w, const aus_key_info *k, size_t wlen)
 }
 
 /* Write the record for k; its wrapped secret (wlen bytes) is already at ks->buf + REC_HDR. */
+/* ---- the KEK check record: a keystore opened under another KEK is refused at open ----
+ * "<prefix>kck" = HKDF-SHA-256(IKM = KEK, no salt, info = "australis keystore v1 kek check|" |
+ * prefix), 32 octets (RFC 5869; HKDF is a PRF in its IKM, so the record tells nothing about the
+ * KEK but whether a candidate is it). Without it a wrong KEK showed every key's metadata and
+ * then failed each use as if the key were damaged. */
+static const char kck_label[] = "australis keystore v1 kek check|";
+
+static aus_err kck_value(const aus_keys *ks, uint8_t out[32])
+{
+    uint8_t info[sizeof kck_label - 1 + sizeof ks->prefix];
+    size_t pl = strlen(ks->prefix);
+    memcpy(info, kck_label, sizeof kck_label - 1);
+    memcpy(info + sizeof kck_label - 1, ks->prefix, pl);
+    return ks->crypto->ops->hkdf(ks->crypto->self, AUS_HASH_SHA256, NULL, 0, ks->kek,
+                                 sizeof ks->kek, info, sizeof kck_label - 1 + pl, out, 32);
+}
+
+static void kck_name(const aus_keys *ks, char *out)
+{
+    size_t pl = strlen(ks->prefix);
+    memcpy(out, ks->prefix, pl);
+    memcpy(out + pl, "kck", 4);
+}
+
+static aus_err kck_put(aus_keys *ks)
+{
+    char name[AUS_STORE_KEY_MAX];
+    uint8_t v[32];
+    kck_name(ks, name);
+    aus_err e = kck_value(ks, v);
+    if (e == AUS_OK)
+        e = ks->store->ops->put(ks->store->self, name, v, sizeof v);
+    aus_wipe(v, sizeof v);
+    if (e == AUS_OK)
+        ks->kck_pending = 0;
+    return e;
+}
+
 static aus_err put_rec(aus_keys *ks, const aus_key_info *k, size_t wlen)
 {
+    if (ks->kck_pending) /* before the record: the record is in buf */
+        AUS_TRY(kck_put(ks));
     char name[AUS_STORE_KEY_MAX];
     aus_wr w;
     aus_wr_init(&w, ks->buf, REC_HDR);
@@ -251,6 +291,57 @@ static aus_err load_one(aus_keys *ks, const char *name)
     return AUS_OK;
 }
 
+/* At open: the record says whether this KEK is the keystore's (constant-time compare). */
+static aus_err kck_check(aus_keys *ks)
+{
+    char name[AUS_STORE_KEY_MAX];
+    uint8_t want[32], got[33];
+    size_t n = 0;
+    kck_name(ks, name);
+    aus_err e = ks->store->ops->get(ks->store->self, name, got, sizeof got, &n);
+    if (e == AUS_E_NOTFOUND) {
+        ks->kck_pending = 1;
+        return AUS_OK;
+    }
+    if (e == AUS_OK)
+        e = kck_value(ks, want);
+    if (e == AUS_OK && (n != sizeof want || !aus_ct_eq(got, want, sizeof want)))
+        e = AUS_E_AUTH;
+    aus_wipe(want, sizeof want);
+    aus_wipe(got, sizeof got);
+    return e;
+}
+
+/* A keystore without the check record (written before it existed): one of its keys that hold
+ * a wrapped secret must unwrap under this KEK (RFC 3394's integrity check). No such key: there
+ * is nothing to protect yet, and the record comes with the first write. */
+static aus_err legacy_check(aus_keys *ks)
+{
+    int tried = 0;
+    for (size_t i = 0; i < ks->n; i++) {
+        aus_key_info k;
+        const uint8_t *wr = NULL;
+        size_t wl = 0;
+        uint8_t plain[AUS_KEY_MAX_BYTES];
+        if (ks->tab[i].state > AUS_KEY_DEACTIVATED)
+            continue;
+        aus_err e = get_rec(ks, ks->tab[i].id, &k, &wr, &wl);
+        if (e == AUS_OK && wl > 0 && k.len <= sizeof plain) {
+            tried = 1;
+            e = wrap_all(ks, &k, 0, wr, plain);
+            aus_wipe(plain, sizeof plain);
+            if (e == AUS_OK) {
+                aus_wipe(ks->buf, sizeof ks->buf);
+                return AUS_OK;
+            }
+        }
+        aus_wipe(ks->buf, sizeof ks->buf);
+        if (e == AUS_E_IO)
+            return e;
+    }
+    return tried ? AUS_E_AUTH : AUS_OK; /* one damaged key is not a wrong KEK; none opens: it is */
+}
+
 aus_err aus_keys_open(aus_keys *ks, const aus_store *store, const aus_crypto *crypto,
                       const uint8_t *kek, size_t keklen, const char *prefix)
 {
@@ -262,6 +353,11 @@ aus_err aus_keys_open(aus_keys *ks, const aus_store *store, const aus_crypto *cr
     ks->crypto = crypto;
     memcpy(ks->prefix, prefix, pl + 1);
     memcpy(ks->kek, kek, keklen);
+    aus_err ce = kck_check(ks);
+    if (ce != AUS_OK) {
+        aus_keys_close(ks);
+        return ce;
+    }
     char pfx[AUS_STORE_KEY_MAX], key[AUS_STORE_KEY_MAX];
     memcpy(pfx, prefix, pl);
     memcpy(pfx + pl, "k/", 3);
@@ -274,6 +370,13 @@ aus_err aus_keys_open(aus_keys *ks, const aus_store *store, const aus_crypto *cr
             break;
         if (e == AUS_OK)
             e = load_one(ks, key);
+        if (e != AUS_OK) {
+            aus_keys_close(ks);
+            return e;
+        }
+    }
+    if (ks->kck_pending) { /* older keystore: its first live key must unwrap under this KEK */
+        aus_err e = legacy_check(ks);
         if (e != AUS_OK) {
             aus_keys_close(ks);
             return e;

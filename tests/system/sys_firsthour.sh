@@ -53,6 +53,15 @@ check "rekey --pq answered ok" grep -q '"status":"ok"' <<<"$(resp "$pq")"
 check "the satellite imported the ground's key after its boot" \
     grep -q "PQ: imported the peer's ML-DSA-65 verification key" "$W/sat.log"
 
+# keys: --config shows the keystore the daemon uses; another KEK is refused, nothing listed
+out="$("$CLI" keys list --config "$W/sat.ini" 2>&1)"
+check "keys list --config lists the satellite's session key" grep -q "^0x0100  session  *active" <<<"$out"
+out="$("$CLI" keys list --store "$W/sat/state.db.keys" --kek-file "$W/keys/ground.kek" --tenant alpha 2>&1)"; rc=$?
+check "a keystore opened with another KEK is refused (exit 2)" test $rc = 2
+check "... with a sentence, and nothing listed" grep -qF \
+    "$W/keys/ground.kek is not its key-encryption key (the keystore's KEK check does not verify): refused, nothing listed" <<<"$out"
+check "... not one key id shown" not grep -q "0x0100" <<<"$out"
+
 # 3. a node without the peer's key says so (the real reason, not a key-state error)
 mkworld "$T/v"
 sed -i "s|^master_file = .*|&\npq_dir = $W/ground/pq\npq_peer_dir = $W/nowhere|" "$W/ground.ini"

@@ -6,7 +6,8 @@
  *   australis keys list STORE-OPTIONS [--json]
  *   australis keys export-public --id ID --out FILE STORE-OPTIONS
  *   australis keys import --type TYPE --id ID --in FILE [--activate] STORE-OPTIONS
- *   STORE-OPTIONS: --store FILE (SQLite) --kek-file FILE [--tenant NAME]
+ *   STORE-OPTIONS: --config FILE (the daemon's: its keystore <store>.keys, kek_file, tenant)
+ *                  or --store FILE (SQLite) --kek-file FILE [--tenant NAME]
  *
  * The keystore is the one the daemon uses: `--store <store>.keys --tenant <tenant>`. Secrets
  * are never printed; secret input files must be owner-only (like the KEK file).
@@ -22,32 +23,33 @@
 #include "australis/keys.h"
 #include "australis/pq.h"
 #include "cli.h"
+#include "daemon.h"
 #include "../../../port/posix/keyfile.h"
 #include "../../../port/posix/store_sqlite.h"
 
 typedef struct kopts {
-    const char *store, *kek, *tenant, *type, *pub_out, *out, *in;
+    const char *store, *kek, *tenant, *type, *pub_out, *out, *in, *config;
     uint64_t id;
     int have_id, activate, json;
 } kopts;
 
 static void usage(FILE *f)
 {
-    fprintf(
-        f, "usage: australis keys SUBCOMMAND [OPTIONS]\n\n"
-           "  kek FILE             create a device key-encryption key file (mode 0600)\n"
-           "  generate             generate a key into the keystore\n"
-           "      --type master|session|mlkem768|mldsa65  --id ID  [--activate]\n"
-           "      [--pub-out FILE]  (mlkem768 / mldsa65: also write the public key;\n"
-           "                         mldsa65 stores the verification key at ID+1)\n"
-           "  list [--json]        ids, types, states, times (never secret bytes)\n"
-           "  export-public --id ID --out FILE   ML-KEM ek / ML-DSA vk (from an ek, vk or dk)\n"
-           "  import --type TYPE --id ID --in FILE [--activate]\n"
-           "      TYPE: master, session, mlkem768-dk, mlkem768-ek, mldsa65-sk, mldsa65-vk;\n"
-           "      secret key files must be owner-only\n\n"
-           "store options (all but kek): --store FILE (SQLite keystore, e.g. <daemon store>.keys)\n"
-           "  --kek-file FILE (owner-only)  [--tenant NAME] (default \"default\")\n"
-           "ids: decimal or 0x hex; master 0x0000-0x007F, session 0x0080-0x7FFF, PQ 0x8000-\n");
+    fprintf(f, "usage: australis keys SUBCOMMAND [OPTIONS]\n\n"
+               "  kek FILE             create a device key-encryption key file (mode 0600)\n"
+               "  generate             generate a key into the keystore\n"
+               "      --type master|session|mlkem768|mldsa65  --id ID  [--activate]\n"
+               "      [--pub-out FILE]  (mlkem768 / mldsa65: also write the public key;\n"
+               "                         mldsa65 stores the verification key at ID+1)\n"
+               "  list [--json]        ids, types, states, times (never secret bytes)\n"
+               "  export-public --id ID --out FILE   ML-KEM ek / ML-DSA vk (from an ek, vk or dk)\n"
+               "  import --type TYPE --id ID --in FILE [--activate]\n"
+               "      TYPE: master, session, mlkem768-dk, mlkem768-ek, mldsa65-sk, mldsa65-vk;\n"
+               "      secret key files must be owner-only\n\n"
+               "store options (all but kek): --config FILE (a daemon's INI: the keystore, KEK and\n"
+               "  tenant that daemon uses), or --store FILE (SQLite keystore, e.g. <daemon\n"
+               "  store>.keys) --kek-file FILE (owner-only) [--tenant NAME] (default \"default\")\n"
+               "ids: decimal or 0x hex; master 0x0000-0x007F, session 0x0080-0x7FFF, PQ 0x8000-\n");
 }
 
 static int parse(int argc, char **argv, kopts *o)
@@ -64,6 +66,7 @@ static int parse(int argc, char **argv, kopts *o)
                            : !strcmp(a, "--pub-out")  ? &o->pub_out
                            : !strcmp(a, "--out")      ? &o->out
                            : !strcmp(a, "--in")       ? &o->in
+                           : !strcmp(a, "--config")   ? &o->config
                                                       : NULL;
         if (dst) {
             if (!v) {
@@ -97,8 +100,23 @@ typedef struct kctx {
     int open;
 } kctx;
 
-static int open_store(const kopts *o, kctx *c)
+static int open_store(kopts *o, kctx *c)
 {
+    static dmn_config cfg;
+    static char kpath[sizeof cfg.store + 8];
+    if (o->config) { /* what the daemon uses: <store>.keys under its KEK and tenant */
+        if (o->store || o->kek) {
+            cli_err("--config names the keystore and KEK itself: drop --store and --kek-file");
+            return AUS_EXIT_USAGE;
+        }
+        if (dmn_config_load(&cfg, o->config) != 0)
+            return AUS_EXIT_USAGE;
+        snprintf(kpath, sizeof kpath, "%s.keys", cfg.store);
+        o->store = kpath;
+        o->kek = cfg.kek_file;
+        if (!strcmp(o->tenant, "default"))
+            o->tenant = cfg.tenant;
+    }
     if (!o->store || !o->kek) {
         cli_err("--store and --kek-file are required");
         return AUS_EXIT_USAGE;
@@ -127,6 +145,12 @@ static int open_store(const kopts *o, kctx *c)
     aus_wipe(kek, sizeof kek);
     if (e != AUS_OK) {
         aus_store_sqlite_close(&c->st);
+        if (e == AUS_E_AUTH) {
+            cli_err("keystore %s: %s is not its key-encryption key (the keystore's KEK check "
+                    "does not verify): refused, nothing listed",
+                    o->store, o->kek);
+            return AUS_EXIT_USAGE;
+        }
         cli_err("keystore %s: %s", o->store, aus_err_str(e));
         return AUS_EXIT_FAIL;
     }

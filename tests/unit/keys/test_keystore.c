@@ -191,16 +191,16 @@ static void test_wrong_kek_and_swapped_records(void **st)
     assert_int_equal(i.state, AUS_KEY_CORRUPTED);
     assert_int_equal(aus_keys_get(&f->ks, 0x0101, AUS_KEY_USE_SEND, 1, out, 64, &n),
                      AUS_E_KEY_STATE);
-    /* another device's KEK cannot unwrap */
+    /* another device's KEK: the keystore is refused at open, nothing listed (its KEK check
+     * record does not verify) */
     uint8_t kek2[32];
     memcpy(kek2, KEK, 32);
     kek2[0] ^= 1;
     aus_keys ks2;
     assert_int_equal(aus_keys_open(&ks2, &f->st, aus_crypto_default(), kek2, 32, "keys/t/"),
-                     AUS_OK);
-    assert_int_equal(aus_keys_get(&ks2, 0x0100, AUS_KEY_USE_SEND, 1, out, 64, &n), AUS_E_AUTH);
-    assert_true(aus_ct_is_zero(out, 32));
-    aus_keys_close(&ks2);
+                     AUS_E_AUTH);
+    assert_int_equal(ks2.n, 0);
+    assert_true(aus_ct_is_zero(ks2.kek, 32));
     /* a garbage record loads as CORRUPTED and refuses every use */
     assert_int_equal(f->st.ops->put(f->st.self, "keys/t/k/0102", (const uint8_t *)"xx", 2), AUS_OK);
     assert_int_equal(aus_keys_open(&ks2, &f->st, aus_crypto_default(), KEK, 32, "keys/t/"), AUS_OK);
@@ -208,6 +208,55 @@ static void test_wrong_kek_and_swapped_records(void **st)
     assert_int_equal(i.state, AUS_KEY_CORRUPTED);
     assert_int_equal(aus_keys_get(&ks2, 0x0102, AUS_KEY_USE_RECV, 1, out, 64, &n), AUS_E_POLICY);
     assert_int_equal(aus_keys_get(&ks2, 0x0100, AUS_KEY_USE_SEND, 1, out, 64, &n), AUS_OK);
+    aus_keys_close(&ks2);
+    fx_free(f);
+}
+
+/* The KEK check record "keys/t/kck": written with the first record, checked at every open;
+ * a keystore from before it (no record) is checked by unwrapping a key, then gets the record. */
+static void test_kek_check_record(void **st)
+{
+    (void)st;
+    fx *f = fx_new();
+    uint8_t k[32], v[64], kek2[32];
+    size_t n = 0;
+    aus_keys ks2;
+    memcpy(kek2, KEK, 32);
+    kek2[31] ^= 0x80;
+    /* an empty keystore has nothing to protect and no record yet */
+    assert_int_equal(f->st.ops->get(f->st.self, "keys/t/kck", v, sizeof v, &n), AUS_E_NOTFOUND);
+    key_of(k, 5);
+    assert_int_equal(aus_keys_install(&f->ks, 0x0001, AUS_KEY_T_MASTER, AUS_KEY_ACTIVE, k, 32, 1),
+                     AUS_OK);
+    assert_int_equal(f->st.ops->get(f->st.self, "keys/t/kck", v, sizeof v, &n), AUS_OK);
+    assert_int_equal(n, 32);
+    assert_int_equal(aus_keys_open(&ks2, &f->st, aus_crypto_default(), kek2, 32, "keys/t/"),
+                     AUS_E_AUTH);
+    assert_int_equal(ks2.n, 0);
+    /* the record is bound to the prefix: copied under another tenant it does not verify */
+    assert_int_equal(f->st.ops->put(f->st.self, "keys/u/kck", v, n), AUS_OK);
+    assert_int_equal(aus_keys_open(&ks2, &f->st, aus_crypto_default(), KEK, 32, "keys/u/"),
+                     AUS_E_AUTH);
+    /* a damaged record refuses even the right KEK (never a silent re-write) */
+    v[0] ^= 1;
+    assert_int_equal(f->st.ops->put(f->st.self, "keys/t/kck", v, n), AUS_OK);
+    assert_int_equal(aus_keys_open(&ks2, &f->st, aus_crypto_default(), KEK, 32, "keys/t/"),
+                     AUS_E_AUTH);
+    /* an older keystore (no record): the wrong KEK fails to unwrap its key and is refused, the
+     * right one opens and writes the record with its next change */
+    assert_int_equal(f->st.ops->del(f->st.self, "keys/t/kck"), AUS_OK);
+    assert_int_equal(aus_keys_open(&ks2, &f->st, aus_crypto_default(), kek2, 32, "keys/t/"),
+                     AUS_E_AUTH);
+    assert_int_equal(aus_keys_open(&ks2, &f->st, aus_crypto_default(), KEK, 32, "keys/t/"), AUS_OK);
+    assert_int_equal(ks2.n, 1);
+    key_of(k, 6);
+    assert_int_equal(aus_keys_install(&ks2, 0x0100, AUS_KEY_T_SESSION, AUS_KEY_ACTIVE, k, 32, 1),
+                     AUS_OK);
+    aus_keys_close(&ks2);
+    assert_int_equal(aus_keys_open(&ks2, &f->st, aus_crypto_default(), kek2, 32, "keys/t/"),
+                     AUS_E_AUTH);
+    assert_int_equal(aus_keys_open(&ks2, &f->st, aus_crypto_default(), KEK, 32, "keys/t/"), AUS_OK);
+    assert_int_equal(ks2.n, 2);
     aus_keys_close(&ks2);
     fx_free(f);
 }
@@ -393,6 +442,7 @@ int main(void)
         cmocka_unit_test(test_keyfile_permissions),
         cmocka_unit_test(test_full_table_evicts_destroyed),
         cmocka_unit_test(test_sqlite_backend),
+        cmocka_unit_test(test_kek_check_record),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
