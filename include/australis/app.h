@@ -74,6 +74,7 @@ typedef enum aus_app_type {
     AUS_APP_REKEY_REQ = 8,
     AUS_APP_REKEY_RESP = 9,
     AUS_APP_FORGET = 10, /* ground -> sat: every request id below `offset` is answered */
+    AUS_APP_TM_POINTS = 32, /* sat -> ground: tenant programs' telemetry points (app_api.h) */
 } aus_app_type;
 
 typedef enum aus_app_status {
@@ -137,7 +138,9 @@ const char *aus_app_status_name(uint32_t status);
 
 /* A registered command. Runs with the request's args; writes up to cap bytes of output,
  * sets *outlen and *exit_code. Returns AUS_OK if it ran (whatever its exit code), or an error
- * meaning "refused before running" (the response is then ST_ERROR with the error's sentence). */
+ * meaning "refused before running" (the response is then ST_ERROR with the error's sentence, or
+ * with the output written when *outlen > 0). AUS_E_AGAIN: it started but its runner went away or
+ * passed its deadline (ST_INTERRUPTED, the output says why). */
 typedef aus_err (*aus_app_cmd_fn)(void *ctx, const aus_app_msg *req, uint8_t *out, size_t cap,
                                   size_t *outlen, int64_t *exit_code);
 #define AUS_APP_CMD_EXTERNAL 0x1u /* side effects outside the store: two-phase (see above) */

@@ -218,6 +218,10 @@ static aus_err run_cmd(aus_app_sat *s, const aus_app_msg *req, const aus_app_cmd
     if (e == AUS_E_IO || e == AUS_E_INTERNAL)
         return e; /* a store failure: roll back, the file is retried */
     s->executed++;
+    if (e == AUS_E_AGAIN) /* started, then its runner (an application) went away or timed out */
+        return cmd_response(s, req, AUS_APP_ST_INTERRUPTED, f->out, outlen, -1, f);
+    if (e != AUS_OK && outlen > 0) /* refused, with the command's own sentence */
+        return cmd_response(s, req, AUS_APP_ST_ERROR, f->out, outlen, -1, f);
     if (e != AUS_OK)
         return error_text(s, req, AUS_APP_ST_ERROR, aus_err_str(e), f);
     return cmd_response(s, req, AUS_APP_ST_OK, f->out, outlen, code, f);

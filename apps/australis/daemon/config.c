@@ -76,6 +76,11 @@ static const keydef keys[] = {
     S("ground", "downloads", downloads, 0),
     U("ground", "retry_s", retry_s, 86400, 0),
     U("ground", "keep_answers", keep_answers, UINT32_MAX, 0),
+    S("app", "socket", app_socket, 0),
+    S("app", "group", app_group, 0),
+    U("app", "points_max", app_points_max, 10000000u, 0),
+    U("app", "deadline_s", app_deadline_s, 86400u, 0),
+    U("app", "offer_max_bytes", app_offer_max, (uint64_t)1 << 30, 0),
 };
 
 static char *trim(char *s)

@@ -53,6 +53,9 @@ typedef struct dmn_config {
     char socket[DMN_PATH], downloads[DMN_PATH];
     uint64_t retry_s;
     uint64_t keep_answers; /* answers kept below the low-water mark (0: all) */
+    /* [app]: the application interface (app_api_srv.h, docs/app-api.md); 0 = default */
+    char app_socket[DMN_PATH], app_group[64];
+    uint64_t app_points_max, app_deadline_s, app_offer_max;
 } dmn_config;
 
 /* Parse; on error prints "australis: FILE:LINE: sentence naming the key" and returns -1. */
@@ -91,6 +94,7 @@ struct dmn_node {
     int once;
     int readonly; /* dmn_open_readonly: the store only, as a read-only view */
     volatile int *stop;
+    struct dmn_app_srv *app; /* role sat: the application interface (app_api_srv.c) */
 };
 
 /* DTN time (ms since 2000-01-01 UTC) and unix seconds. */
