@@ -4,6 +4,7 @@
 #   make check     deps + strict build + all tests + ASan/UBSan tests + format check
 #   make demo      deps + build + the end-to-end demo (ground and satellite daemons)
 #   make install PREFIX=DIR
+#   make deb       a Debian package (binary, man pages, example configs, docs): ./australis_*.deb
 #   make fuzz      build the libFuzzer targets with clang (build-fuzz/) and replay corpora
 #   make bench     build and run the benchmarks
 SHELL := /bin/bash
@@ -19,9 +20,9 @@ FUZZ_SEED ?= 0
 
 DEB_PKGS := build-essential cmake pkgconf clang clang-format llvm libclang-rt-14-dev \
             libssl-dev libsqlite3-dev libcmocka-dev libfec-dev libcjson-dev libcbor-dev \
-            tshark openssl nodejs npm python3 valgrind
+            tshark openssl nodejs npm python3 valgrind help2man
 
-.PHONY: all deps build check test test-asan format-check demo install fuzz fuzz-smoke bench clean xcheck-deps
+.PHONY: all deps build check test test-asan format-check demo install fuzz fuzz-smoke bench clean xcheck-deps deb
 
 all: build
 
@@ -52,6 +53,9 @@ check: format-check test test-asan
 
 demo: build xcheck-deps
 	./tools/demo.sh $(BUILD)
+
+deb: build # a Debian package in the top folder (pkg/make-deb.sh): dpkg -i australis_*.deb
+	./pkg/make-deb.sh $(BUILD) .
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
