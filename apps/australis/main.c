@@ -30,6 +30,7 @@ static const family families[] = {
     {"retry", cmd_client, "re-send a pending request now (ground client)"},
     {"tcpcl", cmd_tcpcl, "send and receive bundles over TCPCLv4 (RFC 9174), TLS optional"},
     {"udpcl", cmd_udpcl, "send and receive bundles over UDP, one per datagram"},
+    {"dict", cmd_dict, "check a tenant's telemetry and command dictionary"},
     {"app", cmd_app, "a tenant program's side of the satellite's application interface"},
 };
 

@@ -8,6 +8,9 @@
  *   TM_QUERY    1  []
  *   TM_REPORT   2  [{name: int|text, ...}]                       health report
  *   CMD         3  [name, [arg, ...]]                            text strings
+ *                  [name, [arg, ...], defhash(bstr 8)]           the sender's dictionary's
+ *                                 definition hash of the command (docs/dictionary.md); absent:
+ *                                 no dictionary check of the definition (older senders)
  *   CMD_RESP    4  [status, exit_code, output(bstr)]             status: aus_app_status
  *   IMG_REQ     5  [path, chunk_size, [[offset, length], ...]]   no ranges: the whole file
  *   IMG_INFO    6  [status, size, sha256(bstr 32), chunk_size]   first answer to IMG_REQ
@@ -62,6 +65,7 @@ extern "C" {
 #endif
 #define AUS_APP_VERSION 1
 #define AUS_APP_SHA256 32
+#define AUS_APP_DEFHASH 8 /* = AUS_DICT_HASH_BYTES (dict.h) */
 
 typedef enum aus_app_type {
     AUS_APP_TM_QUERY = 1,
@@ -115,6 +119,8 @@ typedef struct aus_app_msg {
     aus_app_view data;              /* CMD_RESP output, IMG_CHUNK data, REKEY body */
     uint64_t size, offset, chunk;   /* IMG_* */
     uint8_t sha256[AUS_APP_SHA256]; /* IMG_INFO, IMG_CHUNK */
+    uint8_t defhash[AUS_APP_DEFHASH]; /* CMD: the sender's definition hash, when has_defhash */
+    uint8_t has_defhash;
     size_t nranges;                 /* IMG_REQ */
     aus_app_range ranges[AUS_APP_MAX_RANGES];
     uint32_t kind; /* REKEY_* */
@@ -169,6 +175,11 @@ typedef struct aus_app_sat_ops {
     void *ctx;
 } aus_app_sat_ops;
 
+/* A check of a command before it runs (the tenant dictionary, docs/dictionary.md): AUS_OK
+ * lets it run; anything else answers ST_ERROR with out[0..*outlen) as the reason. */
+typedef aus_err (*aus_app_check_fn)(void *ctx, const aus_app_msg *req, uint8_t *out, size_t cap,
+                                    size_t *outlen);
+
 typedef struct aus_app_sat {
     const aus_store *store;
     aus_app_sat_ops ops;
@@ -178,6 +189,8 @@ typedef struct aus_app_sat {
     uint32_t max_chunk; /* upper bound on a requested chunk size */
     uint64_t executed;  /* commands run since start (counter for the health report) */
     uint64_t duplicates;
+    aus_app_check_fn check; /* aus_app_sat_set_check */
+    void *check_ctx;
 } aus_app_sat;
 
 /* Install the built-in commands ping, get, set (parameters persisted under "app/param/").
@@ -187,6 +200,8 @@ AUS_MUST_USE aus_err aus_app_sat_init(aus_app_sat *s, const aus_store *store,
                                       uint32_t max_chunk);
 /* Errors: AUS_E_FULL, AUS_E_ARG (duplicate name). */
 AUS_MUST_USE aus_err aus_app_sat_register(aus_app_sat *s, const aus_app_cmd *cmd);
+/* Every command (not expired, not a duplicate) passes fn before it runs; NULL: no check. */
+void aus_app_sat_set_check(aus_app_sat *s, aus_app_check_fn fn, void *ctx);
 
 /* Handle one request ADU (already authenticated, not a bundle-level replay). `expired` says the
  * carrying bundle outlived its lifetime (the request is answered ST_EXPIRED and never run).

@@ -91,6 +91,8 @@ static void encode_body(const aus_app_msg *m, aus_wr *w)
         aus_cbor_wr_array(w, m->nargs);
         for (size_t i = 0; i < m->nargs; i++)
             wr_view(w, m->args[i], 1);
+        if (m->type == AUS_APP_CMD && m->has_defhash) /* optional: docs/dictionary.md */
+            aus_cbor_wr_bstr(w, m->defhash, AUS_APP_DEFHASH);
         break;
     case AUS_APP_CMD_RESP:
         aus_cbor_wr_uint(w, m->status);
@@ -146,7 +148,7 @@ aus_err aus_app_encode(const aus_app_msg *m, uint8_t *out, size_t cap, size_t *l
         aus_wr_init(&w, out, cap);
     else
         aus_wr_init_sizer(&w);
-    aus_cbor_wr_array(&w, 3u + (size_t)items);
+    aus_cbor_wr_array(&w, 3u + (size_t)items + (m->type == AUS_APP_CMD && m->has_defhash));
     aus_cbor_wr_uint(&w, AUS_APP_VERSION);
     aus_cbor_wr_uint(&w, m->type);
     aus_cbor_wr_uint(&w, m->id);
@@ -281,10 +283,19 @@ aus_err aus_app_decode(aus_app_msg *msg, const uint8_t *in, size_t len)
     AUS_TRY(aus_cbor_rd_uint(&r, CBOR_FLAGS, &type));
     AUS_ENSURE(type <= 255 && body_items((uint8_t)type) >= 0, AUS_E_UNSUPPORTED);
     m.type = (uint8_t)type;
-    AUS_ENSURE(n == 3u + (size_t)body_items(m.type), AUS_E_MALFORMED);
+    /* CMD may carry a 3rd body item, the sender's dictionary definition hash of the command */
+    int defh = m.type == AUS_APP_CMD && n == 6;
+    AUS_ENSURE(n == 3u + (size_t)body_items(m.type) || defh, AUS_E_MALFORMED);
     AUS_TRY(aus_cbor_rd_uint(&r, CBOR_FLAGS, &m.id));
     AUS_ENSURE(m.id != 0, AUS_E_MALFORMED);
     AUS_TRY(decode_body(&r, &m));
+    if (defh) {
+        aus_app_view v;
+        AUS_TRY(rd_bytes(&r, &v));
+        AUS_ENSURE(v.n == AUS_APP_DEFHASH, AUS_E_MALFORMED);
+        memcpy(m.defhash, v.p, AUS_APP_DEFHASH);
+        m.has_defhash = 1;
+    }
     AUS_TRY(aus_rd_finish(&r));
     *msg = m;
     return AUS_OK;

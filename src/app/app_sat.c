@@ -157,6 +157,14 @@ aus_err aus_app_sat_init(aus_app_sat *s, const aus_store *store, const aus_app_s
     return AUS_OK;
 }
 
+void aus_app_sat_set_check(aus_app_sat *s, aus_app_check_fn fn, void *ctx)
+{
+    if (s) {
+        s->check = fn;
+        s->check_ctx = ctx;
+    }
+}
+
 aus_err aus_app_sat_register(aus_app_sat *s, const aus_app_cmd *cmd)
 {
     AUS_ENSURE(s && cmd && cmd->name && cmd->fn, AUS_E_ARG);
@@ -335,6 +343,12 @@ static aus_err handle_cmd(aus_app_sat *s, const aus_app_msg *req, int expired, i
     const aus_app_cmd *c = find_cmd(s, &req->name);
     if (expired)
         return error_text(s, req, AUS_APP_ST_EXPIRED, "request expired before it arrived", f);
+    if (s->check) { /* the tenant dictionary, before anything runs or is marked started */
+        size_t n = 0;
+        if (s->check(s->check_ctx, req, f->out, sizeof f->out, &n) != AUS_OK)
+            return cmd_response(s, req, AUS_APP_ST_ERROR, f->out, n < sizeof f->out ? n : 0, -1,
+                                f);
+    }
     if (!c)
         return error_text(s, req, AUS_APP_ST_UNKNOWN, "no such command", f);
     if (c->flags & AUS_APP_CMD_EXTERNAL) {

@@ -19,6 +19,7 @@ int cmd_pass(int argc, char **argv);
 int cmd_client(int argc, char **argv); /* tm, cmd, image, rekey, status, sa */
 int cmd_tcpcl(int argc, char **argv);  /* tcpcl send|listen (cmd_tcpcl.c) */
 int cmd_udpcl(int argc, char **argv);  /* udpcl send|listen (cmd_udpcl.c) */
+int cmd_dict(int argc, char **argv);   /* dict check|show|try|level (cmd_dict.c) */
 int cmd_app(int argc, char **argv);    /* app publish|serve|offer|points|buffer (cmd_app.c) */
 
 #endif

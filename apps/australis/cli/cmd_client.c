@@ -114,6 +114,12 @@ char *dmn_client_exec(dmn_node *n, const char *json)
                 if (cJSON_IsString(a) && m.nargs < AUS_APP_MAX_ARGS)
                     m.args[m.nargs++] = view(a->valuestring);
             }
+            char why[320]; /* the tenant dictionary: refused before anything is recorded */
+            if (dmn_dict_ground_cmd(n, &m, why, sizeof why) != 0) {
+                dmn_log("client: command refused by the dictionary: %s", why);
+                cJSON_Delete(j);
+                return reply_err(why);
+            }
         } else if (!strcmp(o, "image")) {
             const cJSON *r = cJSON_GetObjectItem(j, "remote"), *l = cJSON_GetObjectItem(j, "local");
             const cJSON *c = cJSON_GetObjectItem(j, "chunk");

@@ -44,6 +44,7 @@ static const keydef keys[] = {
     U("node", "lifetime_s", lifetime_s, 86400u * 365u, 0),
     U("node", "replay_window", replay_window, AUS_REPLAY_MAX_WINDOW, 0),
     S("node", "status_reports", status_reports, 0),
+    S("node", "dictionary", dictionary, 0),
     S("folders", "incoming", incoming, 1),
     S("folders", "outgoing", outgoing, 1),
     S("folders", "quarantine", quarantine, 1),

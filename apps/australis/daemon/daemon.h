@@ -14,6 +14,7 @@
 #include "australis/sdls_ep.h"
 #include "australis/store.h"
 #include "../../../port/posix/folder_link.h" /* apps see include/ and src/ only */
+#include "dict_node.h" /* [node] dictionary: docs/dictionary.md */
 
 #define DMN_PATH 512
 #define DMN_MAX_EXEC 8
@@ -43,6 +44,7 @@ typedef struct dmn_config {
     int batch_on; /* [folders] batch: group commit on the folder link (default on) */
     uint64_t lifetime_s, replay_window, max_bundle;
     char status_reports[64]; /* [node] status_reports: which RFC 9171 status reports we ask */
+    char dictionary[DMN_PATH]; /* [node] dictionary: the tenant's dictionary (dict_node.h) */
     uint64_t report_req;     /* ... as AUS_BPV7_BF_RPT_* flags (parsed from it) */
     /* satellite */
     char data_dir[DMN_PATH], capture_source[DMN_PATH];
@@ -94,6 +96,7 @@ struct dmn_node {
     int once;
     int readonly; /* dmn_open_readonly: the store only, as a read-only view */
     volatile int *stop;
+    struct dict_file *dict; /* [node] dictionary, loaded at open (dict_node.c) */
     struct dmn_app_srv *app; /* role sat: the application interface (app_api_srv.c) */
 };
 

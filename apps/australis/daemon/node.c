@@ -287,6 +287,9 @@ int dmn_open(dmn_node *n, const dmn_config *cfg, int with_folders)
     n->iv_log_fd = -1;
     n->fl.in_fd = n->fl.out_fd = n->fl.quar_fd = -1;
     n->started_ms = dmn_now_ms();
+    int drc = dmn_dict_open(n); /* [node] dictionary (dict_node.c) */
+    if (drc)
+        return drc;
     umask(077); /* tenant isolation: every file and folder we create is owner-only */
     const char *ivl = getenv("AUS_IV_LOG");
     if (ivl && *ivl) { /* shared by several processes (appended, so no O_EXCL); never a link */
@@ -395,6 +398,7 @@ void dmn_close(dmn_node *n)
         return;
     }
     dmn_link_ccsds_close(n);
+    dmn_dict_close(n);
     aus_fl_close(&n->fl);
     if (n->rk_ok)
         aus_rekey_close(&n->rk);
@@ -792,6 +796,7 @@ void dmn_banner(dmn_node *n)
                 ? "active"
                 : (he ? aus_key_state_name((aus_key_state)ek.state) : "missing"));
     quarantine_banner(n);
+    dmn_dict_banner(n);
     long in = aus_fl_count(c->incoming), out = aus_fl_count(c->outgoing);
     dmn_log("Health: ok, store=%s, incoming=%ld waiting, outgoing=%ld waiting, highest peer "
             "sequence seen=%llu",

@@ -287,6 +287,9 @@ static aus_err gr_answer(void *ctx, uint8_t req_type, const aus_app_msg *m, uint
     (void)req_type;
     if (m->type == AUS_APP_TM_REPORT) {
         dmn_log("tm-report id=%llu: %zu values", id, m->nkv);
+        long ev = dmn_dict_tm_report(n, m); /* values outside their limits: events */
+        if (ev < 0)
+            return (aus_err)ev;
     } else if (m->type == AUS_APP_IMG_INFO) {
         snprintf(note, cap, "%s",
                  m->status == AUS_APP_ST_UNKNOWN

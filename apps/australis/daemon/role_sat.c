@@ -351,6 +351,7 @@ int dmn_sat_init(dmn_node *n)
     aus_app_sat_ops ops = {health, file_info, file_read, rekey, emit, n};
     aus_err e =
         aus_app_sat_init(&n->sat, &n->store, &ops, n->cfg.tenant, (uint32_t)n->cfg.chunk_size);
+    aus_app_sat_set_check(&n->sat, dmn_dict_sat_check, n); /* [node] dictionary */
     aus_app_cmd c1 = {"list", cmd_list, n, 0};
     aus_app_cmd c2 = {"capture", cmd_capture, n, AUS_APP_CMD_EXTERNAL};
     aus_app_cmd c3 = {"exec", cmd_exec, n, AUS_APP_CMD_EXTERNAL};

@@ -3,6 +3,7 @@
  * and white space do not change them, a definition does); truncation at every offset. */
 #include "aus_test.h"
 
+#include "australis/app.h"
 #include "australis/dict.h"
 
 static const char good[] = "# a tenant\n"
@@ -360,13 +361,46 @@ static void test_truncation(void **st)
     }
 }
 
+/* CMD's optional definition hash (app.h): absent = the old 5-item form, present = 6 items. */
+static void test_cmd_defhash_codec(void **st)
+{
+    (void)st;
+    static aus_app_msg m, d;
+    uint8_t buf[128];
+    size_t n = 0;
+    memset(&m, 0, sizeof m);
+    m.type = AUS_APP_CMD;
+    m.id = 7;
+    m.name = (aus_app_view){(const uint8_t *)"set", 3};
+    m.nargs = 1;
+    m.args[0] = (aus_app_view){(const uint8_t *)"x", 1};
+    assert_int_equal(aus_app_encode(&m, buf, sizeof buf, &n), AUS_OK);
+    assert_int_equal(buf[0], 0x85); /* [1, 3, 7, "set", ["x"]]: as before */
+    assert_int_equal(aus_app_decode(&d, buf, n), AUS_OK);
+    assert_int_equal(d.has_defhash, 0);
+    memcpy(m.defhash, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
+    m.has_defhash = 1;
+    assert_int_equal(aus_app_encode(&m, buf, sizeof buf, &n), AUS_OK);
+    assert_int_equal(buf[0], 0x86);
+    assert_int_equal(buf[n - 9], 0x48); /* bstr(8) last */
+    assert_int_equal(aus_app_decode(&d, buf, n), AUS_OK);
+    assert_int_equal(d.has_defhash, 1);
+    assert_memory_equal(d.defhash, m.defhash, 8);
+    assert_int_equal(d.nargs, 1);
+    buf[n - 9] = 0x47; /* bstr(7): wrong length */
+    assert_int_equal(aus_app_decode(&d, buf, n - 1), AUS_E_MALFORMED);
+    /* only CMD has the sixth item */
+    static const uint8_t tm6[] = {0x84, 0x01, 0x01, 0x05, 0x40};
+    assert_int_equal(aus_app_decode(&d, tm6, sizeof tm6), AUS_E_MALFORMED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_good),   cmocka_unit_test(test_check_cmd),
         cmocka_unit_test(test_explain),      cmocka_unit_test(test_levels),
         cmocka_unit_test(test_parse_errors), cmocka_unit_test(test_hashes),
-        cmocka_unit_test(test_truncation),
+        cmocka_unit_test(test_truncation),   cmocka_unit_test(test_cmd_defhash_codec),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
