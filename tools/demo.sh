@@ -55,6 +55,7 @@ node = $2
 peer = $3
 tenant = demo
 lifetime_s = 3600
+dictionary = $(cd "$(dirname "$0")/.." && pwd)/examples/tenant.dict
 [folders]
 incoming = $W/$4/in
 outgoing = $W/$4/out
