@@ -39,6 +39,17 @@ static char *reply_err(const char *msg)
     return s;
 }
 
+/* A cancellation the satellite carries out (a time-tagged command): the request that asks. */
+static char *reply_sent(uint64_t id, uint64_t sent)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "id", (double)id);
+    cJSON_AddNumberToObject(o, "sent", (double)sent);
+    char *s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return s;
+}
+
 static char *reply_id(uint64_t id)
 {
     cJSON *o = cJSON_CreateObject();
@@ -90,8 +101,10 @@ char *dmn_client_exec(dmn_node *n, const char *json)
     } else if (!strcmp(o, "cancel") || !strcmp(o, "retry")) {
         const cJSON *id = cJSON_GetObjectItem(j, "id");
         uint64_t rid = cJSON_IsNumber(id) ? (uint64_t)id->valuedouble : 0;
-        aus_err e = rid ? dmn_ground_control(n, rid, !strcmp(o, "cancel")) : AUS_E_ARG;
-        out = e == AUS_OK           ? reply_id(rid)
+        uint64_t sent = 0;
+        aus_err e = rid ? dmn_ground_control(n, rid, !strcmp(o, "cancel"), &sent) : AUS_E_ARG;
+        out = e == AUS_OK && sent   ? reply_sent(rid, sent)
+              : e == AUS_OK         ? reply_id(rid)
               : e == AUS_E_NOTFOUND ? reply_err("no pending request with that id (answered, "
                                                 "failed, cancelled or never submitted)")
                                     : reply_err(aus_err_str(e));
@@ -103,10 +116,16 @@ char *dmn_client_exec(dmn_node *n, const char *json)
     } else {
         if (!strcmp(o, "tm")) {
             m.type = AUS_APP_TM_QUERY;
+        } else if (!strcmp(o, "scheduled")) {
+            m.type = AUS_APP_TT_LIST;
         } else if (!strcmp(o, "cmd")) {
             const cJSON *nm = cJSON_GetObjectItem(j, "name"),
                         *args = cJSON_GetObjectItem(j, "args");
-            m.type = AUS_APP_CMD;
+            const cJSON *at = cJSON_GetObjectItem(j, "at"),
+                        *tol = cJSON_GetObjectItem(j, "tolerance");
+            m.type = cJSON_IsNumber(at) ? AUS_APP_CMD_AT : AUS_APP_CMD; /* time-tagged */
+            m.at = cJSON_IsNumber(at) ? (uint64_t)at->valuedouble : 0;
+            m.tolerance = cJSON_IsNumber(tol) ? (uint64_t)tol->valuedouble : 0;
             m.name = view(cJSON_IsString(nm) ? nm->valuestring : "");
             const cJSON *a;
             cJSON_ArrayForEach(a, args)
@@ -139,11 +158,19 @@ char *dmn_client_exec(dmn_node *n, const char *json)
             return reply_err("unknown operation");
         }
         uint64_t id = 0;
-        /* link = ccsds: SDLS-EP procedures travel as EP PDUs on the radio path */
-        aus_err e = !strcmp(o, "sa") && dmn_link_ccsds_on(n) ? dmn_link_ccsds_ep_submit(n, &m, &id)
-                                                             : dmn_ground_submit(n, &m, local, &id);
+        /* SDLS-EP procedures: as EP PDUs on the link when it carries them (link = ccsds) */
+        aus_err e = !strcmp(o, "sa") ? dmn_ground_sa_submit(n, &m, &id)
+                                     : dmn_ground_submit(n, &m, local, &id);
         out = e == AUS_OK ? reply_id(id) : reply_err(aus_err_str(e));
-        if (e == AUS_OK)
+        /* what the operator asked for: `sa inventory` is an SDLS-EP procedure, not a rekey */
+        const char *kind = cJSON_GetStringValue(cJSON_GetObjectItem(j, "kind"));
+        if (e == AUS_OK && !strcmp(o, "sa"))
+            dmn_log("client: sa %s (SDLS-EP procedure) queued as request id=%llu",
+                    kind ? kind : "?", (unsigned long long)id);
+        else if (e == AUS_OK && !strcmp(o, "rekey"))
+            dmn_log("client: rekey --%s queued as request id=%llu", kind ? kind : "?",
+                    (unsigned long long)id);
+        else if (e == AUS_OK)
             dmn_log("client: %s queued as request id=%llu", aus_app_type_name(m.type),
                     (unsigned long long)id);
     }
@@ -158,6 +185,31 @@ typedef struct copts {
     int wait, json;
     double timeout;
 } copts;
+
+/* `--at TIME`: "+SECONDS" from now or an ISO 8601 UTC time "YYYY-MM-DDTHH:MM:SSZ", as DTN ms
+ * (since 2000-01-01 UTC, RFC 9171 §4.2.6). 0 on success. */
+static int parse_at(const char *t, uint64_t *dtn_ms)
+{
+    const time_t dtn_epoch = 946684800; /* 2000-01-01T00:00:00Z in unix seconds */
+    struct tm tm;
+    uint64_t rel = 0;
+    time_t u;
+    if (t[0] == '+') {
+        if (cli_u64(t + 1, 10u * 365 * 86400, &rel) != 0)
+            return -1;
+        u = time(NULL) + (time_t)rel;
+    } else {
+        memset(&tm, 0, sizeof tm);
+        const char *e = strptime(t, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        if (!e || *e)
+            return -1;
+        u = timegm(&tm);
+    }
+    if (u < dtn_epoch)
+        return -1;
+    *dtn_ms = (uint64_t)(u - dtn_epoch) * 1000u;
+    return 0;
+}
 
 /* One request over the daemon's socket. *connected tells whether a daemon took the
  * connection: only when none did may the caller run the request itself (as the store's owner). */
@@ -329,21 +381,27 @@ static int wait_answer(const dmn_config *cfg, const copts *o, uint64_t id)
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: australis tm [OPTIONS]\n"
-            "       australis cmd NAME [ARGS...] [OPTIONS]\n"
-            "       australis image get REMOTE [-o LOCAL] [--chunk BYTES] [OPTIONS]\n"
-            "       australis rekey --otar|--pq [OPTIONS]\n"
-            "       australis sa inventory [FIRST LAST] | ping | self-test | log-status [OPTIONS]\n"
-            "       australis status [--id N] [OPTIONS]   (--id: the answer to request N)\n"
-            "       australis cancel ID | retry ID [OPTIONS]  (a pending request: stop asking |\n"
-            "                                                  re-send it now)\n"
-            "options: --config FILE (or $AUS_CONFIG: the ground daemon's config)\n"
-            "         --wait  block until the answer arrives   --timeout S (default 60)\n"
-            "         --json  print the answer as JSON\n"
-            "Prints the request id at once. Talks to the ground daemon's socket, or queues in\n"
-            "its store when no daemon is listening (--once mode).\n"
-            "exit codes: 0 ok, 1 failed / no answer in time, 2 usage, 3 I/O\n");
+    fprintf(
+        f, "usage: australis tm [OPTIONS]\n"
+           "       australis cmd NAME [ARGS...] [OPTIONS]\n"
+           "       australis cmd NAME [ARGS...] --at TIME [--tolerance S]   (time-tagged: run\n"
+           "             on board at TIME, +SECONDS or YYYY-MM-DDTHH:MM:SSZ; refused when reached\n"
+           "             more than S late, default 60)\n"
+           "       australis cmd --sequence FILE [--at TIME] [--tolerance S]   (lines\n"
+           "             \"+SECONDS NAME ARGS...\" from TIME, default now; # comments)\n"
+           "       australis cmd --scheduled   (the time-tagged commands waiting on board)\n"
+           "       australis image get REMOTE [-o LOCAL] [--chunk BYTES] [OPTIONS]\n"
+           "       australis rekey --otar|--pq [OPTIONS]\n"
+           "       australis sa inventory [FIRST LAST] | ping | self-test | log-status [OPTIONS]\n"
+           "       australis status [--id N] [OPTIONS]   (--id: the answer to request N)\n"
+           "       australis cancel ID | retry ID [OPTIONS]  (a pending request: stop asking |\n"
+           "                                                  re-send it now)\n"
+           "options: --config FILE (or $AUS_CONFIG: the ground daemon's config)\n"
+           "         --wait  block until the answer arrives   --timeout S (default 60)\n"
+           "         --json  print the answer as JSON\n"
+           "Prints the request id at once. Talks to the ground daemon's socket, or queues in\n"
+           "its store when no daemon is listening (--once mode).\n"
+           "exit codes: 0 ok, 1 failed / no answer in time, 2 usage, 3 I/O\n");
 }
 
 typedef struct cargs {
@@ -351,6 +409,9 @@ typedef struct cargs {
     const char *pos[AUS_APP_MAX_ARGS + 2];
     int npos, otar, pq;
     uint64_t chunk, want_id;
+    uint64_t at, tolerance_s; /* cmd --at (DTN ms; 0: now), --tolerance */
+    int scheduled;            /* cmd --scheduled */
+    const char *sequence;     /* cmd --sequence FILE */
 } cargs;
 
 /* Parse the options; returns -1 (usage, message printed), 0, or 1 (--help printed). */
@@ -378,7 +439,21 @@ static int parse_args(int argc, char **argv, copts *o, cargs *a)
                 cli_err("--id needs a request id");
                 return -1;
             }
-        } else if (!strcmp(s, "-o") && i + 1 < argc)
+        } else if (!strcmp(s, "--at") && i + 1 < argc) {
+            if (parse_at(argv[++i], &a->at) != 0) {
+                cli_err("--at needs +SECONDS or a UTC time YYYY-MM-DDTHH:MM:SSZ, not %s", argv[i]);
+                return -1;
+            }
+        } else if (!strcmp(s, "--tolerance") && i + 1 < argc) {
+            if (cli_u64(argv[++i], 30u * 86400, &a->tolerance_s) != 0) {
+                cli_err("--tolerance needs seconds (0..2592000), not %s", argv[i]);
+                return -1;
+            }
+        } else if (!strcmp(s, "--scheduled"))
+            a->scheduled = 1;
+        else if (!strcmp(s, "--sequence") && i + 1 < argc)
+            a->sequence = argv[++i];
+        else if (!strcmp(s, "-o") && i + 1 < argc)
             a->local = argv[++i];
         else if (!strcmp(s, "--chunk") && i + 1 < argc) {
             if (cli_u64(argv[++i], 16384, &a->chunk) != 0) {
@@ -447,12 +522,18 @@ static cJSON *build_request(const cargs *a, const dmn_config *cfg)
         cJSON_AddNumberToObject(req, "id", (double)id);
     } else if (!strcmp(fam, "tm")) {
         cJSON_AddStringToObject(req, "op", "tm");
-    } else if (!strcmp(fam, "cmd") && a->npos >= 1) {
+    } else if (!strcmp(fam, "cmd") && a->scheduled && a->npos == 0) {
+        cJSON_AddStringToObject(req, "op", "scheduled");
+    } else if (!strcmp(fam, "cmd") && a->npos >= 1 && !a->scheduled && !a->sequence) {
         cJSON_AddStringToObject(req, "op", "cmd");
         cJSON_AddStringToObject(req, "name", a->pos[0]);
         cJSON *args = cJSON_AddArrayToObject(req, "args");
         for (int i = 1; i < a->npos; i++)
             cJSON_AddItemToArray(args, cJSON_CreateString(a->pos[i]));
+        if (a->at) {
+            cJSON_AddNumberToObject(req, "at", (double)a->at);
+            cJSON_AddNumberToObject(req, "tolerance", (double)(a->tolerance_s * 1000u));
+        }
     } else if (!strcmp(fam, "image") && a->npos == 2 && !strcmp(a->pos[0], "get")) {
         image_request(req, a, cfg);
     } else if (!strcmp(fam, "sa") && a->npos >= 1) {
@@ -500,7 +581,12 @@ static int show_reply(const cargs *a, const copts *o, const dmn_config *cfg, con
         cli_err("%s: %s", a->fam, cJSON_IsString(err) ? err->valuestring : "bad reply");
         rc = AUS_EXIT_FAIL;
     } else if (!strcmp(a->fam, "status") && a->want_id) {
-        if (!cJSON_IsNumber(id)) {
+        if (!cJSON_IsNumber(id) && cJSON_IsTrue(cJSON_GetObjectItem(r, "unknown"))) {
+            cli_err("status: there is no request %llu (never submitted to this ground, or "
+                    "answered and pruned since)",
+                    (unsigned long long)a->want_id);
+            rc = AUS_EXIT_FAIL;
+        } else if (!cJSON_IsNumber(id)) {
             cli_err("status: no answer to request %llu yet", (unsigned long long)a->want_id);
             rc = AUS_EXIT_FAIL;
         } else if (o->json) {
@@ -509,6 +595,10 @@ static int show_reply(const cargs *a, const copts *o, const dmn_config *cfg, con
             free(s);
         } else
             print_human(r);
+    } else if (!strcmp(a->fam, "cancel") && cJSON_IsNumber(cJSON_GetObjectItem(r, "sent"))) {
+        printf("request %.0f is a time-tagged command: the satellite is asked to cancel it "
+               "(request %.0f); its answer says whether it was still waiting\n",
+               id->valuedouble, cJSON_GetNumberValue(cJSON_GetObjectItem(r, "sent")));
     } else if ((!strcmp(a->fam, "cancel") || !strcmp(a->fam, "retry")) && cJSON_IsNumber(id)) {
         printf("request %.0f %s\n", id->valuedouble,
                !strcmp(a->fam, "cancel") ? "cancelled: the ground stops asking for it"
@@ -518,7 +608,7 @@ static int show_reply(const cargs *a, const copts *o, const dmn_config *cfg, con
     } else if (!strcmp(a->fam, "status")) {
         const cJSON *p = cJSON_GetObjectItem(r, "pending_detail"), *it;
         printf("tenant %s: %d request(s) pending",
-               cJSON_GetStringValue(cJSON_GetObjectItem(r, "node")), cJSON_GetArraySize(p));
+               cJSON_GetStringValue(cJSON_GetObjectItem(r, "tenant")), cJSON_GetArraySize(p));
         cJSON_ArrayForEach(it, p) print_pending(it);
         const cJSON *an = cJSON_GetObjectItem(r, "answered"),
                     *ow = cJSON_GetObjectItem(r, "outgoing_waiting"),
@@ -551,12 +641,91 @@ static int show_reply(const cargs *a, const copts *o, const dmn_config *cfg, con
     return rc;
 }
 
+/* `cmd --sequence FILE`: each line "+SECONDS NAME [ARGS...]" (blank lines and # comments
+ * skipped) becomes a time-tagged command at --at (default now) + SECONDS; every line is
+ * checked before the first is sent. Prints one request id a line. */
+static int run_sequence(const cargs *a, const copts *o, const dmn_config *cfg)
+{
+    size_t len = 0;
+    uint8_t *raw = cli_read_file(a->sequence, &len);
+    char *text = raw ? malloc(len + 1) : NULL;
+    if (!text) {
+        cli_err("cmd: cannot read the sequence file %s: %s", a->sequence, strerror(errno));
+        free(raw);
+        return AUS_EXIT_ENV;
+    }
+    memcpy(text, raw, len);
+    text[len] = '\0';
+    free(raw);
+    uint64_t base = a->at;
+    if (!base && parse_at("+0", &base) != 0)
+        base = 0;
+    cJSON *reqs = cJSON_CreateArray();
+    int rc = AUS_EXIT_OK, lineno = 0;
+    for (char *line = text, *next; line && rc == AUS_EXIT_OK; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        lineno++;
+        char *tok[AUS_APP_MAX_ARGS + 2], *ts = NULL;
+        int nt = 0, over = 0;
+        for (char *t = strtok_r(line, " \t\r", &ts); t && *t != '#';
+             t = strtok_r(NULL, " \t\r", &ts)) {
+            over |= nt == (int)(sizeof tok / sizeof tok[0]);
+            if (!over)
+                tok[nt++] = t;
+        }
+        uint64_t off = 0;
+        if (nt == 0)
+            continue;
+        if (over || nt < 2 || tok[0][0] != '+' ||
+            cli_u64(tok[0] + 1, 10u * 365 * 86400, &off) != 0) {
+            cli_err("cmd: %s:%d: expected \"+SECONDS NAME [ARGS...]\"", a->sequence, lineno);
+            rc = AUS_EXIT_USAGE;
+            break;
+        }
+        cJSON *r = cJSON_CreateObject(), *args;
+        cJSON_AddStringToObject(r, "op", "cmd");
+        cJSON_AddStringToObject(r, "name", tok[1]);
+        args = cJSON_AddArrayToObject(r, "args");
+        for (int i = 2; i < nt; i++)
+            cJSON_AddItemToArray(args, cJSON_CreateString(tok[i]));
+        cJSON_AddNumberToObject(r, "at", (double)(base + off * 1000u));
+        cJSON_AddNumberToObject(r, "tolerance", (double)(a->tolerance_s * 1000u));
+        cJSON_AddItemToArray(reqs, r);
+    }
+    free(text);
+    const cJSON *r;
+    cJSON_ArrayForEach(r, reqs)
+    {
+        if (rc != AUS_EXIT_OK)
+            break;
+        char *rs = cJSON_PrintUnformatted(r);
+        char *reply = call(cfg, rs, 0);
+        free(rs);
+        if (!reply) {
+            cli_err("cmd: cannot reach the ground daemon or its store");
+            rc = AUS_EXIT_ENV;
+            break;
+        }
+        copts quiet = *o;
+        quiet.wait = 0; /* a sequence's commands run later: their ids now, answers by status */
+        rc = show_reply(a, &quiet, cfg, reply);
+        free(reply);
+    }
+    cJSON_Delete(reqs);
+    if (direct_node)
+        dmn_close(direct_node);
+    return rc;
+}
+
 int cmd_client(int argc, char **argv)
 {
     copts o = {getenv("AUS_CONFIG"), 0, 0, 60};
     cargs a;
     memset(&a, 0, sizeof a);
     a.fam = argv[0];
+    a.tolerance_s = 60;
     int p = parse_args(argc, argv, &o, &a);
     if (p != 0)
         return p > 0 ? AUS_EXIT_OK : AUS_EXIT_USAGE;
@@ -574,6 +743,8 @@ int cmd_client(int argc, char **argv)
                 o.config);
         return AUS_EXIT_USAGE;
     }
+    if (!strcmp(a.fam, "cmd") && a.sequence)
+        return run_sequence(&a, &o, &cfg);
     cJSON *req = build_request(&a, &cfg);
     if (!req) {
         usage(stderr);

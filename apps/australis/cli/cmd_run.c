@@ -22,20 +22,24 @@
 
 #include "cli.h"
 #include "daemon.h"
+#include "app_api_srv.h"
+#include "ops_hooks.h"
 
 static volatile int stop_flag;
 static void on_signal(int sig)
 {
-    (void)sig;
-    stop_flag = 1;
+    stop_flag = sig; /* which one, for the log line (Ctrl-C is SIGINT) */
 }
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: australis run --config FILE [--once]\n\n"
+    fprintf(f, "usage: australis run --config FILE [--once] [--log-level L] [--log-format F]\n\n"
                "Run the ground or satellite daemon described by FILE (see examples/*.ini and\n"
                "docs/daemon.md).\n"
                "  --once   process everything waiting, write all replies, exit\n"
+               "  --log-level error|warning|notice|info|debug   (default info)\n"
+               "  --log-format text|json|syslog   (default text; syslog under systemd)\n"
+               "           docs/logging.md\n"
                "exit codes: 0 ok (also after SIGTERM), 2 usage or bad config, 3 I/O error\n");
 }
 
@@ -137,8 +141,9 @@ static void serve_clients(dmn_node *n, int lfd, int was_waiting)
 
 static void cycle(dmn_node *n, uint64_t resend_cutoff)
 {
-    dmn_process_incoming(n);
-    dmn_rekey_tick(n); /* retired PQ session pairs past their deadline are destroyed */
+    int64_t ops_t0 = ops_now_ms();
+    dmn_ops_on_pass(n, dmn_process_incoming(n), ops_t0); /* archive: files taken */
+    dmn_ops_tick(n);
     /* The re-send scan reads every pending request: in watch mode it runs at most every
      * min(retry_s / 4, 250 ms), not on every client call (a burst of answers polled by a
      * client would otherwise rescan the whole pending list per call); a re-send is late by
@@ -146,34 +151,20 @@ static void cycle(dmn_node *n, uint64_t resend_cutoff)
     static uint64_t last_scan;
     uint64_t t = dmn_now_ms(), every = n->cfg.retry_s * 250u < 250u ? n->cfg.retry_s * 250u : 250u;
     int scan = n->once || t - last_scan >= every;
-    if (!n->cfg.role_sat && scan) {
+    if (scan)
         last_scan = t;
-        dmn_ground_resend(n, resend_cutoff);
-        (void)dmn_ground_forget(n);
-    }
+    dmn_tick(n, resend_cutoff, scan); /* rekey deadlines; the role's re-sends and FORGET */
     if (dmn_drain_outgoing(n) < 0)
         dmn_log("outgoing folder: will retry");
-}
-
-static uint64_t once_cutoff(dmn_node *n)
-{
-    /* --once: a request is re-sent when a whole run has passed since it was sent, i.e. a pass
-     * could have carried its answer (the previous run's start time is kept in the store) */
-    char key[AUS_STORE_KEY_MAX];
-    uint64_t prev = 0;
-    snprintf(key, sizeof key, "gr/%s/lastrun", n->cfg.tenant);
-    if (aus_store_get_u64(&n->store, key, &prev) != AUS_OK)
-        prev = 0;
-    if (aus_store_put_u64(&n->store, key, n->started_ms) != AUS_OK)
-        dmn_log("cannot record the run time");
-    return prev;
 }
 
 static int run_loop(dmn_node *n)
 {
     if (n->once) {
         /* a few rounds: replies to files that arrived while we worked are written too */
-        uint64_t cutoff = n->cfg.role_sat ? 0 : once_cutoff(n);
+        /* the ground's start op kept the previous run's start: a request sent before it had a
+         * whole run for its answer */
+        uint64_t cutoff = n->prev_run_ms;
         for (int round = 0; round < 4 && !stop_flag; round++) {
             cycle(n, cutoff);
             cutoff = 0;
@@ -190,7 +181,7 @@ static int run_loop(dmn_node *n)
     if (ino < 0)
         dmn_log("inotify unavailable: polling every second");
     int lfd = -1;
-    if (!n->cfg.role_sat && n->cfg.socket[0]) {
+    if (dmn_serves_clients(n) && n->cfg.socket[0]) {
         lfd = listen_socket(n->cfg.socket);
         if (lfd < 0) {
             cli_err("cannot listen on %s: %s (something other than our own stale socket is "
@@ -202,11 +193,16 @@ static int run_loop(dmn_node *n)
         }
         dmn_log("client socket %s (owner only)", n->cfg.socket);
     }
+    int afd = dmn_app_open(n); /* the tenant programs' socket (app_api_srv.c) */
+    if (afd == -2)
+        return AUS_EXIT_ENV;
     while (!stop_flag) {
         cycle(n, dmn_now_ms() - n->cfg.retry_s * 1000u);
-        struct pollfd p[2] = {{ino, POLLIN, 0}, {lfd, POLLIN, 0}};
+        struct pollfd p[3] = {{ino, POLLIN, 0}, {lfd, POLLIN, 0}, {afd, POLLIN, 0}};
         uint64_t t_poll = mono_us();
-        int r = poll(p, 2, 1000);
+        int r = poll(p, 3, 1000);
+        if (r > 0 && afd >= 0 && (p[2].revents & POLLIN))
+            dmn_app_service(n);
         int was_waiting = mono_us() - t_poll < 200; /* a client connected while we worked */
         if (r > 0 && ino >= 0 && (p[0].revents & POLLIN)) {
             char ev[4096];
@@ -216,7 +212,8 @@ static int run_loop(dmn_node *n)
         if (r > 0 && lfd >= 0 && (p[1].revents & POLLIN))
             serve_clients(n, lfd, was_waiting);
     }
-    dmn_log("SIGTERM: finishing the current bundle and stopping");
+    dmn_log("%s: finishing the current bundle and stopping",
+            stop_flag == SIGINT ? "SIGINT" : "SIGTERM");
     dmn_drain_outgoing(n);
     if (ino >= 0)
         close(ino);
@@ -259,13 +256,22 @@ int cmd_run(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
-    int rc = dmn_open(&n, &cfg, 1);
+    int rc = dmn_sandbox_launcher_start(&cfg); /* before any key is loaded (sandbox.h) */
+    if (rc == 0)
+        rc = dmn_open(&n, &cfg, 1);
     if (rc == 0) {
         n.once = once;
         n.stop = &stop_flag;
         dmn_banner(&n);
-        if (cfg.role_sat)
-            rc = dmn_sat_init(&n);
+        char ops_why[512]; /* archive, HTTP API and dashboard (ops_hooks.c) */
+        if (dmn_ops_start(&n, !once, ops_why, sizeof ops_why) != 0) {
+            cli_err("%s", ops_why);
+            rc = AUS_EXIT_ENV;
+        }
+        if (rc == 0)
+            rc = dmn_start(&n);
+        if (rc == 0)
+            rc = dmn_sandbox_apply(&n); /* user, nnp, no dumps, Landlock, seccomp */
     }
     if (rc == 0)
         rc = run_loop(&n);
@@ -273,6 +279,8 @@ int cmd_run(int argc, char **argv)
         dmn_log("stopped: %llu bundles processed, %llu quarantined, %llu files written",
                 (unsigned long long)n.processed, (unsigned long long)n.quarantined,
                 (unsigned long long)n.files_out);
+    dmn_ops_stop(&n);
+    dmn_app_close(&n);
     dmn_close(&n);
     return rc;
 }

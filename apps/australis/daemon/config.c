@@ -12,6 +12,7 @@
 #include "daemon.h"
 #include "cl_ccsds_util.h"
 #include "link_ccsds.h"
+#include "net_config.h"
 
 typedef enum kt { K_STR, K_U64, K_BOOL, K_ROLE } kt;
 typedef struct keydef {
@@ -84,6 +85,20 @@ static const keydef keys[] = {
     U("app", "offer_max_bytes", app_offer_max, (uint64_t)1 << 30, 0),
 };
 
+/* The links (link.h) by name, with the config check of each (NULL: none): the parser's only
+ * view of them, so that it links without them (fuzz/ini_config.c). One line per link. */
+typedef struct link_name {
+    const char *name;
+    const char *(*check)(const dmn_config *c, const char **key);
+} link_name;
+
+static const link_name link_names[] = {
+    {"folder", NULL},
+    {"ccsds", dmn_link_ccsds_check},
+    {"tcpcl", NULL}, /* [tcpcl]: net_config.c */
+    {"udpcl", NULL}, /* [udpcl]: net_config.c */
+};
+
 static char *trim(char *s)
 {
     while (isspace((unsigned char)*s))
@@ -127,6 +142,16 @@ static int set_key(dmn_config *c, const char *file, int line, const char *sec, c
 {
     if (!strcmp(sec, "sat") && !strncmp(key, "exec.", 5))
         return set_exec(c, file, line, key, val);
+    if (dmn_net_section(sec)) /* [tcpcl], [udpcl], [gateway]: dmn_net_check below */
+        return 0;
+    if (!strcmp(sec, "sandbox")) /* sandbox.c */
+        return dmn_sandbox_config(&c->sandbox, file, line, key, val);
+    char ops_why[256]; /* [archive], [http]: ops_hooks.c */
+    if ((!strcmp(sec, "archive") || !strcmp(sec, "http")) &&
+        dmn_ops_config_key(&c->ops, sec, key, val, ops_why, sizeof ops_why) != 0)
+        return fail(file, line, "%s%s", ops_why, "");
+    if (!strcmp(sec, "archive") || !strcmp(sec, "http"))
+        return 0;
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         const keydef *k = &keys[i];
         if (strcmp(k->section, sec) || strcmp(k->key, key))
@@ -296,11 +321,24 @@ int dmn_config_load(dmn_config *c, const char *path)
         if (keys[i].required && !seen[i])
             return fail(path, line, "missing required key '%s' in section [%s]", keys[i].key,
                         keys[i].section);
-    if (strcmp(c->link, "folder") && strcmp(c->link, "ccsds"))
-        return fail(path, line, "key 'link' must be 'folder' or 'ccsds', not '%s'%s", c->link, "");
-    const char *lk = NULL, *why = strcmp(c->link, "ccsds") ? NULL : dmn_link_ccsds_check(c, &lk);
+    const link_name *ln = NULL;
+    char names[160] = "";
+    for (size_t i = 0, at = 0; i < sizeof link_names / sizeof link_names[0]; i++) {
+        if (!strcmp(c->link, link_names[i].name))
+            ln = &link_names[i];
+        size_t left = sizeof link_names / sizeof link_names[0] - i - 1;
+        at += (size_t)snprintf(names + at, sizeof names - at, "'%s'%s", link_names[i].name,
+                               left > 1 ? ", "
+                               : left   ? " or "
+                                        : "");
+    }
+    if (!ln)
+        return fail(path, line, "key 'link' must be %s, not '%s'", names, c->link);
+    const char *lk = NULL, *why = ln->check ? ln->check(c, &lk) : NULL;
     if (why)
         return fail(path, key_line(seen, lk, line), "key '%s' %s", lk, why);
+    if (dmn_net_check(path, c->role_sat, c->node, c->link) != 0)
+        return -1;
     for (const char *t = c->tenant; *t; t++)
         if (!isalnum((unsigned char)*t) && *t != '_' && *t != '-')
             return fail(path, line, "key 'tenant' may hold only letters, digits, '_' and '-'");

@@ -51,6 +51,10 @@ typedef struct dmn_link_ops {
      * `australis status` (members added to o). NULL: none. */
     size_t (*health)(dmn_node *n, aus_app_kv *kv, size_t cap);
     void (*status)(dmn_node *n, cJSON *o);
+    /* After a rolled-back store transaction that involved the link (dmn_recover): its memory
+     * back to what the store holds, and a log line. NULL: the link keeps nothing in memory
+     * that a rollback could leave ahead of the store. */
+    void (*recover)(dmn_node *n, const char *what, aus_err e);
     /* Frees n->link_state (also after a failed open; safe when it is NULL). */
     void (*close)(dmn_node *n);
 } dmn_link_ops;

@@ -1,17 +1,13 @@
-/* One node process: store, keys, envelope, agent, folder link; the receive and send loops.
- *
- * Receive (one file), each step durable before the next (DESIGN.md §9, the folder link):
- *   read file -> agent verify (nothing written) -> BEGIN; replay mark + effect + responses
- *   queued; COMMIT -> [external command: run; BEGIN; result + response; COMMIT] -> delete file.
- * A crash before COMMIT leaves the file to be processed again (nothing happened); after COMMIT
- * the file comes back as a replay and is quarantined (its effect is already recorded).
- * Send: each queued bundle is written to the outgoing folder (tmp, fsync, rename, dir fsync)
- * under a name made from its sequence number (reserved in the store before use, so names
- * never collide), and only then removed from the store queue.
+/* One node process (DESIGN.md §9): store, keys, envelope, agent, and the link and role chosen
+ * by the config, each behind its ops table (link.h, role.h). The node calls them; they never
+ * call back into this file: a link hands bundles to node_rx.c, a role queues ADUs through
+ * node_base.c (dmn_agent_send), and the loop (cli/cmd_run.c) drives:
+ *   dmn_process_incoming -> link take_incoming -> node_rx -> role
+ *   dmn_tick             -> role tick (re-sends, FORGET), rekey timers
+ *   dmn_drain_outgoing   -> link put_outgoing, pass_commit
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,56 +16,25 @@
 #include <unistd.h>
 
 #include "australis/base.h"
-#include "australis/cl.h"
 #include "util.h"
-#include "log.h"
 #include "daemon.h"
-#include "link_ccsds.h"
-#include "../../../port/posix/crypto_openssl.h"
+#include "gateway.h"
+#include "link.h"
+#include "role.h"
+#include "store_keys.h"
 #include "../../../port/posix/keyfile.h"
-#include "../../../port/posix/posix_io.h"
 #include "../../../port/posix/store_sqlite.h"
 
-#define DTN_EPOCH_UNIX 946684800ull
 #define MASTER_KEY_ID 0x0001u
 
-uint64_t dmn_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return ((uint64_t)ts.tv_sec - DTN_EPOCH_UNIX) * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static uint64_t now_s(void) { return (uint64_t)time(NULL); }
-
-int dmn_quiet;
-
-/* Every flight-log line is escaped as a whole (DESIGN.md §5a): file names, command arguments
- * and peer text reach it through the format's arguments, so no byte of theirs may end the line
- * or forge another one. Control bytes, DEL, backslash and non-ASCII bytes become \\, \n, \t or
- * \xNN; a line longer than the buffer is cut and marked with "...". */
-void dmn_log(const char *fmt, ...)
-{
-    if (dmn_quiet)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    aulog_v(AULOG_AUTO, fmt, ap); /* common/log.c: level, text/json/syslog, escaped as a whole */
-    va_end(ap);
-}
-
-static void note_error(dmn_node *n, const char *what, int e)
-{
-    snprintf(n->last_error, sizeof n->last_error, "%s: %s", what, aus_err_name(e));
-}
 
 /* ---- keys for the envelope ---- */
 static uint16_t active_ek(dmn_node *n)
 {
-    char key[AUS_STORE_KEY_MAX];
+    dmn_key k;
     uint64_t v = AUS_KEY_ID_EK;
-    snprintf(key, sizeof key, "dmn/%s/ek", n->cfg.tenant);
-    if (aus_store_get_u64(&n->store, key, &v) != AUS_OK)
+    if (aus_store_get_u64(&n->store, dmn_key_dmn(&k, n->cfg.tenant, "ek"), &v) != AUS_OK)
         v = AUS_KEY_ID_EK;
     return (uint16_t)v;
 }
@@ -104,7 +69,7 @@ static void iv_log(void *ctx, uint16_t kid, const uint8_t iv[12])
         return;
     char line[160];
     int k = snprintf(line, sizeof line, "%s %u %s %04x ", n->cfg.tenant, (unsigned)n->cfg.node,
-                     n->cfg.role_sat ? "sat" : "ground", kid);
+                     n->role->name, kid);
     for (int i = 0; i < 12; i++)
         k += snprintf(line + k, sizeof line - (size_t)k, "%02x", iv[i]);
     line[k++] = '\n';
@@ -151,8 +116,8 @@ static int open_keys(dmn_node *n)
         cli_err("key-encryption key %s: %s", n->cfg.kek_file, aus_err_str(e));
         return e == AUS_E_PERM ? AUS_EXIT_USAGE : AUS_EXIT_ENV;
     }
-    char prefix[48];
-    snprintf(prefix, sizeof prefix, "keys/%.24s/", n->cfg.tenant);
+    dmn_key prefix;
+    dmn_key_area(&prefix, "keys", n->cfg.tenant);
     char kpath[DMN_PATH + 8];
     snprintf(kpath, sizeof kpath, "%s.keys", n->cfg.store);
     e = dmn_store_open(&n->kstore, kpath);
@@ -165,7 +130,7 @@ static int open_keys(dmn_node *n)
     if (e == AUS_OK) /* the keystore's records are the same in versions 1 and 2 */
         e = dmn_schema_mark(&n->kstore);
     if (e == AUS_OK)
-        e = aus_keys_open(&n->keys, &n->kstore, aus_crypto_default(), kek, len, prefix);
+        e = aus_keys_open(&n->keys, &n->kstore, aus_crypto_default(), kek, len, prefix.s);
     aus_wipe(kek, sizeof kek);
     if (e != AUS_OK) {
         cli_err("keystore: %s", aus_err_str(e));
@@ -193,52 +158,6 @@ static int open_keys(dmn_node *n)
         return AUS_EXIT_ENV;
     }
     return dmn_rekey_init(n);
-}
-
-/* The layout version of a store (docs/store.md): "meta/schema", u64 big-endian; a store without
- * it was written before the key existed (version 1). A version this binary does not know is
- * refused with a sentence: its records are never guessed at. */
-int dmn_schema_check(const aus_store *s, const char *path, uint64_t *v)
-{
-    aus_err e = aus_store_get_u64(s, DMN_SCHEMA_KEY, v);
-    if (e == AUS_E_NOTFOUND) {
-        *v = 1;
-        return 0;
-    }
-    if (e == AUS_OK && *v >= 1 && *v <= DMN_SCHEMA)
-        return 0;
-    if (e == AUS_OK)
-        cli_err("store %s has layout version %llu, but this australis knows versions 1 to %u "
-                "only: it was written by a newer release, so this one stops here rather than "
-                "guess at its records (docs/store.md)",
-                path, (unsigned long long)*v, DMN_SCHEMA);
-    else
-        cli_err("store %s: its layout version (%s) cannot be read: %s", path, DMN_SCHEMA_KEY,
-                aus_err_str(e));
-    return AUS_EXIT_ENV;
-}
-
-aus_err dmn_schema_mark(const aus_store *s)
-{
-    uint64_t v = 0;
-    aus_err e = aus_store_get_u64(s, DMN_SCHEMA_KEY, &v);
-    if (e == AUS_OK && v >= DMN_SCHEMA)
-        return AUS_OK;
-    return e == AUS_OK || e == AUS_E_NOTFOUND ? aus_store_put_u64(s, DMN_SCHEMA_KEY, DMN_SCHEMA)
-                                              : e;
-}
-
-/* mkdir -p of the parent folders of path (owner-only). */
-aus_err dmn_store_open(aus_store *s, const char *path)
-{
-    aus_err e = aus_store_sqlite_open_wait(s, path, DMN_LOCK_WAIT_MS);
-    if (e == AUS_E_LOCKED)
-        cli_err("store %s is owned by another process (pid %ld), e.g. a running daemon: its "
-                "counters (IVs, sequence numbers) have one owner, so this process stops here",
-                path, aus_store_sqlite_holder(path));
-    else if (e != AUS_OK)
-        cli_err("store %s: %s", path, aus_err_str(e));
-    return e;
 }
 
 static void mkdir_parents(const char *path)
@@ -280,6 +199,18 @@ static void quarantine_banner(dmn_node *n)
             (unsigned long long)s->dropped, (unsigned long long)s->dropped_bytes);
 }
 
+/* The link and the role the config names (config.c checked both names). */
+static int choose(dmn_node *n)
+{
+    n->role = dmn_role_find(n->cfg.role_sat ? "sat" : "ground");
+    n->link = dmn_link_find(n->cfg.link);
+    if (!n->role || !n->link) {
+        cli_err("%s: no link '%s' in this australis", n->cfg.file, n->cfg.link);
+        return AUS_EXIT_USAGE;
+    }
+    return 0;
+}
+
 int dmn_open(dmn_node *n, const dmn_config *cfg, int with_folders)
 {
     memset(n, 0, sizeof *n);
@@ -287,9 +218,9 @@ int dmn_open(dmn_node *n, const dmn_config *cfg, int with_folders)
     n->iv_log_fd = -1;
     n->fl.in_fd = n->fl.out_fd = n->fl.quar_fd = -1;
     n->started_ms = dmn_now_ms();
-    int drc = dmn_dict_open(n); /* [node] dictionary (dict_node.c) */
-    if (drc)
-        return drc;
+    int rc = choose(n);
+    if (rc || (rc = dmn_dict_open(n)) != 0) /* [node] dictionary (dict_node.c) */
+        return rc;
     umask(077); /* tenant isolation: every file and folder we create is owner-only */
     const char *ivl = getenv("AUS_IV_LOG");
     if (ivl && *ivl) { /* shared by several processes (appended, so no O_EXCL); never a link */
@@ -326,13 +257,12 @@ int dmn_open(dmn_node *n, const dmn_config *cfg, int with_folders)
     uint64_t ver = 0;
     if (dmn_schema_check(&n->store, cfg->store, &ver) != 0)
         return AUS_EXIT_ENV;
-    /* the satellite's records are the same in versions 1 and 2; the ground's are moved (and
-     * the version written in the same transaction) by role_ground.c at its first write */
-    if (cfg->role_sat && dmn_schema_mark(&n->store) != AUS_OK) {
-        cli_err("store %s: cannot write its layout version", cfg->store);
-        return AUS_EXIT_ENV;
-    }
-    int rc = open_keys(n);
+    /* the role prepares its store (the satellite marks the layout version; the ground's
+     * records are moved, with the version, by role_ground.c at its first write) */
+    rc = n->role->store_open(n);
+    if (rc)
+        return rc;
+    rc = open_keys(n);
     if (rc)
         return rc;
     aus_agent_seal_keys_ops ko = {send_key, recv_key, recv_ids, iv_log, n};
@@ -370,9 +300,8 @@ int dmn_open(dmn_node *n, const dmn_config *cfg, int with_folders)
     }
     if (with_folders)
         quarantine_bounds(n);
-    if (!strcmp(cfg->link, "ccsds")) /* also the client's direct mode: EP requests, status */
-        return dmn_link_ccsds_open(n);
-    return 0;
+    /* also in the client's direct mode (no folders): EP requests, status */
+    return n->link->open(n);
 }
 
 int dmn_open_readonly(dmn_node *n, const dmn_config *cfg)
@@ -382,6 +311,9 @@ int dmn_open_readonly(dmn_node *n, const dmn_config *cfg)
     n->iv_log_fd = -1;
     n->fl.in_fd = n->fl.out_fd = n->fl.quar_fd = -1;
     n->readonly = 1;
+    int rc = choose(n);
+    if (rc)
+        return rc;
     aus_err e = aus_store_sqlite_open_readonly(&n->store, cfg->store);
     if (e != AUS_OK) {
         cli_err("store %s: %s", cfg->store, aus_err_str(e));
@@ -397,8 +329,10 @@ void dmn_close(dmn_node *n)
         aus_store_sqlite_close(&n->store);
         return;
     }
-    dmn_link_ccsds_close(n);
+    dmn_net_close(n); /* the gateway's carriers (gateway.h) */
     dmn_dict_close(n);
+    if (n->link)
+        n->link->close(n);
     aus_fl_close(&n->fl);
     if (n->rk_ok)
         aus_rekey_close(&n->rk);
@@ -409,378 +343,12 @@ void dmn_close(dmn_node *n)
         close(n->iv_log_fd);
 }
 
-/* Key-management messages travel on the ep_service (docs/keys.md). */
-static int mgmt_type(uint32_t type)
-{
-    return type == AUS_APP_REKEY_REQ || type == AUS_APP_REKEY_RESP;
-}
-
-static int is_mgmt(const uint8_t *adu, size_t len)
-{
-    aus_app_msg m;
-    return aus_app_decode(&m, adu, len) == AUS_OK && mgmt_type(m.type);
-}
-
-aus_err dmn_agent_send(dmn_node *n, const uint8_t *adu, size_t len, uint64_t now_ms)
-{
-    return aus_agent_send_to(&n->agent, is_mgmt(adu, len), adu, len, now_ms, NULL);
-}
-
-aus_err dmn_send_adu(dmn_node *n, const uint8_t *adu, size_t len)
-{
-    AUS_TRY(n->store.ops->begin(n->store.self));
-    aus_err e = dmn_agent_send(n, adu, len, dmn_now_ms());
-    if (e == AUS_OK)
-        e = n->store.ops->commit(n->store.self);
-    if (e != AUS_OK) {
-        (void)n->store.ops->rollback(n->store.self);
-        dmn_reset(n);
-    }
-    return e;
-}
-
-/* A file that cannot be taken: one log line, one quarantine/INDEX record (time, size, reason,
- * full name escaped), and the file kept in the bounded quarantine (the oldest dropped to make
- * room), removed unread, or, if it can be neither moved nor removed, left in place and never
- * offered to this process again (port/posix/folder_quarantine.c). Never read again. */
-static void quarantine(dmn_node *n, const char *name, const char *why)
-{
-    aus_flq_out q;
-    n->quarantined++;
-    if (aus_fl_refuse(&n->fl, name, why, &q) != 0) {
-        dmn_log("quarantine %s: %s; cannot examine it: %s", name, why, strerror(errno));
-        return;
-    }
-    const aus_fl_qstats *s = &n->fl.qs;
-    char drop[200] = "";
-    if (q.dropped)
-        snprintf(drop, sizeof drop,
-                 " (quarantine full: dropped the %llu oldest file(s), %llu bytes; %llu dropped in "
-                 "all; bounds %llu files, %llu bytes)",
-                 (unsigned long long)q.dropped, (unsigned long long)q.dropped_bytes,
-                 (unsigned long long)s->dropped, (unsigned long long)n->fl.qmax_files,
-                 (unsigned long long)n->fl.qmax_bytes);
-    switch (q.what) {
-    case AUS_FLQ_GONE: dmn_log("quarantine %s: %s (it vanished meanwhile)", name, why); break;
-    case AUS_FLQ_KEPT: dmn_log("quarantine %s: %s%s", name, why, drop); break;
-    case AUS_FLQ_REMOVED:
-        dmn_log("quarantine %s: %s; removed unread (not kept, recorded in INDEX)", name, why);
-        break;
-    case AUS_FLQ_LEFT:
-        dmn_log("quarantine %s: %s; can be neither moved nor removed (%s): left in place, not "
-                "read again by this process",
-                name, why, strerror(q.err));
-        break;
-    }
-}
-
-void dmn_reset(dmn_node *n)
-{
-    /* after a rollback the in-memory counters and window may be ahead of the store */
-    if (aus_agent_reload(&n->agent) != AUS_OK || aus_agent_seal_reload(&n->seal) != AUS_OK)
-        dmn_log("cannot reload counters from the store");
-}
-
-static void rollback(dmn_node *n)
-{
-    (void)n->store.ops->rollback(n->store.self);
-    dmn_reset(n);
-}
-
-/* ---- receive: files are taken in batches of up to BATCH_MAX under ONE store transaction ----
- * Every effect, seen-mark and reply of the batch commits together; only then are the files
- * deleted (one folder fsync for the batch). A crash before the commit repeats the whole batch
- * from scratch (nothing of it happened); after it, the files come back as replays. An external
- * command (exec, capture) closes the batch: its "started" mark must be durable before it runs. */
-#define BATCH_MAX 64
-
-typedef struct batch {
-    char *done[BATCH_MAX]; /* files whose effect is in the open transaction */
-    size_t n;
-    int open;
-} batch;
-
-static int batch_begin(dmn_node *n, batch *b)
-{
-    if (b->open)
-        return 0;
-    if (n->store.ops->begin(n->store.self) != AUS_OK)
-        return -1;
-    b->open = 1;
-    return 0;
-}
-
-/* Commit and delete the batch's files. Returns 0, or -1 (rolled back: files stay). */
-static int batch_commit(dmn_node *n, batch *b)
-{
-    if (!b->open)
-        return 0;
-    b->open = 0;
-    aus_err e = n->store.ops->commit(n->store.self);
-    if (e != AUS_OK) {
-        rollback(n);
-        note_error(n, "commit", e);
-        dmn_log("store commit failed (%s): %zu file(s) will be processed again", aus_err_name(e),
-                b->n);
-        b->n = 0;
-        return -1;
-    }
-    for (size_t i = 0; i < b->n; i++)
-        if (unlinkat(n->fl.in_fd, b->done[i], 0) != 0 && errno != ENOENT)
-            dmn_log("cannot remove %s: %s", b->done[i], strerror(errno));
-    if (b->n && n->cfg.fsync_on && fsync(n->fl.in_fd) != 0)
-        dmn_log("cannot sync %s: %s", n->cfg.incoming, strerror(errno));
-    n->processed += b->n;
-    b->n = 0;
-    return 0;
-}
-
-static void batch_abort(dmn_node *n, batch *b)
-{
-    if (b->open)
-        rollback(n);
-    b->open = 0;
-    b->n = 0;
-}
-
-aus_err dmn_status_report(dmn_node *n, const aus_agent_rx *rx)
-{
-    static const char *const what[4] = {"received", "forwarded", "delivered", "deleted"};
-    const aus_bpv7_status_report *r = &rx->report;
-    char items[64] = "";
-    size_t at = 0;
-    for (int i = 0; i < 4; i++)
-        if (r->item[i].asserted)
-            at += (size_t)snprintf(items + at, sizeof items - at, "%s%s", at ? "+" : "", what[i]);
-    dmn_log("status report from ipn:%llu: our bundle created %llu #%llu %s (reason %llu%s)",
-            (unsigned long long)rx->src_node, (unsigned long long)r->ctime,
-            (unsigned long long)r->seq, at ? items : "(nothing asserted)",
-            (unsigned long long)r->reason,
-            r->reason == AUS_BPV7_RC_LIFETIME_EXPIRED ? ": lifetime expired" : "");
-    return n->cfg.role_sat ? dmn_rekey_note_rx(n) : AUS_OK;
-}
-
-int dmn_rx_junk(const dmn_node *n, const aus_agent_rx *rx)
-{
-    if (rx->admin)
-        return 0;
-    aus_app_msg m;
-    if (aus_app_decode(&m, rx->adu, rx->len) != AUS_OK ||
-        aus_app_is_request(m.type) != n->cfg.role_sat)
-        return 1;
-    /* key management only on the key-management service, and nothing else there */
-    return mgmt_type(m.type) != (rx->dst_service == n->cfg.ep_service);
-}
-
-aus_err dmn_handle(dmn_node *n, const aus_agent_rx *rx, int *pending)
-{
-    if (rx->admin)
-        return dmn_status_report(n, rx);
-    return n->cfg.role_sat ? dmn_sat_handle(n, rx, pending) : dmn_ground_handle(n, rx);
-}
-
-/* One verified bundle inside the batch's transaction. Returns 0 (applied), 1 (authentic but
- * its ADU is junk: seen-mark only, quarantine), -1 (store failure: abort the batch, retry
- * later), -2 (the handler refused it or failed: abort the batch, then treat this file as
- * junk). A handler fails a request it cannot complete itself (answered, logged) and returns
- * AUS_OK; an error that reaches here is the store's or this bundle's, never the queue's. */
-static int apply(dmn_node *n, batch *b, const char *name, const aus_agent_rx *rx, int *pending)
-{
-    int junk = dmn_rx_junk(n, rx) || (n->poison[0] && !strcmp(n->poison, name));
-    if (batch_begin(n, b) != 0)
-        return -1;
-    aus_err e = aus_agent_accept(&n->agent, rx);
-    if (e == AUS_OK && !junk)
-        e = dmn_handle(n, rx, pending);
-    if (e == AUS_OK)
-        return junk;
-    note_error(n, "apply", e);
-    int store = e == AUS_E_IO || e == AUS_E_INTERNAL || e == AUS_E_CRYPTO || e == AUS_E_NOBUFS;
-    if (store && junk) {
-        dmn_log("store failure on %s (%s): the batch will be processed again", name,
-                aus_err_name(e));
-        return -1;
-    }
-    if (store) {
-        /* The store's trouble, or this bundle's alone (a file its request writes, say)? The
-         * batch is redone with this file as junk: if the store works, its seen-mark commits
-         * and it is quarantined, so one bundle never holds the queue (DESIGN.md §5a); if the
-         * store fails, that commit fails too and every file waits for the next scan. Losing
-         * an authentic bundle is a loss on the link: the ground asks again. */
-        dmn_log("%s could not be applied (%s): quarantined after the batch is redone, unless "
-                "the store itself fails",
-                name, aus_err_name(e));
-        snprintf(n->poison, sizeof n->poison, "%s", name);
-        return -2;
-    }
-    /* an authentic bundle whose message our handler refuses must not wedge the queue */
-    dmn_log("%s refused (%s): quarantined after the batch is redone", name, aus_err_name(e));
-    snprintf(n->poison, sizeof n->poison, "%s", name);
-    return -2;
-}
-
-static void run_external(dmn_node *n, const aus_agent_rx *rx)
-{
-    aus_err e = n->store.ops->begin(n->store.self);
-    if (e == AUS_OK)
-        e = dmn_sat_finish(n, rx);
-    if (e == AUS_OK)
-        e = n->store.ops->commit(n->store.self);
-    if (e != AUS_OK) {
-        rollback(n);
-        note_error(n, "command result", e);
-        dmn_log("cannot record a command result (%s): answered as interrupted on restart",
-                aus_err_name(e));
-    }
-}
-
-/* Returns 0 to go on, -1 to stop this scan (store trouble: retry later), -2 to scan again. */
-static int take_file(dmn_node *n, batch *b, char *name)
-{
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    aus_fl_why why = aus_fl_read(&n->fl, name, &buf, &len);
-    if (why == AUS_FL_GONE)
-        return 0;
-    if (why != AUS_FL_OK) {
-        quarantine(n, name, aus_fl_why_str(why));
-        return 0;
-    }
-    aus_agent_rx rx;
-    aus_err e = aus_agent_recv(&n->agent, buf, len, dmn_now_ms(), &rx);
-    if (e != AUS_OK) {
-        char why2[160];
-        snprintf(why2, sizeof why2, "%s (%s)", aus_err_str(e), aus_err_name(e));
-        note_error(n, name, e);
-        quarantine(n, name, why2);
-        free(buf);
-        return 0;
-    }
-    int pending = 0;
-    int r = apply(n, b, name, &rx, &pending);
-    free(buf);
-    if (r < 0) {
-        batch_abort(n, b);
-        return r;
-    }
-    if (r == 1) {
-        /* the seen-mark must be durable before the file leaves the folder */
-        if (batch_commit(n, b) != 0)
-            return -1;
-        char del[128]; /* RFC 9171 §5.6: deleted on receipt (the agent withheld the ADU) */
-        snprintf(del, sizeof del, "deleted on receipt: %s (reason %u), never delivered",
-                 aus_bpv7_reason_str(rx.reason), rx.reason);
-        quarantine(n, name,
-                   rx.deleted ? del
-                   : !strcmp(n->poison, name)
-                       ? "authentic bundle that could not be applied (the line above says why)"
-                       : "authentic bundle with an invalid application message");
-        return 0;
-    }
-    b->done[b->n++] = name;
-    if (pending || b->n == BATCH_MAX || !n->cfg.batch_on) {
-        if (batch_commit(n, b) != 0)
-            return -1;
-        if (pending)
-            run_external(n, &rx);
-    }
-    return 0;
-}
-
-long dmn_process_incoming(dmn_node *n)
-{
-    if (dmn_link_ccsds_on(n))
-        return dmn_link_ccsds_incoming(n);
-    long total = 0;
-    for (int scan = 0; scan < 8; scan++) {
-        char **names;
-        long cnt = aus_fl_list(&n->fl, &names, 0);
-        if (cnt < 0) {
-            dmn_log("cannot list %s: %s", n->cfg.incoming, strerror(errno));
-            return -1;
-        }
-        batch b = {{0}, 0, 0};
-        long i;
-        int r = 0;
-        for (i = 0; i < cnt && !(n->stop && *n->stop); i++)
-            if ((r = take_file(n, &b, names[i])) != 0)
-                break;
-        (void)batch_commit(n, &b);
-        aus_fl_free_list(names, cnt);
-        total += i;
-        if (r != -2)
-            break; /* -2: a refused file; redo the scan with it marked as junk */
-    }
-    n->poison[0] = '\0';
-    return total;
-}
-
-/* ---- send: every queued bundle is written with one file-system sync and one folder fsync,
- * then removed from the store queue in one transaction (a crash in between writes the same
- * files again under the same names; the receiver's replay window drops the copies). ---- */
-#define OUT_BATCH 256
-
-long dmn_drain_outgoing(dmn_node *n)
-{
-    static uint8_t *bufs[OUT_BATCH];
-    static size_t lens[OUT_BATCH];
-    static char keys[OUT_BATCH][AUS_STORE_KEY_MAX], names[OUT_BATCH][AUS_CL_NAME_MAX];
-    const char *np[OUT_BATCH];
-    const uint8_t *bp[OUT_BATCH];
-    long total = 0;
-    if (dmn_link_ccsds_on(n))
-        return dmn_link_ccsds_outgoing(n);
-    for (;;) {
-        size_t k = 0, cap = n->cfg.batch_on ? OUT_BATCH : 1;
-        const char *after = "";
-        while (k < cap) {
-            uint64_t seq = 0;
-            if (!bufs[k] && !(bufs[k] = malloc(AUS_AGENT_BUNDLE_MAX)))
-                return -1;
-            aus_err e = aus_agent_out_next(&n->agent, after, keys[k], sizeof keys[k], bufs[k],
-                                           AUS_AGENT_BUNDLE_MAX, &lens[k], &seq);
-            if (e == AUS_E_NOTFOUND)
-                break;
-            if (e == AUS_OK)
-                e = aus_cl_folder_name(names[k], sizeof names[k], n->cfg.node, seq);
-            if (e != AUS_OK) {
-                note_error(n, "outgoing queue", e);
-                return -1;
-            }
-            np[k] = names[k];
-            bp[k] = bufs[k];
-            after = keys[k];
-            k++;
-        }
-        if (k == 0)
-            break;
-        if ((n->cfg.batch_on ? aus_fl_write_batch(&n->fl, np, bp, lens, k)
-                             : aus_fl_write(&n->fl, np[0], bp[0], lens[0])) != 0) {
-            dmn_log("cannot write to %s: %s", n->cfg.outgoing, strerror(errno));
-            return -1;
-        }
-        aus_err e = n->store.ops->begin(n->store.self);
-        for (size_t i = 0; i < k && e == AUS_OK; i++)
-            e = aus_agent_out_done(&n->agent, keys[i]);
-        if (e == AUS_OK)
-            e = n->store.ops->commit(n->store.self);
-        if (e != AUS_OK) {
-            rollback(n);
-            return -1;
-        }
-        total += (long)k;
-        n->files_out += k;
-    }
-    return total;
-}
-
 void dmn_banner(dmn_node *n)
 {
     const dmn_config *c = &n->cfg;
     dmn_log("Australis %s (BPv7, BPSec, SDLS, OTAR, ML-KEM/ML-DSA) node ipn:%llu role=%s "
             "tenant=%s",
-            AUSTRALIS_VERSION, (unsigned long long)c->node, c->role_sat ? "sat" : "ground",
-            c->tenant);
+            AUS_RELEASE, (unsigned long long)c->node, n->role->name, c->tenant);
     dmn_log("Config: scid=%llu, tm_vcid=%llu, tc_vcid=%llu, tm_spi=%llu, tc_spi=%llu, "
             "tm_frame_len=%llu, link=%s, security=%s, peer=ipn:%llu",
             (unsigned long long)c->scid, (unsigned long long)c->tm_vcid,
@@ -802,3 +370,25 @@ void dmn_banner(dmn_node *n)
             "sequence seen=%llu",
             c->store, in, out, (unsigned long long)n->agent.win.top);
 }
+
+/* ---- the loop's steps (cli/cmd_run.c) ---- */
+long dmn_process_incoming(dmn_node *n) { return n->link->take_incoming(n); }
+
+void dmn_tick(dmn_node *n, uint64_t resend_cutoff, int scan)
+{
+    dmn_rekey_tick(n); /* retired PQ session pairs past their deadline are destroyed */
+    if (n->role->tick)
+        n->role->tick(n, resend_cutoff, scan);
+}
+
+long dmn_drain_outgoing(dmn_node *n)
+{
+    long r = n->link->put_outgoing(n);
+    if (r < 0 || !n->link->pass_commit)
+        return r;
+    return n->link->pass_commit(n);
+}
+
+int dmn_start(dmn_node *n) { return n->role->start ? n->role->start(n) : 0; }
+
+int dmn_serves_clients(const dmn_node *n) { return n->role->serves_clients; }

@@ -134,8 +134,6 @@ static aus_err send_under(dmn_node *n, uint16_t ek)
 
 aus_err dmn_rekey_note_rx(dmn_node *n)
 {
-    if (!n->cfg.role_sat)
-        return AUS_OK;
     uint16_t kid = n->seal.rx_kid;
     if (n->rk_ok && kid) {
         aus_err e = aus_rekey_note_rx(&n->rk, kid, now_s());
@@ -162,8 +160,14 @@ void dmn_rekey_tick(dmn_node *n)
     aus_err e = aus_rekey_on_timer(&n->rk, now_s());
     if (e != AUS_OK)
         dmn_log("PQ rekey timer: %s (tried again next time)", aus_err_str(e));
-    if (n->cfg.role_sat && !n->rk.st.pend.ek && get_ptr(n, "ek_hold", 0) &&
-        !get_ptr(n, "hold_otar", 0) && release_hold(n) != AUS_OK)
+}
+
+void dmn_rekey_release_tick(dmn_node *n)
+{
+    if (!n->rk_ok)
+        return;
+    if (!n->rk.st.pend.ek && get_ptr(n, "ek_hold", 0) && !get_ptr(n, "hold_otar", 0) &&
+        release_hold(n) != AUS_OK)
         dmn_log("PQ rekey: cannot release the held pair (tried again next time)");
 }
 

@@ -44,8 +44,9 @@ typedef struct dmn_role_ops {
     aus_err (*ep_pdu)(dmn_node *n, const uint8_t *pdu, size_t len, uint16_t spi, uint8_t *reply,
                       size_t cap, size_t *rlen);
     /* Once per loop, before the link drains the queue: timers (re-sends, FORGET, key
-     * deadlines). `scan`: the re-send scan is due this loop. */
-    void (*tick)(dmn_node *n, int scan);
+     * deadlines). Re-send what was last sent before resend_cutoff (ms) when `scan` says the
+     * re-send scan is due this loop. */
+    void (*tick)(dmn_node *n, uint64_t resend_cutoff, int scan);
     /* The role's part of the health report / status; NULL: none. */
     size_t (*health)(dmn_node *n, aus_app_kv *kv, size_t cap);
 } dmn_role_ops;

@@ -23,7 +23,10 @@
 #include "australis/app_ground.h"
 #include "australis/base.h"
 #include "daemon.h"
-#include "link_ccsds.h"
+#include "role.h"
+#include "gateway.h" /* the gateway to the terrestrial DTN */
+#include "ops_hooks.h"
+#include "store_keys.h"
 #include "../../../port/posix/posix_io.h" /* apps see include/ and src/ only */
 
 #define CHUNK_DEFAULT 8192u
@@ -379,6 +382,7 @@ aus_err dmn_ground_handle(dmn_node *n, const aus_agent_rx *rx)
     AUS_TRY(gr_rw(n, &g));
     AUS_TRY(aus_app_ground_on_adu(g, rx->adu, rx->len, dmn_now_ms(), &ev));
     log_event(n, &ev);
+    dmn_ops_on_answer(n, rx->adu, rx->len, &ev); /* archive, live stream */
     return AUS_OK;
 }
 
@@ -405,6 +409,8 @@ aus_err dmn_ground_submit(dmn_node *n, aus_app_msg *req, const char *local_out, 
         (void)n->store.ops->rollback(n->store.self);
         dmn_reset(n);
     }
+    if (e == AUS_OK)
+        dmn_ops_on_submit(n, req, local_out, *id); /* archive, live stream */
     return e;
 }
 
@@ -557,6 +563,9 @@ char *dmn_ground_response(dmn_node *n, uint64_t id)
         cJSON_AddBoolToObject(j, "pending", 1);
         cJSON_AddNumberToObject(j, "chunks", (double)it.have);
         cJSON_AddNumberToObject(j, "total", (double)it.total);
+    } else if (g && aus_app_ground_get(g, id, dmn_now_ms(), &it) == AUS_E_NOTFOUND) {
+        j = cJSON_CreateObject(); /* never submitted here (or answered and pruned since) */
+        cJSON_AddBoolToObject(j, "unknown", 1);
     }
     if (!j)
         return NULL;
@@ -629,11 +638,23 @@ static void status_pending(dmn_node *n, cJSON *arr, const aus_app_ground_item *i
     cJSON_AddItemToArray(arr, o);
 }
 
-/* The operator's `australis retry ID` / `cancel ID` (own transaction). */
-aus_err dmn_ground_control(dmn_node *n, uint64_t id, int cancel)
+/* The operator's `australis retry ID` / `cancel ID` (own transaction). A time-tagged command
+ * waits on board: cancelling it is the satellite's to do (a TT_CANCEL request, *sent its id);
+ * the command's own answer then says "cancelled before it ran", or how it ran. */
+aus_err dmn_ground_control(dmn_node *n, uint64_t id, int cancel, uint64_t *sent)
 {
     aus_app_ground *g = gr(n);
+    aus_app_ground_item it;
     AUS_ENSURE(g != NULL, AUS_E_ARG);
+    *sent = 0;
+    if (cancel && aus_app_ground_get(g, id, 0, &it) == AUS_OK && it.state == AUS_APP_GR_PENDING &&
+        it.req_type == AUS_APP_CMD_AT) {
+        static aus_app_msg m;
+        memset(&m, 0, sizeof m);
+        m.type = AUS_APP_TT_CANCEL;
+        m.offset = id;
+        return dmn_ground_submit(n, &m, "", sent);
+    }
     aus_err e = cancel ? aus_app_ground_cancel(g, id, dmn_now_ms())
                        : aus_app_ground_retry(g, id, dmn_now_ms());
     if (e != AUS_OK && e != AUS_E_NOTFOUND)
@@ -655,9 +676,7 @@ char *dmn_ground_status(dmn_node *n)
         aus_err e = g ? aus_app_ground_next(g, AUS_APP_GR_PENDING, after, 0, &it) : AUS_E_ARG;
         if (e != AUS_OK && e != AUS_E_MALFORMED)
             break;
-        char hex[17];
-        snprintf(hex, sizeof hex, "%016llx", (unsigned long long)it.id);
-        cJSON_AddItemToArray(p, cJSON_CreateString(hex));
+        cJSON_AddItemToArray(p, cJSON_CreateNumber((double)it.id));
         status_pending(n, d, &it);
         after = it.id;
     }
@@ -669,8 +688,11 @@ char *dmn_ground_status(dmn_node *n)
         status_failed(g, o);
     cJSON_AddNumberToObject(o, "outgoing_waiting", (double)aus_fl_count(n->cfg.outgoing));
     cJSON_AddNumberToObject(o, "incoming_waiting", (double)aus_fl_count(n->cfg.incoming));
-    cJSON_AddStringToObject(o, "node", n->cfg.tenant);
-    dmn_link_ccsds_status(n, o);
+    cJSON_AddStringToObject(o, "tenant", n->cfg.tenant);
+    char node[32];
+    snprintf(node, sizeof node, "ipn:%llu", (unsigned long long)n->cfg.node);
+    cJSON_AddStringToObject(o, "node", node);
+    dmn_link_status(n, o);
     char *s = cJSON_Print(o);
     cJSON_Delete(o);
     return s;
@@ -959,3 +981,55 @@ static aus_err migrate(dmn_node *n, aus_app_ground *g)
                 aus_err_name(e));
     return e;
 }
+
+/* ---- the role's ops ---- */
+
+/* The ground's store is marked with the layout version by migrate(), at its first write. */
+static int ground_store_open(dmn_node *n)
+{
+    (void)n;
+    return 0;
+}
+
+/* --once: a request is re-sent when a whole run has passed since it was sent, i.e. a pass could
+ * have carried its answer (the previous run's start time is kept in the store). */
+static int ground_start(dmn_node *n)
+{
+    dmn_key k;
+    uint64_t prev = 0;
+    int rc = dmn_gateway_start(n);
+    if (rc || !n->once)
+        return rc;
+    dmn_key_gr(&k, n->cfg.tenant, "lastrun");
+    if (aus_store_get_u64(&n->store, k.s, &prev) != AUS_OK)
+        prev = 0;
+    if (aus_store_put_u64(&n->store, k.s, n->started_ms) != AUS_OK)
+        dmn_log("cannot record the run time");
+    n->prev_run_ms = prev;
+    return 0;
+}
+
+static aus_err ground_handle(dmn_node *n, const aus_agent_rx *rx, int *pending)
+{
+    *pending = 0;
+    return dmn_ground_handle(n, rx);
+}
+
+static void ground_tick(dmn_node *n, uint64_t resend_cutoff, int scan)
+{
+    dmn_gateway_cycle(n);
+    if (!scan)
+        return;
+    dmn_ground_resend(n, resend_cutoff);
+    (void)dmn_ground_forget(n);
+}
+
+const dmn_role_ops dmn_role_ground = {
+    .name = "ground",
+    .serves_clients = 1,
+    .store_open = ground_store_open,
+    .start = ground_start,
+    .handle = ground_handle,
+    .ep_pdu = dmn_ground_ep_pdu,
+    .tick = ground_tick,
+};

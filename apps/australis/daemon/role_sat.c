@@ -13,11 +13,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "australis/sdls_ep.h"
+#include "util.h"
 #include "daemon.h"
+#include "role.h"
+#include "app_api_srv.h"
 
 static aus_err emit(void *ctx, const uint8_t *adu, size_t len)
 {
     dmn_node *n = ctx;
+    AUS_TRY(dmn_app_before_emit(n, adu, len)); /* tenant points go before image chunks */
     return dmn_agent_send(n, adu, len, dmn_now_ms());
 }
 
@@ -295,6 +300,13 @@ static aus_err cmd_exec(void *ctx, const aus_app_msg *req, uint8_t *out, size_t 
     for (size_t i = 1; i < req->nargs; i++)
         argv[i] = strndup((const char *)req->args[i].p, req->args[i].n);
     argv[req->nargs] = NULL;
+    if (dmn_sandbox_has_launcher()) { /* outside the seccomp filter: sandbox.c, docs/sandbox.md */
+        aus_err le = dmn_sandbox_exec((size_t)(x - n->cfg.exec), argv, req->nargs,
+                                      n->cfg.exec_timeout_s, out, cap, outlen, code);
+        for (size_t i = 1; i < req->nargs; i++)
+            free(argv[i]);
+        return le;
+    }
     int pfd[2];
     if (pipe(pfd) != 0)
         return AUS_E_IO;
@@ -346,7 +358,7 @@ static aus_err cmd_exec(void *ctx, const aus_app_msg *req, uint8_t *out, size_t 
     return AUS_OK;
 }
 
-int dmn_sat_init(dmn_node *n)
+static int sat_start(dmn_node *n)
 {
     aus_app_sat_ops ops = {health, file_info, file_read, rekey, emit, n};
     aus_err e =
@@ -361,6 +373,8 @@ int dmn_sat_init(dmn_node *n)
         e = aus_app_sat_register(&n->sat, &c2);
     if (e == AUS_OK)
         e = aus_app_sat_register(&n->sat, &c3);
+    if (e == AUS_OK && dmn_app_sat_init(n) != 0) /* commands of tenant programs (app_api_srv.c) */
+        e = AUS_E_NOBUFS;
     if (e == AUS_OK)
         e = n->store.ops->begin(n->store.self);
     long rec = e == AUS_OK ? aus_app_sat_recover(&n->sat) : e;
@@ -374,7 +388,7 @@ int dmn_sat_init(dmn_node *n)
     return 0;
 }
 
-aus_err dmn_sat_handle(dmn_node *n, const aus_agent_rx *rx, int *pending)
+static aus_err sat_handle(dmn_node *n, const aus_agent_rx *rx, int *pending)
 {
     aus_app_msg m;
     /* the bundle was just authenticated (both links call us right after aus_agent_recv +
@@ -385,6 +399,12 @@ aus_err dmn_sat_handle(dmn_node *n, const aus_agent_rx *rx, int *pending)
             dmn_log("rx %s id=%llu '%.*s' (%zu args)%s", aus_app_type_name(m.type),
                     (unsigned long long)m.id, (int)m.name.n, (const char *)m.name.p, m.nargs,
                     rx->expired ? " EXPIRED" : "");
+        else if (m.type == AUS_APP_REKEY_REQ) /* kind 1 OTAR, 2 PQ, 3 an SDLS-EP procedure */
+            dmn_log("rx %s id=%llu%s",
+                    m.kind == 3   ? "SDLS-EP procedure"
+                    : m.kind == 2 ? "PQ rekey request"
+                                  : "OTAR rekey request",
+                    (unsigned long long)m.id, rx->expired ? " EXPIRED" : "");
         else
             dmn_log("rx %s id=%llu%s", aus_app_type_name(m.type), (unsigned long long)m.id,
                     rx->expired ? " EXPIRED" : "");
@@ -392,7 +412,97 @@ aus_err dmn_sat_handle(dmn_node *n, const aus_agent_rx *rx, int *pending)
     return aus_app_sat_handle(&n->sat, rx->adu, rx->len, rx->expired, pending);
 }
 
-aus_err dmn_sat_finish(dmn_node *n, const aus_agent_rx *rx)
+static aus_err sat_finish(dmn_node *n, const aus_agent_rx *rx)
 {
     return aus_app_sat_finish(&n->sat, rx->adu, rx->len);
 }
+
+/* The satellite's records are the same in layout versions 1 and 2: marked 2 at once. */
+static int sat_store_open(dmn_node *n)
+{
+    if (dmn_schema_mark(&n->store) != AUS_OK) {
+        cli_err("store %s: cannot write its layout version", n->cfg.store);
+        return AUS_EXIT_ENV;
+    }
+    return 0;
+}
+
+/* A status report was authenticated too: its key pair tells the PQ rekey state whether the
+ * ground switched. */
+static aus_err sat_report(dmn_node *n, const aus_agent_rx *rx)
+{
+    (void)rx;
+    return dmn_rekey_note_rx(n);
+}
+
+/* A command may run an external program: its "started" mark must be durable just before it
+ * runs, so it is handled in a transaction of its own. */
+static int sat_own_txn(uint32_t app_type) { return app_type == AUS_APP_CMD; }
+
+/* SDLS-EP procedures at frame level (355.1): the board answers; the reply goes down the link. */
+static aus_err sat_ep_pdu(dmn_node *n, const uint8_t *pdu, size_t len, uint16_t spi, uint8_t *reply,
+                          size_t cap, size_t *rlen)
+{
+    aus_err e = aus_ep_handle(&n->board, pdu, len, spi, (uint64_t)time(NULL), reply, cap, rlen);
+    dmn_log("SDLS-EP PDU on SA %u: %s", spi, e == AUS_OK ? "done" : aus_err_name(e));
+    return AUS_OK;
+}
+
+/* One transaction, rolled back on error (then the counters are read again). */
+static int sat_txn_end(dmn_node *n, aus_err e)
+{
+    if (e == AUS_OK && n->store.ops->commit(n->store.self) == AUS_OK)
+        return 1;
+    (void)n->store.ops->rollback(n->store.self);
+    dmn_reset(n);
+    return 0;
+}
+
+/* Time-tagged commands whose time has come (aus_app_sat_due), one transaction each: a
+ * store-only one runs and is answered in it; an external one runs after its "started" mark
+ * committed, in a second transaction (as an immediate external command does). */
+static void sat_timed(dmn_node *n)
+{
+    static uint8_t adu[AUS_APP_OUTPUT_MAX];
+    for (int k = 0; k < 64; k++) {
+        size_t len = 0;
+        int pending = 0;
+        if (n->store.ops->begin(n->store.self) != AUS_OK)
+            return;
+        long r = aus_app_sat_due(&n->sat, dmn_now_ms(), adu, sizeof adu, &len, &pending);
+        if (r == 0) {
+            (void)n->store.ops->rollback(n->store.self);
+            return;
+        }
+        if (!sat_txn_end(n, r < 0 ? (aus_err)r : AUS_OK)) {
+            dmn_log("timed commands: %s (tried again next loop)", aus_err_str((aus_err)r));
+            return;
+        }
+        dmn_log("timed command: one due was taken%s", pending ? " (runs now)" : "");
+        if (pending && n->store.ops->begin(n->store.self) == AUS_OK &&
+            !sat_txn_end(n, aus_app_sat_finish(&n->sat, adu, len)))
+            dmn_log("timed command: its run was not recorded (answered interrupted at restart)");
+    }
+}
+
+static void sat_tick(dmn_node *n, uint64_t resend_cutoff, int scan)
+{
+    (void)resend_cutoff;
+    (void)scan;
+    dmn_rekey_release_tick(n);
+    sat_timed(n);
+    dmn_app_tick(n); /* tenant points go down after a pass (app_api_srv.c) */
+}
+
+const dmn_role_ops dmn_role_sat = {
+    .name = "sat",
+    .answers_requests = 1,
+    .store_open = sat_store_open,
+    .start = sat_start,
+    .handle = sat_handle,
+    .report = sat_report,
+    .finish = sat_finish,
+    .own_txn = sat_own_txn,
+    .ep_pdu = sat_ep_pdu,
+    .tick = sat_tick,
+};

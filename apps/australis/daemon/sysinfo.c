@@ -8,7 +8,6 @@
 #include <sys/statvfs.h>
 
 #include "daemon.h"
-#include "link_ccsds.h"
 
 /* Text values and names must outlive the encode: kept here (one report at a time). */
 static char texts[8][160];
@@ -151,6 +150,7 @@ size_t dmn_health(dmn_node *n, aus_app_kv *kv, size_t cap)
              (unsigned long long)n->cfg.scid, (unsigned long long)n->cfg.tm_vcid,
              (unsigned long long)n->cfg.tc_vcid);
     add_text(kv, cap, &c, "link", texts[3]);
-    c += dmn_link_ccsds_health(n, kv + c, cap - c);
+    c += dmn_link_health(n, kv + c, cap - c);
+    c += dmn_sandbox_health(kv + c, cap - c); /* which protections are active (sandbox.c) */
     return c;
 }
