@@ -78,6 +78,13 @@ typedef enum aus_app_type {
     AUS_APP_REKEY_REQ = 8,
     AUS_APP_REKEY_RESP = 9,
     AUS_APP_FORGET = 10, /* ground -> sat: every request id below `offset` is answered */
+    /* Time-tagged commands (src/app/app_sat.c): a command stored on board and run at `at`
+     * (DTN ms), or refused when the satellite reaches it more than `tolerance` ms late; the
+     * list of those waiting; the cancellation of one (`offset` = its request id). Each is
+     * answered by a CMD_RESP. */
+    AUS_APP_CMD_AT = 48,
+    AUS_APP_TT_LIST = 49,
+    AUS_APP_TT_CANCEL = 50,
     AUS_APP_TM_POINTS = 32, /* sat -> ground: tenant programs' telemetry points (app_api.h) */
 } aus_app_type;
 
@@ -117,7 +124,8 @@ typedef struct aus_app_msg {
     uint32_t status;                /* CMD_RESP, IMG_INFO, REKEY_RESP */
     int64_t exit_code;              /* CMD_RESP */
     aus_app_view data;              /* CMD_RESP output, IMG_CHUNK data, REKEY body */
-    uint64_t size, offset, chunk;   /* IMG_* */
+    uint64_t size, offset, chunk;   /* IMG_*; offset: FORGET's mark, TT_CANCEL's request id */
+    uint64_t at, tolerance;         /* CMD_AT: when to run (DTN ms), how late it may still run */
     uint8_t sha256[AUS_APP_SHA256]; /* IMG_INFO, IMG_CHUNK */
     uint8_t defhash[AUS_APP_DEFHASH]; /* CMD: the sender's definition hash, when has_defhash */
     uint8_t has_defhash;
@@ -219,6 +227,14 @@ AUS_MUST_USE aus_err aus_app_sat_finish(aus_app_sat *s, const uint8_t *adu, size
 /* FORGET handling (also reachable through aus_app_sat_handle): delete the DONE records of
  * requests below low_id (caller transaction). Returns the number deleted or an error. */
 AUS_MUST_USE long aus_app_sat_forget(aus_app_sat *s, uint64_t low_id);
+/* Time-tagged commands (CMD_AT): the earliest one stored on board whose time has come, taken in
+ * the caller's transaction: run (a store-only command, answered in that transaction), marked
+ * started (an external one: *pending_external = 1 and its ADU in adu[0..*len), to be run after
+ * the commit by aus_app_sat_finish()), or answered EXPIRED when now_ms is more than its
+ * tolerance past its time. Returns 1 (one taken: call again), 0 (none due) or an error.
+ * Errors: AUS_E_ARG, AUS_E_NOBUFS (cap), store errors (roll back). */
+AUS_MUST_USE long aus_app_sat_due(aus_app_sat *s, uint64_t now_ms, uint8_t *adu, size_t cap,
+                                  size_t *len, int *pending_external);
 /* After a restart: answer every "started" command without a result as ST_INTERRUPTED
  * (caller transaction). Returns the number recovered or an error. */
 AUS_MUST_USE long aus_app_sat_recover(aus_app_sat *s);

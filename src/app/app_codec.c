@@ -15,7 +15,8 @@
 int aus_app_is_request(uint8_t type)
 {
     return type == AUS_APP_TM_QUERY || type == AUS_APP_CMD || type == AUS_APP_IMG_REQ ||
-           type == AUS_APP_REKEY_REQ || type == AUS_APP_FORGET;
+           type == AUS_APP_REKEY_REQ || type == AUS_APP_FORGET || type == AUS_APP_CMD_AT ||
+           type == AUS_APP_TT_LIST || type == AUS_APP_TT_CANCEL;
 }
 
 const char *aus_app_type_name(uint8_t type)
@@ -31,6 +32,9 @@ const char *aus_app_type_name(uint8_t type)
     case AUS_APP_REKEY_REQ: return "rekey-request";
     case AUS_APP_REKEY_RESP: return "rekey-response";
     case AUS_APP_FORGET: return "forget";
+    case AUS_APP_CMD_AT: return "timed-command";
+    case AUS_APP_TT_LIST: return "timed-list";
+    case AUS_APP_TT_CANCEL: return "timed-cancel";
     default: return "unknown";
     }
 }
@@ -61,6 +65,9 @@ static int body_items(uint8_t type)
     case AUS_APP_REKEY_REQ: return 2;
     case AUS_APP_REKEY_RESP: return 3;
     case AUS_APP_FORGET: return 1;
+    case AUS_APP_CMD_AT: return 4;
+    case AUS_APP_TT_LIST: return 0;
+    case AUS_APP_TT_CANCEL: return 1;
     default: return -1;
     }
 }
@@ -87,13 +94,19 @@ static void encode_body(const aus_app_msg *m, aus_wr *w)
         }
         break;
     case AUS_APP_CMD:
+    case AUS_APP_CMD_AT:
         wr_view(w, m->name, 1);
         aus_cbor_wr_array(w, m->nargs);
         for (size_t i = 0; i < m->nargs; i++)
             wr_view(w, m->args[i], 1);
         if (m->type == AUS_APP_CMD && m->has_defhash) /* optional: docs/dictionary.md */
             aus_cbor_wr_bstr(w, m->defhash, AUS_APP_DEFHASH);
+        if (m->type == AUS_APP_CMD_AT) {
+            aus_cbor_wr_uint(w, m->at);
+            aus_cbor_wr_uint(w, m->tolerance);
+        }
         break;
+    case AUS_APP_TT_CANCEL: aus_cbor_wr_uint(w, m->offset); break;
     case AUS_APP_CMD_RESP:
         aus_cbor_wr_uint(w, m->status);
         aus_cbor_wr_int(w, m->exit_code);
@@ -263,6 +276,12 @@ static aus_err decode_body(aus_rd *r, aus_app_msg *m)
         AUS_TRY(rd_u32(r, &m->kind));
         return rd_bytes(r, &m->data);
     case AUS_APP_FORGET: return aus_cbor_rd_uint(r, CBOR_FLAGS, &m->offset);
+    case AUS_APP_CMD_AT:
+        AUS_TRY(decode_cmd(r, m));
+        AUS_TRY(aus_cbor_rd_uint(r, CBOR_FLAGS, &m->at));
+        return aus_cbor_rd_uint(r, CBOR_FLAGS, &m->tolerance);
+    case AUS_APP_TT_LIST: return AUS_OK;
+    case AUS_APP_TT_CANCEL: return aus_cbor_rd_uint(r, CBOR_FLAGS, &m->offset);
     default: return AUS_E_UNSUPPORTED;
     }
 }

@@ -476,9 +476,7 @@ aus_err aus_app_ground_submit(aus_app_ground *g, aus_app_msg *req, const aus_app
     pend p = zero;
     size_t n = 0;
     AUS_ENSURE(g && req && id && adu, AUS_E_ARG);
-    AUS_ENSURE(req->type == AUS_APP_TM_QUERY || req->type == AUS_APP_CMD ||
-                   req->type == AUS_APP_IMG_REQ || req->type == AUS_APP_REKEY_REQ,
-               AUS_E_ARG);
+    AUS_ENSURE(aus_app_is_request(req->type) && req->type != AUS_APP_FORGET, AUS_E_ARG);
     p.image = req->type == AUS_APP_IMG_REQ;
     if (p.image) {
         AUS_ENSURE(local && local->n > 0 && local->n < AUS_APP_GROUND_PATH_MAX &&
@@ -518,6 +516,9 @@ static int answers(uint8_t req, uint8_t ans)
     case AUS_APP_IMG_REQ:
         return ans == AUS_APP_IMG_INFO || ans == AUS_APP_IMG_CHUNK || ans == AUS_APP_CMD_RESP;
     case AUS_APP_REKEY_REQ: return ans == AUS_APP_REKEY_RESP;
+    case AUS_APP_CMD_AT:
+    case AUS_APP_TT_LIST:
+    case AUS_APP_TT_CANCEL: return ans == AUS_APP_CMD_RESP;
     default: return 0;
     }
 }

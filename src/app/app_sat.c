@@ -362,6 +362,11 @@ static aus_err handle_cmd(aus_app_sat *s, const aus_app_msg *req, int expired, i
     return run_cmd(s, req, c, f);
 }
 
+static aus_err tt_schedule(aus_app_sat *s, const aus_app_msg *req, const uint8_t *adu, size_t len,
+                           sat_frame *f);
+static aus_err tt_list(aus_app_sat *s, const aus_app_msg *req, sat_frame *f);
+static aus_err tt_cancel(aus_app_sat *s, const aus_app_msg *req, sat_frame *f);
+
 aus_err aus_app_sat_handle(aus_app_sat *s, const uint8_t *adu, size_t len, int expired,
                            int *pending_external)
 {
@@ -409,6 +414,17 @@ aus_err aus_app_sat_handle(aus_app_sat *s, const uint8_t *adu, size_t len, int e
         long k = aus_app_sat_forget(s, req.offset);
         return k < 0 ? (aus_err)k : AUS_OK;
     }
+    case AUS_APP_CMD_AT:
+        if (dup_answer(s, &req, &f, &e))
+            return e; /* scheduled, or done: the schedule answers it once */
+        if (expired)
+            return error_text(s, &req, AUS_APP_ST_EXPIRED, "request expired before it arrived", &f);
+        return tt_schedule(s, &req, adu, len, &f);
+    case AUS_APP_TT_LIST: return tt_list(s, &req, &f);
+    case AUS_APP_TT_CANCEL:
+        if (dup_answer(s, &req, &f, &e))
+            return e;
+        return tt_cancel(s, &req, &f);
     default: return AUS_E_UNSUPPORTED;
     }
 }
@@ -458,7 +474,7 @@ aus_err aus_app_sat_finish(aus_app_sat *s, const uint8_t *adu, size_t len)
     sat_frame f;
     AUS_ENSURE(s != NULL, AUS_E_ARG);
     AUS_TRY(aus_app_decode(&req, adu, len));
-    AUS_ENSURE(req.type == AUS_APP_CMD, AUS_E_STATE);
+    AUS_ENSURE(req.type == AUS_APP_CMD || req.type == AUS_APP_CMD_AT, AUS_E_STATE);
     const aus_app_cmd *c = find_cmd(s, &req.name);
     AUS_ENSURE(c != NULL, AUS_E_STATE);
     return run_cmd(s, &req, c, &f);
@@ -509,4 +525,177 @@ long aus_app_sat_recover(aus_app_sat *s)
         count++;
     }
     return count;
+}
+
+/* ---- time-tagged commands ----
+ * A CMD_AT is recorded SCHEDULED under its request id (so a copy of it never schedules it
+ * twice) and its ADU kept under "app/<tenant>/tt/<at, 16 hex>/<id, 16 hex>": key order is time
+ * order. aus_app_sat_due() takes the earliest entry whose time has come, in the caller's
+ * transaction: deleted, and run as an immediate command would be (store-only: run and answered
+ * in that transaction; external: STARTED, run after the commit by aus_app_sat_finish()), or,
+ * when reached more than `tolerance` ms late (the satellite was off, the store was busy),
+ * answered EXPIRED without running. TT_CANCEL answers a waiting one "cancelled" instead.
+ *
+ *   state of id   event                        next
+ *   (absent)      CMD_AT                       SCHEDULED  entry kept; no answer yet
+ *   SCHEDULED     CMD_AT again (a re-send)     SCHEDULED  nothing
+ *   SCHEDULED     due, on time                 DONE (store-only) / STARTED (external)
+ *   SCHEDULED     due, late beyond tolerance   DONE       EXPIRED, not run
+ *   SCHEDULED     TT_CANCEL                    DONE       ERROR "cancelled before it ran"
+ *   DONE/STARTED  TT_CANCEL                    same       the cancel answered exit 1 */
+#define ST_SCHEDULED 3u
+
+static void tt_prefix(const aus_app_sat *s, char key[AUS_STORE_KEY_MAX])
+{
+    size_t at = cpy(key, AUS_STORE_KEY_MAX, 0, "app/", 4);
+    at = cpy(key, AUS_STORE_KEY_MAX, at, s->tenant, strlen(s->tenant));
+    (void)cpy(key, AUS_STORE_KEY_MAX, at, "/tt/", 4);
+}
+
+static size_t hex16(char *out, uint64_t v)
+{
+    static const char hx[] = "0123456789abcdef";
+    for (unsigned i = 0; i < 16; i++)
+        out[i] = hx[(v >> (60 - 4 * i)) & 0xFu];
+    return 16;
+}
+
+static void tt_key(const aus_app_sat *s, uint64_t at_ms, uint64_t id, char key[AUS_STORE_KEY_MAX])
+{
+    char h[33];
+    tt_prefix(s, key);
+    hex16(h, at_ms);
+    h[16] = '/';
+    hex16(h + 17, id);
+    (void)cpy(key, AUS_STORE_KEY_MAX, strlen(key), h, 33);
+}
+
+static aus_err tt_schedule(aus_app_sat *s, const aus_app_msg *req, const uint8_t *adu, size_t len,
+                           sat_frame *f)
+{
+    char key[AUS_STORE_KEY_MAX];
+    uint8_t mark = ST_SCHEDULED;
+    if (!find_cmd(s, &req->name))
+        return error_text(s, req, AUS_APP_ST_UNKNOWN, "no such command", f);
+    if (s->check) { /* the tenant dictionary: refused at once, not at its time */
+        size_t n = 0;
+        if (s->check(s->check_ctx, req, f->out, sizeof f->out, &n) != AUS_OK)
+            return cmd_response(s, req, AUS_APP_ST_ERROR, f->out, n < sizeof f->out ? n : 0, -1, f);
+    }
+    tt_key(s, req->at, req->id, key);
+    AUS_TRY(s->store->ops->put(s->store->self, key, adu, len));
+    req_key(s, req->id, key);
+    return s->store->ops->put(s->store->self, key, &mark, 1);
+}
+
+/* The next entry under the schedule's prefix after `after` ("" = the first): its key in
+ * `key`, its ADU decoded into m (views into f->rec). AUS_E_NOTFOUND at the end. */
+static aus_err tt_next(aus_app_sat *s, const char *after, char key[AUS_STORE_KEY_MAX],
+                       aus_app_msg *m, sat_frame *f)
+{
+    char prefix[AUS_STORE_KEY_MAX];
+    size_t n = 0;
+    tt_prefix(s, prefix);
+    AUS_TRY(s->store->ops->next(s->store->self, prefix, after, key, AUS_STORE_KEY_MAX));
+    AUS_TRY(s->store->ops->get(s->store->self, key, f->rec, sizeof f->rec, &n));
+    aus_err e = aus_app_decode(m, f->rec, n);
+    AUS_ENSURE(e == AUS_OK && m->type == AUS_APP_CMD_AT, AUS_E_MALFORMED);
+    return AUS_OK;
+}
+
+static aus_err tt_list(aus_app_sat *s, const aus_app_msg *req, sat_frame *f)
+{
+    char key[AUS_STORE_KEY_MAX], after[AUS_STORE_KEY_MAX] = "";
+    size_t at = 0;
+    aus_app_msg m;
+    aus_err e;
+    /* one line a command: "<id> <at, DTN ms> <tolerance ms> <name> <args...>" */
+    while ((e = tt_next(s, after, key, &m, f)) == AUS_OK || e == AUS_E_MALFORMED) {
+        memcpy(after, key, sizeof after);
+        if (e != AUS_OK)
+            continue;
+        char num[3][24];
+        uint64_t v[3] = {m.id, m.at, m.tolerance};
+        for (int k = 0; k < 3; k++) {
+            size_t d = 0;
+            char tmp[24];
+            do
+                tmp[d++] = (char)('0' + v[k] % 10);
+            while ((v[k] /= 10) != 0);
+            for (size_t i = 0; i < d; i++)
+                num[k][i] = tmp[d - 1 - i];
+            num[k][d] = '\0';
+            at = out_text(f->out, sizeof f->out, at, num[k], d);
+            at = out_text(f->out, sizeof f->out, at, " ", 1);
+        }
+        at = out_text(f->out, sizeof f->out, at, m.name.p, m.name.n);
+        for (size_t i = 0; i < m.nargs; i++) {
+            at = out_text(f->out, sizeof f->out, at, " ", 1);
+            at = out_text(f->out, sizeof f->out, at, m.args[i].p, m.args[i].n);
+        }
+        at = out_text(f->out, sizeof f->out, at, "\n", 1);
+    }
+    AUS_ENSURE(e == AUS_E_NOTFOUND, e);
+    static const aus_app_msg zero;
+    aus_app_msg r = zero;
+    r.type = AUS_APP_CMD_RESP;
+    r.id = req->id;
+    r.data = (aus_app_view){f->out, at};
+    return respond(s, &r, 0, f); /* a read: answered afresh each time */
+}
+
+static aus_err tt_cancel(aus_app_sat *s, const aus_app_msg *req, sat_frame *f)
+{
+    char key[AUS_STORE_KEY_MAX], after[AUS_STORE_KEY_MAX] = "";
+    aus_app_msg m;
+    aus_err e;
+    while ((e = tt_next(s, after, key, &m, f)) == AUS_OK || e == AUS_E_MALFORMED) {
+        memcpy(after, key, sizeof after);
+        if (e != AUS_OK || m.id != req->offset)
+            continue;
+        AUS_TRY(s->store->ops->del(s->store->self, key));
+        AUS_TRY(error_text(s, &m, AUS_APP_ST_ERROR, "cancelled before it ran", f));
+        static const char ok[] = "cancelled";
+        return cmd_response(s, req, AUS_APP_ST_OK, (const uint8_t *)ok, sizeof ok - 1, 0, f);
+    }
+    AUS_ENSURE(e == AUS_E_NOTFOUND, e);
+    static const char none[] = "not waiting on board (it ran already, or no such timed command)";
+    return cmd_response(s, req, AUS_APP_ST_OK, (const uint8_t *)none, sizeof none - 1, 1, f);
+}
+
+long aus_app_sat_due(aus_app_sat *s, uint64_t now_ms, uint8_t *adu, size_t cap, size_t *len,
+                     int *pending_external)
+{
+    char key[AUS_STORE_KEY_MAX];
+    aus_app_msg m;
+    sat_frame f;
+    AUS_ENSURE(s && len && pending_external, AUS_E_ARG);
+    *pending_external = 0;
+    aus_err e = tt_next(s, "", key, &m, &f);
+    if (e == AUS_E_NOTFOUND)
+        return 0;
+    if (e == AUS_E_MALFORMED) /* not one of ours: out of the way, never run */
+        return s->store->ops->del(s->store->self, key) == AUS_OK ? 1 : AUS_E_IO;
+    AUS_TRY(e);
+    if (m.at > now_ms)
+        return 0;
+    AUS_TRY(s->store->ops->del(s->store->self, key));
+    const aus_app_cmd *c = find_cmd(s, &m.name);
+    if (now_ms - m.at > m.tolerance)
+        AUS_TRY(error_text(s, &m, AUS_APP_ST_EXPIRED,
+                           "not run: the satellite reached its time later than its tolerance", &f));
+    else if (!c)
+        AUS_TRY(error_text(s, &m, AUS_APP_ST_UNKNOWN, "no such command", &f));
+    else if (c->flags & AUS_APP_CMD_EXTERNAL) {
+        char rk[AUS_STORE_KEY_MAX];
+        uint8_t mark = ST_STARTED;
+        req_key(s, m.id, rk);
+        AUS_TRY(s->store->ops->put(s->store->self, rk, &mark, 1));
+        size_t n = 0;
+        AUS_TRY(aus_app_encode(&m, adu, cap, &n));
+        *len = n;
+        *pending_external = 1;
+    } else
+        AUS_TRY(run_cmd(s, &m, c, &f));
+    return 1;
 }

@@ -200,6 +200,9 @@ void dmn_banner(dmn_node *n);
 /* the health report's facts (sysinfo.c) */
 size_t dmn_health(dmn_node *n, aus_app_kv *kv, size_t cap);
 
+/* Satellite, once per loop: run the time-tagged commands whose time has come (timed.c). */
+void dmn_sat_timed(dmn_node *n);
+
 /* key rotation (daemon/rekey.c) */
 int dmn_rekey_init(dmn_node *n);
 /* Why the PQ rekey cannot run yet: a sentence naming the missing key file, or NULL if ready. */
