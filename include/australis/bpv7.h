@@ -2,8 +2,11 @@
  * fragmentation and reassembly, administrative records (bundle status reports).
  *
  * Decoding is zero-copy: aus_bpv7_decode() fills a caller-owned aus_bpv7_bundle whose EID SSPs
- * and block data are views into the input, which must outlive the struct. At most
- * AUS_BPV7_MAX_BLOCKS canonical blocks (config.h). Nothing here allocates.
+ * and block data are views into the input, which must outlive the struct. RFC 9171 sets no limit
+ * on the number of canonical blocks; the caller chooses the capacity: the struct's own array of
+ * AUS_BPV7_MAX_BLOCKS (config.h; aus_bpv7_init, aus_bpv7_decode) or an array of its own
+ * (aus_bpv7_init_blocks, aus_bpv7_decode_blocks). A bundle with more blocks than that is refused
+ * with AUS_E_BLOCKS, a resource bound, never a silent cap. Nothing here allocates.
  *
  * Encoding works from the same struct ("bundle builder"): aus_bpv7_init(), set the primary
  * fields, add blocks, aus_bpv7_encode(). The encoder computes every CRC and always writes
@@ -178,7 +181,12 @@ typedef struct aus_bpv7_block {
 typedef struct aus_bpv7_bundle {
     aus_bpv7_primary pri;
     size_t nblocks;
-    aus_bpv7_block blk[AUS_BPV7_MAX_BLOCKS]; /* encoding order; the payload block is last */
+    /* The blocks, in encoding order; the payload block is last. blk points at blk_own (set by
+     * aus_bpv7_init / aus_bpv7_decode) or at the caller's array (aus_bpv7_init_blocks /
+     * aus_bpv7_decode_blocks); blk_cap is its length. A struct copy keeps pointing at the
+     * original's blocks: copy with aus_bpv7_copy. */
+    aus_bpv7_block *blk;
+    size_t blk_cap;
     /* Parsed extension blocks (decode fills them; the encoder uses them when data == NULL).
      * A block a BCB encrypts is not parsed: its has_* stays 0 and blk[i].encrypted is 1. */
     uint8_t has_age, has_hop, has_prev;
@@ -193,6 +201,7 @@ typedef struct aus_bpv7_bundle {
     size_t pri_off, pri_len;
     size_t encoded_len; /* decode: bytes consumed */
     size_t err_off;     /* decode failure: byte offset the error refers to */
+    aus_bpv7_block blk_own[AUS_BPV7_MAX_BLOCKS]; /* last: aus_bpv7_init leaves it unwritten */
 } aus_bpv7_bundle;
 
 /* ---- decode / validate / encode ---- */
@@ -207,14 +216,21 @@ typedef struct aus_bpv7_bundle {
  * opaque view, blk[i].encrypted = 1, AUS_BPV7_NOTE_ENCRYPTED is noted and their rules are not
  * checked; whoever decrypts them (aus_bpsec_open) decodes the result again.
  * Errors: TRUNC, MALFORMED, INDEF / NONPREFERRED (AUS_BPV7_STRICT_CBOR only), UNSUPPORTED
- * (e.g. an EID scheme other than dtn/ipn, an indefinite-length string), LIMIT (more than
- * AUS_BPV7_MAX_BLOCKS blocks, SSP too long), NOT_INDEF, VERSION, CRC, EID, BLOCK (repeated
+ * (e.g. an EID scheme other than dtn/ipn, an indefinite-length string), BLOCKS (more canonical
+ * blocks than the block capacity; err_off is the first one that does not fit), LIMIT (SSP too
+ * long), NOT_INDEF, VERSION, CRC, EID, BLOCK (repeated
  * extension block / bad extension data, hop limit outside 1..255), BLOCKNUM, PAYLOAD, FLAGS,
  * FRAG, TRAILING, NOCRC / AGE (strict only). A hop count over the hop limit and an unknown block
  * flagged "delete bundle if block can't be processed" are well formed: aus_bpv7_decide_receipt
  * deletes them. */
 AUS_MUST_USE aus_err aus_bpv7_decode(aus_bpv7_bundle *b, const uint8_t *p, size_t n,
                                      unsigned flags);
+/* aus_bpv7_decode into the caller's block array blk[0..cap) instead of b->blk_own (blk == NULL:
+ * b->blk_own). The array must outlive b's use. The block-number rules are checked pairwise, so
+ * a caller that accepts untrusted input keeps cap in the thousands. Errors: aus_bpv7_decode's;
+ * BLOCKS when the bundle has more than cap blocks; ARG (cap 0 with an array). */
+AUS_MUST_USE aus_err aus_bpv7_decode_blocks(aus_bpv7_bundle *b, aus_bpv7_block *blk, size_t cap,
+                                            const uint8_t *p, size_t n, unsigned flags);
 
 /* Check the RFC 9171 §4 rules on a struct (what decode checks after parsing; run it on a
  * built bundle before encoding). *bad_block (may be NULL) gets the index of the offending
@@ -237,10 +253,16 @@ void aus_bpv7_block_data_write(aus_wr *w, const aus_bpv7_bundle *b, const aus_bp
 
 /* ---- builder helpers ---- */
 
-/* Version 7, no CRC, dtn:none everywhere, no blocks, everything else zero. */
+/* Version 7, no CRC, dtn:none everywhere, no blocks, everything else zero; the blocks go into
+ * b->blk_own (AUS_BPV7_MAX_BLOCKS). */
 void aus_bpv7_init(aus_bpv7_bundle *b);
+/* aus_bpv7_init with the caller's block array blk[0..cap) (blk == NULL: b->blk_own). */
+void aus_bpv7_init_blocks(aus_bpv7_bundle *b, aus_bpv7_block *blk, size_t cap);
+/* Copy src into dst; when src uses its own array, dst gets a copy of the blocks in its own
+ * array, else dst shares src's caller array. */
+void aus_bpv7_copy(aus_bpv7_bundle *dst, const aus_bpv7_bundle *src);
 /* Append a canonical block (before the payload block if one is present). number 0 picks the
- * lowest free number >= 2. Returns the index, or FULL (AUS_BPV7_MAX_BLOCKS), BLOCKNUM
+ * lowest free number >= 2. Returns the index, or FULL (the block capacity), BLOCKNUM
  * (number in use), ARG. */
 AUS_MUST_USE long aus_bpv7_add_block(aus_bpv7_bundle *b, uint64_t type, uint64_t number,
                                      uint64_t flags, uint8_t crc_type, const uint8_t *data,
@@ -278,9 +300,11 @@ typedef struct aus_bpv7_node {
 #define AUS_BPV7_DELETE 1u
 
 typedef struct aus_bpv7_receipt {
-    uint8_t action;  /* AUS_BPV7_ACCEPT or AUS_BPV7_DELETE */
-    uint8_t reason;  /* AUS_BPV7_DELETE: the §6.1.1 reason code; else AUS_BPV7_RC_NONE */
-    size_t block;    /* the block (index) that decided a deletion; SIZE_MAX for none/lifetime */
+    uint8_t action; /* AUS_BPV7_ACCEPT or AUS_BPV7_DELETE */
+    uint8_t reason; /* AUS_BPV7_DELETE: the §6.1.1 reason code; else AUS_BPV7_RC_NONE */
+    size_t block;   /* the block (index) that decided a deletion; SIZE_MAX for none/lifetime */
+    /* The two lists hold AUS_BPV7_MAX_BLOCKS numbers each; a bundle that needs more gets
+     * AUS_E_BLOCKS from aus_bpv7_decide_receipt. */
     size_t ndiscard; /* §4.2.4 bit 4: unprocessed blocks to remove (block numbers) */
     uint64_t discard[AUS_BPV7_MAX_BLOCKS];
     size_t nreport; /* §4.2.4 bit 1: unprocessed blocks that ask for a status report with
@@ -296,7 +320,8 @@ typedef struct aus_bpv7_receipt {
  * reason 9 "hop limit exceeded" (§4.4.3); then a bundle whose age exceeds its lifetime is
  * deleted with reason 1 "lifetime expired" (§4.2.2, age from now - creation time, or the bundle
  * age block when either clock is unknown). A block a BCB encrypts is not judged (BPSec decrypts
- * it first; decide again on the decrypted bundle). Errors: ARG (NULL pointer). */
+ * it first; decide again on the decrypted bundle). Errors: ARG (NULL pointer), BLOCKS (more
+ * than AUS_BPV7_MAX_BLOCKS blocks to list for discard or for a report). */
 AUS_MUST_USE aus_err aus_bpv7_decide_receipt(const aus_bpv7_bundle *b, const aus_bpv7_node *node,
                                              aus_bpv7_receipt *out);
 

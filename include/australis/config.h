@@ -5,9 +5,15 @@
 
 #define AUS_VERSION_STRING "0.1.0"
 
-/* Maximum canonical blocks (payload included) decoded into one aus_bpv7_bundle. */
+/* Canonical blocks (payload included) an aus_bpv7_bundle holds in its own array (blk_own):
+ * the capacity of aus_bpv7_init / aus_bpv7_decode and of every bundle the core decodes for
+ * itself (BPSec, the agent), and the length of a receipt's discard / report lists. RFC 9171
+ * sets no limit on the number of blocks; this is a resource bound, refused with AUS_E_BLOCKS.
+ * A caller that wants another capacity passes its own array (aus_bpv7_decode_blocks,
+ * aus_bpv7_init_blocks). Default 256 (about 20 kB per bundle struct); a flight build short
+ * of memory sets it lower with -D (the floor the daemons promise is 256). */
 #ifndef AUS_BPV7_MAX_BLOCKS
-#define AUS_BPV7_MAX_BLOCKS 16
+#define AUS_BPV7_MAX_BLOCKS 256
 #endif
 
 /* Maximum length of an endpoint ID's SSP (dtn: scheme) in bytes. */

@@ -64,6 +64,7 @@ typedef enum aus_err {
     AUS_E_FLAGS = -76,     /* bundle processing control flags inconsistent */
     AUS_E_UNPROC = -77,    /* unprocessable block asks for the bundle to be deleted */
     AUS_E_FRAG = -78,      /* fragment fields inconsistent, or fragments conflict */
+    AUS_E_BLOCKS = -79,    /* more canonical blocks than the configured block capacity */
 } aus_err;
 
 /* A human sentence for an error code (static storage, never NULL). */

@@ -41,7 +41,9 @@ extern "C" {
 typedef struct aus_tc_cfg {
     uint16_t scid;          /* 0..1023 */
     bool fecf;              /* frames carry CRC-16/CCITT-FALSE */
-    bool seg_hdr;           /* data frames (not BC) carry the 1-octet segment header */
+    bool seg_hdr;           /* data frames (not BC) carry the 1-octet segment header: a managed
+                             * parameter of the VC (232.0 §4.1.3.1, §5); false = the VC has no
+                             * MAP service, a frame's data field is one whole unit */
     uint16_t max_len;       /* maximum frame length on this VC (<= 1024) */
     uint16_t sdls_overhead; /* octets the SDLS layer will add (header + trailer); 0 = none */
 } aus_tc_cfg;
@@ -94,9 +96,32 @@ void aus_tc_frame_set_fecf(uint8_t *frame, size_t len);
 /* ---- segmentation (232.0 §4.2.2 / §4.3.2: MAP packet segments) ---- */
 /* Write the frame carrying sdu[*off..] and advance *off; a SDU that fits one frame gets
  * UNSEG, larger ones FIRST / CONT... / LAST. The caller sets h->fsn for each frame.
- * Needs cfg->seg_hdr. Errors: AUS_E_ARG, AUS_E_NOBUFS (nothing consumed). */
+ * On a VC without segment header (cfg->seg_hdr false) there is no segmentation (232.0
+ * §4.1.3.1): each frame carries the next aus_tc_max_data octets and nothing says where a unit
+ * ends, so a sender keeps units within one frame. Errors: AUS_E_ARG, AUS_E_NOBUFS (nothing
+ * consumed). */
 AUS_MUST_USE aus_err aus_tc_segment(aus_wr *w, const aus_tc_cfg *cfg, const aus_tc_hdr *h,
                                     uint8_t map_id, const uint8_t *sdu, size_t n, size_t *off);
+
+/* ---- frame types and control commands (232.0 §4.1.2.3, §4.1.3.3; 232.1 §3) ---- */
+/* "AD" (bypass 0, control 0: sequence-controlled data), "BD" (bypass 1, control 0: expedited
+ * data), "BC" (bypass 1, control 1: control command), "reserved" (bypass 0, control 1). */
+const char *aus_tc_frame_type_str(const aus_tc_hdr *h);
+
+#define AUS_TC_CMD_UNLOCK 1u /* data field 00 */
+#define AUS_TC_CMD_SET_VR 2u /* data field 82 00 VR */
+typedef struct aus_tc_ctrl {
+    uint8_t cmd; /* AUS_TC_CMD_* */
+    uint8_t vr;  /* Set V(R): the new V(R) */
+} aus_tc_ctrl;
+/* Decode a BC frame's data field (the control command, 232.0 §4.1.3.3.2: "Unlock" one octet 00,
+ * "Set V(R)" three octets 82 00 VR). Errors: AUS_E_MALFORMED (any other content: an invalid
+ * directive, which FARM-1 rejects, 232.1 event E9), AUS_E_ARG. */
+AUS_MUST_USE aus_err aus_tc_ctrl_decode(const uint8_t *d, size_t n, aus_tc_ctrl *out);
+/* Write a control command's data field. Errors via w->err; AUS_E_ARG (unknown cmd). */
+AUS_MUST_USE aus_err aus_tc_ctrl_encode(aus_wr *w, const aus_tc_ctrl *c);
+/* The command's name: "unlock", "set_vr", "invalid". */
+const char *aus_tc_ctrl_str(uint8_t cmd);
 
 #ifndef AUS_TC_MAPS
 #define AUS_TC_MAPS 64u

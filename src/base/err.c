@@ -51,6 +51,8 @@ static const err_row rows[] = {
     {AUS_E_FLAGS, "AUS_E_FLAGS", "the bundle processing control flags are inconsistent"},
     {AUS_E_UNPROC, "AUS_E_UNPROC", "an unprocessable block requests deletion of the bundle"},
     {AUS_E_FRAG, "AUS_E_FRAG", "fragment fields are inconsistent or fragments conflict"},
+    {AUS_E_BLOCKS, "AUS_E_BLOCKS",
+     "the bundle has more canonical blocks than the configured block capacity"},
 };
 
 static const err_row *find(int err)

@@ -434,7 +434,7 @@ static aus_err rd_structure(dec *d, aus_bpv7_bundle *b)
         aus_err be;
         if (!h.indef && left == 0)
             break;
-        if (b->nblocks < AUS_BPV7_MAX_BLOCKS && rd_block_fast(d, &b->blk[b->nblocks], &be)) {
+        if (b->nblocks < b->blk_cap && rd_block_fast(d, &b->blk[b->nblocks], &be)) {
             AUS_TRY(be);
             b->nblocks++;
             left--;
@@ -447,8 +447,8 @@ static aus_err rd_structure(dec *d, aus_bpv7_bundle *b)
         }
         if (!aus_rd_left(&d->r))
             return aus_rd_fail(&d->r, AUS_E_TRUNC);
-        if (b->nblocks >= AUS_BPV7_MAX_BLOCKS)
-            return aus_rd_fail(&d->r, AUS_E_LIMIT); /* the block that does not fit */
+        if (b->nblocks >= b->blk_cap) /* the caller's resource bound; RFC 9171 sets none */
+            return aus_rd_fail(&d->r, AUS_E_BLOCKS); /* err_off: the block that does not fit */
         AUS_TRY(rd_block(d, &b->blk[b->nblocks]));
         b->nblocks++;
         left--;
@@ -461,7 +461,16 @@ static aus_err rd_structure(dec *d, aus_bpv7_bundle *b)
 
 aus_err aus_bpv7_decode(aus_bpv7_bundle *b, const uint8_t *p, size_t n, unsigned flags)
 {
+    return aus_bpv7_decode_blocks(b, NULL, 0, p, n, flags);
+}
+
+aus_err aus_bpv7_decode_blocks(aus_bpv7_bundle *b, aus_bpv7_block *blk, size_t cap,
+                               const uint8_t *p, size_t n, unsigned flags)
+{
     dec d;
+    AUS_ENSURE(b && (p || !n) && (!blk || cap), AUS_E_ARG);
+    b->blk = blk ? blk : b->blk_own;
+    b->blk_cap = blk ? cap : AUS_BPV7_MAX_BLOCKS;
     aus_rd_init(&d.r, p, n);
     aus_rd_init(&d.whole, p, n);
     d.cf = cbor_flags(flags);

@@ -1,5 +1,6 @@
 /* BPv7 bundle encoding (RFC 9171 §4) and the bundle builder helpers.
  * The encoder always writes the shortest CBOR heads and computes every CRC. */
+#include <stddef.h>
 #include <string.h>
 
 #include "australis/base.h"
@@ -152,12 +153,29 @@ long aus_bpv7_encode(const aus_bpv7_bundle *b, uint8_t *out, size_t cap)
 
 /* ---- builder ---- */
 
-void aus_bpv7_init(aus_bpv7_bundle *b)
+void aus_bpv7_init_blocks(aus_bpv7_bundle *b, aus_bpv7_block *blk, size_t cap)
 {
-    memset(b, 0, sizeof *b);
+    /* blk_own is last and written only as blocks are added: a 256-block array is not cleared
+     * for every bundle built */
+    memset(b, 0, offsetof(aus_bpv7_bundle, blk_own));
+    b->blk = blk && cap ? blk : b->blk_own;
+    b->blk_cap = blk && cap ? cap : AUS_BPV7_MAX_BLOCKS;
     b->pri.version = AUS_BPV7_VERSION;
     b->pri.dst.scheme = b->pri.src.scheme = b->pri.report_to.scheme = AUS_EID_SCHEME_DTN;
     b->prev_node.scheme = AUS_EID_SCHEME_DTN;
+}
+
+void aus_bpv7_init(aus_bpv7_bundle *b) { aus_bpv7_init_blocks(b, NULL, 0); }
+
+void aus_bpv7_copy(aus_bpv7_bundle *dst, const aus_bpv7_bundle *src)
+{
+    if (dst == src)
+        return;
+    memcpy(dst, src, offsetof(aus_bpv7_bundle, blk_own));
+    if (src->blk == src->blk_own) {
+        memcpy(dst->blk_own, src->blk_own, src->nblocks * sizeof src->blk_own[0]);
+        dst->blk = dst->blk_own;
+    }
 }
 
 static int number_used(const aus_bpv7_bundle *b, uint64_t n)
@@ -173,7 +191,7 @@ long aus_bpv7_add_block(aus_bpv7_bundle *b, uint64_t type, uint64_t number, uint
 {
     if (crc_type > AUS_BPV7_CRC_32C || type == AUS_BPV7_BT_PAYLOAD || (len && !data))
         return AUS_E_ARG;
-    if (b->nblocks >= AUS_BPV7_MAX_BLOCKS)
+    if (b->nblocks >= b->blk_cap)
         return AUS_E_FULL;
     if (number == 0) {
         number = 2; /* 0 is the primary block, 1 the payload (§4.3.2, §4.3.3) */
@@ -207,7 +225,7 @@ aus_err aus_bpv7_set_payload(aus_bpv7_bundle *b, const uint8_t *p, size_t n, uin
     size_t at = b->nblocks;
     if (at && b->blk[at - 1].type == AUS_BPV7_BT_PAYLOAD)
         at--;
-    else if (at >= AUS_BPV7_MAX_BLOCKS)
+    else if (at >= b->blk_cap)
         return AUS_E_FULL;
     else if (number_used(b, 1))
         return AUS_E_BLOCKNUM;

@@ -216,7 +216,7 @@ aus_err aus_bpv7_reasm_bundle(const aus_bpv7_reasm *ra, const aus_bpv7_bundle *f
         !same_bundle(ra, &first->pri) || first->nblocks == 0 ||
         first->blk[first->nblocks - 1].type != AUS_BPV7_BT_PAYLOAD)
         return AUS_E_ARG;
-    *out = *first;
+    aus_bpv7_copy(out, first);
     out->pri.flags &= ~(uint64_t)AUS_BPV7_BF_FRAGMENT;
     out->pri.frag_offset = out->pri.total_adu_len = 0;
     aus_bpv7_block *pay = &out->blk[out->nblocks - 1];

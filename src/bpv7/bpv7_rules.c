@@ -192,7 +192,7 @@ aus_err aus_bpv7_decide_receipt(const aus_bpv7_bundle *b, const aus_bpv7_node *n
     out->block = SIZE_MAX;
     out->ndiscard = out->nreport = 0;
     /* §5.6 step 4 (reception), block by block in bundle order. */
-    for (size_t i = 0; i < b->nblocks && i < AUS_BPV7_MAX_BLOCKS; i++) {
+    for (size_t i = 0; i < b->nblocks; i++) {
         const aus_bpv7_block *k = &b->blk[i];
         if (k->encrypted)
             continue; /* RFC 9172 §3.8: ciphertext until BPSec has run; judged after that */
@@ -205,16 +205,20 @@ aus_err aus_bpv7_decide_receipt(const aus_bpv7_bundle *b, const aus_bpv7_node *n
         if (processed(node, k->type))
             continue;
         /* §4.2.4 / §5.6: a block this node cannot process */
-        if (k->flags & AUS_BPV7_BLK_RPT_UNPROC)
-            out->report[out->nreport++] = k->number; /* report, reason 11 */
+        if (k->flags & AUS_BPV7_BLK_RPT_UNPROC) {
+            AUS_ENSURE(out->nreport < AUS_BPV7_MAX_BLOCKS, AUS_E_BLOCKS); /* the list's room */
+            out->report[out->nreport++] = k->number;                      /* report, reason 11 */
+        }
         if (k->flags & AUS_BPV7_BLK_DEL_UNPROC) {
             /* "delete the bundle for the reason 'Block unsupported' ... make no further
              * attempt to process any of the bundle's other blocks" */
             delete_for(out, AUS_BPV7_RC_BLOCK_UNSUPPORTED, i);
             return AUS_OK;
         }
-        if (k->flags & AUS_BPV7_BLK_DISC_UNPROC)
+        if (k->flags & AUS_BPV7_BLK_DISC_UNPROC) {
+            AUS_ENSURE(out->ndiscard < AUS_BPV7_MAX_BLOCKS, AUS_E_BLOCKS);
             out->discard[out->ndiscard++] = k->number; /* "remove this block from the bundle" */
+        }
     }
     /* §4.2.2: a bundle past its lifetime "SHOULD be deleted from the network". */
     if (aus_bpv7_check_lifetime(b, node->now_ms) == AUS_E_EXPIRED)

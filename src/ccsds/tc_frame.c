@@ -121,18 +121,64 @@ aus_err aus_tc_frame_decode(const aus_tc_cfg *cfg, const uint8_t *p, size_t n, a
 aus_err aus_tc_segment(aus_wr *w, const aus_tc_cfg *cfg, const aus_tc_hdr *h, uint8_t map_id,
                        const uint8_t *sdu, size_t n, size_t *off)
 {
-    AUS_ENSURE(cfg != NULL && cfg->seg_hdr && h != NULL && !h->ctrl, AUS_E_ARG);
+    AUS_ENSURE(cfg != NULL && h != NULL && !h->ctrl, AUS_E_ARG);
     AUS_ENSURE(sdu != NULL && off != NULL && n > 0 && *off < n, AUS_E_ARG);
     size_t max = aus_tc_max_data(cfg);
     AUS_ENSURE(max > 0, AUS_E_ARG);
     size_t left = n - *off, take = left < max ? left : max;
     bool first = (*off == 0), last = (take == left);
-    /* 232.0 §4.1.3.2.2: 01 first, 00 continuing, 10 last, 11 no segmentation. */
+    /* 232.0 §4.1.3.2.2: 01 first, 00 continuing, 10 last, 11 no segmentation. (Without a
+     * segment header, aus_tc_frame_encode writes none of this.) */
     uint8_t fl = first ? (last ? AUS_TC_SEG_UNSEG : AUS_TC_SEG_FIRST)
                        : (last ? AUS_TC_SEG_LAST : AUS_TC_SEG_CONT);
     AUS_TRY(aus_tc_frame_encode(w, cfg, h, fl, map_id, sdu + *off, take));
     *off += take;
     return AUS_OK;
+}
+
+const char *aus_tc_frame_type_str(const aus_tc_hdr *h)
+{
+    /* 232.0 §4.1.2.3: bypass flag and control command flag give the frame type */
+    if (!h->ctrl)
+        return h->bypass ? "BD" : "AD";
+    return h->bypass ? "BC" : "reserved";
+}
+
+aus_err aus_tc_ctrl_decode(const uint8_t *d, size_t n, aus_tc_ctrl *out)
+{
+    AUS_ENSURE(out != NULL && (d != NULL || n == 0), AUS_E_ARG);
+    /* 232.0 §4.1.3.3.2 / 232.1 §3: Unlock = 00, Set V(R) = 82 00 VR; nothing else */
+    if (n == 1 && d[0] == 0x00) {
+        out->cmd = AUS_TC_CMD_UNLOCK;
+        out->vr = 0;
+        return AUS_OK;
+    }
+    if (n == 3 && d[0] == 0x82 && d[1] == 0x00) {
+        out->cmd = AUS_TC_CMD_SET_VR;
+        out->vr = d[2];
+        return AUS_OK;
+    }
+    return AUS_E_MALFORMED;
+}
+
+aus_err aus_tc_ctrl_encode(aus_wr *w, const aus_tc_ctrl *c)
+{
+    AUS_ENSURE(w != NULL && c != NULL, AUS_E_ARG);
+    if (c->cmd == AUS_TC_CMD_UNLOCK) {
+        aus_wr_u8(w, 0x00);
+    } else if (c->cmd == AUS_TC_CMD_SET_VR) {
+        aus_wr_u8(w, 0x82);
+        aus_wr_u8(w, 0x00);
+        aus_wr_u8(w, c->vr);
+    } else {
+        return AUS_E_ARG;
+    }
+    return w->err;
+}
+
+const char *aus_tc_ctrl_str(uint8_t cmd)
+{
+    return cmd == AUS_TC_CMD_UNLOCK ? "unlock" : cmd == AUS_TC_CMD_SET_VR ? "set_vr" : "invalid";
 }
 
 void aus_tc_reasm_init(aus_tc_reasm *r) { memset(r, 0, sizeof *r); }

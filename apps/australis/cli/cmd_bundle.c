@@ -26,6 +26,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "australis/bpsec.h"
 #include "australis/bpv7.h"
 #include "cli.h"
 
@@ -446,13 +447,42 @@ static void print_status_report(const aus_bpv7_bundle *b)
  * BPSec's BIB and BCB and the envelopes' private-use block (the agent's list, src/agent). */
 static const uint64_t node_types[] = {AUS_BPV7_BT_BIB, AUS_BPV7_BT_BCB, 192u};
 
+/* A block type's name: the codec's, and ours for the sequence-number block the envelopes add
+ * (type 192, RFC 9171 §9.1 private/experimental range; include/australis/bpsec.h). */
+static const char *block_name(uint64_t type)
+{
+    return type == AUS_BPSEC_BT_SEQ ? "Australis sequence number, private use"
+                                    : aus_bpv7_block_type_str(type);
+}
+
+/* DTN time (ms since 2000-01-01T00:00:00Z, RFC 9171 §4.2.6) as ISO 8601 UTC, or "" for 0. */
+static const char *dtn_iso(uint64_t ms, char *out, size_t cap)
+{
+    out[0] = '\0';
+    time_t t = (time_t)(ms / 1000u + 946684800u);
+    struct tm tm;
+    if (ms == 0 || !gmtime_r(&t, &tm))
+        return out;
+    size_t k = strftime(out, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (k)
+        snprintf(out + k, cap - k, ".%03uZ", (unsigned)(ms % 1000u));
+    return out;
+}
+
 static aus_bpv7_receipt decide(const aus_bpv7_bundle *b, uint64_t now_ms)
 {
     aus_bpv7_node node = {now_ms, node_types, sizeof node_types / sizeof node_types[0]};
     aus_bpv7_receipt r;
-    if (aus_bpv7_decide_receipt(b, &node, &r) != AUS_OK) { /* only on NULL arguments */
-        memset(&r, 0, sizeof r);
-        r.block = SIZE_MAX;
+    aus_err e = aus_bpv7_decide_receipt(b, &node, &r);
+    if (e != AUS_OK) {
+        /* AUS_E_BLOCKS: more blocks to discard / report than a receipt lists (config.h
+         * AUS_BPV7_MAX_BLOCKS); said on stderr, the lists stop at their bound */
+        fprintf(stderr, "australis: on receipt: %s (%d blocks listed)\n", aus_err_str(e),
+                AUS_BPV7_MAX_BLOCKS);
+        if (e != AUS_E_BLOCKS) {
+            memset(&r, 0, sizeof r);
+            r.block = SIZE_MAX;
+        }
     }
     return r;
 }
@@ -496,8 +526,10 @@ static void print_text(const char *file, const aus_bpv7_bundle *b, size_t n,
     printf("\n    destination %s\n    source      %s\n    report-to   %s\n",
            eid_str(&p->dst, e1, sizeof e1), eid_str(&p->src, e2, sizeof e2),
            eid_str(&p->report_to, e3, sizeof e3));
-    printf("    created     %" PRIu64 "%s, sequence %" PRIu64 ", lifetime %" PRIu64 " ms\n",
-           p->ctime, p->ctime ? "" : " (no clock)", p->seq, p->lifetime);
+    char iso[40];
+    printf("    created     %" PRIu64 "%s%s%s, sequence %" PRIu64 ", lifetime %" PRIu64 " ms\n",
+           p->ctime, p->ctime ? " (" : " (no clock)", dtn_iso(p->ctime, iso, sizeof iso),
+           p->ctime ? ")" : "", p->seq, p->lifetime);
     if (p->flags & AUS_BPV7_BF_FRAGMENT)
         printf("    fragment    offset %" PRIu64 " of %" PRIu64 " bytes\n", p->frag_offset,
                p->total_adu_len);
@@ -505,8 +537,8 @@ static void print_text(const char *file, const aus_bpv7_bundle *b, size_t n,
         const aus_bpv7_block *k = &b->blk[i];
         printf("  block %" PRIu64 ": type %" PRIu64 " (%s), flags 0x%" PRIx64 ", crc %s, %zu bytes"
                " at %zu",
-               k->number, k->type, aus_bpv7_block_type_str(k->type), k->flags,
-               aus_bpv7_crc_str(k->crc_type), k->data_len, k->off);
+               k->number, k->type, block_name(k->type), k->flags, aus_bpv7_crc_str(k->crc_type),
+               k->data_len, k->off);
         if (k->encrypted) /* a BCB targets it: its data is ciphertext (RFC 9172 §3.8) */
             printf(": encrypted by a BCB");
         else if (k->type == AUS_BPV7_BT_AGE)
@@ -515,6 +547,8 @@ static void print_text(const char *file, const aus_bpv7_bundle *b, size_t n,
             printf(": hop count %" PRIu64 " of limit %" PRIu64, b->hop_count, b->hop_limit);
         else if (k->type == AUS_BPV7_BT_PREV_NODE)
             printf(": %s", eid_str(&b->prev_node, e1, sizeof e1));
+        else if (k->type == AUS_BPSEC_BT_SEQ)
+            printf(": under the BIB (our envelope's replay protection)");
         else if (k->discard)
             printf(" (unknown; discarded when forwarded)");
         else if (k->unknown)
@@ -571,6 +605,9 @@ static cJSON *json_bundle(const char *file, const aus_bpv7_bundle *b, size_t n,
     cJSON_AddItemToObject(pj, "source", eid_json(&p->src));
     cJSON_AddItemToObject(pj, "report_to", eid_json(&p->report_to));
     cJSON_AddNumberToObject(pj, "creation_time", (double)p->ctime);
+    char iso[40];
+    if (p->ctime)
+        cJSON_AddStringToObject(pj, "creation_time_iso", dtn_iso(p->ctime, iso, sizeof iso));
     cJSON_AddNumberToObject(pj, "sequence", (double)p->seq);
     cJSON_AddNumberToObject(pj, "lifetime", (double)p->lifetime);
     if (p->flags & AUS_BPV7_BF_FRAGMENT) {
@@ -582,7 +619,7 @@ static cJSON *json_bundle(const char *file, const aus_bpv7_bundle *b, size_t n,
         const aus_bpv7_block *k = &b->blk[i];
         cJSON *kj = cJSON_CreateObject();
         cJSON_AddNumberToObject(kj, "type", (double)k->type);
-        cJSON_AddStringToObject(kj, "type_name", aus_bpv7_block_type_str(k->type));
+        cJSON_AddStringToObject(kj, "type_name", block_name(k->type));
         cJSON_AddNumberToObject(kj, "number", (double)k->number);
         cJSON_AddNumberToObject(kj, "flags", (double)k->flags);
         cJSON_AddNumberToObject(kj, "crc_type", k->crc_type);
@@ -597,7 +634,7 @@ static cJSON *json_bundle(const char *file, const aus_bpv7_bundle *b, size_t n,
             cJSON_AddNumberToObject(kj, "hop_count", (double)b->hop_count);
         } else if (k->type == AUS_BPV7_BT_PREV_NODE)
             cJSON_AddItemToObject(kj, "previous_node", eid_json(&b->prev_node));
-        if (k->unknown)
+        if (k->unknown && k->type != AUS_BPSEC_BT_SEQ)
             cJSON_AddBoolToObject(kj, "unknown", 1);
         cJSON_AddItemToArray(bl, kj);
     }
@@ -608,7 +645,7 @@ static cJSON *json_bundle(const char *file, const aus_bpv7_bundle *b, size_t n,
 }
 
 static const char inspect_usage[] =
-    "usage: australis bundle inspect [--json] [--strict] [--now MS] FILE...\n"
+    "usage: australis bundle inspect [--json] [--strict] [--now MS] [--max-blocks N] FILE...\n"
     "\n"
     "Decodes each FILE as one BPv7 bundle, says whether it is well formed (RFC 9171 §4:\n"
     "structure, CRCs, EIDs, block numbers, the extension blocks' shapes), prints its fields\n"
@@ -629,17 +666,24 @@ static const char inspect_usage[] =
     "             indefinite-length array but the bundle's own, no integer or length in a\n"
     "             longer head than it needs (all accepted by default, as RFC 9171 allows)\n"
     "  --now MS   the DTN time (ms since 2000-01-01T00:00:00Z) for the lifetime answer\n"
-    "             (default: the clock)\n";
+    "             (default: the clock)\n"
+    "  --max-blocks N  the block capacity (RFC 9171 sets no limit; default 4096, at most\n"
+    "             65536): a bundle with more canonical blocks is refused with \"the bundle has\n"
+    "             more canonical blocks than the configured block capacity\"\n";
+
+#define INSPECT_BLOCKS_DEFAULT 4096u
+#define INSPECT_BLOCKS_MAX 65536u
 
 /* One file: decode, decide, print. Returns 0 (well formed), 1 (not), 3 (cannot read). */
-static int inspect_one(const char *f, unsigned flags, uint64_t now, cJSON *all)
+static int inspect_one(const char *f, unsigned flags, uint64_t now, aus_bpv7_block *blk, size_t cap,
+                       cJSON *all)
 {
     static aus_bpv7_bundle b;
     size_t n = 0;
     errno = 0;
     uint8_t *p = cli_read_file(f, &n);
     int io = errno ? errno : EIO;
-    aus_err e = p ? aus_bpv7_decode(&b, p, n, flags) : AUS_E_IO;
+    aus_err e = p ? aus_bpv7_decode_blocks(&b, blk, cap, p, n, flags) : AUS_E_IO;
     int rc = p ? (e ? AUS_EXIT_FAIL : AUS_EXIT_OK) : AUS_EXIT_ENV;
     if (e) {
         size_t off = p ? b.err_off : 0;
@@ -672,11 +716,18 @@ static int cmd_inspect(int argc, char **argv)
 {
     int json = 0, nfiles = 0, rc = AUS_EXIT_OK;
     unsigned flags = 0;
-    uint64_t now = dtn_now_ms();
+    uint64_t now = dtn_now_ms(), cap = INSPECT_BLOCKS_DEFAULT;
     for (int i = 1; i < argc; i++) {
         if (cli_is_help(argv[i])) {
             fputs(inspect_usage, stdout);
             return AUS_EXIT_OK;
+        } else if (!strcmp(argv[i], "--max-blocks")) {
+            if (i + 1 >= argc || cli_u64(argv[i + 1], INSPECT_BLOCKS_MAX, &cap) || cap == 0) {
+                cli_err("bundle inspect: --max-blocks needs a number 1..%u (see --help)",
+                        INSPECT_BLOCKS_MAX);
+                return AUS_EXIT_USAGE;
+            }
+            argv[++i] = NULL;
         } else if (!strcmp(argv[i], "--json")) {
             json = 1;
         } else if (!strcmp(argv[i], "--strict")) {
@@ -698,12 +749,17 @@ static int cmd_inspect(int argc, char **argv)
         cli_err("bundle inspect needs at least one FILE (see --help)");
         return AUS_EXIT_USAGE;
     }
+    aus_bpv7_block *blk = calloc((size_t)cap, sizeof *blk);
+    if (!blk) {
+        cli_err("bundle inspect: out of memory");
+        return AUS_EXIT_ENV;
+    }
     cJSON *all = json ? cJSON_CreateArray() : NULL;
     for (int i = 1; i < argc; i++) {
         const char *f = argv[i];
         if (!f || (f[0] == '-' && f[1]))
             continue;
-        int r = inspect_one(f, flags, now, all);
+        int r = inspect_one(f, flags, now, blk, (size_t)cap, all);
         /* 3 (cannot read) outranks 1 (not a bundle) */
         if (r > rc)
             rc = r;
@@ -715,6 +771,7 @@ static int cmd_inspect(int argc, char **argv)
         free(s);
         cJSON_Delete(all);
     }
+    free(blk);
     fflush(stdout);
     return rc;
 }

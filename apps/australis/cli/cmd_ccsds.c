@@ -28,6 +28,8 @@ typedef struct opts {
     const char *in, *out;
     uint64_t frame_len, scid, vcid, map, fsn, rs_i, pad, spi;
     int have_frame_len, have_scid, have_vcid, have_rs, have_spi, no_rand, bypass;
+    int no_seg, no_fecf, ctrl; /* ctrl: 0 none, AUS_TC_CMD_* (tc-encode --control) */
+    uint8_t ctrl_vr;
     const char *key_hex;
 } opts;
 
@@ -37,7 +39,9 @@ static const char *const usage_text =
     "                  [--no-randomize] [--sdls-spi N --sdls-key HEX] PACKETS_IN -o CADUS_OUT\n"
     "  australis ccsds tm-decode (same options) CADUS_IN -o PACKETS_OUT\n"
     "  australis ccsds tc-encode --scid N --vcid N [--map N] [--fsn N] [--bypass]\n"
-    "                  [--no-randomize] [--sdls-spi N --sdls-key HEX] DATA_IN -o CLTU_OUT\n"
+    "                  [--no-segment-header] [--no-fecf] [--no-randomize]\n"
+    "                  [--sdls-spi N --sdls-key HEX] DATA_IN -o CLTU_OUT\n"
+    "  australis ccsds tc-encode --scid N --vcid N --control unlock|set-vr=VR -o CLTU_OUT\n"
     "  australis ccsds tc-decode (same options) CLTU_IN -o DATA_OUT\n"
     "  australis ccsds rs-decode --interleave I [--pad Q] IN -o OUT\n"
     "  australis ccsds conv-encode IN -o OUT    (r=1/2 k=7, 6-bit zero tail, hard bits)\n"
@@ -47,6 +51,11 @@ static const char *const usage_text =
     "Reed-Solomon off; without it the depth is derived from --frame-len: I = frame-len/223 when\n"
     "that divides exactly (1115 -> I=5), else the smallest I whose codewords are shortened to\n"
     "frame-len/I octets. SDLS: AES-256-GCM, 32-octet key in hex, 12-octet IV, 16-octet MAC.\n"
+    "TC: --no-segment-header for a VC configured without the segment header (CCSDS 232.0\n"
+    "§4.1.3.1: no MAPs, no segmentation: each frame carries the next up to 1017 octets and\n"
+    "tc-decode writes each frame's data field in order); --no-fecf for frames without FECF;\n"
+    "--control sends one BC frame (Unlock, or Set V(R) to VR) and takes no DATA_IN. tc-decode\n"
+    "prints each frame's type (AD, BD, BC) and, for BC, the command (unlock, set_vr + vr).\n"
     "Decoders print one JSON line per frame / codeblock. Exit: 0 ok, 1 bad input, 2 usage, 3 "
     "I/O.\n";
 
@@ -66,6 +75,19 @@ static int num(const char *name, const char *val, uint64_t max, uint64_t *v)
 {
     if (val == NULL || cli_u64(val, max, v) != 0)
         return usage_err("%s needs a number 0..%llu", name, (unsigned long long)max);
+    return 0;
+}
+
+/* --control unlock | set-vr=VR (232.0 §4.1.3.3.2 control commands) */
+static int parse_control(const char *v, opts *o)
+{
+    uint64_t vr = 0;
+    if (v != NULL && !strcmp(v, "unlock"))
+        o->ctrl = AUS_TC_CMD_UNLOCK;
+    else if (v != NULL && !strncmp(v, "set-vr=", 7) && cli_u64(v + 7, 255, &vr) == 0)
+        o->ctrl = AUS_TC_CMD_SET_VR, o->ctrl_vr = (uint8_t)vr;
+    else
+        return usage_err("--control needs unlock or set-vr=0..255");
     return 0;
 }
 
@@ -99,6 +121,12 @@ static int parse(int argc, char **argv, opts *o)
             o->no_rand = 1, takes = 0;
         else if (!strcmp(a, "--bypass"))
             o->bypass = 1, takes = 0;
+        else if (!strcmp(a, "--no-segment-header"))
+            o->no_seg = 1, takes = 0;
+        else if (!strcmp(a, "--no-fecf"))
+            o->no_fecf = 1, takes = 0;
+        else if (!strcmp(a, "--control"))
+            rc = parse_control(v, o);
         else if (a[0] == '-' && a[1] != '\0')
             return usage_err("unknown option '%s'", a);
         else if (o->in == NULL)
@@ -109,6 +137,10 @@ static int parse(int argc, char **argv, opts *o)
             return rc;
         i += takes;
     }
+    if (o->ctrl && o->in == NULL)
+        o->in = "-"; /* a control command takes no DATA_IN */
+    else if (o->ctrl)
+        return usage_err("--control takes no input file");
     if (o->in == NULL || o->out == NULL)
         return usage_err("an input file and -o OUTPUT are required");
     if (o->have_spi != (o->key_hex != NULL))
@@ -441,8 +473,8 @@ static int tc_prepare(const opts *o, tc_setup *t, aus_sdls_simple *s, int sendin
     if (!o->have_scid || !o->have_vcid)
         return usage_err("--scid and --vcid are required");
     t->cfg.scid = (uint16_t)o->scid;
-    t->cfg.fecf = true;
-    t->cfg.seg_hdr = true;
+    t->cfg.fecf = !o->no_fecf;
+    t->cfg.seg_hdr = !o->no_seg; /* a managed parameter of the VC (232.0 §4.1.3.1) */
     t->cfg.max_len = AUS_TC_MAX_LEN;
     if (o->have_spi) {
         int hl, tl, rc = sdls_setup(o, s, sending, &hl, &tl);
@@ -451,10 +483,31 @@ static int tc_prepare(const opts *o, tc_setup *t, aus_sdls_simple *s, int sendin
         t->sdls = s;
         t->cfg.sdls_overhead = (uint16_t)(hl + tl);
         t->link.frame_len = AUS_TC_MAX_LEN;
-        t->link.fecf = AUS_SDLS_FECF_YES;
-        t->link.seg_hdr = 1;
+        t->link.fecf = o->no_fecf ? AUS_SDLS_FECF_NONE : AUS_SDLS_FECF_YES;
+        t->link.seg_hdr = o->no_seg ? 0 : 1;
     }
     return 0;
+}
+
+/* One BC frame carrying a control command (never SDLS-protected: docs/cl_ccsds.md). */
+static int tc_control(const opts *o, const tc_setup *t)
+{
+    uint8_t d[4], frame[16], cltu[64];
+    aus_tc_ctrl c = {(uint8_t)o->ctrl, o->ctrl_vr};
+    aus_tc_hdr h = {1, 1, (uint16_t)o->scid, (uint8_t)o->vcid, (uint8_t)o->fsn};
+    aus_wr w, fw, cw;
+    aus_wr_init(&w, d, sizeof d);
+    aus_wr_init(&fw, frame, sizeof frame);
+    aus_wr_init(&cw, cltu, sizeof cltu);
+    if (aus_tc_ctrl_encode(&w, &c) != AUS_OK ||
+        aus_tc_frame_encode(&fw, &t->cfg, &h, 0, 0, d, w.off) != AUS_OK ||
+        aus_cltu_encode(&cw, frame, fw.off, !o->no_rand) != AUS_OK) {
+        cli_err("cannot build the BC frame");
+        return AUS_EXIT_FAIL;
+    }
+    obuf b = {0};
+    int rc = ob_put(&b, cltu, cw.off) != 0 ? AUS_EXIT_ENV : AUS_EXIT_OK;
+    return finish(o, &b, rc);
 }
 
 static int tc_encode(const opts *o)
@@ -464,6 +517,8 @@ static int tc_encode(const opts *o)
     int rc = tc_prepare(o, &t, &sd, 1);
     if (rc)
         return rc;
+    if (o->ctrl)
+        return tc_control(o, &t);
     size_t n;
     uint8_t *in = load(o, &n);
     if (in == NULL)
@@ -536,6 +591,9 @@ static int tc_one(const opts *o, tc_setup *t, aus_tc_reasm *r, const uint8_t *in
     aus_err re = AUS_E_AGAIN;
     if (e == AUS_OK && f.hdr.vcid != o->vcid)
         e = AUS_E_NOTFOUND;
+    aus_tc_ctrl cc = {0, 0};
+    if (e == AUS_OK && f.hdr.ctrl) /* 232.1 E9: an invalid directive is rejected */
+        e = aus_tc_ctrl_decode(ud, ul, &cc);
     if (e == AUS_OK && f.has_seg && r->map[f.map_id].buf == NULL) { /* a buffer per MAP */
         uint8_t *mb = malloc(TC_SDU_MAX);
         if (mb == NULL || aus_tc_reasm_set_map(r, f.map_id, mb, TC_SDU_MAX) != AUS_OK) {
@@ -545,15 +603,25 @@ static int tc_one(const opts *o, tc_setup *t, aus_tc_reasm *r, const uint8_t *in
     }
     if (e == AUS_OK && f.has_seg) /* control commands (BC frames) carry no user data */
         re = aus_tc_reasm_push(r, f.seg_flags, f.map_id, ud, ul, &sdu, &sl);
+    else if (e == AUS_OK && !f.hdr.ctrl) /* no segment header: the data field is the unit */
+        re = AUS_OK, sdu = ud, sl = ul;
     if (re == AUS_OK && ob_put(b, sdu, sl) != 0)
         return -2;
     fprintf(j, "{\"cltu\":%zu", idx);
-    if (e == AUS_OK)
-        fprintf(j,
-                ",\"scid\":%u,\"vcid\":%u,\"bypass\":%u,\"ctrl\":%u,\"fsn\":%u,\"map\":%u,"
-                "\"seg_flags\":%u,\"frame_len\":%zu",
-                f.hdr.scid, f.hdr.vcid, f.hdr.bypass, f.hdr.ctrl, f.hdr.fsn, f.map_id, f.seg_flags,
-                f.len);
+    if (e == AUS_OK) {
+        fprintf(j, ",\"type\":\"%s\",\"scid\":%u,\"vcid\":%u,\"bypass\":%u,\"ctrl\":%u,\"fsn\":%u",
+                aus_tc_frame_type_str(&f.hdr), f.hdr.scid, f.hdr.vcid, f.hdr.bypass, f.hdr.ctrl,
+                f.hdr.fsn);
+        if (f.has_seg)
+            fprintf(j, ",\"map\":%u,\"seg_flags\":%u", f.map_id, f.seg_flags);
+        else
+            fputs(",\"map\":null,\"seg_flags\":null", j);
+        if (f.hdr.ctrl)
+            fprintf(j, ",\"command\":\"%s\"", aus_tc_ctrl_str(cc.cmd));
+        if (f.hdr.ctrl && cc.cmd == AUS_TC_CMD_SET_VR)
+            fprintf(j, ",\"vr\":%u", cc.vr);
+        fprintf(j, ",\"frame_len\":%zu", f.len);
+    }
     fprintf(j, ",\"bch_corrected\":%u,\"error\":", e == AUS_OK ? cr.corrected : 0u);
     json_err(j, e != AUS_OK ? e : (re == AUS_E_AGAIN ? AUS_OK : re));
     fputs("}\n", j);
@@ -715,6 +783,8 @@ int cmd_ccsds(int argc, char **argv)
     int rc = parse(argc - 1, argv + 1, &o);
     if (rc)
         return rc;
+    if (o.ctrl && strcmp(sub, "tc-encode"))
+        return usage_err("--control goes with tc-encode");
     if (!strcmp(sub, "tm-encode"))
         return tm_encode(&o);
     if (!strcmp(sub, "tm-decode"))

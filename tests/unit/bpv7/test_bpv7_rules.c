@@ -365,7 +365,7 @@ static void test_limits(void **st)
     assert_int_equal(aus_bpv7_add_block(&B, 99, 0, 0, 0, NULL, 0), AUS_E_FULL);
     long n = aus_bpv7_encode(&B, buf, sizeof buf);
     assert_int_equal(aus_bpv7_decode(&D, buf, (size_t)n, 0), AUS_OK);
-    /* one more block than AUS_BPV7_MAX_BLOCKS in the bytes: LIMIT */
+    /* one more block than AUS_BPV7_MAX_BLOCKS in the bytes: BLOCKS (the capacity) */
     aus_wr w;
     aus_wr_init(&w, buf, sizeof buf);
     aus_cbor_wr_array_indef(&w);
@@ -378,7 +378,7 @@ static void test_limits(void **st)
     aus_bpv7_block_write(&w, &B, &B.blk[B.nblocks - 1]);
     aus_cbor_wr_break(&w);
     assert_int_equal(w.err, AUS_OK);
-    /* the block that does not fit is the 17th, the payload block, just before the break */
+    /* the block that does not fit is the last, the payload block, just before the break */
     size_t extra_at;
     {
         aus_bpv7_bundle ok;
@@ -387,7 +387,7 @@ static void test_limits(void **st)
         assert_int_equal(aus_bpv7_decode(&ok, buf2, (size_t)m, 0), AUS_OK);
         extra_at = w.off - 1 - ok.blk[ok.nblocks - 1].len;
     }
-    assert_int_equal(aus_bpv7_decode(&D, buf, w.off, 0), AUS_E_LIMIT);
+    assert_int_equal(aus_bpv7_decode(&D, buf, w.off, 0), AUS_E_BLOCKS);
     assert_int_equal(D.err_off, extra_at);
     /* builder misuse */
     build(&B, 0);
