@@ -51,8 +51,10 @@ format-check: deps
 check: format-check test test-asan
 	@echo "make check: all passed"
 
-demo: build xcheck-deps
-	./tools/demo.sh $(BUILD)
+demo: deps # the build's output goes to $(BUILD)/build.log (shown only if it fails)
+	@mkdir -p $(BUILD) && echo "make demo: building into $(BUILD)/ (log: $(BUILD)/build.log)" && $(MAKE) --no-print-directory build SHARED=$(SHARED) > $(BUILD)/build.log 2>&1 || { tail -n 40 $(BUILD)/build.log; echo "make demo: the build failed"; exit 2; }
+	@$(MAKE) --no-print-directory xcheck-deps SHARED=$(SHARED)
+	@./tools/demo.sh $(BUILD)
 
 deb: build # a Debian package in the top folder (pkg/make-deb.sh): dpkg -i australis_*.deb
 	./pkg/make-deb.sh $(BUILD) .

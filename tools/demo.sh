@@ -37,6 +37,8 @@ cleanup() {
 trap cleanup EXIT
 t0=$(date +%s)
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# each australis command the demo runs is shown as the operator would type it
+show() { printf '    \033[2m$ australis %s\033[0m\n' "$*"; }
 
 # ---- the world ----
 umask 077
@@ -97,6 +99,12 @@ INI
 } > "$W/ground.ini"
 
 say "World in $W: sat ipn:100, ground ipn:200, tenant 'demo', link = $LINK"
+show run --config "$W/sat.ini" --once "   # first boots: each side's PQ keys, then the peer's"
+show run --config "$W/ground.ini" --once
+show run --config "$W/sat.ini" "&"
+show run --config "$W/ground.ini" "&"
+show pass --from "$W/ground/out" --to "$W/sat/in" --seed N --dup 0.2 --reorder $ber "   # every 0.8 s"
+show pass --from "$W/sat/out" --to "$W/ground/in" --seed N --dup 0.2 --reorder $ber
 # first boots generate each side's long-term PQ keys and exchange the public halves
 "$cli" run --config "$W/sat.ini" --once > "$W/sat.boot.log" 2>&1
 "$cli" run --config "$W/ground.ini" --once > "$W/ground.boot.log" 2>&1
@@ -116,6 +124,7 @@ declare -A result
 step() { # name, pass-options-for-first-downlink, client args...
     local name="$1" first="$2"; shift 2
     say "$name"
+    show "$@" --config "$W/ground.ini" --wait --timeout 60
     "$cli" "$@" --config "$W/ground.ini" --wait --timeout 60 > "$W/$name.out" 2>&1 &
     local c=$! n=0
     while kill -0 $c 2>/dev/null && [ $n -lt 40 ]; do

@@ -65,6 +65,16 @@ for l in "${lines[@]}"; do
         ;;
     esac
 done
+# the README's other examples, in the same folder once the daemons are stopped
+for p in $(jobs -p); do kill -TERM "$p" 2>/dev/null; done
+wait 2>/dev/null
+mapfile -t ex < <(sed -n '/^<!-- examples:begin/,/^<!-- examples:end/p' "$SRC/README.md" | sed -n 's/^    //p')
+check "README.md has examples between markers" test "${#ex[@]}" -ge 5
+for l in "${ex[@]}"; do
+    out="$(eval "$l" 2>&1)"; rc=$?
+    if [ $rc = 0 ]; then ok "example: ${l:0:70}"; else bad "example: $l (exit $rc)"; sed 's/^/    | /' <<<"$out" | head -5; fi
+done
+check "example: the unwrapped bundle is the original" cmp -s b.cbor back.cbor
 # the image really is the satellite's file
 check "downloaded sample.img equals the satellite's" \
     cmp -s pair/sat/data/sample.img pair/ground/downloads/sample.img
