@@ -183,7 +183,18 @@ static aus_err call(aus_client *c, aus_api_msg *m, int pass_fd)
     if (!c || c->fd < 0)
         return AUS_E_ARG;
     m->seq = ++c->seq;
-    AUS_TRY(send_msg(c, m, pass_fd));
+    aus_err se = send_msg(c, m, pass_fd);
+    if (se == AUS_E_IO) { /* refused at connect? the daemon's sentence may be waiting */
+        size_t flen = 0;
+        if (read_frame(c, 200, &flen) == AUS_OK &&
+            aus_api_decode(&c->msg, c->cur + 4, flen - 4) == AUS_OK &&
+            c->msg.type == AUS_API_RESULT && c->msg.seq == 0 && c->msg.code != 0) {
+            snprintf(c->err, sizeof c->err, "%.*s", (int)c->msg.text.n,
+                     (const char *)c->msg.text.p);
+            return (aus_err)c->msg.code;
+        }
+    }
+    AUS_TRY(se);
     for (;;) {
         size_t flen = 0;
         aus_err e = read_frame(c, CL_REPLY_MS, &flen);

@@ -27,30 +27,32 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: australis app publish [--socket PATH | --config FILE] NAME=VALUE...\n"
-            "       australis app serve [--socket PATH | --config FILE] CMD -- PROGRAM [ARG...]\n"
-            "       australis app offer [--socket PATH | --config FILE] FILE [--name NAME]\n"
-            "       australis app points --config GROUND.ini [--json]\n"
-            "       australis app buffer --config SAT.ini\n\n"
-            "A tenant program's side of the satellite daemon's application interface\n"
-            "(docs/app-api.md).\n"
-            "  publish  store telemetry points on board (VALUE: integer, decimal number or text);\n"
-            "           they go down on the next pass with their on-board time\n"
-            "  serve    register CMD and run PROGRAM [ARG...] plus the command's arguments for\n"
-            "           each one; its output (stdout and stderr) and exit code are the answer;\n"
-            "           reconnects when the daemon restarts; stops on SIGTERM\n"
-            "  offer    hand FILE (read with your rights) to the daemon for download as NAME\n"
-            "  points   the points the ground stored: on-board time (UTC), name, value\n"
-            "  buffer   the satellite's points buffer: kept, dropped, capacity\n"
-            "The socket: --socket PATH, else [app] socket of --config FILE, else\n"
-            "$AUSTRALIS_APP_SOCKET.\n"
-            "exit codes: 0 ok, 1 refused or failed, 2 usage or bad config, 3 no daemon or\n"
-            "not allowed to use its socket\n");
+    fprintf(
+        f,
+        "usage: australis app publish [--socket PATH | --config FILE] [--repeat N] NAME=VALUE...\n"
+        "       australis app serve [--socket PATH | --config FILE] CMD -- PROGRAM [ARG...]\n"
+        "       australis app offer [--socket PATH | --config FILE] FILE [--name NAME]\n"
+        "       australis app points --config GROUND.ini [--json]\n"
+        "       australis app buffer --config SAT.ini\n\n"
+        "A tenant program's side of the satellite daemon's application interface\n"
+        "(docs/app-api.md).\n"
+        "  publish  store telemetry points on board (VALUE: integer, decimal number or text);\n"
+        "           they go down on the next pass with their on-board time; --repeat N\n"
+        "           sends them N times (256 points a message) and prints points/s\n"
+        "  serve    register CMD and run PROGRAM [ARG...] plus the command's arguments for\n"
+        "           each one; its output (stdout and stderr) and exit code are the answer;\n"
+        "           reconnects when the daemon restarts; stops on SIGTERM\n"
+        "  offer    hand FILE (read with your rights) to the daemon for download as NAME\n"
+        "  points   the points the ground stored: on-board time (UTC), name, value\n"
+        "  buffer   the satellite's points buffer: kept, dropped, capacity\n"
+        "The socket: --socket PATH, else [app] socket of --config FILE, else\n"
+        "$AUSTRALIS_APP_SOCKET.\n"
+        "exit codes: 0 ok, 1 refused or failed, 2 usage or bad config, 3 no daemon or\n"
+        "not allowed to use its socket\n");
 }
 
 typedef struct app_opts {
-    const char *socket, *config, *name;
+    const char *socket, *config, *name, *repeat;
     int json;
     char path[DMN_PATH];
 } app_opts;
@@ -66,10 +68,11 @@ static int parse_opts(int *argc, char **argv, app_opts *o)
             break;
         }
         if ((!strcmp(argv[i], "--socket") || !strcmp(argv[i], "--config") ||
-             !strcmp(argv[i], "--name")) &&
+             !strcmp(argv[i], "--name") || !strcmp(argv[i], "--repeat")) &&
             i + 1 < *argc) {
             const char **dst = argv[i][2] == 's'   ? &o->socket
                                : argv[i][2] == 'c' ? &o->config
+                               : argv[i][2] == 'r' ? &o->repeat
                                                    : &o->name;
             *dst = argv[++i];
         } else if (!strcmp(argv[i], "--json"))
@@ -180,10 +183,34 @@ static int do_publish(app_opts *o, int argc, char **argv)
     aus_client *c = NULL;
     if (rc || (rc = connect_or_say(o, &c)) != 0)
         return rc;
-    aus_err e = aus_client_publish(c, pts, (size_t)argc - 1);
+    uint64_t reps = 1;
+    if (o->repeat && (cli_u64(o->repeat, 100000000u, &reps) != 0 || reps == 0)) {
+        cli_err("app publish: --repeat N with N 1..100000000");
+        aus_client_close(c);
+        return AUS_EXIT_USAGE;
+    }
+    /* --repeat: the same points N times, as full PUBLISH messages of up to 256 points */
+    static aus_api_point batch[AUS_APP_API_MAX_POINTS];
+    size_t np = (size_t)argc - 1, per = AUS_APP_API_MAX_POINTS / np * np;
+    for (size_t i = 0; i < per; i++)
+        batch[i] = pts[i % np];
+    uint64_t total = reps * np, sent = 0;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    aus_err e = AUS_OK;
+    while (e == AUS_OK && sent < total) {
+        size_t k = total - sent < per ? (size_t)(total - sent) : per;
+        e = aus_client_publish(c, batch, k);
+        sent += e == AUS_OK ? k : 0;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double dt = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     rc = e == AUS_OK ? 0 : refused(c, "app publish", e);
-    if (!rc)
+    if (!rc && reps == 1)
         printf("stored %d point(s) on board\n", argc - 1);
+    else if (!rc)
+        printf("stored %llu point(s) on board in %.3f s: %.0f points/s\n",
+               (unsigned long long)total, dt, dt > 0 ? (double)total / dt : 0.0);
     aus_client_close(c);
     return rc;
 }

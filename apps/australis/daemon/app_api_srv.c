@@ -696,6 +696,27 @@ static void conn_read(dmn_node *n, int ci)
     }
 }
 
+/* A RESULT (sequence 0) on a connection we do not keep, then close it. */
+static void refuse_fd(int fd, aus_err code, const char *text)
+{
+    aus_api_msg m;
+    uint8_t fb[4 + AUS_APP_API_TEXT_MAX + 32];
+    size_t len = 0;
+    memset(&m, 0, sizeof m);
+    m.type = AUS_API_RESULT;
+    m.code = code;
+    m.text.p = (const uint8_t *)text;
+    m.text.n = strlen(text);
+    if (aus_api_encode(&m, fb, sizeof fb, &len) == AUS_OK)
+        (void)!send(fd, fb, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    /* read what the program sent already: closing with unread data would reset the connection
+     * and lose the sentence (AF_UNIX) */
+    uint8_t sink[4096];
+    for (int i = 0; i < 16 && recv(fd, sink, sizeof sink, MSG_DONTWAIT) > 0; i++)
+        ;
+    close(fd);
+}
+
 static void conn_accept(dmn_app_srv *s)
 {
     for (int k = 0; k < 16; k++) {
@@ -707,22 +728,11 @@ static void conn_accept(dmn_app_srv *s)
         if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) != 0 ||
             (cr.uid != geteuid() && cr.gid != s->gid)) {
             /* owner / group only, whatever the socket's mode says (DESIGN.md §5a) */
-            static const uint8_t no[] = "refused: this user may not use the application socket";
-            aus_api_msg m;
-            uint8_t fb[256];
-            size_t len = 0;
-            memset(&m, 0, sizeof m);
-            m.type = AUS_API_RESULT;
-            m.code = AUS_E_PERM;
-            m.text.p = no;
-            m.text.n = sizeof no - 1;
-            if (aus_api_encode(&m, fb, sizeof fb, &len) == AUS_OK)
-                (void)!send(fd, fb, len, MSG_NOSIGNAL | MSG_DONTWAIT);
             s->refused++;
             dmn_log("application socket: refused pid %d uid %u gid %u (neither the daemon's user "
                     "nor the socket's group)",
                     (int)cr.pid, (unsigned)cr.uid, (unsigned)cr.gid);
-            close(fd);
+            refuse_fd(fd, AUS_E_PERM, "refused: this user may not use the application socket");
             continue;
         }
         int ci = -1;
@@ -743,7 +753,7 @@ static void conn_accept(dmn_app_srv *s)
             }
             dmn_log("application socket: %d programs connected already: refused pid %d", APP_CONNS,
                     (int)cr.pid);
-            close(fd);
+            refuse_fd(fd, AUS_E_FULL, "refused: the daemon serves 16 programs at once already");
             continue;
         }
         c->fd = fd;
@@ -782,11 +792,11 @@ static void service_round(dmn_node *n, int timeout_ms)
 {
     dmn_app_srv *s = n->app;
     struct epoll_event ev[APP_CONNS + 1];
-    int k = epoll_wait(s->ep, ev, APP_CONNS + 1, timeout_ms);
+    int k = epoll_wait(s->ep, ev, APP_CONNS + 1, timeout_ms), accept_now = 0;
     for (int i = 0; i < k; i++) {
         uint32_t id = ev[i].data.u32;
         if (id == 0) {
-            conn_accept(s);
+            accept_now = 1; /* after the closes of this round have freed their slots */
             continue;
         }
         int ci = (int)id - 1;
@@ -795,6 +805,11 @@ static void service_round(dmn_node *n, int timeout_ms)
         if (s->conn[ci].fd >= 0 && s->conn[ci].txn)
             conn_flush(s, ci);
     }
+    for (int ci = 0; ci < APP_CONNS; ci++)
+        if (s->conn[ci].fd >= 0 && s->conn[ci].dead && s->conn[ci].ndefer == 0)
+            conn_drop(s, ci, "connection closed");
+    if (accept_now)
+        conn_accept(s);
     if (s->round_txn) {
         s->round_txn = 0;
         if (n->store.ops->commit(n->store.self) != AUS_OK) {
