@@ -43,6 +43,7 @@ typedef struct dmn_config {
     uint64_t tenant_id;
     uint64_t scid, tm_vcid, tc_vcid, tm_spi, tc_spi, tm_frame_len;
     int fsync_on;
+    int tc_seg_hdr; /* [link] tc_segment_header (link = ccsds; docs/cl_ccsds.md), default yes */
     int batch_on; /* [folders] batch: group commit on the folder link (default on) */
     uint64_t lifetime_s, replay_window, max_bundle;
     char status_reports[64];   /* [node] status_reports: which RFC 9171 status reports we ask */
@@ -50,6 +51,7 @@ typedef struct dmn_config {
     uint64_t report_req;       /* ... as AUS_BPV7_BF_RPT_* flags (parsed from it) */
     /* satellite */
     char data_dir[DMN_PATH], capture_source[DMN_PATH];
+    char uploads[DMN_PATH]; /* file uplink's folder (default: data_dir) */
     uint64_t chunk_size, exec_timeout_s;
     dmn_exec exec[DMN_MAX_EXEC];
     size_t nexec;
@@ -227,14 +229,14 @@ aus_err dmn_sa_request(const char *what, uint16_t first, uint16_t last, uint8_t 
 /* Ground: the EP reply as a sentence (malloc'd). */
 char *dmn_sa_reply_text(const uint8_t *body, size_t len);
 
-/* role ground (role_ground.c, ground_ep.c) */
+/* role ground (role_ground.c, role_ground_ops.c) */
 aus_err dmn_ground_handle(dmn_node *n, const aus_agent_rx *rx);
 /* `australis sa ...` (req: REKEY_REQ kind 3, data = the EP PDU): on the link's frame-level EP
  * channel when it has one (ccsds: the EP MAP), else in a bundle like any request; recorded
  * like any other. Own transaction. Errors: EP decode errors, store and link errors. */
 aus_err dmn_ground_sa_submit(dmn_node *n, aus_app_msg *req, uint64_t *id);
 /* The ground role's ep_pdu op: an EP reply from the link answers the oldest open request of
- * its procedure (ground_ep.c). */
+ * its procedure (role_ground_ops.c). */
 aus_err dmn_ground_ep_pdu(dmn_node *n, const uint8_t *pdu, size_t len, uint16_t spi, uint8_t *reply,
                           size_t cap, size_t *rlen);
 /* Either role: an RFC 9171 status report from the peer about one of our bundles (rx->admin):

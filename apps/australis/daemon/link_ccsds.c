@@ -133,6 +133,7 @@ static aus_err link_setup(dmn_node *n)
     AUS_ENSURE(cl_ccsds_cfg_from_link(&cfg, l->down, n->cfg.scid, n->cfg.tm_vcid, n->cfg.tc_vcid,
                                       n->cfg.tm_spi, n->cfg.tc_spi, n->cfg.tm_frame_len) == 0,
                AUS_E_ARG);
+    cl_ccsds_cfg_seg_hdr(&cfg, n->cfg.tc_seg_hdr);
     /* FOP-1 timer in ms: unacknowledged frames go again once the retry time has passed */
     cfg.t1 = n->cfg.retry_s ? n->cfg.retry_s * 1000u : 1u;
     static const aus_cl_ccsds_ops ops = {on_bundle, on_ep};
@@ -471,7 +472,7 @@ static long ccsds_pass_commit(dmn_node *n)
     return files;
 }
 
-/* Ground: an SA procedure's EP PDU on the EP MAP (ground_ep.c records the request). */
+/* Ground: an SA procedure's EP PDU on the EP MAP (role_ground_ops.c records the request). */
 static aus_err ccsds_ep_send(dmn_node *n, const uint8_t *pdu, size_t len)
 {
     ccsds_link *l = n->link_state;

@@ -23,6 +23,7 @@
 #include "australis/app_ground.h"
 #include "australis/base.h"
 #include "daemon.h"
+#include "uplink.h"
 #include "role.h"
 #include "gateway.h" /* the gateway to the terrestrial DTN */
 #include "ops_hooks.h"
@@ -340,7 +341,8 @@ static aus_app_ground *gr(dmn_node *n)
     aus_app_ground *g = &n->ground;
     if (g->store == &n->store)
         return g;
-    aus_app_ground_ops ops = {gr_send, gr_answer, gr_write, gr_hash, gr_place, gr_discard, n};
+    aus_app_ground_ops ops = {gr_send,  gr_answer,  gr_write, gr_hash,
+                              gr_place, gr_discard, n,        dmn_up_read}; /* uplink.c */
     aus_app_ground_cfg cfg = {n->cfg.retry_s * 1000u, n->cfg.keep_answers, CHUNK_DEFAULT,
                               FORGET_STEP};
     if (aus_app_ground_init(g, &n->store, &ops, n->cfg.tenant, &cfg) != AUS_OK) {
@@ -981,55 +983,3 @@ static aus_err migrate(dmn_node *n, aus_app_ground *g)
                 aus_err_name(e));
     return e;
 }
-
-/* ---- the role's ops ---- */
-
-/* The ground's store is marked with the layout version by migrate(), at its first write. */
-static int ground_store_open(dmn_node *n)
-{
-    (void)n;
-    return 0;
-}
-
-/* --once: a request is re-sent when a whole run has passed since it was sent, i.e. a pass could
- * have carried its answer (the previous run's start time is kept in the store). */
-static int ground_start(dmn_node *n)
-{
-    dmn_key k;
-    uint64_t prev = 0;
-    int rc = dmn_gateway_start(n);
-    if (rc || !n->once)
-        return rc;
-    dmn_key_gr(&k, n->cfg.tenant, "lastrun");
-    if (aus_store_get_u64(&n->store, k.s, &prev) != AUS_OK)
-        prev = 0;
-    if (aus_store_put_u64(&n->store, k.s, n->started_ms) != AUS_OK)
-        dmn_log("cannot record the run time");
-    n->prev_run_ms = prev;
-    return 0;
-}
-
-static aus_err ground_handle(dmn_node *n, const aus_agent_rx *rx, int *pending)
-{
-    *pending = 0;
-    return dmn_ground_handle(n, rx);
-}
-
-static void ground_tick(dmn_node *n, uint64_t resend_cutoff, int scan)
-{
-    dmn_gateway_cycle(n);
-    if (!scan)
-        return;
-    dmn_ground_resend(n, resend_cutoff);
-    (void)dmn_ground_forget(n);
-}
-
-const dmn_role_ops dmn_role_ground = {
-    .name = "ground",
-    .serves_clients = 1,
-    .store_open = ground_store_open,
-    .start = ground_start,
-    .handle = ground_handle,
-    .ep_pdu = dmn_ground_ep_pdu,
-    .tick = ground_tick,
-};

@@ -1,4 +1,5 @@
-/* The ground role's SDLS-EP procedures at frame level (`australis sa …` with a link that
+/* The ground role's ops table (role.h) and what it adds to the request life of role_ground.c:
+ * the run's start and timers, and the SDLS-EP procedures at frame level (`australis sa …` with a link that
  * carries EP PDUs itself, i.e. link = ccsds): the EP PDU goes up in its own TC frame on the EP
  * MAP (355.1 / CryptoLib), the reply comes down in a Space Packet on APID 128. The request is
  * recorded like any other (dmn_ground_record, so `status --id` and `--wait` work, and the
@@ -14,6 +15,8 @@
 #include "australis/base.h"
 #include "australis/sdls_ep.h"
 #include "daemon.h"
+#include "gateway.h" /* the gateway to the terrestrial DTN */
+#include "role.h"
 #include "store_keys.h"
 
 static aus_err ep_submit(dmn_node *n, aus_app_msg *m, uint64_t *id)
@@ -86,3 +89,55 @@ aus_err dmn_ground_ep_pdu(dmn_node *n, const uint8_t *pdu, size_t len, uint16_t 
             (unsigned long long)m.id, aus_err_name(e));
     return e != AUS_OK && dmn_store_error(e) ? e : AUS_OK;
 }
+
+/* ---- the role's ops ---- */
+
+/* The ground's store is marked with the layout version by migrate(), at its first write. */
+static int ground_store_open(dmn_node *n)
+{
+    (void)n;
+    return 0;
+}
+
+/* --once: a request is re-sent when a whole run has passed since it was sent, i.e. a pass could
+ * have carried its answer (the previous run's start time is kept in the store). */
+static int ground_start(dmn_node *n)
+{
+    dmn_key k;
+    uint64_t prev = 0;
+    int rc = dmn_gateway_start(n);
+    if (rc || !n->once)
+        return rc;
+    dmn_key_gr(&k, n->cfg.tenant, "lastrun");
+    if (aus_store_get_u64(&n->store, k.s, &prev) != AUS_OK)
+        prev = 0;
+    if (aus_store_put_u64(&n->store, k.s, n->started_ms) != AUS_OK)
+        dmn_log("cannot record the run time");
+    n->prev_run_ms = prev;
+    return 0;
+}
+
+static aus_err ground_handle(dmn_node *n, const aus_agent_rx *rx, int *pending)
+{
+    *pending = 0;
+    return dmn_ground_handle(n, rx);
+}
+
+static void ground_tick(dmn_node *n, uint64_t resend_cutoff, int scan)
+{
+    dmn_gateway_cycle(n);
+    if (!scan)
+        return;
+    dmn_ground_resend(n, resend_cutoff);
+    (void)dmn_ground_forget(n);
+}
+
+const dmn_role_ops dmn_role_ground = {
+    .name = "ground",
+    .serves_clients = 1,
+    .store_open = ground_store_open,
+    .start = ground_start,
+    .handle = ground_handle,
+    .ep_pdu = dmn_ground_ep_pdu,
+    .tick = ground_tick,
+};
