@@ -13,6 +13,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
+FLIGHT_BUILD ?= build-flight
 SHARED ?= $(abspath ../shared)
 CTEST_ARGS ?=
 FUZZ_SECONDS ?= 60
@@ -20,9 +21,9 @@ FUZZ_SEED ?= 0
 
 DEB_PKGS := build-essential cmake pkgconf clang clang-format llvm libclang-rt-14-dev \
             libssl-dev libsqlite3-dev libcmocka-dev libfec-dev libcjson-dev libcbor-dev \
-            tshark openssl nodejs npm python3 valgrind help2man
+            tshark openssl nodejs npm python3 valgrind help2man libseccomp-dev
 
-.PHONY: all deps build check test test-asan format-check demo install fuzz fuzz-smoke bench clean xcheck-deps deb
+.PHONY: all deps build check test test-asan format-check demo install fuzz fuzz-smoke bench clean xcheck-deps flight deb
 
 all: build
 
@@ -36,7 +37,7 @@ build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAUS_SHARED_DIR=$(SHARED) -DAUS_WERROR=ON >/dev/null
 	cmake --build $(BUILD) -j$(JOBS)
 
-test: build xcheck-deps
+test: build xcheck-deps flight
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) -LE 'slow' $(CTEST_ARGS)
 
 test-asan: deps xcheck-deps
@@ -58,6 +59,10 @@ demo: deps # the build's output goes to $(BUILD)/build.log (shown only if it fai
 
 deb: build # a Debian package in the top folder (pkg/make-deb.sh): dpkg -i australis_*.deb
 	./pkg/make-deb.sh $(BUILD) .
+
+# the static aarch64 australis (docs/flight.md); sys_flight runs it under qemu in make check
+flight: deps
+	./tools/flight-build.sh $(FLIGHT_BUILD) $(SHARED)
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)

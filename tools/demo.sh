@@ -26,6 +26,8 @@ ber=""
 build="${1:-build}"
 cli="$(cd "$build" && pwd)/australis"
 [ -x "$cli" ] || { echo "demo: $cli not built" >&2; exit 3; }
+# AUS_DEMO_SAT_CLI: another satellite binary (sys_flight: "qemu-aarch64-static build-flight/australis")
+satcli="${AUS_DEMO_SAT_CLI:-$cli}"
 W="$(mktemp -d /tmp/australis-demo.XXXXXX)"
 keep="${AUS_DEMO_KEEP:-0}"
 pids=()
@@ -106,12 +108,12 @@ show run --config "$W/ground.ini" "&"
 show pass --from "$W/ground/out" --to "$W/sat/in" --seed N --dup 0.2 --reorder $ber "   # every 0.8 s"
 show pass --from "$W/sat/out" --to "$W/ground/in" --seed N --dup 0.2 --reorder $ber
 # first boots generate each side's long-term PQ keys and exchange the public halves
-"$cli" run --config "$W/sat.ini" --once > "$W/sat.boot.log" 2>&1
+$satcli run --config "$W/sat.ini" --once > "$W/sat.boot.log" 2>&1
 "$cli" run --config "$W/ground.ini" --once > "$W/ground.boot.log" 2>&1
-"$cli" run --config "$W/sat.ini" --once >> "$W/sat.boot.log" 2>&1
+$satcli run --config "$W/sat.ini" --once >> "$W/sat.boot.log" 2>&1
 head -4 "$W/sat.boot.log"
 
-"$cli" run --config "$W/sat.ini" > "$W/sat.log" 2>&1 & pids+=($!)
+$satcli run --config "$W/sat.ini" > "$W/sat.log" 2>&1 & pids+=($!)
 "$cli" run --config "$W/ground.ini" > "$W/ground.log" 2>&1 & pids+=($!)
 for i in $(seq 50); do [ -S "$W/ground.sock" ] && break; sleep 0.1; done
 
@@ -155,6 +157,8 @@ step rekey-pq "" rekey --pq
 step command-after-rekeys "--dup 0.5" cmd get mode
 step key-inventory "" sa inventory
 
+# AUS_DEMO_STATS=FILE: the satellite daemon's peak resident set (sys_flight prints it)
+[ -n "${AUS_DEMO_STATS:-}" ] && echo "$LINK $(grep VmHWM /proc/${pids[0]}/status)" >> "$AUS_DEMO_STATS"
 say "Daemon logs (last lines)"
 tail -n 5 "$W/sat.log" | sed 's/^/    sat:    /'
 tail -n 5 "$W/ground.log" | sed 's/^/    ground: /'

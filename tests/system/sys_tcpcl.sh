@@ -231,6 +231,27 @@ elif case == "ackbad":
     s = conn(); s.sendall(CH + INIT + b"\x02\x01" + struct.pack(">QQ", 0, 5)); r = recv_all(s); print(r.hex())
 elif case == "critext":
     s = conn(); s.sendall(CH + b"\x07" + struct.pack(">HQQH", 0, 1 << 20, 1 << 24, 7) + b"ipn:5.0" + struct.pack(">I", 5) + b"\x01\x00\x42\x00\x00"); r = recv_all(s); print(r.hex())
+elif case == "bigxfer":   # Transfer Length item beyond our Transfer MRU
+    ext = struct.pack(">BHHQ", 0, 1, 8, 1 << 30)
+    s = conn(); s.sendall(CH + INIT + b"\x01\x02" + struct.pack(">QI", 0, len(ext)) + ext + struct.pack(">Q", 4) + b"abcd"); r = recv_all(s); print(r.hex())
+elif case == "type15":
+    s = conn(); s.sendall(CH + INIT + b"\x0f"); r = recv_all(s); print(r.hex())
+elif case == "drip":      # an established session that sends one byte a tick, for argv[3] s
+    s = conn(); s.sendall(CH + INIT)
+    seg = b"\x01\x03" + struct.pack(">QIQ", 0, 0, 64) + b"x" * 64
+    end = time.time() + float(sys.argv[3]); i = 0
+    while time.time() < end and i < len(seg):
+        s.sendall(seg[i:i+1]); i += 1; time.sleep(0.25)
+    print("dripped", i)
+elif case == "flood":     # one endless transfer, never reading the ACKs (half-open reader)
+    s = conn(); s.sendall(CH + INIT); sent = 0
+    s.settimeout(5)
+    try:
+        s.sendall(b"\x01\x02" + struct.pack(">QIQ", 0, 0, 4096) + b"y" * 4096)
+        for k in range(2000):
+            s.sendall(b"\x01\x00" + struct.pack(">QQ", 0, 4096) + b"y" * 4096); sent += 1
+    except (socket.timeout, OSError): pass
+    print("flooded", sent)
 elif case == "idle":
     socks = [conn() for _ in range(int(sys.argv[3]))]
     time.sleep(float(sys.argv[4])); print("held")
@@ -249,6 +270,25 @@ r=$(python3 raw.py "$P" ackbad)
 check "XFER_ACK for bytes never sent: MSG_REJECT Message Unexpected" bash -c "[[ '$r' == *060302 ]]"
 r=$(python3 raw.py "$P" critext)
 check "unknown critical session item: SESS_TERM Contact Failure (§4.8)" bash -c "[[ '$r' == *050004 ]]"
+r=$(python3 raw.py "$P" bigxfer)
+check "transfer beyond the Transfer MRU: XFER_REFUSE No Resources (§5.2.4)" bash -c "[[ '$r' == *03020000000000000000* ]]"
+r=$(python3 raw.py "$P" type15)
+check "unknown message type 0x0f: MSG_REJECT Message Type Unknown (§4.5)" bash -c "[[ '$r' == *06010f ]]"
+# a byte-a-tick established session and a peer that floods segments without reading our ACKs
+# (half-open): both hold one slot each, bounded; a real sender meanwhile is served at once
+LPID=$L
+rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+rss0=$(rss "$LPID")
+python3 raw.py "$P" drip 4 > drip.out &
+DRIP=$!; PIDS+=("$DRIP")
+python3 raw.py "$P" flood > flood.out &
+FLOOD=$!; PIDS+=("$FLOOD")
+sleep 0.5
+t0=$SECONDS
+"$CLI" tcpcl send --to "127.0.0.1:$P" --quiet --retries 0 in/mid.cbor > /dev/null 2> s5c.err
+check "a sender is served while a dripping and a flooding peer hold their sessions" test $? = 0
+check "... without waiting for them (no stall)" test $((SECONDS - t0)) -lt 4
+wait "$DRIP" "$FLOOD" 2>/dev/null
 r=$(python3 raw.py "$P" slow)
 check "a byte-a-tick contact header still gets an answer" bash -c "[[ '$r' == 64746e2104* ]]"
 # eight silent connections fill every slot; a real sender is refused meanwhile, then served
@@ -261,13 +301,15 @@ wait "$IDLE" 2>/dev/null
 # many connection attempts in a row do not stall the listener
 python3 - "$P" <<'PY'
 import socket, sys
-for i in range(500):
+for i in range(10000):
     try:
         s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2); s.close()
     except OSError: pass
 PY
 "$CLI" tcpcl send --to "127.0.0.1:$P" --quiet in/mid.cbor > /dev/null 2> s5b.err
-check "500 open/close attempts later the listener still takes bundles" test $? = 0 || cat s5b.err
+check "10 000 open/close attempts later the listener still takes bundles" test $? = 0 || cat s5b.err
+rss1=$(rss "$LPID")
+check "... and its memory stayed bounded (RSS $rss0 -> $rss1 kB)" test $((rss1 - rss0)) -lt 65536
 kill "$L" 2>/dev/null; wait "$L" 2>/dev/null
 check "listener counted refused connections" grep -q "connections refused" l5.err
 

@@ -1,0 +1,239 @@
+/* The ground's archive (apps/australis/daemon/archive*.c), one suite run on both backends:
+ * SQLite (a temporary file) and PostgreSQL (AUS_TEST_PG_URL; with AUS_TEST_PG_REQUIRED=1, as
+ * .ci/run sets it, a missing URL or an unreachable server FAILS the test, never skips it).
+ * Exactly-once sources, downsampling, latest, commands and answers, images, passes, events,
+ * retention, and two writers (stations) into one archive. */
+#include "aus_test.h"
+
+#include <unistd.h>
+
+#include "ops.h"
+
+static char url[512];
+static int pg; /* this run is on PostgreSQL */
+
+/* A fresh archive: SQLite in a new temporary file; PostgreSQL with its tables emptied. */
+static ops_archive *fresh(void)
+{
+    ops_archive *a = NULL;
+    char why[512] = "";
+    if (!pg) {
+        static int k;
+        snprintf(url, sizeof url, "sqlite:/tmp/aus_test_archive_%d_%d.db", (int)getpid(), ++k);
+        unlink(url + 7);
+        char wal[600];
+        snprintf(wal, sizeof wal, "%s-wal", url + 7);
+        unlink(wal);
+    }
+    int rc = ops_archive_open(&a, url, why, sizeof why);
+    if (rc != 0)
+        fail_msg("open %s: %s", pg ? "PostgreSQL" : url, why);
+    if (pg) {
+        /* every table emptied: the suite's checks count rows */
+        assert_int_equal(ops_archive_begin(a), 0);
+        assert_true(ops_archive_prune(a, INT64_C(1) << 60) >= 0);
+        assert_int_equal(ops_archive_commit(a), 0);
+    }
+    return a;
+}
+
+static void done(ops_archive *a)
+{
+    ops_archive_close(a);
+    if (!pg)
+        unlink(url + 7);
+}
+
+static void test_points_exactly_once(void **state)
+{
+    (void)state;
+    ops_archive *a = fresh();
+    assert_int_equal(ops_archive_begin(a), 0);
+    assert_int_equal(ops_archive_source(a, "t1", "ipn:100", "ipn:200", 7, 1000), 1);
+    assert_int_equal(ops_archive_point(a, "t1", "ipn:100", "battery_mv", 1000, 7400, NULL), 0);
+    assert_int_equal(ops_archive_point(a, "t1", "ipn:100", "mode", 1000, 0, "safe"), 0);
+    assert_int_equal(ops_archive_commit(a), 0);
+    /* the same report again (after a crash): its source is known, nothing stored twice */
+    assert_int_equal(ops_archive_source(a, "t1", "ipn:100", "ipn:200", 7, 2000), 0);
+    /* another station's report with the same id is its own */
+    assert_int_equal(ops_archive_source(a, "t1", "ipn:100", "ipn:201", 7, 2000), 1);
+    int found = 0;
+    char *s = ops_archive_latest_json(a, "t1", "ipn:100", "battery_mv", &found);
+    assert_int_equal(found, 1);
+    assert_string_equal(s,
+                        "{\"name\":\"battery_mv\",\"sat\":\"ipn:100\",\"t\":1000,\"value\":7400}");
+    free(s);
+    s = ops_archive_latest_json(a, "t1", "ipn:100", "mode", &found);
+    assert_string_equal(s, "{\"name\":\"mode\",\"sat\":\"ipn:100\",\"t\":1000,\"value\":\"safe\"}");
+    free(s);
+    s = ops_archive_latest_json(a, "t1", "ipn:100", "nosuch", &found);
+    assert_null(s);
+    assert_int_equal(found, 0);
+    /* another tenant sees nothing of t1's */
+    s = ops_archive_latest_json(a, "t2", "ipn:100", "battery_mv", &found);
+    assert_int_equal(found, 0);
+    s = ops_archive_points_json(a, "t1");
+    assert_string_equal(s, "[{\"name\":\"battery_mv\",\"sat\":\"ipn:100\",\"tenant\":\"t1\"},"
+                           "{\"name\":\"mode\",\"sat\":\"ipn:100\",\"tenant\":\"t1\"}]");
+    free(s);
+    s = ops_archive_points_json(a, "t2");
+    assert_string_equal(s, "[]");
+    free(s);
+    done(a);
+}
+
+static void test_history_downsampled(void **state)
+{
+    (void)state;
+    ops_archive *a = fresh();
+    assert_int_equal(ops_archive_begin(a), 0);
+    for (int i = 0; i < 5000; i++)
+        assert_int_equal(ops_archive_point(a, "t1", "s", "v", 10000 + i * 10, i, NULL), 0);
+    assert_int_equal(ops_archive_commit(a), 0);
+    static ops_sample out[6000];
+    int found = 0;
+    /* every point when there are fewer than max */
+    long n =
+        ops_archive_history(a, "t1", "s", "v", 10000, 10000 + 99 * 10, 1000, out, 6000, &found);
+    assert_int_equal(found, 1);
+    assert_int_equal(n, 100);
+    assert_int_equal(out[0].t, 10000);
+    assert_int_equal(out[99].t, 10990);
+    /* 5000 points to at most 100: one per bucket, in time order, inside the range */
+    n = ops_archive_history(a, "t1", "s", "v", 10000, 10000 + 4999 * 10, 100, out, 6000, &found);
+    assert_int_equal(n, 100);
+    for (long i = 1; i < n; i++)
+        assert_true(out[i].t > out[i - 1].t);
+    assert_int_equal(out[0].t, 10000);
+    assert_true(out[n - 1].t <= 10000 + 4999 * 10);
+    assert_true(out[n - 1].t >= 10000 + 4950 * 10);
+    /* an empty range, a range before any point */
+    n = ops_archive_history(a, "t1", "s", "v", 0, 9999, 100, out, 6000, &found);
+    assert_int_equal(n, 0);
+    assert_int_equal(found, 1);
+    n = ops_archive_history(a, "t1", "s", "nosuch", 0, 99999, 100, out, 6000, &found);
+    assert_int_equal(n, 0);
+    assert_int_equal(found, 0);
+    char *s = ops_archive_history_json(a, "t1", "s", "v", 10000, 10020, 10, &found);
+    assert_string_equal(s, "{\"samples\":[{\"t\":10000,\"value\":0},{\"t\":10010,\"value\":1},"
+                           "{\"t\":10020,\"value\":2}],\"name\":\"v\",\"sat\":\"s\"}");
+    free(s);
+    done(a);
+}
+
+static void test_commands_images_passes_events(void **state)
+{
+    (void)state;
+    ops_archive *a = fresh();
+    assert_int_equal(
+        ops_archive_command(a, "t1", "ipn:100", "ipn:200", 5, "cmd", "mark", "[\"x\"]", 100), 0);
+    /* queued twice (a replayed hook): one row */
+    assert_int_equal(
+        ops_archive_command(a, "t1", "ipn:100", "ipn:200", 5, "cmd", "mark", "[\"x\"]", 100), 0);
+    int found = 0;
+    char *s = ops_archive_command_json(a, "t1", "ipn:200", 5, &found);
+    assert_int_equal(found, 1);
+    assert_string_equal(s, "{\"id\":5,\"type\":\"cmd\",\"name\":\"mark\",\"args\":[\"x\"],"
+                           "\"queued\":100,\"sent\":100,\"answered\":null,\"status\":\"queued\","
+                           "\"exit_code\":null,\"output\":null,\"sat\":\"ipn:100\",\"station\":"
+                           "\"ipn:200\"}");
+    free(s);
+    assert_int_equal(ops_archive_answer(a, "t1", "ipn:200", 5, 300, "ok", 0, "marked x\n"), 0);
+    s = ops_archive_command_json(a, "t1", "ipn:200", 5, &found);
+    assert_non_null(strstr(s, "\"answered\":300,\"status\":\"ok\",\"exit_code\":0,\"output\":"
+                              "\"marked x\\n\""));
+    free(s);
+    s = ops_archive_command_json(a, "t1", "ipn:201", 5, &found);
+    assert_null(s);
+    assert_int_equal(found, 0);
+    assert_int_equal(ops_archive_image(a, "t1", "ipn:100", "ipn:200", 6, "img.bin",
+                                       "/tmp/x/img.bin", 0, 0, 0, "requested", 100),
+                     0);
+    assert_int_equal(ops_archive_image(a, "t1", "ipn:100", "ipn:200", 6, NULL, NULL, 3, 25, 100000,
+                                       "downloading", 200),
+                     0);
+    s = ops_archive_list_json(a, "images", "t1", "", 10);
+    assert_string_equal(s, "[{\"id\":6,\"remote\":\"img.bin\",\"local\":\"/tmp/x/img.bin\","
+                           "\"have\":3,\"total\":25,\"size\":100000,\"state\":\"downloading\","
+                           "\"t0\":100,\"t1\":200,\"sat\":\"ipn:100\",\"station\":\"ipn:200\"}]");
+    free(s);
+    assert_int_equal(ops_archive_pass(a, "t1", "ipn:100", "ipn:200", 10, 20, 3, 40, 2, 1, "S1"), 0);
+    s = ops_archive_list_json(a, "passes", "t1", "", 10);
+    assert_non_null(strstr(s, "\"t0\":10,\"t1\":20,\"files\":3,\"frames\":40,\"corrections\":2,"
+                              "\"refusals\":1,\"cop1\":\"S1\""));
+    free(s);
+    assert_int_equal(ops_archive_event(a, "t1", "ipn:100", "ipn:200", 50, "rekey", "otar"), 0);
+    assert_int_equal(ops_archive_event(a, "t1", "ipn:100", "ipn:200", 60, "security", "mac"), 0);
+    s = ops_archive_list_json(a, "events", "t1", "rekey", 10);
+    assert_non_null(strstr(s, "\"t\":50,\"kind\":\"rekey\",\"text\":\"otar\""));
+    assert_null(strstr(s, "security"));
+    free(s);
+    s = ops_archive_list_json(a, "commands", "t1", "", 10);
+    assert_non_null(strstr(s, "\"name\":\"mark\""));
+    free(s);
+    assert_null(ops_archive_list_json(a, "nosuch", "t1", "", 10));
+    done(a);
+}
+
+static void test_retention(void **state)
+{
+    (void)state;
+    ops_archive *a = fresh();
+    assert_int_equal(ops_archive_point(a, "t1", "s", "v", 100, 1, NULL), 0);
+    assert_int_equal(ops_archive_point(a, "t1", "s", "v", 5000, 2, NULL), 0);
+    assert_int_equal(ops_archive_event(a, "t1", "s", "g", 100, "pass", "old"), 0);
+    assert_int_equal(ops_archive_prune(a, 1000), 2);
+    static ops_sample out[10];
+    int found = 0;
+    assert_int_equal(ops_archive_history(a, "t1", "s", "v", 0, 10000, 10, out, 10, &found), 1);
+    assert_int_equal(out[0].t, 5000);
+    done(a);
+}
+
+/* Two stations write one archive at once (two connections): every point of both is there. */
+static void test_two_writers(void **state)
+{
+    (void)state;
+    ops_archive *a = fresh(), *b = NULL;
+    char why[512];
+    assert_int_equal(ops_archive_open(&b, url, why, sizeof why), 0);
+    for (int r = 0; r < 20; r++) {
+        ops_archive *w = r % 2 ? b : a;
+        assert_int_equal(ops_archive_begin(w), 0);
+        assert_int_equal(ops_archive_source(w, "t1", "s", r % 2 ? "g2" : "g1", (uint64_t)r, r), 1);
+        for (int i = 0; i < 50; i++)
+            assert_int_equal(ops_archive_point(w, "t1", "s", "v", r * 1000 + i, i, NULL), 0);
+        assert_int_equal(ops_archive_commit(w), 0);
+    }
+    static ops_sample out[2000];
+    int found = 0;
+    assert_int_equal(ops_archive_history(b, "t1", "s", "v", 0, 100000, 2000, out, 2000, &found),
+                     1000);
+    ops_archive_close(b);
+    done(a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_points_exactly_once),
+        cmocka_unit_test(test_history_downsampled),
+        cmocka_unit_test(test_commands_images_passes_events),
+        cmocka_unit_test(test_retention),
+        cmocka_unit_test(test_two_writers),
+    };
+    int rc = cmocka_run_group_tests_name("archive (SQLite)", tests, NULL, NULL);
+    const char *pgurl = getenv("AUS_TEST_PG_URL"), *req = getenv("AUS_TEST_PG_REQUIRED");
+    if (!pgurl || !*pgurl) {
+        if (req && !strcmp(req, "1")) {
+            printf("FAIL: AUS_TEST_PG_REQUIRED=1 but AUS_TEST_PG_URL is not set: the PostgreSQL "
+                   "half of the archive suite cannot run\n");
+            return 1;
+        }
+        printf("archive (PostgreSQL): not run (set AUS_TEST_PG_URL=postgresql://...)\n");
+        return rc;
+    }
+    pg = 1;
+    snprintf(url, sizeof url, "%s", pgurl);
+    return rc | cmocka_run_group_tests_name("archive (PostgreSQL)", tests, NULL, NULL);
+}
