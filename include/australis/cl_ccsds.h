@@ -82,6 +82,9 @@ typedef struct aus_cl_ccsds_cfg {
     uint16_t tm_min_frames; /* a downlink pass carries at least this many frames (>= 1) */
     bool randomize;         /* TM and TC randomizers (131.0 §10, 231.0 §6) */
     bool accept_set_vr;     /* sat: honour BC Set V(R) (unauthenticated; default off) */
+    bool tc_no_seg_hdr;     /* the TC VC has no segment header (232.0 §4.1.3.1, a managed
+                             * parameter): no MAPs; EP PDUs then go in Space Packets on
+                             * apid_ep under tc_spi ([link] tc_segment_header = no) */
 } aus_cl_ccsds_cfg;
 
 /* Delivery callbacks. spi: the SDLS SA that carried the unit (0 when none). */

@@ -91,13 +91,14 @@ static aus_err setup_tc(aus_cl_ccsds *c)
     AUS_TRY(sa_overhead(c->sdls, c->cfg.tc_spi, &h1, &t1));
     AUS_TRY(sa_overhead(c->sdls, c->cfg.ep_spi, &h2, &t2));
     int ovh = h1 + t1 > h2 + t2 ? h1 + t1 : h2 + t2;
-    c->tc = (aus_tc_cfg){c->cfg.scid, true, true, AUS_TC_MAX_LEN, (uint16_t)ovh};
+    bool seg = !c->cfg.tc_no_seg_hdr;
+    c->tc = (aus_tc_cfg){c->cfg.scid, true, seg, AUS_TC_MAX_LEN, (uint16_t)ovh};
     AUS_TRY(aus_tc_cfg_check(&c->tc));
     /* FDU = segment header + user data; the frame adds 5 + FECF 2 + SDLS. */
     size_t fdu = AUS_TC_MAX_LEN - AUS_TC_HDR_LEN - AUS_TC_FECF_LEN - (size_t)ovh;
     AUS_ENSURE(fdu >= 2 + AUS_SPP_HDR_LEN && fdu <= 1019, AUS_E_ARG);
     c->fdu_max = fdu;
-    c->tc_link = (aus_sdls_link){AUS_TC_MAX_LEN, AUS_SDLS_FECF_YES, 0, 1, 0, 0};
+    c->tc_link = (aus_sdls_link){AUS_TC_MAX_LEN, AUS_SDLS_FECF_YES, 0, seg, 0, 0};
     return AUS_OK;
 }
 
@@ -205,12 +206,10 @@ bool clc_q_head(const aus_cl_ccsds *c, uint8_t *kind, const uint8_t **p, size_t 
 
 static void q_key(const aus_cl_ccsds *c, uint64_t seq, char *key)
 {
-    static const char hex[] = "0123456789abcdef";
     size_t pl = strlen(c->prefix);
     memcpy(key, c->prefix, pl);
     memcpy(key + pl, "q/", 2);
-    for (int i = 0; i < 16; i++)
-        key[pl + 2 + (size_t)i] = hex[(seq >> (60 - 4 * i)) & 0xFu];
+    aus_hex_put(key + pl + 2, seq, 16);
     key[pl + 18] = '\0';
 }
 
@@ -275,7 +274,9 @@ aus_err aus_cl_ccsds_ep_send(aus_cl_ccsds *c, const uint8_t *pdu, size_t len, ui
     AUS_ENSURE(c != NULL && pdu != NULL && len > 0, AUS_E_ARG);
     /* uplink: one FDU after the segment header; downlink: one unsegmented Space Packet */
     if (c->cfg.role == AUS_CL_CCSDS_GROUND)
-        AUS_ENSURE(len <= AUS_CL_CCSDS_EP_MAX && len + 1 <= c->fdu_max, AUS_E_ARG);
+        AUS_ENSURE(len <= AUS_CL_CCSDS_EP_MAX &&
+                       len + (c->cfg.tc_no_seg_hdr ? AUS_SPP_HDR_LEN : 1u) <= c->fdu_max,
+                   AUS_E_ARG); /* without segment header an EP PDU rides in a Space Packet */
     else
         AUS_ENSURE(len <= AUS_SPP_MAX_DATA, AUS_E_ARG);
     AUS_TRY(enqueue(c, CLC_EP, pdu, len));

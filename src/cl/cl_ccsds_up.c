@@ -111,9 +111,22 @@ static size_t build_fdu(aus_cl_ccsds *c, uint8_t *d)
 {
     uint8_t kind;
     const uint8_t *p;
-    size_t n, pos = 1;
+    size_t n, start = c->cfg.tc_no_seg_hdr ? 0u : 1u, pos = start;
     if (!clc_q_head(c, &kind, &p, &n))
         return 0;
+    if (kind == CLC_EP && c->cfg.tc_no_seg_hdr) {
+        /* no segment header, so no MAP to tell EP PDUs apart: one Space Packet on apid_ep */
+        aus_spp_hdr h = {AUS_SPP_TC, 0, c->cfg.apid_ep, AUS_SPP_SEQ_UNSEG, 0};
+        aus_wr w;
+        aus_wr_init(&w, d, c->fdu_max);
+        aus_err e = aus_spp_encode(&w, &h, p, n);
+        clc_q_pop(c);
+        if (e != AUS_OK) {
+            c->st.pkt_bad++; /* larger than one frame's data field less the packet header */
+            return 0;
+        }
+        return aus_wr_len(&w);
+    }
     if (kind == CLC_EP) {
         /* 355.1 EP PDUs: the whole frame data field on their own MAP, no packet layer */
         d[0] = (uint8_t)(AUS_TC_SEG_UNSEG << 6 | c->cfg.map_ep);
@@ -121,12 +134,13 @@ static size_t build_fdu(aus_cl_ccsds *c, uint8_t *d)
         clc_q_pop(c);
         return n + 1;
     }
-    d[0] = (uint8_t)(AUS_TC_SEG_UNSEG << 6 | c->cfg.map_bundle);
+    if (start)
+        d[0] = (uint8_t)(AUS_TC_SEG_UNSEG << 6 | c->cfg.map_bundle);
     while (clc_q_head(c, &kind, &p, &n) && kind == CLC_BUNDLE) {
         size_t avail = c->fdu_max - pos, left = n - c->q_off;
         if (avail < AUS_SPP_HDR_LEN + 1u)
             break;
-        if (left + AUS_SPP_HDR_LEN > avail && avail < AUS_SPP_HDR_LEN + MIN_SEGMENT && pos > 1)
+        if (left + AUS_SPP_HDR_LEN > avail && avail < AUS_SPP_HDR_LEN + MIN_SEGMENT && pos > start)
             break;
         size_t md = avail - AUS_SPP_HDR_LEN;
         c->spp.max_data = md < AUS_SPP_MAX_DATA ? md : AUS_SPP_MAX_DATA;
@@ -139,7 +153,7 @@ static size_t build_fdu(aus_cl_ccsds *c, uint8_t *d)
             clc_q_pop(c);
         c->dirty = true;
     }
-    return pos > 1 ? pos : 0;
+    return pos > start ? pos : 0;
 }
 
 static int fop_accepting(const aus_fop *f)
@@ -184,10 +198,12 @@ static aus_err emit(aus_cl_ccsds *c, const aus_fop_frame *fr, aus_wr *w, uint64_
         len = (int)aus_wr_len(&fw);
         c->st.tc_bc_tx++;
     } else {
-        AUS_ENSURE(fr->len >= 2, AUS_E_INTERNAL);
-        uint8_t seg = fr->data[0], map = seg & 0x3Fu;
-        AUS_TRY(aus_tc_frame_encode(&fw, &c->tc, &h, (uint8_t)(seg >> 6), map, fr->data + 1,
-                                    fr->len - 1u));
+        size_t sh = c->cfg.tc_no_seg_hdr ? 0u : 1u; /* the FDU starts with its segment header */
+        AUS_ENSURE(fr->len >= sh + 1u, AUS_E_INTERNAL);
+        uint8_t seg = sh ? fr->data[0] : (uint8_t)(AUS_TC_SEG_UNSEG << 6 | c->cfg.map_bundle);
+        uint8_t map = seg & 0x3Fu;
+        AUS_TRY(aus_tc_frame_encode(&fw, &c->tc, &h, (uint8_t)(seg >> 6), map, fr->data + sh,
+                                    fr->len - sh));
         uint16_t spi = map == c->cfg.map_ep ? c->cfg.ep_spi : c->cfg.tc_spi;
         len =
             aus_sdls_tc_apply(c->sdls, &c->tc_link, spi, frame, aus_wr_len(&fw), sizeof frame, now);
@@ -279,15 +295,15 @@ void clc_deliver_packet(aus_cl_ccsds *c, const uint8_t *p, size_t n, uint16_t sp
 static void deliver_fdu(aus_cl_ccsds *c, const aus_tc_frame *f, const uint8_t *d, size_t n,
                         uint16_t spi)
 {
-    if (!f->has_seg || f->seg_flags != AUS_TC_SEG_UNSEG) {
+    if (c->cfg.tc_no_seg_hdr) {
+        /* no segment header: whole Space Packets (EP PDUs among them on apid_ep) */
+    } else if (!f->has_seg || f->seg_flags != AUS_TC_SEG_UNSEG) {
         c->st.pkt_bad++;
         return;
-    }
-    if (f->map_id == c->cfg.map_ep) {
+    } else if (f->map_id == c->cfg.map_ep) {
         on_unit(c, d, n, spi, 1);
         return;
-    }
-    if (f->map_id != c->cfg.map_bundle) {
+    } else if (f->map_id != c->cfg.map_bundle) {
         c->st.pkt_bad++;
         return;
     }

@@ -136,3 +136,9 @@ int cl_ccsds_cfg_from_link(aus_cl_ccsds_cfg *cfg, int role_sat, unsigned long lo
     cfg->tm_frame_len = (uint16_t)tm_frame_len;
     return 0;
 }
+
+void cl_ccsds_cfg_seg_hdr(aus_cl_ccsds_cfg *cfg, int present)
+{
+    /* without it there are no MAPs: EP PDUs go as Space Packets on apid_ep (cl_ccsds_up.c) */
+    cfg->tc_no_seg_hdr = !present;
+}

@@ -20,5 +20,8 @@ int cl_ccsds_cfg_from_link(aus_cl_ccsds_cfg *cfg, int role_sat, unsigned long lo
                            unsigned long long tm_vcid, unsigned long long tc_vcid,
                            unsigned long long tm_spi, unsigned long long tc_spi,
                            unsigned long long tm_frame_len);
+/* [link] tc_segment_header: whether the TC VC carries the segment header (CCSDS 232.0
+ * §4.1.3.1, a managed parameter of the VC; both ends must agree). */
+void cl_ccsds_cfg_seg_hdr(aus_cl_ccsds_cfg *cfg, int present);
 
 #endif

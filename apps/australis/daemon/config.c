@@ -69,6 +69,7 @@ static const keydef keys[] = {
     U("link", "tc_spi", tc_spi, 65535, 0),
     U("link", "tm_frame_len", tm_frame_len, 65536, 0),
     {"link", "fsync", K_BOOL, offsetof(dmn_config, fsync_on), 0, 0, 0},
+    {"link", "tc_segment_header", K_BOOL, offsetof(dmn_config, tc_seg_hdr), 0, 0, 0},
     U("link", "max_bundle", max_bundle, AUS_AGENT_BUNDLE_MAX, 0),
     S("sat", "data_dir", data_dir, 0),
     S("sat", "capture_source", capture_source, 0),
@@ -198,6 +199,7 @@ static void defaults(dmn_config *c)
     c->lifetime_s = 86400;
     c->replay_window = 512;
     c->fsync_on = 1;
+    c->tc_seg_hdr = 1;
     c->batch_on = 1;
     c->max_bundle = 65536;
     c->quarantine_max_files = AUS_FL_QUAR_MAX_FILES;

@@ -752,6 +752,42 @@ static void test_ep_pdus(void **state)
     world_free(w);
 }
 
+/* A TC VC without segment header (CCSDS 232.0 §4.1.3.1, [link] tc_segment_header = no): bundles
+ * in whole Space Packets, EP PDUs in Space Packets on apid_ep; a sat that expects the header
+ * delivers nothing from such frames. */
+static void test_no_segment_header(void **state)
+{
+    (void)state;
+    aus_cl_ccsds_cfg gc, sc;
+    cfg_of(&gc, AUS_CL_CCSDS_GROUND);
+    cfg_of(&sc, AUS_CL_CCSDS_SAT);
+    gc.tc_no_seg_hdr = sc.tc_no_seg_hdr = true;
+    world *w = world_new(0, &gc, &sc);
+    static const uint8_t ping[] = {0x31, 0x00, 0x00};
+    assert_int_equal(aus_cl_ccsds_ep_send(w->g.c, ping, sizeof ping, w->now), AUS_OK);
+    int p = run_until(w, 30, 100, 5000, NULL, 100);
+    assert_true(p < 100);
+    assert_int_equal(w->s.in.next, 30);
+    assert_int_equal(w->g.in.next, 30);
+    check_clean(w);
+    assert_int_equal(w->s.in.ep_n, 1);
+    assert_memory_equal(w->s.in.ep[0], ping, sizeof ping);
+    aus_cl_ccsds_stats ss;
+    aus_cl_ccsds_stats_get(w->s.c, &ss);
+    assert_int_equal(ss.pkt_bad, 0);
+    world_free(w);
+    /* the ground sends without, the sat expects a segment header: nothing is delivered */
+    cfg_of(&sc, AUS_CL_CCSDS_SAT);
+    w = world_new(0, &gc, &sc);
+    offer(w->g.c, &w->up_sent, 3, 100, 200, w->now);
+    pass(w, NULL);
+    assert_int_equal(w->s.in.next, 0);
+    aus_cl_ccsds_stats_get(w->s.c, &ss);
+    assert_int_equal(ss.sdls_ok, 0); /* the SDLS header is looked for after a segment header */
+    assert_true(ss.pkt_bad + ss.sdls_auth + ss.sdls_spi + ss.sdls_other > 0);
+    world_free(w);
+}
+
 static void test_config_errors(void **state)
 {
     (void)state;
@@ -899,19 +935,13 @@ static void test_cli_decodes_pass_files(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_roundtrip_sizes),
-        cmocka_unit_test(test_small_bundles_blocked),
-        cmocka_unit_test(test_bit_errors),
-        cmocka_unit_test(test_lost_passes_and_bursts),
-        cmocka_unit_test(test_replay_rejected),
-        cmocka_unit_test(test_lockout_unlock),
-        cmocka_unit_test(test_restart_persisted),
-        cmocka_unit_test(test_ep_pdus),
-        cmocka_unit_test(test_config_errors),
-        cmocka_unit_test(test_flip_bits),
-        cmocka_unit_test(test_cli_decodes_pass_files),
-        cmocka_unit_test(test_app_helpers),
-        cmocka_unit_test(test_crash_every_write),
+        cmocka_unit_test(test_roundtrip_sizes),   cmocka_unit_test(test_small_bundles_blocked),
+        cmocka_unit_test(test_bit_errors),        cmocka_unit_test(test_lost_passes_and_bursts),
+        cmocka_unit_test(test_replay_rejected),   cmocka_unit_test(test_lockout_unlock),
+        cmocka_unit_test(test_restart_persisted), cmocka_unit_test(test_ep_pdus),
+        cmocka_unit_test(test_no_segment_header), cmocka_unit_test(test_config_errors),
+        cmocka_unit_test(test_flip_bits),         cmocka_unit_test(test_cli_decodes_pass_files),
+        cmocka_unit_test(test_app_helpers),       cmocka_unit_test(test_crash_every_write),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
