@@ -52,6 +52,9 @@ int aus_ct_cmp(const void *a, const void *b, size_t n);
 int aus_ct_is_zero(const void *a, size_t n);
 /* Wipe n bytes through a volatile pointer so the store is not optimised away. */
 void aus_wipe(void *p, size_t n);
+/* v as `digits` (1..16) lowercase hex digits, most significant first, no NUL: the one hex writer
+ * of the tree (store keys, link file names), fixed width so that byte order is numeric order. */
+void aus_hex_put(char *out, uint64_t v, unsigned digits);
 
 #ifdef __cplusplus
 }

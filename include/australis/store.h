@@ -102,6 +102,20 @@ AUS_MUST_USE aus_err aus_replay_save(const aus_replay *w, const aus_store *s, co
 AUS_MUST_USE aus_err aus_replay_load(aus_replay *w, const aus_store *s, const char *key,
                                      uint32_t size);
 
+/* ---- store keys (docs/store.md): the one way src/ and apps/ build them ----
+ * A key grows by appending and never exceeds AUS_STORE_KEY_MAX - 1 bytes (what does not fit
+ * is dropped; s stays terminated); a layer's key functions name each key in one place. */
+typedef struct aus_key {
+    char s[AUS_STORE_KEY_MAX];
+    size_t n;
+} aus_key;
+/* k = text (a prefix such as "ag/"); returns k->s. */
+const char *aus_key_init(aus_key *k, const char *text);
+/* Appends n bytes of p, text (up to its NUL), or v as `digits` (1..16) lowercase hex digits. */
+void aus_key_add(aus_key *k, const void *p, size_t n);
+void aus_key_str(aus_key *k, const char *text);
+void aus_key_hex(aus_key *k, uint64_t v, unsigned digits);
+
 #ifdef __cplusplus
 }
 #endif

@@ -18,30 +18,23 @@
 #include "australis/agent.h"
 #include "australis/base.h"
 
-static size_t cpy(char *dst, size_t cap, size_t at, const char *src)
-{
-    while (*src && at + 1 < cap)
-        dst[at++] = *src++;
-    dst[at] = '\0';
-    return at;
-}
-
 static void key_of(const aus_agent *ag, const char *what, char key[AUS_STORE_KEY_MAX])
 {
-    size_t at = cpy(key, AUS_STORE_KEY_MAX, 0, "ag/");
-    at = cpy(key, AUS_STORE_KEY_MAX, at, ag->tenant);
-    (void)cpy(key, AUS_STORE_KEY_MAX, at, what);
+    aus_key k;
+    aus_key_init(&k, "ag/");
+    aus_key_str(&k, ag->tenant);
+    aus_key_str(&k, what);
+    memcpy(key, k.s, sizeof k.s);
 }
 
 static void out_key(const aus_agent *ag, uint64_t seq, char key[AUS_STORE_KEY_MAX])
 {
-    static const char hx[] = "0123456789abcdef";
-    char h[17];
-    for (unsigned i = 0; i < 16; i++)
-        h[i] = hx[(seq >> (60 - 4 * i)) & 0xFu];
-    h[16] = '\0';
-    key_of(ag, "/out/", key);
-    (void)cpy(key, AUS_STORE_KEY_MAX, strlen(key), h);
+    aus_key k;
+    aus_key_init(&k, "ag/");
+    aus_key_str(&k, ag->tenant);
+    aus_key_str(&k, "/out/");
+    aus_key_hex(&k, seq, 16);
+    memcpy(key, k.s, sizeof k.s);
 }
 
 aus_err aus_agent_reload(aus_agent *ag)

@@ -25,14 +25,6 @@
 #define KEY_LEN 32u
 #define EXT_MAX 48u
 
-static size_t cpy(char *dst, size_t cap, size_t at, const char *src)
-{
-    while (*src && at + 1 < cap)
-        dst[at++] = *src++;
-    dst[at] = '\0';
-    return at;
-}
-
 aus_err aus_agent_seal_init(aus_agent_seal *s, const aus_crypto *crypto, const aus_store *store,
                             const char *tenant, uint32_t iv_fixed,
                             const aus_agent_seal_keys_ops *keys)
@@ -44,13 +36,13 @@ aus_err aus_agent_seal_init(aus_agent_seal *s, const aus_crypto *crypto, const a
     s->store = store;
     s->keys = *keys;
     s->iv_fixed = iv_fixed;
-    char key[AUS_STORE_KEY_MAX];
-    size_t at = cpy(key, sizeof key, 0, "ag/");
-    at = cpy(key, sizeof key, at, tenant);
-    (void)cpy(key, sizeof key, at, "/iv");
+    aus_key key;
+    aus_key_init(&key, "ag/");
+    aus_key_str(&key, tenant);
+    aus_key_str(&key, "/iv");
     /* 2^64 - 2 invocations at most; SP 800-38D §8.3 caps a key at 2^32 in practice, which the
      * rekey procedures stay far below. */
-    return aus_ctr_open(&s->iv, store, key, UINT64_MAX - 1, AUS_CTR_RESERVE_BLOCK);
+    return aus_ctr_open(&s->iv, store, key.s, UINT64_MAX - 1, AUS_CTR_RESERVE_BLOCK);
 }
 
 /* The tenant's key domain at the provider: key ids are per tenant ("ag/<tenant>/iv" names it). */

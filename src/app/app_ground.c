@@ -67,26 +67,7 @@
  *   bits/<id>/<page>      an image's bitmap, AUS_APP_GROUND_PAGE bytes a page */
 typedef enum gk { GK_RID, GK_FORGOT, GK_PEND, GK_ANS, GK_FAILED, GK_HAVE, GK_BITS } gk;
 
-typedef struct key_buf {
-    char s[AUS_STORE_KEY_MAX];
-    size_t n;
-} key_buf;
-
-static void kb_add(key_buf *k, const char *p, size_t n)
-{
-    for (size_t i = 0; i < n && k->n + 1 < sizeof k->s; i++)
-        k->s[k->n++] = p[i];
-    k->s[k->n] = '\0';
-}
-
-static void kb_hex(key_buf *k, uint64_t v, unsigned digits)
-{
-    static const char hx[] = "0123456789abcdef";
-    char h[16];
-    for (unsigned i = 0; i < digits; i++)
-        h[i] = hx[(v >> (4 * (digits - 1 - i))) & 0xFu];
-    kb_add(k, h, digits);
-}
+typedef aus_key key_buf; /* include/australis/store.h: the one key builder */
 
 /* The key of kind for id (and page). `part`: 0 the whole key; 1 only the kind's prefix
  * ("gr/t/pend/"); 2 the prefix of id's pages ("gr/t/bits/<id>/"). */
@@ -95,19 +76,18 @@ static const char *gkey(const aus_app_ground *g, key_buf *k, gk kind, uint64_t i
 {
     static const char *const names[] = {"rid",     "forgot", "pend/", "ans/",
                                         "failed/", "have/",  "bits/"};
-    k->n = 0;
-    kb_add(k, "gr/", 3);
-    kb_add(k, g->tenant, strlen(g->tenant));
-    kb_add(k, "/", 1);
-    kb_add(k, names[kind], strlen(names[kind]));
+    aus_key_init(k, "gr/");
+    aus_key_str(k, g->tenant);
+    aus_key_str(k, "/");
+    aus_key_str(k, names[kind]);
     if (kind == GK_RID || kind == GK_FORGOT || part == 1)
         return k->s;
-    kb_hex(k, id, 16);
+    aus_key_hex(k, id, 16);
     if (kind != GK_BITS)
         return k->s;
-    kb_add(k, "/", 1);
+    aus_key_str(k, "/");
     if (part != 2)
-        kb_hex(k, page, 8);
+        aus_key_hex(k, page, 8);
     return k->s;
 }
 

@@ -46,14 +46,12 @@ static void low_key(const aus_app_sat *s, char key[AUS_STORE_KEY_MAX]);
 
 static void req_key(const aus_app_sat *s, uint64_t id, char key[AUS_STORE_KEY_MAX])
 {
-    static const char hx[] = "0123456789abcdef";
-    size_t at = cpy(key, AUS_STORE_KEY_MAX, 0, "app/", 4);
-    at = cpy(key, AUS_STORE_KEY_MAX, at, s->tenant, strlen(s->tenant));
-    at = cpy(key, AUS_STORE_KEY_MAX, at, "/req/", 5);
-    char h[16];
-    for (unsigned i = 0; i < 16; i++)
-        h[i] = hx[(id >> (60 - 4 * i)) & 0xFu];
-    (void)cpy(key, AUS_STORE_KEY_MAX, at, h, 16);
+    aus_key k;
+    aus_key_init(&k, "app/");
+    aus_key_str(&k, s->tenant);
+    aus_key_str(&k, "/req/");
+    aus_key_hex(&k, id, 16);
+    memcpy(key, k.s, sizeof k.s);
 }
 
 static int view_eq(const aus_app_view *v, const char *s)
@@ -72,10 +70,12 @@ static aus_err param_key(const aus_app_sat *s, const aus_app_view *name,
                  c == '_' || c == '-' || c == '.';
         AUS_ENSURE(ok, AUS_E_ARG);
     }
-    size_t at = cpy(key, AUS_STORE_KEY_MAX, 0, "app/", 4);
-    at = cpy(key, AUS_STORE_KEY_MAX, at, s->tenant, strlen(s->tenant));
-    at = cpy(key, AUS_STORE_KEY_MAX, at, "/param/", 7);
-    (void)cpy(key, AUS_STORE_KEY_MAX, at, (const char *)name->p, name->n);
+    aus_key k;
+    aus_key_init(&k, "app/");
+    aus_key_str(&k, s->tenant);
+    aus_key_str(&k, "/param/");
+    aus_key_add(&k, name->p, name->n);
+    memcpy(key, k.s, sizeof k.s);
     return AUS_OK;
 }
 

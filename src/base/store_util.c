@@ -231,3 +231,37 @@ aus_err aus_replay_load(aus_replay *w, const aus_store *s, const char *key, uint
     AUS_TRY(e);
     return aus_replay_decode(w, buf, n);
 }
+
+/* ---- store keys ---- */
+void aus_hex_put(char *out, uint64_t v, unsigned digits)
+{
+    static const char hx[] = "0123456789abcdef";
+    for (unsigned i = 0; i < digits; i++)
+        out[i] = hx[(v >> (4u * (digits - 1u - i))) & 0xFu];
+}
+
+const char *aus_key_init(aus_key *k, const char *text)
+{
+    k->n = 0;
+    k->s[0] = '\0';
+    aus_key_str(k, text);
+    return k->s;
+}
+
+void aus_key_add(aus_key *k, const void *p, size_t n)
+{
+    const char *c = p;
+    for (size_t i = 0; i < n && k->n + 1 < sizeof k->s; i++)
+        k->s[k->n++] = c[i];
+    k->s[k->n] = '\0';
+}
+
+void aus_key_str(aus_key *k, const char *text) { aus_key_add(k, text, strlen(text)); }
+
+void aus_key_hex(aus_key *k, uint64_t v, unsigned digits)
+{
+    char h[16];
+    digits = digits > 16u ? 16u : digits;
+    aus_hex_put(h, v, digits);
+    aus_key_add(k, h, digits);
+}

@@ -300,14 +300,11 @@ aus_err aus_sdls_sa_status(const aus_sdls_table *t, uint16_t spi, uint8_t *state
 static void store_key(const aus_sdls_table *t, const char *kind, uint16_t spi, char *key,
                       size_t cap)
 {
-    static const char hex[] = "0123456789abcdef";
     size_t n = strlen(t->prefix);
     memcpy(key, t->prefix, n);
     memcpy(key + n, kind, 3);
-    n += 3;
-    for (unsigned s = 16; s > 0; s -= 4)
-        key[n++] = hex[((unsigned)spi >> (s - 4u)) & 15u];
-    key[n] = '\0';
+    aus_hex_put(key + n + 3, spi, 4);
+    key[n + 7] = '\0';
     (void)cap;
 }
 

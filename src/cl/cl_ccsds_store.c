@@ -121,10 +121,8 @@ static aus_err save_records(aus_cl_ccsds *c)
     size_t pl = strlen(c->prefix);
     {
         /* the key of q_first: every smaller key is gone from the queue */
-        static const char hex[] = "0123456789abcdef";
         memcpy(bound, qp, pl + 2);
-        for (int i = 0; i < 16; i++)
-            bound[pl + 2 + (size_t)i] = hex[(c->q_first >> (60 - 4 * i)) & 0xFu];
+        aus_hex_put(bound + pl + 2, c->q_first, 16);
         bound[pl + 18] = '\0';
     }
     for (;;) {

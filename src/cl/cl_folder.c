@@ -5,6 +5,7 @@
  * no parsing. The node number in the name keeps two writers (e.g. two tenants' daemons
  * that an operator merges into one folder) from ever producing the same name.
  */
+#include "australis/base.h"
 #include "australis/cl.h"
 
 #include <string.h>
@@ -14,14 +15,6 @@
 #define HEX16 16u
 /* 1 + 16 + 1 + 16 + 7 */
 #define NAME_LEN (1u + HEX16 + 1u + HEX16 + 7u)
-
-static const char hexdig[16] = "0123456789abcdef";
-
-static void put_hex16(char *out, uint64_t v)
-{
-    for (unsigned i = 0; i < HEX16; i++)
-        out[i] = hexdig[(v >> (4u * (HEX16 - 1u - i))) & 0xFu];
-}
 
 static int get_hex16(const char *in, uint64_t *v)
 {
@@ -47,9 +40,9 @@ aus_err aus_cl_folder_name(char *out, size_t cap, uint64_t node, uint64_t seq)
     AUS_ENSURE(seq != 0, AUS_E_ARG);
     AUS_ENSURE(cap > NAME_LEN, AUS_E_NOBUFS);
     out[0] = 'b';
-    put_hex16(out + 1, node);
+    aus_hex_put(out + 1, node, HEX16);
     out[1 + HEX16] = '-';
-    put_hex16(out + 2 + HEX16, seq);
+    aus_hex_put(out + 2 + HEX16, seq, HEX16);
     memcpy(out + 2 + 2 * HEX16, NAME_SUFFIX, sizeof NAME_SUFFIX); /* includes the NUL */
     return AUS_OK;
 }

@@ -80,16 +80,13 @@ static const aus_key_info *cfind(const aus_keys *ks, uint16_t id)
     return NULL;
 }
 
-static const char hexd[] = "0123456789abcdef";
-
 static void rec_name(const aus_keys *ks, uint16_t id, char *out)
 {
     size_t pl = strlen(ks->prefix);
     memcpy(out, ks->prefix, pl);
     out[pl] = 'k';
     out[pl + 1] = '/';
-    for (int i = 0; i < 4; i++)
-        out[pl + 2 + (size_t)i] = hexd[(id >> (12 - 4 * i)) & 0xF];
+    aus_hex_put(out + pl + 2, id, 4);
     out[pl + 6] = '\0';
 }
 

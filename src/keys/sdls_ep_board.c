@@ -102,12 +102,10 @@ static aus_err txn_end(aus_ep_board *b, aus_err e, int sa_changed)
 static aus_err otar_iv_check(aus_ep_board *b, uint16_t mkid, const uint8_t *iv, char *name,
                              int *again)
 {
-    static const char hx[] = "0123456789abcdef";
     size_t pl = strlen(b->prefix);
     memcpy(name, b->prefix, pl);
     memcpy(name + pl, "otar/", 5);
-    name[pl + 5] = hx[(mkid >> 4) & 0xF];
-    name[pl + 6] = hx[mkid & 0xF];
+    aus_hex_put(name + pl + 5, mkid, 2);
     name[pl + 7] = '\0';
     uint8_t last[AUS_EP_IV_BYTES];
     size_t n = 0;

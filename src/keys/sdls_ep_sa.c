@@ -165,12 +165,10 @@ static void op_alarm_reset(void *self)
 
 static void rec_name(const aus_ep_sdls *a, uint16_t spi, char *out)
 {
-    static const char hx[] = "0123456789abcdef";
     size_t pl = strlen(a->prefix);
     memcpy(out, a->prefix, pl);
     memcpy(out + pl, "sa/", 3);
-    for (int i = 0; i < 4; i++)
-        out[pl + 3 + (size_t)i] = hx[(spi >> (12 - 4 * i)) & 0xF];
+    aus_hex_put(out + pl + 3, spi, 4);
     out[pl + 7] = '\0';
 }
 

@@ -24,6 +24,7 @@
 #include "australis/pq.h"
 #include "cli.h"
 #include "daemon.h"
+#include "store_keys.h"
 #include "../../../port/posix/keyfile.h"
 #include "../../../port/posix/store_sqlite.h"
 
@@ -128,8 +129,8 @@ static int open_store(kopts *o, kctx *c)
         cli_err("key-encryption key %s: %s", o->kek, aus_err_str(e));
         return e == AUS_E_PERM ? AUS_EXIT_USAGE : AUS_EXIT_ENV;
     }
-    char prefix[64];
-    snprintf(prefix, sizeof prefix, "keys/%.24s/", o->tenant);
+    dmn_key prefix;
+    dmn_key_area(&prefix, "keys", o->tenant);
     e = aus_store_sqlite_open(&c->st, o->store);
     if (e != AUS_OK) {
         aus_wipe(kek, sizeof kek);
@@ -141,7 +142,13 @@ static int open_store(kopts *o, kctx *c)
         return AUS_EXIT_ENV;
     }
     (void)chmod(o->store, 0600);
-    e = aus_keys_open(&c->ks, &c->st, aus_crypto_default(), kek, kl, prefix);
+    uint64_t ver = 0; /* a layout this binary does not know is refused, as by the daemon */
+    if (dmn_schema_check(&c->st, o->store, &ver) != 0) {
+        aus_wipe(kek, sizeof kek);
+        aus_store_sqlite_close(&c->st);
+        return AUS_EXIT_ENV;
+    }
+    e = aus_keys_open(&c->ks, &c->st, aus_crypto_default(), kek, kl, prefix.s);
     aus_wipe(kek, sizeof kek);
     if (e != AUS_OK) {
         aus_store_sqlite_close(&c->st);

@@ -39,6 +39,7 @@
 #include "australis/sdls_ep.h"
 #include "util.h"
 #include "daemon.h"
+#include "store_keys.h"
 
 #define MASTER_KEY_ID 0x0001u
 #define OVERLAP_S 600u
@@ -56,17 +57,16 @@ static uint32_t overlap_s(void)
 
 static aus_err put_ptr(dmn_node *n, const char *what, uint64_t v)
 {
-    char key[AUS_STORE_KEY_MAX];
-    snprintf(key, sizeof key, "dmn/%s/%s", n->cfg.tenant, what);
-    return aus_store_put_u64(&n->store, key, v);
+    dmn_key k;
+    return aus_store_put_u64(&n->store, dmn_key_dmn(&k, n->cfg.tenant, what), v);
 }
 
 static uint64_t get_ptr(dmn_node *n, const char *what, uint64_t dflt)
 {
-    char key[AUS_STORE_KEY_MAX];
+    dmn_key k;
     uint64_t v;
-    snprintf(key, sizeof key, "dmn/%s/%s", n->cfg.tenant, what);
-    return aus_store_get_u64(&n->store, key, &v) == AUS_OK ? v : dflt;
+    return aus_store_get_u64(&n->store, dmn_key_dmn(&k, n->cfg.tenant, what), &v) == AUS_OK ? v
+                                                                                          : dflt;
 }
 
 /* Switch sending to the pair at ek (keys already ACTIVE); retire the old pair with a deadline.
@@ -201,10 +201,10 @@ static aus_err otar_build(dmn_node *n, uint8_t *out, size_t cap, size_t *len)
     AUS_ENSURE(cap > 2, AUS_E_NOBUFS);
     AUS_TRY(free_pair(n, &ek));
     aus_ctr ivc;
-    char key[AUS_STORE_KEY_MAX];
+    dmn_key key;
     uint64_t c;
-    snprintf(key, sizeof key, "dmn/%s/otar_iv", n->cfg.tenant);
-    AUS_TRY(aus_ctr_open(&ivc, &n->store, key, UINT64_MAX - 1, 1));
+    AUS_TRY(aus_ctr_open(&ivc, &n->store, dmn_key_dmn(&key, n->cfg.tenant, "otar_iv"),
+                         UINT64_MAX - 1, 1));
     AUS_TRY(aus_ctr_take(&ivc, &n->store, &c));
     for (int i = 0; i < 8; i++)
         iv[4 + i] = (uint8_t)(c >> (56 - 8 * i));
@@ -524,13 +524,14 @@ static void pq_setup(dmn_node *n)
     aus_err e;
     if (n->cfg.pq_peer_dir[0])
         import_peer(n);
-    char ctx[AUS_REKEY_CTX_MAX], prefix[32];
+    char ctx[AUS_REKEY_CTX_MAX];
+    dmn_key prefix;
     uint64_t g = n->cfg.role_sat ? n->cfg.peer : n->cfg.node;
     uint64_t s = n->cfg.role_sat ? n->cfg.node : n->cfg.peer;
     int cl = snprintf(ctx, sizeof ctx, "australis/%s/g%llu/s%llu", n->cfg.tenant,
                       (unsigned long long)g, (unsigned long long)s);
-    snprintf(prefix, sizeof prefix, "rk/%.24s/", n->cfg.tenant);
-    e = aus_rekey_open(&n->rk, &n->keys, aus_crypto_default(), prefix, (const uint8_t *)ctx,
+    dmn_key_area(&prefix, "rk", n->cfg.tenant);
+    e = aus_rekey_open(&n->rk, &n->keys, aus_crypto_default(), prefix.s, (const uint8_t *)ctx,
                        (size_t)cl);
     if (e == AUS_E_NOTFOUND && have(n, AUS_REKEY_ID_KEM) && have(n, AUS_REKEY_ID_PEER_VK)) {
         aus_rekey_state st;
@@ -582,25 +583,18 @@ const char *dmn_rekey_why(dmn_node *n)
 
 int dmn_rekey_init(dmn_node *n)
 {
-    /* "ep/<tenant>/" (the board appends e.g. "kviv"); its prefix budget is 19 characters, so a
-     * tenant longer than 15 gets "ep/<first 6>-<FNV-1a 32 of the whole name>/" */
-    char ep[32];
-    if (strlen(n->cfg.tenant) <= 15)
-        snprintf(ep, sizeof ep, "ep/%.15s/", n->cfg.tenant);
-    else {
-        uint32_t h = 2166136261u;
-        for (const char *t = n->cfg.tenant; *t; t++)
-            h = (h ^ (uint8_t)*t) * 16777619u;
-        snprintf(ep, sizeof ep, "ep/%.6s-%08x/", n->cfg.tenant, (unsigned)h);
-    }
+    /* "ep/<tenant>/" (the board appends e.g. "kviv"); its prefix budget is 19 characters
+     * (store_keys.h) */
+    dmn_key epk;
+    const char *ep = dmn_key_ep_area(&epk, n->cfg.tenant);
     /* Stores written before the separator existed hold the key-verification IV counter under
      * "<tenant>kviv": carry it over once, so no IV under the master key is handed out twice
      * (NIST SP 800-38D §8.2.1) */
-    char oldk[AUS_STORE_KEY_MAX], newk[AUS_STORE_KEY_MAX];
+    dmn_key ok, nk;
+    const char *oldk = dmn_key_kviv_v0(&ok, n->cfg.tenant),
+               *newk = dmn_key_ep_kviv(&nk, n->cfg.tenant);
     uint8_t cv[64], nv[64];
     size_t cl0 = 0, nl0 = 0;
-    snprintf(oldk, sizeof oldk, "%skviv", n->cfg.tenant);
-    snprintf(newk, sizeof newk, "%skviv", ep);
     const aus_store *ks = n->keys.store;
     aus_err e = AUS_OK;
     if (ks->ops->get(ks->self, oldk, cv, sizeof cv, &cl0) == AUS_OK &&

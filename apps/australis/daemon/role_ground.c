@@ -711,7 +711,8 @@ static const char *const old_kinds[] = {"req", "resp", "img", "map", "fail"};
 
 static void old_key(const dmn_node *n, char *key, const char *what, const char *hex)
 {
-    snprintf(key, AUS_STORE_KEY_MAX, "gr/%s/%s/%s", n->cfg.tenant, what, hex ? hex : "");
+    dmn_key k;
+    memcpy(key, dmn_key_gr_v1(&k, n->cfg.tenant, what, hex), sizeof k.s);
 }
 
 /* An old value (malloc'd, NUL after it), or NULL. */

@@ -29,6 +29,12 @@ const char *dmn_key_ep_area(dmn_key *k, const char *tenant)
     return build(k, "ep/%.6s-%08x/", tenant, (unsigned)h);
 }
 
+const char *dmn_key_ep_kviv(dmn_key *k, const char *tenant)
+{
+    dmn_key a;
+    return build(k, "%skviv", dmn_key_ep_area(&a, tenant));
+}
+
 const char *dmn_key_kviv_v0(dmn_key *k, const char *tenant) { return build(k, "%skviv", tenant); }
 
 const char *dmn_key_dmn(dmn_key *k, const char *tenant, const char *what)

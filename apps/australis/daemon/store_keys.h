@@ -23,7 +23,9 @@ const char *dmn_key_area(dmn_key *k, const char *area, const char *tenant);
 /* "ep/<t>/": the EP board's prefix, at most 19 bytes: a tenant longer than 15 bytes becomes
  * "<first 6>-<FNV-1a 32 of the whole name, 8 hex>". */
 const char *dmn_key_ep_area(dmn_key *k, const char *tenant);
-/* "<t>kviv": the key-verification IV counter of a store written before the "/" separator. */
+/* "ep/<t>/kviv" (dmn_key_ep_area + "kviv"): the EP board's key-verification IV counter. */
+const char *dmn_key_ep_kviv(dmn_key *k, const char *tenant);
+/* "<t>kviv": the same counter in a store written before the "/" separator. */
 const char *dmn_key_kviv_v0(dmn_key *k, const char *tenant);
 /* "dmn/<t>/<what>": the sending-pair pointers (ek, ek_prev, ek_pend, ek_hold, hold_otar) and
  * the OTAR IV counter (otar_iv). */
