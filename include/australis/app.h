@@ -85,6 +85,13 @@ typedef enum aus_app_type {
     AUS_APP_CMD_AT = 48,
     AUS_APP_TT_LIST = 49,
     AUS_APP_TT_CANCEL = 50,
+    /* File uplink (src/app/app_sat.c, "file uplink"): one chunk of a file for the satellite's
+     * uploads folder (`name` its file name there, `size`, `sha256` of the whole file, `chunk`
+     * size, `offset` and `data`); with no data, a probe asking which ranges are missing. The
+     * satellite answers a probe with FILE_ACK (`ranges` missing) and the upload, once the whole
+     * file is written and its SHA-256 verified, with a CMD_RESP. */
+    AUS_APP_FILE_PUT = 51,
+    AUS_APP_FILE_ACK = 52,
     AUS_APP_TM_POINTS = 32, /* sat -> ground: tenant programs' telemetry points (app_api.h) */
 } aus_app_type;
 
@@ -121,15 +128,15 @@ typedef struct aus_app_msg {
     aus_app_view name; /* CMD name, IMG_REQ path */
     size_t nargs;      /* CMD */
     aus_app_view args[AUS_APP_MAX_ARGS];
-    uint32_t status;                /* CMD_RESP, IMG_INFO, REKEY_RESP */
-    int64_t exit_code;              /* CMD_RESP */
-    aus_app_view data;              /* CMD_RESP output, IMG_CHUNK data, REKEY body */
-    uint64_t size, offset, chunk;   /* IMG_*; offset: FORGET's mark, TT_CANCEL's request id */
-    uint64_t at, tolerance;         /* CMD_AT: when to run (DTN ms), how late it may still run */
-    uint8_t sha256[AUS_APP_SHA256]; /* IMG_INFO, IMG_CHUNK */
+    uint32_t status;                  /* CMD_RESP, IMG_INFO, REKEY_RESP */
+    int64_t exit_code;                /* CMD_RESP */
+    aus_app_view data;                /* CMD_RESP output, IMG_CHUNK data, REKEY body */
+    uint64_t size, offset, chunk;     /* IMG_*; offset: FORGET's mark, TT_CANCEL's request id */
+    uint64_t at, tolerance;           /* CMD_AT: when to run (DTN ms), how late it may still run */
+    uint8_t sha256[AUS_APP_SHA256];   /* IMG_INFO, IMG_CHUNK */
     uint8_t defhash[AUS_APP_DEFHASH]; /* CMD: the sender's definition hash, when has_defhash */
     uint8_t has_defhash;
-    size_t nranges;                 /* IMG_REQ */
+    size_t nranges; /* IMG_REQ */
     aus_app_range ranges[AUS_APP_MAX_RANGES];
     uint32_t kind; /* REKEY_* */
     size_t nkv;    /* TM_REPORT */
@@ -181,6 +188,15 @@ typedef struct aus_app_sat_ops {
     /* Hand one response ADU to the agent (sealed and queued in the same store transaction). */
     aus_err (*emit)(void *ctx, const uint8_t *adu, size_t len);
     void *ctx;
+    /* File uplink (NULL: refused). write: len bytes at off of upload id's temporary (`first`:
+     * nothing of it recorded yet, start a fresh one; len 0 with first: an empty file). hash:
+     * SHA-256 of its first size bytes. place: move it to `name` in the uploads folder in one
+     * step (replacing an older file of that name), durably. discard: remove it. */
+    aus_err (*up_write)(void *ctx, uint64_t id, int first, uint64_t off, const uint8_t *p,
+                        size_t len);
+    aus_err (*up_hash)(void *ctx, uint64_t id, uint64_t size, uint8_t sha256[AUS_APP_SHA256]);
+    aus_err (*up_place)(void *ctx, uint64_t id, const aus_app_view *name);
+    void (*up_discard)(void *ctx, uint64_t id);
 } aus_app_sat_ops;
 
 /* A check of a command before it runs (the tenant dictionary, docs/dictionary.md): AUS_OK

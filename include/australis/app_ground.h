@@ -53,6 +53,10 @@ extern "C" {
 #define AUS_APP_GROUND_MAX_CHUNKS (1u << 24)
 #endif
 #define AUS_APP_GROUND_PAGE 1024u
+/* Largest chunk of a file uplink (the chunk size a FILE_PUT asks for is cut to it). */
+#ifndef AUS_APP_GROUND_UP_CHUNK
+#define AUS_APP_GROUND_UP_CHUNK 8192u
+#endif
 
 /* Where a request is. */
 typedef enum aus_app_ground_state {
@@ -107,6 +111,9 @@ typedef struct aus_app_ground_ops {
     aus_err (*file_place)(void *ctx, uint64_t id, const aus_app_view *local, char *why, size_t cap);
     void (*file_discard)(void *ctx, uint64_t id, const aus_app_view *local);
     void *ctx;
+    /* File uplink (FILE_PUT): read len bytes at off of the local file. Required for uploads. */
+    aus_err (*file_read)(void *ctx, const aus_app_view *local, uint64_t off, uint8_t *buf,
+                         size_t len, char *why, size_t cap);
 } aus_app_ground_ops;
 
 typedef struct aus_app_ground_cfg {
@@ -124,8 +131,9 @@ typedef struct aus_app_ground {
     uint64_t answered, failed, ignored, resent; /* since init */
     uint64_t pruned;                            /* answers pruned by the last FORGET */
     char note[AUS_APP_GROUND_NOTE_MAX];
-    uint8_t rec[AUS_APP_GROUND_REC_MAX]; /* the record being read or written */
-    uint8_t adu[AUS_APP_GROUND_REC_MAX]; /* the ADU handed out (submit, forget, resend) */
+    uint8_t rec[AUS_APP_GROUND_REC_MAX];    /* the record being read or written */
+    uint8_t adu[AUS_APP_GROUND_REC_MAX];    /* the ADU handed out (submit, forget, resend) */
+    uint8_t chunk[AUS_APP_GROUND_UP_CHUNK]; /* an upload's chunk being sent */
 } aus_app_ground;
 
 /* A request as listed (aus_app_ground_next); views point into the context. */

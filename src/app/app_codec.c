@@ -16,7 +16,7 @@ int aus_app_is_request(uint8_t type)
 {
     return type == AUS_APP_TM_QUERY || type == AUS_APP_CMD || type == AUS_APP_IMG_REQ ||
            type == AUS_APP_REKEY_REQ || type == AUS_APP_FORGET || type == AUS_APP_CMD_AT ||
-           type == AUS_APP_TT_LIST || type == AUS_APP_TT_CANCEL;
+           type == AUS_APP_TT_LIST || type == AUS_APP_TT_CANCEL || type == AUS_APP_FILE_PUT;
 }
 
 const char *aus_app_type_name(uint8_t type)
@@ -35,6 +35,8 @@ const char *aus_app_type_name(uint8_t type)
     case AUS_APP_CMD_AT: return "timed-command";
     case AUS_APP_TT_LIST: return "timed-list";
     case AUS_APP_TT_CANCEL: return "timed-cancel";
+    case AUS_APP_FILE_PUT: return "file-put";
+    case AUS_APP_FILE_ACK: return "file-ack";
     default: return "unknown";
     }
 }
@@ -68,6 +70,8 @@ static int body_items(uint8_t type)
     case AUS_APP_CMD_AT: return 4;
     case AUS_APP_TT_LIST: return 0;
     case AUS_APP_TT_CANCEL: return 1;
+    case AUS_APP_FILE_PUT: return 6;
+    case AUS_APP_FILE_ACK: return 1;
     default: return -1;
     }
 }
@@ -78,6 +82,16 @@ static void wr_view(aus_wr *w, aus_app_view v, int text)
         aus_cbor_wr_tstr(w, (const char *)v.p, v.n);
     else
         aus_cbor_wr_bstr(w, v.p, v.n);
+}
+
+static void wr_ranges(aus_wr *w, const aus_app_msg *m)
+{
+    aus_cbor_wr_array(w, m->nranges);
+    for (size_t i = 0; i < m->nranges; i++) {
+        aus_cbor_wr_array(w, 2);
+        aus_cbor_wr_uint(w, m->ranges[i].off);
+        aus_cbor_wr_uint(w, m->ranges[i].len);
+    }
 }
 
 static void encode_body(const aus_app_msg *m, aus_wr *w)
@@ -107,6 +121,15 @@ static void encode_body(const aus_app_msg *m, aus_wr *w)
         }
         break;
     case AUS_APP_TT_CANCEL: aus_cbor_wr_uint(w, m->offset); break;
+    case AUS_APP_FILE_PUT:
+        wr_view(w, m->name, 1);
+        aus_cbor_wr_uint(w, m->size);
+        aus_cbor_wr_bstr(w, m->sha256, AUS_APP_SHA256);
+        aus_cbor_wr_uint(w, m->chunk);
+        aus_cbor_wr_uint(w, m->offset);
+        wr_view(w, m->data, 0);
+        break;
+    case AUS_APP_FILE_ACK: wr_ranges(w, m); break;
     case AUS_APP_CMD_RESP:
         aus_cbor_wr_uint(w, m->status);
         aus_cbor_wr_int(w, m->exit_code);
@@ -115,12 +138,7 @@ static void encode_body(const aus_app_msg *m, aus_wr *w)
     case AUS_APP_IMG_REQ:
         wr_view(w, m->name, 1);
         aus_cbor_wr_uint(w, m->chunk);
-        aus_cbor_wr_array(w, m->nranges);
-        for (size_t i = 0; i < m->nranges; i++) {
-            aus_cbor_wr_array(w, 2);
-            aus_cbor_wr_uint(w, m->ranges[i].off);
-            aus_cbor_wr_uint(w, m->ranges[i].len);
-        }
+        wr_ranges(w, m);
         break;
     case AUS_APP_IMG_INFO:
         aus_cbor_wr_uint(w, m->status);
@@ -232,11 +250,9 @@ static aus_err decode_cmd(aus_rd *r, aus_app_msg *m)
     return AUS_OK;
 }
 
-static aus_err decode_img_req(aus_rd *r, aus_app_msg *m)
+static aus_err decode_ranges(aus_rd *r, aus_app_msg *m)
 {
     size_t n, two;
-    AUS_TRY(rd_text(r, &m->name));
-    AUS_TRY(aus_cbor_rd_uint(r, CBOR_FLAGS, &m->chunk));
     AUS_TRY(aus_cbor_rd_array(r, CBOR_FLAGS, &n));
     AUS_ENSURE(n <= AUS_APP_MAX_RANGES, AUS_E_LIMIT);
     m->nranges = n;
@@ -247,6 +263,23 @@ static aus_err decode_img_req(aus_rd *r, aus_app_msg *m)
         AUS_TRY(aus_cbor_rd_uint(r, CBOR_FLAGS, &m->ranges[i].len));
     }
     return AUS_OK;
+}
+
+static aus_err decode_img_req(aus_rd *r, aus_app_msg *m)
+{
+    AUS_TRY(rd_text(r, &m->name));
+    AUS_TRY(aus_cbor_rd_uint(r, CBOR_FLAGS, &m->chunk));
+    return decode_ranges(r, m);
+}
+
+static aus_err decode_file_put(aus_rd *r, aus_app_msg *m)
+{
+    AUS_TRY(rd_text(r, &m->name));
+    AUS_TRY(aus_cbor_rd_uint(r, CBOR_FLAGS, &m->size));
+    AUS_TRY(rd_sha(r, m->sha256));
+    AUS_TRY(aus_cbor_rd_uint(r, CBOR_FLAGS, &m->chunk));
+    AUS_TRY(aus_cbor_rd_uint(r, CBOR_FLAGS, &m->offset));
+    return rd_bytes(r, &m->data);
 }
 
 static aus_err decode_body(aus_rd *r, aus_app_msg *m)
@@ -282,6 +315,8 @@ static aus_err decode_body(aus_rd *r, aus_app_msg *m)
         return aus_cbor_rd_uint(r, CBOR_FLAGS, &m->tolerance);
     case AUS_APP_TT_LIST: return AUS_OK;
     case AUS_APP_TT_CANCEL: return aus_cbor_rd_uint(r, CBOR_FLAGS, &m->offset);
+    case AUS_APP_FILE_PUT: return decode_file_put(r, m);
+    case AUS_APP_FILE_ACK: return decode_ranges(r, m);
     default: return AUS_E_UNSUPPORTED;
     }
 }

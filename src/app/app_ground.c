@@ -210,7 +210,9 @@ static aus_err pend_decode_(pend *p, const uint8_t *in, size_t len)
         AUS_TRY(rd_sha(&r, p->sha));
         AUS_ENSURE(p->chunk > 0, AUS_E_MALFORMED);
     }
-    AUS_ENSURE(p->type == AUS_APP_IMG_REQ ? p->image : !p->image, AUS_E_MALFORMED);
+    AUS_ENSURE(p->type == AUS_APP_IMG_REQ || p->type == AUS_APP_FILE_PUT ? p->image : !p->image,
+               AUS_E_MALFORMED);
+    AUS_ENSURE(p->type != AUS_APP_FILE_PUT || p->info, AUS_E_MALFORMED);
     return aus_rd_finish(&r);
 }
 
@@ -441,6 +443,45 @@ aus_err aus_app_ground_init(aus_app_ground *g, const aus_store *store,
 }
 
 /* A fresh request id (ids are never repeated: reserved in the caller's transaction). */
+/* ---- file uplink: the ground reads the local file and sends it chunk by chunk ---- */
+
+/* The FILE_PUT carrying the chunk at off, encoded into out (the stored probe, p->req, with the
+ * chunk's bytes read through the port). Errors: AUS_E_IO (the port's read; g->note says why),
+ * encoding errors. */
+static aus_err up_chunk(aus_app_ground *g, const pend *p, uint64_t off, uint8_t *out, size_t cap,
+                        size_t *len)
+{
+    aus_app_msg m;
+    AUS_TRY(aus_app_decode(&m, p->req.p, p->req.n));
+    uint64_t n = p->size - off < p->chunk ? p->size - off : p->chunk;
+    AUS_ENSURE(n <= sizeof g->chunk, AUS_E_LIMIT);
+    g->note[0] = '\0';
+    AUS_TRY(
+        g->ops.file_read(g->ops.ctx, &p->local, off, g->chunk, (size_t)n, g->note, sizeof g->note));
+    m.offset = off;
+    m.data = (aus_app_view){g->chunk, (size_t)n};
+    return aus_app_encode(&m, out, cap, len);
+}
+
+/* After submit: every chunk but the first through ops.send, the first handed out as *adu
+ * (p->req, the probe, lives in g->adu; chunks are encoded in g->rec). An empty file: the probe
+ * is its one piece. */
+static aus_err up_first(aus_app_ground *g, const pend *p, uint64_t id, aus_app_view *adu)
+{
+    size_t n = 0;
+    (void)id;
+    if (p->size == 0)
+        return AUS_OK;
+    for (uint64_t off = p->chunk; off < p->size; off += p->chunk) {
+        AUS_TRY(up_chunk(g, p, off, g->rec, sizeof g->rec, &n));
+        AUS_TRY(g->ops.send(g->ops.ctx, g->rec, n));
+    }
+    AUS_TRY(up_chunk(g, p, 0, g->rec, sizeof g->rec, &n));
+    memcpy(g->adu, g->rec, n);
+    *adu = (aus_app_view){g->adu, n};
+    return AUS_OK;
+}
+
 static aus_err take_id(aus_app_ground *g, uint64_t *id)
 {
     key_buf k;
@@ -467,6 +508,20 @@ aus_err aus_app_ground_submit(aus_app_ground *g, aus_app_msg *req, const aus_app
         if (!req->chunk)
             req->chunk = g->cfg.chunk_size;
     }
+    if (req->type == AUS_APP_FILE_PUT) {
+        AUS_ENSURE(local && local->n > 0 && local->n < AUS_APP_GROUND_PATH_MAX &&
+                       !memchr(local->p, '\0', local->n) && g->ops.file_read,
+                   AUS_E_ARG);
+        if (!req->chunk || req->chunk > AUS_APP_GROUND_UP_CHUNK)
+            req->chunk = AUS_APP_GROUND_UP_CHUNK;
+        req->offset = 0;
+        req->data = (aus_app_view){NULL, 0}; /* the stored form: the probe */
+        p.image = p.info = 1;
+        p.local = *local;
+        p.size = req->size;
+        p.chunk = req->chunk;
+        memcpy(p.sha, req->sha256, AUS_APP_SHA256);
+    }
     AUS_TRY(take_id(g, &req->id));
     aus_err e = aus_app_encode(req, g->adu, sizeof g->adu, &n);
     AUS_ENSURE(e != AUS_E_NOBUFS, AUS_E_LIMIT);
@@ -481,7 +536,7 @@ aus_err aus_app_ground_submit(aus_app_ground *g, aus_app_msg *req, const aus_app
     AUS_TRY(sput(g, gkey(g, &k, GK_PEND, req->id, 0, 0), g->rec, rn));
     *id = req->id;
     *adu = p.req;
-    return AUS_OK;
+    return p.type == AUS_APP_FILE_PUT ? up_first(g, &p, req->id, adu) : AUS_OK;
 }
 
 /* ---- answers ---- */
@@ -499,6 +554,7 @@ static int answers(uint8_t req, uint8_t ans)
     case AUS_APP_CMD_AT:
     case AUS_APP_TT_LIST:
     case AUS_APP_TT_CANCEL: return ans == AUS_APP_CMD_RESP;
+    case AUS_APP_FILE_PUT: return ans == AUS_APP_FILE_ACK || ans == AUS_APP_CMD_RESP;
     default: return 0;
     }
 }
@@ -666,6 +722,36 @@ static aus_err on_chunk(aus_app_ground *g, pend *p, const aus_app_msg *m, uint64
     return ev->have == ev->total ? complete_image(g, p, m->id, now, ev) : AUS_OK;
 }
 
+/* FILE_ACK: the satellite misses these ranges of an upload: each chunk in them goes again (at
+ * most AUS_APP_MAX_CHUNKS_PER_REQ); the re-send timer starts over. A range off the chunk grid or
+ * outside the file is refused (MALFORMED); a local file that cannot be read fails the upload. */
+static aus_err on_ack(aus_app_ground *g, pend *p, const aus_app_msg *m, uint64_t now,
+                      aus_app_ground_event *ev)
+{
+    unsigned sent = 0;
+    for (size_t i = 0; i < m->nranges; i++)
+        AUS_ENSURE(m->ranges[i].off % p->chunk == 0 && m->ranges[i].off < p->size &&
+                       m->ranges[i].len <= p->size - m->ranges[i].off + p->chunk,
+                   AUS_E_MALFORMED);
+    for (size_t i = 0; i < m->nranges; i++) {
+        const aus_app_range *r = &m->ranges[i];
+        for (uint64_t off = r->off;
+             off < r->off + r->len && off < p->size && sent < AUS_APP_MAX_CHUNKS_PER_REQ;
+             off += p->chunk, sent++) {
+            size_t n = 0;
+            aus_err e = up_chunk(g, p, off, g->adu, sizeof g->adu, &n);
+            if (e == AUS_E_IO)
+                return fail_req(g, m->id, p, AUS_E_IO, NULL, now, ev);
+            AUS_TRY(e);
+            AUS_TRY(g->ops.send(g->ops.ctx, g->adu, n));
+        }
+    }
+    ev->kind = AUS_APP_GR_EV_INFO;
+    p->last = now;
+    p->sends = p->sends < UINT32_MAX ? p->sends + 1 : p->sends;
+    return save_pend(g, m->id, p);
+}
+
 /* No pending record: answered before (a duplicate) or unknown. */
 static aus_err on_stray(aus_app_ground *g, uint64_t id, aus_app_ground_event *ev)
 {
@@ -704,6 +790,8 @@ aus_err aus_app_ground_on_adu(aus_app_ground *g, const uint8_t *adu, size_t len,
             e = on_info(g, &p, &m, adu, len, now_ms, ev);
         else if (m.type == AUS_APP_IMG_CHUNK)
             e = on_chunk(g, &p, &m, now_ms, ev);
+        else if (m.type == AUS_APP_FILE_ACK)
+            e = on_ack(g, &p, &m, now_ms, ev);
         else
             e = on_final(g, &p, &m, adu, len, now_ms, ev);
     }
@@ -753,7 +841,7 @@ static aus_err resend_one(aus_app_ground *g, uint64_t id, pend *p, uint64_t now)
 {
     aus_app_msg m;
     aus_app_view out = p->req;
-    if (p->image && p->info && p->size > 0) {
+    if (p->type == AUS_APP_IMG_REQ && p->info && p->size > 0) {
         size_t n = 0;
         AUS_TRY(aus_app_decode(&m, p->req.p, p->req.n));
         AUS_TRY(missing_ranges(g, id, p, &m));
@@ -836,7 +924,7 @@ aus_err aus_app_ground_cancel(aus_app_ground *g, uint64_t id, uint64_t now_ms)
         e = fail_req(g, id, &p, AUS_E_STATE, NULL, now_ms, &ev);
     }
     e = aus_store_txn_leave(g->store, own, e);
-    if (e == AUS_OK && p.image && g->ops.file_discard)
+    if (e == AUS_OK && p.type == AUS_APP_IMG_REQ && g->ops.file_discard)
         g->ops.file_discard(g->ops.ctx, id, &p.local); /* after the commit: the record is gone */
     return e;
 }
@@ -919,7 +1007,7 @@ static aus_err item_pending(aus_app_ground *g, uint64_t id, uint64_t now, aus_ap
     it->age_ms = now > p.submitted ? now - p.submitted : 0;
     it->sends = p.sends;
     it->local = p.local;
-    if (p.info) {
+    if (p.info && p.type == AUS_APP_IMG_REQ) {
         it->total = nchunks(p.size, p.chunk);
         AUS_TRY(get_u64_or0(g, gkey(g, &k, GK_HAVE, id, 0, 0), &it->have));
     }

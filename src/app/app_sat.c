@@ -346,8 +346,7 @@ static aus_err handle_cmd(aus_app_sat *s, const aus_app_msg *req, int expired, i
     if (s->check) { /* the tenant dictionary, before anything runs or is marked started */
         size_t n = 0;
         if (s->check(s->check_ctx, req, f->out, sizeof f->out, &n) != AUS_OK)
-            return cmd_response(s, req, AUS_APP_ST_ERROR, f->out, n < sizeof f->out ? n : 0, -1,
-                                f);
+            return cmd_response(s, req, AUS_APP_ST_ERROR, f->out, n < sizeof f->out ? n : 0, -1, f);
     }
     if (!c)
         return error_text(s, req, AUS_APP_ST_UNKNOWN, "no such command", f);
@@ -365,6 +364,7 @@ static aus_err handle_cmd(aus_app_sat *s, const aus_app_msg *req, int expired, i
 static aus_err tt_schedule(aus_app_sat *s, const aus_app_msg *req, const uint8_t *adu, size_t len,
                            sat_frame *f);
 static aus_err tt_list(aus_app_sat *s, const aus_app_msg *req, sat_frame *f);
+static aus_err up_handle(aus_app_sat *s, const aus_app_msg *req, sat_frame *f);
 static aus_err tt_cancel(aus_app_sat *s, const aus_app_msg *req, sat_frame *f);
 
 aus_err aus_app_sat_handle(aus_app_sat *s, const uint8_t *adu, size_t len, int expired,
@@ -421,6 +421,10 @@ aus_err aus_app_sat_handle(aus_app_sat *s, const uint8_t *adu, size_t len, int e
             return error_text(s, &req, AUS_APP_ST_EXPIRED, "request expired before it arrived", &f);
         return tt_schedule(s, &req, adu, len, &f);
     case AUS_APP_TT_LIST: return tt_list(s, &req, &f);
+    case AUS_APP_FILE_PUT:
+        if (dup_answer(s, &req, &f, &e))
+            return e; /* stored already: its answer again */
+        return up_handle(s, &req, &f);
     case AUS_APP_TT_CANCEL:
         if (dup_answer(s, &req, &f, &e))
             return e;
@@ -698,4 +702,242 @@ long aus_app_sat_due(aus_app_sat *s, uint64_t now_ms, uint8_t *adu, size_t cap, 
     } else
         AUS_TRY(run_cmd(s, &m, c, &f));
     return 1;
+}
+
+/* ---- file uplink ----
+ * An upload is one request id; every FILE_PUT of it carries the file's name, size, SHA-256 and
+ * chunk size, and one chunk (or none: a probe). Its progress is the record
+ * "app/<tenant>/up/<id, 16 hex>" = size(8) chunk(8) have(8) sha256(32) namelen(1) name bitmap,
+ * all integers big-endian, bit i of the bitmap (byte i/8, bit i%8) = chunk i written. Each chunk
+ * goes to the port's temporary and sets its bit in the transaction of its bundle (a chunk
+ * written again after a rollback writes the same bytes). The last one: the port hashes the
+ * temporary; the same SHA-256 -> the file is placed in the uploads folder in one step and the
+ * request answered ok (cached: exactly once); another -> discarded, answered error.
+ *
+ *   upload state   event                            next
+ *   (none)         chunk or probe, valid            PARTIAL  record made; a probe: FILE_ACK
+ *   (none)/PARTIAL name/size/chunk not acceptable   DONE     error (the sentence says which)
+ *   PARTIAL        chunk, bit clear                 PARTIAL  written, bit set
+ *   PARTIAL        chunk, bit set                   PARTIAL  nothing (a copy)
+ *   PARTIAL        probe                            PARTIAL  FILE_ACK with the missing ranges
+ *   PARTIAL        other name/size/hash/chunk       PARTIAL  refused: AUS_E_STATE (junk)
+ *   PARTIAL        last chunk, SHA-256 equal        DONE     placed, ok
+ *   PARTIAL        last chunk, SHA-256 differs      DONE     discarded, error
+ *   DONE           anything                         DONE     the cached answer again */
+#define UP_MAX_CHUNKS 65536u
+#define UP_HEAD (8u + 8u + 8u + AUS_APP_SHA256 + 1u)
+
+typedef struct up_rec {
+    uint64_t size, chunk, have;
+    uint8_t sha[AUS_APP_SHA256];
+    uint8_t namelen;
+    uint8_t *name, *bits; /* into the frame's record */
+    size_t len;
+} up_rec;
+
+static uint64_t be64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static void put_be64(uint8_t *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+
+static void up_key(const aus_app_sat *s, uint64_t id, char key[AUS_STORE_KEY_MAX])
+{
+    char h[16];
+    size_t at = cpy(key, AUS_STORE_KEY_MAX, 0, "app/", 4);
+    at = cpy(key, AUS_STORE_KEY_MAX, at, s->tenant, strlen(s->tenant));
+    at = cpy(key, AUS_STORE_KEY_MAX, at, "/up/", 4);
+    hex16(h, id);
+    (void)cpy(key, AUS_STORE_KEY_MAX, at, h, 16);
+}
+
+static uint64_t up_total(uint64_t size, uint64_t chunk) { return size / chunk + !!(size % chunk); }
+
+/* A name for the uploads folder: 1..255 bytes of [A-Za-z0-9._-], not starting with '.'. */
+static int up_name_ok(const aus_app_view *n)
+{
+    if (n->n == 0 || n->n > 255 || n->p[0] == '.')
+        return 0;
+    for (size_t i = 0; i < n->n; i++) {
+        uint8_t c = n->p[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+/* Why this upload cannot be taken (a sentence), or NULL. */
+static const char *up_refusal(const aus_app_sat *s, const aus_app_msg *m)
+{
+    if (!s->ops.up_write || !s->ops.up_hash || !s->ops.up_place)
+        return "file uplink is not available on this node";
+    if (!up_name_ok(&m->name))
+        return "refused: the file name must be 1..255 of A-Z a-z 0-9 . _ - and not start with '.'";
+    if (m->chunk == 0 || m->chunk > s->max_chunk || m->chunk > AUS_APP_OUTPUT_MAX)
+        return "refused: the chunk size is 0 or larger than this satellite takes";
+    if (up_total(m->size, m->chunk) > UP_MAX_CHUNKS)
+        return "refused: the file has more chunks than an upload may have (65536)";
+    return NULL;
+}
+
+/* The record in f->rec[0..n) into u. */
+static aus_err up_parse(up_rec *u, sat_frame *f, size_t n)
+{
+    AUS_ENSURE(n >= UP_HEAD, AUS_E_MALFORMED);
+    u->size = be64(f->rec);
+    u->chunk = be64(f->rec + 8);
+    u->have = be64(f->rec + 16);
+    memcpy(u->sha, f->rec + 24, AUS_APP_SHA256);
+    u->namelen = f->rec[24 + AUS_APP_SHA256];
+    u->name = f->rec + UP_HEAD;
+    u->bits = u->name + u->namelen;
+    u->len = n;
+    AUS_ENSURE(u->chunk > 0 && n == UP_HEAD + u->namelen + (up_total(u->size, u->chunk) + 7) / 8,
+               AUS_E_MALFORMED);
+    return AUS_OK;
+}
+
+static aus_err up_load(aus_app_sat *s, uint64_t id, up_rec *u, sat_frame *f)
+{
+    char key[AUS_STORE_KEY_MAX];
+    size_t n = 0;
+    up_key(s, id, key);
+    AUS_TRY(s->store->ops->get(s->store->self, key, f->rec, sizeof f->rec, &n));
+    return up_parse(u, f, n);
+}
+
+static aus_err up_save(aus_app_sat *s, uint64_t id, up_rec *u, sat_frame *f)
+{
+    char key[AUS_STORE_KEY_MAX];
+    put_be64(f->rec + 16, u->have);
+    up_key(s, id, key);
+    return s->store->ops->put(s->store->self, key, f->rec, u->len);
+}
+
+static aus_err up_new(const aus_app_msg *m, up_rec *u, sat_frame *f)
+{
+    size_t bits = (size_t)(up_total(m->size, m->chunk) + 7) / 8;
+    AUS_ENSURE(UP_HEAD + m->name.n + bits <= sizeof f->rec, AUS_E_LIMIT);
+    memset(f->rec, 0, UP_HEAD + m->name.n + bits);
+    put_be64(f->rec, m->size);
+    put_be64(f->rec + 8, m->chunk);
+    memcpy(f->rec + 24, m->sha256, AUS_APP_SHA256);
+    f->rec[24 + AUS_APP_SHA256] = (uint8_t)m->name.n;
+    memcpy(f->rec + UP_HEAD, m->name.p, m->name.n);
+    return up_parse(u, f, UP_HEAD + m->name.n + bits);
+}
+
+static int up_bit(const up_rec *u, uint64_t i) { return (u->bits[i / 8] >> (i % 8)) & 1u; }
+
+/* FILE_ACK: the ranges still missing (chunk-aligned, at most AUS_APP_MAX_RANGES). */
+static aus_err up_ack(aus_app_sat *s, uint64_t id, const up_rec *u, sat_frame *f)
+{
+    static const aus_app_msg zero;
+    aus_app_msg a = zero;
+    uint64_t total = up_total(u->size, u->chunk);
+    a.type = AUS_APP_FILE_ACK;
+    a.id = id;
+    for (uint64_t i = 0; i < total && a.nranges < AUS_APP_MAX_RANGES; i++) {
+        if (up_bit(u, i))
+            continue;
+        aus_app_range *r = a.nranges ? &a.ranges[a.nranges - 1] : NULL;
+        if (r && r->off + r->len == i * u->chunk)
+            r->len += u->chunk;
+        else
+            a.ranges[a.nranges++] = (aus_app_range){i * u->chunk, u->chunk};
+    }
+    return respond(s, &a, 0, f);
+}
+
+/* Every chunk is there: hash, then place (ok) or discard (error); the record goes. */
+static aus_err up_complete(aus_app_sat *s, const aus_app_msg *m, up_rec *u, sat_frame *f)
+{
+    char key[AUS_STORE_KEY_MAX];
+    uint8_t sha[AUS_APP_SHA256];
+    aus_app_view name = {u->name, u->namelen};
+    uint8_t namebuf[256];
+    memcpy(namebuf, u->name, u->namelen); /* f->rec is reused by the answer */
+    name.p = namebuf;
+    up_key(s, m->id, key);
+    AUS_TRY(s->store->ops->del(s->store->self, key));
+    aus_err e = s->ops.up_hash(s->ops.ctx, m->id, u->size, sha);
+    if (e == AUS_OK && !aus_ct_eq(sha, u->sha, AUS_APP_SHA256)) {
+        if (s->ops.up_discard)
+            s->ops.up_discard(s->ops.ctx, m->id);
+        return error_text(s, m, AUS_APP_ST_ERROR,
+                          "the SHA-256 of the data received differs: upload it again", f);
+    }
+    if (e == AUS_OK)
+        e = s->ops.up_place(s->ops.ctx, m->id, &name);
+    if (e != AUS_OK)
+        return e == AUS_E_IO ? error_text(s, m, AUS_APP_ST_ERROR,
+                                          "could not write the file in the uploads folder", f)
+                             : e;
+    static const char ok[] = "stored, SHA-256 verified";
+    return cmd_response(s, m, AUS_APP_ST_OK, (const uint8_t *)ok, sizeof ok - 1, 0, f);
+}
+
+/* The satellite cannot write the upload (its folder missing, the disk full): it ends with an
+ * error the operator sees, rather than a bundle retried for ever. */
+static aus_err up_fail(aus_app_sat *s, const aus_app_msg *m, sat_frame *f)
+{
+    char key[AUS_STORE_KEY_MAX];
+    up_key(s, m->id, key);
+    aus_err e = s->store->ops->del(s->store->self, key);
+    AUS_ENSURE(e == AUS_OK || e == AUS_E_NOTFOUND, e);
+    if (s->ops.up_discard)
+        s->ops.up_discard(s->ops.ctx, m->id);
+    return error_text(s, m, AUS_APP_ST_ERROR,
+                      "the satellite could not write the upload in its uploads folder", f);
+}
+
+static aus_err up_handle(aus_app_sat *s, const aus_app_msg *m, sat_frame *f)
+{
+    up_rec u;
+    const char *why = up_refusal(s, m);
+    if (why)
+        return error_text(s, m, AUS_APP_ST_ERROR, why, f);
+    aus_err e = up_load(s, m->id, &u, f);
+    int fresh = e == AUS_E_NOTFOUND;
+    if (fresh)
+        e = up_new(m, &u, f);
+    AUS_TRY(e);
+    /* every piece of one upload tells the same file */
+    AUS_ENSURE(u.size == m->size && u.chunk == m->chunk && u.namelen == m->name.n &&
+                   !memcmp(u.name, m->name.p, m->name.n) &&
+                   aus_ct_eq(u.sha, m->sha256, AUS_APP_SHA256),
+               AUS_E_STATE);
+    uint64_t total = up_total(u.size, u.chunk);
+    if (m->data.n == 0 && total > 0) { /* a probe */
+        if (fresh)
+            AUS_TRY(up_save(s, m->id, &u, f));
+        return up_ack(s, m->id, &u, f);
+    }
+    if (total == 0) { /* an empty file: its one piece is this */
+        if (s->ops.up_write(s->ops.ctx, m->id, 1, 0, NULL, 0) != AUS_OK)
+            return up_fail(s, m, f);
+        return up_complete(s, m, &u, f);
+    }
+    uint64_t i = m->offset / u.chunk;
+    uint64_t want = u.size - m->offset < u.chunk ? u.size - m->offset : u.chunk;
+    AUS_ENSURE(m->offset % u.chunk == 0 && m->offset < u.size && m->data.n == want,
+               AUS_E_MALFORMED);
+    if (up_bit(&u, i))
+        return fresh ? AUS_E_INTERNAL : AUS_OK; /* a copy of a chunk written already */
+    if (s->ops.up_write(s->ops.ctx, m->id, u.have == 0, m->offset, m->data.p, m->data.n) != AUS_OK)
+        return up_fail(s, m, f);
+    u.bits[i / 8] = (uint8_t)(u.bits[i / 8] | (1u << (i % 8)));
+    u.have++;
+    if (u.have == total)
+        return up_complete(s, m, &u, f);
+    return up_save(s, m->id, &u, f);
 }
