@@ -625,6 +625,10 @@ static int show_reply(const cargs *a, const copts *o, const dmn_config *cfg, con
             printf("  %.0f  %s\n", cJSON_GetNumberValue(cJSON_GetObjectItem(f, "id")),
                    cJSON_GetStringValue(cJSON_GetObjectItem(f, "why")));
         }
+        const char *sb = cJSON_GetStringValue(cJSON_GetObjectItem(r, "sandbox")),
+                   *sm = cJSON_GetStringValue(cJSON_GetObjectItem(r, "sandbox_missing"));
+        if (sb && sm) /* the ground daemon's own protections (docs/sandbox.md) */
+            printf("sandbox: %s%s%s\n", sb, *sm ? "; not active: " : "", sm);
         if (cJSON_GetObjectItem(r, "ccsds"))
             dmn_link_ccsds_print(cJSON_GetObjectItem(r, "ccsds"));
     } else if (cJSON_IsNumber(id)) {

@@ -691,6 +691,8 @@ char *dmn_ground_status(dmn_node *n)
     cJSON_AddNumberToObject(o, "outgoing_waiting", (double)aus_fl_count(n->cfg.outgoing));
     cJSON_AddNumberToObject(o, "incoming_waiting", (double)aus_fl_count(n->cfg.incoming));
     cJSON_AddStringToObject(o, "tenant", n->cfg.tenant);
+    cJSON_AddStringToObject(o, "sandbox", dmn_sandbox_summary()); /* sandbox.c */
+    cJSON_AddStringToObject(o, "sandbox_missing", dmn_sandbox_missing());
     char node[32];
     snprintf(node, sizeof node, "ipn:%llu", (unsigned long long)n->cfg.node);
     cJSON_AddStringToObject(o, "node", node);

@@ -533,7 +533,7 @@ static int landlock_apply(const dmn_config *c, char *why, size_t wcap)
     if (c->app_socket[0])
         dirname_of(c->app_socket, adir, sizeof adir);
     const char *rw[] = {c->incoming, c->outgoing, c->quarantine, sdir,
-                        c->data_dir, c->pq_dir,   adir};
+                        c->data_dir, c->pq_dir,   adir,          c->uploads};
     const char *ro[] = {c->kek_file,          c->ek_file,
                         c->ak_file,           c->master_file,
                         c->pq_peer_dir,       c->sdls_key_file,
@@ -880,6 +880,8 @@ int dmn_sandbox_apply(dmn_node *n)
 }
 
 const char *dmn_sandbox_summary(void) { return summary; }
+
+const char *dmn_sandbox_missing(void) { return missing; }
 
 /* Locked memory of this process (the keyed-context table of crypto_openssl is mlock'ed). */
 static long long vm_locked_kb(void)

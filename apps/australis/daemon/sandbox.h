@@ -45,6 +45,9 @@ int dmn_sandbox_apply(struct dmn_node *n);
 /* "seccomp nnp nodump landlock(abi 6) user=nobody launcher" or "off": what is active now. */
 const char *dmn_sandbox_summary(void);
 
+/* What was asked for and is not active ("" when nothing is missing). */
+const char *dmn_sandbox_missing(void);
+
 /* Telemetry points (sandbox, sandbox_missing) for the health report; returns how many. */
 size_t dmn_sandbox_health(aus_app_kv *kv, size_t cap);
 
