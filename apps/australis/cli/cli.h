@@ -4,6 +4,7 @@
 #define AUS_CLI_H
 
 #include "util.h"
+#include "opts.h" /* the one option parser every cmd_*.c uses */
 
 /* One subcommand family: `australis NAME ...`. argv[0] is NAME. */
 typedef int (*cli_fn)(int argc, char **argv);

@@ -231,61 +231,64 @@ static int receipt_check(const char *what, const aus_bpv7_bundle *b, uint64_t no
     return AUS_EXIT_FAIL;
 }
 
+/* an option's value that the table takes as text and checks here: one sentence */
+static int bad_opt(const char *opt, const char *want, const char *v)
+{
+    cli_err("bpsec wrap: option %s needs %s, not '%s'", opt, want, v);
+    return -1;
+}
+
 static int parse_wrap(int argc, char **argv, wrap_args *a)
 {
     memset(a, 0, sizeof *a);
     a->now = dtn_now_ms();
     a->sha = 256;
     a->scope = -1;
-    for (int i = 1; i < argc; i++) {
-        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        uint64_t u;
-        int takes = 1;
-        if (!strcmp(o, "--keyring") && v)
-            a->keyring = v;
-        else if (!strcmp(o, "-o") && v)
-            a->out = v;
-        else if (!strcmp(o, "--bib") && v)
-            a->bib = v;
-        else if (!strcmp(o, "--bcb") && v)
-            a->bcb = v;
-        else if (!strcmp(o, "--source") && v)
-            a->source = v;
-        else if (!strcmp(o, "--sha") && v &&
-                 (!strcmp(v, "256") || !strcmp(v, "384") || !strcmp(v, "512")))
-            a->sha = atoi(v);
-        else if (!strcmp(o, "--aes") && v && (!strcmp(v, "128") || !strcmp(v, "256")))
-            a->aes = atoi(v);
-        else if (!strcmp(o, "--scope") && v && !parse_scope(v, &a->scope))
-            ;
-        else if (!strcmp(o, "--iv") && v && (a->iv_len = cli_hex(v, a->iv, sizeof a->iv)) >= 8)
-            ;
-        else if (!strcmp(o, "--session-key") && v &&
-                 (a->sk_len = cli_hex(v, a->sk, sizeof a->sk)) >= 16)
-            ;
-        else if (!strcmp(o, "--bib-session-key") && v &&
-                 (a->bsk_len = cli_hex(v, a->bsk, sizeof a->bsk)) >= 16)
-            ;
-        else if (!strcmp(o, "--bib-number") && v && !cli_u64(v, UINT32_MAX, &u) && u >= 2)
-            a->bib_num = u;
-        else if (!strcmp(o, "--bcb-number") && v && !cli_u64(v, UINT32_MAX, &u) && u >= 2)
-            a->bcb_num = u;
-        else if (!strcmp(o, "--now") && v && !cli_u64(v, UINT64_MAX, &u))
-            a->now = u;
-        else if (!strcmp(o, "--wrap-key"))
-            a->wrap_key = 1, takes = 0;
-        else if (o[0] != '-' && !a->in)
-            a->in = o, takes = 0;
-        else if (!strcmp(o, "-") && !a->in)
-            a->in = o, takes = 0;
-        else {
-            cli_err("bpsec wrap: bad or incomplete option '%s' (see --help)", o);
-            return -1;
-        }
-        i += takes;
-    }
-    if (!a->keyring || !a->in || !a->out) {
-        cli_err("bpsec wrap: --keyring FILE, IN and -o OUT are required (see --help)");
+    const char *sha = NULL, *aes = NULL, *scope = NULL, *iv = NULL, *sk = NULL, *bsk = NULL;
+    const cli_opt tab[] = {
+        {"--keyring", NULL, CLI_OPT_STR, &a->keyring, 0, 0, NULL},
+        {"-o", "--out", CLI_OPT_STR, &a->out, 0, 0, NULL},
+        {"--bib", NULL, CLI_OPT_STR, &a->bib, 0, 0, NULL},
+        {"--bcb", NULL, CLI_OPT_STR, &a->bcb, 0, 0, NULL},
+        {"--source", NULL, CLI_OPT_STR, &a->source, 0, 0, NULL},
+        {"--sha", NULL, CLI_OPT_STR, &sha, 0, 0, NULL},
+        {"--aes", NULL, CLI_OPT_STR, &aes, 0, 0, NULL},
+        {"--scope", NULL, CLI_OPT_STR, &scope, 0, 0, NULL},
+        {"--iv", NULL, CLI_OPT_STR, &iv, 0, 0, NULL},
+        {"--session-key", NULL, CLI_OPT_STR, &sk, 0, 0, NULL},
+        {"--bib-session-key", NULL, CLI_OPT_STR, &bsk, 0, 0, NULL},
+        {"--bib-number", NULL, CLI_OPT_U64, &a->bib_num, 2, UINT32_MAX, "a block number"},
+        {"--bcb-number", NULL, CLI_OPT_U64, &a->bcb_num, 2, UINT32_MAX, "a block number"},
+        {"--now", NULL, CLI_OPT_U64, &a->now, 0, UINT64_MAX, "a DTN time in ms"},
+        {"--wrap-key", NULL, CLI_OPT_FLAG, &a->wrap_key, 0, 0, NULL},
+    };
+    const char *pos[1];
+    int npos = 0;
+    static const char *const names[] = {"IN"};
+    int r =
+        cli_opts_parse("bpsec wrap", argc, argv, 1, tab, sizeof tab / sizeof tab[0], pos, &npos, 1);
+    if (r != 0)
+        return r;
+    if (cli_opts_count("bpsec wrap", pos, npos, 1, 1, names) != 0)
+        return -1;
+    a->in = pos[0];
+    if (sha && strcmp(sha, "256") && strcmp(sha, "384") && strcmp(sha, "512"))
+        return bad_opt("--sha", "256, 384 or 512", sha);
+    if (aes && strcmp(aes, "128") && strcmp(aes, "256"))
+        return bad_opt("--aes", "128 or 256", aes);
+    a->sha = sha ? atoi(sha) : a->sha;
+    a->aes = aes ? atoi(aes) : 0;
+    if (scope && parse_scope(scope, &a->scope) != 0)
+        return bad_opt("--scope", "0..7 or a list of primary,target,security", scope);
+    if (iv && (a->iv_len = cli_hex(iv, a->iv, sizeof a->iv)) < 8)
+        return bad_opt("--iv", "8..16 bytes in hex", iv);
+    if (sk && (a->sk_len = cli_hex(sk, a->sk, sizeof a->sk)) < 16)
+        return bad_opt("--session-key", "16..32 bytes in hex", sk);
+    if (bsk && (a->bsk_len = cli_hex(bsk, a->bsk, sizeof a->bsk)) < 16)
+        return bad_opt("--bib-session-key", "16..32 bytes in hex", bsk);
+    if (!a->keyring || !a->out) {
+        cli_err("bpsec wrap: missing option %s (see australis bpsec wrap --help)",
+                a->keyring ? "-o OUT" : "--keyring FILE");
         return -1;
     }
     if (!a->bib && !a->bcb) {
@@ -487,13 +490,12 @@ static void default_source(const keyring *kr, const aus_bpv7_bundle *b, char *ou
 
 static int cmd_wrap(int argc, char **argv)
 {
-    if (argc > 1 && cli_is_help(argv[1])) {
-        usage_wrap(stdout);
-        return AUS_EXIT_OK;
-    }
     wrap_args a;
-    if (parse_wrap(argc, argv, &a))
-        return AUS_EXIT_USAGE;
+    int p = parse_wrap(argc, argv, &a);
+    if (p > 0)
+        usage_wrap(stdout);
+    if (p != 0) /* opts.h: one sentence printed */
+        return p > 0 ? AUS_EXIT_OK : AUS_EXIT_USAGE;
     wrap_job j = {.c = aus_crypto_default()};
     int rc = keyring_load(a.keyring, &j.kr);
     size_t n = 0;
@@ -542,29 +544,27 @@ static int unwrapped_receipt(const uint8_t *buf, size_t n, uint64_t now)
 
 static int cmd_unwrap(int argc, char **argv)
 {
-    const char *kr_path = NULL, *inp = NULL, *outp = NULL;
+    const char *kr_path = NULL, *inp = NULL, *outp = NULL, *pos[1];
     uint64_t now = dtn_now_ms();
-    for (int i = 1; i < argc; i++) {
-        if (cli_is_help(argv[i])) {
-            usage_unwrap(stdout);
-            return AUS_EXIT_OK;
-        }
-        if (!strcmp(argv[i], "--keyring") && i + 1 < argc)
-            kr_path = argv[++i];
-        else if (!strcmp(argv[i], "--now") && i + 1 < argc &&
-                 !cli_u64(argv[i + 1], UINT64_MAX, &now))
-            i++;
-        else if (!strcmp(argv[i], "-o") && i + 1 < argc)
-            outp = argv[++i];
-        else if ((argv[i][0] != '-' || !strcmp(argv[i], "-")) && !inp)
-            inp = argv[i];
-        else {
-            cli_err("bpsec unwrap: bad or incomplete option '%s' (see --help)", argv[i]);
-            return AUS_EXIT_USAGE;
-        }
-    }
-    if (!kr_path || !inp || !outp) {
-        cli_err("bpsec unwrap: --keyring FILE, IN and -o OUT are required (see --help)");
+    int npos = 0;
+    static const char *const names[] = {"IN"};
+    const cli_opt tab[] = {
+        {"--keyring", NULL, CLI_OPT_STR, &kr_path, 0, 0, NULL},
+        {"-o", "--out", CLI_OPT_STR, &outp, 0, 0, NULL},
+        {"--now", NULL, CLI_OPT_U64, &now, 0, UINT64_MAX, "a DTN time in ms"},
+    };
+    int p = cli_opts_parse("bpsec unwrap", argc, argv, 1, tab, sizeof tab / sizeof tab[0], pos,
+                           &npos, 1);
+    if (p > 0)
+        usage_unwrap(stdout);
+    if (p != 0)
+        return p > 0 ? AUS_EXIT_OK : AUS_EXIT_USAGE;
+    if (cli_opts_count("bpsec unwrap", pos, npos, 1, 1, names) != 0)
+        return AUS_EXIT_USAGE;
+    inp = pos[0];
+    if (!kr_path || !outp) {
+        cli_err("bpsec unwrap: missing option %s (see australis bpsec unwrap --help)",
+                kr_path ? "-o OUT" : "--keyring FILE");
         return AUS_EXIT_USAGE;
     }
     keyring kr = {0};
@@ -607,16 +607,21 @@ static int cmd_unwrap(int argc, char **argv)
 
 static int cmd_inspect(int argc, char **argv)
 {
-    if (argc != 2 || cli_is_help(argv[1])) {
-        fprintf(argc == 2 ? stdout : stderr,
-                "usage: australis bpsec inspect IN\n\nLists every block; for BIBs and BCBs "
-                "the targets, context, source and parameter ids.\n");
-        return argc == 2 ? AUS_EXIT_OK : AUS_EXIT_USAGE;
-    }
+    const char *pos[1];
+    int npos = 0;
+    static const char *const names[] = {"IN"};
+    int hp = cli_opts_parse("bpsec inspect", argc, argv, 1, NULL, 0, pos, &npos, 1);
+    if (hp > 0)
+        printf("usage: australis bpsec inspect IN\n\nLists every block; for BIBs and BCBs "
+               "the targets, context, source and parameter ids.\n");
+    if (hp != 0)
+        return hp > 0 ? AUS_EXIT_OK : AUS_EXIT_USAGE;
+    if (cli_opts_count("bpsec inspect", pos, npos, 1, 1, names) != 0)
+        return AUS_EXIT_USAGE;
     size_t n = 0;
-    uint8_t *in = cli_read_file(argv[1], &n);
+    uint8_t *in = cli_read_file(pos[0], &n);
     if (!in) {
-        cli_err("bpsec inspect: cannot read %s", argv[1]);
+        cli_err("bpsec inspect: cannot read %s", pos[0]);
         return AUS_EXIT_ENV;
     }
     aus_bpv7_bundle b;

@@ -27,6 +27,7 @@
 #include "cli.h"
 #include "daemon.h"
 #include "link_ccsds.h"
+#include "dict_file.h"
 
 /* ---- the operations (run inside the daemon, or in-process in direct mode) ---- */
 
@@ -414,59 +415,162 @@ typedef struct cargs {
     const char *sequence;     /* cmd --sequence FILE */
 } cargs;
 
-/* Parse the options; returns -1 (usage, message printed), 0, or 1 (--help printed). */
+/* The satellite's commands for `cmd --help`: the dictionary's when the config names one. */
+static void cmd_help_list(const copts *o)
+{
+    static dmn_config cfg;
+    dict_file *f = NULL;
+    int rc = 0;
+    if (o->config && dmn_config_load(&cfg, o->config) == 0 && cfg.dictionary[0])
+        f = dmn_dict_load_path(cfg.file, cfg.dictionary, &rc);
+    if (!f) {
+        printf("\nthe satellite's built-in commands (no dictionary in the config):\n"
+               "  ping [WORDS...]        answer \"pong\" and the words\n"
+               "  get NAME               read a stored parameter\n"
+               "  set NAME VALUE         store a parameter\n"
+               "  list                   the files in the data folder\n"
+               "  capture                copy the capture source into the data folder\n"
+               "  exec SCRIPT [ARGS...]  run a script named by exec.SCRIPT in its config\n");
+        return;
+    }
+    char v[17];
+    dict_version_hex(&f->d, v);
+    printf("\nthe satellite's commands (dictionary %s, version %s):\n", f->path, v);
+    for (size_t i = 0; i < f->d.ncmds; i++) {
+        const aus_dict_cmd *c = &f->d.cmds[i];
+        char line[512];
+        int at = snprintf(line, sizeof line, "  %.*s", (int)c->name.n, c->name.p);
+        for (size_t k = 0; k < c->nargs && at > 0 && (size_t)at < sizeof line; k++) {
+            const aus_dict_arg *a = &c->args[k];
+            at +=
+                snprintf(line + at, sizeof line - (size_t)at, " %s%.*s:%s", a->optional ? "[" : "",
+                         (int)a->name.n, a->name.p, aus_dict_type_name(a->type));
+            if (at > 0 && (size_t)at < sizeof line && a->type == AUS_DICT_ENUM)
+                at += snprintf(line + at, sizeof line - (size_t)at, "(%.*s)", (int)a->values.n,
+                               a->values.p);
+            else if (at > 0 && (size_t)at < sizeof line && (a->range.has_lo || a->range.has_hi))
+                at += snprintf(line + at, sizeof line - (size_t)at, "(%.*s..%.*s)",
+                               (int)a->range.lo_t.n, a->range.lo_t.p, (int)a->range.hi_t.n,
+                               a->range.hi_t.p);
+            if (at > 0 && (size_t)at < sizeof line)
+                at += snprintf(line + at, sizeof line - (size_t)at, "%s",
+                               a->variadic   ? "..."
+                               : a->optional ? "]"
+                                             : "");
+        }
+        printf("%s\n", line);
+        if (c->desc.n)
+            printf("      %.*s\n", (int)c->desc.n, c->desc.p);
+    }
+    dict_file_free(f);
+}
+
+/* Parse the options (opts.h: anywhere, `--` ends them); returns -1 (usage, one sentence
+ * printed), 0, or 1 (--help printed). */
 static int parse_args(int argc, char **argv, copts *o, cargs *a)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *s = argv[i];
-        if (cli_is_help(s)) {
-            usage(stdout);
-            return 1;
-        } else if (!strcmp(s, "--config") && i + 1 < argc)
-            o->config = argv[++i];
-        else if (!strcmp(s, "--wait"))
-            o->wait = 1;
-        else if (!strcmp(s, "--json"))
-            o->json = 1;
-        else if (!strcmp(s, "--otar"))
-            a->otar = 1;
-        else if (!strcmp(s, "--pq"))
-            a->pq = 1;
-        else if (!strcmp(s, "--timeout") && i + 1 < argc)
-            o->timeout = atof(argv[++i]);
-        else if (!strcmp(s, "--id") && i + 1 < argc) {
-            if (cli_u64(argv[++i], UINT64_MAX - 1, &a->want_id) != 0 || !a->want_id) {
-                cli_err("--id needs a request id");
-                return -1;
-            }
-        } else if (!strcmp(s, "--at") && i + 1 < argc) {
-            if (parse_at(argv[++i], &a->at) != 0) {
-                cli_err("--at needs +SECONDS or a UTC time YYYY-MM-DDTHH:MM:SSZ, not %s", argv[i]);
-                return -1;
-            }
-        } else if (!strcmp(s, "--tolerance") && i + 1 < argc) {
-            if (cli_u64(argv[++i], 30u * 86400, &a->tolerance_s) != 0) {
-                cli_err("--tolerance needs seconds (0..2592000), not %s", argv[i]);
-                return -1;
-            }
-        } else if (!strcmp(s, "--scheduled"))
-            a->scheduled = 1;
-        else if (!strcmp(s, "--sequence") && i + 1 < argc)
-            a->sequence = argv[++i];
-        else if (!strcmp(s, "-o") && i + 1 < argc)
-            a->local = argv[++i];
-        else if (!strcmp(s, "--chunk") && i + 1 < argc) {
-            if (cli_u64(argv[++i], 16384, &a->chunk) != 0) {
-                cli_err("--chunk needs 1..16384");
-                return -1;
-            }
-        } else if (a->npos < (int)(sizeof a->pos / sizeof a->pos[0]))
-            a->pos[a->npos++] = s;
-        else {
-            cli_err("too many arguments");
+    const char *f = a->fam, *at = NULL;
+    int is_cmd = !strcmp(f, "cmd");
+    const cli_opt all[] = {
+        {"--config", NULL, CLI_OPT_STR, &o->config, 0, 0, NULL},
+        {"--wait", NULL, CLI_OPT_FLAG, &o->wait, 0, 0, NULL},
+        {"--json", NULL, CLI_OPT_FLAG, &o->json, 0, 0, NULL},
+        {"--timeout", NULL, CLI_OPT_NUM, &o->timeout, 0, 86400 * 7, "a number of seconds"},
+        /* the family's own options: `what` names the family here (replaced below) */
+        {"--otar", NULL, CLI_OPT_FLAG, &a->otar, 0, 0, "rekey"},
+        {"--pq", NULL, CLI_OPT_FLAG, &a->pq, 0, 0, "rekey"},
+        {"--id", NULL, CLI_OPT_U64, &a->want_id, 1, UINT64_MAX - 1, "status"},
+        {"--at", NULL, CLI_OPT_STR, &at, 0, 0, "cmd"},
+        {"--tolerance", NULL, CLI_OPT_U64, &a->tolerance_s, 0, 30u * 86400, "cmd"},
+        {"--scheduled", NULL, CLI_OPT_FLAG, &a->scheduled, 0, 0, "cmd"},
+        {"--sequence", NULL, CLI_OPT_STR, &a->sequence, 0, 0, "cmd"},
+        {"-o", "--output", CLI_OPT_STR, &a->local, 0, 0, "image"},
+        {"--chunk", NULL, CLI_OPT_U64, &a->chunk, 1, 16384, "image"},
+    };
+    static const char *const what[] = {"--id",        "a request id",
+                                       "--tolerance", "a number of seconds",
+                                       "--chunk",     "a chunk size in bytes"};
+    cli_opt tab[sizeof all / sizeof all[0]];
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        if (i >= 4 && strcmp(all[i].what, f))
+            continue;
+        tab[n] = all[i];
+        if (i >= 4)
+            tab[n].what = NULL;
+        for (size_t k = 0; k < sizeof what / sizeof what[0]; k += 2)
+            if (!strcmp(tab[n].name, what[k]))
+                tab[n].what = what[k + 1];
+        n++;
+    }
+    int r = cli_opts_parse(f, argc, argv, 1, tab, n, a->pos, &a->npos,
+                           (int)(sizeof a->pos / sizeof a->pos[0]));
+    if (r > 0) { /* this family's synopsis first, then every client form */
+        static const char *const syn[][2] = {
+            {"tm", "tm [OPTIONS]"},
+            {"cmd", "cmd NAME [ARGS...] [OPTIONS]"},
+            {"image", "image get REMOTE [-o LOCAL] [--chunk BYTES] [OPTIONS]"},
+            {"file", "file put LOCAL REMOTE [OPTIONS]"},
+            {"rekey", "rekey --otar|--pq [OPTIONS]"},
+            {"sa", "sa inventory [FIRST LAST] | ping | self-test | log-status [OPTIONS]"},
+            {"status", "status [--id N] [OPTIONS]"},
+            {"cancel", "cancel ID [OPTIONS]"},
+            {"retry", "retry ID [OPTIONS]"},
+        };
+        for (size_t i = 0; i < sizeof syn / sizeof syn[0]; i++)
+            if (!strcmp(syn[i][0], f))
+                printf("usage: australis %s\n\nthe ground client's forms:\n", syn[i][1]);
+        usage(stdout);
+        if (is_cmd)
+            cmd_help_list(o);
+    }
+    if (r != 0)
+        return r;
+    if (at && parse_at(at, &a->at) != 0) {
+        cli_err("cmd: option --at needs +SECONDS or a UTC time YYYY-MM-DDTHH:MM:SSZ, not '%s'", at);
+        return -1;
+    }
+    return 0;
+}
+
+/* The positional arguments each family takes: one sentence for the first one missing or extra. */
+static int check_args(const cargs *a)
+{
+    const char *f = a->fam;
+    static const char *const id[] = {"ID"}, *const img[] = {"get", "REMOTE"},
+                             *const sa[] = {"PROCEDURE", "FIRST", "LAST"}, *const cm[] = {"NAME"};
+    if (!strcmp(f, "rekey") && a->otar == a->pq) {
+        cli_err("rekey: give one of --otar and --pq (see australis rekey --help)");
+        return -1;
+    }
+    if (!strcmp(f, "tm") || !strcmp(f, "status") || !strcmp(f, "rekey"))
+        return cli_opts_count(f, a->pos, a->npos, 0, 0, NULL);
+    if (!strcmp(f, "cancel") || !strcmp(f, "retry"))
+        return cli_opts_count(f, a->pos, a->npos, 1, 1, id);
+    if (!strcmp(f, "image")) {
+        if (a->npos >= 1 && strcmp(a->pos[0], "get")) {
+            cli_err("image: unknown subcommand '%s' (see australis image --help)", a->pos[0]);
             return -1;
         }
+        return cli_opts_count("image get", a->pos, a->npos, 2, 2, img);
     }
+    if (!strcmp(f, "file")) {
+        static const char *const fp[] = {"put", "LOCAL", "REMOTE"};
+        if (a->npos >= 1 && strcmp(a->pos[0], "put")) {
+            cli_err("file: unknown subcommand '%s' (see australis file --help)", a->pos[0]);
+            return -1;
+        }
+        return cli_opts_count("file put", a->pos, a->npos, 3, 3, fp);
+    }
+    if (!strcmp(f, "sa")) {
+        if (a->npos == 2)
+            return cli_opts_count(f, a->pos, a->npos, 3, 3, sa);
+        return cli_opts_count(f, a->pos, a->npos, 1, 3, sa);
+    }
+    if (!strcmp(f, "cmd") && !a->scheduled && !a->sequence)
+        return cli_opts_count(f, a->pos, a->npos, 1, -1, cm);
+    if (!strcmp(f, "cmd"))
+        return cli_opts_count(f, a->pos, a->npos, 0, 0, NULL);
     return 0;
 }
 
@@ -733,9 +837,11 @@ int cmd_client(int argc, char **argv)
     int p = parse_args(argc, argv, &o, &a);
     if (p != 0)
         return p > 0 ? AUS_EXIT_OK : AUS_EXIT_USAGE;
+    if (check_args(&a) != 0)
+        return AUS_EXIT_USAGE;
     if (!o.config) {
-        cli_err("%s: --config FILE (the ground daemon's config) is required", a.fam);
-        usage(stderr);
+        cli_err("%s: missing option --config FILE (the ground daemon's config; or $AUS_CONFIG)",
+                a.fam);
         return AUS_EXIT_USAGE;
     }
     static dmn_config cfg;
@@ -751,7 +857,7 @@ int cmd_client(int argc, char **argv)
         return run_sequence(&a, &o, &cfg);
     cJSON *req = build_request(&a, &cfg);
     if (!req) {
-        usage(stderr);
+        cli_err("%s: these arguments make no request (see australis %s --help)", a.fam, a.fam);
         return AUS_EXIT_USAGE;
     }
     char *rs = cJSON_PrintUnformatted(req);

@@ -57,42 +57,29 @@ static int parse(int argc, char **argv, kopts *o)
 {
     memset(o, 0, sizeof *o);
     o->tenant = "default";
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        const char **dst = !strcmp(a, "--store")      ? &o->store
-                           : !strcmp(a, "--kek-file") ? &o->kek
-                           : !strcmp(a, "--tenant")   ? &o->tenant
-                           : !strcmp(a, "--type")     ? &o->type
-                           : !strcmp(a, "--pub-out")  ? &o->pub_out
-                           : !strcmp(a, "--out")      ? &o->out
-                           : !strcmp(a, "--in")       ? &o->in
-                           : !strcmp(a, "--config")   ? &o->config
-                                                      : NULL;
-        if (dst) {
-            if (!v) {
-                cli_err("%s needs a value", a);
-                return -1;
-            }
-            *dst = v;
-            i++;
-        } else if (!strcmp(a, "--id")) {
-            if (!v || cli_u64(v, 0xFFFF, &o->id) != 0) {
-                cli_err("--id needs a number 0..0xFFFF");
-                return -1;
-            }
-            o->have_id = 1;
-            i++;
-        } else if (!strcmp(a, "--activate")) {
-            o->activate = 1;
-        } else if (!strcmp(a, "--json")) {
-            o->json = 1;
-        } else {
-            cli_err("unknown option '%s' (see australis keys --help)", a);
-            return -1;
-        }
-    }
-    return 0;
+    o->id = UINT64_MAX; /* --id given: below 0x10000 */
+    const cli_opt tab[] = {
+        {"--store", NULL, CLI_OPT_STR, &o->store, 0, 0, NULL},
+        {"--kek-file", NULL, CLI_OPT_STR, &o->kek, 0, 0, NULL},
+        {"--tenant", NULL, CLI_OPT_STR, &o->tenant, 0, 0, NULL},
+        {"--type", NULL, CLI_OPT_STR, &o->type, 0, 0, NULL},
+        {"--pub-out", NULL, CLI_OPT_STR, &o->pub_out, 0, 0, NULL},
+        {"--out", NULL, CLI_OPT_STR, &o->out, 0, 0, NULL},
+        {"--in", NULL, CLI_OPT_STR, &o->in, 0, 0, NULL},
+        {"--config", NULL, CLI_OPT_STR, &o->config, 0, 0, NULL},
+        {"--id", NULL, CLI_OPT_U64, &o->id, 0, 0xFFFF, "a key id"},
+        {"--activate", NULL, CLI_OPT_FLAG, &o->activate, 0, 0, NULL},
+        {"--json", NULL, CLI_OPT_FLAG, &o->json, 0, 0, NULL},
+    };
+    char cmd[48];
+    const char *pos[1];
+    int npos = 0;
+    snprintf(cmd, sizeof cmd, "keys %s", argv[1]);
+    int r = cli_opts_parse(cmd, argc, argv, 2, tab, sizeof tab / sizeof tab[0], pos, &npos, 0);
+    o->have_id = o->id <= 0xFFFF;
+    if (!o->have_id)
+        o->id = 0;
+    return r;
 }
 
 typedef struct kctx {
@@ -413,14 +400,12 @@ int cmd_keys(int argc, char **argv)
         cli_err("unknown keys subcommand '%s' (see australis keys --help)", sub);
         return AUS_EXIT_USAGE;
     }
-    for (int i = 2; i < argc; i++)
-        if (cli_is_help(argv[i])) {
-            usage(stdout);
-            return AUS_EXIT_OK;
-        }
     kopts o;
-    if (parse(argc, argv, &o) != 0)
-        return AUS_EXIT_USAGE;
+    int p = parse(argc, argv, &o);
+    if (p > 0)
+        usage(stdout);
+    if (p != 0) /* opts.h: one sentence printed */
+        return p > 0 ? AUS_EXIT_OK : AUS_EXIT_USAGE;
     kctx c;
     memset(&c, 0, sizeof c);
     int rc = open_store(&o, &c);

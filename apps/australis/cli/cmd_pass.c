@@ -15,6 +15,7 @@
 
 #include "australis/cl_ccsds.h"
 #include "cli.h"
+#include "opts.h"
 #include "../../../port/posix/folder_link.h" /* apps see include/ and src/ only */
 
 typedef struct pass_opts {
@@ -58,60 +59,32 @@ static void usage(FILE *f)
                "exit codes: 0 ok, 2 usage, 3 I/O error\n");
 }
 
-static int parse_p(const char *s, double *p)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || *end || v < 0 || v > 1e6)
-        return -1;
-    *p = v;
-    return 0;
-}
-
 static int parse_opts(int argc, char **argv, pass_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->seed = 1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        int takes = 1;
-        if (!strcmp(a, "--reorder")) {
-            o->reorder = 1;
-            takes = 0;
-        } else if (!strcmp(a, "--quiet")) {
-            o->quiet = 1;
-            takes = 0;
-        } else if (!v) {
-            cli_err("pass: option %s needs a value", a);
-            return -1;
-        } else if (!strcmp(a, "--from"))
-            o->from = v;
-        else if (!strcmp(a, "--to"))
-            o->to = v;
-        else if (!strcmp(a, "--archive"))
-            o->archive = v;
-        else if ((!strcmp(a, "--drop") && parse_p(v, &o->drop) == 0) ||
-                 (!strcmp(a, "--dup") && parse_p(v, &o->dup) == 0) ||
-                 (!strcmp(a, "--corrupt") && parse_p(v, &o->corrupt) == 0) ||
-                 (!strcmp(a, "--truncate") && parse_p(v, &o->trunc) == 0) ||
-                 (!strcmp(a, "--bit-errors") && parse_p(v, &o->ber) == 0 && o->ber <= 1) ||
-                 (!strcmp(a, "--delay") && parse_p(v, &o->delay) == 0))
-            ;
-        else if (!strcmp(a, "--seed")) {
-            if (cli_u64(v, UINT64_MAX, &o->seed) != 0) {
-                cli_err("pass: --seed needs a number, not '%s'", v);
-                return -1;
-            }
-        } else {
-            cli_err("pass: bad option or value '%s %s'", a, v);
-            return -1;
-        }
-        i += takes;
-    }
+    const cli_opt tab[] = {
+        {"--from", NULL, CLI_OPT_STR, &o->from, 0, 0, NULL},
+        {"--to", NULL, CLI_OPT_STR, &o->to, 0, 0, NULL},
+        {"--archive", NULL, CLI_OPT_STR, &o->archive, 0, 0, NULL},
+        {"--reorder", NULL, CLI_OPT_FLAG, &o->reorder, 0, 0, NULL},
+        {"--quiet", NULL, CLI_OPT_FLAG, &o->quiet, 0, 0, NULL},
+        {"--drop", NULL, CLI_OPT_NUM, &o->drop, 0, 1, "a probability"},
+        {"--dup", NULL, CLI_OPT_NUM, &o->dup, 0, 1, "a probability"},
+        {"--corrupt", NULL, CLI_OPT_NUM, &o->corrupt, 0, 1, "a probability"},
+        {"--truncate", NULL, CLI_OPT_NUM, &o->trunc, 0, 1, "a probability"},
+        {"--bit-errors", NULL, CLI_OPT_NUM, &o->ber, 0, 1, "a bit error rate"},
+        {"--delay", NULL, CLI_OPT_NUM, &o->delay, 0, 86400, "a number of seconds"},
+        {"--seed", NULL, CLI_OPT_U64, &o->seed, 0, UINT64_MAX, "a seed"},
+    };
+    const char *pos[1];
+    int npos = 0;
+    int r = cli_opts_parse("pass", argc, argv, 1, tab, sizeof tab / sizeof tab[0], pos, &npos, 0);
+    if (r != 0)
+        return r;
     if (!o->from || !o->to) {
-        cli_err("pass: --from and --to are required");
+        cli_err("pass: missing option %s (see australis pass --help)",
+                o->from ? "--to DIR" : "--from DIR");
         return -1;
     }
     return 0;
@@ -170,14 +143,11 @@ static int carry(const pass_opts *o, aus_fl *dst, aus_fl *arc, char **names, uin
 int cmd_pass(int argc, char **argv)
 {
     pass_opts o;
-    if (argc > 1 && cli_is_help(argv[1])) {
+    int r = parse_opts(argc, argv, &o);
+    if (r > 0)
         usage(stdout);
-        return AUS_EXIT_OK;
-    }
-    if (parse_opts(argc, argv, &o) != 0) {
-        usage(stderr);
-        return AUS_EXIT_USAGE;
-    }
+    if (r != 0) /* a sentence was printed */
+        return r > 0 ? AUS_EXIT_OK : AUS_EXIT_USAGE;
     rng_state = o.seed;
     ber_rng = o.seed ^ 0x243F6A8885A308D3ull;
     aus_fl src, dst, arc;

@@ -226,24 +226,17 @@ static int run_loop(dmn_node *n)
 
 int cmd_run(int argc, char **argv)
 {
-    const char *config = NULL;
-    int once = 0;
-    for (int i = 1; i < argc; i++) {
-        if (cli_is_help(argv[i])) {
-            usage(stdout);
-            return AUS_EXIT_OK;
-        } else if (!strcmp(argv[i], "--once"))
-            once = 1;
-        else if (!strcmp(argv[i], "--config") && i + 1 < argc)
-            config = argv[++i];
-        else {
-            cli_err("run: unexpected argument '%s'", argv[i]);
-            usage(stderr);
-            return AUS_EXIT_USAGE;
-        }
-    }
+    const char *config = NULL, *pos[1];
+    int once = 0, npos = 0;
+    const cli_opt tab[] = {{"--config", NULL, CLI_OPT_STR, &config, 0, 0, NULL},
+                           {"--once", NULL, CLI_OPT_FLAG, &once, 0, 0, NULL}};
+    int p = cli_opts_parse("run", argc, argv, 1, tab, sizeof tab / sizeof tab[0], pos, &npos, 0);
+    if (p > 0)
+        usage(stdout);
+    if (p != 0) /* opts.h: one sentence printed */
+        return p > 0 ? AUS_EXIT_OK : AUS_EXIT_USAGE;
     if (!config) {
-        usage(stderr);
+        cli_err("run: missing option --config FILE (see australis run --help)");
         return AUS_EXIT_USAGE;
     }
     static dmn_config cfg;

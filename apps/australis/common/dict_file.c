@@ -76,6 +76,7 @@ dict_file *dict_file_load(const char *path, int *exit_code)
         free(f);
         return NULL;
     }
+    snprintf(f->path, sizeof f->path, "%s", path);
     f->d.pts = f->pts;
     f->d.cap_pts = DICT_MAX_POINTS;
     f->d.cmds = f->cmds;

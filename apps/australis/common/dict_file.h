@@ -11,6 +11,7 @@ typedef struct dict_file {
     aus_dict d;
     char *text; /* the file's bytes (the dictionary's views point here) */
     size_t len;
+    char path[1024]; /* as opened (cut when longer) */
     aus_dict_point pts[DICT_MAX_POINTS];
     aus_dict_cmd cmds[DICT_MAX_CMDS];
 } dict_file;

@@ -24,7 +24,7 @@ typedef enum cli_opt_kind {
     CLI_OPT_FLAG,  /* int *dst = 1 */
     CLI_OPT_STR,   /* const char **dst = the value */
     CLI_OPT_U64,   /* uint64_t *dst, decimal or 0x hex, in [min, max] */
-    CLI_OPT_SECS,  /* double *dst: a number of seconds (fraction allowed), in [min, max] */
+    CLI_OPT_NUM,   /* double *dst: a decimal number (fraction allowed) in [min, max] */
     CLI_OPT_COUNT, /* int *dst += 1 (a repeatable flag) */
 } cli_opt_kind;
 
@@ -33,7 +33,7 @@ typedef struct cli_opt {
     const char *alias; /* a second spelling ("-o") or NULL */
     cli_opt_kind kind;
     void *dst;
-    uint64_t min, max; /* CLI_OPT_U64 / CLI_OPT_SECS bounds */
+    uint64_t min, max; /* CLI_OPT_U64 / CLI_OPT_NUM bounds */
     const char *what;  /* how a bad value is described: "a chunk size in bytes" (U64/SECS) */
 } cli_opt;
 
@@ -44,7 +44,7 @@ int cli_opts_parse(const char *cmd, int argc, char **argv, int first, const cli_
                    size_t ntab, const char **pos, int *npos, int cap);
 /* Positional count in [min, max] (max < 0: no bound)? Else one sentence naming the first
  * missing (names[npos]) or unexpected argument; returns 0 or -1. */
-int cli_opts_count(const char *cmd, const char **pos, int npos, int min, int max,
+int cli_opts_count(const char *cmd, const char *const *pos, int npos, int min, int max,
                    const char *const *names);
 
 #endif

@@ -335,7 +335,8 @@ int dmn_config_load(dmn_config *c, const char *path)
                                         : "");
     }
     if (!ln)
-        return fail(path, line, "key 'link' must be %s, not '%s'", names, c->link);
+        return fail(path, key_line(seen, "link", line), "key 'link' must be %s, not '%s'", names,
+                    c->link);
     const char *lk = NULL, *why = ln->check ? ln->check(c, &lk) : NULL;
     if (why)
         return fail(path, key_line(seen, lk, line), "key '%s' %s", lk, why);
@@ -343,11 +344,14 @@ int dmn_config_load(dmn_config *c, const char *path)
         return -1;
     for (const char *t = c->tenant; *t; t++)
         if (!isalnum((unsigned char)*t) && *t != '_' && *t != '-')
-            return fail(path, line, "key 'tenant' may hold only letters, digits, '_' and '-'");
+            return fail(path, key_line(seen, "tenant", line),
+                        "key 'tenant' may hold only letters, digits, '_' and '-'");
     if (strlen(c->tenant) > 24)
-        return fail(path, line, "key 'tenant' is longer than 24 characters");
+        return fail(path, key_line(seen, "tenant", line),
+                    "key 'tenant' is longer than 24 characters");
     if (strcmp(c->security, "bpsec") && strcmp(c->security, "aead"))
-        return fail(path, line, "key 'security' must be 'bpsec' or 'aead', not '%s'", c->security);
+        return fail(path, key_line(seen, "security", line),
+                    "key 'security' must be 'bpsec' or 'aead', not '%s'", c->security);
     if (parse_reports(c->status_reports, &c->report_req) != 0)
         return fail(path, key_line(seen, "status_reports", line),
                     "key 'status_reports' must be 'none' or a comma-separated list of "
@@ -361,6 +365,7 @@ int dmn_config_load(dmn_config *c, const char *path)
                     "key 'peer_ep_service' must be non-zero and differ from key 'peer_service'%s",
                     "");
     if (c->node == c->peer)
-        return fail(path, line, "key 'peer' must differ from key 'node'%s%s", "", "");
+        return fail(path, key_line(seen, "peer", line),
+                    "key 'peer' must differ from key 'node'%s%s", "", "");
     return 0;
 }

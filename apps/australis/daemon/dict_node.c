@@ -21,28 +21,29 @@ void dmn_dict_set_event_hook(dmn_dict_event_fn fn, void *ctx)
     g_hook_ctx = ctx;
 }
 
+struct dict_file *dmn_dict_load_path(const char *cfg_file, const char *dictionary, int *rc)
+{
+    char path[2 * DMN_PATH];
+    /* a relative path is relative to the config file's folder (examples/: tenant.dict) */
+    const char *slash = strrchr(cfg_file, '/');
+    if (dictionary[0] != '/' && slash)
+        snprintf(path, sizeof path, "%.*s/%s", (int)(slash - cfg_file), cfg_file, dictionary);
+    else
+        snprintf(path, sizeof path, "%s", dictionary);
+    dict_file *f = dict_file_load(path, rc);
+    if (!f && *rc == AUS_EXIT_FAIL)
+        *rc = AUS_EXIT_USAGE; /* a config error: the file the config names is malformed */
+    return f;
+}
+
 int dmn_dict_open(dmn_node *n)
 {
-    int rc;
+    int rc = AUS_EXIT_OK;
     n->dict = NULL;
     if (!n->cfg.dictionary[0])
         return AUS_EXIT_OK;
-    /* a relative path is relative to the config file's folder (examples/: tenant.dict) */
-    const char *slash = strrchr(n->cfg.file, '/');
-    if (n->cfg.dictionary[0] != '/' && slash) {
-        char path[2 * DMN_PATH];
-        snprintf(path, sizeof path, "%.*s/%s", (int)(slash - n->cfg.file), n->cfg.file,
-                 n->cfg.dictionary);
-        if (strlen(path) >= sizeof n->cfg.dictionary) {
-            cli_err("%s: [node] dictionary: the path is too long", n->cfg.file);
-            return AUS_EXIT_USAGE;
-        }
-        snprintf(n->cfg.dictionary, sizeof n->cfg.dictionary, "%s", path);
-    }
-    n->dict = dict_file_load(n->cfg.dictionary, &rc);
-    if (!n->dict)
-        return rc == AUS_EXIT_FAIL ? AUS_EXIT_USAGE : rc;
-    return AUS_EXIT_OK;
+    n->dict = dmn_dict_load_path(n->cfg.file, n->cfg.dictionary, &rc);
+    return n->dict ? AUS_EXIT_OK : rc;
 }
 
 void dmn_dict_close(dmn_node *n)
@@ -67,7 +68,7 @@ void dmn_dict_banner(const dmn_node *n)
         return;
     }
     dict_version_hex(d, v);
-    dmn_log("Dictionary: %s version %s (%zu points, %zu commands)", n->cfg.dictionary, v, d->npts,
+    dmn_log("Dictionary: %s version %s (%zu points, %zu commands)", n->dict->path, v, d->npts,
             d->ncmds);
 }
 

@@ -19,6 +19,9 @@ struct dmn_node;
  * malformed (a sentence names its line), 3 when it cannot be read. */
 int dmn_dict_open(struct dmn_node *n);
 void dmn_dict_close(struct dmn_node *n);
+/* Load a dictionary a config names (relative to the config file's folder); NULL after a
+ * sentence, *rc = 2 (malformed) or 3 (unreadable). For the CLI (`cmd --help`). */
+struct dict_file *dmn_dict_load_path(const char *cfg_file, const char *dictionary, int *rc);
 /* The loaded dictionary or NULL: iterate d->pts / d->cmds (the dashboard), aus_dict_find_cmd. */
 const aus_dict *dmn_dict(const struct dmn_node *n);
 /* A command's timeout in seconds from the dictionary, or dflt (the application interface). */
