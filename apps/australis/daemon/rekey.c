@@ -545,7 +545,7 @@ static void pq_setup(dmn_node *n)
         st.dsa_sk = AUS_REKEY_ID_DSA_SK;
         st.dsa_vk = AUS_REKEY_ID_DSA_VK;
         st.peer_vk = AUS_REKEY_ID_PEER_VK;
-        e = aus_rekey_provision(&n->rk, &n->keys, aus_crypto_default(), prefix,
+        e = aus_rekey_provision(&n->rk, &n->keys, aus_crypto_default(), prefix.s,
                                 (const uint8_t *)ctx, (size_t)cl, &st);
         if (e == AUS_OK)
             dmn_log("PQ rekey provisioned (ML-KEM-768 + ML-DSA-65, master key 0x%04x)",
