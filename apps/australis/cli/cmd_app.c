@@ -27,32 +27,32 @@
 
 static void usage(FILE *f)
 {
-    fprintf(
-        f,
-        "usage: australis app publish [--socket PATH | --config FILE] [--repeat N] NAME=VALUE...\n"
-        "       australis app serve [--socket PATH | --config FILE] CMD -- PROGRAM [ARG...]\n"
-        "       australis app offer [--socket PATH | --config FILE] FILE [--name NAME]\n"
-        "       australis app points --config GROUND.ini [--json]\n"
-        "       australis app buffer --config SAT.ini\n\n"
-        "A tenant program's side of the satellite daemon's application interface\n"
-        "(docs/app-api.md).\n"
-        "  publish  store telemetry points on board (VALUE: integer, decimal number or text);\n"
-        "           they go down on the next pass with their on-board time; --repeat N\n"
-        "           sends them N times (256 points a message) and prints points/s\n"
-        "  serve    register CMD and run PROGRAM [ARG...] plus the command's arguments for\n"
-        "           each one; its output (stdout and stderr) and exit code are the answer;\n"
-        "           reconnects when the daemon restarts; stops on SIGTERM\n"
-        "  offer    hand FILE (read with your rights) to the daemon for download as NAME\n"
-        "  points   the points the ground stored: on-board time (UTC), name, value\n"
-        "  buffer   the satellite's points buffer: kept, dropped, capacity\n"
-        "The socket: --socket PATH, else [app] socket of --config FILE, else\n"
-        "$AUSTRALIS_APP_SOCKET.\n"
-        "exit codes: 0 ok, 1 refused or failed, 2 usage or bad config, 3 no daemon or\n"
-        "not allowed to use its socket\n");
+    fprintf(f,
+            "usage: australis app publish [--socket PATH | --config FILE] [--repeat N [--batch B]] "
+            "NAME=VALUE...\n"
+            "       australis app serve [--socket PATH | --config FILE] CMD -- PROGRAM [ARG...]\n"
+            "       australis app offer [--socket PATH | --config FILE] FILE [--name NAME]\n"
+            "       australis app points --config GROUND.ini [--json]\n"
+            "       australis app buffer --config SAT.ini\n\n"
+            "A tenant program's side of the satellite daemon's application interface\n"
+            "(docs/app-api.md).\n"
+            "  publish  store telemetry points on board (VALUE: integer, decimal number or text);\n"
+            "           they go down on the next pass with their on-board time; --repeat N\n"
+            "           sends them N times (B points a message, default 256) and prints points/s\n"
+            "  serve    register CMD and run PROGRAM [ARG...] plus the command's arguments for\n"
+            "           each one; its output (stdout and stderr) and exit code are the answer;\n"
+            "           reconnects when the daemon restarts; stops on SIGTERM\n"
+            "  offer    hand FILE (read with your rights) to the daemon for download as NAME\n"
+            "  points   the points the ground stored: on-board time (UTC), name, value\n"
+            "  buffer   the satellite's points buffer: kept, dropped, capacity\n"
+            "The socket: --socket PATH, else [app] socket of --config FILE, else\n"
+            "$AUSTRALIS_APP_SOCKET.\n"
+            "exit codes: 0 ok, 1 refused or failed, 2 usage or bad config, 3 no daemon or\n"
+            "not allowed to use its socket\n");
 }
 
 typedef struct app_opts {
-    const char *socket, *config, *name, *repeat;
+    const char *socket, *config, *name, *repeat, *batch;
     int json;
     char path[DMN_PATH];
 } app_opts;
@@ -68,11 +68,13 @@ static int parse_opts(int *argc, char **argv, app_opts *o)
             break;
         }
         if ((!strcmp(argv[i], "--socket") || !strcmp(argv[i], "--config") ||
-             !strcmp(argv[i], "--name") || !strcmp(argv[i], "--repeat")) &&
+             !strcmp(argv[i], "--name") || !strcmp(argv[i], "--repeat") ||
+             !strcmp(argv[i], "--batch")) &&
             i + 1 < *argc) {
             const char **dst = argv[i][2] == 's'   ? &o->socket
                                : argv[i][2] == 'c' ? &o->config
                                : argv[i][2] == 'r' ? &o->repeat
+                               : argv[i][2] == 'b' ? &o->batch
                                                    : &o->name;
             *dst = argv[++i];
         } else if (!strcmp(argv[i], "--json"))
@@ -191,7 +193,15 @@ static int do_publish(app_opts *o, int argc, char **argv)
     }
     /* --repeat: the same points N times, as full PUBLISH messages of up to 256 points */
     static aus_api_point batch[AUS_APP_API_MAX_POINTS];
-    size_t np = (size_t)argc - 1, per = AUS_APP_API_MAX_POINTS / np * np;
+    uint64_t bmax = AUS_APP_API_MAX_POINTS;
+    if (o->batch && (cli_u64(o->batch, AUS_APP_API_MAX_POINTS, &bmax) != 0 || bmax == 0)) {
+        cli_err("app publish: --batch N with N 1..%u", AUS_APP_API_MAX_POINTS);
+        aus_client_close(c);
+        return AUS_EXIT_USAGE;
+    }
+    size_t np = (size_t)argc - 1, per = (size_t)bmax / np * np;
+    if (per == 0)
+        per = np;
     for (size_t i = 0; i < per; i++)
         batch[i] = pts[i % np];
     uint64_t total = reps * np, sent = 0;

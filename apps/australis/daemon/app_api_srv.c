@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "australis/base.h"
+#include "dict_node.h"
 
 #define APP_CONNS 16
 #define APP_RX_CAP (4 + AUS_APP_API_FRAME_MAX)
@@ -86,159 +87,23 @@ struct dmn_app_srv {
     uint64_t refused, bad_frames, cmds, late, points_in;
 };
 
-dmn_app_points_fn dmn_app_points_hook;
-void *dmn_app_points_hook_ctx;
-
-/* ---- store keys ---- */
-static void key_of(const dmn_node *n, char *key, const char *what, uint64_t num, int with_num)
-{
-    if (with_num)
-        snprintf(key, AUS_STORE_KEY_MAX, "app/%s/%s/%016llx", n->cfg.tenant, what,
-                 (unsigned long long)num);
-    else
-        snprintf(key, AUS_STORE_KEY_MAX, "app/%s/%s", n->cfg.tenant, what);
-}
-
-aus_err dmn_app_points_meta(const dmn_node *n, dmn_app_ptmeta *m)
-{
-    char key[AUS_STORE_KEY_MAX];
-    uint8_t b[24];
-    size_t len = 0;
-    key_of(n, key, "ptmeta", 0, 0);
-    memset(m, 0, sizeof *m);
-    m->head = m->next = 1;
-    aus_err e = n->store.ops->get(n->store.self, key, b, sizeof b, &len);
-    if (e == AUS_E_NOTFOUND)
-        return AUS_OK;
-    AUS_TRY(e);
-    AUS_ENSURE(len == sizeof b, AUS_E_MALFORMED);
-    aus_rd r;
-    aus_rd_init(&r, b, len);
-    m->head = aus_rd_be64(&r);
-    m->next = aus_rd_be64(&r);
-    m->dropped = aus_rd_be64(&r);
-    AUS_ENSURE(m->head <= m->next, AUS_E_MALFORMED);
-    return aus_rd_finish(&r);
-}
-
-static aus_err meta_put(dmn_node *n, const dmn_app_ptmeta *m)
-{
-    char key[AUS_STORE_KEY_MAX];
-    uint8_t b[24];
-    aus_wr w;
-    key_of(n, key, "ptmeta", 0, 0);
-    aus_wr_init(&w, b, sizeof b);
-    aus_wr_be64(&w, m->head);
-    aus_wr_be64(&w, m->next);
-    aus_wr_be64(&w, m->dropped);
-    AUS_TRY(aus_wr_finish(&w));
-    return n->store.ops->put(n->store.self, key, b, sizeof b);
-}
-
 static uint64_t points_max(const dmn_node *n)
 {
     return n->cfg.app_points_max ? n->cfg.app_points_max : DMN_APP_POINTS_MAX_DEFAULT;
 }
 
-aus_err dmn_app_points_add(dmn_node *n, const aus_api_point *pts, size_t npts, uint64_t now_ms,
-                           uint64_t *last_seq)
+void dmn_app_points_noted(dmn_node *n, size_t added, int empty)
 {
-    dmn_app_ptmeta m;
-    char key[AUS_STORE_KEY_MAX];
-    uint8_t rec[AUS_APP_API_NAME_MAX + AUS_APP_API_TEXT_MAX + 32];
-    AUS_TRY(dmn_app_points_meta(n, &m));
-    uint64_t dropped0 = m.dropped;
-    for (size_t i = 0; i < npts; i++) {
-        aus_api_point p = pts[i];
-        size_t len = 0;
-        if (!p.time_ms)
-            p.time_ms = now_ms;
-        AUS_TRY(aus_api_point_encode(&p, rec, sizeof rec, &len));
-        while (m.next - m.head >= points_max(n)) { /* full: the oldest goes, counted */
-            key_of(n, key, "pt", m.head++, 1);
-            AUS_TRY(n->store.ops->del(n->store.self, key));
-            m.dropped++;
-        }
-        key_of(n, key, "pt", m.next++, 1);
-        AUS_TRY(n->store.ops->put(n->store.self, key, rec, len));
-    }
-    AUS_TRY(meta_put(n, &m));
-    if (n->app) {
-        n->app->maybe_points = 1;
-        n->app->points_in += npts;
-    }
-    if (m.dropped != dropped0 && (m.dropped - dropped0) == m.dropped)
-        dmn_log("points buffer full (%llu kept): the oldest are dropped and counted",
-                (unsigned long long)points_max(n));
-    *last_seq = m.next - 1;
-    return AUS_OK;
+    if (!n->app)
+        return;
+    n->app->points_in += added;
+    n->app->maybe_points = added ? 1 : empty ? 0 : n->app->maybe_points;
 }
 
-long dmn_app_points_flush(dmn_node *n, size_t max_adus)
+static void key_of(const dmn_node *n, char *key, const char *what, uint64_t num)
 {
-    static aus_api_point pts[AUS_APP_API_MAX_POINTS];
-    static uint8_t recs[AUS_APP_API_MAX_POINTS][AUS_APP_API_NAME_MAX + AUS_APP_API_TEXT_MAX + 32];
-    static uint8_t adu[APP_ADU_MAX + 1024];
-    dmn_app_ptmeta m;
-    char key[AUS_STORE_KEY_MAX];
-    long sent = 0;
-    AUS_TRY(dmn_app_points_meta(n, &m));
-    size_t limit = n->cfg.max_bundle > 2048 && n->cfg.max_bundle - 1024 < APP_ADU_MAX
-                       ? (size_t)n->cfg.max_bundle - 1024
-                       : APP_ADU_MAX;
-    for (size_t a = 0; a < max_adus && m.head < m.next; a++) {
-        size_t np = 0, total = 16;
-        uint64_t seq = m.head;
-        while (np < AUS_APP_API_MAX_POINTS && seq < m.next) {
-            size_t len = 0;
-            key_of(n, key, "pt", seq, 1);
-            aus_err e = n->store.ops->get(n->store.self, key, recs[np], sizeof recs[np], &len);
-            if (e == AUS_E_NOTFOUND) { /* cannot happen (one writer); skip, never wedge */
-                seq++;
-                continue;
-            }
-            AUS_TRY(e);
-            if (aus_api_point_decode(&pts[np], recs[np], len) != AUS_OK) {
-                dmn_log("points buffer: record %llu does not decode: dropped",
-                        (unsigned long long)seq);
-                AUS_TRY(n->store.ops->del(n->store.self, key));
-                m.dropped++;
-                seq++;
-                continue;
-            }
-            if (total + len > limit && np > 0)
-                break;
-            total += len;
-            np++;
-            seq++;
-        }
-        uint64_t batch = 0;
-        char bkey[AUS_STORE_KEY_MAX];
-        key_of(n, bkey, "ptbatch", 0, 0);
-        aus_err e = aus_store_get_u64(&n->store, bkey, &batch);
-        AUS_ENSURE(e == AUS_OK || e == AUS_E_NOTFOUND, e);
-        batch++;
-        size_t alen = 0;
-        if (np > 0) {
-            AUS_TRY(aus_app_points_encode(batch, m.dropped, pts, np, adu, sizeof adu, &alen));
-            AUS_TRY(aus_store_put_u64(&n->store, bkey, batch));
-            AUS_TRY(dmn_agent_send(n, adu, alen, dmn_now_ms()));
-        }
-        for (uint64_t s = m.head; s < seq; s++) {
-            key_of(n, key, "pt", s, 1);
-            AUS_TRY(n->store.ops->del(n->store.self, key));
-        }
-        m.head = seq;
-        sent += (long)np;
-        if (np > 0)
-            dmn_log("points: batch %llu with %zu point(s) queued for the ground (%llu dropped "
-                    "on board in all)",
-                    (unsigned long long)batch, np, (unsigned long long)m.dropped);
-    }
-    AUS_TRY(meta_put(n, &m));
-    if (n->app && m.head == m.next)
-        n->app->maybe_points = 0;
-    return sent;
+    snprintf(key, AUS_STORE_KEY_MAX, "app/%s/%s/%016llx", n->cfg.tenant, what,
+             (unsigned long long)num);
 }
 
 /* ---- connections ---- */
@@ -387,7 +252,9 @@ static aus_err app_cmd(void *ctx, const aus_app_msg *req, uint8_t *out, size_t c
     dmn_app_srv *s = n->app;
     app_reg *r = s ? reg_find(s, (const char *)req->name.p, req->name.n) : NULL;
     int ci = r ? r->conn : -1;
-    uint64_t dl_s = n->cfg.app_deadline_s ? n->cfg.app_deadline_s : DMN_APP_DEADLINE_DEFAULT;
+    uint64_t dflt = n->cfg.app_deadline_s ? n->cfg.app_deadline_s : DMN_APP_DEADLINE_DEFAULT;
+    /* the dictionary's timeout for this command, else [app] deadline_s */
+    uint64_t dl_s = dmn_dict_timeout(n, (const char *)req->name.p, req->name.n, (uint32_t)dflt);
     uint64_t now = dmn_now_ms(), deadline = now + dl_s * 1000u;
     *code = -1;
     aus_api_msg m;
@@ -512,7 +379,16 @@ static void on_publish(dmn_node *n, int ci, const aus_api_msg *m)
         }
         s->round_txn = 1;
     }
-    aus_err e = dmn_app_points_add(n, m->points, m->npoints, dmn_now_ms(), &last);
+    dmn_app_ptmeta before, after;
+    aus_err e = dmn_app_points_meta(n, &before);
+    if (e == AUS_OK)
+        e = dmn_app_points_add(n, m->points, m->npoints, dmn_now_ms(), &last);
+    if (e == AUS_OK && dmn_app_points_meta(n, &after) == AUS_OK && after.dropped > before.dropped) {
+        char t[120];
+        snprintf(t, sizeof t, "points buffer full: the oldest were dropped (%llu in all)",
+                 (unsigned long long)after.dropped);
+        event(s, ci, AUS_API_EV_DROPPED, t);
+    }
     if (e != AUS_OK) {
         /* the open transaction is suspect: roll it back (everything deferred is re-judged) */
         if (s->round_txn) {
@@ -938,7 +814,7 @@ void dmn_app_tick(dmn_node *n)
         uint8_t rec[AUS_APP_API_NAME_MAX + AUS_APP_API_TEXT_MAX + 32];
         size_t len = 0;
         aus_api_point p;
-        key_of(n, key, "pt", m.head, 1);
+        key_of(n, key, "pt", m.head);
         if (n->store.ops->get(n->store.self, key, rec, sizeof rec, &len) != AUS_OK ||
             aus_api_point_decode(&p, rec, len) != AUS_OK ||
             p.time_ms + DMN_APP_FLUSH_S * 1000u > dmn_now_ms())
@@ -983,37 +859,4 @@ void dmn_app_close(dmn_node *n)
         close(s->ep);
     free(s);
     n->app = NULL;
-}
-
-/* ---- ground ---- */
-aus_err dmn_app_ground_points(dmn_node *n, const aus_agent_rx *rx)
-{
-    static aus_api_point pts[AUS_APP_API_MAX_POINTS];
-    uint64_t batch = 0, dropped = 0;
-    size_t np = 0;
-    AUS_TRY(aus_app_points_decode(rx->adu, rx->len, &batch, &dropped, pts, AUS_APP_API_MAX_POINTS,
-                                  &np));
-    char key[AUS_STORE_KEY_MAX];
-    size_t have = 0;
-    uint8_t one[1];
-    snprintf(key, sizeof key, "gr/%s/pt/%016llx", n->cfg.tenant, (unsigned long long)batch);
-    aus_err e = n->store.ops->get(n->store.self, key, one, sizeof one, &have);
-    if (e == AUS_OK || e == AUS_E_NOBUFS) {
-        dmn_log("points batch %llu again: already stored", (unsigned long long)batch);
-        return AUS_OK;
-    }
-    AUS_ENSURE(e == AUS_E_NOTFOUND, e);
-    AUS_TRY(n->store.ops->put(n->store.self, key, rx->adu, rx->len));
-    char dkey[AUS_STORE_KEY_MAX];
-    uint64_t prev = 0;
-    snprintf(dkey, sizeof dkey, "gr/%s/ptdrop", n->cfg.tenant);
-    e = aus_store_get_u64(&n->store, dkey, &prev);
-    AUS_ENSURE(e == AUS_OK || e == AUS_E_NOTFOUND, e);
-    if (dropped > prev)
-        AUS_TRY(aus_store_put_u64(&n->store, dkey, dropped));
-    for (size_t i = 0; i < np && dmn_app_points_hook; i++)
-        dmn_app_points_hook(dmn_app_points_hook_ctx, n->cfg.tenant, batch, &pts[i]);
-    dmn_log("rx tm-points batch %llu: %zu point(s) stored (the satellite dropped %llu in all)",
-            (unsigned long long)batch, np, (unsigned long long)dropped);
-    return AUS_OK;
 }
