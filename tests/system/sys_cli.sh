@@ -53,6 +53,14 @@ check "keys list: unknown option" unknown "keys list" keys list --config "$G" --
 check "bpsec wrap: unknown option" unknown "bpsec wrap" bpsec wrap --bogus
 check "bpsec unwrap: unknown option" unknown "bpsec unwrap" bpsec unwrap --bogus
 check "bpsec inspect: unknown option" unknown "bpsec inspect" bpsec inspect --bogus
+for c in "tcpcl send" "tcpcl listen" "udpcl send" "udpcl listen"; do
+    check "$c: unknown option" unknown "$c" $c --bogus
+    check "$c --help" helps "${c%% *}" $c --help
+done
+check "tcpcl --keepalive x" expect 2 \
+    "australis: tcpcl send: option --keepalive needs a number of seconds (0..65535), not 'x'" -- tcpcl send --keepalive x
+check "udpcl --mtu 10" expect 2 \
+    "australis: udpcl listen: option --mtu needs a datagram size in bytes (64..65507), not '10'" -- udpcl listen --mtu 10
 check "a family option is not everyone's (tm --otar)" \
     expect 2 "australis: tm: unknown option '--otar' (see australis tm --help)" -- tm --otar --config "$G"
 check "a flag takes no value" \
@@ -128,4 +136,10 @@ check "peer = node: the line of 'peer'" expect 2 "australis: $T/c.ini:$ln: key '
 cp "$G" "$T/c.ini"; sed -i 's/^tenant = .*/tenant = a b/' "$T/c.ini"
 ln=$(grep -n '^tenant = ' "$T/c.ini" | cut -d: -f1)
 check "a bad tenant: the line of 'tenant'" expect 2 "australis: $T/c.ini:$ln: key 'tenant' may hold only letters, digits, '_' and '-'" -- status --config "$T/c.ini"
+cp "$W/sat.ini" "$T/s.ini"; printf 'xyz\n' > "$T/bad.kek"; chmod 600 "$T/bad.kek"
+sed -i "s|^kek_file = .*|kek_file = $T/bad.kek|; s|^dictionary = .*|dictionary = $W/tenant.dict|" "$T/s.ini"
+"$CLI" run --config "$T/s.ini" --once > "$T/out" 2> "$T/err"; rc=$?
+check "a malformed key file: its path and the expected format (exit $rc)" grep -qF \
+    "australis: key-encryption key $T/bad.kek: " "$T/err"
+check "... the expected format" grep -qF "(expected: 64 hex digits on one line or 32 raw bytes, a regular file of ours, mode 0600; docs/keys.md)" "$T/err"
 finish

@@ -28,7 +28,7 @@ typedef struct tcl_opts {
     aus_tcpcl_tls_opts tls;
     int use_tls, quiet, progress;
     uint64_t keepalive, seg_mru, xfer_mru, seg_max, count, timeout_s, retries, sessions;
-    char **files;
+    const char **files;
     int nfiles;
 } tcl_opts;
 
@@ -82,73 +82,32 @@ static int parse(int argc, char **argv, tcl_opts *o)
     o->files = calloc((size_t)argc + 1, sizeof *o->files);
     if (!o->files)
         return -1;
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        uint64_t *num = NULL, max = UINT32_MAX;
-        const char **str = NULL;
-        if (!strcmp(a, "--to"))
-            str = &o->to;
-        else if (!strcmp(a, "--port"))
-            str = &o->port;
-        else if (!strcmp(a, "--host"))
-            str = &o->host;
-        else if (!strcmp(a, "-o") || !strcmp(a, "--out"))
-            str = &o->out;
-        else if (!strcmp(a, "--node-id"))
-            str = &o->node_id;
-        else if (!strcmp(a, "--tls-cert"))
-            str = &o->tls.cert;
-        else if (!strcmp(a, "--tls-key"))
-            str = &o->tls.key;
-        else if (!strcmp(a, "--tls-ca"))
-            str = &o->tls.ca;
-        else if (!strcmp(a, "--keepalive")) {
-            num = &o->keepalive;
-            max = 65535;
-        } else if (!strcmp(a, "--seg-mru")) {
-            num = &o->seg_mru;
-            max = 1ull << 30;
-        } else if (!strcmp(a, "--xfer-mru")) {
-            num = &o->xfer_mru;
-            max = 1ull << 31;
-        } else if (!strcmp(a, "--seg-max")) {
-            num = &o->seg_max;
-            max = 1ull << 30;
-        } else if (!strcmp(a, "--count"))
-            num = &o->count;
-        else if (!strcmp(a, "--timeout"))
-            num = &o->timeout_s;
-        else if (!strcmp(a, "--retries")) {
-            num = &o->retries;
-            max = 1000;
-        } else if (!strcmp(a, "--max-sessions")) {
-            num = &o->sessions;
-            max = 1024;
-        } else if (!strcmp(a, "--quiet")) {
-            o->quiet = 1;
-            continue;
-        } else if (!strcmp(a, "--progress")) {
-            o->progress = 1;
-            continue;
-        } else if (a[0] == '-' && a[1]) {
-            cli_err("tcpcl: unknown option '%s'", a);
-            return -1;
-        } else {
-            o->files[o->nfiles++] = argv[i];
-            continue;
-        }
-        if (!v) {
-            cli_err("tcpcl: %s needs a value", a);
-            return -1;
-        }
-        if (str)
-            *str = v;
-        else if (cli_u64(v, max, num) != 0) {
-            cli_err("tcpcl: bad value for %s: %s", a, v);
-            return -1;
-        }
-        i++;
-    }
+    char cmd[32];
+    snprintf(cmd, sizeof cmd, "tcpcl %s", argc > 1 ? argv[1] : "");
+    const cli_opt tab[] = {
+        {"--to", NULL, CLI_OPT_STR, &o->to, 0, 0, NULL},
+        {"--port", NULL, CLI_OPT_STR, &o->port, 0, 0, NULL},
+        {"--host", NULL, CLI_OPT_STR, &o->host, 0, 0, NULL},
+        {"-o", "--out", CLI_OPT_STR, &o->out, 0, 0, NULL},
+        {"--node-id", NULL, CLI_OPT_STR, &o->node_id, 0, 0, NULL},
+        {"--tls-cert", NULL, CLI_OPT_STR, &o->tls.cert, 0, 0, NULL},
+        {"--tls-key", NULL, CLI_OPT_STR, &o->tls.key, 0, 0, NULL},
+        {"--tls-ca", NULL, CLI_OPT_STR, &o->tls.ca, 0, 0, NULL},
+        {"--keepalive", NULL, CLI_OPT_U64, &o->keepalive, 0, 65535, "a number of seconds"},
+        {"--seg-mru", NULL, CLI_OPT_U64, &o->seg_mru, 0, 1ull << 30, "a size in bytes"},
+        {"--xfer-mru", NULL, CLI_OPT_U64, &o->xfer_mru, 0, 1ull << 31, "a size in bytes"},
+        {"--seg-max", NULL, CLI_OPT_U64, &o->seg_max, 0, 1ull << 30, "a size in bytes"},
+        {"--count", NULL, CLI_OPT_U64, &o->count, 0, UINT32_MAX, "a number of bundles"},
+        {"--timeout", NULL, CLI_OPT_U64, &o->timeout_s, 0, UINT32_MAX, "a number of seconds"},
+        {"--retries", NULL, CLI_OPT_U64, &o->retries, 0, 1000, "a count"},
+        {"--max-sessions", NULL, CLI_OPT_U64, &o->sessions, 0, 1024, "a count"},
+        {"--quiet", NULL, CLI_OPT_FLAG, &o->quiet, 0, 0, NULL},
+        {"--progress", NULL, CLI_OPT_FLAG, &o->progress, 0, 0, NULL},
+    };
+    int r = cli_opts_parse(cmd, argc, argv, 2, tab, sizeof tab / sizeof tab[0], o->files,
+                           &o->nfiles, argc);
+    if (r != 0)
+        return r;
     o->use_tls = o->tls.cert || o->tls.key || o->tls.ca;
     if (o->xfer_mru == 0 || o->seg_mru == 0) {
         cli_err("tcpcl: MRUs must be positive");
@@ -562,13 +521,13 @@ int cmd_tcpcl(int argc, char **argv)
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? AUS_EXIT_USAGE : AUS_EXIT_OK;
     }
-    for (int i = 2; i < argc; i++)
-        if (cli_is_help(argv[i])) {
-            usage(stdout);
-            return AUS_EXIT_OK;
-        }
-    if (parse(argc, argv, &o) != 0)
-        return AUS_EXIT_USAGE;
+    int p = parse(argc, argv, &o);
+    if (p > 0)
+        usage(stdout);
+    if (p != 0) { /* opts.h: one sentence printed */
+        free(o.files);
+        return p > 0 ? AUS_EXIT_OK : AUS_EXIT_USAGE;
+    }
     signal(SIGPIPE, SIG_IGN);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

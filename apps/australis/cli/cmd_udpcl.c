@@ -52,7 +52,7 @@ typedef struct ucl_opts {
     const char *to, *port, *host, *out;
     uint64_t mtu, count, timeout_s, max_bundle;
     int quiet;
-    char **files;
+    const char **files;
     int nfiles;
 } ucl_opts;
 
@@ -64,50 +64,23 @@ static int parse(int argc, char **argv, ucl_opts *o)
     o->files = calloc((size_t)argc + 1, sizeof *o->files);
     if (!o->files)
         return -1;
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        const char **str = NULL;
-        uint64_t *num = NULL, max = UINT32_MAX;
-        if (!strcmp(a, "--to"))
-            str = &o->to;
-        else if (!strcmp(a, "--port"))
-            str = &o->port;
-        else if (!strcmp(a, "--host"))
-            str = &o->host;
-        else if (!strcmp(a, "-o") || !strcmp(a, "--out"))
-            str = &o->out;
-        else if (!strcmp(a, "--mtu")) {
-            num = &o->mtu;
-            max = DGRAM_MAX;
-        } else if (!strcmp(a, "--count"))
-            num = &o->count;
-        else if (!strcmp(a, "--timeout"))
-            num = &o->timeout_s;
-        else if (!strcmp(a, "--max-bundle")) {
-            num = &o->max_bundle;
-            max = 1ull << 31;
-        } else if (!strcmp(a, "--quiet")) {
-            o->quiet = 1;
-            continue;
-        } else if (a[0] == '-' && a[1]) {
-            cli_err("udpcl: unknown option '%s'", a);
-            return -1;
-        } else {
-            o->files[o->nfiles++] = argv[i];
-            continue;
-        }
-        if (!v) {
-            cli_err("udpcl: %s needs a value", a);
-            return -1;
-        }
-        if (str)
-            *str = v;
-        else if (cli_u64(v, max, num) != 0) {
-            cli_err("udpcl: bad value for %s: %s", a, v);
-            return -1;
-        }
-        i++;
-    }
+    char cmd[32];
+    snprintf(cmd, sizeof cmd, "udpcl %s", argc > 1 ? argv[1] : "");
+    const cli_opt tab[] = {
+        {"--to", NULL, CLI_OPT_STR, &o->to, 0, 0, NULL},
+        {"--port", NULL, CLI_OPT_STR, &o->port, 0, 0, NULL},
+        {"--host", NULL, CLI_OPT_STR, &o->host, 0, 0, NULL},
+        {"-o", "--out", CLI_OPT_STR, &o->out, 0, 0, NULL},
+        {"--mtu", NULL, CLI_OPT_U64, &o->mtu, 64, DGRAM_MAX, "a datagram size in bytes"},
+        {"--count", NULL, CLI_OPT_U64, &o->count, 0, UINT32_MAX, "a number of bundles"},
+        {"--timeout", NULL, CLI_OPT_U64, &o->timeout_s, 0, UINT32_MAX, "a number of seconds"},
+        {"--max-bundle", NULL, CLI_OPT_U64, &o->max_bundle, 0, 1ull << 31, "a size in bytes"},
+        {"--quiet", NULL, CLI_OPT_FLAG, &o->quiet, 0, 0, NULL},
+    };
+    int r = cli_opts_parse(cmd, argc, argv, 2, tab, sizeof tab / sizeof tab[0], o->files,
+                           &o->nfiles, argc);
+    if (r != 0)
+        return r;
     if (o->mtu < 64) {
         cli_err("udpcl: --mtu must be at least 64");
         return -1;
@@ -403,13 +376,13 @@ int cmd_udpcl(int argc, char **argv)
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? AUS_EXIT_USAGE : AUS_EXIT_OK;
     }
-    for (int i = 2; i < argc; i++)
-        if (cli_is_help(argv[i])) {
-            usage(stdout);
-            return AUS_EXIT_OK;
-        }
-    if (parse(argc, argv, &o) != 0)
-        return AUS_EXIT_USAGE;
+    int p = parse(argc, argv, &o);
+    if (p > 0)
+        usage(stdout);
+    if (p != 0) { /* opts.h: one sentence printed */
+        free(o.files);
+        return p > 0 ? AUS_EXIT_OK : AUS_EXIT_USAGE;
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sig;

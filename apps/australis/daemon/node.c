@@ -91,7 +91,9 @@ static int install_from_file(dmn_node *n, const char *file, uint16_t id, aus_key
     size_t len = 0;
     aus_err e = aus_keyfile_read(file, k, sizeof k, &len);
     if (e != AUS_OK) {
-        cli_err("key file %s: %s", file, aus_err_str(e));
+        cli_err("key file %s: %s (expected: 64 hex digits on one line or 32 raw bytes, a regular "
+                "file of ours, mode 0600; docs/keys.md)",
+                file, aus_err_str(e));
         return e == AUS_E_PERM ? AUS_EXIT_USAGE : AUS_EXIT_ENV;
     }
     int master = type == AUS_KEY_T_MASTER;
@@ -113,7 +115,9 @@ static int open_keys(dmn_node *n)
     size_t len = 0;
     aus_err e = aus_keyfile_read(n->cfg.kek_file, kek, sizeof kek, &len);
     if (e != AUS_OK) {
-        cli_err("key-encryption key %s: %s", n->cfg.kek_file, aus_err_str(e));
+        cli_err("key-encryption key %s: %s (expected: 64 hex digits on one line or 32 raw bytes, "
+                "a regular file of ours, mode 0600; docs/keys.md)",
+                n->cfg.kek_file, aus_err_str(e));
         return e == AUS_E_PERM ? AUS_EXIT_USAGE : AUS_EXIT_ENV;
     }
     dmn_key prefix;
@@ -238,7 +242,9 @@ int dmn_open(dmn_node *n, const dmn_config *cfg, int with_folders)
     /* nothing is created before the key-encryption key is known to be there (the initial
      * session-key files are needed only on first boot and may be removed afterwards) */
     if (access(cfg->kek_file, R_OK) != 0) {
-        cli_err("cannot read key file %s: %s", cfg->kek_file, strerror(errno));
+        cli_err("cannot read key file %s: %s (expected: the key-encryption key, 64 hex digits; "
+                "docs/keys.md)",
+                cfg->kek_file, strerror(errno));
         return AUS_EXIT_ENV;
     }
     mkdir_parents(cfg->store);
