@@ -26,6 +26,7 @@ static const family families[] = {
     {"rekey", cmd_client, "rotate session keys by OTAR or post-quantum rekey (ground client)"},
     {"sa", cmd_client, "SDLS security-association management (ground client)"},
     {"status", cmd_client, "show the ground daemon's status (ground client)"},
+    {"file", cmd_client, "upload a file to the satellite: file put LOCAL REMOTE (ground client)"},
     {"cancel", cmd_client, "cancel a pending request: the ground stops asking (ground client)"},
     {"retry", cmd_client, "re-send a pending request now (ground client)"},
     {"tcpcl", cmd_tcpcl, "send and receive bundles over TCPCLv4 (RFC 9174), TLS optional"},

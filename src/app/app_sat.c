@@ -782,8 +782,8 @@ static const char *up_refusal(const aus_app_sat *s, const aus_app_msg *m)
         return "file uplink is not available on this node";
     if (!up_name_ok(&m->name))
         return "refused: the file name must be 1..255 of A-Z a-z 0-9 . _ - and not start with '.'";
-    if (m->chunk == 0 || m->chunk > s->max_chunk || m->chunk > AUS_APP_OUTPUT_MAX)
-        return "refused: the chunk size is 0 or larger than this satellite takes";
+    if (m->chunk == 0 || m->chunk > AUS_APP_OUTPUT_MAX)
+        return "refused: the chunk size is 0 or larger than 16384";
     if (up_total(m->size, m->chunk) > UP_MAX_CHUNKS)
         return "refused: the file has more chunks than an upload may have (65536)";
     return NULL;

@@ -26,6 +26,7 @@
 
 #include "cli.h"
 #include "daemon.h"
+#include "uplink.h"
 #include "link_ccsds.h"
 #include "dict_file.h"
 
@@ -117,6 +118,16 @@ char *dmn_client_exec(dmn_node *n, const char *json)
     } else {
         if (!strcmp(o, "tm")) {
             m.type = AUS_APP_TM_QUERY;
+        } else if (!strcmp(o, "put")) { /* file uplink: size and SHA-256 read here */
+            const cJSON *l = cJSON_GetObjectItem(j, "local"), *r = cJSON_GetObjectItem(j, "remote");
+            char why[DMN_PATH + 128];
+            m.type = AUS_APP_FILE_PUT;
+            m.name = view(cJSON_IsString(r) ? r->valuestring : "");
+            local = cJSON_IsString(l) ? l->valuestring : "";
+            if (dmn_up_local(local, &m.size, m.sha256, why, sizeof why) != 0) {
+                cJSON_Delete(j);
+                return reply_err(why);
+            }
         } else if (!strcmp(o, "scheduled")) {
             m.type = AUS_APP_TT_LIST;
         } else if (!strcmp(o, "cmd")) {
@@ -392,6 +403,9 @@ static void usage(FILE *f)
            "             \"+SECONDS NAME ARGS...\" from TIME, default now; # comments)\n"
            "       australis cmd --scheduled   (the time-tagged commands waiting on board)\n"
            "       australis image get REMOTE [-o LOCAL] [--chunk BYTES] [OPTIONS]\n"
+           "       australis file put LOCAL REMOTE [OPTIONS]   (upload LOCAL into the satellite's\n"
+           "             uploads folder as REMOTE: chunked, resumed over passes, SHA-256 checked,\n"
+           "             written there in one step)\n"
            "       australis rekey --otar|--pq [OPTIONS]\n"
            "       australis sa inventory [FIRST LAST] | ping | self-test | log-status [OPTIONS]\n"
            "       australis status [--id N] [OPTIONS]   (--id: the answer to request N)\n"
@@ -626,6 +640,25 @@ static cJSON *build_request(const cargs *a, const dmn_config *cfg)
         cJSON_AddNumberToObject(req, "id", (double)id);
     } else if (!strcmp(fam, "tm")) {
         cJSON_AddStringToObject(req, "op", "tm");
+    } else if (!strcmp(fam, "file") && a->npos == 3 && !strcmp(a->pos[0], "put")) {
+        char abs[PATH_MAX + 512], cwd[PATH_MAX];
+        const char *l = a->pos[1];
+        if (l[0] == '/')
+            snprintf(abs, sizeof abs, "%s", l);
+        else
+            snprintf(abs, sizeof abs, "%s/%s", getcwd(cwd, sizeof cwd) ? cwd : ".", l);
+        struct stat st;
+        const char *why = stat(abs, &st) != 0      ? strerror(errno)
+                          : !S_ISREG(st.st_mode)   ? "not a regular file"
+                          : access(abs, R_OK) != 0 ? strerror(errno)
+                                                   : NULL;
+        if (why) {
+            cli_err("file put: cannot upload %s: %s", abs, why);
+            exit(AUS_EXIT_ENV);
+        }
+        cJSON_AddStringToObject(req, "op", "put");
+        cJSON_AddStringToObject(req, "local", abs);
+        cJSON_AddStringToObject(req, "remote", a->pos[2]);
     } else if (!strcmp(fam, "cmd") && a->scheduled && a->npos == 0) {
         cJSON_AddStringToObject(req, "op", "scheduled");
     } else if (!strcmp(fam, "cmd") && a->npos >= 1 && !a->scheduled && !a->sequence) {

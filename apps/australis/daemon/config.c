@@ -73,6 +73,7 @@ static const keydef keys[] = {
     U("link", "max_bundle", max_bundle, AUS_AGENT_BUNDLE_MAX, 0),
     S("sat", "data_dir", data_dir, 0),
     S("sat", "capture_source", capture_source, 0),
+    S("sat", "uploads", uploads, 0),
     U("sat", "chunk_size", chunk_size, 32768, 0),
     U("sat", "exec_timeout_s", exec_timeout_s, 3600, 0),
     S("ground", "socket", socket, 0),

@@ -394,8 +394,9 @@ aus_err dmn_ground_record(dmn_node *n, aus_app_msg *req, const char *local, uint
     aus_app_ground *g;
     aus_app_view l = {(const uint8_t *)local, local ? strlen(local) : 0};
     AUS_TRY(gr_rw(n, &g));
-    return aus_app_ground_submit(g, req, req->type == AUS_APP_IMG_REQ ? &l : NULL, dmn_now_ms(), id,
-                                 adu);
+    return aus_app_ground_submit(
+        g, req, req->type == AUS_APP_IMG_REQ || req->type == AUS_APP_FILE_PUT ? &l : NULL,
+        dmn_now_ms(), id, adu);
 }
 
 aus_err dmn_ground_submit(dmn_node *n, aus_app_msg *req, const char *local_out, uint64_t *id)

@@ -16,6 +16,7 @@
 #include "australis/sdls_ep.h"
 #include "util.h"
 #include "daemon.h"
+#include "uplink.h"
 #include "role.h"
 #include "app_api_srv.h"
 
@@ -360,7 +361,11 @@ static aus_err cmd_exec(void *ctx, const aus_app_msg *req, uint8_t *out, size_t 
 
 static int sat_start(dmn_node *n)
 {
-    aus_app_sat_ops ops = {health, file_info, file_read, rekey, emit, n};
+    if (n->cfg.uploads[0] && mkdir(n->cfg.uploads, 0700) != 0 && errno != EEXIST)
+        dmn_log("uploads folder %s: %s (file put will be refused)", n->cfg.uploads,
+                strerror(errno)); /* made before the sandbox closes the file system */
+    aus_app_sat_ops ops = {health,       file_info,   file_read,    rekey,         emit, n,
+                           dmn_up_write, dmn_up_hash, dmn_up_place, dmn_up_discard}; /* uplink.c */
     aus_err e =
         aus_app_sat_init(&n->sat, &n->store, &ops, n->cfg.tenant, (uint32_t)n->cfg.chunk_size);
     aus_app_sat_set_check(&n->sat, dmn_dict_sat_check, n); /* [node] dictionary */
