@@ -191,9 +191,15 @@ if [ -n "$TAPP" ]; then
     AP=$!
     for _ in $(seq 1 50); do grep -q "serves command 'hello'" "$W/sat.log" && break; sleep 0.05; done
     sleep 1.2
-    id5=$(submit cmd hello world)
-    pass
-    check "examples/tenant_app answers hello" [ "$(resp "$id5" | field output)" = "hello from the tenant: world" ]
+    # while it publishes every second: a publish during the command's wait is told "busy"
+    # instead of blocking the program that has to answer (it answered 'interrupted' before)
+    good=0
+    for r in 1 2 3; do
+        id5=$(submit cmd hello world$r)
+        pass
+        [ "$(resp "$id5" | field output)" = "hello from the tenant: world$r" ] && good=$((good+1))
+    done
+    check "examples/tenant_app answers hello (3 of 3)" [ $good = 3 ]
     grep -q "tenant.counter" <("$CLI" app points --config "$W/ground.ini") && ok "tenant_app's points reached the ground" || bad "tenant_app points"
     kill "$AP"; wait "$AP" 2>/dev/null; AP=""
 fi

@@ -211,6 +211,10 @@ static int do_publish(app_opts *o, int argc, char **argv)
     while (e == AUS_OK && sent < total) {
         size_t k = total - sent < per ? (size_t)(total - sent) : per;
         e = aus_client_publish(c, batch, k);
+        for (int tries = 0; e == AUS_E_AGAIN && tries < 3000; tries++) { /* busy: again */
+            usleep(20000);
+            e = aus_client_publish(c, batch, k);
+        }
         sent += e == AUS_OK ? k : 0;
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);

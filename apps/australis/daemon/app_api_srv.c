@@ -368,6 +368,12 @@ static void on_publish(dmn_node *n, int ci, const aus_api_msg *m)
     dmn_app_srv *s = n->app;
     app_conn *c = &s->conn[ci];
     uint64_t last = 0;
+    if (s->in_txn) { /* a command's transaction is open: nothing could be acknowledged now, and
+                      * a program waiting here would never take the command it serves */
+        result(s, ci, m->seq, AUS_E_AGAIN,
+               "busy: a program's command is running; nothing stored, publish again");
+        return;
+    }
     if (c->ndefer >= APP_DEFER_MAX) {
         result(s, ci, m->seq, AUS_E_AGAIN, "busy: wait for the answers to earlier publishes");
         return;
