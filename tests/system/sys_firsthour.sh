@@ -65,8 +65,21 @@ check "... not one key id shown" not grep -q "0x0100" <<<"$out"
 # 3. a node without the peer's key says so (the real reason, not a key-state error)
 mkworld "$T/v"
 sed -i "s|^master_file = .*|&\npq_dir = $W/ground/pq\npq_peer_dir = $W/nowhere|" "$W/ground.ini"
-g_once
-out="$("$CLI" rekey --pq --config "$W/ground.ini" 2>&1)"
-check "rekey --pq names the missing key file" grep -qF \
+mkdir -p "$W/nowhere" && mkfifo "$W/nowhere/dsa.pub"   # hostile: a FIFO where the key should be
+timeout 30 "$CLI" run --config "$W/ground.ini" --once >> "$W/ground.log" 2>&1
+check "a FIFO in pq_peer_dir blocks nothing at boot" test $? = 0
+out="$(timeout 30 "$CLI" rekey --pq --config "$W/ground.ini" 2>&1)"
+check "rekey --pq names the missing key file (a FIFO is no key)" grep -qF \
     "the peer's ML-DSA-65 verification key is missing ($W/nowhere/dsa.pub" <<<"$out"
+
+# init: never over an existing pair, never in a folder others can write
+"$CLI" init "$T/w2" > /dev/null 2>&1
+out="$("$CLI" init "$T/w2" 2>&1)"; rc=$?
+check "init refuses a folder that already holds a pair (exit 2)" test $rc = 2
+check "... with a sentence" grep -qF "$T/w2/ground.ini already exists: init never overwrites a pair" <<<"$out"
+mkdir -m 777 "$T/shared"
+out="$("$CLI" init "$T/shared" 2>&1)"; rc=$?
+check "init refuses a folder others can write (exit 2)" test $rc = 2 -a ! -e "$T/shared/sat.ini"
+out="$("$CLI" init "$T/x" --tenant 'a b' 2>&1)"; rc=$?
+check "init refuses a bad tenant name (exit 2)" test $rc = 2 -a ! -e "$T/x/sat.ini"
 finish

@@ -13,6 +13,7 @@
 #endif
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "../../../port/posix/store_sqlite.h"
 #include "daemon.h"
 #include "uplink.h"
 #include "link_ccsds.h"
@@ -295,6 +297,20 @@ static char *call(const dmn_config *cfg, const char *req, int readonly)
     char *r = direct_node ? NULL : via_socket(cfg->socket, cfg->store, req, &connected);
     if (r)
         return r;
+    long owner = !direct_node && !connected && cfg->socket[0] && !readonly
+                     ? aus_store_sqlite_holder(cfg->store)
+                     : 0;
+    if (owner > 0 && kill((pid_t)owner, 0) == 0) {
+        /* a daemon owns the store but its socket is not there yet (it is starting, e.g. right
+         * after `australis run ... &`): wait for it rather than fail on its lock */
+        for (int i = 0; i < 100 && !r && !connected; i++) {
+            struct timespec ts = {0, 100000000L};
+            nanosleep(&ts, NULL);
+            r = via_socket(cfg->socket, cfg->store, req, &connected);
+        }
+        if (r)
+            return r;
+    }
     if (connected == 2)
         return NULL;
     if (connected) {

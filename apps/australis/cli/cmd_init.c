@@ -176,39 +176,23 @@ static int parse(int argc, char **argv, init_opts *o)
     o->link = "folder";
     o->sat_node = 100;
     o->ground_node = 200;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int more = i + 1 < argc;
-        if (!strcmp(a, "--tenant") && more)
-            o->tenant = argv[++i];
-        else if (!strcmp(a, "--link") && more)
-            o->link = argv[++i];
-        else if ((!strcmp(a, "--sat-node") || !strcmp(a, "--ground-node")) && more) {
-            uint64_t v;
-            if (cli_u64(argv[i + 1], UINT32_MAX, &v) != 0 || v == 0) {
-                cli_err("%s: '%s' is not a node number (1 .. 4294967295)", a, argv[i + 1]);
-                return AUS_EXIT_USAGE;
-            }
-            *(a[2] == 's' ? &o->sat_node : &o->ground_node) = v;
-            i++;
-        } else if (!strcmp(a, "--tenant") || !strcmp(a, "--link") || !strcmp(a, "--sat-node") ||
-                   !strcmp(a, "--ground-node")) {
-            cli_err("%s needs a value (see australis init --help)", a);
-            return AUS_EXIT_USAGE;
-        } else if (a[0] == '-' && a[1]) {
-            cli_err("unknown option '%s' for init (see australis init --help)", a);
-            return AUS_EXIT_USAGE;
-        } else if (!o->dir)
-            o->dir = a;
-        else {
-            cli_err("init takes one folder, got '%s' too", a);
-            return AUS_EXIT_USAGE;
-        }
+    const char *pos[1];
+    int npos = 0;
+    static const char *const names[] = {"DIR"};
+    const cli_opt tab[] = {
+        {"--tenant", NULL, CLI_OPT_STR, &o->tenant, 0, 0, NULL},
+        {"--link", NULL, CLI_OPT_STR, &o->link, 0, 0, NULL},
+        {"--sat-node", NULL, CLI_OPT_U64, &o->sat_node, 1, UINT32_MAX, "a node number"},
+        {"--ground-node", NULL, CLI_OPT_U64, &o->ground_node, 1, UINT32_MAX, "a node number"},
+    };
+    int r = cli_opts_parse("init", argc, argv, 1, tab, sizeof tab / sizeof tab[0], pos, &npos, 1);
+    if (r > 0) {
+        fputs(init_help, stdout);
+        return -1; /* help shown: exit 0 */
     }
-    if (!o->dir) {
-        cli_err("init needs a folder: australis init DIR");
+    if (r != 0 || cli_opts_count("init", pos, npos, 1, 1, names) != 0)
         return AUS_EXIT_USAGE;
-    }
+    o->dir = pos[0];
     size_t tl = strlen(o->tenant);
     if (tl == 0 || tl > 24 ||
         strspn(o->tenant, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV"
@@ -294,7 +278,7 @@ int cmd_init(int argc, char **argv)
     init_opts o;
     int rc = parse(argc, argv, &o);
     if (rc)
-        return rc;
+        return rc < 0 ? AUS_EXIT_OK : rc;
     umask(077);
     if (mkdir(o.dir, 0700) != 0 && errno != EEXIST) {
         cli_err("cannot create %s: %s", o.dir, strerror(errno));
@@ -304,6 +288,14 @@ int cmd_init(int argc, char **argv)
     if (!realpath(o.dir, d)) {
         cli_err("%s: %s", o.dir, strerror(errno));
         return AUS_EXIT_ENV;
+    }
+    struct stat dst;
+    if (stat(d, &dst) != 0 || dst.st_uid != geteuid() || (dst.st_mode & 022)) {
+        /* keys go in here: another user who can write the folder could swap its subfolders */
+        cli_err("%s is not a private folder of ours (another user owns it or can write to it): "
+                "choose one only we can write",
+                d);
+        return AUS_EXIT_USAGE;
     }
     if (strlen(d) + sizeof "/ground.sock" > INIT_SOCK_MAX) {
         cli_err("%s is too long a path: the ground's socket %s/ground.sock must stay under %d "

@@ -428,16 +428,31 @@ static uint8_t *read_pub(const char *dir, const char *name, size_t want)
 {
     char path[DMN_PATH + 32];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    /* the peer's folder may hold anything (DESIGN.md §5a): looked at again at each rekey, so a
+     * FIFO must not block the daemon nor a symlink lead elsewhere; a regular file of exactly
+     * the key's length, or nothing */
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0)
         return NULL;
-    uint8_t *p = malloc(want + 1);
-    size_t got = p ? fread(p, 1, want + 1, f) : 0;
-    fclose(f);
-    if (got != want) {
-        free(p);
-        return NULL;
+    uint8_t *p = NULL;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == want &&
+        (p = malloc(want)) != NULL) {
+        size_t got = 0;
+        while (got < want) {
+            ssize_t r = read(fd, p + got, want - got);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0)
+                break;
+            got += (size_t)r;
+        }
+        if (got != want) {
+            free(p);
+            p = NULL;
+        }
     }
+    close(fd);
     return p;
 }
 
