@@ -90,6 +90,8 @@ data_dir = $W/sat/data
 capture_source = $W/sat/data/earth.img
 chunk_size = 8192
 exec.hello = $W/sat/hello.sh
+[app]
+socket = $W/app.sock
 INI
 } > "$W/sat.ini"
 { common ground 200 100 ground sat; cat <<INI
@@ -116,6 +118,7 @@ head -4 "$W/sat.boot.log"
 $satcli run --config "$W/sat.ini" > "$W/sat.log" 2>&1 & pids+=($!)
 "$cli" run --config "$W/ground.ini" > "$W/ground.log" 2>&1 & pids+=($!)
 for i in $(seq 50); do [ -S "$W/ground.sock" ] && break; sleep 0.1; done
+"$(dirname "$cli")/tenant_app" "$W/app.sock" > "$W/tenant.log" 2>&1 & pids+=($!) # examples/tenant_app.c
 
 seed=1
 pass_up() { "$cli" pass --from "$W/ground/out" --to "$W/sat/in" --seed $((seed++)) $ber "$@"; }
@@ -156,6 +159,8 @@ step rekey-otar "" rekey --otar
 step rekey-pq "" rekey --pq
 step command-after-rekeys "--dup 0.5" cmd get mode
 step key-inventory "" sa inventory
+step app-command "" cmd hello from-the-ground   # served by examples/tenant_app.c (docs/app-api.md)
+"$cli" app points --config "$W/ground.ini" | tail -n 3 | sed 's/^/    tenant points on the ground: /'
 
 # AUS_DEMO_STATS=FILE: the satellite daemon's peak resident set (sys_flight prints it)
 [ -n "${AUS_DEMO_STATS:-}" ] && echo "$LINK $(grep VmHWM /proc/${pids[0]}/status)" >> "$AUS_DEMO_STATS"
@@ -170,7 +175,7 @@ if [ "$LINK" = ccsds ]; then
 fi
 say "Summary ($LINK link, $(( $(date +%s) - t0 )) s)"
 fail=0
-for k in telemetry command-ping command-set command-exec image-download rekey-otar rekey-pq command-after-rekeys key-inventory; do
+for k in telemetry command-ping command-set command-exec image-download rekey-otar rekey-pq command-after-rekeys key-inventory app-command; do
     if [ "${result[$k]:-1}" = 0 ]; then echo "    ok      $k"; else echo "    FAILED  $k"; fail=1; fi
 done
 exit $fail
