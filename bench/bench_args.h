@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The command line every bench program shares: --help / -h prints what it measures and its
  * arguments; anything else that starts with '-' is a usage error (exit 2). Benches print
  * figures and exit 0; they never fail on timing. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_bpsec: BPSec wrap + unwrap throughput.
  *
  * For payloads of 100 B, 1 KB and 64 KB, one "bundle" = wrap (BIB-HMAC-SHA-256 over the

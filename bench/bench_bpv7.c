@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_bpv7: BPv7 decode+validate and encode rates (bundles/s on one core, MB/s) for 100 B,
  * 1 KB and 64 KB payloads with CRC none / CRC-16 / CRC-32C, and a plain memcpy of the same
  * bytes measured in the same run as the baseline. Prints figures; never fails on timing.

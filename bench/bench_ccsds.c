@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_ccsds: APID demultiplexing, the TM downlink chain and the TC uplink chain.
  *
  * Prints figures; never fails on timing. Baselines are measured in the same run:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_crc: CRC-32C and CRC-16/X.25 throughput on one core, the implementation this CPU runs
  * (aus_crc32c_update / aus_crc16_x25_update: hardware where available) against the portable
  * slicing-by-8 reference measured in the same run, for buffer sizes from 16 B to 1 MiB (hot in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_link: the folder link, the CCSDS link and the daemons over them (docs/daemon.md,
  * docs/cl_ccsds.md). Prints figures; never fails on timing.
  *   1. folder layer alone: durable bundles/s written (tmp + fsync + rename + dir fsync per

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_pq: ML-KEM-768 and ML-DSA-65 (src/pq) on one core, against the floor of one SHAKE-128
  * block through the crypto provider, measured in the same run.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SDLS and COP-1 throughput (prints figures; never fails on timing).
  *   TC: apply / process of a 256-octet TC frame (AES-256-GCM, 12-octet IV, 16-octet MAC)
  *   TM: apply / process of a 1115-octet TM frame, Mbit/s, with the ratio to a raw

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_tcpcl: TCPCLv4 (RFC 9174) over loopback, bundles/s and Gbit/s at 100 B, 1 KB, 64 KB and
  * 1 MB, without and with TLS 1.3, against a raw TCP write/read loop of the same bytes in the
  * same run (a forked receiver each time). The TCPCL figures include segment headers, the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # CMake toolchain file for the flight build (docs/flight.md): aarch64 Linux, Debian's cross
 # toolchain (gcc-aarch64-linux-gnu) and the arm64 multiarch -dev packages
 # (/usr/lib/aarch64-linux-gnu, headers in /usr/include and /usr/include/aarch64-linux-gnu).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Included after project() by the flight build (tools/flight-build.sh: CMAKE_PROJECT_INCLUDE):
 # prefer the static archives (.a) of the arm64 -dev packages; fall back to the shared object
 # for test-only libraries Debian ships without one (cmocka), which only the unit tests link.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* An example tenant program (docs/app-api.md): registers the command "hello" and publishes a
  * counter and an uptime point every second through the satellite daemon's application socket.
  *

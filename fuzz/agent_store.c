@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: the bundle agent as a state machine over a store that fails on command
  * (DESIGN.md §7, §5 counters).
  *

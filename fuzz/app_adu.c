@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzz the application ADU decoder (src/app/app_codec.c): never a crash; whatever decodes
  * re-encodes to the same bytes (the codec accepts only the deterministic encoding). */
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzz the application interface's codec (src/app/app_api.c) the way the daemon meets it: the
  * input is a byte stream from a hostile local program, cut into frames by aus_api_frame. Never
  * a crash; every frame body that decodes re-encodes to the same frame (deterministic form only);

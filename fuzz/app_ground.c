@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzz the ground's request life (src/app/app_ground.c): answer ADUs into aus_app_ground_on_adu
  * over a store and a port that fail on the fuzzer's command.
  *

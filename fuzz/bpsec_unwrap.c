@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: BPSec processing at the destination on hostile bytes.
  *
  * Input byte 0 selects the mode: even = the rest is a bundle as-is (random bytes, the seeds are

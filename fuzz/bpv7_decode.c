@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: BPv7 bundle decoding (RFC 9171) plus the properties that must hold for any
  * input the decoder accepts (RFC 9171 §4.1): re-encoding yields a bundle that decodes to the same
  * fields, and re-encoding that reproduces it (encode is a fixed point after one pass); when the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: the CBOR subset (RFC 8949). Walks one item under every flag combination,
  * checks the walk, skip and raw-view agree on the item's length, that strict acceptance
  * implies lenient acceptance, that AUS_CBOR_NAMED changes only the name of a strict refusal

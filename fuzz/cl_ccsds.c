@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: hostile pass files into the CCSDS convergence layer's receive paths.
  *
  * Byte 0: bit 0 = direction (0: CLTUs into the satellite, 1: CADUs into the ground), bit 1 =

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: CLTU decoding (BCH(63,56) in error-correcting mode) and the TC frame inside. */
 #include <stdint.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: random frame / CLCW / directive / timer sequences through FARM-1 and FOP-1.
  * Invariants checked after every step: FARM accepts an AD frame only when N(S) = V(R) and
  * then advances V(R) by one; its CLCW round-trips through encode/decode; FOP-1's Sent_Queue

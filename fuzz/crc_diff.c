@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Differential target: the CRCs this CPU runs (src/base/crc.c: SSE4.2 / PCLMULQDQ /
  * VPCLMULQDQ on x86-64, Armv8 CRC32C on aarch64) against the portable slicing-by-8 reference,
  * over the input at an offset and in two pieces chosen by its first octets (so every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: the dictionary parser (src/app/dict.c) on arbitrary bytes; on a parsed dictionary
  * every command is checked against argument lists cut from the input and every point's level
  * asked for values cut from it, and explanations written into a small buffer. */

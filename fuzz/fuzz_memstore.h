@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared by the fuzz targets that drive the keystore: a tiny in-memory aus_store with
  * transactions and a write counter, so a target can snapshot the whole store (copy M), restore
  * it between inputs, and check that a refused input wrote nothing (M.writes unchanged).

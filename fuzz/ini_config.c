@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzz the daemons' INI configuration parser (apps/australis/daemon/config.c): never a crash,
  * every refusal is a sentence (on stderr) and a -1. The parser reads a file, so the input is
  * written to a memfd first. Run with -close_fd_mask=2 to silence the refusal sentences. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: ML-DSA-65 verification of hostile signatures (FIPS 204 Alg. 3 / 8).
  *
  * The first byte selects a mode; the rest feeds it (short inputs are zero-padded):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: ML-KEM-768 decapsulation (and encapsulation) on hostile inputs.
  *
  * The first byte selects a mode; the rest feeds it (short inputs are zero-padded):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzz the [tcpcl], [udpcl] and [gateway] config parser (apps/australis/daemon/net_config.c):
  * never a crash, a refusal is -1 with a sentence, an accepted config keeps its bounds (every
  * address splits, at most DMN_GW_PEERS peers, MTU in range). */

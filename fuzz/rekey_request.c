@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: post-quantum rekey messages against a provisioned satellite and ground.
  * Input: any octets. Dispatched by message type: request -> satellite handler, response ->
  * ground, rotations -> the peer, ACK -> satellite. Checks: never a crash; a refused message

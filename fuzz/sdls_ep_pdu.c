@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: the SDLS EP board handler with arbitrary PDUs.
  * Input: octet 0 = carrier SPI (low 3 bits) | 0x08: the satellite has already accepted the
  * seed OTAR (IV 1, keys 0x0200/0x0201 PREACTIVE) and its record of the answer was lost; the

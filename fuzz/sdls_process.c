@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: SDLS ProcessSecurity on hostile TC / TM / AOS frames, against a table holding
  * one SA of each service (authenticated encryption, GMAC, HMAC, encryption only, clear).
  * Byte 0 picks the frame kind and link options; the rest is the frame. Also checks that a

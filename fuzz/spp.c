@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: Space / Encapsulation Packet decoders, APID demux, reassembly (CCSDS 133.0/133.1). */
 #include <stddef.h>
 #include <stdint.h>

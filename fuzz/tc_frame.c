@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: TC frame decoding and MAP reassembly. Input: 1 config octet, then frames. */
 #include <stdint.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: the TCPCLv4 message codec (RFC 9174 §4.2-§6.1): contact header, every message,
  * session and transfer extension items. A decoded message re-encodes to the same octets. */
 #include <stddef.h>

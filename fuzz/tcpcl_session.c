@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: the TCPCLv4 session state machine (src/cl/tcpcl.c) driven by random event
  * sequences: peer bytes in random chunks, sends into random capacities, time jumps, TLS
  * results, pushes, local terminations, TCP loss, raw table events; the bundle owner and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: TM CADU decoding (RS + randomizer), frame decoding and packet extraction.
  * Input: 2 octets of configuration, then frames / CADUs back to back. */
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzz UDPCL datagram handling (port/posix/udpcl_posix.c): the input is a sequence of
  * datagrams (2-byte big-endian length, then the bytes); each is a whole bundle, a fragment
  * kept for reassembly, or junk. Never a crash or leak; a bundle handed up decodes and is at

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # make deb: a Debian package of the australis binary (dpkg-deb, no debhelper).
 #   pkg/make-deb.sh BUILD_DIR OUT_DIR  ->  OUT_DIR/australis_<version>_<arch>.deb
 # Contents: /usr/bin/australis; man pages generated from the --help texts (help2man):

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # DESIGN.md §5: the protocol core (libaustralis_core.a) calls no allocator, stdio, clock,
 # libc randomness or OpenSSL. Lists the forbidden undefined symbols and fails if any.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # No include or call cycle in apps/ (DESIGN.md §1, §9): the graph of apps/'s files, where an
 # edge A -> B means
 #   - A (a .c or .h) has `#include "B"` (resolved like the compiler does for the australis_cli

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # `make install PREFIX=DIR` contract: the static library, the public headers under
 # DIR/include/australis/ and DIR/lib/pkgconfig/australis.pc, so that an outside C program builds
 # with `cc prog.c $(pkg-config --cflags --libs australis)`. Installs into a temporary prefix,

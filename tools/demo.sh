@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # make demo: the ground and satellite daemons over the folder link, end to end (DESIGN.md §9).
 #
 # Creates a temporary world (two node configs, generated keys, a satellite data folder with a

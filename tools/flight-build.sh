@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # make flight: the static, stripped aarch64 `australis` (docs/flight.md).
 #   tools/flight-build.sh [BUILD_DIR] [SHARED_DIR]      (default build-flight, ../shared)
 # 1. installs what is missing (tools/install-flight-deps.sh: cross gcc, qemu-user-static, arm64 -dev)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # clang-format check over our C sources (the style is .clang-format at the top).
 set -euo pipefail
 cd "$(dirname "$0")/.."

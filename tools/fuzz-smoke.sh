@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Replay every fuzz target's seed corpus, then fuzz each one for N seconds.
 # Usage: fuzz-smoke.sh BUILD_DIR SECONDS [SEED]
 # SEED: libFuzzer's -seed (0 or empty: a random one, printed). CI passes a fixed seed so that

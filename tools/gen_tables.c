@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Generator of the core's constant tables (issue: no lazy initialisation anywhere in src/).
  *
  *   cc -O2 -o /tmp/gen_tables tools/gen_tables.c -lfec

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Install the Debian packages given as arguments, but only those missing.
 # apt-get update runs once, and only if something is missing.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Install what `make flight` needs on a fresh Debian 12 machine: the aarch64 cross toolchain,
 # qemu-user-static (runs the aarch64 binary here) and the arm64 multiarch -dev packages the
 # static link takes its libraries from. Installs only what is missing; apt-get update runs once,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Run every benchmark program in BUILD/bench and print its figures.
 set -euo pipefail
 build="${1:-build}"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Prepare the independent Node oracles (../shared/tools/xcheck) in a private copy:
 # ../shared is read-only, so `npm ci` runs in build/xcheck. Oracle tests skip politely
 # (and say so) when this could not be done.

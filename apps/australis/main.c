@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* australis — one binary, subcommand families, --help at every level. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The bundle agent (DESIGN.md §1, §9): ADUs in and out of protected bundles.
  *
  * Sans-I/O: the caller passes bytes and time (DTN ms) and owns every buffer; the durable store

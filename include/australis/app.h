@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The mission's application protocol (DESIGN.md §9): CBOR ADUs carried in
  * bundle payloads between a tenant's ground segment and its payload on the satellite.
  *

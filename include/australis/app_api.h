@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The application interface's codec (docs/app-api.md), sans-I/O: the messages a tenant program
  * and the satellite daemon exchange over the local socket, and the telemetry-points ADU
  * (AUS_APP_TM_POINTS) that carries the programs' points to the ground.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The ground side of the application protocol (include/australis/app.h has the ADUs and the
  * satellite side): the life of a request from its submission to its one stored answer.
  *

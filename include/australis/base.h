@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Base helpers: CRCs, constant-time compare, secure wipe. */
 #ifndef AUSTRALIS_BASE_H
 #define AUSTRALIS_BASE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* BPSec (RFC 9172) with the RFC 9173 default security contexts, anti-replay and IV safety.
  *
  * Three levels, each usable on its own:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* BPv7 bundle codec (RFC 9171): primary and canonical blocks, CRCs, EIDs, extension blocks,
  * fragmentation and reassembly, administrative records (bundle status reports).
  *

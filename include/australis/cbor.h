@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* CBOR subset for BPv7 / BPSec (RFC 8949), on the cursor (DESIGN.md §3).
  *
  * Decoding reads from an aus_rd and yields views into the input (no copies, no allocation);

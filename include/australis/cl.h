@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Convergence layers: the folder link's naming and ordering rules (sans-I/O).
  *
  * The folder link (DESIGN.md §9) carries one bundle per file. The file I/O lives

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The CCSDS convergence layer: bundles (and SDLS-EP PDUs) over the radio path, one pass at a time.
  *
  * Sans-I/O (DESIGN.md §2): the caller allocates the context (large: see sizeof), gives bytes and

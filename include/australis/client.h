@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The tenant program's client of the application interface (docs/app-api.md): connect to the
  * satellite daemon's local socket, register commands, take them and answer them, publish
  * telemetry points, offer files for download, receive events. Blocking calls with a timeout;

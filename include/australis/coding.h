@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* CCSDS synchronisation and channel coding: TM (131.0-B) and TC (231.0-B).
  *
  * Sans-I/O, no allocation. Constants and procedures: 131.0-B and 231.0-B (sections per rule in

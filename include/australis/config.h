@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Compile-time knobs: every fixed-size pool in the core is sized here (DESIGN.md §5).
  * Override with -D at build time; each value is documented with what it bounds. */
 #ifndef AUSTRALIS_CONFIG_H

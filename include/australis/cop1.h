@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* COP-1 (CCSDS 232.1-B-2): the CLCW, FARM-1 (on board) and FOP-1 (ground).
  *
  * Sans-I/O (DESIGN.md §2): no clock, no allocation. FARM-1 is fed frames that already passed

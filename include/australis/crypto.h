@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The crypto provider (DESIGN.md §2): a const ops table installed at init.
  *
  * The core never includes OpenSSL headers: it calls these ops. The POSIX build installs the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The one bounds-checked reader and writer (DESIGN.md §3).
  *
  * All parsing of untrusted bytes goes through aus_rd; all encoding through aus_wr.

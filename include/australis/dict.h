@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The tenant's telemetry and command dictionary (docs/dictionary.md): one text file per tenant
  * declaring its telemetry points (type, unit, yellow/red limits) and its commands (typed
  * arguments with ranges or enumerations, a timeout). Sans-I/O: the caller reads the file and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Australis error codes and the two control-flow macros (DESIGN.md §4).
  *
  * Every fallible function returns aus_err (or a size / negative aus_err) and is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Keystore: key ids, types, states (CCSDS 355.1 key management), durable and wrapped at rest.
  *
  * Key-id space (16 bits; 355.1-B-1 leaves the split to the mission, we reserve the first 128

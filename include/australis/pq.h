@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Post-quantum primitives: ML-KEM-768 (FIPS 203) and ML-DSA-65 (FIPS 204).
  *
  * This API is stable: outside conformance checks link against it via pkg-config.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Post-quantum rekey (beyond CCSDS 355.1; design in docs/rekey.md).
  *
  * Ground -> satellite: a signed rekey REQUEST carrying an ML-KEM-768 ciphertext to the

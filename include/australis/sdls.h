@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SDLS — Space Data Link Security (CCSDS 355.0-B) on TC, TM and AOS frames.
  *
  * A caller-allocated SA table (no allocation, sans-I/O) holds the security associations; the

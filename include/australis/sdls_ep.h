@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SDLS Extended Procedures (CCSDS 355.1): PDU codecs and the board-side handler.
  *
  * PDU = tag(1) | length(2, the data field in BITS) | data (355.1-B-1 §3; docs/standards.md,

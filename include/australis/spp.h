@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* CCSDS Space Packets (133.0-B-2) and Encapsulation Packets (133.1-B-3).
  *
  * Sans-I/O, no allocation. Decoders return views into the caller's bytes. Layouts: 133.0-B-2

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The durable store (DESIGN.md §2): a const ops table over a key/value store.
  *
  * Keys are short printable strings ("ctr/bpsec/ipn:2.1/1"), values opaque bytes. A put is

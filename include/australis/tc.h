@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* CCSDS TC Space Data Link Protocol (232.0-B-4): transfer frames, segment header with MAP IDs,
  * segmentation and reassembly of SDUs larger than one frame.
  *

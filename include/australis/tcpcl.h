@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* TCPCLv4: the DTN TCP convergence layer, version 4 (RFC 9174), sans-I/O (DESIGN.md §2).
  *
  * Two parts:

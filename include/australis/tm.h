@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* CCSDS TM Space Data Link Protocol (132.0-B-3): transfer frames, virtual-channel multiplexing,
  * packet extraction.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The tenant program's client of the application interface (include/australis/client.h). */
 #define _GNU_SOURCE
 #include "australis/client.h"

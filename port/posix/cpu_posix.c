@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* aus_cpu_features() for the POSIX port (include/australis/base.h): the CPU features the core
  * cannot query itself because it may not call libc. Linux on aarch64 reports them in the
  * auxiliary vector (getauxval reads a copy kept by the C library: cheap enough per call). */

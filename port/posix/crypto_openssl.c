@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The OpenSSL 3 crypto backend (DESIGN.md §1, src/crypto): AES-GCM, HMAC-SHA2, SHA-2/SHA-3/SHAKE,
  * AES key wrap (RFC 3394), HKDF (RFC 5869) and RAND_bytes. Only port/ includes OpenSSL.
  *

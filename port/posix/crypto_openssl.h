@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The OpenSSL 3 backend of the crypto provider (port/posix). */
 #ifndef AUS_CRYPTO_OPENSSL_H
 #define AUS_CRYPTO_OPENSSL_H

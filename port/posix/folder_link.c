@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The folder link's file I/O (port/posix/folder_link.h). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* syncfs(2) */

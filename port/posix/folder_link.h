@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The folder link's file I/O (port/posix): one bundle per file (DESIGN.md §9).
  *
  * Writer: NAME.tmp is written and fsynced, renamed to NAME in the outgoing folder, then the

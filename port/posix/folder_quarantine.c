@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The folder link's quarantine (port/posix/folder_link.h, docs/daemon.md "Quarantine").
  *
  * A peer or the operator's pipeline decides what lands in the incoming folder, so the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Device key-encryption-key files: refuse anything but an owner-only regular file. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Device key-encryption-key files (port/posix): owner-only permissions enforced.
  *
  * Format: the key as hex (64 hex digits for 32 bytes), optionally followed by a newline; or the

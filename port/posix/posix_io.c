@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Small POSIX helpers shared by the port and the CLI (see posix_io.h). */
 #include <errno.h>
 #include <string.h>

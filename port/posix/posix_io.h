@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Small POSIX helpers shared by the port and the CLI (apps/ may call port/, never the reverse):
  * writing a whole buffer durably, hex text, and escaping untrusted text for a log line. */
 #ifndef AUS_POSIX_IO_H

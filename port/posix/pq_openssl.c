@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* aus_pq_platform() for the POSIX port (include/australis/pq.h): with the build option
  * AUS_OPENSSL_PQ (CMake refuses it with OpenSSL < 3.5) the public ML-KEM-768 / ML-DSA-65
  * functions run OpenSSL's implementations (pq_openssl_mlkem.c, pq_openssl_mldsa.c); without it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ML-DSA-65 through OpenSSL's EVP_PKEY "ML-DSA-65" (OpenSSL >= 3.5), for the AUS_OPENSSL_PQ build
  * option (docs/pq.md): the same operations as include/australis/pq.h, under the names
  * aus_mldsa65_ossl_*, so that test_mldsa_ossl can prove the two implementations agree byte for

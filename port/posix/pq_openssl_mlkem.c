@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ML-KEM-768 through OpenSSL's EVP_PKEY "ML-KEM-768" (OpenSSL >= 3.5), for the AUS_OPENSSL_PQ
  * build option (docs/pq.md): the same operations as include/australis/pq.h, under the names
  * aus_mlkem768_ossl_*, so that a test can prove the two implementations agree byte for byte.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The SQLite backend of the durable store (see store_sqlite.h).
  *
  * Durability: journal_mode=WAL + synchronous=FULL, so every commit (and every autocommitted put)

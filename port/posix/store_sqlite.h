@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The durable store over SQLite (port/posix): implements aus_store_ops (include/australis/store.h).
  *
  * One table `kv(k TEXT PRIMARY KEY, v BLOB) WITHOUT ROWID`, WAL journal, synchronous=FULL: a put

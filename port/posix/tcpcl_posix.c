@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* TCPCLv4 sockets and TLS (RFC 9174 §4.4) around the sans-I/O session; see tcpcl_posix.h. */
 #include "tcpcl_posix.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* TCPCLv4 on POSIX sockets, with TLS 1.3 through OpenSSL (RFC 9174 §4.4).
  *
  * One aus_tcpcl_conn per TCP connection: the sans-I/O session (src/cl/tcpcl.c), its socket,

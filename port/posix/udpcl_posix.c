@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* UDPCL datagrams <-> bundles (udpcl_posix.h). */
 #include "udpcl_posix.h"
 

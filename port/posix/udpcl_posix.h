@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* UDPCL: one bundle per datagram (the convention of ION, HDTN and BPLib), sans sockets.
  *
  * Sending: a bundle that fits the path MTU goes as it is; a larger one is cut into BPv7

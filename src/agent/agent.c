@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The bundle agent (include/australis/agent.h).
  *
  * Receive path, in the order the checks run (cheapest and least trusting first):

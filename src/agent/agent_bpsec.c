@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The agent's BPSec envelope (include/australis/agent.h, "the BPSec envelope").
  *
  * Built on the single-operation level of src/bpsec (aus_bpsec_add / aus_bpsec_open) so that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The agent's built-in security envelope (include/australis/agent.h, "built-in envelope").
  *
  * Why an envelope of our own next to BPSec: the daemons must never send a byte in the clear,

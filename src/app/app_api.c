@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The application interface's codec (include/australis/app_api.h, docs/app-api.md).
  *
  * Decoding is strict like the ADU codec: deterministic CBOR (RFC 8949 §4.2.1: shortest heads,

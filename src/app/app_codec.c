@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The application protocol's ADU codec (include/australis/app.h).
  *
  * Decoding is strict: deterministic CBOR (RFC 8949 §4.2.1: shortest heads, definite lengths),

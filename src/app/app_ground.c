@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The ground side of the application protocol: a request's life from submission to its one
  * stored answer (include/australis/app_ground.h; records and layouts in docs/app-ground.md).
  *

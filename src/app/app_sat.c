@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The satellite side of the application protocol: exactly-once request handling
  * (include/australis/app.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The tenant's telemetry and command dictionary: parser, checks, canonical hashes
  * (include/australis/dict.h has the file format; docs/dictionary.md the whole story).
  *

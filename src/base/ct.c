@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Constant-time helpers and secure wipe (DESIGN.md §5). */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The cursor: the only bounds check on untrusted input (DESIGN.md §3). */
 #include <string.h>
 

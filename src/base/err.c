@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Error sentences (DESIGN.md §4). */
 #include "australis/err.h"
 

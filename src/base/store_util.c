@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Counters reserved before use, and the anti-replay window (shared by BPSec and SDLS). */
 #include <string.h>
 

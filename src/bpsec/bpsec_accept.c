@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* aus_bpsec_accept: the receiving node (see bpsec_node.c for the design). Nothing is released
  * unless every security operation verified, the policy's coverage is met, and the sequence
  * number was recorded durably in the replay window. */

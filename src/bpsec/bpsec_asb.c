@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Abstract security block codec (RFC 9172 §3.6) and the RFC 9173 parameter decoding.
  *
  * The ASB is not a CBOR array: it is the CBOR sequence targets, context id, context flags,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Internal helpers shared by the src/bpsec files (not installed). */
 #ifndef AUS_BPSEC_INT_H
 #define AUS_BPSEC_INT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The node's BPSec service: policy per node and per tenant, sequence numbers, replay windows
  * and deterministic GCM IVs over the durable store (docs/bpsec.md).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Adding one BIB or BCB to a bundle in place (RFC 9172 §3.7-§3.9, RFC 9173 §3 / §4).
  *
  * The bundle stays in the caller's buffer: the new security block is inserted after the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Security processing at the destination (RFC 9172 §5.1.1 / §5.1.2): decrypt every BCB,
  * verify every BIB, enforce the block rules, remove the security blocks (and our
  * sequence-number block), in place. Order matters (RFC 9172 §3.9): a BIB whose target is also

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* aus_bpsec_protect: the sending node's composition of sequence-number block, BIBs and BCB
  * (see bpsec_node.c for the design). Every key, session key and IV is wiped on exit. */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* RFC 9172 security block interaction rules (§3.3 target multiplicity, §3.7 BIB, §3.8 BCB,
  * §3.9 block interactions), checked on the set of security blocks of a bundle. */
 #include <string.h>

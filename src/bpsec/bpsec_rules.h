@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* RFC 9172 §3 block-interaction rules over the set of security blocks of one bundle. */
 #ifndef AUS_BPSEC_RULES_H
 #define AUS_BPSEC_RULES_H

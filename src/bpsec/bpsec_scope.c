@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* RFC 9173 canonical forms: the IPPT of BIB-HMAC-SHA2 (§3.7) and the AAD of BCB-AES-GCM
  * (§4.7.1), as scatter lists (no copy of the target data); block CRC repair; key unwrap. */
 #include <string.h>

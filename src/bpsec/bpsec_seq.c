@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The sequence-number block (our private block type 192, docs/bpsec.md).
  *
  * Why a dedicated extension block (type 192, RFC 9171 §9.1 private/experimental range) and not

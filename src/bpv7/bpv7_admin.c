@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Administrative records (RFC 9171 §6.1): bundle status reports (§6.1.1). */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* BPv7 bundle decoding and the RFC 9171 §4 validity rules.
  *
  * One pass over the input through the cursor: outer indefinite array, primary block,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Endpoint IDs (RFC 9171 §4.2.5.1): dtn and ipn schemes, CBOR and text forms. */
 #include "australis/bpv7.h"
 #include "australis/cbor.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* BPv7 bundle encoding (RFC 9171 §4) and the bundle builder helpers.
  * The encoder always writes the shortest CBOR heads and computes every CRC. */
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fragmentation (RFC 9171 §5.8) and reassembly (§5.9) with a caller-provided buffer. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Internal to src/bpv7: shared between the decoder and the rule checks. */
 #ifndef AUS_BPV7_INT_H
 #define AUS_BPV7_INT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The RFC 9171 §4 validity rules on a bundle struct (decoded or built), lifetime, names.
  * Each rule returns its own error code and cites the section it comes from. */
 #include "australis/bpv7.h"

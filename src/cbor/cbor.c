@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* CBOR subset on the cursor (RFC 8949): heads, scalars, string views, containers, walk.
  *
  * Every read goes through aus_rd, so the one bounds check lives in src/base/cursor.c; here we

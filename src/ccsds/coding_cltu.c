@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* CLTU encoding and decoding with the BCH(63,56) code (CCSDS 231.0-B §3 and §5).
  *
  * g(x) = x^7 + x^6 + x^2 + 1 = (x + 1)(x^6 + x + 1): an expurgated Hamming code, minimum

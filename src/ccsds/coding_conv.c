@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Convolutional code r = 1/2, k = 7 (CCSDS 131.0-B §3): encoder only.
  *
  * G1 = 171 (octal), G2 = 133 (octal), G2's output inverted, symbols sent G1 first. With the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Attached Sync Marker and the TM / TC randomizers (CCSDS 131.0-B §9, §10.4; 231.0-B §6).
  *
  * The tables are one period (255 octets) of each randomizer (plus 8 repeated octets), produced by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Reed-Solomon (255,223) E=16 with interleaving and virtual fill (CCSDS 131.0-B §4), and the
  * TM CADU (ASM + randomized codeblock). The arithmetic is Debian's libfec (Phil Karn):
  * encode_rs_ccsds / decode_rs_ccsds work on one dual-basis codeword with `pad` virtual zeros.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* CLCW encode / decode (CCSDS 232.0-B-4 §4.2, the Communications Link Control Word).
  *
  *   bit 0      Control Word Type (0 = CLCW; 1 = SDLS Frame Security Report, 355.0)

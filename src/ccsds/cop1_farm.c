@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* FARM-1, the COP-1 frame acceptance and reporting mechanism (CCSDS 232.1-B-2 §6).
  *
  * State table (232.1-B-2 §6.3, table 6-1). S1 Open, S2 Wait, S3 Lockout.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* FOP-1, the COP-1 frame operation procedure on the sending end (CCSDS 232.1-B-2 §5).
  *
  * State table (232.1-B-2 §5.3, table 5-1), as fop_table below implements it. Cells where the

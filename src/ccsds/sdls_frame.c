@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SDLS ApplySecurity / ProcessSecurity on TC, TM and AOS frames (CCSDS 355.0-B §4).
  *
  * Frame layouts (355.0-B §4.1, security header and trailer; placed per frame type by 232.0,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Internal helpers shared by the SDLS files (not a public header). */
 #ifndef AUSTRALIS_SDLS_INTERNAL_H
 #define AUSTRALIS_SDLS_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SDLS security associations: the SA table, SA management, counter reservations, the FSR,
  * a simple key ring and the CLI's one-SA setup (CCSDS 355.0-B §5, 355.1-B §3).
  *

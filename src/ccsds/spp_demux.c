@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* APID demultiplexer (CCSDS 133.0-B-2 §3.3: the APID names the managed data path).
  *
  * One 2048-entry table indexed by the 11-bit APID: dispatch is a header decode, one table load

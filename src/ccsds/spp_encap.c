@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Encapsulation Packets (CCSDS 133.1-B-3), used to carry bundles (protocol id 100 = BP). */
 #include "australis/spp.h"
 

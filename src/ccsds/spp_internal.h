@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Space Packet header decoding shared by spp_packet.c and spp_demux.c (inlined into the APID
  * demultiplexer's hot path). Private to src/ccsds. */
 #ifndef AUS_SPP_INTERNAL_H

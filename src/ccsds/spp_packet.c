@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Space Packet codec, segmentation and reassembly (CCSDS 133.0-B-2). */
 #include <string.h>
 

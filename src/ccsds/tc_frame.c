@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* TC Transfer Frame codec, MAP segmentation and reassembly (CCSDS 232.0-B-4 §4). */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* TM Transfer Frame codec (CCSDS 132.0-B-3 §4.1). */
 #include <string.h>
 

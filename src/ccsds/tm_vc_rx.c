@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* TM receiving side: frame counters, loss detection and packet extraction with the first
  * header pointer (CCSDS 132.0-B-3 §4.1.2.4-5, §4.1.2.7.6, §4.3.7).
  *

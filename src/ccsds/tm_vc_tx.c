@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* TM sending side: packets into virtual-channel frames, master-channel multiplexing by
  * priority, idle data and idle frames (CCSDS 132.0-B-3 §4.2, §4.3).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The CCSDS convergence layer: configuration, the queue of units, counters, persistence.
  *
  * The chains themselves are in cl_ccsds_up.c (TC: ground FOP-1 -> sat FARM-1) and

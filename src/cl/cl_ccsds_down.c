@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The CCSDS convergence layer, downlink: sat (packets, TM frames with the CLCW, SDLS, RS, CADU)
  * -> ground (ASM sync, RS, TM frames, SDLS, CLCW to FOP-1, packet extraction).
  *

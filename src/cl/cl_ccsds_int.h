@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Internal interface between the CCSDS convergence layer's files (not installed). */
 #ifndef AUS_CL_CCSDS_INT_H
 #define AUS_CL_CCSDS_INT_H

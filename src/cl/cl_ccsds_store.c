@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The CCSDS convergence layer's durable state (record layouts in cl_ccsds.c's header comment).
  *
  * Everything is written in one store transaction (our own, or the caller's when one is open:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The CCSDS convergence layer, uplink: ground (FOP-1, TC frames, SDLS, CLTU) -> sat (BCH, TC
  * frames, SDLS, FARM-1, packets).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The folder convergence layer's naming and ordering rules (include/australis/cl.h).
  *
  * Why names carry the sequence in fixed-width lower-case hex: byte-wise order of names is

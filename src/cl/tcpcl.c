@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* TCPCLv4 session (RFC 9174), sans-I/O (DESIGN.md §2).
  *
  * State table (aus_tcpcl_table below is this table as data; tests/unit/cl/test_tcpcl.c drives

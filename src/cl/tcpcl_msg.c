@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* TCPCLv4 message codec (RFC 9174 §4.2, §4.5, §4.6, §4.8, §5.1, §5.2, §6.1).
  *
  * All fields are big-endian unsigned integers (§4.1 "network byte order"). Every message starts

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The process-wide default crypto provider.
  *
  * APIs whose signatures are fixed by outside conformance checks (e.g. the ML-KEM/ML-DSA

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Keyed operations through a provider (include/australis/crypto.h, DESIGN.md §5).
  *
  * A provider may keep a keyed context per (domain, key id, use); these wrappers call the keyed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "australis/crypto.h"
 
 size_t aus_hash_len(aus_hash_alg alg)

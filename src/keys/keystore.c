@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Keystore: durable, wrapped-at-rest keys with CCSDS 355.1 key states.
  *
  * States and transitions (see include/australis/keys.h for the full table):

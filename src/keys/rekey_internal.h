@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Internal helpers shared by rekey_msg.c, rekey_pq.c and rekey_lt.c. */
 #ifndef AUS_REKEY_INTERNAL_H
 #define AUS_REKEY_INTERNAL_H

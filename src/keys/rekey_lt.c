@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Post-quantum rekey: rotation of the long-term keys, acknowledged.
  *
  *   rotating side                      peer

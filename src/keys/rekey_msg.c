@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Post-quantum rekey: message framing (deterministic CBOR), signatures, durable state.
  *
  * State record "<prefix>rk/state" (version 1, big-endian, fixed layout):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Post-quantum session rekey: request (ground), handling (satellite), confirmation (ground).
  *
  * States of the session pair on each side (see include/australis/rekey.h):

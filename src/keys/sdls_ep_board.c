@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SDLS Extended Procedures: the board-side handler (CCSDS 355.1 service groups 00, 01, 11).
  *
  * Each command is decoded strictly, checked against the key and SA rules, then applied inside

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SDLS Extended Procedures (CCSDS 355.1) PDU codec: commands and replies.
  *
  * Layouts: 355.1-B-1 §3 (docs/standards.md, SDLS-EP). Strict: the length

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SDLS Extended Procedures, ground side: checking a key-verification reply.
  *
  * The ground keeps its own copy of every session key it uploaded; a reply block proves the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Binding of the EP handler to the SDLS SA table (src/ccsds/sdls_sa.c), SA persistence, and
  * the keystore-backed key lookup that SDLS uses for traffic.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ML-DSA-65 (FIPS 204, August 2024): KeyGen_internal (Alg. 6), the pure-mode Sign (Alg. 2) over
  * Sign_internal (Alg. 7), Verify (Alg. 3) over Verify_internal (Alg. 8), and the randomized
  * wrappers of include/australis/pq.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ML-DSA-65 arithmetic in Z_q[X]/(X^256 + 1), q = 8380417 (FIPS 204 §7.4, §7.5).
  *
  * Everything here is constant time: no branch and no memory index depends on a coefficient

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ML-DSA-65 (FIPS 204, August 2024) — private definitions shared by src/pq/mldsa*.c.
  *
  * Layout of the implementation:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ML-DSA-65 bit packing and hint encoding (FIPS 204 §7.1, Alg. 16-21).
  *
  * The packers run on secret values (s1, s2, t0, z before release), so they are branch-free in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ML-DSA-65 pseudorandom sampling (FIPS 204 §7.3, Alg. 29-34) over the crypto provider.
  *
  * H = SHAKE256 and G = SHAKE128 (§3.7) go through aus_crypto_default()'s one-shot hash op:

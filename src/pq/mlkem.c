@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ML-KEM-768 (FIPS 203, August 2024): K-PKE and the ML-KEM internal algorithms.
  *
  * Parameters (FIPS 203 §8, Table 2): k = 3, eta1 = eta2 = 2, d_u = 10, d_v = 4.

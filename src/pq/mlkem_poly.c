@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ML-KEM (FIPS 203) polynomial arithmetic: NTT, base multiplication, sampling, encodings.
  * Constant time: no branch or index depends on a coefficient value (see mlkem_poly.h). */
 #include "pq/mlkem_poly.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ML-KEM (FIPS 203) polynomial arithmetic over R_q = Z_q[X]/(X^256 + 1), q = 3329.
  * Private to src/pq (and the unit tests).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Which ML-KEM-768 / ML-DSA-65 implementation the public pq.h functions run: src/pq's portable
  * C11 code, or the one the platform port offers through aus_pq_platform() (port/posix:
  * OpenSSL >= 3.5 when built with AUS_OPENSSL_PQ). The dispatch sits at the top of each public

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Test support: vector files, hex, an in-memory store with fault injection.
  * Tests may allocate and do I/O; the core may not. */
 #ifndef AUS_TEST_H

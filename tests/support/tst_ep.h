@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Test support: SDLS Extended Procedure commands (CCSDS 355.1) as the EP tests send them,
  * built and encoded in one call, and the ground's own half of an SA rekey. Header only; include
  * after aus_test.h (the helpers fail the test through cmocka). */

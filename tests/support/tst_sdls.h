@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Test, bench and fuzz support: the SDLS security associations they all start from.
  * Header only (static inline), so a bench or fuzz target can include it without the cmocka
  * test library: #include "../tests/support/tst_sdls.h". Functions return aus_err; the caller

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A terrestrial DTN application for the gateway's system test (sys_tcpcl_daemon.sh), built from
  * our own library: it writes a request bundle and reads an answer bundle; `australis tcpcl
  * send|listen` carry them.

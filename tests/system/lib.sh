@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Shared helpers of the system tests (bash). Source it; set CLI first.
 # A world: $W/{sat,ground}.ini, keys, folders; daemons run with --once (deterministic).
 set -uo pipefail

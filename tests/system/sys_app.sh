@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The application interface (docs/app-api.md) against the real satellite daemon in watch mode:
 # a program's command answered, a command for a program that is not running answered with a clear
 # error, points down with their on-board time, an offered file downloaded, a flood of 100 000

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Exactly-once across kill -9 for commands routed to a tenant program (docs/app-api.md): the
 # satellite daemon (watch mode) and the program (`australis app serve`) are killed at seeded
 # random moments while commands flow. Afterwards every command has exactly one answer on the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # DESIGN.md §5a, the attacks that can be automated cheaply, against the real daemons:
 #  - link = ccsds: pass files as a hostile operator makes them: a FIFO (the daemon must not block
 #    in open), a symlink to a secret, truncated / bit-flipped / garbage files, a 100 MB file, a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Bad input: an incoming folder flooded with 10 000 junk files, zero-length files, huge files,
 # symlinks and odd names; the daemon keeps serving valid traffic and quarantines the rest.
 CLI="${1:?usage: sys_badinput.sh CLI [N]}"

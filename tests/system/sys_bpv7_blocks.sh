@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # australis bundle inspect on bundles with many canonical blocks (RFC 9171 sets no limit, §4.1):
 # 17, 256, 300 blocks well formed; more than the block capacity refused with the exact sentence;
 # --max-blocks; Wireshark's bpv7 dissector (../shared/tools/tshark_check.sh) as a third-party

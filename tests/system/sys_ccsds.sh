@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The daemons over link = ccsds (docs/cl_ccsds.md): telemetry, a command, a 300 KB image download,
 # OTAR and the post-quantum rekey, an SDLS-EP key inventory on the EP MAP, through CLTU / CADU
 # pass files with a bit error rate of 1e-4 on every file; uncorrectable damage and kill -9

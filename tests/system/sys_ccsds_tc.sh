@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # australis ccsds tc-encode / tc-decode: VCs without segment header (CCSDS 232.0 §4.1.3.1,
 # --no-segment-header), frame types (AD, BD, BC) and control commands (Unlock, Set V(R),
 # 232.0 §4.1.3.3 / 232.1), with exact JSON lines. Usage: sys_ccsds_tc.sh CLI

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Strict, helpful command lines (README "Command lines", apps/australis/common/opts.h): every
 # subcommand refuses an unknown option, a bad value and a missing argument with exit 2 and ONE
 # sentence naming the problem; options may follow a command name; `--` ends the options; each

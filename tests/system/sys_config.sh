@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Configuration errors (a sentence naming the key and the line, exit 2), usage errors, and a
 # watch-mode daemon that stops cleanly on SIGTERM (exit 0) while serving the client socket.
 CLI="${1:?usage: sys_config.sh CLI}"

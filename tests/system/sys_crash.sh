@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Crash safety: kill -9 of either daemon at >= 100 random (seeded) moments during a busy
 # scenario. Afterwards: no acknowledged request lost (every one answered), no command ran
 # twice, no (key, IV) pair used twice (AUS_IV_LOG records every IV the envelope uses).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The demo scenario as a test (tools/demo.sh; exit 0 only if every step succeeded).
 BUILD="${1:?usage: sys_demo.sh BUILD_DIR SOURCE_DIR}"
 SRC="${2:?}"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The tenant dictionary in both daemons (docs/dictionary.md): the boot banners show its version;
 # the ground refuses a command that breaks it before anything is sent (exit 1, a sentence naming
 # the argument and the rule); the satellite checks again (an error answer) and refuses, for that

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Fault injection through `australis pass`: loss, duplication, reordering, truncation, bit
 # flips, and delay beyond the lifetime. Every command must run exactly once or be reported
 # expired; nothing tampered with may be accepted.

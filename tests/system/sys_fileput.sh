@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # File uplink (docs/daemon.md, "File uplink"): `australis file put LOCAL REMOTE` sends a file
 # chunk by chunk; over a lossy pass the satellite keeps what arrived, a re-send asks which
 # ranges are missing and only those go again; the whole file's SHA-256 is checked on board and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # A tenant's first hour, the things that broke (README exit codes; docs/daemon.md, docs/rekey.md):
 #  1. two `image get` to the same local path: the first writes it, the second never replaces
 #     it and says where its copy went (LOCAL.<id>); both copies are the satellite's file, no

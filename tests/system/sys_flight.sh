@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The flight build under qemu (docs/flight.md): the static aarch64 `australis` from `make flight`
 # runs as the satellite daemon under qemu-aarch64 against this machine's x86-64 ground daemon,
 # through the demo scenario (tools/demo.sh: telemetry, commands, exec, image, OTAR, PQ rekey)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The codec unit tests built for aarch64 by `make flight` (tests/system/flight_unit_tests.txt),
 # run under qemu-aarch64: byte order and alignment bugs of the flight computer show up here.
 #   sys_flight_unit.sh SOURCE_DIR [FLIGHT_BUILD_DIR]      exit 77 (skipped) when not built

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The ground's low-water mark (docs/daemon.md, "Forgetting"): once 64 more requests below it are
 # answered, the ground sends a FORGET, the satellite drops its exactly-once records below the
 # mark, and the ground prunes its stored answers, keeping the last [ground] keep_answers below

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # A ground store written by the older ground (cJSON records under gr/<t>/{req,img,map,resp,fail})
 # is moved to the core's CBOR records (docs/app-ground.md) at the daemon's first run: every old
 # answer is shown by `status --id` exactly as before, a pending command is re-sent and answered,

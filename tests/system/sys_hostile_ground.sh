@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Hostile surroundings of the ground's downloads (DESIGN.md §5a): a symbolic link, a foreign
 # 0666 file or a directory planted where a download's temporary goes, an existing LOCAL, a
 # downloads folder others may write to, and one on which writes fail. The planted object is

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Hostile surroundings of the satellite (DESIGN.md §5a, docs/daemon.md "Quarantine"): incoming
 # names the quarantine could not hold, a flood that would fill the quarantine, a quarantine on
 # another file system, planted directories, and a FIFO, a device link and a symbolic link in the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The ground's HTTP API and archive (docs/http-api.md): a ground daemon in watch mode with
 # [http] and the default SQLite archive, the satellite run --once, passes by `australis pass`.
 # Every endpoint, the token (missing, wrong, a group-readable token file), bad inputs (ranges,

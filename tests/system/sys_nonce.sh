@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Nonce and sequence-number uniqueness on the ground (DESIGN.md §5: one owner per store).
 #  1. The reproduction: a running ground daemon whose socket is moved away; a client must not
 #     open the store itself (it did, and sealed a second bundle under the same (key, IV)).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Opacity: no plaintext of any command, response, telemetry or image chunk appears in any
 # file the operator's folders ever held (every file carried is archived and searched).
 CLI="${1:?usage: sys_opacity.sh CLI}"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Small things a new tenant team trips over, each as it is seen from outside:
 # CCSDS pass files are not named like bundles; `sa inventory` is logged as what it is; Ctrl-C is
 # logged as SIGINT; `bundle inspect` names block 192 and prints creation times in ISO 8601;

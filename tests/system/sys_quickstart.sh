@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The README's first section, run exactly as written: the indented lines between
 # "<!-- quickstart:begin" and "<!-- quickstart:end" in README.md, one by one, in an empty
 # temporary folder with the built `australis` first on PATH. Lines ending in '&' start in the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # PQ rekey whose response is lost (docs/rekey.md, key switch): the satellite keeps the pair the
 # ground sends under ACTIVE until the ground uses the new one. With an overlap of 1 s
 # (AUS_REKEY_OVERLAP_S) and the response deleted from the downlink: after the overlap a command

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # A release a team can adopt: the version (CMake's project VERSION) in --version and the
 # banner, LICENSE / CHANGELOG / SPDX headers, user-facing files free of issue numbers, the
 # daemon's log levels and forms (docs/logging.md), and `make deb`'s package: built, unpacked

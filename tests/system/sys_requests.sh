@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The operator's control of pending requests (docs/daemon.md, "Pending requests"): `australis
 # status` lists each pending request with its age, the times sent, a download's progress and
 # when it is re-sent next; `australis retry ID` re-sends it now (not after retry_s);

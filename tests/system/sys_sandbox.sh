@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The satellite daemon's sandbox (docs/sandbox.md): on by default with an ordinary config;
 # /proc/PID/status shows Seccomp: 2 and NoNewPrivs: 1; a forbidden system call (test trigger
 # AUS_TEST_SANDBOX) kills it with SIGSYS; an open outside its folders fails with EACCES; a crash

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # A ground and a satellite store written by the code before the layout version existed
 # (tests/fixtures/store-v1, made by its make.sh with commit 20144b4; docs/store.md "versions") are
 # opened by today's daemons: the old answers are shown by `status --id` as before, the pending

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # TCPCLv4 (RFC 9174) and UDPCL tools over loopback: australis tcpcl listen|send with and without
 # TLS 1.3 (a CA and node certificates with URI SANs made here with the openssl CLI), captures
 # with dumpcap judged by Wireshark's TCPCL dissector (../shared/tools/tshark_check.sh), hostile

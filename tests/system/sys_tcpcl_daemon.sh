@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The daemons over `link = tcpcl` (RFC 9174) and `link = udpcl`, and the ground's gateway to the
 # terrestrial DTN (docs/tcpcl.md "The daemons", "The gateway"):
 #  - ground (active, reconnect with back-off) <-> satellite (passive) over TCPCL: telemetry and

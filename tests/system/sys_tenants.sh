@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Two tenants on one satellite (two daemons with their own keys, stores and folders): neither
 # can read, forge or replay the other's traffic; neither's folders or store are readable by
 # anyone but their owner.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Time-tagged commands and sequences (docs/daemon.md, "Time-tagged commands"): stored on board,
 # run once at their time in time order (an external command through the same two-phase path as
 # an immediate one), refused when the satellite reaches them later than their tolerance, listed

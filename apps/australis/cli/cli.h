@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The australis command-line tool: one subcommand family per cmd_<name>.c (apps/australis/cli/).
  * The helpers and exit codes shared with the daemons are in common/util.h. */
 #ifndef AUS_CLI_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* australis app: a tenant program's side of the application interface from the shell
  * (docs/app-api.md), over the C client (include/australis/client.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* australis bpsec: wrap / unwrap / inspect bundles with BPSec (RFC 9172) and the RFC 9173
  * default security contexts. The keyring (JSON) gives the key for a (security source,
  * context) pair; with --wrap-key (or when a block carries a wrapped key) it is the KEK. */

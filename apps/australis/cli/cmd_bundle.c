@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* australis bundle: create, inspect, fragment, reassemble BPv7 bundles; status reports.
  *
  *   australis bundle create --src EID --dst EID [--report-to EID] [--lifetime MS]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* australis ccsds: TM / TC framing, coding and SDLS over files (docs/ccsds.md).
  *
  *   tm-encode  packets -> TM frames -> CADUs        tm-decode  CADUs -> packets (+ JSON lines)

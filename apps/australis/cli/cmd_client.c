@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The ground client: australis tm | cmd | image get | rekey | status | sa (docs/daemon.md).
  *
  * Talks to the running ground daemon over its UNIX socket ([ground] socket, owner-only): one

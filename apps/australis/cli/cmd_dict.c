@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* australis dict: check a tenant's telemetry and command dictionary (docs/dictionary.md). */
 #include <stdio.h>
 #include <string.h>

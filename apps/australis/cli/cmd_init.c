@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* australis init DIR: a matching ground and satellite pair under DIR, ready to run.
  *
  * What goes where (docs/keys.md, docs/quickstart.md):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* australis keys: key-encryption-key files, key generation, listing, public export, import.
  *
  *   australis keys kek FILE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* australis pass: the stand-in for the operator's pipeline (DESIGN.md §9).
  *
  * Moves every file waiting in --from (in the reader's order) into --to, the way an operator's

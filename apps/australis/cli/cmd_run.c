@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* australis run --config FILE [--once]: the ground or satellite daemon (docs/daemon.md).
  *
  * Loop: take every incoming file (in name order), re-send unanswered requests (ground), hand

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* australis tcpcl send|listen: TCPCLv4 (RFC 9174) tools that talk to any peer.
  *
  *   australis tcpcl listen --port N -o DIR     one file per bundle received, the exact bytes,

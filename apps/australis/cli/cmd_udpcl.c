@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* australis udpcl send|listen: bundles over UDP, one bundle per datagram (the convention ION,
  * HDTN and BPLib follow; there is no UDPCL RFC). A bundle larger than --mtu goes as BPv7
  * fragments (RFC 9171 §5.8), each in its own datagram; the listener reassembles them (§5.9).

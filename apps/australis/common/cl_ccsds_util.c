@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers for the daemons running `link = ccsds`: configuration from the [link] keys, the
  * link counters in the telemetry report and in `australis status`. The bit-error channel of
  * `australis pass --bit-errors RATE` is aus_cl_ccsds_flip_bits() in the core (cl_ccsds.h). */

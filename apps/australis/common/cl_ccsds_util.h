@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers for the daemons running `link = ccsds` (apps side of src/cl/cl_ccsds*.c). */
 #ifndef AUS_CL_CCSDS_UTIL_H
 #define AUS_CL_CCSDS_UTIL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Reading a dictionary file (DESIGN.md §5a: opened without following a link, fstat'ed, a
  * regular file of bounded size) and parsing it with src/app/dict.c. */
 #include <errno.h>

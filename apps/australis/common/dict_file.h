@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Loading a tenant dictionary file (include/australis/dict.h) for the CLI and the daemons. */
 #ifndef AUS_APP_DICT_FILE_H
 #define AUS_APP_DICT_FILE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The daemons' log: levels, text / JSON / syslog forms (log.h, docs/logging.md). */
 #include "log.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The daemons' log (docs/logging.md): one line per event, every line escaped as a whole
  * (DESIGN.md §5a), with a level, in one of three forms:
  *   text    "YYYY-mm-dd HH:MM:SS  text" on stdout (the flight log; the default)

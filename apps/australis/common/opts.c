@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The one option parser of the command line (opts.h says the rules). */
 #include <errno.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* One table-driven option parser for every `australis` subcommand (cli/cmd_*.c).
  *
  * Rules (docs/cli.md in README's "Command lines" section):

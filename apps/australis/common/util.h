@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers shared by the command line (cli/) and the daemons (daemon/): exit codes, whole-file
  * read and atomic write, number and hex parsing, the error sentence. apps/ may allocate and do I/O.
  *

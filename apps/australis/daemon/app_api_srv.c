@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The application interface on the satellite daemon (app_api_srv.h, docs/app-api.md).
  *
  * A command for a program, from the link to the program and back:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The application interface on the satellite daemon (docs/app-api.md): the local socket tenant
  * programs use, the commands routed to them, and their telemetry points (a bounded durable
  * buffer on board, batches down on each pass, a store record and a hook on the ground).

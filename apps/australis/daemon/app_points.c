@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The application interface's telemetry points (app_api_srv.h, docs/app-api.md): the bounded
  * durable buffer on board, the batches down (AUS_APP_TM_POINTS ADUs), and the ground's store
  * record, dictionary check and archive hook.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The ground's archive (docs/http-api.md "The archive"): every telemetry point, event,
  * command with its answer, download and pass, with times, per tenant, satellite and station.
  * Every statement is here, written once for both backends ($N parameters, ON CONFLICT DO

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The archive's database backends (archive_sqlite.c, archive_pg.c) behind one small table of
  * operations: prepared statements with numbered parameters ($1, $2, ...), rows read by
  * column. archive.c holds every SQL statement; only the schema differs per backend. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The archive on PostgreSQL (libpq): `[archive] url = postgresql://...`, so several ground
  * daemons (stations) write one archive. Same statements as SQLite (archive.c); parameters are
  * sent as text; a statement is prepared once per connection under its own name. Every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The archive on SQLite (the embedded default): its own database file next to the ground's
  * store (the store has one owner per process, docs/store.md; the archive is shared by the
  * daemon's writer and the HTTP server's readers). WAL, synchronous=FULL: a commit that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* INI configuration of the daemons: "[section]" headers, "key = value" lines, '#' or ';'
  * comments. Keys are known per section; anything unknown or malformed is refused with a
  * sentence naming the key and the line (exit 2). docs/daemon.md lists every key. */

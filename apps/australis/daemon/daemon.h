@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The ground and satellite daemons (DESIGN.md §9): shared state of one node process.
  * apps/ may allocate and do I/O; the protocol logic lives in src/agent and src/app. */
 #ifndef AUS_DAEMON_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The tenant dictionary in the daemons (dict_node.h; docs/dictionary.md). */
 #include <inttypes.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The tenant dictionary in the daemons (docs/dictionary.md): `[node] dictionary = FILE`.
  * Ground: a command that breaks the dictionary is refused before anything is recorded or sent,
  * and each command request carries the command's definition hash; a telemetry value outside its

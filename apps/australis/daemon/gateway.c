@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The ground's gateway to the terrestrial DTN (gateway.h), and the node's IP carriers
  * (dmn_net_open / dmn_net_close: link = tcpcl | udpcl, [gateway]).
  *

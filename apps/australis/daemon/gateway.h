@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The ground node as a gateway to the terrestrial DTN (docs/tcpcl.md "The gateway").
  *
  * A terrestrial node (ION, HDTN, µD3TN, dtn7, BPLib, or `australis tcpcl send`) sends a bundle

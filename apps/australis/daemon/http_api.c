@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The ground's HTTP API and dashboard server (docs/http-api.md), on libmicrohttpd with one
  * thread per connection (a live stream holds its thread; max_clients bounds them). The server
  * only reads the archive (its own connection, one request at a time) and submits commands

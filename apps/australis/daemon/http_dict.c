@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The tenant's dictionary for the HTTP API ([http] dictionary = FILE, docs/dictionary.md):
  * served as JSON (GET /api/dictionary: the dashboard's telemetry objects, limits and command
  * forms) and used to check POST /api/commands before anything reaches the ground. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The tenant's dictionary as the HTTP API uses it (http_dict.c). */
 #ifndef AUS_DMN_HTTP_DICT_H
 #define AUS_DMN_HTTP_DICT_H

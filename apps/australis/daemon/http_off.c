@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The flight build's stand-in for the HTTP API (docs/flight.md): the satellite binary serves no
  * HTTP (a ground-only feature whose TLS stack Debian ships without static archives), so
  * CMakeLists.txt leaves http_api.c out when AUS_FLIGHT_STATIC is on and compiles this instead.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Request parsing of the HTTP API (docs/http-api.md): URLs, query values, the command body,
  * the bearer token. Nothing here trusts its input: names are bounded and restricted before
  * they are used, numbers are range-checked, JSON goes through cJSON and only the fields we

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Request parsing of the HTTP API (http_parse.c; fuzz/http_request.c drives it): everything a
  * client controls before it reaches the archive or the ground's client socket. */
 #ifndef AUS_DMN_HTTP_PARSE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The daemon's links (DESIGN.md §9): how bundles cross between this node and its peer. One ops
  * table per link (`[link] link = NAME` in the config picks it); the node calls the table and
  * nothing else of a link, so data flows link -> node -> role -> app on receive and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* link = ccsds: the daemons over the CCSDS radio path (docs/cl_ccsds.md). The bundle layer, BPSec
  * and the application protocol are unchanged; only what crosses the folders differs:
  *

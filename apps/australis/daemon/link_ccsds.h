@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The daemons' radio-path profile `link = ccsds` (docs/cl_ccsds.md): bundles through the CCSDS
  * convergence layer (include/australis/cl_ccsds.h) instead of one file per bundle.
  * link_ccsds.c implements dmn_link_ccsds (link.h); here: what config.c and the client use. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* link = folder (DESIGN.md §9, the folder link): one bundle per file.
  *
  * Receive (one file), each step durable before the next:

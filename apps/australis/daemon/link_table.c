@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The links this australis knows (link.h): one line per link. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* link = tcpcl and the gateway's TCPCL peers: the carrier thread (link_tcpcl.h says why a
  * thread and the folders). RFC 9174 sessions through port/posix/tcpcl_posix.c.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The IP convergence layers of the daemons (docs/tcpcl.md "The daemons"): `link = tcpcl`
  * (RFC 9174) and `link = udpcl` between ground and satellite, and the ground's gateway peers.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* link = udpcl and the gateway's UDPCL peers: the carrier thread (link_tcpcl.h says why a
  * thread and the folders). One bundle per datagram, bounded by [udpcl] mtu; a larger bundle
  * goes as BPv7 fragments and is reassembled by the receiver (port/posix/udpcl_posix.c);

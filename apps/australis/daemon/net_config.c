@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* [tcpcl], [udpcl] and [gateway]: see net_config.h. Every refusal names the key, the section
  * and what is allowed; nothing here opens a socket or a key file. */
 #include "net_config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The daemons' [tcpcl], [udpcl] and [gateway] config sections (docs/daemon.md "TCPCL, UDPCL and
  * the gateway", docs/tcpcl.md): the IP convergence layers between ground and satellite
  * (link = tcpcl | udpcl) and the ground's gateway to the terrestrial DTN.

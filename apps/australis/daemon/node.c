@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* One node process (DESIGN.md §9): store, keys, envelope, agent, and the link and role chosen
  * by the config, each behind its ops table (link.h, role.h). The node calls them; they never
  * call back into this file: a link hands bundles to node_rx.c, a role queues ADUs through

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The lowest layer of the daemon: what links, the node's receive path and roles all use and
  * which calls none of them. Time and the flight log, the stores (owner open, layout version),
  * the agent's out-queue (dmn_agent_send: how a role hands an ADU to whatever link drains it),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The node's receive path, between its links and its role (DESIGN.md §9): a link hands every
  * bundle it brought here; the node verifies and accepts it (the agent), checks that its ADU is
  * one this role takes, and hands it to the role (n->role). Nothing here calls a link, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Mission operations on the ground (docs/http-api.md): the archive (archive.c over
  * archive_sqlite.c / archive_pg.c), the HTTP API and dashboard server (http_api.c), and the
  * hooks the ground role calls (ops_hooks.c). The node thread writes the archive; the HTTP

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The ground role's hooks into the archive and the live stream (docs/http-api.md): requests
  * submitted, answers received, downloads progressing, passes. Each hook commits its archive
  * rows before it returns, so a point the ground acknowledged (its bundle's effect committed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The ground role's few calls into mission operations (ops_hooks.c, docs/http-api.md). */
 #ifndef AUS_DMN_OPS_HOOKS_H
 #define AUS_DMN_OPS_HOOKS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Key rotation from the ground: OTAR (CCSDS 355.1 EP, new session keys wrapped under the
  * master key) and the post-quantum rekey (include/australis/rekey.h), plus the long-term PQ
  * keys each side generates on first boot and the public halves they exchange.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The daemon's roles (DESIGN.md §9): what a node does with the ADUs its link brings. One ops
  * table per role (`[node] role = ground | sat`); the node calls the table, a role calls only the
  * node below it (dmn_agent_send queues an ADU for the link to drain, dmn_log, the store) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The ground role's port of the request life: the life itself (ids, pending records, answers
  * stored exactly once, re-sends, image bitmaps, the FORGET mark, failed requests) is the core's,
  * src/app/app_ground.c (state table there, records in docs/app-ground.md). Here: the

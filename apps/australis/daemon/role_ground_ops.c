@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The ground role's ops table (role.h) and what it adds to the request life of role_ground.c:
  * the run's start and timers, and the SDLS-EP procedures at frame level (`australis sa …` with a link that
  * carries EP PDUs itself, i.e. link = ccsds): the EP PDU goes up in its own TC frame on the EP

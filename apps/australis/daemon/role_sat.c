@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The satellite role: the registered command table and the services the app core asks for
  * (health report, files for download, rekey), wired to the agent. */
 #include <dirent.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The roles this australis knows (role.h): one line per role. */
 #include <string.h>
 

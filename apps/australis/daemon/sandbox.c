@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Defence in depth for the daemon: user, no_new_privs, no core dumps, Landlock, seccomp-bpf,
  * and the pre-forked exec launcher (docs/sandbox.md has the policy and the syscall list's
  * reasons; sandbox.h the order of calls).

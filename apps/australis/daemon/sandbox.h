@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Defence in depth for the daemon (docs/sandbox.md): after start-up the process drops to a
  * configured user, sets PR_SET_NO_NEW_PRIVS, forbids core dumps, confines its file system view
  * with Landlock and its system calls with a seccomp-bpf allow-list. exec.NAME scripts run through

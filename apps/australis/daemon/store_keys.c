@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The daemon's store keys (store_keys.h, docs/store.md). */
 #include "store_keys.h"
 

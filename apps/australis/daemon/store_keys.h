@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Every key the daemon builds in its stores (docs/store.md lists each one with its record):
  * built here and nowhere else in apps/, so the layout is read in one place. Each builder
  * returns k->s. A tenant has at most 24 bytes (config.c), so the longest key

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The health report's facts, gathered from the host (the core only encodes them):
  * uptime, load, memory, disk, temperatures (/sys/class/thermal when present), link and bundle
  * counters, key states, the last error. */

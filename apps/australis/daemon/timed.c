@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The satellite's time-tagged commands (docs/daemon.md, "Time-tagged commands"): the ones whose
  * time has come are taken from the store by the application core (aus_app_sat_due) once per
  * loop. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The file uplink's file work (docs/daemon.md, "File uplink"); the protocol and its state are
  * the application core's (src/app/app_sat.c and app_ground.c, "file uplink").
  *

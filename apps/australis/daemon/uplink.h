@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The file uplink's file work (uplink.c): the satellite's aus_app_sat_ops up_* and the
  * ground's aus_app_ground_ops file_read, with ctx = the dmn_node. */
 #ifndef AUS_DAEMON_UPLINK_H

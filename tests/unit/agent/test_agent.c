@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The bundle agent (src/agent): both envelopes end to end between two in-process agents over
  * the in-memory store; tampering, replays, policy, lifetime, the durable out-queue, store
  * failures, and (key, IV) uniqueness across a simulated crash. */

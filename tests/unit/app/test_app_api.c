@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The application interface's codec (src/app/app_api.c): round trips of every message, a
  * hand-written encoding (RFC 8949 §3: heads and strings), truncation at every offset, frame
  * lengths (0, over the maximum), hostile shapes with exact errors, the points ADU. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Application ADU codec: round trips, libcbor-free hand-written encodings, truncation at every
  * offset, bit flips, hostile shapes with exact errors. */
 #include "aus_test.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The ground's request life (src/app/app_ground.c) over the in-memory store, against the real
  * satellite side (aus_app_sat): round trips of every request type, hostile answers, the port's
  * file operations failing, re-sends of missing ranges, FORGET and pruning, and every store

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The satellite's exactly-once request handling (src/app/app_sat.c) over the in-memory store. */
 #include "aus_test.h"
 

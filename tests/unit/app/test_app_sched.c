@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Time-tagged commands on board (src/app/app_sat.c, "time-tagged commands"): stored durably,
  * run once at their time in time order, refused when reached later than their tolerance,
  * listed, cancelled; a re-sent copy never schedules twice; a restart loses nothing; a store

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The file uplink (src/app/app_ground.c + src/app/app_sat.c, "file uplink"): the ground sends a
  * file chunk by chunk, the satellite writes each once, asks again for what was lost (a probe
  * answered with FILE_ACK), checks the whole file's SHA-256 and places it in one step; hostile

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The telemetry and command dictionary (src/app/dict.c): every type and every limit, both for
  * commands and points; parse errors with their line and rule; canonical hashes (order, comments
  * and white space do not change them, a definition does); truncation at every offset. */

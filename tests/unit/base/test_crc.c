@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* CRC check values from ../shared/vectors/crc_check_values.json (reveng catalogue, ECSS PUS,
  * RFC 3720 B.4). */
 #include "aus_test.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The cursor: bounds, sticky errors, sub-readers, sizer mode. */
 #include "aus_test.h"
 #include "australis/base.h"

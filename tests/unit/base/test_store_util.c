@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Counters reserved before use (crash safety) and the anti-replay window. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared helpers for the BPSec tests: a key table for the key callback, App. A access. */
 #ifndef BPSEC_TEST_UTIL_H
 #define BPSEC_TEST_UTIL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* RFC 9173 Appendix A, all four examples, byte-exact in both directions.
  * Expected bytes: ../shared/vectors/rfc9173/rfc9173_appendix_a.json (RFC 9173 App. A, see the
  * vectors README for provenance); nothing here is our own output. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The CLI: australis bpsec wrap / unwrap reproduce RFC 9173 App. A (both directions) from the
  * vector files, every wrap passes tshark, failures exit 1 with a sentence and write nothing. */
 #include "bpsec_test_util.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Previous-node, bundle-age and hop-count blocks encrypted by a BCB (RFC 9172 §3.8 allows a BCB
  * to target any block but the primary block and other BCBs). The BPv7 decoder must leave their
  * ciphertext opaque (before the fix such bundles failed with AUS_E_BLOCK), aus_bpsec_open must

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The node service: protect / accept with policy, sequence numbers, replay windows that survive
  * a restart, deterministic IVs that never repeat (also across a crash), tshark on our output. */
 #include "bpsec_test_util.h"

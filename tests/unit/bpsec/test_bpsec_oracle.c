@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Cross-check against an independent implementation (@noble/ciphers + @noble/hashes through
  * ../shared/tools/xcheck): for a sample of bundles produced by aus_bpsec_protect (wrapped
  * session keys, every SHA / AES variant, full and partial scopes), the oracle unwraps the

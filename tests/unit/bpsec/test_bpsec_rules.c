@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* BPSec structure and rules: the abstract security block codec (RFC 9172 §3.6), the block
  * interaction rules (§3.7-§3.9), the Wireshark sample bundles with known defects, bit flips,
  * wrong keys / KEKs / sources. Every negative case asserts the exact aus_err. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Bundles with many canonical blocks (RFC 9171 sets no limit on their number, §4.1): the
  * struct's own array (AUS_BPV7_MAX_BLOCKS), a caller's array of any size, and the resource
  * bound answered with AUS_E_BLOCKS, never a silent cap. Bundles are written with the

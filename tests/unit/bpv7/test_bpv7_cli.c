@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* System test of `australis bundle`: bundles made by the CLI (every CRC type, every extension
  * block, an unknown block, dtn and ipn EIDs, fragments, status reports, reassembly) are judged
  * by Wireshark's dissectors (../shared/tools/tshark_check.sh must PASS each one), and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fragmentation (RFC 9171 §5.8), reassembly (§5.9) with duplicates, overlaps, conflicts and a
  * bounded buffer; bundle status reports (§6.1.1); lifetime (§4.2.2). */
 #include "aus_test.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Every CBOR form RFC 9171 allows (§4.1): indefinite-length primary block, canonical
  * blocks, EIDs, creation timestamp and hop-count data; integer and length heads longer than
  * needed, in every width. The files and their values come from tests/vectors/bpv7_lax/

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* aus_bpv7_decide_receipt: what a node does with a well-formed bundle (RFC 9171 §5.6, §4.2.4,
  * §4.4.3, §4.2.2), every branch a single node can decide. Each bundle is built, encoded and
  * decoded first: the decoder must call it well formed, the receipt function decides. */

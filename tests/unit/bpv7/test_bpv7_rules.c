@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* BPv7 builder, round trips, the RFC 9171 §4 rules one by one (each with its own error),
  * unknown-block flags, EID text forms, fragmentation/reassembly, status reports, lifetime.
  * Invalid bundles are written with the low-level block writers, which do not validate. */

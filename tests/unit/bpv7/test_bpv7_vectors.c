@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* BPv7 decoding against third-party vectors:
  *  - RFC 9173 Appendix A bundles (../shared/vectors/rfc9173): field values as the RFC gives
  *    them, byte-identical re-encoding, and both sides of the primary-CRC position;

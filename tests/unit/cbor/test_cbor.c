@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* CBOR subset: heads, strictness flags, views, containers, walk limits, encoder, truncation.
  * Inputs are hand-built from the RFC 8949 §3 head layout; the encoder is checked against
  * libcbor in test_cbor_oracle.c, not against our own decoder. */

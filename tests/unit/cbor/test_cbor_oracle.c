@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Differential test of the CBOR decoder and encoder against Debian's libcbor (test-only oracle).
  *
  * 1. A random generator writes well-formed items (every major type, all head widths, shortest

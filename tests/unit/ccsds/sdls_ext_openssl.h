@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Test-only aus_sdls_ext_ops on OpenSSL: AES-256-CMAC and AES-256-CBC, the two CryptoLib
  * algorithms the crypto provider does not offer. Lets the CMAC / CBC vectors run exactly. */
 #ifndef SDLS_EXT_OPENSSL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* australis ccsds CLI round trips and exit codes (the interface outside checks use). */
 #include <unistd.h>
 

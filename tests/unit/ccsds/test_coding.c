@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Channel coding: randomizers, Reed-Solomon (255,223), CLTU / BCH(63,56).
  * Known answers from ../shared/vectors/ccsds_randomizers.json, ccsds_rs255_223.json and
  * ccsds_tc_cltu.json (third-party sources re-verified there; see that README). */

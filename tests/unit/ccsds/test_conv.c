@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Convolutional code r = 1/2, k = 7 (131.0-B §3). No third-party vector was available; the
  * encoder is checked against the generator polynomials as printed in the standard (171 and 133
  * octal, the second output inverted) and against libfec's Viterbi decoder set up with the

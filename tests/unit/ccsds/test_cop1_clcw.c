@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* CLCW encode/decode: known answers from shared/vectors/ccsds_frames (dariolucia ClcwTest),
  * round trips, field-width checks and rejection of non-CLCW control words. */
 #include "aus_test.h"

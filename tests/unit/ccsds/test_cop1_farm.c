@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* FARM-1 (232.1 §6): every cell of the state table (10 events x 3 states), window edges,
  * modulo-256 arithmetic, BC directive parsing and CLCW reporting. The expected table below is
  * transcribed from 232.1 table 6-1 (§6.3), not from the code. */

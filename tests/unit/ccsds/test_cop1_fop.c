@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* FOP-1 (232.1 §5): every cell of the state table (41 event rows x 6 states), driven through
  * the public API from a prepared FOP. The expected cells below are transcribed from 232.1
  * table 5-1 (inferred cells as documented in cop1_fop.c). */

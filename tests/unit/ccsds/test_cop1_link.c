@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* COP-1 end to end: FOP-1 (ground) and FARM-1 (on board) over a lossy in-memory link.
  * The uplink drops, duplicates and reorders TC frames (now and then holding one back long
  * enough to fall into the FARM's lockout area); the downlink drops and duplicates CLCWs; the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SDLS properties: a flipped bit anywhere in a protected frame is rejected (header, data,
  * MAC), replays and frames outside the window are rejected, an unknown SPI has its own
  * error, SA management refuses wrong states without changing anything, counters are reserved

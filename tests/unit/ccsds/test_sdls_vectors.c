@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SDLS known-answer vectors: shared/vectors/sdls/{tc,tm,aos}_cryptolib.json and
  * tc_cryptolib_legacy.json (NASA CryptoLib unit tests, re-checked independently; see that
  * folder's README). Every vector is reproduced exactly, except where the README flags a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Space Packets (133.0), segmentation, APID demux, Encapsulation Packets (133.1).
  * Known answers: ../shared/vectors/ccsds_frames/dariolucia_acubesat_vectors.json
  * (dariolucia/ccsds SpacePacketTest). Wireshark validates our packets (tshark_check.sh). */

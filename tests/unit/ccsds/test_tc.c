@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* TC transfer frames (232.0): codec, segmentation with MAP IDs, CLTU pipeline.
  * Known answers: ../shared/vectors/ccsds_frames (dariolucia TcTransferFrameTest.FIRST_FRAME,
  * AcubeSAT TC_Header_Generation as a field-extraction test only, as its README says: its version

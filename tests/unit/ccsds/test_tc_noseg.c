@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* TC virtual channels without a segment header (a managed parameter of the VC, CCSDS 232.0-B
  * §4.1.3.1), frame types (§4.1.2.3) and the control commands of BC frames (§4.1.3.3, 232.1 §3). */
 #include "aus_test.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* TM transfer frames (132.0): codec, VC multiplexing, packet extraction with loss.
  * Header known answer: AcubeSAT TM_Header_Generation (ccsds_frames README flags its SCID
  * assertion 0x22 as wrong: per 132.0 bits 2-11 give 0x08B, which is what we assert). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The CCSDS convergence layer end to end, in memory: ground <-> sat through the full TC and TM
  * chains, pass by pass, with bit errors, lost passes, replays, lockout, restarts, EP PDUs, and
  * the standalone `australis ccsds tc-decode / tm-decode` tools on every pass file. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SDLS-EP over the CCSDS convergence layer, end to end with the real keystore and EP handler:
  * OTAR of a new key, activation, verification (reply checked on the ground) and the rekey of
  * the uplink traffic SA (stop, expire, rekey, start) — every command in its own TC frame on

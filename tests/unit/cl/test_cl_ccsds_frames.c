@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The CCSDS convergence layer's satellite receive path frame by frame (each refusal lands in its
  * own counter), and its persisted records (a corrupted record refuses to load). */
 #include "aus_test.h"

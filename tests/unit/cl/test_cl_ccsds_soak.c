@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The CCSDS convergence layer over a hostile pipeline for 150 passes: every pass file may be
  * dropped, duplicated, held back and delivered after the next one, hit by bit errors or a
  * burst, and either end may restart from its store. Uplink bundles must arrive exactly once and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Folder link naming/ordering (src/cl) and its POSIX file I/O (port/posix/folder_link.c). */
 #include "aus_test.h"
 

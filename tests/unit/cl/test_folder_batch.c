@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The folder link's group commit (port/posix/folder_link.c, aus_fl_write_batch): every file of
  * a batch is visible with its bytes after 0; after -1 nothing of the batch is left behind that
  * was not renamed (no temporaries), so the caller keeps the whole batch queued and writes it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The folder link's quarantine (port/posix/folder_quarantine.c): names bounded by construction,
  * files and bytes bounded (oldest dropped first), a record of every refusal in INDEX with its
  * own bound, counters that survive a restart, and entries that can be neither moved nor removed

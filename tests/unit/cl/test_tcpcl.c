@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* TCPCLv4 (RFC 9174): the message codec and the session's state table (src/cl/tcpcl*.c).
  * Expected values come from the RFC's layouts and rules (sections cited), not from our output. */
 #include "aus_test.h"

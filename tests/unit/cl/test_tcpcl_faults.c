@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Our TCPCLv4 client against our server with the connection dropped at every byte offset of a
  * session (so at every message boundary and inside every message), then a new session for what
  * was not acknowledged: every bundle is acknowledged exactly once, a receiver never hands up a

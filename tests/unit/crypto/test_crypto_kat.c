@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Known-answer tests of the crypto provider (OpenSSL backend).
  *
  * Sources of every expected value (never our own output):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Keyed contexts of the crypto provider (include/australis/crypto.h aus_crypto_key, DESIGN.md §5).
  *
  * What must hold:

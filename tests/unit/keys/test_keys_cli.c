@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* australis keys: generate, list (no secret bytes), export-public, import, permission refusal. */
 #include <sys/stat.h>
 #include <unistd.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Keystore: states, refused transitions change nothing, wrapping at rest, key files. */
 #include <sys/stat.h>
 #include <unistd.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Post-quantum rekey end to end: in-process ground and satellite, traffic before / during /
  * after the switch, replays / reordering / forgeries, long-term rotations, crash at every
  * write of every step. */

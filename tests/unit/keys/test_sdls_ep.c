@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SDLS Extended Procedures: codec round trips, CryptoLib EP vectors answered as 355.1
  * intends, board handler rules (bug classes), atomicity, replays, crash at every write. */
 #include "aus_test.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* In-process ground and satellite: OTAR, key activation, key verification and SA rekey run
  * end to end with every EP PDU carried in SDLS-protected TC frames (management SA 0), while
  * traffic flows on SA 1: accepted before, refused during the switch (SA not operational),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The ground's archive (apps/australis/daemon/archive*.c), one suite run on both backends:
  * SQLite (a temporary file) and PostgreSQL (AUS_TEST_PG_URL; with AUS_TEST_PG_REQUIRED=1, as
  * .ci/run sets it, a missing URL or an unreachable server FAILS the test, never skips it).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Request parsing of the ground's HTTP API (apps/australis/daemon/http_parse.c): point URLs,
  * ids, query numbers, the command body, the bearer token, static paths. */
 #include "aus_test.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The SQLite store (port/posix/store_sqlite.c): the ops contract of include/australis/store.h,
  * durability across a reopen and across a process killed mid-transaction (crash simulation),
  * and the aus_ctr / aus_replay helpers on top of it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The C2SP/CCTV ML-DSA-65 "accumulated" stream (see ../shared/vectors/mldsa65/README.md):
  * seeds = SHAKE128("") read 32 bytes at a time; per seed KeyGen_internal, deterministic Sign of
  * the empty message with the empty context, Verify; absorb pk || sig into a second SHAKE128 and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ML-DSA-65 building blocks against literal (slow, variable-time) transcriptions of FIPS 204:
  * Decompose and Power2Round exhaustively, NTT products against schoolbook multiplication,
  * the constant-time SampleInBall and RejBoundedPoly against straightforward loops, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Constant-time check of ML-DSA-65 signing, ctgrind style (docs/pq.md).
  *
  * This executable compiles src/pq/mldsa*.c itself with AUS_MLDSA_CTGRIND, which turns

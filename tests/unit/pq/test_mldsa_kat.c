@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ML-DSA-65 known answers and negative cases.
  * Vectors: ../shared/vectors/mldsa65/mldsa65_kat.json (generated with @noble/post-quantum 0.7.1,
  * cross-checked with OpenSSL 4.0 and an independent Python implementation; see its README). */

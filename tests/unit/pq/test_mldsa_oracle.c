@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* 200 random ML-DSA-65 keygen / sign / verify cases agree byte for byte with @noble/post-quantum
  * (mldsa_oracle.mjs, one Node process): pk, sk and signature bytes (deterministic and hedged,
  * random message and context lengths up to the 255-byte maximum), noble accepts our signature,

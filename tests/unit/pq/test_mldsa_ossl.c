@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* AUS_OPENSSL_PQ: OpenSSL's ML-DSA-65 (port/posix/pq_openssl_mldsa.c, OpenSSL >= 3.5) and src/pq
  * must agree byte for byte: keygen from xi, deterministic and hedged signatures (the vectors of
  * ../shared/vectors/mldsa65 and 100 random cases), and every verify verdict.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ML-DSA-65 through a fault-injecting provider wrapper (aus_crypto_set_default):
  * - the rare "squeeze more" paths of the one-shot XOF: the wrapper spoils (all 0xFF, which
  *   every sampler rejects) the short first output of ExpandA (840 B), ExpandS (272 B) or

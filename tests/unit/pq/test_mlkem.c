@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ML-KEM-768 (FIPS 203) unit tests.
  *
  * Vectors (never our own output): ../shared/vectors/mlkem768/ (see its README):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* C2SP/CCTV ML-KEM "accumulated" test (https://c2sp.org/CCTV/ML-KEM; procedure and expected
  * hashes from ../shared/vectors/mlkem768/README.md, FIPS 203-final column):
  *   RNG = SHAKE-128 with empty input; per case draw d, z, m (32 each) and ct_rand (1088);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Constant-time check of ML-KEM-768 (ctgrind style), run under valgrind memcheck:
  *   valgrind --error-exitcode=1 test_mlkem_ct
  * The secret inputs (keygen d, z; encaps m; decaps dk_PKE and z) are marked undefined with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Randomized cross-check of ML-KEM-768 against an independent implementation: 200 random
  * (d, z, m) cases run through keygen, encaps, decaps and decaps of a tampered ciphertext, here
  * and in @noble/post-quantum 0.7.1 (../shared/tools/xcheck, via mlkem_xcheck_batch.mjs, one

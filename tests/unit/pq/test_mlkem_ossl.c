@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* AUS_OPENSSL_PQ: OpenSSL's ML-KEM-768 (port/posix/pq_openssl_mlkem.c, OpenSSL >= 3.5) and
  * src/pq must agree byte for byte: the 5 KAT cases of ../shared/vectors/mlkem768 and 100
  * random cases (keygen, encaps, decaps, implicit rejection, both input checks).

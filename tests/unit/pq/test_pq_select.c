@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Which ML-KEM / ML-DSA implementation pq.h's functions run (build option AUS_OPENSSL_PQ,
  * docs/pq.md): src/pq unless the port's aus_pq_platform() offers one; aus_pq_use_portable(1)
  * forces src/pq. With a platform implementation (OpenSSL >= 3.5) both paths must give the same
