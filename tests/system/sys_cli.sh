@@ -54,6 +54,10 @@ check "keys list: unknown option" unknown "keys list" keys list --config "$G" --
 check "bpsec wrap: unknown option" unknown "bpsec wrap" bpsec wrap --bogus
 check "bpsec unwrap: unknown option" unknown "bpsec unwrap" bpsec unwrap --bogus
 check "bpsec inspect: unknown option" unknown "bpsec inspect" bpsec inspect --bogus
+check "init: unknown option" unknown init init "$T/pair" --bogus
+check "init: missing DIR" expect 2 "australis: init: missing argument DIR (see australis init --help)" -- init
+check "init --sat-node 0" expect 2 "australis: init: option --sat-node needs a node number (1..4294967295), not '0'" -- init "$T/pair" --sat-node 0
+check "init --help" helps init init --help
 for c in "tcpcl send" "tcpcl listen" "udpcl send" "udpcl listen"; do
     check "$c: unknown option" unknown "$c" $c --bogus
     check "$c --help" helps "${c%% *}" $c --help
