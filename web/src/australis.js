@@ -553,9 +553,7 @@
       })
     );
     stream();
-    const login = document.getElementById('aus-login');
-    if (login) login.remove();
-    openmct.start(document.getElementById('aus-app'));
+    openmct.start();
     window.australis = { api, on, emit };
   }
 
