@@ -74,6 +74,16 @@ fi
 id=$(submit cmd exec mark second); round
 check "second exec after the attacks" grep -qx second "$W/ledger"
 
+# the launcher killed: the next script is answered at once as failed (127), the daemon goes on
+"$CLI" run --config "$W/sat.ini" > "$W/lk.log" 2>&1 &
+pid=$!
+for i in $(seq 50); do grep -q "sandbox:" "$W/lk.log" 2>/dev/null && break; sleep 0.1; done
+kill -9 "$(pgrep -P $pid | head -1)"
+id=$(submit cmd exec mark lost); g_once; up; sleep 1.5; down; g_once
+check "launcher killed: the exec is answered 127, launcher gone" bash -c "'$CLI' status --id $id --json --config '$W/ground.ini' | grep -q 'exec launcher is gone'"
+check "... and the daemon still runs" kill -0 $pid
+kill -TERM $pid; wait $pid
+
 # enabled = no: nothing applied, scripts run in-process
 cp "$W/sat.ini" "$W/sat.ini.on"
 printf '[sandbox]\nenabled = no\n' >> "$W/sat.ini"

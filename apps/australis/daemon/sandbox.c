@@ -63,6 +63,7 @@ typedef struct sbx_ll_attr { /* struct landlock_ruleset_attr as of ABI 6 */
 static char summary[256] = "off";
 static char missing[256] = "";
 static int launcher_fd = -1;
+static int launcher_lost; /* the launcher died: scripts are answered as failed, never forked here */
 static pid_t launcher_pid = -1;
 
 /* ---- configuration ---- */
@@ -355,7 +356,7 @@ int dmn_sandbox_launcher_start(const dmn_config *cfg)
     return start_user(cfg);
 }
 
-int dmn_sandbox_has_launcher(void) { return launcher_fd >= 0; }
+int dmn_sandbox_has_launcher(void) { return launcher_fd >= 0 || launcher_lost; }
 
 static ssize_t recv_retry(int fd, void *b, size_t n, struct msghdr *mh)
 {
@@ -366,8 +367,8 @@ static ssize_t recv_retry(int fd, void *b, size_t n, struct msghdr *mh)
     }
 }
 
-aus_err dmn_sandbox_exec(size_t index, char *const argv[], size_t argc, uint64_t timeout_s,
-                         uint8_t *out, size_t cap, size_t *outlen, int64_t *code)
+static aus_err launch_exec(size_t index, char *const argv[], size_t argc, uint64_t timeout_s,
+                           uint8_t *out, size_t cap, size_t *outlen, int64_t *code)
 {
     static char msg[SBX_MSG_MAX];
     size_t at = 9;
@@ -441,6 +442,27 @@ aus_err dmn_sandbox_exec(size_t index, char *const argv[], size_t argc, uint64_t
     memcpy(&status, ans + 1, 4);
     *outlen = got;
     *code = timed_out ? -9 : (WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status));
+    return AUS_OK;
+}
+
+aus_err dmn_sandbox_exec(size_t index, char *const argv[], size_t argc, uint64_t timeout_s,
+                         uint8_t *out, size_t cap, size_t *outlen, int64_t *code)
+{
+    aus_err e = launcher_fd >= 0 ? launch_exec(index, argv, argc, timeout_s, out, cap, outlen, code)
+                                 : AUS_E_IO;
+    if (e != AUS_E_IO)
+        return e;
+    /* gone (killed, or the protocol broke): this command is answered now, as an exec that
+     * could not start (127), and so is every later one; the daemon itself goes on */
+    if (launcher_fd >= 0) {
+        close(launcher_fd);
+        launcher_fd = -1;
+        launcher_lost = 1;
+        dmn_log("exec launcher gone: scripts are answered as failed until a restart");
+    }
+    int k = snprintf((char *)out, cap, "the exec launcher is gone (docs/sandbox.md)");
+    *outlen = k > 0 && (size_t)k < cap ? (size_t)k : 0;
+    *code = 127;
     return AUS_OK;
 }
 
