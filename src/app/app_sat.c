@@ -837,7 +837,10 @@ static aus_err up_new(const aus_app_msg *m, up_rec *u, sat_frame *f)
     return up_parse(u, f, UP_HEAD + m->name.n + bits);
 }
 
-static int up_bit(const up_rec *u, uint64_t i) { return (u->bits[i / 8] >> (i % 8)) & 1u; }
+static int up_bit(const up_rec *u, uint64_t i)
+{
+    return (int)(((unsigned)u->bits[i / 8] >> (i % 8)) & 1u);
+}
 
 /* FILE_ACK: the ranges still missing (chunk-aligned, at most AUS_APP_MAX_RANGES). */
 static aus_err up_ack(aus_app_sat *s, uint64_t id, const up_rec *u, sat_frame *f)
