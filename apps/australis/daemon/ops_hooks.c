@@ -149,7 +149,8 @@ static char *vstr(const aus_app_view *v)
 {
     char *s = malloc(v->n + 1);
     if (s) {
-        memcpy(s, v->p, v->n);
+        if (v->n) /* an empty view may have no pointer (memcpy from NULL is undefined) */
+            memcpy(s, v->p, v->n);
         s[v->n] = '\0';
     }
     return s;
