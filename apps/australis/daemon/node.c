@@ -355,7 +355,7 @@ void dmn_banner(dmn_node *n)
     const dmn_config *c = &n->cfg;
     dmn_log("Australis %s (BPv7, BPSec, SDLS, OTAR, ML-KEM/ML-DSA) node ipn:%llu role=%s "
             "tenant=%s",
-            AUS_RELEASE, (unsigned long long)c->node, n->role->name, c->tenant);
+            AUSTRALIS_VERSION, (unsigned long long)c->node, n->role->name, c->tenant);
     dmn_log("Config: scid=%llu, tm_vcid=%llu, tc_vcid=%llu, tm_spi=%llu, tc_spi=%llu, "
             "tm_frame_len=%llu, link=%s, security=%s, peer=ipn:%llu",
             (unsigned long long)c->scid, (unsigned long long)c->tm_vcid,

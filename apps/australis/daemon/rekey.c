@@ -67,7 +67,7 @@ static uint64_t get_ptr(dmn_node *n, const char *what, uint64_t dflt)
     dmn_key k;
     uint64_t v;
     return aus_store_get_u64(&n->store, dmn_key_dmn(&k, n->cfg.tenant, what), &v) == AUS_OK ? v
-                                                                                          : dflt;
+                                                                                            : dflt;
 }
 
 /* Switch sending to the pair at ek (keys already ACTIVE); retire the old pair with a deadline.

@@ -460,7 +460,7 @@ static void sat_tick(dmn_node *n, uint64_t resend_cutoff, int scan)
     (void)scan;
     dmn_rekey_release_tick(n);
     dmn_sat_timed(n); /* time-tagged commands due (timed.c) */
-    dmn_app_tick(n); /* tenant points go down after a pass (app_api_srv.c) */
+    dmn_app_tick(n);  /* tenant points go down after a pass (app_api_srv.c) */
 }
 
 const dmn_role_ops dmn_role_sat = {
