@@ -21,7 +21,8 @@ FUZZ_SEED ?= 0
 
 DEB_PKGS := build-essential cmake pkgconf clang clang-format llvm libclang-rt-14-dev \
             libssl-dev libsqlite3-dev libcmocka-dev libfec-dev libcjson-dev libcbor-dev \
-            tshark openssl nodejs npm python3 valgrind help2man libseccomp-dev
+            tshark openssl nodejs npm python3 valgrind help2man libseccomp-dev \
+            libmicrohttpd-dev libpq-dev postgresql chromium
 
 .PHONY: all deps build check test test-asan format-check demo install fuzz fuzz-smoke bench clean xcheck-deps flight deb
 

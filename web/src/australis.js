@@ -553,7 +553,9 @@
       })
     );
     stream();
-    openmct.start();
+    const login = document.getElementById('aus-login');
+    if (login) login.remove();
+    openmct.start(document.getElementById('aus-app'));
     window.australis = { api, on, emit };
   }
 

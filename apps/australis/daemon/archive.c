@@ -341,6 +341,20 @@ long ops_archive_prune(ops_archive *a, int64_t cutoff)
     return total;
 }
 
+int ops_archive_clear(ops_archive *a)
+{
+    static const char *const t[] = {"points",   "series", "sources", "events",
+                                    "commands", "images", "passes"};
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        char q[64];
+        snprintf(q, sizeof q, "DELETE FROM %s", t[i]);
+        if (a->ops->exec(a->db, q) != 0)
+            return -1;
+    }
+    memset(a->sid, 0, sizeof a->sid);
+    return 0;
+}
+
 /* ---- queries ---- */
 
 static void sample_of(ops_archive *a, arc_stmt *s, ops_sample *o)

@@ -77,6 +77,9 @@ int ops_archive_pass(ops_archive *a, const char *tenant, const char *sat, const 
 /* Delete points, events and passes older than cutoff (ms). Returns rows deleted or -1. */
 long ops_archive_prune(ops_archive *a, int64_t cutoff);
 
+/* Every row of every table deleted (tests and benches on a shared database). 0 or -1. */
+int ops_archive_clear(ops_archive *a);
+
 /* Queries (tenant "" = every tenant). Results as JSON text, malloc'd; NULL on error. */
 char *ops_archive_points_json(ops_archive *a, const char *tenant);
 /* History of one point: *found 0 when no such point. max 0: no downsampling. */
