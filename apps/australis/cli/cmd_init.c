@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* australis init DIR: a matching ground and satellite pair under DIR, ready to run.
  *
  * What goes where (docs/keys.md, docs/quickstart.md):
@@ -288,6 +289,14 @@ int cmd_init(int argc, char **argv)
     if (!realpath(o.dir, d)) {
         cli_err("%s: %s", o.dir, strerror(errno));
         return AUS_EXIT_ENV;
+    }
+    struct stat dst;
+    if (stat(d, &dst) != 0 || dst.st_uid != geteuid() || (dst.st_mode & 022)) {
+        /* keys go in here: another user who can write the folder could swap its subfolders */
+        cli_err("%s is not a private folder of ours (another user owns it or can write to it): "
+                "choose one only we can write",
+                d);
+        return AUS_EXIT_USAGE;
     }
     if (strlen(d) + sizeof "/ground.sock" > INIT_SOCK_MAX) {
         cli_err("%s is too long a path: the ground's socket %s/ground.sock must stay under %d "
