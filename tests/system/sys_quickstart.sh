@@ -23,8 +23,8 @@ trap cleanup EXIT
 mapfile -t lines < <(sed -n '/^<!-- quickstart:begin/,/^<!-- quickstart:end/p' "$SRC/README.md" |
                      sed -n 's/^    //p')
 check "README.md has a quickstart section with commands" test "${#lines[@]}" -ge 5
-# the answers the section must get (the file uplink adds `file put` here when it exists)
-want=("australis init " "australis tm " "australis cmd ping " "australis image get ")
+# the answers the section must get
+want=("australis init " "australis tm " "australis cmd ping " "australis image get " "australis file put ")
 for w in "${want[@]}"; do
     found=0
     for l in "${lines[@]}"; do case "$l" in *"$w"*) found=1 ;; esac; done
@@ -39,7 +39,7 @@ expect() {
     "australis cmd ping "*) echo "pong" ;;
     "australis image get "*) echo "SHA-256 verified" ;;
     "australis rekey "*) echo "status     ok" ;;
-    "australis file put "*) echo "ok" ;;
+    "australis file put "*) echo "stored, SHA-256 verified" ;;
     *) echo "" ;;
     esac
 }
@@ -79,6 +79,8 @@ check "example: the unwrapped bundle is the original" cmp -s b.cbor back.cbor
 # the image really is the satellite's file
 check "downloaded sample.img equals the satellite's" \
     cmp -s pair/sat/data/sample.img pair/ground/downloads/sample.img
+check "the uploaded settings.cfg is on board, the same bytes" \
+    cmp -s settings.cfg pair/sat/data/settings.cfg
 check "nothing quarantined on a clean link" \
     test "$(ls pair/sat/quarantine pair/ground/quarantine | grep -vc ':$\|^$\|INDEX')" = 0
 finish
