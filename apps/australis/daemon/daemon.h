@@ -45,7 +45,7 @@ typedef struct dmn_config {
     uint64_t scid, tm_vcid, tc_vcid, tm_spi, tc_spi, tm_frame_len;
     int fsync_on;
     int tc_seg_hdr; /* [link] tc_segment_header (link = ccsds; docs/cl_ccsds.md), default yes */
-    int batch_on; /* [folders] batch: group commit on the folder link (default on) */
+    int batch_on;   /* [folders] batch: group commit on the folder link (default on) */
     uint64_t lifetime_s, replay_window, max_bundle;
     char status_reports[64];   /* [node] status_reports: which RFC 9171 status reports we ask */
     char dictionary[DMN_PATH]; /* [node] dictionary: the tenant's dictionary (dict_node.h) */
