@@ -105,7 +105,8 @@ static void p_discard(void *ctx, uint64_t id, const aus_app_view *local)
     (void)local;
 }
 
-static const aus_app_ground_ops OPSG = {p_send, NULL, p_write, p_hash, p_place, p_discard, NULL};
+static const aus_app_ground_ops OPSG = {p_send,  NULL,      p_write, p_hash,
+                                        p_place, p_discard, NULL,    NULL};
 static aus_app_ground G;
 static mem start;
 static int ready;

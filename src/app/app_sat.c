@@ -35,24 +35,33 @@ typedef struct sat_frame {
     uint8_t rec[AUS_APP_OUTPUT_MAX + 64];
 } sat_frame;
 
-static size_t cpy(char *dst, size_t cap, size_t at, const char *src, size_t n)
-{
-    for (size_t i = 0; i < n && at + 1 < cap; i++)
-        dst[at++] = src[i];
-    dst[at < cap ? at : cap - 1] = '\0';
-    return at;
-}
-
-static void low_key(const aus_app_sat *s, char key[AUS_STORE_KEY_MAX]);
-
-static void req_key(const aus_app_sat *s, uint64_t id, char key[AUS_STORE_KEY_MAX])
+/* The keys of this file (but param/, below): "app/<tenant>/<what>", then nids numbers as 16 hex
+ * digits, "/" between them (fixed width: key order is numeric order). */
+static void app_key(const aus_app_sat *s, char key[AUS_STORE_KEY_MAX], const char *what, int nids,
+                    uint64_t a, uint64_t b)
 {
     aus_key k;
     aus_key_init(&k, "app/");
     aus_key_str(&k, s->tenant);
-    aus_key_str(&k, "/req/");
-    aus_key_hex(&k, id, 16);
+    aus_key_str(&k, "/");
+    aus_key_str(&k, what);
+    if (nids > 0)
+        aus_key_hex(&k, a, 16);
+    if (nids > 1) {
+        aus_key_str(&k, "/");
+        aus_key_hex(&k, b, 16);
+    }
     memcpy(key, k.s, sizeof k.s);
+}
+
+static void req_key(const aus_app_sat *s, uint64_t id, char key[AUS_STORE_KEY_MAX])
+{
+    app_key(s, key, "req/", 1, id, 0);
+}
+
+static void low_key(const aus_app_sat *s, char key[AUS_STORE_KEY_MAX])
+{
+    app_key(s, key, "low", 0, 0, 0);
 }
 
 static int view_eq(const aus_app_view *v, const char *s)
@@ -434,13 +443,6 @@ aus_err aus_app_sat_handle(aus_app_sat *s, const uint8_t *adu, size_t len, int e
     }
 }
 
-static void low_key(const aus_app_sat *s, char key[AUS_STORE_KEY_MAX])
-{
-    size_t at = cpy(key, AUS_STORE_KEY_MAX, 0, "app/", 4);
-    at = cpy(key, AUS_STORE_KEY_MAX, at, s->tenant, strlen(s->tenant));
-    (void)cpy(key, AUS_STORE_KEY_MAX, at, "/low", 4);
-}
-
 long aus_app_sat_forget(aus_app_sat *s, uint64_t low_id)
 {
     char prefix[AUS_STORE_KEY_MAX], key[AUS_STORE_KEY_MAX] = "", next[AUS_STORE_KEY_MAX];
@@ -448,9 +450,7 @@ long aus_app_sat_forget(aus_app_sat *s, uint64_t low_id)
     sat_frame f;
     long count = 0;
     AUS_ENSURE(s != NULL, AUS_E_ARG);
-    size_t at = cpy(prefix, sizeof prefix, 0, "app/", 4);
-    at = cpy(prefix, sizeof prefix, at, s->tenant, strlen(s->tenant));
-    (void)cpy(prefix, sizeof prefix, at, "/req/", 5);
+    app_key(s, prefix, "req/", 0, 0, 0);
     /* the mark only moves up; requests below it are refused from now on */
     uint64_t cur = 0;
     low_key(s, limit);
@@ -500,9 +500,8 @@ long aus_app_sat_recover(aus_app_sat *s)
     sat_frame f;
     long count = 0;
     AUS_ENSURE(s != NULL, AUS_E_ARG);
-    size_t at = cpy(prefix, sizeof prefix, 0, "app/", 4);
-    at = cpy(prefix, sizeof prefix, at, s->tenant, strlen(s->tenant));
-    at = cpy(prefix, sizeof prefix, at, "/req/", 5);
+    app_key(s, prefix, "req/", 0, 0, 0);
+    size_t at = strlen(prefix);
     for (;;) {
         char next[AUS_STORE_KEY_MAX];
         aus_err e = s->store->ops->next(s->store->self, prefix, key, next, sizeof next);
@@ -552,27 +551,12 @@ long aus_app_sat_recover(aus_app_sat *s)
 
 static void tt_prefix(const aus_app_sat *s, char key[AUS_STORE_KEY_MAX])
 {
-    size_t at = cpy(key, AUS_STORE_KEY_MAX, 0, "app/", 4);
-    at = cpy(key, AUS_STORE_KEY_MAX, at, s->tenant, strlen(s->tenant));
-    (void)cpy(key, AUS_STORE_KEY_MAX, at, "/tt/", 4);
-}
-
-static size_t hex16(char *out, uint64_t v)
-{
-    static const char hx[] = "0123456789abcdef";
-    for (unsigned i = 0; i < 16; i++)
-        out[i] = hx[(v >> (60 - 4 * i)) & 0xFu];
-    return 16;
+    app_key(s, key, "tt/", 0, 0, 0);
 }
 
 static void tt_key(const aus_app_sat *s, uint64_t at_ms, uint64_t id, char key[AUS_STORE_KEY_MAX])
 {
-    char h[33];
-    tt_prefix(s, key);
-    hex16(h, at_ms);
-    h[16] = '/';
-    hex16(h + 17, id);
-    (void)cpy(key, AUS_STORE_KEY_MAX, strlen(key), h, 33);
+    app_key(s, key, "tt/", 2, at_ms, id);
 }
 
 static aus_err tt_schedule(aus_app_sat *s, const aus_app_msg *req, const uint8_t *adu, size_t len,
@@ -752,12 +736,7 @@ static void put_be64(uint8_t *p, uint64_t v)
 
 static void up_key(const aus_app_sat *s, uint64_t id, char key[AUS_STORE_KEY_MAX])
 {
-    char h[16];
-    size_t at = cpy(key, AUS_STORE_KEY_MAX, 0, "app/", 4);
-    at = cpy(key, AUS_STORE_KEY_MAX, at, s->tenant, strlen(s->tenant));
-    at = cpy(key, AUS_STORE_KEY_MAX, at, "/up/", 4);
-    hex16(h, id);
-    (void)cpy(key, AUS_STORE_KEY_MAX, at, h, 16);
+    app_key(s, key, "up/", 1, id, 0);
 }
 
 static uint64_t up_total(uint64_t size, uint64_t chunk) { return size / chunk + !!(size % chunk); }

@@ -25,6 +25,7 @@
 #include "australis/client.h"
 #include "cli.h"
 #include "daemon.h"
+#include "store_keys.h"
 
 static void usage(FILE *f)
 {
@@ -415,8 +416,9 @@ static int do_points(app_opts *o)
     int rc = dmn_open_readonly(&n, &cfg);
     if (rc)
         return rc;
-    char prefix[AUS_STORE_KEY_MAX], key[AUS_STORE_KEY_MAX] = "", next[AUS_STORE_KEY_MAX];
-    snprintf(prefix, sizeof prefix, "gr/%s/pt/", cfg.tenant);
+    char key[AUS_STORE_KEY_MAX] = "", next[AUS_STORE_KEY_MAX];
+    dmn_key pk;
+    const char *prefix = dmn_key_gr_pt(&pk, cfg.tenant, 0, 1);
     uint64_t total = 0, dropped = 0;
     int first = 1;
     if (o->json)

@@ -41,6 +41,7 @@
 
 #include "australis/base.h"
 #include "dict_node.h"
+#include "store_keys.h"
 
 #define APP_CONNS 16
 #define APP_RX_CAP (4 + AUS_APP_API_FRAME_MAX)
@@ -103,8 +104,8 @@ void dmn_app_points_noted(dmn_node *n, size_t added, int empty)
 
 static void key_of(const dmn_node *n, char *key, const char *what, uint64_t num)
 {
-    snprintf(key, AUS_STORE_KEY_MAX, "app/%s/%s/%016llx", n->cfg.tenant, what,
-             (unsigned long long)num);
+    dmn_key k;
+    memcpy(key, dmn_key_app(&k, n->cfg.tenant, what, num, 1), sizeof k.s);
 }
 
 /* ---- connections ---- */
@@ -347,8 +348,8 @@ static void on_register(dmn_node *n, int ci, const aus_api_msg *m)
         return;
     }
     r->conn = ci;
-    char key[AUS_STORE_KEY_MAX];
-    snprintf(key, sizeof key, "app/%.31s/appcmd/%.40s", n->cfg.tenant, name);
+    dmn_key kb;
+    const char *key = dmn_key_app_cmd(&kb, n->cfg.tenant, name);
     aus_err e = AUS_OK;
     if (!s->in_txn && (e = n->store.ops->begin(n->store.self)) == AUS_OK) {
         e = n->store.ops->put(n->store.self, key, (const uint8_t *)"", 0);
@@ -721,8 +722,9 @@ int dmn_app_sat_init(dmn_node *n)
     s->lfd = s->ep = -1;
     for (int i = 0; i < APP_CONNS; i++)
         s->conn[i].fd = s->conn[i].offer_fd = -1;
-    char prefix[AUS_STORE_KEY_MAX], key[AUS_STORE_KEY_MAX] = "", next[AUS_STORE_KEY_MAX];
-    snprintf(prefix, sizeof prefix, "app/%s/appcmd/", n->cfg.tenant);
+    char key[AUS_STORE_KEY_MAX] = "", next[AUS_STORE_KEY_MAX];
+    dmn_key pk;
+    const char *prefix = dmn_key_app_cmd(&pk, n->cfg.tenant, NULL);
     size_t pl = strlen(prefix);
     while (n->store.ops->next(n->store.self, prefix, key, next, sizeof next) == AUS_OK) {
         memcpy(key, next, sizeof key);

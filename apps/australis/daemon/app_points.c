@@ -13,6 +13,7 @@
 #include "app_api_srv.h"
 #include "australis/base.h"
 #include "dict_node.h"
+#include "store_keys.h"
 
 #define APP_ADU_MAX 32768u
 
@@ -22,11 +23,8 @@ void *dmn_app_points_hook_ctx;
 /* ---- store keys ---- */
 static void key_of(const dmn_node *n, char *key, const char *what, uint64_t num, int with_num)
 {
-    if (with_num)
-        snprintf(key, AUS_STORE_KEY_MAX, "app/%s/%s/%016llx", n->cfg.tenant, what,
-                 (unsigned long long)num);
-    else
-        snprintf(key, AUS_STORE_KEY_MAX, "app/%s/%s", n->cfg.tenant, what);
+    dmn_key k;
+    memcpy(key, dmn_key_app(&k, n->cfg.tenant, what, num, with_num), sizeof k.s);
 }
 
 aus_err dmn_app_points_meta(const dmn_node *n, dmn_app_ptmeta *m)
@@ -175,10 +173,10 @@ aus_err dmn_app_ground_points(dmn_node *n, const aus_agent_rx *rx)
     size_t np = 0;
     AUS_TRY(aus_app_points_decode(rx->adu, rx->len, &batch, &dropped, pts, AUS_APP_API_MAX_POINTS,
                                   &np));
-    char key[AUS_STORE_KEY_MAX];
+    dmn_key kb, db;
+    const char *key = dmn_key_gr_pt(&kb, n->cfg.tenant, batch, 0);
     size_t have = 0;
     uint8_t one[1];
-    snprintf(key, sizeof key, "gr/%s/pt/%016llx", n->cfg.tenant, (unsigned long long)batch);
     aus_err e = n->store.ops->get(n->store.self, key, one, sizeof one, &have);
     if (e == AUS_OK || e == AUS_E_NOBUFS) {
         dmn_log("points batch %llu again: already stored", (unsigned long long)batch);
@@ -186,9 +184,8 @@ aus_err dmn_app_ground_points(dmn_node *n, const aus_agent_rx *rx)
     }
     AUS_ENSURE(e == AUS_E_NOTFOUND, e);
     AUS_TRY(n->store.ops->put(n->store.self, key, rx->adu, rx->len));
-    char dkey[AUS_STORE_KEY_MAX];
+    const char *dkey = dmn_key_gr(&db, n->cfg.tenant, "ptdrop");
     uint64_t prev = 0;
-    snprintf(dkey, sizeof dkey, "gr/%s/ptdrop", n->cfg.tenant);
     e = aus_store_get_u64(&n->store, dkey, &prev);
     AUS_ENSURE(e == AUS_OK || e == AUS_E_NOTFOUND, e);
     if (dropped > prev)

@@ -11,6 +11,7 @@
 #include "daemon.h"
 #include "dict_file.h"
 #include "dict_node.h"
+#include "store_keys.h"
 #include "util.h"
 
 static dmn_dict_event_fn g_hook;
@@ -149,10 +150,9 @@ aus_err dmn_dict_sat_check(void *ctx, const aus_app_msg *req, uint8_t *out, size
  * again (a rollback) writes the same key. Listed in docs/store.md. */
 static aus_err store_event(dmn_node *n, const dmn_dict_event *ev)
 {
-    char key[AUS_STORE_KEY_MAX];
-    int k = snprintf(key, sizeof key, "dict/%s/ev/%016" PRIx64 "/%s", n->cfg.tenant, ev->request_id,
-                     ev->point);
-    if (k < 0 || (size_t)k >= sizeof key)
+    dmn_key kb;
+    const char *key = dmn_key_dict_ev(&kb, n->cfg.tenant, ev->request_id, ev->point);
+    if (!key)
         return AUS_OK; /* names are bounded by the dictionary: cannot happen */
     cJSON *j = cJSON_CreateObject();
     if (!j)

@@ -30,6 +30,7 @@
 #include "util.h"
 #include "link_tcpcl.h"
 #include "net_config.h"
+#include "store_keys.h"
 #include "../../../port/posix/keyfile.h"
 #include "../../../port/posix/posix_io.h"
 
@@ -201,17 +202,6 @@ static const char *judge(dmn_node *n, struct dmn_net_state *s, aus_bpv7_bundle *
     return NULL;
 }
 
-static void seen_key(char *k, size_t cap, const char *tenant, const aus_bpv7_primary *pr)
-{
-    snprintf(k, cap, "gw/%s/seen/%016llx%016llx%016llx", tenant, (unsigned long long)pr->src.node,
-             (unsigned long long)pr->ctime, (unsigned long long)pr->seq);
-}
-
-static void req_key(char *k, size_t cap, const char *tenant, uint64_t id)
-{
-    snprintf(k, cap, "gw/%s/req/%016llx", tenant, (unsigned long long)id);
-}
-
 static aus_err write_answer(dmn_node *n, struct dmn_net_state *s, uint64_t node, uint64_t svc,
                             uint64_t seq, const uint8_t *adu, size_t len);
 
@@ -253,8 +243,8 @@ static int take_request(dmn_node *n, struct dmn_net_state *s, const uint8_t *p, 
             answer_refusal(n, s, &b.pri, &m, why);
         return 0;
     }
-    char sk[AUS_STORE_KEY_MAX], rk[AUS_STORE_KEY_MAX];
-    seen_key(sk, sizeof sk, n->cfg.tenant, &b.pri);
+    dmn_key skb, rkb;
+    const char *sk = dmn_key_gw_seen(&skb, n->cfg.tenant, b.pri.src.node, b.pri.ctime, b.pri.seq);
     uint64_t prev;
     if (aus_store_get_u64(&n->store, sk, &prev) == AUS_OK) {
         s->dups++;
@@ -280,8 +270,8 @@ static int take_request(dmn_node *n, struct dmn_net_state *s, const uint8_t *p, 
         be64(rec + 8, b.pri.src.service);
         be64(rec + 16, orig);
         rec[24] = m.type;
-        req_key(rk, sizeof rk, n->cfg.tenant, id);
-        e = n->store.ops->put(n->store.self, rk, rec, sizeof rec);
+        e = n->store.ops->put(n->store.self, dmn_key_gw_req(&rkb, n->cfg.tenant, id, 0), rec,
+                              sizeof rec);
     }
     if (e == AUS_OK)
         e = aus_store_put_u64(&n->store, sk, id);
@@ -505,8 +495,9 @@ static aus_err answer_adu(dmn_node *n, const aus_app_ground_answer_view *a, uint
 
 static void send_answers(dmn_node *n, struct dmn_net_state *s)
 {
-    char prefix[AUS_STORE_KEY_MAX], key[AUS_STORE_KEY_MAX], after[AUS_STORE_KEY_MAX] = "";
-    snprintf(prefix, sizeof prefix, "gw/%s/req/", n->cfg.tenant);
+    char key[AUS_STORE_KEY_MAX], after[AUS_STORE_KEY_MAX] = "";
+    dmn_key pk;
+    const char *prefix = dmn_key_gw_req(&pk, n->cfg.tenant, 0, 1);
     for (int k = 0; k < GW_SCAN_MAX; k++) {
         if (n->store.ops->next(n->store.self, prefix, after, key, sizeof key) != AUS_OK)
             return;

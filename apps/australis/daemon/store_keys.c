@@ -72,3 +72,44 @@ const char *dmn_key_lnk_ep(dmn_key *k, const char *tenant, unsigned tag, uint64_
         return build(k, "lnk/%s/ep/%02x/", tenant, tag);
     return build(k, "lnk/%s/ep/%02x/%016llx", tenant, tag, (unsigned long long)id);
 }
+
+const char *dmn_key_app_cmd(dmn_key *k, const char *tenant, const char *name)
+{
+    return build(k, "app/%.31s/appcmd/%.40s", tenant, name ? name : "");
+}
+
+const char *dmn_key_app(dmn_key *k, const char *tenant, const char *what, uint64_t num,
+                        int with_num)
+{
+    if (!with_num)
+        return build(k, "app/%s/%s", tenant, what);
+    return build(k, "app/%s/%s/%016llx", tenant, what, (unsigned long long)num);
+}
+
+const char *dmn_key_gr_pt(dmn_key *k, const char *tenant, uint64_t batch, int prefix_only)
+{
+    if (prefix_only)
+        return build(k, "gr/%s/pt/", tenant);
+    return build(k, "gr/%s/pt/%016llx", tenant, (unsigned long long)batch);
+}
+
+const char *dmn_key_dict_ev(dmn_key *k, const char *tenant, uint64_t request_id, const char *point)
+{
+    int n = snprintf(k->s, sizeof k->s, "dict/%s/ev/%016llx/%s", tenant,
+                     (unsigned long long)request_id, point);
+    return n >= 0 && (size_t)n < sizeof k->s ? k->s : NULL;
+}
+
+const char *dmn_key_gw_seen(dmn_key *k, const char *tenant, uint64_t node, uint64_t ctime,
+                            uint64_t seq)
+{
+    return build(k, "gw/%s/seen/%016llx%016llx%016llx", tenant, (unsigned long long)node,
+                 (unsigned long long)ctime, (unsigned long long)seq);
+}
+
+const char *dmn_key_gw_req(dmn_key *k, const char *tenant, uint64_t id, int prefix_only)
+{
+    if (prefix_only)
+        return build(k, "gw/%s/req/", tenant);
+    return build(k, "gw/%s/req/%016llx", tenant, (unsigned long long)id);
+}

@@ -44,5 +44,24 @@ const char *dmn_key_lnk_defer(dmn_key *k, const char *tenant, uint64_t seq, int 
 /* "lnk/<t>/ep/<tag 2 hex>/<id 16 hex>" (an SA procedure's request waiting for its EP reply). */
 const char *dmn_key_lnk_ep(dmn_key *k, const char *tenant, unsigned tag, uint64_t id,
                            int prefix_only);
+/* "app/<t>/<what>" or, with_num, "app/<t>/<what>/<num 16 hex>": the satellite's tenant points
+ * buffer (ptmeta, ptbatch, pt/<seq>; app_points.c). */
+const char *dmn_key_app(dmn_key *k, const char *tenant, const char *what, uint64_t num,
+                        int with_num);
+/* "app/<t>/appcmd/<name cut to 40>" (a command a tenant program registered, app_api_srv.c);
+ * name NULL: the prefix. */
+const char *dmn_key_app_cmd(dmn_key *k, const char *tenant, const char *name);
+/* "gr/<t>/pt/<batch 16 hex>": a tenant points batch the ground stored (app_points.c);
+ * prefix_only: up to the last "/". */
+const char *dmn_key_gr_pt(dmn_key *k, const char *tenant, uint64_t batch, int prefix_only);
+/* "dict/<t>/ev/<request id 16 hex>/<point>": a limit event (dict_node.c); NULL when the point's
+ * name does not fit a key. */
+const char *dmn_key_dict_ev(dmn_key *k, const char *tenant, uint64_t request_id, const char *point);
+/* "gw/<t>/seen/<node><ctime><seq, each 16 hex>": a terrestrial request carried (gateway.c). */
+const char *dmn_key_gw_seen(dmn_key *k, const char *tenant, uint64_t node, uint64_t ctime,
+                            uint64_t seq);
+/* "gw/<t>/req/<id 16 hex>": a gateway request waiting for its answer; prefix_only: up to the
+ * last "/". */
+const char *dmn_key_gw_req(dmn_key *k, const char *tenant, uint64_t id, int prefix_only);
 
 #endif

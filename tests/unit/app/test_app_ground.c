@@ -197,7 +197,7 @@ static void g_discard(void *ctx, uint64_t id, const aus_app_view *local)
 static const aus_app_ground_ops *gops(world *w)
 {
     static aus_app_ground_ops o;
-    o = (aus_app_ground_ops){g_send, g_answer, g_write, g_hash, g_place, g_discard, w};
+    o = (aus_app_ground_ops){g_send, g_answer, g_write, g_hash, g_place, g_discard, w, NULL};
     return &o;
 }
 
@@ -210,7 +210,7 @@ static world *mk_cfg(uint64_t keep, uint64_t step)
     w->sst = tst_store_iface(w->smem);
     for (size_t i = 0; i < IMG_SIZE; i++)
         w->file[i] = (uint8_t)(i * 13 + (i >> 8));
-    aus_app_sat_ops sops = {s_health, s_info, s_read, s_rekey, s_emit, w};
+    aus_app_sat_ops sops = {s_health, s_info, s_read, s_rekey, s_emit, w, NULL, NULL, NULL, NULL};
     assert_int_equal(aus_app_sat_init(&w->sat, &w->sst, &sops, "tenA", 4096), AUS_OK);
     w->cfg = (aus_app_ground_cfg){60000, keep, 4096, step};
     assert_int_equal(aus_app_ground_init(&w->g, &w->gst, gops(w), "tenA", &w->cfg), AUS_OK);

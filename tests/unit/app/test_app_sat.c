@@ -78,7 +78,7 @@ static world *mk(void)
     w->st = tst_store_iface(w->mem);
     for (size_t i = 0; i < sizeof w->file; i++)
         w->file[i] = (uint8_t)(i * 7);
-    aus_app_sat_ops ops = {health, finfo, fread_, NULL, emit, w};
+    aus_app_sat_ops ops = {health, finfo, fread_, NULL, emit, w, NULL, NULL, NULL, NULL};
     assert_int_equal(aus_app_sat_init(&w->sat, &w->st, &ops, "tenA", 4096), AUS_OK);
     aus_app_cmd ext = {"exec", ext_cmd, w, AUS_APP_CMD_EXTERNAL};
     assert_int_equal(aus_app_sat_register(&w->sat, &ext), AUS_OK);
@@ -197,7 +197,7 @@ static aus_err deliver_try(world *w, const uint8_t *adu, size_t n)
  * runs recovery in its own transaction before taking requests. */
 static long restart(world *w)
 {
-    aus_app_sat_ops ops = {health, finfo, fread_, NULL, emit, w};
+    aus_app_sat_ops ops = {health, finfo, fread_, NULL, emit, w, NULL, NULL, NULL, NULL};
     memset(&w->sat, 0, sizeof w->sat);
     assert_int_equal(aus_app_sat_init(&w->sat, &w->st, &ops, "tenA", 4096), AUS_OK);
     aus_app_cmd ext = {"exec", ext_cmd, w, AUS_APP_CMD_EXTERNAL};

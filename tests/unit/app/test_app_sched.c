@@ -90,7 +90,7 @@ static aus_err ext(void *ctx, const aus_app_msg *req, uint8_t *out, size_t cap, 
 
 static void init(world *w)
 {
-    aus_app_sat_ops ops = {NULL, NULL, NULL, NULL, emit, w};
+    aus_app_sat_ops ops = {NULL, NULL, NULL, NULL, emit, w, NULL, NULL, NULL, NULL};
     assert_int_equal(aus_app_sat_init(&w->sat, &w->st, &ops, "tenA", 4096), AUS_OK);
     aus_app_cmd c1 = {"mark", mark, w, 0}, c2 = {"ext", ext, w, AUS_APP_CMD_EXTERNAL};
     assert_int_equal(aus_app_sat_register(&w->sat, &c1), AUS_OK);
