@@ -55,6 +55,19 @@ check "bpsec wrap: unknown option" unknown "bpsec wrap" bpsec wrap --bogus
 check "bpsec unwrap: unknown option" unknown "bpsec unwrap" bpsec unwrap --bogus
 check "bpsec inspect: unknown option" unknown "bpsec inspect" bpsec inspect --bogus
 check "init: unknown option" unknown init init "$T/pair" --bogus
+# the families with their own option loops (bundle, ccsds, app): exit 2 and a sentence naming it
+check "bundle create: unknown option" expect 2 \
+    "australis: bundle create: unknown option '--bogus' (see --help)" -- bundle create --bogus
+check "bundle: unknown subcommand" expect 2 \
+    "australis: bundle: unknown subcommand 'nosuch' (see australis bundle --help)" -- bundle nosuch
+check "ccsds tc-decode: unknown option" expect 2 \
+    "australis: unknown option '--bogus' (see australis ccsds --help)" -- ccsds tc-decode --bogus x
+check "ccsds: unknown subcommand, named before its options" expect 2 \
+    "australis: unknown ccsds subcommand 'nosuch' (see australis ccsds --help)" -- ccsds nosuch -o x
+check "app: unknown subcommand" expect 2 \
+    "australis: app: unknown subcommand 'nosuch' (see australis app --help)" -- app nosuch
+check "file put: missing REMOTE" expect 2 \
+    "australis: file put: missing argument REMOTE (see australis file put --help)" -- file put a --config "$G"
 check "init: missing DIR" expect 2 "australis: init: missing argument DIR (see australis init --help)" -- init
 check "init --sat-node 0" expect 2 "australis: init: option --sat-node needs a node number (1..4294967295), not '0'" -- init "$T/pair" --sat-node 0
 check "init --help" helps init init --help

@@ -775,6 +775,13 @@ int cmd_ccsds(int argc, char **argv)
         return argc < 2 ? AUS_EXIT_USAGE : AUS_EXIT_OK;
     }
     const char *sub = argv[1];
+    static const char *const subs[] = {"tm-encode", "tm-decode",   "tc-encode",  "tc-decode",
+                                       "rs-decode", "conv-encode", "conv-decode"};
+    int known = 0;
+    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
+        known |= !strcmp(sub, subs[i]);
+    if (!known) /* named before its options are read: a typo is the problem, not a missing -o */
+        return usage_err("unknown ccsds subcommand '%s'", sub);
     for (int i = 2; i < argc; i++)
         if (cli_is_help(argv[i])) {
             fputs(usage_text, stdout);
