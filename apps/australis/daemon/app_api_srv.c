@@ -94,12 +94,12 @@ static uint64_t points_max(const dmn_node *n)
     return n->cfg.app_points_max ? n->cfg.app_points_max : DMN_APP_POINTS_MAX_DEFAULT;
 }
 
-void dmn_app_points_noted(dmn_node *n, size_t added, int empty)
+/* After the points buffer changed (app_points.c): whether points wait to go down. */
+static void points_noted(dmn_node *n)
 {
-    if (!n->app)
-        return;
-    n->app->points_in += added;
-    n->app->maybe_points = added ? 1 : empty ? 0 : n->app->maybe_points;
+    dmn_app_ptmeta m;
+    if (n->app && dmn_app_points_meta(n, &m) == AUS_OK)
+        n->app->maybe_points = m.head != m.next;
 }
 
 static void key_of(const dmn_node *n, char *key, const char *what, uint64_t num)
@@ -391,6 +391,10 @@ static void on_publish(dmn_node *n, int ci, const aus_api_msg *m)
     aus_err e = dmn_app_points_meta(n, &before);
     if (e == AUS_OK)
         e = dmn_app_points_add(n, m->points, m->npoints, dmn_now_ms(), &last);
+    if (e == AUS_OK) {
+        s->points_in += m->npoints;
+        points_noted(n);
+    }
     if (e == AUS_OK && dmn_app_points_meta(n, &after) == AUS_OK && after.dropped > before.dropped) {
         char t[120];
         snprintf(t, sizeof t, "points buffer full: the oldest were dropped (%llu in all)",
@@ -836,6 +840,8 @@ void dmn_app_tick(dmn_node *n)
     if (n->store.ops->begin(n->store.self) != AUS_OK)
         return;
     long k = dmn_app_points_flush(n, 64);
+    if (k >= 0)
+        points_noted(n);
     if (k < 0 || n->store.ops->commit(n->store.self) != AUS_OK) {
         (void)n->store.ops->rollback(n->store.self);
         dmn_reset(n);
@@ -850,6 +856,8 @@ aus_err dmn_app_before_emit(dmn_node *n, const uint8_t *adu, size_t len)
         (adu[2] != AUS_APP_IMG_INFO && adu[2] != AUS_APP_IMG_CHUNK))
         return AUS_OK;
     long k = dmn_app_points_flush(n, 64);
+    if (k >= 0)
+        points_noted(n);
     return k < 0 ? (aus_err)k : AUS_OK;
 }
 

@@ -49,8 +49,6 @@ aus_err dmn_app_points_add(dmn_node *n, const aus_api_point *pts, size_t npts, u
 /* Queue up to max_adus points ADUs (oldest first) and remove their points. Returns the number
  * of points sent or an error. */
 long dmn_app_points_flush(dmn_node *n, size_t max_adus);
-/* (app_points.c -> app_api_srv.c) added points may wait; empty: the buffer is empty. */
-void dmn_app_points_noted(dmn_node *n, size_t added, int empty);
 
 /* ---- role ground ---- */
 /* A points ADU from the satellite, inside the handler's transaction: stored under

@@ -91,7 +91,6 @@ aus_err dmn_app_points_add(dmn_node *n, const aus_api_point *pts, size_t npts, u
         AUS_TRY(n->store.ops->put(n->store.self, key, rec, len));
     }
     AUS_TRY(meta_put(n, &m));
-    dmn_app_points_noted(n, npts, 0);
     if (m.dropped != dropped0 && (m.dropped - dropped0) == m.dropped)
         dmn_log("points buffer full (%llu kept): the oldest are dropped and counted",
                 (unsigned long long)points_max(n));
@@ -161,7 +160,6 @@ long dmn_app_points_flush(dmn_node *n, size_t max_adus)
                     (unsigned long long)batch, np, (unsigned long long)m.dropped);
     }
     AUS_TRY(meta_put(n, &m));
-    dmn_app_points_noted(n, 0, m.head == m.next);
     return sent;
 }
 
