@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../apps/australis/common/util.c"
 #include "../apps/australis/daemon/net_config.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

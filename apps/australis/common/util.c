@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -112,6 +113,16 @@ int cli_u64(const char *s, uint64_t max, uint64_t *v)
         return -1;
     *v = x;
     return 0;
+}
+
+char *cli_trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    return s;
 }
 
 void cli_err(const char *fmt, ...)

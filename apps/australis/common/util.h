@@ -29,6 +29,8 @@ int cli_write_file(const char *path, const uint8_t *p, size_t n);
 long cli_hex(const char *hex, uint8_t *out, size_t cap);
 /* Parse an unsigned decimal/hex (0x) number into *v with a bound; 0 on success. */
 int cli_u64(const char *s, uint64_t max, uint64_t *v);
+/* s without its leading and trailing white space (cut in place). */
+char *cli_trim(char *s);
 /* Print an error sentence: "australis: <fmt>\n" on stderr. */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -102,16 +102,6 @@ static const link_name link_names[] = {
     {"udpcl", NULL}, /* [udpcl]: net_config.c */
 };
 
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    size_t n = strlen(s);
-    while (n && isspace((unsigned char)s[n - 1]))
-        s[--n] = '\0';
-    return s;
-}
-
 static int fail(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int fail(const char *file, int line, const char *fmt, ...)
@@ -293,7 +283,7 @@ int dmn_config_load(dmn_config *c, const char *path)
     int line = 0, rc = 0;
     while (rc == 0 && fgets(buf, sizeof buf, f)) {
         line++;
-        char *s = trim(buf);
+        char *s = cli_trim(buf);
         if (!*s || *s == '#' || *s == ';')
             continue;
         if (*s == '[') {
@@ -312,10 +302,10 @@ int dmn_config_load(dmn_config *c, const char *path)
             break;
         }
         *eq = '\0';
-        char *key = trim(s), *val = trim(eq + 1);
+        char *key = cli_trim(s), *val = cli_trim(eq + 1);
         char *hash = strstr(val, " #");
         if (hash)
-            *hash = '\0', val = trim(val);
+            *hash = '\0', val = cli_trim(val);
         rc = set_key(c, path, line, sec, key, val, seen);
     }
     fclose(f);

@@ -2,6 +2,7 @@
 /* [tcpcl], [udpcl] and [gateway]: see net_config.h. Every refusal names the key, the section
  * and what is allowed; nothing here opens a socket or a key file. */
 #include "net_config.h"
+#include "util.h" /* cli_trim */
 
 #include <ctype.h>
 #include <errno.h>
@@ -250,7 +251,7 @@ static int set_gateway(dmn_net *nc, const char *k, const char *v, char *why, siz
     return 0;
 }
 
-static void defaults(dmn_net *nc)
+static void net_defaults(dmn_net *nc)
 {
     memset(nc, 0, sizeof *nc);
     nc->keepalive_s = 30;
@@ -262,19 +263,9 @@ static void defaults(dmn_net *nc)
     nc->gw_lifetime_s = 3600;
 }
 
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    size_t n = strlen(s);
-    while (n && isspace((unsigned char)s[n - 1]))
-        s[--n] = '\0';
-    return s;
-}
-
 int dmn_net_parse(dmn_net *nc, const char *text, size_t len, int *line, char *why, size_t cap)
 {
-    defaults(nc);
+    net_defaults(nc);
     char buf[1024], sec[32] = "";
     size_t at = 0;
     *line = 0;
@@ -292,7 +283,7 @@ int dmn_net_parse(dmn_net *nc, const char *text, size_t len, int *line, char *wh
         at = e + 1;
         if (memchr(buf, '\0', n)) /* a NUL inside the line: config.c reads up to it */
             buf[strlen(buf)] = '\0';
-        char *s = trim(buf);
+        char *s = cli_trim(buf);
         if (!*s || *s == '#' || *s == ';')
             continue;
         if (*s == '[') {
@@ -310,10 +301,10 @@ int dmn_net_parse(dmn_net *nc, const char *text, size_t len, int *line, char *wh
         if (!eq)
             return FAIL("expected 'key = value', got '%s'", s);
         *eq = '\0';
-        char *key = trim(s), *val = trim(eq + 1);
+        char *key = cli_trim(s), *val = cli_trim(eq + 1);
         char *hash = strstr(val, " #");
         if (hash)
-            *hash = '\0', val = trim(val);
+            *hash = '\0', val = cli_trim(val);
         int rc = !strcmp(sec, "tcpcl")   ? set_tcpcl(nc, key, val, why, cap)
                  : !strcmp(sec, "udpcl") ? set_udpcl(nc, key, val, why, cap)
                                          : set_gateway(nc, key, val, why, cap);
