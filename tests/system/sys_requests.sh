@@ -23,8 +23,8 @@ i=$(submit image get img.bin -o "$T/img.out" --chunk 4096)
 check "two requests queued" waitfor [ "$(nout)" = 2 ]
 st=$("$CLI" status --config "$W/ground.ini")
 check "status lists both with age, sends and next retry" \
-    sh -c "printf '%s\n' \"\$1\" | grep -Eq '^  $c +command +age 0m0[0-9]s  sent 1x  next retry in (59[0-9]|600)s\$' &&
-           printf '%s\n' \"\$1\" | grep -Eq '^  $i +image-request +age 0m0[0-9]s  sent 1x  next retry in'" _ "$st"
+    sh -c "printf '%s\n' \"\$1\" | grep -Eq '^  $c +command +age 0m[0-5][0-9]s  sent 1x  next retry in (5[0-9][0-9]|600)s\$' &&
+           printf '%s\n' \"\$1\" | grep -Eq '^  $i +image-request +age 0m[0-5][0-9]s  sent 1x  next retry in'" _ "$st"
 # the bundles are lost on the way: nothing would be re-sent for ten minutes
 rm -f "$W/ground/out"/*
 sleep 1.5

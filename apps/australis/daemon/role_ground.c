@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -172,18 +171,8 @@ static int hash_part(dl_file *d, uint64_t size, uint8_t sha[32])
         snprintf(d->why, sizeof d->why, "cannot finish %s: %s", d->part, strerror(errno));
         return -1;
     }
-    void *p = size ? mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, d->fd, 0) : NULL;
-    if (p == MAP_FAILED) {
+    if (dmn_sha256_fd(d->fd, size, sha) != 0) { /* uplink.c */
         snprintf(d->why, sizeof d->why, "cannot read %s: %s", d->part, strerror(errno));
-        return -1;
-    }
-    aus_iov iov = {p, (size_t)size};
-    const aus_crypto *c = aus_crypto_default();
-    aus_err e = c->ops->hash(c->self, AUS_HASH_SHA256, &iov, 1, sha, 32);
-    if (p)
-        munmap(p, (size_t)size);
-    if (e != AUS_OK) {
-        snprintf(d->why, sizeof d->why, "cannot hash %s: %s", d->part, aus_err_str(e));
         return -1;
     }
     return 0;
