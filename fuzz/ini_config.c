@@ -12,6 +12,7 @@
 #include "../apps/australis/daemon/config.c"
 #include "../apps/australis/common/cl_ccsds_util.c"
 #include "../apps/australis/daemon/net_config.c"
+#include "../apps/australis/daemon/config_sections.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -68,56 +68,6 @@ static pid_t launcher_pid = -1;
 
 /* ---- configuration ---- */
 
-static int cfg_fail(const char *file, int line, const char *key, const char *why)
-{
-    fprintf(stderr, "australis: %s:%d: key '%s' in [sandbox] %s\n", file, line, key, why);
-    return -1;
-}
-
-static int yes_no(const char *v, int *out)
-{
-    if (!strcmp(v, "yes") || !strcmp(v, "on") || !strcmp(v, "true") || !strcmp(v, "1"))
-        *out = 1;
-    else if (!strcmp(v, "no") || !strcmp(v, "off") || !strcmp(v, "false") || !strcmp(v, "0"))
-        *out = 0;
-    else
-        return -1;
-    return 0;
-}
-
-int dmn_sandbox_config(dmn_sandbox_cfg *s, const char *file, int line, const char *key,
-                       const char *val)
-{
-    int b = 0;
-    if (!strcmp(key, "enabled") || !strcmp(key, "strict") || !strcmp(key, "ground")) {
-        if (yes_no(val, &b) != 0)
-            return cfg_fail(file, line, key, "needs yes or no");
-        if (!strcmp(key, "enabled"))
-            s->off = !b;
-        else if (!strcmp(key, "strict"))
-            s->strict = b;
-        else
-            s->ground_off = !b;
-        return 0;
-    }
-    if (!strcmp(key, "user")) {
-        if (!*val || strlen(val) >= sizeof s->user || strchr(val, '/'))
-            return cfg_fail(file, line, key, "needs a user name or UID[:GID] of 1..63 characters");
-        snprintf(s->user, sizeof s->user, "%s", val);
-        return 0;
-    }
-    if (!strcmp(key, "read")) {
-        if (val[0] != '/' || strlen(val) >= sizeof s->allow_read[0])
-            return cfg_fail(file, line, key, "needs an absolute path of at most 255 characters");
-        if (s->nallow >= sizeof s->allow_read / sizeof s->allow_read[0])
-            return cfg_fail(file, line, key, "may be given at most 4 times");
-        snprintf(s->allow_read[s->nallow++], sizeof s->allow_read[0], "%s", val);
-        return 0;
-    }
-    fprintf(stderr, "australis: %s:%d: unknown key '%s' in section [sandbox]\n", file, line, key);
-    return -1;
-}
-
 static void add_word(char *buf, size_t cap, const char *w)
 {
     size_t at = strlen(buf);
