@@ -10,7 +10,7 @@ if ! command -v pg_lsclusters > /dev/null; then
 fi
 read -r VER NAME _ < <(pg_lsclusters -h | head -1)
 [ -n "${VER:-}" ] || { echo "ci-postgres: no PostgreSQL cluster" >&2; exit 3; }
-pg_ctlcluster "$VER" "$NAME" start 2> /dev/null || true
+pg_ctlcluster "$VER" "$NAME" start > /dev/null 2>&1 || true # its "already running" on stdout is not the URL
 PORT=$(pg_lsclusters -h | awk -v v="$VER" -v n="$NAME" '$1==v && $2==n {print $3}')
 cd /tmp
 su postgres -c "psql -qtA -c \"SELECT 1 FROM pg_roles WHERE rolname='aus_test'\"" | grep -q 1 ||

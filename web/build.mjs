@@ -11,7 +11,8 @@ if (!existsSync(join(dist, 'openmct.js'))) {
   console.error(`build.mjs: ${dist}/openmct.js is missing: run "npm ci" in ${here} first`);
   process.exit(1);
 }
-rmSync(out, { recursive: true, force: true });
+// only what this script makes: OUT is also CMake's binary folder of web/ (cmake_install.cmake)
+rmSync(join(out, 'openmct'), { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 cpSync(dist, join(out, 'openmct'), {
   recursive: true,

@@ -152,9 +152,16 @@ for r in $(seq 1 30); do
 done
 kill -TERM $gpid $spid; wait $gpid $spid 2>/dev/null; gpid=
 sed -i 's/^retry_s = 1/retry_s = 0/' "$W/ground.ini"
-n=0; for i in $(seq 1 12); do has "${kids[$((i-1))]}" "marked c$i" && n=$((n+1)); done
-check "$kills kill -9: 12 commands answered with their output ($n)" [ $n = 12 ]
-check "... each ran exactly once" [ "$(grep -c '^c' "$W/ledger")" = 12 -a "$(sort "$W/ledger" | uniq -d | wc -l)" = 0 ]
+# a kill -9 between a script's run and the commit of its result leaves it answered
+# "interrupted" (ran at most once, outcome unknown: docs/daemon.md, "Exactly once")
+n=0; m=0
+for i in $(seq 1 12); do
+    if has "${kids[$((i-1))]}" "marked c$i"; then n=$((n+1));
+    elif has "${kids[$((i-1))]}" '"interrupted"'; then m=$((m+1)); fi
+done
+check "$kills kill -9: 12 commands answered, $n with their output, $m interrupted" [ $((n + m)) = 12 ]
+check "... none ran twice, every one answered with its output ran" \
+    sh -c "[ \$(sort '$W/ledger' | uniq -d | wc -l) = 0 ] && [ \$(grep -c '^c' '$W/ledger') -ge $n ] && [ \$(grep -c '^c' '$W/ledger') -le 12 ]"
 
 # ---- australis status from the running ground daemon shows the link counters ----
 printf 'socket = %s/g.sock\n' "$T" >> "$W/ground.ini"

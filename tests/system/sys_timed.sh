@@ -49,7 +49,7 @@ waitfor [ "$(nout)" = 1 ]; up; s_once; down
 check "... its answer: cancelled before it ran" waitfor bash -c "answer $far | grep -q 'cancelled before it ran'"
 check "... and it never runs" sh -c "! grep -q far '$W/ledger'"
 "$CLI" cmd ping --at yesterday --config "$W/ground.ini" > /dev/null 2> "$T/err"; rc=$?
-check "--at with a bad time: exit 2 and the sentence" sh -c "[ $rc = 2 ] && grep -q -- '--at needs +SECONDS or a UTC time YYYY-MM-DDTHH:MM:SSZ, not yesterday' '$T/err'"
+check "--at with a bad time: exit 2 and the sentence" sh -c "[ $rc = 2 ] && grep -qx -- \"australis: cmd: option --at needs +SECONDS or a UTC time YYYY-MM-DDTHH:MM:SSZ, not 'yesterday'\" '$T/err'"
 printf '+1 exec mark ok\nsoon exec mark bad\n' > "$T/bad.seq"
 "$CLI" cmd --sequence "$T/bad.seq" --config "$W/ground.ini" > "$T/out" 2> "$T/err"; rc=$?
 check "a bad sequence line: exit 2, the line named, nothing sent" \

@@ -432,7 +432,12 @@ static int ll_abi(void)
 #define LL_DIR_RW                                                                                  \
     (LL_DIR_RO | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_FILE |                  \
      LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_REFER |       \
-     LANDLOCK_ACCESS_FS_TRUNCATE)
+     LANDLOCK_ACCESS_FS_TRUNCATE | LL_DIR_JUNK)
+/* What the daemon must do to junk someone planted in its own folders (an empty directory, a
+ * FIFO, a symlink): remove it, or move it into the quarantine (a rename makes one there). */
+#define LL_DIR_JUNK                                                                                \
+    (LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_FIFO |  \
+     LANDLOCK_ACCESS_FS_MAKE_SYM)
 #define LL_FILE_BITS                                                                               \
     (LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_READ_FILE |   \
      LANDLOCK_ACCESS_FS_TRUNCATE | LANDLOCK_ACCESS_FS_IOCTL_DEV)
