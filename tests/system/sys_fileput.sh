@@ -12,7 +12,7 @@ mkworld "$T/w"
 sed -i 's/^retry_s = 0$/retry_s = 600/' "$W/ground.ini"
 printf 'socket = %s/g.sock\n' "$T" >> "$W/ground.ini"
 printf 'uploads = %s/sat/uploads\n' "$W" >> "$W/sat.ini"
-waitfor() { for _ in $(seq 200); do "$@" && return 0; sleep 0.1; done; return 1; }
+waitfor() { for _ in $(seq 600); do "$@" && return 0; sleep 0.1; done; return 1; } # up to 60 s: a loaded machine
 nout() { ls "$W/ground/out" | wc -l; }
 answer() { "$CLI" status --id "$1" --json --config "$W/ground.ini" 2>/dev/null; }
 export -f answer; export CLI W

@@ -12,7 +12,7 @@ trap '[ -z "${KEEP:-}" ] && rm -rf "$T"' EXIT
 mkworld "$T/w"
 sed -i 's/^retry_s = 0$/retry_s = 600/' "$W/ground.ini"
 printf 'socket = %s/g.sock\n' "$T" >> "$W/ground.ini"
-waitfor() { for _ in $(seq 150); do "$@" && return 0; sleep 0.1; done; return 1; }
+waitfor() { for _ in $(seq 600); do "$@" && return 0; sleep 0.1; done; return 1; } # up to 60 s: a loaded machine
 nout() { ls "$W/ground/out" | wc -l; }
 s_once
 "$CLI" run --config "$W/ground.ini" >> "$W/ground.log" 2>&1 & gpid=$!

@@ -10,7 +10,7 @@ T=$(mktemp -d /tmp/aus-sys-timed.XXXXXX)
 mkworld "$T/w"
 sed -i 's/^retry_s = 0$/retry_s = 600/' "$W/ground.ini"
 printf 'socket = %s/g.sock\n' "$T" >> "$W/ground.ini"
-waitfor() { for _ in $(seq 150); do "$@" && return 0; sleep 0.1; done; return 1; }
+waitfor() { for _ in $(seq 600); do "$@" && return 0; sleep 0.1; done; return 1; } # up to 60 s: a loaded machine
 nout() { ls "$W/ground/out" | wc -l; }
 answer() { "$CLI" status --id "$1" --json --config "$W/ground.ini" 2>/dev/null; }
 export -f answer; export CLI W
