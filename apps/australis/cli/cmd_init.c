@@ -220,7 +220,7 @@ static int write_world(const init_opts *o, const char *d)
         "ground",           "ground/keys",    "ground/in", "ground/out", "ground/quarantine",
         "ground/downloads", "ground/pq",      "sat",       "sat/keys",   "sat/in",
         "sat/out",          "sat/quarantine", "sat/data",  "sat/pq"};
-    char p[INIT_PATH + 64];
+    char p[PATH_MAX + 64]; /* d is up to PATH_MAX */
     for (size_t i = 0; i < sizeof sub / sizeof sub[0]; i++) {
         snprintf(p, sizeof p, "%s/%s", d, sub[i]);
         if (mkdir_0700(p) != 0)
@@ -304,7 +304,7 @@ int cmd_init(int argc, char **argv)
                 d, d, INIT_SOCK_MAX);
         return AUS_EXIT_USAGE;
     }
-    char p[INIT_PATH + 64];
+    char p[PATH_MAX + 64]; /* d is up to PATH_MAX */
     static const char *const mine[] = {"ground.ini", "sat.ini", "ground", "sat"};
     for (size_t i = 0; i < sizeof mine / sizeof mine[0]; i++) {
         snprintf(p, sizeof p, "%s/%s", d, mine[i]);
