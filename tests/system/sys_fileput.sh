@@ -26,6 +26,9 @@ head -c 300000 /dev/urandom > "$T/update.bin"
 id=$(submit file put "$T/update.bin" update.bin)
 check "file put: a request id" [ -n "$id" ]
 check "the file went out in 37 chunks of 8 KiB" waitfor [ "$(nout)" = 37 ]
+# someone planted a symlink where the upload's temporary will be: unlinked, never followed
+echo precious > "$T/victim"
+ln -s "$T/victim" "$W/sat/uploads/.up-$(printf %016x "$id").part"
 up --drop 0.3 --seed 7 > /dev/null; s_once; down
 check "a lossy pass: not placed yet, and no answer" \
     bash -c "[ ! -e '$W/sat/uploads/update.bin' ] && ! answer $id | grep -q status"
@@ -42,6 +45,7 @@ check "stored: the satellite says so" waitfor bash -c "answer $id | grep -q 'sto
 check "... the bytes are the same" cmp -s "$T/update.bin" "$W/sat/uploads/update.bin"
 check "... no temporary left" not sh -c "ls -a '$W/sat/uploads' | grep -q part"
 check "... $missing of 37 chunks were sent twice, not the whole file" [ "$missing" -lt 37 ]
+check "the planted symlink's target is untouched" [ "$(cat "$T/victim")" = precious ]
 check "the satellite logged it" grep -q "upload id=$id: $W/sat/uploads/update.bin written (SHA-256 verified)" "$W/sat.log"
 
 # a second version of the same file, with --wait while passes run

@@ -42,8 +42,11 @@ int dmn_sha256_fd(int fd, uint64_t size, uint8_t sha[32])
     return e == AUS_OK ? 0 : -1;
 }
 
-/* The temporary of upload id, opened with flags (O_CREAT: mode 0600); -1 with errno. */
-static int part_open(dmn_node *n, uint64_t id, int flags, int *dfd)
+/* The temporary of upload id; -1 with errno. fresh: a new one (whatever stands at its name, a
+ * planted symlink, FIFO or hard link included, is unlinked, never followed, then the name is
+ * created O_EXCL, mode 0600); else the existing one, only if it is a regular file of ours with
+ * one link (O_NOFOLLOW, and O_NONBLOCK so that a FIFO cannot hang the daemon). */
+static int part_open(dmn_node *n, uint64_t id, int flags, int fresh, int *dfd)
 {
     char name[40];
     struct stat st;
@@ -53,8 +56,17 @@ static int part_open(dmn_node *n, uint64_t id, int flags, int *dfd)
         *dfd = open(up_folder(n), O_RDONLY | O_DIRECTORY | O_CLOEXEC); /* made like the others */
     if (*dfd < 0)
         return -1;
-    int fd = openat(*dfd, name, flags | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid())) {
+    if (fresh && unlinkat(*dfd, name, 0) != 0 && errno != ENOENT) {
+        int err = errno;
+        close(*dfd);
+        errno = err;
+        return -1;
+    }
+    int fd =
+        openat(*dfd, name,
+               flags | (fresh ? O_CREAT | O_EXCL : 0) | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+    if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+                    st.st_nlink != 1)) {
         close(fd);
         errno = EPERM;
         fd = -1;
@@ -70,7 +82,7 @@ static int part_open(dmn_node *n, uint64_t id, int flags, int *dfd)
 aus_err dmn_up_write(void *ctx, uint64_t id, int first, uint64_t off, const uint8_t *p, size_t len)
 {
     dmn_node *n = ctx;
-    int dfd = -1, fd = part_open(n, id, O_WRONLY | O_CREAT | (first ? O_TRUNC : 0), &dfd);
+    int dfd = -1, fd = part_open(n, id, O_WRONLY, first, &dfd);
     if (fd < 0) {
         dmn_log("upload id=%llu: cannot open its temporary in %s: %s", (unsigned long long)id,
                 up_folder(n), strerror(errno));
@@ -92,7 +104,7 @@ aus_err dmn_up_write(void *ctx, uint64_t id, int first, uint64_t off, const uint
 aus_err dmn_up_hash(void *ctx, uint64_t id, uint64_t size, uint8_t sha256[32])
 {
     dmn_node *n = ctx;
-    int dfd = -1, fd = part_open(n, id, O_RDWR, &dfd);
+    int dfd = -1, fd = part_open(n, id, O_RDWR, 0, &dfd);
     if (fd < 0)
         return AUS_E_IO;
     int ok = ftruncate(fd, (off_t)size) == 0 && dmn_sha256_fd(fd, size, sha256) == 0;
@@ -105,7 +117,7 @@ aus_err dmn_up_place(void *ctx, uint64_t id, const aus_app_view *name)
 {
     dmn_node *n = ctx;
     char part[40], to[256];
-    int dfd = -1, fd = part_open(n, id, O_RDONLY, &dfd);
+    int dfd = -1, fd = part_open(n, id, O_RDONLY, 0, &dfd);
     if (fd < 0 || name->n >= sizeof to) {
         if (fd >= 0) {
             close(fd);
