@@ -8,7 +8,19 @@ ok() { PASS=$((PASS+1)); echo "ok   $*"; }
 bad() { FAIL=$((FAIL+1)); echo "FAIL $*"; }
 check() { local what="$1"; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
 not() { ! "$@"; }
-finish() { echo "$PASS passed, $FAIL failed"; [ "$FAIL" = 0 ]; }
+# On a failure the daemons' last log lines and the folders are printed (CI keeps only stdout).
+finish() {
+    echo "$PASS passed, $FAIL failed"
+    [ "$FAIL" = 0 ] && return 0
+    local f
+    for f in "${W:-/nonexistent}"/*.log; do
+        [ -f "$f" ] && { echo "--- last lines of $f"; tail -n 25 "$f"; }
+    done
+    for f in "${W:-/nonexistent}"/{ground,sat}/{in,out}; do
+        [ -d "$f" ] && echo "--- $f: $(ls "$f" | wc -l) entries"
+    done
+    return 1
+}
 
 # mkworld DIR [tenant] [sat-node] [ground-node] [ground-lifetime-s]
 mkworld() {

@@ -52,7 +52,9 @@ check "... the request failed with the reason" \
     sh -c "'$CLI' status --id $i --json --config '$W/ground.ini' | grep -q 'cancelled by the operator'"
 check "... the temporary is removed" not test -e "$T/img.out.$i.part"
 mv "$T/held"/* "$W/ground/in/"
+# (if this fails: is the daemon alive? finish prints its log)
 check "the rest of the download arrives late and is taken" waitfor [ "$(ls "$W/ground/in" | wc -l)" = 0 ]
+check "... the ground daemon is still running" kill -0 "$gpid"
 check "... and ignored: no file, no temporary" sh -c "! ls '$T' | grep -q img.out"
 "$CLI" cancel "$i" --config "$W/ground.ini" > /dev/null 2> "$T/err"; rc=$?
 check "cancel again: exit 1 and the sentence" sh -c "[ $rc = 1 ] && grep -qx 'australis: cancel: no pending request with that id (answered, failed, cancelled or never submitted)' '$T/err'"
