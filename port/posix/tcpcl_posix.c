@@ -53,6 +53,16 @@ aus_err aus_tcpcl_tls_ctx(struct ssl_ctx_st **out, const aus_tcpcl_tls_opts *o, 
     }
     /* §4.4.1: TLS 1.3 or later */
     SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
+    /* AES-128-GCM first (AES-NI; the cheapest of the three here, ~4 GB/s), ChaCha20 first for a
+     * client that lists it first (no AES instructions); all three stay on offer (RFC 8446 §9.1) */
+    if (SSL_CTX_set_ciphersuites(ctx, "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:"
+                                      "TLS_CHACHA20_POLY1305_SHA256") != 1) {
+        ossl_why(why, cap, "TLS cipher suites");
+        SSL_CTX_free(ctx);
+        return AUS_E_CRYPTO;
+    }
+    if (server)
+        SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_PRIORITIZE_CHACHA);
     SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     if (o->cert && SSL_CTX_use_certificate_chain_file(ctx, o->cert) != 1) {
         ossl_why(why, cap, "TLS certificate file");
@@ -307,13 +317,14 @@ static int net_push(aus_tcpcl_conn *c)
 static int net_pull(aus_tcpcl_conn *c)
 {
     int moved = 0;
-    for (int i = 0; i < 2 && c->nbio && !c->sock_eof; i++) {
+    for (int i = 0; i < 2 && c->nbio && !c->sock_eof && !c->rd_dry; i++) {
         char *p = NULL;
         ossl_ssize_t room = BIO_nwrite0(c->nbio, &p);
         if (room <= 0)
             break;
         ssize_t n = recv(c->fd, p, (size_t)room, 0);
         if (n < 0) {
+            c->rd_dry = errno == EAGAIN || errno == EWOULDBLOCK;
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
                 c->sock_eof = 1;
                 (void)BIO_shutdown_wr(c->nbio);
@@ -469,8 +480,11 @@ static int do_read(aus_tcpcl_conn *c, uint64_t now)
         }
         return moved;
     } else {
+        if (c->rd_dry)
+            return 0;
         n = read(c->fd, c->in + c->in_len, room);
         if (n < 0) {
+            c->rd_dry = errno == EAGAIN || errno == EWOULDBLOCK;
             if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
                 return 0;
             c->eof = 1;
@@ -543,6 +557,7 @@ void aus_tcpcl_conn_step(aus_tcpcl_conn *c, short revents, uint64_t now)
 {
     if (c->done)
         return;
+    c->rd_dry = 0; /* one recv() that found nothing is enough per step: poll() tells of more */
     if (c->closing) {
         drain_close(c, now);
         return;

@@ -54,6 +54,7 @@ typedef struct aus_tcpcl_conn {
     int tls_rd_blocked;  /* TLS wants more ciphertext than the pair holds */
     int sock_eof;        /* the socket said EOF; the pair may still hold records */
     int wr_shut;         /* shutdown(SHUT_WR) done */
+    int rd_dry;          /* this step's recv() found nothing */
     int has_ca;
     aus_tcpcl sess;
     aus_tcpcl_ops user; /* the caller's ops; the session's go through the conn */
