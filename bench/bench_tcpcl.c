@@ -226,6 +226,19 @@ static double one_run(int raw, int tls, struct ssl_ctx_st *sctx, struct ssl_ctx_
     return t1 - t0;
 }
 
+/* the 1-minute load average (Linux), or -1: printed with the figures, which depend on it */
+static double load1(void)
+{
+    double l = -1;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (fscanf(f, "%lf", &l) != 1)
+            l = -1;
+        fclose(f);
+    }
+    return l;
+}
+
 static int make_cert(char *dir, struct ssl_ctx_st **sctx, struct ssl_ctx_st **cctx)
 {
     char cmd[1024], why[300];
@@ -276,6 +289,7 @@ int main(int argc, char **argv)
     printf("%-8s %-5s %10s %8s %10s %8s %7s %8s %9s %9s\n", "size", "tls", "bundles/s", "Gbit/s",
            "raw bnd/s", "raw Gb/s", "vs raw", "plain/x", "cpu us/b", "raw cpu");
     int rc = 0;
+    double load0 = load1();
     for (size_t s = 0; s < 4; s++) {
         if (only && sizes[s] != only)
             continue;
@@ -310,6 +324,7 @@ int main(int argc, char **argv)
                    last_cpu * 1e6 / (double)n, raw_cpu * 1e6 / (double)n);
         }
     }
+    printf("load average (1 min): %.2f at the start, %.2f at the end\n", load0, load1());
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     (void)!system(cmd);
