@@ -57,6 +57,8 @@ static void failed(const char *what)
             (unsigned long long)st.failures);
 }
 
+static void catch_up(dmn_node *n);
+
 static void publish(const char *event, cJSON *o)
 {
     char *s = st.http ? cJSON_PrintUnformatted(o) : NULL;
@@ -90,6 +92,7 @@ int dmn_ops_start(dmn_node *n, int watch, char *why, size_t cap)
     if (st.arc) {
         dmn_log("Archive: %s (%s), station %s, retention %s", url, ops_archive_kind(st.arc),
                 st.station, n->cfg.ops.retention_days ? "set" : "forever");
+        catch_up(n);
         dmn_ops_tick(n);
     }
     if (!watch || !n->cfg.ops.http_listen[0])
@@ -157,23 +160,63 @@ void dmn_ops_on_submit(dmn_node *n, const aus_app_msg *req, const char *local, u
     free(name);
 }
 
+/* A report's points under its source, in the caller's transaction: 1 stored, 0 stored
+ * before, -1 error. */
+static int store_report(dmn_node *n, ops_archive *a, const aus_app_msg *m, int64_t t)
+{
+    int fresh = ops_archive_source(a, n->cfg.tenant, st.sat, st.station, m->id, t);
+    char name[OPS_NAME], txt[OPS_NAME];
+    for (size_t i = 0; fresh == 1 && i < m->nkv; i++) {
+        snprintf(name, sizeof name, "%.*s", (int)m->kv[i].name.n, (const char *)m->kv[i].name.p);
+        snprintf(txt, sizeof txt, "%.*s", (int)m->kv[i].text.n, (const char *)m->kv[i].text.p);
+        if (ops_archive_point(a, n->cfg.tenant, st.sat, name, t, (double)m->kv[i].num,
+                              m->kv[i].is_text ? txt : NULL) != 0)
+            return -1;
+    }
+    return fresh;
+}
+
+/* Re-archiving at start. The archive commits without waiting for the disk (SQLite
+ * synchronous=NORMAL, PostgreSQL synchronous_commit=off: docs/http-api.md "Durability"): a
+ * crash of this process loses nothing (the commit is in the kernel or the server), but a
+ * crash of the machine may lose the archive's last commits while the ground's store (which
+ * does wait for the disk) kept the answers those points came in. So every start walks the
+ * answers the ground keeps and stores each report whose source the archive lacks: a point
+ * acknowledged is archived again, never lost, and never twice (its source). */
+static int catch_up_one(void *ctx, uint64_t ms, const uint8_t *adu, size_t len)
+{
+    dmn_node *n = ctx;
+    static aus_app_msg m;
+    if (aus_app_decode(&m, adu, len) != AUS_OK || m.type != AUS_APP_TM_REPORT)
+        return 0;
+    return store_report(n, st.arc, &m, (int64_t)ms);
+}
+
+static void catch_up(dmn_node *n)
+{
+    if (ops_archive_begin(st.arc) != 0)
+        return failed("the re-archiving of kept answers");
+    long k = dmn_ground_reports(n, catch_up_one, n);
+    if (k < 0 || ops_archive_commit(st.arc) != 0) {
+        ops_archive_rollback(st.arc);
+        return failed("the re-archiving of kept answers");
+    }
+    if (k > 0)
+        dmn_log("archive: %ld report(s) the ground had answered were missing and are archived "
+                "again",
+                k);
+}
+
 static void on_report(dmn_node *n, ops_archive *a, const aus_app_msg *m, int64_t t)
 {
     if (ops_archive_begin(a) != 0)
         return failed("a telemetry report");
-    int fresh = ops_archive_source(a, n->cfg.tenant, st.sat, st.station, m->id, t);
-    int rc = fresh < 0 ? -1 : 0;
-    char name[OPS_NAME], txt[OPS_NAME];
-    for (size_t i = 0; fresh == 1 && rc == 0 && i < m->nkv; i++) {
-        snprintf(name, sizeof name, "%.*s", (int)m->kv[i].name.n, (const char *)m->kv[i].name.p);
-        snprintf(txt, sizeof txt, "%.*s", (int)m->kv[i].text.n, (const char *)m->kv[i].text.p);
-        rc = ops_archive_point(a, n->cfg.tenant, st.sat, name, t, (double)m->kv[i].num,
-                               m->kv[i].is_text ? txt : NULL);
-    }
-    if (rc != 0 || ops_archive_commit(a) != 0) {
+    int fresh = store_report(n, a, m, t);
+    if (fresh < 0 || ops_archive_commit(a) != 0) {
         ops_archive_rollback(a);
         return failed("a telemetry report");
     }
+    char name[OPS_NAME], txt[OPS_NAME];
     if (fresh != 1)
         return;
     for (size_t i = 0; i < m->nkv; i++) {

@@ -542,6 +542,34 @@ static cJSON *json_answer(const aus_app_ground_answer_view *a)
     return o;
 }
 
+long dmn_ground_reports(dmn_node *n,
+                        int (*fn)(void *ctx, uint64_t ms, const uint8_t *adu, size_t len),
+                        void *ctx)
+{
+    aus_app_ground *g = gr(n);
+    aus_app_ground_item it;
+    aus_app_ground_answer_view a;
+    long k = 0;
+    if (!g)
+        return -1;
+    for (uint64_t after = 0;; after = it.id) {
+        aus_err e = aus_app_ground_next(g, AUS_APP_GR_ANSWERED, after, dmn_now_ms(), &it);
+        if (e == AUS_E_NOTFOUND)
+            return k;
+        if (e == AUS_E_MALFORMED)
+            continue; /* that record is skipped, the walk goes on after it */
+        if (e != AUS_OK)
+            return -1;
+        if (it.req_type != AUS_APP_TM_QUERY || aus_app_ground_answer(g, it.id, &a) != AUS_OK ||
+            a.adu.n == 0)
+            continue;
+        int r = fn(ctx, a.answered_ms, a.adu.p, a.adu.n);
+        if (r < 0)
+            return -1;
+        k += r;
+    }
+}
+
 char *dmn_ground_response(dmn_node *n, uint64_t id)
 {
     aus_app_ground *g = gr(n);
