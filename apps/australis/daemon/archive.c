@@ -12,7 +12,7 @@
  * it commits (or before any query on the same connection): sorted by (series, time), inserted
  * with one prepared statement (SQLite) or one COPY (PostgreSQL), and folded into the rollup
  * table (per series: count, first time, sum, min, max per bucket of 1 s, 10 s, 100 s, 1 000 s
- * and 10 000 s) with one multi-row upsert per level. A downsampled history reads rollup rows,
+ * and 10 000 s) with multi-row upserts of up to 500 rows. A downsampled history reads rollup rows,
  * not points: at most ~10 rows per returned sample (ops_archive_history). */
 #include <math.h>
 #include <stdarg.h>
@@ -438,11 +438,11 @@ static void put_copy_text(ops_archive *a, const char *s)
     put(a, "%.*s", (int)k, tmp);
 }
 
-/* Folds the queued points (sorted by series and time) into one level of the rollup table:
+/* Folds the queued points (sorted by series and time) into every level of the rollup table:
  * one row per (series, bucket), merged with what an earlier transaction left there. Every
  * value in the statement is a number this code formatted, never client text. */
 #define ROLL_ROWS 500
-static int rollup_level(ops_archive *a, int64_t w)
+static int rollup_all(ops_archive *a)
 {
     static const char head[] = "INSERT INTO rollup(sid, w, t, tf, n, nt, vsum, vmin, vmax) VALUES ";
     static const char tail[] =
@@ -454,42 +454,47 @@ static int rollup_level(ops_archive *a, int64_t w)
         "rollup.vmax END";
     int rows = 0;
     a->nbuf = 0;
-    for (size_t i = 0; i < a->npend;) {
-        const pend *p = &a->pend[i];
-        int64_t b = p->t - ((p->t % w) + w) % w; /* floor, negative times too */
-        int64_t n = 0, nt = 0;
-        double sum = 0, mn = 0, mx = 0;
-        size_t j = i;
-        for (; j < a->npend && a->pend[j].sid == p->sid && a->pend[j].t < b + w; j++) {
-            const pend *r = &a->pend[j];
-            n++;
-            if (r->txt >= 0 || !isfinite(r->v)) { /* text (or no number): counted, no value */
-                nt++;
-                continue;
+    /* every level in one statement (PostgreSQL: one round trip), rows in (width, series,
+     * bucket) order, so two stations' transactions lock shared rows in the same order */
+    for (int l = 0; l < NLEVELS; l++) {
+        const int64_t w = levels[l];
+        for (size_t i = 0; i < a->npend;) {
+            const pend *p = &a->pend[i];
+            int64_t b = p->t - ((p->t % w) + w) % w; /* floor, negative times too */
+            int64_t n = 0, nt = 0;
+            double sum = 0, mn = 0, mx = 0;
+            size_t j = i;
+            for (; j < a->npend && a->pend[j].sid == p->sid && a->pend[j].t < b + w; j++) {
+                const pend *r = &a->pend[j];
+                n++;
+                if (r->txt >= 0 || !isfinite(r->v)) { /* text (or no number): counted, no value */
+                    nt++;
+                    continue;
+                }
+                if (n - nt == 1 || r->v < mn)
+                    mn = r->v;
+                if (n - nt == 1 || r->v > mx)
+                    mx = r->v;
+                sum += r->v;
             }
-            if (n - nt == 1 || r->v < mn)
-                mn = r->v;
-            if (n - nt == 1 || r->v > mx)
-                mx = r->v;
-            sum += r->v;
-        }
-        if (rows == 0)
-            put(a, "%s", head);
-        if (n > nt)
-            put(a, "%s(%lld,%lld,%lld,%lld,%lld,%lld,%.17g,%.17g,%.17g)", rows ? "," : "",
-                (long long)p->sid, (long long)w, (long long)b, (long long)p->t, (long long)n,
-                (long long)nt, sum, mn, mx);
-        else
-            put(a, "%s(%lld,%lld,%lld,%lld,%lld,%lld,0,NULL,NULL)", rows ? "," : "",
-                (long long)p->sid, (long long)w, (long long)b, (long long)p->t, (long long)n,
-                (long long)nt);
-        i = j;
-        if (++rows == ROLL_ROWS || i == a->npend) {
-            put(a, "%s", tail);
-            if (a->oom || a->ops->exec(a->db, a->buf) != 0)
-                return -1;
-            rows = 0;
-            a->nbuf = 0;
+            if (rows == 0)
+                put(a, "%s", head);
+            if (n > nt)
+                put(a, "%s(%lld,%lld,%lld,%lld,%lld,%lld,%.17g,%.17g,%.17g)", rows ? "," : "",
+                    (long long)p->sid, (long long)w, (long long)b, (long long)p->t, (long long)n,
+                    (long long)nt, sum, mn, mx);
+            else
+                put(a, "%s(%lld,%lld,%lld,%lld,%lld,%lld,0,NULL,NULL)", rows ? "," : "",
+                    (long long)p->sid, (long long)w, (long long)b, (long long)p->t, (long long)n,
+                    (long long)nt);
+            i = j;
+            if (++rows == ROLL_ROWS || (i == a->npend && l == NLEVELS - 1)) {
+                put(a, "%s", tail);
+                if (a->oom || a->ops->exec(a->db, a->buf) != 0)
+                    return -1;
+                rows = 0;
+                a->nbuf = 0;
+            }
         }
     }
     return 0;
@@ -537,8 +542,8 @@ static int flush(ops_archive *a)
         if (!s)
             rc = -1;
     }
-    for (int l = 0; rc == 0 && l < NLEVELS; l++)
-        rc = rollup_level(a, levels[l]);
+    if (rc == 0)
+        rc = rollup_all(a);
     discard(a);
     return rc;
 }
