@@ -6,6 +6,7 @@
  * retention, and two writers (stations) into one archive. */
 #include "aus_test.h"
 
+#include <math.h>
 #include <unistd.h>
 
 #include "ops.h"
@@ -192,6 +193,40 @@ static void test_history_rollup(void **state)
     done(a);
 }
 
+/* Hostile values through the bulk path (PostgreSQL COPY's text format escapes): tabs,
+ * newlines, backslashes and a long text come back as sent; non-finite numbers are stored
+ * without poisoning the rollups. */
+static void test_hostile_values(void **state)
+{
+    (void)state;
+    ops_archive *a = fresh();
+    static char longtxt[3000];
+    for (size_t i = 0; i < sizeof longtxt - 1; i++)
+        longtxt[i] = "a\\\t\n\rb"[i % 6];
+    assert_int_equal(ops_archive_begin(a), 0);
+    assert_int_equal(ops_archive_point(a, "t1", "s", "txt", 1000, 0, "x\ty\nz\\N\r"), 0);
+    assert_int_equal(ops_archive_point(a, "t1", "s", "txt", 2000, 0, longtxt), 0);
+    assert_int_equal(ops_archive_point(a, "t1", "s", "txt", 3000, 0, "\\."), 0);
+    for (int i = 0; i < 3000; i++)
+        assert_int_equal(ops_archive_point(a, "t1", "s", "num", i * 1000,
+                                           i == 7   ? INFINITY
+                                           : i == 8 ? -INFINITY
+                                                    : i,
+                                           NULL),
+                         0);
+    assert_int_equal(ops_archive_commit(a), 0);
+    static ops_sample out[20];
+    int found = 0;
+    assert_int_equal(ops_archive_history(a, "t1", "s", "txt", 0, 5000, 10, out, 20, &found), 3);
+    assert_string_equal(out[0].txt, "x\ty\nz\\N\r");
+    assert_memory_equal(out[1].txt, longtxt, sizeof out[1].txt - 1);
+    assert_string_equal(out[2].txt, "\\.");
+    long n = ops_archive_history(a, "t1", "s", "num", 0, 2999999, 10, out, 20, &found);
+    assert_int_equal(n, 10);
+    assert_true(out[0].min == 0 && out[9].max == 2999 && isfinite(out[0].v));
+    done(a);
+}
+
 static void test_commands_images_passes_events(void **state)
 {
     (void)state;
@@ -290,6 +325,7 @@ int main(void)
         cmocka_unit_test(test_points_exactly_once),
         cmocka_unit_test(test_history_downsampled),
         cmocka_unit_test(test_history_rollup),
+        cmocka_unit_test(test_hostile_values),
         cmocka_unit_test(test_commands_images_passes_events),
         cmocka_unit_test(test_retention),
         cmocka_unit_test(test_two_writers),
