@@ -218,6 +218,7 @@ print(db.execute("select count(*) from sources").fetchone()[0])
 PY
 check "5 reports' commits taken out of the archive (17 sources left)" [ "$(cat "$T/lost")" = 17 ]
 check "ground restarts" start_ground
+for _ in $(seq 600); do grep -q "archived again" "$W/ground.log" && break; sleep 0.1; done
 python3 - "$ARC" > "$T/k9b" <<'PY'
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])

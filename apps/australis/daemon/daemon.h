@@ -263,11 +263,10 @@ long dmn_ground_resend(dmn_node *n, uint64_t cutoff_ms);
 long dmn_ground_forget(dmn_node *n);
 /* One client operation (JSON in, JSON out, malloc'd): tm, cmd, image, rekey, status, resp. */
 char *dmn_client_exec(dmn_node *n, const char *json);
-/* Every stored answer to a telemetry query (the newest keep_answers), oldest first: fn(ctx,
- * answered ms, the report ADU) returns 1 (used), 0 or -1 (stop). Returns the sum or -1. */
-long dmn_ground_reports(dmn_node *n,
-                        int (*fn)(void *ctx, uint64_t ms, const uint8_t *adu, size_t len),
-                        void *ctx);
+/* Ground, at start after dmn_ops_start: every report among the answers the ground keeps (the
+ * newest keep_answers) whose source the archive lacks is archived again (docs/http-api.md
+ * "Durability"). Returns how many, 0 without an archive, -1 on error (logged). */
+long dmn_ground_rearchive(dmn_node *n);
 /* The stored response for id as JSON text (malloc'd) or NULL if none yet. */
 char *dmn_ground_response(dmn_node *n, uint64_t id);
 /* The operator: re-send pending request id now (cancel 0) or cancel it (1). Own transaction.

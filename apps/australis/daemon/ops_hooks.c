@@ -57,8 +57,6 @@ static void failed(const char *what)
             (unsigned long long)st.failures);
 }
 
-static void catch_up(dmn_node *n);
-
 static void publish(const char *event, cJSON *o)
 {
     char *s = st.http ? cJSON_PrintUnformatted(o) : NULL;
@@ -92,7 +90,6 @@ int dmn_ops_start(dmn_node *n, int watch, char *why, size_t cap)
     if (st.arc) {
         dmn_log("Archive: %s (%s), station %s, retention %s", url, ops_archive_kind(st.arc),
                 st.station, n->cfg.ops.retention_days ? "set" : "forever");
-        catch_up(n);
         dmn_ops_tick(n);
     }
     if (!watch || !n->cfg.ops.http_listen[0])
@@ -176,27 +173,36 @@ static int store_report(dmn_node *n, ops_archive *a, const aus_app_msg *m, int64
     return fresh;
 }
 
-/* Re-archiving at start. The archive commits without waiting for the disk (SQLite
- * synchronous=NORMAL, PostgreSQL synchronous_commit=off: docs/http-api.md "Durability"): a
- * crash of this process loses nothing (the commit is in the kernel or the server), but a
- * crash of the machine may lose the archive's last commits while the ground's store (which
- * does wait for the disk) kept the answers those points came in. So every start walks the
- * answers the ground keeps and stores each report whose source the archive lacks: a point
- * acknowledged is archived again, never lost, and never twice (its source). */
-static int catch_up_one(void *ctx, uint64_t ms, const uint8_t *adu, size_t len)
+/* Re-archiving at start (docs/http-api.md "Durability"). The archive commits without waiting
+ * for the disk (SQLite synchronous=NORMAL, PostgreSQL synchronous_commit=off; every 256th commit
+ * waits): a crash of this process loses nothing (the commit is in the kernel or the server), but
+ * a crash of the machine may lose the archive's last commits while the ground's store (which
+ * does wait for the disk) kept the answers those points came in. So every start
+ * (dmn_ground_rearchive, role_ground.c, walking the answers the ground keeps) stores each report
+ * whose source the archive lacks, in one transaction: a point acknowledged is archived again,
+ * never lost, and never twice (its source). */
+int dmn_ops_rearchive_begin(dmn_node *n)
 {
-    dmn_node *n = ctx;
+    if (!st.arc || n->cfg.role_sat)
+        return -1;
+    if (ops_archive_begin(st.arc) != 0) {
+        failed("the re-archiving of kept answers");
+        return -1;
+    }
+    return 0;
+}
+
+int dmn_ops_rearchive_one(dmn_node *n, uint64_t ms, const uint8_t *adu, size_t len)
+{
     static aus_app_msg m;
     if (aus_app_decode(&m, adu, len) != AUS_OK || m.type != AUS_APP_TM_REPORT)
         return 0;
     return store_report(n, st.arc, &m, (int64_t)ms);
 }
 
-static void catch_up(dmn_node *n)
+void dmn_ops_rearchive_end(dmn_node *n, long k)
 {
-    if (ops_archive_begin(st.arc) != 0)
-        return failed("the re-archiving of kept answers");
-    long k = dmn_ground_reports(n, catch_up_one, n);
+    (void)n;
     if (k < 0 || ops_archive_commit(st.arc) != 0) {
         ops_archive_rollback(st.arc);
         return failed("the re-archiving of kept answers");
