@@ -6,7 +6,7 @@
  * session runs with synchronous_commit = off: a commit that returned survives this process's
  * crash, and the server's own crash loses at most its last ~0.6 s of commits (3 x
  * wal_writer_delay), which the ground re-archives from its store at the next start
- * (ops_hooks.c catch_up); every ARC_SYNC_EVERY-th commit waits for the disk. */
+ * (dmn_ground_rearchive); every ARC_SYNC_EVERY-th commit waits for the disk. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -4,7 +4,7 @@
  * daemon's writer and the HTTP server's readers). WAL, synchronous=NORMAL: a commit that
  * returned survives kill -9 of this process (it is in the kernel's page cache); a crash of
  * the machine may lose the last ones, which the ground re-archives from its store at the next
- * start (ops_hooks.c catch_up); every ARC_SYNC_EVERY-th commit is synchronous=FULL. */
+ * start (dmn_ground_rearchive); every ARC_SYNC_EVERY-th commit is synchronous=FULL. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
