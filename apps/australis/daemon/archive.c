@@ -126,6 +126,12 @@ const char *ops_archive_kind(const ops_archive *a) { return a->ops->kind; }
 int ops_archive_begin(ops_archive *a) { return a->ops->exec(a->db, "BEGIN"); }
 int ops_archive_commit(ops_archive *a) { return a->ops->exec(a->db, "COMMIT"); }
 void ops_archive_rollback(ops_archive *a) { (void)a->ops->exec(a->db, "ROLLBACK"); }
+int ops_archive_savepoint(ops_archive *a) { return a->ops->exec(a->db, "SAVEPOINT rec"); }
+int ops_archive_release(ops_archive *a) { return a->ops->exec(a->db, "RELEASE SAVEPOINT rec"); }
+void ops_archive_rollback_to(ops_archive *a)
+{
+    (void)a->ops->exec(a->db, "ROLLBACK TO SAVEPOINT rec; RELEASE SAVEPOINT rec");
+}
 
 static arc_stmt *q(ops_archive *a, int i)
 {

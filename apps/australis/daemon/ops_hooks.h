@@ -19,6 +19,11 @@ void dmn_ops_on_submit(dmn_node *n, const aus_app_msg *req, const char *local, u
 void dmn_ops_on_answer(dmn_node *n, const uint8_t *adu, size_t len, const aus_app_ground_event *ev);
 /* A scan of the incoming link took `files` files (started at t0, unix ms). */
 void dmn_ops_on_pass(dmn_node *n, long files, int64_t t0);
+/* Group commit ([folders] batch = on): on opens one archive transaction for the records of a
+ * group (a batch of files taken, a group of client requests), off commits it (one sync instead
+ * of one per record). The caller ends the group before its own store commit, so a record is
+ * durable no later than today: before the file that caused it is deleted or the client told. */
+void dmn_ops_group(dmn_node *n, int on);
 /* An event line (kind: "security", "rekey", "pass", ...). */
 void dmn_ops_event(dmn_node *n, const char *kind, const char *text);
 
