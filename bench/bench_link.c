@@ -14,7 +14,8 @@
  *      AES-256-GCM seal of the same bundle octets ("t/raw GCM" = chain time / seal time).
  *   2b. --profile e2e: part 2 alone, with [folders] batch = off and on alternated in one run
  *      (group commit: commands/s and single-command latency, medians and ratio).
- * usage: bench_link [--profile folder|e2e|ccsds|all] [--cmds N] [--reps N] [path/to/australis]
+ * usage: bench_link [--profile folder|e2e|ccsds|all] [--cmds N] [--reps N] [--clients N]
+ *        [path/to/australis]
  *        (australis default: ../australis next to this binary, or $AUS_CLI)
  */
 #include <dirent.h>
@@ -173,7 +174,8 @@ static pid_t spawn(const char *cli, const char *ini)
     return p;
 }
 
-static char *sock_call(const char *path, const char *req)
+/* A client request: connect and send (the daemon answers when it gets to it). */
+static int sock_send(const char *path, const char *req)
 {
     struct sockaddr_un a;
     memset(&a, 0, sizeof a);
@@ -183,21 +185,37 @@ static char *sock_call(const char *path, const char *req)
     if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
         if (fd >= 0)
             close(fd);
-        return NULL;
+        return -1;
     }
+    if (write(fd, req, strlen(req)) < 0 || write(fd, "\n", 1) < 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static char *sock_answer(int fd)
+{
     static char buf[65536];
     size_t at = 0;
     ssize_t r;
-    if (write(fd, req, strlen(req)) < 0 || write(fd, "\n", 1) < 0) {
-        close(fd);
+    if (fd < 0)
         return NULL;
-    }
     while ((r = read(fd, buf + at, sizeof buf - 1 - at)) > 0)
         at += (size_t)r;
     buf[at] = '\0';
     close(fd);
     return buf;
 }
+
+static char *sock_call(const char *path, const char *req)
+{
+    return sock_answer(sock_send(path, req));
+}
+
+/* Concurrent clients of the burst (--clients N): each sends its request, then all read their
+ * answers, as N operators or programs would; 1 = one request at a time. */
+static int e2e_clients = 16;
 
 /* The operator: move every file from one folder into the other (rename, same file system). */
 static void carry(const char *from, const char *to)
@@ -302,29 +320,45 @@ static e2e_fig end_to_end(const char *cli, const char *root, int ncmd, int batch
     long *ids = calloc((size_t)ncmd, sizeof(long));
     int *done = calloc((size_t)ncmd, sizeof(int));
     double t0 = now();
-    for (int i = 0; i < ncmd; i++) {
-        char *r = sock_call(sock, "{\"op\":\"cmd\",\"name\":\"ping\",\"args\":[\"bench\"]}");
-        const char *q = r ? strstr(r, "\"id\":") : NULL;
-        ids[i] = q ? atol(q + 5) : -1;
-        t_sub[i] = now();
+    int *fds = calloc((size_t)e2e_clients, sizeof(int));
+    for (int i = 0; i < ncmd; i += e2e_clients) {
+        int m = ncmd - i < e2e_clients ? ncmd - i : e2e_clients;
+        for (int j = 0; j < m; j++)
+            fds[j] = sock_send(sock, "{\"op\":\"cmd\",\"name\":\"ping\",\"args\":[\"bench\"]}");
+        for (int j = 0; j < m; j++) {
+            char *r = sock_answer(fds[j]);
+            const char *q = r ? strstr(r, "\"id\":") : NULL;
+            ids[i + j] = q ? atol(q + 5) : -1;
+            t_sub[i + j] = now();
+        }
     }
+    free(fds);
     double t_submitted = now() - t0;
     int left = ncmd;
     while (left > 0 && now() - t0 < 120) {
         carry(gout, sin_);
         carry(sout, gin);
-        for (int i = 0; i < ncmd; i++) {
-            if (done[i] || ids[i] < 0)
-                continue;
-            char req[96];
-            snprintf(req, sizeof req, "{\"op\":\"resp\",\"id\":%ld}", ids[i]);
-            char *r = sock_call(sock, req);
-            if (r && strstr(r, "\"status\"")) {
-                done[i] = 1;
-                lat[i] = now() - t_sub[i];
-                left--;
-            } else
-                break; /* answers come roughly in order: poll the oldest pending only */
+        /* answers come roughly in order: poll the oldest pending ones, as many at once as
+         * there are clients, and go on while every one of them was answered */
+        for (int i = 0, more = 1; i < ncmd && more;) {
+            int at[64], fd[64], m = 0;
+            for (; i < ncmd && m < e2e_clients && m < 64; i++) {
+                if (done[i] || ids[i] < 0)
+                    continue;
+                char req[96];
+                snprintf(req, sizeof req, "{\"op\":\"resp\",\"id\":%ld}", ids[i]);
+                at[m] = i;
+                fd[m++] = sock_send(sock, req);
+            }
+            for (int j = 0; j < m; j++) {
+                char *r = sock_answer(fd[j]);
+                if (r && strstr(r, "\"status\"")) {
+                    done[at[j]] = 1;
+                    lat[at[j]] = now() - t_sub[at[j]];
+                    left--;
+                } else
+                    more = 0;
+            }
         }
         usleep(2000);
     }
@@ -341,8 +375,8 @@ static e2e_fig end_to_end(const char *cli, const char *root, int ncmd, int batch
     fig.rate = n / dt;
     fig.answered = n;
     printf("end to end (2 daemons, BPSec, fsync on, folder link, batch = %s): %d/%d commands "
-           "answered in %.2f s = %.1f commands/s (submitting took %.2f s)\n",
-           batch ? "on" : "off", n, ncmd, dt, n / dt, t_submitted);
+           "answered in %.2f s = %.1f commands/s (submitting took %.2f s, %d client(s) at once)\n",
+           batch ? "on" : "off", n, ncmd, dt, n / dt, t_submitted, e2e_clients);
     if (n > 0)
         printf("  latency submit->answer: min %.1f ms, p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max "
                "%.1f ms\n",
@@ -581,12 +615,13 @@ static void folder_profile(const char *cli_arg, const char *argv0)
 static int usage(FILE *f, int rc)
 {
     fprintf(f, "usage: bench_link [--profile folder|e2e|ccsds|all] [--cmds N] [--reps N] "
-               "[path/to/australis]\n"
+               "[--clients N] [path/to/australis]\n"
                "  folder: the folder layer alone (durable bundles/s, with and without fsync\n"
                "          batching) and commands/s end to end through both daemons\n"
                "  e2e   : only the end-to-end part: commands/s and single-command latency with\n"
                "          [folders] batch = off and = on, alternated --reps times (default 3)\n"
-               "          with bursts of --cmds commands (default 200)\n"
+               "          with bursts of --cmds commands (default 200) sent by --clients\n"
+               "          concurrent clients (default 16, 1..64; 1 = one request at a time)\n"
                "  ccsds : bundles/s and goodput through the full CCSDS uplink and downlink\n"
                "          chains on one core (100 B, 1 KB, 64 KB bundles)\n"
                "  all   : both (default)\n"
@@ -606,6 +641,8 @@ int main(int argc, char **argv)
             e2e_cmds = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--reps") && i + 1 < argc)
             e2e_reps = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--clients") && i + 1 < argc)
+            e2e_clients = atoi(argv[++i]);
         else if (argv[i][0] == '-')
             return usage(stderr, 2);
         else
@@ -614,7 +651,8 @@ int main(int argc, char **argv)
     int folder = !strcmp(profile, "folder") || !strcmp(profile, "all");
     int ccsds = !strcmp(profile, "ccsds") || !strcmp(profile, "all");
     int e2e = !strcmp(profile, "e2e");
-    if ((!folder && !ccsds && !e2e) || e2e_cmds < 1 || e2e_cmds > 100000 || e2e_reps < 1)
+    if ((!folder && !ccsds && !e2e) || e2e_cmds < 1 || e2e_cmds > 100000 || e2e_reps < 1 ||
+        e2e_clients < 1 || e2e_clients > 64)
         return usage(stderr, 2);
     if (e2e)
         e2e_profile(cli, argv[0], NULL);

@@ -316,6 +316,37 @@ static aus_err open_db(aus_store *out, const char *path, unsigned wait_ms, int r
     return AUS_OK;
 }
 
+aus_err aus_store_sqlite_defer_sync(aus_store *s, int deferred)
+{
+    if (!s || !s->self || s->ops != &sqlite_ops)
+        return AUS_E_ARG;
+    sq *q = s->self;
+    if (!sqlite3_get_autocommit(q->db))
+        return AUS_E_STATE; /* SQLite ignores the pragma inside a transaction */
+    return sqlite3_exec(q->db, deferred ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL",
+                        NULL, NULL, NULL) == SQLITE_OK
+               ? AUS_OK
+               : AUS_E_IO;
+}
+
+/* The log is one file written in commit order, so syncing it makes every commit so far durable
+ * at once: the same sync SQLite itself does at each commit with synchronous=FULL, through the
+ * log's own file object (SQLITE_FCNTL_JOURNAL_POINTER), which also syncs the folder the first
+ * time after the log was created. No log open: every commit is already in the checkpointed
+ * database file, which SQLite syncs after each checkpoint. */
+aus_err aus_store_sqlite_sync(aus_store *s)
+{
+    if (!s || !s->self || s->ops != &sqlite_ops)
+        return AUS_E_ARG;
+    sq *q = s->self;
+    sqlite3_file *wal = NULL;
+    if (sqlite3_file_control(q->db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal) != SQLITE_OK)
+        return AUS_E_IO;
+    if (!wal || !wal->pMethods)
+        return AUS_OK;
+    return wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL) == SQLITE_OK ? AUS_OK : AUS_E_IO;
+}
+
 void aus_store_sqlite_close(aus_store *s)
 {
     if (!s || !s->self)

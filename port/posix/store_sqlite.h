@@ -29,6 +29,15 @@ AUS_MUST_USE aus_err aus_store_sqlite_open_wait(aus_store *out, const char *path
 AUS_MUST_USE aus_err aus_store_sqlite_open_readonly(aus_store *out, const char *path);
 /* The pid recorded by the store's current or last owner (0 when unknown). */
 long aus_store_sqlite_holder(const char *path);
+/* Group commit (docs/daemon.md, "Group commit"): with deferred on, commits stop syncing the
+ * write-ahead log (PRAGMA synchronous=NORMAL: each commit is atomic and survives the process
+ * being killed, but the last ones may roll back after a power cut); aus_store_sqlite_sync then
+ * makes every commit so far durable with one sync of the log. The caller must sync before
+ * anything that depends on those commits leaves the process (an answer, a file, a bundle).
+ * Off restores synchronous=FULL. Not inside a transaction. Errors: AUS_E_ARG, AUS_E_STATE
+ * (a transaction is open), AUS_E_IO. */
+AUS_MUST_USE aus_err aus_store_sqlite_defer_sync(aus_store *s, int deferred);
+AUS_MUST_USE aus_err aus_store_sqlite_sync(aus_store *s);
 /* Close (rolls back an open transaction). *s is cleared; NULL-safe. */
 void aus_store_sqlite_close(aus_store *s);
 

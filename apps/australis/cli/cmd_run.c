@@ -25,6 +25,7 @@
 #include "daemon.h"
 #include "app_api_srv.h"
 #include "ops_hooks.h"
+#include "../../../port/posix/store_sqlite.h"
 
 static volatile int stop_flag;
 static void on_signal(int sig)
@@ -81,17 +82,17 @@ static int listen_socket(const char *path)
     return fd;
 }
 
-static void serve_client(dmn_node *n, int lfd)
+/* One client connection: its request line (2 s to send it) in buf. Returns the socket, or -1. */
+static int take_client(int lfd, char *buf, size_t cap)
 {
     int c = accept(lfd, NULL, NULL);
     if (c < 0)
-        return;
+        return -1;
     struct timeval tv = {2, 0};
     setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    char buf[16384];
     size_t at = 0;
-    while (at < sizeof buf - 1) {
-        ssize_t r = read(c, buf + at, sizeof buf - 1 - at);
+    while (at < cap - 1) {
+        ssize_t r = read(c, buf + at, cap - 1 - at);
         if (r <= 0)
             break;
         at += (size_t)r;
@@ -99,7 +100,11 @@ static void serve_client(dmn_node *n, int lfd)
             break;
     }
     buf[at] = '\0';
-    char *reply = dmn_client_exec(n, buf);
+    return c;
+}
+
+static void answer_client(int c, char *reply)
+{
     if (reply) {
         size_t len = strlen(reply);
         if (write(c, reply, len) != (ssize_t)len || write(c, "\n", 1) != 1)
@@ -109,13 +114,71 @@ static void serve_client(dmn_node *n, int lfd)
     close(c);
 }
 
-/* Group commit of client requests ([folders] batch = on): a client that was already waiting
- * when the loop came back to poll (it connected while we were busy) is part of a burst. After
- * serving one that queued a bundle, the next client is awaited for up to DMN_BURST_WAIT_MS
- * before the cycle writes the queue, so the burst's bundles leave in one batch (one sync of
- * their files, one folder fsync, one store commit) instead of one each. Every request is still
- * committed before its answer; only the writing waits, for at most DMN_BURST_MAX requests or
- * DMN_BURST_SPAN_MS. A client that finds the daemon idle is never delayed. */
+static void serve_client(dmn_node *n, int lfd)
+{
+    static char buf[16384];
+    int c = take_client(lfd, buf, sizeof buf);
+    if (c >= 0)
+        answer_client(c, dmn_client_exec(n, buf));
+}
+
+/* Group commit of client requests ([folders] batch = on, link = folder): every client already
+ * waiting is served in turn, each request in its own store transaction as before, but those
+ * commits do not sync the store's log (store_sqlite.h, deferred); one sync then makes the whole
+ * group durable, and only then are the answers written. So no client learns of a request that
+ * a power cut could still undo, and no bundle of the group leaves before it is durable: the
+ * queue is written by the cycle after this returns. The store's log is written in commit order,
+ * so a power cut before the sync rolls back a suffix of the group (never a counter reservation
+ * without the bundles that used it, nor the reverse), and no one was told of those requests.
+ * A process crash (kill -9) loses nothing committed: the commits are in the operating system's
+ * cache. With the other links a request can leave at once (an endpoint, a carrier), so they keep
+ * one synchronous commit per request. */
+#define DMN_GROUP_MAX 64
+
+static int group_commit_ok(const dmn_node *n)
+{
+    return n->cfg.batch_on && !strcmp(n->cfg.link, "folder");
+}
+
+static int serve_group(dmn_node *n, int lfd)
+{
+    static char buf[16384];
+    int cs[DMN_GROUP_MAX];
+    char *rs[DMN_GROUP_MAX];
+    int k = 0;
+    int deferred = aus_store_sqlite_defer_sync(&n->store, 1) == AUS_OK;
+    dmn_ops_group(n, 1); /* the archive's records of the group: one commit (ops_hooks.h) */
+    do {
+        int c = take_client(lfd, buf, sizeof buf);
+        if (c < 0)
+            break;
+        cs[k] = c;
+        rs[k++] = dmn_client_exec(n, buf);
+    } while (k < DMN_GROUP_MAX && poll(&(struct pollfd){lfd, POLLIN, 0}, 1, 0) > 0);
+    aus_err e = deferred ? aus_store_sqlite_sync(&n->store) : AUS_OK;
+    dmn_ops_group(n, 0);
+    if (deferred && aus_store_sqlite_defer_sync(&n->store, 0) != AUS_OK)
+        dmn_log("store: cannot return to synchronous commits");
+    if (e != AUS_OK)
+        dmn_log("store: cannot sync the log (%s): %d client(s) told their requests may not stand",
+                aus_err_name(e), k);
+    for (int i = 0; i < k; i++) {
+        if (e != AUS_OK) {
+            free(rs[i]);
+            rs[i] = strdup("{\"error\":\"the store could not be synced: the request may not "
+                           "stand after a power cut; check with status\"}");
+        }
+        answer_client(cs[i], rs[i]);
+    }
+    return k;
+}
+
+/* A burst: a client that was already waiting when the loop came back to poll (it connected
+ * while we were busy). After serving one (or a group) that queued a bundle, the next client is
+ * awaited for up to DMN_BURST_WAIT_MS before the cycle writes the queue, so the burst's bundles
+ * leave in one batch (one sync of their files, one folder fsync, one store commit) instead of
+ * one each; at most DMN_BURST_MAX requests or DMN_BURST_SPAN_US. A client that finds the daemon
+ * idle is never delayed. */
 #define DMN_BURST_WAIT_MS 2
 #define DMN_BURST_MAX 64
 #define DMN_BURST_SPAN_US 50000u
@@ -130,9 +193,15 @@ static uint64_t mono_us(void)
 static void serve_clients(dmn_node *n, int lfd, int was_waiting)
 {
     uint64_t start = mono_us();
-    for (int k = 0; k < DMN_BURST_MAX; k++) {
+    int group = group_commit_ok(n);
+    for (int k = 0; k < DMN_BURST_MAX;) {
         uint64_t sent = n->agent.st.sent;
-        serve_client(n, lfd);
+        if (group)
+            k += serve_group(n, lfd);
+        else {
+            serve_client(n, lfd);
+            k++;
+        }
         struct pollfd p = {lfd, POLLIN, 0};
         if (!n->cfg.batch_on || !was_waiting || n->agent.st.sent == sent ||
             mono_us() - start > DMN_BURST_SPAN_US || poll(&p, 1, DMN_BURST_WAIT_MS) <= 0)

@@ -244,6 +244,24 @@ void ops_archive_rollback(ops_archive *a)
     sync_back(a);
 }
 
+/* A savepoint inside a group (ops_hooks.c): the queued points are written first, so the queue
+ * holds only what came after it and a rollback to it drops exactly those. */
+int ops_archive_savepoint(ops_archive *a)
+{
+    return flush(a) == 0 ? a->ops->exec(a->db, "SAVEPOINT rec") : -1;
+}
+
+int ops_archive_release(ops_archive *a)
+{
+    return flush(a) == 0 ? a->ops->exec(a->db, "RELEASE SAVEPOINT rec") : -1;
+}
+
+void ops_archive_rollback_to(ops_archive *a)
+{
+    discard(a);
+    (void)a->ops->exec(a->db, "ROLLBACK TO SAVEPOINT rec; RELEASE SAVEPOINT rec");
+}
+
 static arc_stmt *q(ops_archive *a, int i)
 {
     if (!a->q[i])

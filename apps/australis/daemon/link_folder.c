@@ -24,6 +24,7 @@
 #include "util.h"
 #include "daemon.h"
 #include "link.h"
+#include "ops_hooks.h"
 
 #define OUT_BATCH 256
 
@@ -88,6 +89,8 @@ static int batch_begin(dmn_node *n, batch *b)
     if (n->store.ops->begin(n->store.self) != AUS_OK)
         return -1;
     b->open = 1;
+    if (n->cfg.batch_on)
+        dmn_ops_group(n, 1); /* the ground's archive records of the batch: one commit */
     return 0;
 }
 
@@ -97,6 +100,7 @@ static int batch_commit(dmn_node *n, batch *b)
     if (!b->open)
         return 0;
     b->open = 0;
+    dmn_ops_group(n, 0); /* the archive first, as with one record at a time */
     aus_err e = n->store.ops->commit(n->store.self);
     if (e != AUS_OK) {
         dmn_rollback(n);
@@ -118,6 +122,7 @@ static int batch_commit(dmn_node *n, batch *b)
 
 static void batch_abort(dmn_node *n, batch *b)
 {
+    dmn_ops_group(n, 0); /* records already made stay, as they did one commit each */
     if (b->open)
         dmn_rollback(n);
     b->open = 0;

@@ -53,6 +53,10 @@ void ops_archive_close(ops_archive *a);
 const char *ops_archive_kind(const ops_archive *a); /* "sqlite" | "postgresql" */
 int ops_archive_begin(ops_archive *a);
 int ops_archive_commit(ops_archive *a); /* durable when it returns 0 */
+/* A nested scope inside an open transaction (a group, ops_hooks.c): SQL savepoints. */
+int ops_archive_savepoint(ops_archive *a);
+int ops_archive_release(ops_archive *a);
+void ops_archive_rollback_to(ops_archive *a);
 void ops_archive_rollback(ops_archive *a);
 
 /* A report (or a batch of points) is stored once: 1 if (tenant, sat, station, src) is new (then

@@ -22,6 +22,7 @@ static struct {
     char sat[32], station[64];
     uint64_t failures;
     int64_t last_prune;
+    int group; /* an archive transaction is open for a group (dmn_ops_group) */
 } st;
 
 /* The archive's URL: [archive] url, else STORE.archive (SQLite) next to the store. */
@@ -213,13 +214,48 @@ void dmn_ops_rearchive_end(dmn_node *n, long k)
                 k);
 }
 
+void dmn_ops_group(dmn_node *n, int on)
+{
+    ops_archive *a = on ? arc(n) : st.arc;
+    if (!a || on == st.group)
+        return;
+    if (on) {
+        if (ops_archive_begin(a) != 0)
+            return failed("a group of records");
+        st.group = 1;
+        return;
+    }
+    st.group = 0;
+    if (ops_archive_commit(a) != 0) {
+        ops_archive_rollback(a);
+        failed("a group of records");
+    }
+}
+
+/* A report's records all or none: its own transaction, or a savepoint inside a group. */
+static int rec_begin(ops_archive *a)
+{
+    return st.group ? ops_archive_savepoint(a) : ops_archive_begin(a);
+}
+static int rec_commit(ops_archive *a)
+{
+    return st.group ? ops_archive_release(a) : ops_archive_commit(a);
+}
+static void rec_rollback(ops_archive *a)
+{
+    if (st.group)
+        ops_archive_rollback_to(a);
+    else
+        ops_archive_rollback(a);
+}
+
 static void on_report(dmn_node *n, ops_archive *a, const aus_app_msg *m, int64_t t)
 {
-    if (ops_archive_begin(a) != 0)
+    if (rec_begin(a) != 0)
         return failed("a telemetry report");
     int fresh = store_report(n, a, m, t);
-    if (fresh < 0 || ops_archive_commit(a) != 0) {
-        ops_archive_rollback(a);
+    if (fresh < 0 || rec_commit(a) != 0) {
+        rec_rollback(a);
         return failed("a telemetry report");
     }
     char name[OPS_NAME], txt[OPS_NAME];

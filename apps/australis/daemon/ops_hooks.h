@@ -25,6 +25,11 @@ void dmn_ops_on_pass(dmn_node *n, long files, int64_t t0);
 int dmn_ops_rearchive_begin(dmn_node *n);
 int dmn_ops_rearchive_one(dmn_node *n, uint64_t ms, const uint8_t *adu, size_t len);
 void dmn_ops_rearchive_end(dmn_node *n, long k);
+/* Group commit ([folders] batch = on): on opens one archive transaction for the records of a
+ * group (a batch of files taken, a group of client requests), off commits it (one sync instead
+ * of one per record). The caller ends the group before its own store commit, so a record is
+ * durable no later than today: before the file that caused it is deleted or the client told. */
+void dmn_ops_group(dmn_node *n, int on);
 /* An event line (kind: "security", "rekey", "pass", ...). */
 void dmn_ops_event(dmn_node *n, const char *kind, const char *text);
 

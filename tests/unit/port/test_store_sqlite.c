@@ -172,6 +172,59 @@ static void test_crash_mid_transaction(void **st)
     aus_store_sqlite_close(&s);
 }
 
+/* Group commit: commits with the log's sync deferred survive the process being killed (they
+ * are in the OS cache), one sync makes them durable, and the mode is refused inside a
+ * transaction or on a store that is not SQLite. */
+static void test_deferred_sync(void **st)
+{
+    (void)st;
+    aus_store s;
+    fresh(&s);
+    assert_int_equal(aus_store_sqlite_sync(&s), AUS_OK); /* nothing written yet: no-op */
+    aus_store_sqlite_close(&s);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        aus_store c;
+        if (aus_store_sqlite_open(&c, path) != AUS_OK ||
+            aus_store_sqlite_defer_sync(&c, 1) != AUS_OK)
+            _exit(3);
+        for (int i = 0; i < 10; i++) {
+            char k[16];
+            snprintf(k, sizeof k, "g/%d", i);
+            if (c.ops->begin(c.self) != AUS_OK ||
+                c.ops->put(c.self, k, (const uint8_t *)"v", 1) != AUS_OK ||
+                c.ops->commit(c.self) != AUS_OK)
+                _exit(4);
+        }
+        if (aus_store_sqlite_sync(&c) != AUS_OK || c.ops->begin(c.self) != AUS_OK)
+            _exit(5);
+        if (aus_store_sqlite_defer_sync(&c, 0) != AUS_E_STATE) /* inside a transaction */
+            _exit(6);
+        if (c.ops->put(c.self, "g/open", (const uint8_t *)"n", 1) != AUS_OK)
+            _exit(7);
+        _exit(0); /* killed: no commit of the open one, no close */
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_int_equal(aus_store_sqlite_open(&s, path), AUS_OK);
+    uint8_t v[8];
+    size_t n;
+    assert_int_equal(s.ops->get(s.self, "g/0", v, sizeof v, &n), AUS_OK);
+    assert_int_equal(s.ops->get(s.self, "g/9", v, sizeof v, &n), AUS_OK);
+    assert_int_equal(s.ops->get(s.self, "g/open", v, sizeof v, &n), AUS_E_NOTFOUND);
+    assert_int_equal(aus_store_sqlite_defer_sync(&s, 1), AUS_OK);
+    assert_int_equal(s.ops->put(s.self, "g/x", (const uint8_t *)"v", 1), AUS_OK);
+    assert_int_equal(aus_store_sqlite_sync(&s), AUS_OK);
+    assert_int_equal(aus_store_sqlite_defer_sync(&s, 0), AUS_OK);
+    aus_store other = {NULL, NULL};
+    assert_int_equal(aus_store_sqlite_defer_sync(&other, 1), AUS_E_ARG);
+    assert_int_equal(aus_store_sqlite_sync(NULL), AUS_E_ARG);
+    aus_store_sqlite_close(&s);
+}
+
 static void test_replay_window_persists(void **st)
 {
     (void)st;
@@ -309,6 +362,7 @@ int main(void)
         cmocka_unit_test(test_owner_lock),
         cmocka_unit_test(test_readonly_view),
         cmocka_unit_test(test_lock_symlink_refused),
+        cmocka_unit_test(test_deferred_sync),
     };
     return cmocka_run_group_tests(t, setup, teardown);
 }
