@@ -8,6 +8,11 @@
  * when the call returns; the other operations use a context per call. The keyed operations
  * (aead_seal_k, aead_open_k, hmac_k) keep a context per (domain, key id, use) until the key is
  * retired: see "keyed contexts" below for where that memory lives. */
+/* The keyed HMAC keeps the SHA-2 states after K ^ ipad and K ^ opad (RFC 2104 §4's
+ * precomputation) in our locked table; OpenSSL 3 offers no EVP way to snapshot a digest state
+ * without allocating (EVP_MD_CTX_copy_ex duplicates the provider context), so that one path
+ * uses the low-level SHA-2 functions, deprecated in 3.0 but still the same SHA-NI/AVX code. */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +25,7 @@
 #include <openssl/kdf.h>
 #include <openssl/params.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 
 #include "australis/base.h"
 #include "australis/crypto.h"
@@ -373,7 +379,8 @@ static aus_err o_hmac(void *self, aus_hash_alg alg, const uint8_t *key, size_t k
  * in constant time on every call, so a key replaced under the same id is never used through its
  * old schedule), and
  *   AES-GCM seal / open: an EVP cipher context keyed once; a call only sets the IV;
- *   HMAC: the padded key blocks K ^ ipad and K ^ opad (the HMAC "key schedule").
+ *   HMAC: the SHA-2 states after the padded key blocks K ^ ipad and K ^ opad (RFC 2104 §4:
+ *   the HMAC "key schedule"); a call copies them to the stack, hashes, and wipes the copy.
  * A slot lives until key_retire names its key, another key needs the room (least recently used
  * first), or an OpenSSL call on it fails; it is then wiped and its context freed.
  *
@@ -390,13 +397,17 @@ static aus_err o_hmac(void *self, aus_hash_alg alg, const uint8_t *key, size_t k
  *     (OPENSSL_clear_free in the provider's freectx), which retire and eviction call. A process
  *     that must keep them out of swap and core files locks all its memory (mlockall) and
  *     disables dumps (RLIMIT_CORE 0 / PR_SET_DUMPABLE 0); that is the daemon's decision;
- *   - HMAC keeps nothing keyed on OpenSSL's heap: the per-thread digest context holds the inner
- *     and outer states only during a call, and after it only the state that produced the public
- *     MAC.
+ *   - HMAC keeps nothing keyed on OpenSSL's heap: its inner and outer states live in the slot
+ *     (locked); a call works on a stack copy that it wipes before returning.
  * One mutex serialises the keyed operations (an EVP context is not safe for concurrent use);
  * the unkeyed operations stay per thread. */
 
 #define KC_SLOTS 32
+
+typedef union kc_mid {
+    SHA256_CTX s256;
+    SHA512_CTX s512; /* SHA-384 too (same state, other IV and length) */
+} kc_mid;
 #define KC_KEY_MAX 128 /* longest key kept (HMAC block size); longer keys run unkeyed */
 
 enum { KC_FREE = 0, KC_SEAL = 1, KC_OPEN = 2, KC_HMAC = 3 };
@@ -409,7 +420,7 @@ typedef struct kc_slot {
     uint64_t last;
     EVP_CIPHER_CTX *gcm;
     uint8_t key[KC_KEY_MAX];
-    uint8_t ipad[128], opad[128];
+    kc_mid in, out; /* HMAC: states after K ^ ipad and K ^ opad */
 } kc_slot;
 
 static kc_slot *kc_tab; /* NULL: keyed contexts unavailable (see above) */
@@ -419,6 +430,72 @@ static pthread_mutex_t kc_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t kc_once = PTHREAD_ONCE_INIT;
 
 static void kc_drop(kc_slot *s);
+
+/* Constant-time equality of two key copies, a word at a time: CRYPTO_memcmp goes byte by byte
+ * (~230 instructions for a 32-byte key, on every keyed call). Time depends only on n. */
+static int kc_key_eq(const uint8_t *a, const uint8_t *b, size_t n)
+{
+    uint64_t d = 0, x, y;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        d |= x ^ y;
+    }
+    for (; i < n; i++)
+        d |= (uint64_t)(a[i] ^ b[i]);
+    /* d == 0 -> 1, else 0, without a branch on the key bytes */
+    return (int)(1 & ((((d | (0 - d)) >> 63) ^ 1)));
+}
+
+/* The inner and outer states: SHA-2 after absorbing K ^ ipad, and after K ^ opad. */
+static int hmac_mid_init(const EVP_MD *md, size_t bs, aus_hash_alg alg, const uint8_t *key,
+                         size_t keylen, kc_mid *in, kc_mid *out)
+{
+    uint8_t ipad[128], opad[128];
+    int ok = hmac_pads(md, bs, key, keylen, ipad, opad);
+    if (ok && alg == AUS_HASH_SHA256)
+        ok = SHA256_Init(&in->s256) && SHA256_Update(&in->s256, ipad, bs) &&
+             SHA256_Init(&out->s256) && SHA256_Update(&out->s256, opad, bs);
+    else if (ok && alg == AUS_HASH_SHA384)
+        ok = SHA384_Init(&in->s512) && SHA384_Update(&in->s512, ipad, bs) &&
+             SHA384_Init(&out->s512) && SHA384_Update(&out->s512, opad, bs);
+    else if (ok)
+        ok = SHA512_Init(&in->s512) && SHA512_Update(&in->s512, ipad, bs) &&
+             SHA512_Init(&out->s512) && SHA512_Update(&out->s512, opad, bs);
+    OPENSSL_cleanse(ipad, sizeof ipad);
+    OPENSSL_cleanse(opad, sizeof opad);
+    return ok;
+}
+
+/* H((K ^ opad) || H((K ^ ipad) || m)) from the stored states: two state copies on the stack
+ * (wiped) and no trip through the provider. */
+static int hmac_mid_run(aus_hash_alg alg, const kc_slot *s, const aus_iov *in, size_t nin,
+                        uint8_t *out)
+{
+    kc_mid x;
+    uint8_t ih[AUS_MAX_HASH_BYTES];
+    int ok = 1;
+    if (alg == AUS_HASH_SHA256) {
+        x.s256 = s->in.s256;
+        for (size_t i = 0; ok && i < nin; i++)
+            ok = !in[i].n || SHA256_Update(&x.s256, in[i].p, in[i].n);
+        ok = ok && SHA256_Final(ih, &x.s256);
+        x.s256 = s->out.s256;
+        ok = ok && SHA256_Update(&x.s256, ih, 32) && SHA256_Final(out, &x.s256);
+    } else {
+        size_t hl = alg == AUS_HASH_SHA384 ? 48 : 64;
+        x.s512 = s->in.s512;
+        for (size_t i = 0; ok && i < nin; i++)
+            ok = !in[i].n || SHA512_Update(&x.s512, in[i].p, in[i].n);
+        ok = ok && SHA512_Final(ih, &x.s512); /* md_len from the state: 48 for SHA-384 */
+        x.s512 = s->out.s512;
+        ok = ok && SHA512_Update(&x.s512, ih, hl) && SHA512_Final(out, &x.s512);
+    }
+    OPENSSL_cleanse(&x, sizeof x);
+    OPENSSL_cleanse(ih, sizeof ih);
+    return ok;
+}
 
 /* At exit every cached schedule is freed and every key copy wiped: a key outlives neither its
  * retirement nor the process (and leak checkers, which cannot see into the locked mapping, find
@@ -478,7 +555,7 @@ static kc_slot *kc_get(const aus_crypto_key *k, uint8_t use, int alg, const EVP_
         else if (!victim || t->use == KC_FREE || (victim->use != KC_FREE && t->last < victim->last))
             victim = t;
     }
-    if (s && s->alg == alg && s->len == k->len && CRYPTO_memcmp(s->key, k->key, k->len) == 0) {
+    if (s && s->alg == alg && s->len == k->len && kc_key_eq(s->key, k->key, k->len)) {
         s->last = ++kc_tick;
         kc_hint[use] = (size_t)(s - kc_tab);
         return s;
@@ -494,7 +571,7 @@ static kc_slot *kc_get(const aus_crypto_key *k, uint8_t use, int alg, const EVP_
     memcpy(s->key, k->key, k->len);
     int ok;
     if (use == KC_HMAC) {
-        ok = hmac_pads(md, bs, k->key, k->len, s->ipad, s->opad);
+        ok = hmac_mid_init(md, bs, (aus_hash_alg)alg, k->key, k->len, &s->in, &s->out);
     } else {
         s->ivlen = 12;
         ok = (s->gcm = EVP_CIPHER_CTX_new()) != NULL &&
@@ -568,7 +645,7 @@ static aus_err o_hmac_k(void *self, aus_hash_alg alg, const aus_crypto_key *k, c
     (void)pthread_mutex_lock(&kc_lock);
     kc_slot *s = kc_get(k, KC_HMAC, (int)alg, NULL, md, bs);
     size_t hl = aus_hash_len(alg);
-    int ok = s && hmac_run(md, bs, hl, s->ipad, s->opad, in, nin, out);
+    int ok = s && hmac_mid_run((aus_hash_alg)alg, s, in, nin, out);
     if (s && !ok)
         kc_drop(s);
     (void)pthread_mutex_unlock(&kc_lock);

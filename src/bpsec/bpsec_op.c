@@ -61,7 +61,11 @@ static aus_err op_prepare(const aus_crypto *c, const aus_bpsec_op *op, aus_bpsec
     aus_wr_init(&w, s->src, sizeof s->src);
     aus_bpv7_eid_write(&w, &e);
     AUS_TRY(w.err);
-    memset(a, 0, sizeof *a);
+    /* the counts and scalars only: the item arrays (~1.9 KB) are read up to their counts */
+    a->ctx_id = 0;
+    a->ctx_flags = 0;
+    a->nparams = 0;
+    memset(a->nresults, 0, sizeof a->nresults);
     a->source = s->src;
     a->source_len = aus_wr_len(&w);
     a->ntargets = op->ntargets;
@@ -115,6 +119,55 @@ static aus_err write_block(uint8_t *dst, size_t blen, uint64_t type, uint64_t nu
     return aus_wr_len(&w) == blen ? AUS_OK : AUS_E_INTERNAL;
 }
 
+/* The ASB encoded once into a stack buffer: sizing it with a sizer pass and then writing it
+ * was two full encodes per added block. 0 when it does not fit (or does not encode): the
+ * caller then sizes and writes as before. The ASB holds nothing secret (MACs, tags, IV, a key
+ * wrapped under the KEK). */
+#define ASB_ENC_MAX 1024
+
+static size_t asb_encode_buf(const aus_bpsec_asb *a, uint8_t *enc, size_t cap)
+{
+    aus_wr w;
+    aus_wr_init(&w, enc, cap);
+    return aus_bpsec_asb_encode(&w, a) == AUS_OK ? aus_wr_len(&w) : 0;
+}
+
+/* [type, num, flags, 0, bstr(asb)] from the ASB's encoding (exactly blen bytes). */
+static aus_err write_block_enc(uint8_t *dst, size_t blen, uint64_t type, uint64_t num,
+                               uint64_t flags, const uint8_t *enc, size_t alen)
+{
+    aus_wr w;
+    aus_wr_init(&w, dst, blen);
+    aus_cbor_wr_array(&w, 5);
+    aus_cbor_wr_uint(&w, type);
+    aus_cbor_wr_uint(&w, num);
+    aus_cbor_wr_uint(&w, flags);
+    aus_cbor_wr_uint(&w, AUS_BPV7_CRC_NONE);
+    aus_cbor_wr_head(&w, AUS_CBOR_BSTR, alen);
+    aus_wr_bytes(&w, enc, alen);
+    AUS_TRY(w.err);
+    return aus_wr_len(&w) == blen ? AUS_OK : AUS_E_INTERNAL;
+}
+
+/* Where the BCB's n placeholder tags sit in its encoded ASB. The results come last (RFC 9172
+ * §3.6) and each target's is [[1, bstr(16 zero bytes)]], 20 bytes: 0x81 0x82 0x01 0x50 + tag.
+ * Each position is checked against those bytes; 0 if any differs (then the ASB is encoded
+ * again after the encryption, as before). */
+static int bcb_tag_offsets(const uint8_t *enc, size_t alen, size_t n, size_t *at)
+{
+    static const uint8_t zero[AUS_GCM_TAG_BYTES] = {0};
+    if (alen < 20 * n + 1)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t off = alen - AUS_GCM_TAG_BYTES - 20 * (n - 1 - i);
+        if (enc[off - 4] != 0x81 || enc[off - 3] != 0x82 || enc[off - 2] != AUS_BCB_RESULT_TAG ||
+            enc[off - 1] != 0x50 || memcmp(enc + off, zero, AUS_GCM_TAG_BYTES) != 0)
+            return 0;
+        at[i] = off;
+    }
+    return 1;
+}
+
 static size_t insert_pos(const aus_bpv7_bundle *b)
 {
     size_t pos = b->pri_off + b->pri_len;
@@ -165,12 +218,18 @@ static aus_err add_bib(const aus_crypto *c, const aus_bpsec_op *op, const aus_bp
                   put_bstr(s->pval[1], sizeof s->pval[1], s->wrapped, s->wrapped_len));
     add_param(&a, s, AUS_BIB_PARAM_SCOPE, put_uint(s->pval[a.nparams], 9, op->scope));
     AUS_TRY(bib_results(c, op, b, num, &a, s));
-    size_t alen = asb_len(&a), pos = insert_pos(b);
+    uint8_t enc[ASB_ENC_MAX];
+    size_t alen = asb_encode_buf(&a, enc, sizeof enc), pos = insert_pos(b);
+    int once = alen > 0;
+    if (!once)
+        alen = asb_len(&a);
     AUS_ENSURE(alen > 0, AUS_E_ARG);
     size_t blen = block_len(AUS_BPSEC_BT_BIB, num, op->block_flags, alen);
     AUS_ENSURE(blen <= cap && *len <= cap - blen, AUS_E_NOBUFS);
     memmove(buf + pos + blen, buf + pos, *len - pos);
     *len += blen;
+    if (once)
+        return write_block_enc(buf + pos, blen, AUS_BPSEC_BT_BIB, num, op->block_flags, enc, alen);
     return write_block(buf + pos, blen, AUS_BPSEC_BT_BIB, num, op->block_flags, &a, alen);
 }
 
@@ -222,16 +281,26 @@ static aus_err add_bcb(const aus_crypto *c, const aus_bpsec_op *op, const aus_bp
         a.results[i][0] = (aus_bpsec_item){AUS_BCB_RESULT_TAG, s->rval[i], 1 + AUS_GCM_TAG_BYTES};
         a.nresults[i] = 1;
     }
-    size_t alen = asb_len(&a), pos = insert_pos(b);
+    /* encoded once with zero tags; the tags are copied in after the encryption */
+    uint8_t enc[ASB_ENC_MAX];
+    size_t at[AUS_BPSEC_MAX_TARGETS];
+    size_t alen = asb_encode_buf(&a, enc, sizeof enc), pos = insert_pos(b);
+    int once = alen > 0 && bcb_tag_offsets(enc, alen, op->ntargets, at);
+    if (!once)
+        alen = asb_len(&a);
     AUS_ENSURE(alen > 0, AUS_E_ARG);
     size_t blen = block_len(AUS_BPSEC_BT_BCB, num, flags, alen);
     AUS_ENSURE(blen <= cap && *len <= cap - blen, AUS_E_NOBUFS);
     memmove(buf + pos + blen, buf + pos, *len - pos);
     *len += blen;
     aus_err e = bcb_encrypt(c, op, b, num, flags, buf, pos, blen, s);
-    if (e == AUS_OK)
-        e = write_block(buf + pos, blen, AUS_BPSEC_BT_BCB, num, flags, &a, alen);
-    return e;
+    if (e != AUS_OK)
+        return e;
+    if (!once)
+        return write_block(buf + pos, blen, AUS_BPSEC_BT_BCB, num, flags, &a, alen);
+    for (size_t i = 0; i < op->ntargets; i++)
+        memcpy(enc + at[i], s->rval[i] + 1, AUS_GCM_TAG_BYTES);
+    return write_block_enc(buf + pos, blen, AUS_BPSEC_BT_BCB, num, flags, enc, alen);
 }
 
 aus_err aus_bpsec_add(const aus_crypto *c, const aus_bpsec_op *op, uint8_t *buf, size_t *len,

@@ -214,6 +214,46 @@ static void test_keyed_matches_oneshot(void **st)
     aus_crypto_key_retire(C, 4, 0x101);
 }
 
+/* The keyed HMAC keeps SHA-2 inner/outer states per key: for SHA-384 and SHA-512 (128-byte
+ * blocks, SHA-384's own IV) the MAC equals OpenSSL's one-shot HMAC for keys around and past
+ * the block size and for a message split at odd places; a new key under the same id (OTAR,
+ * rekey) gets the new key's states at once, and a retire leaves no slot behind. */
+static void test_hmac_states_sha384_512(void **st)
+{
+    (void)st;
+    static const struct {
+        aus_hash_alg alg;
+        const char *name;
+        size_t hl;
+    } algs[] = {{AUS_HASH_SHA384, "SHA384", 48}, {AUS_HASH_SHA512, "SHA512", 64}};
+    static const size_t kls[] = {1, 48, 64, 127, 128, 129, 200};
+    uint8_t hk[200], hk2[200], m[300], mac[64], rmac[64];
+    fill(hk, sizeof hk, 41);
+    fill(hk2, sizeof hk2, 42);
+    fill(m, sizeof m, 43);
+    size_t before = aus_crypto_key_count(C), ml = 0, ol = 0;
+    for (size_t a = 0; a < 2; a++)
+        for (size_t i = 0; i < sizeof kls / sizeof kls[0]; i++) {
+            aus_iov iov[3] = {{m, 1}, {m + 1, 0}, {m + 1, 299}};
+            aus_crypto_key k = {hk, kls[i], 7, 0x200};
+            for (int twice = 0; twice < 2; twice++) { /* made, then reused */
+                assert_int_equal(aus_crypto_hmac_k(C, algs[a].alg, &k, iov, 3, mac, &ml), AUS_OK);
+                assert_int_equal(ml, algs[a].hl);
+                assert_non_null(EVP_Q_mac(NULL, "HMAC", NULL, algs[a].name, NULL, hk, kls[i], m,
+                                          300, rmac, sizeof rmac, &ol));
+                tst_assert_bytes(mac, ml, rmac, ol);
+            }
+            /* the same id, another key, no retire in between */
+            aus_crypto_key k2 = {hk2, kls[i], 7, 0x200};
+            assert_int_equal(aus_crypto_hmac_k(C, algs[a].alg, &k2, iov, 3, mac, &ml), AUS_OK);
+            assert_non_null(EVP_Q_mac(NULL, "HMAC", NULL, algs[a].name, NULL, hk2, kls[i], m, 300,
+                                      rmac, sizeof rmac, &ol));
+            tst_assert_bytes(mac, ml, rmac, ol);
+            aus_crypto_key_retire(C, 7, 0x200);
+            assert_int_equal(aus_crypto_key_count(C), before);
+        }
+}
+
 /* A tag mismatch: AUS_E_AUTH, the plaintext buffer wiped, the context kept and still right. */
 static void test_open_failure_wipes(void **st)
 {
@@ -419,6 +459,7 @@ int main(void)
         cmocka_unit_test(test_retire_leaves_nothing),
         cmocka_unit_test(test_replaced_key_never_uses_old_schedule),
         cmocka_unit_test(test_keyed_matches_oneshot),
+        cmocka_unit_test(test_hmac_states_sha384_512),
         cmocka_unit_test(test_open_failure_wipes),
         cmocka_unit_test(test_many_keys),
         cmocka_unit_test(test_kat_keyed),
