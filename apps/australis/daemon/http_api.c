@@ -390,8 +390,13 @@ static enum MHD_Result get_api(ops_http *h, struct MHD_Connection *c, const char
     } lists[] = {{"/api/commands", "commands", ""},
                  {"/api/images", "images", ""},
                  {"/api/passes", "passes", ""},
-                 {"/api/events", "events", NULL},
-                 {"/api/keys", "events", "rekey"}};
+                 {"/api/events", "events", NULL}};
+    if (!strcmp(url, "/api/keys")) { /* key states and rekey history (the keys view) */
+        pthread_mutex_lock(&h->arc_mu);
+        char *s = ops_archive_keys_json(h->arc, h->tenant, (long)limit);
+        pthread_mutex_unlock(&h->arc_mu);
+        return json(c, MHD_HTTP_OK, s);
+    }
     for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
         if (strcmp(url, lists[i].url))
             continue;
