@@ -5,7 +5,7 @@
 # with bit errors shows as corrections, a replayed downlink file as SDLS refusals (and a
 # security event); an OTAR and a PQ rekey appear in /api/keys (history: key ids and outcome;
 # states: the ground keystore's keys); a point published by a tenant program on board reaches
-# /api/points/NAME/history with its on-board time. The ground serves HTTPS ([http] tls_cert /
+# /api/points/NAME/history with its on-board time, its red limit an event. The ground serves HTTPS ([http] tls_cert /
 # tls_key): curl --cacert gets the points with the token, plain HTTP to the port gets nothing.
 # usage: sys_ops_views.sh CLI
 CLI="${1:?usage: sys_ops_views.sh CLI}"
@@ -21,6 +21,9 @@ for s in sat ground; do
     sed -i "s/^link = folder/link = ccsds\ntm_vcid = 0\ntc_vcid = 4\ntm_spi = 1\ntc_spi = 2\ntm_frame_len = 1115/" "$W/$s.ini"
     sed -i "s#^\[keys\]#[keys]\nsdls_key_file = $W/keys/sdls.key\npq_dir = $W/$s/pq\npq_peer_dir = $W/$peer/pq#" "$W/$s.ini"
 done
+# the ground's dictionary: tenant.volts is red above 12 V (a limit event when 12.5 comes down)
+printf '[dictionary]\ntenant = alpha\n[point tenant.volts]\ntype = float\nunit = V\nyellow = ..11\nred = ..12\n' > "$W/ground.dict"
+sed -i 's/^tenant = .*/&\ndictionary = ground.dict/' "$W/ground.ini"
 S="$W/app.sock"
 printf '[app]\nsocket = %s\n' "$S" >> "$W/sat.ini"
 PORT=$((20000 + ($$ * 7) % 20000))
@@ -134,6 +137,9 @@ v=$(py '(d["samples"] if isinstance(d, dict) else d)[0]["value"]' < "$T/volts.js
 check "... value 12.5" [ "$v" = 12.5 ]
 check "... with its on-board time (published between $before and $published, got $t)" \
     [ "${t%.*}" -ge "$before" -a "${t%.*}" -le "$published" ]
+get "/api/events?kind=limit" > "$T/limit.json"
+check "the point's red limit violation is an event in the archive" \
+    grep -q '"kind":"limit","text":"red: tenant.volts = 12.5 V is outside its red limits ..12"' "$T/limit.json"
 kill -9 $GPID; wait $GPID 2>/dev/null; GPID=
 # the batch handled again (its bundle back after a crash) stores nothing twice: archive replay
 check "no daemon run failed" not grep -q -i "store failure\|Segmentation\|AddressSanitizer\|runtime error\|archive: cannot" "$W/sat.log" "$W/ground.log"

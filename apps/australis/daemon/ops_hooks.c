@@ -14,6 +14,7 @@
 #include "app_api_srv.h"
 #include "australis/cop1.h"
 #include "daemon.h"
+#include "dict_node.h"
 #include "link.h"
 #include "link_ccsds.h"
 #include "ops.h"
@@ -44,6 +45,15 @@ static void archive_url(const dmn_config *cfg, char *out, size_t cap)
         snprintf(out, cap, "%s", cfg->ops.archive_url);
     else
         snprintf(out, cap, "sqlite:%s.archive", cfg->store);
+}
+
+/* A points batch's archive transaction left open (its store transaction failed half-way and
+ * rolled back: the batch comes again): rolled back before any other write. */
+static void pt_abandon(void)
+{
+    if (st.pt_open)
+        ops_archive_rollback(st.arc);
+    st.pt_open = 0;
 }
 
 static ops_archive *arc(dmn_node *n)
@@ -145,8 +155,7 @@ static void on_app_point(void *ctx, const char *tenant, uint64_t batch, size_t i
     if (!a)
         return;
     if (index == 0) {
-        if (st.pt_open) /* the previous batch stopped half-way (its store rolled back) */
-            ops_archive_rollback(a);
+        pt_abandon(); /* the previous batch stopped half-way (its store rolled back) */
         char src[80];
         snprintf(src, sizeof src, "%s/points", st.station);
         st.pt_open = ops_archive_begin(a) == 0;
@@ -192,6 +201,21 @@ static void on_app_point(void *ctx, const char *tenant, uint64_t batch, size_t i
     }
 }
 
+/* A value outside its dictionary limits (dict_node.c): an event "limit" (inside a points
+ * batch's transaction when it came from one: stored with the batch). */
+static void on_limit(void *ctx, const dmn_dict_event *ev)
+{
+    char text[600];
+    snprintf(text, sizeof text, "%s: %s", ev->level == AUS_DICT_RED ? "red" : "yellow", ev->why);
+    dmn_ops_event(ctx, "limit", text);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "kind", "limit");
+    cJSON_AddStringToObject(o, "point", ev->point);
+    cJSON_AddStringToObject(o, "level", ev->level == AUS_DICT_RED ? "red" : "yellow");
+    cJSON_AddStringToObject(o, "text", ev->why);
+    publish("event", o);
+}
+
 int dmn_ops_start(dmn_node *n, int watch, char *why, size_t cap)
 {
     if (n->cfg.role_sat)
@@ -208,6 +232,7 @@ int dmn_ops_start(dmn_node *n, int watch, char *why, size_t cap)
         dmn_ops_tick(n);
         dmn_app_points_hook = on_app_point;
         dmn_app_points_hook_ctx = n;
+        dmn_dict_set_event_hook(on_limit, n);
         key_states(n);
     }
     if (!watch || !n->cfg.ops.http_listen[0])
@@ -224,11 +249,10 @@ int dmn_ops_start(dmn_node *n, int watch, char *why, size_t cap)
 void dmn_ops_stop(dmn_node *n)
 {
     (void)n;
-    if (st.pt_open)
-        ops_archive_rollback(st.arc);
-    st.pt_open = 0;
+    pt_abandon();
     if (dmn_app_points_hook == on_app_point)
         dmn_app_points_hook = NULL;
+    dmn_dict_set_event_hook(NULL, NULL);
     ops_http_stop(st.http);
     st.http = NULL;
     ops_archive_close(st.arc);
@@ -239,6 +263,7 @@ void dmn_ops_stop(dmn_node *n)
 void dmn_ops_tick(dmn_node *n)
 {
     int64_t now = ops_now_ms();
+    pt_abandon();
     if (!st.arc || !n->cfg.ops.retention_days || now - st.last_prune < 3600 * 1000)
         return;
     st.last_prune = now;
@@ -250,6 +275,7 @@ void dmn_ops_tick(dmn_node *n)
 
 void dmn_ops_on_submit(dmn_node *n, const aus_app_msg *req, const char *local, uint64_t id)
 {
+    pt_abandon();
     ops_archive *a = arc(n);
     if (!a)
         return;
@@ -351,6 +377,7 @@ static void on_rekey_answer(dmn_node *n, ops_archive *a, const aus_app_msg *m,
 
 void dmn_ops_on_answer(dmn_node *n, const uint8_t *adu, size_t len, const aus_app_ground_event *ev)
 {
+    pt_abandon();
     ops_archive *a = arc(n);
     static aus_app_msg m;
     if (!a || aus_app_decode(&m, adu, len) != AUS_OK)
@@ -415,7 +442,7 @@ static double num(const cJSON *o, const char *k)
 }
 
 /* The link's counters now (the CCSDS link's status object; the folder link has none) and its
- * COP-1 state in words (CCSDS 232.1-B-2 §5.2 FOP-1 states, §6.2 FARM-1 states). */
+ * COP-1 state in words (CCSDS 232.1 §5 FOP-1 states, §6 FARM-1 states). */
 static void link_counters(dmn_node *n, link_ctr *c, char *cop1, size_t cap)
 {
     static const char *const fop[] = {"",
@@ -447,7 +474,7 @@ static void link_counters(dmn_node *n, link_ctr *c, char *cop1, size_t cap)
         uint8_t wb[4] = {(uint8_t)(cw >> 24), (uint8_t)(cw >> 16), (uint8_t)(cw >> 8), (uint8_t)cw};
         aus_clcw w;
         char clcw[96] = "no CLCW yet";
-        if (cw && aus_clcw_decode(wb, &w) == AUS_OK) /* CCSDS 232.0-B-4 §4.2.1 */
+        if (cw && aus_clcw_decode(wb, &w) == AUS_OK) /* the CLCW: CCSDS 232.0 §4.2 */
             snprintf(clcw, sizeof clcw, "CLCW N(R) %u%s%s%s", w.report,
                      w.lockout ? ", lockout" : "", w.wait ? ", wait" : "",
                      w.retransmit ? ", retransmit" : "");
@@ -462,6 +489,7 @@ static void link_counters(dmn_node *n, link_ctr *c, char *cop1, size_t cap)
 
 void dmn_ops_on_pass(dmn_node *n, long files, int64_t t0)
 {
+    pt_abandon();
     link_ctr now, p = st.prev;
     char cop1[256];
     ops_archive *a = files > 0 ? arc(n) : NULL;
