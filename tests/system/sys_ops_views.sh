@@ -91,6 +91,28 @@ done
 kill $SPID; wait $SPID 2>/dev/null; SPID=
 
 # ---- the ground in watch mode, HTTPS ----
+# a TLS key others can read, a certificate that is not PEM: refused at start (exit 3)
+chmod 644 "$W/tls.key"
+"$CLI" run --config "$W/ground.ini" > "$T/tlskey.log" 2>&1 & P=$!
+for _ in $(seq 1 300); do kill -0 $P 2>/dev/null || break; sleep 0.1; done
+kill $P 2>/dev/null; wait $P; rc=$?
+check "a group-readable TLS key refused (exit 3, $rc)" [ $rc = 3 ]
+check "... saying why" grep -q "tls.key must be owned by us and readable by nobody else" "$T/tlskey.log"
+chmod 600 "$W/tls.key"
+cp "$W/tls.crt" "$W/tls.crt.good"; echo "not a certificate" > "$W/tls.crt"
+"$CLI" run --config "$W/ground.ini" > "$T/tlscrt.log" 2>&1 & P=$!
+for _ in $(seq 1 300); do kill -0 $P 2>/dev/null || break; sleep 0.1; done
+kill $P 2>/dev/null; wait $P; rc=$?
+check "a certificate that is not PEM refused (exit 3, $rc)" [ $rc = 3 ]
+check "... naming the file" grep -q "\[http\] $W/tls.crt is not a PEM certificate" "$T/tlscrt.log"
+mv "$W/tls.crt.good" "$W/tls.crt"
+openssl genrsa -out "$W/other.key" 2048 > /dev/null 2>&1; chmod 600 "$W/other.key"
+sed "s#^tls_key = .*#tls_key = $W/other.key#" "$W/ground.ini" > "$W/mismatch.ini"
+"$CLI" run --config "$W/mismatch.ini" > "$T/tlspair.log" 2>&1 & P=$!
+for _ in $(seq 1 300); do kill -0 $P 2>/dev/null || break; sleep 0.1; done
+kill $P 2>/dev/null; wait $P; rc=$?
+check "a key that is not the certificate's refused (exit 3, $rc)" [ $rc = 3 ]
+check "... saying so" grep -q "GnuTLS refused the certificate $W/tls.crt with the key $W/other.key" "$T/tlspair.log"
 "$CLI" run --config "$W/ground.ini" >> "$W/ground.log" 2>&1 &
 GPID=$!
 for _ in $(seq 1 600); do curl -s -o /dev/null --cacert "$W/tls.crt" "$B/" && break; sleep 0.1; done
