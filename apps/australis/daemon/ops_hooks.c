@@ -47,6 +47,17 @@ static void archive_url(const dmn_config *cfg, char *out, size_t cap)
         snprintf(out, cap, "sqlite:%s.archive", cfg->store);
 }
 
+/* Limit events (dict_node.c) come before the point or report that carries them is archived:
+ * they wait here and are written with it, or dropped when it was archived before (handled
+ * again after a crash), so they too are stored once. */
+#define LIMIT_PEND 64
+static struct {
+    int n;
+    char point[LIMIT_PEND][OPS_NAME], level[LIMIT_PEND][8], why[LIMIT_PEND][480];
+} lim;
+
+static void limits_flush(dmn_node *n, int fresh);
+
 /* A points batch's archive transaction left open (its store transaction failed half-way and
  * rolled back: the batch comes again): rolled back before any other write. */
 static void pt_abandon(void)
@@ -54,6 +65,13 @@ static void pt_abandon(void)
     if (st.pt_open)
         ops_archive_rollback(st.arc);
     st.pt_open = 0;
+}
+
+/* ... and limit events still waiting belong to a handling that rolled back (they come again) */
+static void drop_pending(void)
+{
+    pt_abandon();
+    lim.n = 0;
 }
 
 static ops_archive *arc(dmn_node *n)
@@ -169,7 +187,8 @@ static void on_app_point(void *ctx, const char *tenant, uint64_t batch, size_t i
         }
     }
     if (!st.pt_open)
-        return;
+        return limits_flush(n, 1);
+    limits_flush(n, st.pt_fresh); /* this point's limit events, in the batch's transaction */
     char name[OPS_NAME], txt[OPS_NAME];
     snprintf(name, sizeof name, "%.*s", (int)pt->name.n, (const char *)pt->name.p);
     snprintf(txt, sizeof txt, "%.*s", (int)pt->text.n, (const char *)pt->text.p);
@@ -201,19 +220,32 @@ static void on_app_point(void *ctx, const char *tenant, uint64_t batch, size_t i
     }
 }
 
-/* A value outside its dictionary limits (dict_node.c): an event "limit" (inside a points
- * batch's transaction when it came from one: stored with the batch). */
+static void limits_flush(dmn_node *n, int fresh)
+{
+    for (int i = 0; fresh == 1 && i < lim.n; i++) {
+        char text[600];
+        snprintf(text, sizeof text, "%s: %s", lim.level[i], lim.why[i]);
+        dmn_ops_event(n, "limit", text);
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "kind", "limit");
+        cJSON_AddStringToObject(o, "point", lim.point[i]);
+        cJSON_AddStringToObject(o, "level", lim.level[i]);
+        cJSON_AddStringToObject(o, "text", lim.why[i]);
+        publish("event", o);
+    }
+    lim.n = 0;
+}
+
+/* A value outside its dictionary limits: an event "limit", written with its point/report. */
 static void on_limit(void *ctx, const dmn_dict_event *ev)
 {
-    char text[600];
-    snprintf(text, sizeof text, "%s: %s", ev->level == AUS_DICT_RED ? "red" : "yellow", ev->why);
-    dmn_ops_event(ctx, "limit", text);
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "kind", "limit");
-    cJSON_AddStringToObject(o, "point", ev->point);
-    cJSON_AddStringToObject(o, "level", ev->level == AUS_DICT_RED ? "red" : "yellow");
-    cJSON_AddStringToObject(o, "text", ev->why);
-    publish("event", o);
+    if (lim.n == LIMIT_PEND)
+        limits_flush(ctx, 1); /* more than a report's worth: written now */
+    snprintf(lim.point[lim.n], sizeof lim.point[0], "%s", ev->point);
+    snprintf(lim.level[lim.n], sizeof lim.level[0], "%s",
+             ev->level == AUS_DICT_RED ? "red" : "yellow");
+    snprintf(lim.why[lim.n], sizeof lim.why[0], "%s", ev->why);
+    lim.n++;
 }
 
 int dmn_ops_start(dmn_node *n, int watch, char *why, size_t cap)
@@ -263,7 +295,7 @@ void dmn_ops_stop(dmn_node *n)
 void dmn_ops_tick(dmn_node *n)
 {
     int64_t now = ops_now_ms();
-    pt_abandon();
+    drop_pending();
     if (!st.arc || !n->cfg.ops.retention_days || now - st.last_prune < 3600 * 1000)
         return;
     st.last_prune = now;
@@ -275,7 +307,7 @@ void dmn_ops_tick(dmn_node *n)
 
 void dmn_ops_on_submit(dmn_node *n, const aus_app_msg *req, const char *local, uint64_t id)
 {
-    pt_abandon();
+    drop_pending();
     ops_archive *a = arc(n);
     if (!a)
         return;
@@ -318,6 +350,7 @@ static void on_report(dmn_node *n, ops_archive *a, const aus_app_msg *m, int64_t
     if (ops_archive_begin(a) != 0)
         return failed("a telemetry report");
     int fresh = ops_archive_source(a, n->cfg.tenant, st.sat, st.station, m->id, t);
+    limits_flush(n, fresh); /* the report's limit events, with its points */
     int rc = fresh < 0 ? -1 : 0;
     char name[OPS_NAME], txt[OPS_NAME];
     for (size_t i = 0; fresh == 1 && rc == 0 && i < m->nkv; i++) {
@@ -385,6 +418,7 @@ void dmn_ops_on_answer(dmn_node *n, const uint8_t *adu, size_t len, const aus_ap
     int64_t t = ops_now_ms();
     if (m.type == AUS_APP_TM_REPORT)
         on_report(n, a, &m, t);
+    limits_flush(n, 1);
     const char *state = NULL;
     if (ev->req_type == AUS_APP_IMG_REQ)
         state = ev->kind == AUS_APP_GR_EV_ANSWERED ? "complete"
@@ -489,7 +523,7 @@ static void link_counters(dmn_node *n, link_ctr *c, char *cop1, size_t cap)
 
 void dmn_ops_on_pass(dmn_node *n, long files, int64_t t0)
 {
-    pt_abandon();
+    drop_pending();
     link_ctr now, p = st.prev;
     char cop1[256];
     ops_archive *a = files > 0 ? arc(n) : NULL;
