@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -115,6 +116,12 @@ static void child(int lfd, int raw, int tls, struct ssl_ctx_st *sctx, uint64_t t
 
 static double now_s(void) { return (double)aus_tcpcl_now_ms() / 1000.0; }
 
+static double tv_s(struct timeval t) { return (double)t.tv_sec + (double)t.tv_usec / 1e6; }
+
+/* CPU seconds (user + system) the last run took, sender and receiver together: with seven
+ * builds on two cores the wall clock waits for the scheduler, the CPU time much less so */
+static double last_cpu;
+
 /* seconds to move n bundles of size sz; -1 on failure */
 static double one_run(int raw, int tls, struct ssl_ctx_st *sctx, struct ssl_ctx_st *cctx,
                       const uint8_t *bundle, size_t sz, uint64_t n)
@@ -123,6 +130,8 @@ static double one_run(int raw, int tls, struct ssl_ctx_st *sctx, struct ssl_ctx_
     int lfd = listen_any(&port);
     if (lfd < 0)
         return -1;
+    struct rusage ru0, ru1, ruc;
+    getrusage(RUSAGE_SELF, &ru0);
     pid_t pid = fork();
     if (pid == 0)
         child(lfd, raw, tls, sctx, (uint64_t)sz * n);
@@ -209,8 +218,25 @@ static double one_run(int raw, int tls, struct ssl_ctx_st *sctx, struct ssl_ctx_
             return -1;
     }
     int st;
-    waitpid(pid, &st, 0);
+    memset(&ruc, 0, sizeof ruc);
+    (void)wait4(pid, &st, 0, &ruc);
+    getrusage(RUSAGE_SELF, &ru1);
+    last_cpu = tv_s(ru1.ru_utime) - tv_s(ru0.ru_utime) + tv_s(ru1.ru_stime) - tv_s(ru0.ru_stime) +
+               tv_s(ruc.ru_utime) + tv_s(ruc.ru_stime);
     return t1 - t0;
+}
+
+/* the 1-minute load average (Linux), or -1: printed with the figures, which depend on it */
+static double load1(void)
+{
+    double l = -1;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (fscanf(f, "%lf", &l) != 1)
+            l = -1;
+        fclose(f);
+    }
+    return l;
 }
 
 static int make_cert(char *dir, struct ssl_ctx_st **sctx, struct ssl_ctx_st **cctx)
@@ -238,9 +264,11 @@ static int make_cert(char *dir, struct ssl_ctx_st **sctx, struct ssl_ctx_st **cc
 int main(int argc, char **argv)
 {
     bench_args(argc, argv, "bench_tcpcl",
-               "[SCALE]\n  SCALE (default 1) multiplies the bundle counts. TCPCLv4 over loopback "
-               "vs raw TCP,\n  without and with TLS 1.3, at 100 B / 1 KB / 64 KB / 1 MB.\n");
+               "[SCALE [SIZE]]\n  SCALE (default 1) multiplies the bundle counts. TCPCLv4 over "
+               "loopback vs raw TCP,\n  without and with TLS 1.3, at 100 B / 1 KB / 64 KB / 1 MB "
+               "(SIZE: only that one).\n");
     double scale = argc > 1 ? atof(argv[1]) : 1.0;
+    unsigned long only = argc > 2 ? strtoul(argv[2], NULL, 10) : 0;
     if (scale <= 0)
         scale = 1;
     signal(SIGPIPE, SIG_IGN);
@@ -258,14 +286,18 @@ int main(int argc, char **argv)
         "bench_tcpcl: loopback, one session, bundles pipelined (up to %d in flight), Segment MRU "
         "1 MiB\n",
         AUS_TCPCL_TXQ);
-    printf("%-8s %-5s %12s %10s %12s %10s %8s\n", "size", "tls", "bundles/s", "Gbit/s",
-           "raw bund/s", "raw Gb/s", "ratio");
+    printf("%-8s %-5s %10s %8s %10s %8s %7s %8s %9s %9s\n", "size", "tls", "bundles/s", "Gbit/s",
+           "raw bnd/s", "raw Gb/s", "vs raw", "plain/x", "cpu us/b", "raw cpu");
     int rc = 0;
+    double load0 = load1();
     for (size_t s = 0; s < 4; s++) {
+        if (only && sizes[s] != only)
+            continue;
         uint64_t n = (uint64_t)((double)counts[s] * scale);
         if (n < 10)
             n = 10;
         double raw = one_run(1, 0, NULL, NULL, bundle, sizes[s], n);
+        double raw_cpu = last_cpu, plain = 0;
         for (int tls = 0; tls < 2; tls++) {
             if (tls && !have_tls) {
                 printf("%-8zu %-5s (no TLS: openssl CLI missing)\n", sizes[s], "yes");
@@ -277,12 +309,22 @@ int main(int argc, char **argv)
                 rc = 1;
                 continue;
             }
+            if (!tls)
+                plain = t;
+            /* vs raw: TCPCL's rate as a share of the raw loop's; plain/x: TLS's rate as a
+             * share of plain TCPCL's (the 1 MB target is >= 50 %); cpu: sender + receiver CPU
+             * microseconds per bundle (user + system), TCPCL then raw */
             double bps = (double)n / t, rbps = (double)n / raw;
-            printf("%-8zu %-5s %12.0f %10.2f %12.0f %10.2f %7.0f%%\n", sizes[s], tls ? "yes" : "no",
-                   bps, bps * (double)sizes[s] * 8 / 1e9, rbps, rbps * (double)sizes[s] * 8 / 1e9,
-                   100.0 * raw / t);
+            char px[16] = "-";
+            if (tls && plain > 0)
+                snprintf(px, sizeof px, "%.0f%%", 100.0 * plain / t);
+            printf("%-8zu %-5s %10.0f %8.2f %10.0f %8.2f %6.0f%% %8s %9.1f %9.1f\n", sizes[s],
+                   tls ? "yes" : "no", bps, bps * (double)sizes[s] * 8 / 1e9, rbps,
+                   rbps * (double)sizes[s] * 8 / 1e9, 100.0 * raw / t, px,
+                   last_cpu * 1e6 / (double)n, raw_cpu * 1e6 / (double)n);
         }
     }
+    printf("load average (1 min): %.2f at the start, %.2f at the end\n", load0, load1());
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     (void)!system(cmd);

@@ -21,6 +21,9 @@
 
 #define IN_CAP (256u * 1024u)
 #define OUT_CAP (256u * 1024u)
+/* each direction of the TLS BIO pair: OUT_CAP of plaintext plus its record overheads (22 bytes
+ * per 16 KiB record in TLS 1.3), so one send() carries a whole output buffer */
+#define PAIR_CAP (OUT_CAP + 8u * 1024u)
 
 uint64_t aus_tcpcl_now_ms(void)
 {
@@ -50,6 +53,16 @@ aus_err aus_tcpcl_tls_ctx(struct ssl_ctx_st **out, const aus_tcpcl_tls_opts *o, 
     }
     /* §4.4.1: TLS 1.3 or later */
     SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
+    /* AES-128-GCM first (AES-NI; the cheapest of the three here, ~4 GB/s), ChaCha20 first for a
+     * client that lists it first (no AES instructions); all three stay on offer (RFC 8446 §9.1) */
+    if (SSL_CTX_set_ciphersuites(ctx, "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:"
+                                      "TLS_CHACHA20_POLY1305_SHA256") != 1) {
+        ossl_why(why, cap, "TLS cipher suites");
+        SSL_CTX_free(ctx);
+        return AUS_E_CRYPTO;
+    }
+    if (server)
+        SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_PRIORITIZE_CHACHA);
     SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     if (o->cert && SSL_CTX_use_certificate_chain_file(ctx, o->cert) != 1) {
         ossl_why(why, cap, "TLS certificate file");
@@ -251,17 +264,100 @@ short aus_tcpcl_conn_events(const aus_tcpcl_conn *c, uint64_t now, int *timeout_
         return 0;
     if (c->closing) {
         *timeout_ms = c->close_deadline <= now ? 0 : (int)(c->close_deadline - now);
-        return POLLIN;
+        return (short)(POLLIN | (!c->wr_shut ? POLLOUT : 0));
     }
     if (c->connecting)
         return POLLOUT;
-    if (c->tls_phase == 1)
-        return c->tls_want_write ? POLLOUT : POLLIN;
+    if (c->nbio) {
+        /* ciphertext the pair holds for the socket, room in the pair for more from it */
+        if (BIO_ctrl_pending(c->nbio) > 0)
+            ev |= POLLOUT;
+        if (!c->sock_eof && BIO_ctrl_get_write_guarantee(c->nbio) > 0)
+            ev |= POLLIN;
+        if (c->tls_phase == 1)
+            return ev;
+        /* records already in the pair or the TLS object: no poll() event will tell */
+        if (!c->tls_rd_blocked && !c->eof && c->in_len < IN_CAP)
+            *timeout_ms = 0;
+        if (c->out_off < c->out_len || aus_tcpcl_want_send(&c->sess))
+            ev |= POLLOUT;
+        return ev;
+    }
     if (c->out_off < c->out_len || aus_tcpcl_want_send(&c->sess))
         ev |= POLLOUT;
     if (!c->eof && c->in_len < IN_CAP)
         ev |= POLLIN;
     return ev;
+}
+
+/* ciphertext from the pair to the socket; 1 if bytes moved */
+static int net_push(aus_tcpcl_conn *c)
+{
+    int moved = 0;
+    for (int i = 0; i < 4 && c->nbio; i++) {
+        char *p = NULL;
+        ossl_ssize_t n = BIO_nread0(c->nbio, &p);
+        if (n <= 0)
+            break;
+        ssize_t w = send(c->fd, p, (size_t)n, MSG_NOSIGNAL);
+        if (w < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+                c->eof = c->sock_eof = 1;
+            break;
+        }
+        (void)BIO_nread(c->nbio, &p, (int)w);
+        moved = 1;
+        if (w < n)
+            break;
+    }
+    return moved;
+}
+
+/* ciphertext from the socket into the pair; 1 if bytes moved or the socket ended */
+static int net_pull(aus_tcpcl_conn *c)
+{
+    int moved = 0;
+    for (int i = 0; i < 2 && c->nbio && !c->sock_eof && !c->rd_dry; i++) {
+        char *p = NULL;
+        ossl_ssize_t room = BIO_nwrite0(c->nbio, &p);
+        if (room <= 0)
+            break;
+        ssize_t n = recv(c->fd, p, (size_t)room, 0);
+        if (n < 0) {
+            c->rd_dry = errno == EAGAIN || errno == EWOULDBLOCK;
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+                c->sock_eof = 1;
+                (void)BIO_shutdown_wr(c->nbio);
+                moved = 1;
+            }
+            break;
+        }
+        if (n == 0) {
+            /* the TLS object reads what the pair still holds, then meets the end */
+            c->sock_eof = 1;
+            (void)BIO_shutdown_wr(c->nbio);
+            moved = 1;
+            break;
+        }
+        (void)BIO_nwrite(c->nbio, &p, (int)n);
+        moved = 1;
+        c->tls_rd_blocked = 0;
+        if (n < room)
+            break;
+    }
+    return moved;
+}
+
+/* the FIN goes after every byte of ciphertext (alert, close_notify) the pair still holds */
+static void shut_wr(aus_tcpcl_conn *c)
+{
+    if (c->wr_shut)
+        return;
+    (void)net_push(c);
+    if (c->nbio && BIO_ctrl_pending(c->nbio) > 0 && !c->sock_eof)
+        return;
+    (void)shutdown(c->fd, SHUT_WR);
+    c->wr_shut = 1;
 }
 
 static void finish(aus_tcpcl_conn *c, uint64_t now)
@@ -284,14 +380,15 @@ static void finish(aus_tcpcl_conn *c, uint64_t now)
      * close never meets unread bytes and turns into a reset */
     if (c->ssl && c->tls_phase == 2)
         (void)SSL_shutdown(c->ssl);
-    (void)shutdown(c->fd, SHUT_WR);
     c->closing = 1;
+    shut_wr(c);
     c->close_deadline = now + 1000;
 }
 
 static void drain_close(aus_tcpcl_conn *c, uint64_t now)
 {
     uint8_t junk[4096];
+    shut_wr(c);
     for (int i = 0; i < 64; i++) {
         ssize_t n = recv(c->fd, junk, sizeof junk, 0);
         if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
@@ -308,12 +405,14 @@ static void drain_close(aus_tcpcl_conn *c, uint64_t now)
 static void tls_step(aus_tcpcl_conn *c, uint64_t now)
 {
     if (c->tls_phase == 0) {
+        BIO *ibio = NULL;
         c->ssl = SSL_new(c->tctx);
-        if (!c->ssl || SSL_set_fd(c->ssl, c->fd) != 1) {
+        if (!c->ssl || BIO_new_bio_pair(&ibio, PAIR_CAP, &c->nbio, PAIR_CAP) != 1) {
             ossl_why(c->why, sizeof c->why, "TLS setup");
             aus_tcpcl_tls_result(&c->sess, 0, now);
             return;
         }
+        SSL_set_bio(c->ssl, ibio, ibio); /* the TLS object owns its end */
         /* §4.4.3: the active entity is the TLS client */
         if (c->sess.cfg.active)
             SSL_set_connect_state(c->ssl);
@@ -321,17 +420,17 @@ static void tls_step(aus_tcpcl_conn *c, uint64_t now)
             SSL_set_accept_state(c->ssl);
         c->tls_phase = 1;
     }
+    (void)net_pull(c);
     int rc = SSL_do_handshake(c->ssl);
+    (void)net_push(c); /* our flight, or the alert that ends it */
     if (rc == 1) {
         c->tls_phase = 2;
         aus_tcpcl_tls_result(&c->sess, 1, now);
         return;
     }
     int err = SSL_get_error(c->ssl, rc);
-    if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
-        c->tls_want_write = err == SSL_ERROR_WANT_WRITE;
+    if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE)
         return;
-    }
     long vr = SSL_get_verify_result(c->ssl);
     if (vr != X509_V_OK)
         snprintf(c->why, sizeof c->why, "TLS handshake failed: peer certificate: %s",
@@ -352,19 +451,40 @@ static int do_read(aus_tcpcl_conn *c, uint64_t now)
         return 0;
     long n;
     if (c->tls_phase == 2) {
-        size_t got = 0;
-        int rc = SSL_read_ex(c->ssl, c->in + c->in_len, room, &got);
-        if (rc != 1) {
+        /* every record the pair holds, topping it up from the socket, until the buffer is
+         * full or the TLS object wants bytes that have not arrived */
+        int moved = net_pull(c);
+        while (room > 0) {
+            size_t got = 0;
+            int rc = SSL_read_ex(c->ssl, c->in + c->in_len, room, &got);
+            if (rc == 1) {
+                c->in_len += got;
+                room -= got;
+                moved = 1;
+                continue;
+            }
             int err = SSL_get_error(c->ssl, rc);
-            if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE)
-                return 0;
+            if (err == SSL_ERROR_WANT_READ) {
+                if (net_pull(c))
+                    continue;
+                c->tls_rd_blocked = 1;
+                return moved;
+            }
+            if (err == SSL_ERROR_WANT_WRITE) { /* a post-handshake answer waits for room */
+                (void)net_push(c);
+                c->tls_rd_blocked = 1; /* POLLOUT wakes us: the pair holds ciphertext */
+                return moved;
+            }
             c->eof = 1;
             return 1;
         }
-        n = (long)got;
+        return moved;
     } else {
+        if (c->rd_dry)
+            return 0;
         n = read(c->fd, c->in + c->in_len, room);
         if (n < 0) {
+            c->rd_dry = errno == EAGAIN || errno == EWOULDBLOCK;
             if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
                 return 0;
             c->eof = 1;
@@ -404,10 +524,14 @@ static int do_write(aus_tcpcl_conn *c, uint64_t now)
     while (c->out_off < c->out_len) {
         size_t left = c->out_len - c->out_off;
         if (c->tls_phase == 2) {
+            /* records go into the pair (one per call: partial-write mode); the pair goes to
+             * the socket when it is full, and below when the buffer is done */
             size_t w = 0;
             int rc = SSL_write_ex(c->ssl, c->out + c->out_off, left, &w);
             if (rc != 1) {
                 int err = SSL_get_error(c->ssl, rc);
+                if (err == SSL_ERROR_WANT_WRITE && net_push(c))
+                    continue;
                 if (err != SSL_ERROR_WANT_WRITE && err != SSL_ERROR_WANT_READ)
                     c->eof = 1;
                 return moved;
@@ -424,6 +548,8 @@ static int do_write(aus_tcpcl_conn *c, uint64_t now)
         }
         moved = 1;
     }
+    if (c->nbio && net_push(c))
+        moved = 1;
     return moved;
 }
 
@@ -431,6 +557,7 @@ void aus_tcpcl_conn_step(aus_tcpcl_conn *c, short revents, uint64_t now)
 {
     if (c->done)
         return;
+    c->rd_dry = 0; /* one recv() that found nothing is enough per step: poll() tells of more */
     if (c->closing) {
         drain_close(c, now);
         return;
@@ -488,7 +615,10 @@ timers:
 void aus_tcpcl_conn_free(aus_tcpcl_conn *c)
 {
     if (c->ssl)
-        SSL_free(c->ssl);
+        SSL_free(c->ssl); /* and its end of the pair */
+    if (c->nbio)
+        BIO_free(c->nbio);
+    c->nbio = NULL;
     if (c->fd >= 0)
         close(c->fd);
     free(c->rxbuf);

@@ -12,6 +12,13 @@
  * certificate must carry the node ID it announced in SESS_INIT as a URI subjectAltName
  * (NODE-ID, §4.4.2, §4.4.4); otherwise the session ends with SESS_TERM Contact Failure and
  * aus_tcpcl_conn_why() names the check that failed.
+ *
+ * The TLS object does no socket I/O itself: it reads and writes records through a BIO pair,
+ * and this file moves the ciphertext between the pair and the socket in large send()/recv()
+ * calls. A socket BIO costs one write() per 16 KiB record and two read()s (header, body) per
+ * record received, and on this kind of virtual machine the system calls, not AES-GCM, were
+ * what made TLS slow. Records held in the pair or in the TLS object are invisible to poll():
+ * aus_tcpcl_conn_events() then asks for a zero timeout so the caller steps again at once.
  */
 #ifndef AUS_TCPCL_POSIX_H
 #define AUS_TCPCL_POSIX_H
@@ -23,6 +30,7 @@
 
 struct ssl_ctx_st;
 struct ssl_st;
+struct bio_st;
 
 typedef struct aus_tcpcl_tls_opts {
     const char *cert; /* PEM certificate (chain) we present */
@@ -41,8 +49,12 @@ typedef struct aus_tcpcl_conn {
     int connecting;          /* non-blocking connect in progress */
     struct ssl_ctx_st *tctx; /* not owned */
     struct ssl_st *ssl;
-    int tls_phase; /* 0 none, 1 handshake, 2 up */
-    int tls_want_write;
+    struct bio_st *nbio; /* our end of the BIO pair whose other end the TLS object uses */
+    int tls_phase;       /* 0 none, 1 handshake, 2 up */
+    int tls_rd_blocked;  /* TLS wants more ciphertext than the pair holds */
+    int sock_eof;        /* the socket said EOF; the pair may still hold records */
+    int wr_shut;         /* shutdown(SHUT_WR) done */
+    int rd_dry;          /* this step's recv() found nothing */
     int has_ca;
     aus_tcpcl sess;
     aus_tcpcl_ops user; /* the caller's ops; the session's go through the conn */

@@ -8,6 +8,11 @@ ok() { PASS=$((PASS+1)); echo "ok   $*"; }
 bad() { FAIL=$((FAIL+1)); echo "FAIL $*"; }
 check() { local what="$1"; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
 not() { ! "$@"; }
+# waitfor CMD...: run CMD every 0.1 s until it succeeds, for up to 60 s (a loaded machine). CMD is
+# re-run each time: pass a function (count_is), never an expanded "$(...)" (it would be read once).
+waitfor() { for _ in $(seq 600); do "$@" && return 0; sleep 0.1; done; return 1; }
+# count_is DIR N: DIR holds exactly N visible entries
+count_is() { [ "$(ls "$1" | wc -l)" = "$2" ]; }
 # On a failure the daemons' last log lines and the folders are printed (CI keeps only stdout).
 finish() {
     echo "$PASS passed, $FAIL failed"

@@ -12,8 +12,6 @@ mkworld "$T/w"
 sed -i 's/^retry_s = 0$/retry_s = 600/' "$W/ground.ini"
 printf 'socket = %s/g.sock\n' "$T" >> "$W/ground.ini"
 printf 'uploads = %s/sat/uploads\n' "$W" >> "$W/sat.ini"
-waitfor() { for _ in $(seq 600); do "$@" && return 0; sleep 0.1; done; return 1; } # up to 60 s: a loaded machine
-nout() { ls "$W/ground/out" | wc -l; }
 answer() { "$CLI" status --id "$1" --json --config "$W/ground.ini" 2>/dev/null; }
 export -f answer; export CLI W
 s_once
@@ -25,7 +23,7 @@ waitfor test -S "$T/g.sock"
 head -c 300000 /dev/urandom > "$T/update.bin"
 id=$(submit file put "$T/update.bin" update.bin)
 check "file put: a request id" [ -n "$id" ]
-check "the file went out in 37 chunks of 8 KiB" waitfor [ "$(nout)" = 37 ]
+check "the file went out in 37 chunks of 8 KiB" waitfor count_is "$W/ground/out" 37
 # someone planted a symlink where the upload's temporary will be: unlinked, never followed
 echo precious > "$T/victim"
 ln -s "$T/victim" "$W/sat/uploads/.up-$(printf %016x "$id").part"
@@ -35,11 +33,11 @@ check "a lossy pass: not placed yet, and no answer" \
 check "... the chunks that arrived are in the satellite's temporary" \
     sh -c "ls -a '$W/sat/uploads' | grep -q '^\.up-.*\.part$'"
 "$CLI" retry "$id" --config "$W/ground.ini" > /dev/null
-check "the re-send is one probe" waitfor [ "$(nout)" = 1 ]
+check "the re-send is one probe" waitfor count_is "$W/ground/out" 1
 up; s_once; down
 check "the satellite's answer: only the missing chunks go again" \
     waitfor sh -c "n=\$(ls '$W/ground/out' | wc -l); [ \$n -gt 0 ] && [ \$n -lt 37 ]"
-sleep 0.5; missing=$(nout)
+sleep 0.5; missing=$(ls "$W/ground/out" | wc -l)
 up; s_once; down
 check "stored: the satellite says so" waitfor bash -c "answer $id | grep -q 'stored, SHA-256 verified'"
 check "... the bytes are the same" cmp -s "$T/update.bin" "$W/sat/uploads/update.bin"

@@ -12,15 +12,13 @@ trap '[ -z "${KEEP:-}" ] && rm -rf "$T"' EXIT
 mkworld "$T/w"
 sed -i 's/^retry_s = 0$/retry_s = 600/' "$W/ground.ini"
 printf 'socket = %s/g.sock\n' "$T" >> "$W/ground.ini"
-waitfor() { for _ in $(seq 600); do "$@" && return 0; sleep 0.1; done; return 1; } # up to 60 s: a loaded machine
-nout() { ls "$W/ground/out" | wc -l; }
 s_once
 "$CLI" run --config "$W/ground.ini" >> "$W/ground.log" 2>&1 & gpid=$!
 trap 'kill $gpid 2>/dev/null; wait $gpid 2>/dev/null; [ -z "${KEEP:-}" ] && rm -rf "$T"' EXIT
 waitfor test -S "$T/g.sock"
 c=$(submit cmd exec mark one)
 i=$(submit image get img.bin -o "$T/img.out" --chunk 4096)
-check "two requests queued" waitfor [ "$(nout)" = 2 ]
+check "two requests queued" waitfor count_is "$W/ground/out" 2
 st=$("$CLI" status --config "$W/ground.ini")
 check "status lists both with age, sends and next retry" \
     sh -c "printf '%s\n' \"\$1\" | grep -Eq '^  $c +command +age 0m[0-5][0-9]s  sent 1x  next retry in (5[0-9][0-9]|600)s\$' &&
@@ -28,9 +26,9 @@ check "status lists both with age, sends and next retry" \
 # the bundles are lost on the way: nothing would be re-sent for ten minutes
 rm -f "$W/ground/out"/*
 sleep 1.5
-check "not due: nothing re-sent by the daemon's loop" [ "$(nout)" = 0 ]
+check "not due: nothing re-sent by the daemon's loop" count_is "$W/ground/out" 0
 check "retry: re-sent now" sh -c "'$CLI' retry $c --config '$W/ground.ini' | grep -qx 'request $c re-sent now'"
-check "... its bundle is in the outgoing folder" waitfor [ "$(nout)" = 1 ]
+check "... its bundle is in the outgoing folder" waitfor count_is "$W/ground/out" 1
 check "status: sent 2x" sh -c "'$CLI' status --json --config '$W/ground.ini' | python3 -c '
 import json,sys; s=json.load(sys.stdin); d={p[\"id\"]:p for p in s[\"pending_detail\"]}
 sys.exit(0 if d[$c][\"sends\"]==2 and d[$i][\"sends\"]==1 and d[$c][\"next_retry_s\"]>500 else 1)'"
@@ -39,7 +37,7 @@ check "the re-sent command ran once and was answered" \
     waitfor sh -c "[ \"\$(cat '$W/ledger')\" = one ] && '$CLI' status --id $c --config '$W/ground.ini' 2>/dev/null | grep -q 'marked one'"
 # the download: half of it arrives, then the operator cancels it
 "$CLI" retry "$i" --config "$W/ground.ini" > /dev/null
-waitfor [ "$(nout)" = 1 ]
+waitfor count_is "$W/ground/out" 1
 up; s_once
 mkdir -p "$T/held"
 ls "$W/sat/out" | sort | tail -n +13 | while read -r f; do mv "$W/sat/out/$f" "$T/held/"; done
@@ -53,7 +51,7 @@ check "... the request failed with the reason" \
 check "... the temporary is removed" not test -e "$T/img.out.$i.part"
 mv "$T/held"/* "$W/ground/in/"
 # (if this fails: is the daemon alive? finish prints its log)
-check "the rest of the download arrives late and is taken" waitfor [ "$(ls "$W/ground/in" | wc -l)" = 0 ]
+check "the rest of the download arrives late and is taken" waitfor count_is "$W/ground/in" 0
 check "... the ground daemon is still running" kill -0 "$gpid"
 check "... and ignored: no file, no temporary" sh -c "! ls '$T' | grep -q img.out"
 "$CLI" cancel "$i" --config "$W/ground.ini" > /dev/null 2> "$T/err"; rc=$?

@@ -10,8 +10,6 @@ T=$(mktemp -d /tmp/aus-sys-timed.XXXXXX)
 mkworld "$T/w"
 sed -i 's/^retry_s = 0$/retry_s = 600/' "$W/ground.ini"
 printf 'socket = %s/g.sock\n' "$T" >> "$W/ground.ini"
-waitfor() { for _ in $(seq 600); do "$@" && return 0; sleep 0.1; done; return 1; } # up to 60 s: a loaded machine
-nout() { ls "$W/ground/out" | wc -l; }
 answer() { "$CLI" status --id "$1" --json --config "$W/ground.ini" 2>/dev/null; }
 export -f answer; export CLI W
 s_once
@@ -26,17 +24,17 @@ check "a sequence of two: two request ids" [ "${#sq[@]}" = 2 ]
 e=$(submit cmd exec mark early --at +17)
 l=$(submit cmd exec mark late --at +0 --tolerance 0)
 far=$(submit cmd ping far --at "$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)")
-check "five time-tagged commands queued" waitfor [ "$(nout)" = 5 ]
+check "five time-tagged commands queued" waitfor count_is "$W/ground/out" 5
 up; s_once; down
 check "nothing ran on arrival" [ ! -s "$W/ledger" ]
 ls=$(submit cmd --scheduled)
-waitfor [ "$(nout)" = 1 ]; up; s_once; down
+waitfor count_is "$W/ground/out" 1; up; s_once; down
 check "cmd --scheduled lists the four waiting on board (the late one expired on arrival)" \
     waitfor sh -c "'$CLI' status --id $ls --config '$W/ground.ini' 2>/dev/null | grep -c ' exec mark \| ping far' | grep -qx 4"
 while [ "$(date +%s)" -lt $((t0 + 21)) ]; do sleep 0.5; done
 # the pass: the ground's re-sent copies arrive first (a lost answer's retry), then the time passes
 for id in "${sq[@]}" "$e"; do "$CLI" retry "$id" --config "$W/ground.ini" > /dev/null; done
-waitfor [ "$(nout)" = 3 ]
+waitfor count_is "$W/ground/out" 3
 up; s_once; down
 check "the due ones ran once each, in time order" [ "$(tr '\n' ' ' < "$W/ledger")" = "s1 early s2 " ]
 check "... and were answered" waitfor bash -c "answer ${sq[0]} | grep -q 'marked s1' && answer ${sq[1]} | grep -q 'marked s2' && answer $e | grep -q 'marked early'"
@@ -45,7 +43,7 @@ check "the one reached later than its tolerance (0 s) was not run: expired" \
 out=$("$CLI" cancel "$far" --config "$W/ground.ini")
 check "cancel of a waiting time-tagged command goes to the satellite" \
     sh -c "printf '%s\n' \"\$1\" | grep -q '^request $far is a time-tagged command: the satellite is asked to cancel it (request [0-9]*)'" _ "$out"
-waitfor [ "$(nout)" = 1 ]; up; s_once; down
+waitfor count_is "$W/ground/out" 1; up; s_once; down
 check "... its answer: cancelled before it ran" waitfor bash -c "answer $far | grep -q 'cancelled before it ran'"
 check "... and it never runs" sh -c "! grep -q far '$W/ledger'"
 "$CLI" cmd ping --at yesterday --config "$W/ground.ini" > /dev/null 2> "$T/err"; rc=$?

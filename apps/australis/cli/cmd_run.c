@@ -261,7 +261,8 @@ int cmd_run(int argc, char **argv)
         if (dmn_ops_start(&n, !once, ops_why, sizeof ops_why) != 0) {
             cli_err("%s", ops_why);
             rc = AUS_EXIT_ENV;
-        }
+        } else
+            (void)dmn_ground_rearchive(&n); /* reports the archive lost in a crash */
         if (rc == 0)
             rc = dmn_start(&n);
         if (rc == 0)

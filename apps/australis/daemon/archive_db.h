@@ -27,7 +27,16 @@ typedef struct arc_db_ops {
     void (*finalize)(arc_stmt *s);
     void (*close)(void *db);
     const char *(*errmsg)(void *db);
+    /* Bulk load (PostgreSQL COPY ... FROM STDIN, text format): one round trip for a pass's
+     * points. NULL: the caller inserts row by row with a prepared statement (SQLite, where a
+     * prepared insert in one transaction is already the fast path). 0 or -1. */
+    int (*copy)(void *db, const char *sql, const char *data, size_t len);
+    /* Commits do not wait for the disk (sync_off, set at open); every ARC_SYNC_EVERY-th
+     * transaction runs under sync_on and so makes every earlier one durable too. */
+    const char *sync_on, *sync_off;
 } arc_db_ops;
+
+#define ARC_SYNC_EVERY 256
 
 /* Open: 0 and *db, or -1 with a sentence in why. */
 int arc_sqlite_open(const char *path, void **db, const arc_db_ops **ops, char *why, size_t cap);

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The archive on PostgreSQL (libpq): `[archive] url = postgresql://...`, so several ground
  * daemons (stations) write one archive. Same statements as SQLite (archive.c); parameters are
- * sent as text; a statement is prepared once per connection under its own name. Every
- * transaction commits synchronously (PostgreSQL's default synchronous_commit = on): a commit
- * that returned is durable. */
+ * sent as text; a statement is prepared once per connection under its own name; a pass's points
+ * go in one COPY (p_copy). Every
+ * session runs with synchronous_commit = off: a commit that returned survives this process's
+ * crash, and the server's own crash loses at most its last ~0.6 s of commits (3 x
+ * wal_writer_delay), which the ground re-archives from its store at the next start
+ * (dmn_ground_rearchive); every ARC_SYNC_EVERY-th commit waits for the disk. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +60,9 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS passes(id BIGSERIAL PRIMARY KEY, tenant TEXT NOT NULL, sat TEXT "
     "NOT NULL, station TEXT NOT NULL, t0 BIGINT, t1 BIGINT, files BIGINT, frames BIGINT, "
     "corrections BIGINT, refusals BIGINT, cop1 TEXT);"
+    "CREATE TABLE IF NOT EXISTS rollup(sid BIGINT NOT NULL, w BIGINT NOT NULL, t BIGINT NOT "
+    "NULL, tf BIGINT NOT NULL, n BIGINT NOT NULL, nt BIGINT NOT NULL, vsum DOUBLE PRECISION NOT "
+    "NULL, vmin DOUBLE PRECISION, vmax DOUBLE PRECISION, PRIMARY KEY(sid, w, t));"
     /* rekey history (OTAR, PQ rekey, SDLS-EP procedures) and the ground keystore's key states */
     "CREATE TABLE IF NOT EXISTS rekeys(id BIGSERIAL PRIMARY KEY, tenant TEXT NOT NULL, sat TEXT "
     "NOT "
@@ -170,13 +176,53 @@ static void p_finalize(arc_stmt *s)
     free(s);
 }
 
+/* COPY ... FROM STDIN: the rows in PostgreSQL's text format, sent in pieces of 1 MiB. */
+static int p_copy(void *db, const char *sql, const char *data, size_t len)
+{
+    PGresult *r = PQexec(db, sql);
+    int ok = PQresultStatus(r) == PGRES_COPY_IN;
+    PQclear(r);
+    if (!ok)
+        return -1;
+    for (size_t off = 0; ok && off < len;) {
+        size_t k = len - off < (1u << 20) ? len - off : (1u << 20);
+        ok = PQputCopyData(db, data + off, (int)k) == 1;
+        off += k;
+    }
+    if (PQputCopyEnd(db, ok ? NULL : "aborted by the archive") != 1)
+        ok = 0;
+    while ((r = PQgetResult(db)) != NULL) {
+        if (PQresultStatus(r) != PGRES_COMMAND_OK)
+            ok = 0;
+        PQclear(r);
+    }
+    return ok ? 0 : -1;
+}
+
 static void p_close(void *db) { PQfinish(db); }
 static const char *p_errmsg(void *db) { return PQerrorMessage(db); }
 
 static const arc_db_ops pg_ops = {
-    "postgresql", schema,  p_exec,     p_prepare, p_bind_i64, p_bind_dbl,
-    p_bind_text,  p_step,  p_col_i64,  p_col_dbl, p_col_text, p_col_null,
-    p_changes,    p_reset, p_finalize, p_close,   p_errmsg,
+    "postgresql",
+    schema,
+    p_exec,
+    p_prepare,
+    p_bind_i64,
+    p_bind_dbl,
+    p_bind_text,
+    p_step,
+    p_col_i64,
+    p_col_dbl,
+    p_col_text,
+    p_col_null,
+    p_changes,
+    p_reset,
+    p_finalize,
+    p_close,
+    p_errmsg,
+    p_copy,
+    "SET synchronous_commit = on",
+    "SET synchronous_commit = off",
 };
 
 int arc_pg_open(const char *url, void **dbp, const arc_db_ops **ops, char *why, size_t cap)
@@ -196,6 +242,7 @@ int arc_pg_open(const char *url, void **dbp, const arc_db_ops **ops, char *why, 
         return -1;
     }
     (void)p_exec(db, "SELECT pg_advisory_unlock(7202612)");
+    (void)p_exec(db, "SET synchronous_commit = off");
     *dbp = db;
     *ops = &pg_ops;
     return 0;

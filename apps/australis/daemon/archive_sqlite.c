@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The archive on SQLite (the embedded default): its own database file next to the ground's
  * store (the store has one owner per process, docs/store.md; the archive is shared by the
- * daemon's writer and the HTTP server's readers). WAL, synchronous=FULL: a commit that
- * returned is on disk, so a point acknowledged survives kill -9. */
+ * daemon's writer and the HTTP server's readers). WAL, synchronous=NORMAL: a commit that
+ * returned survives kill -9 of this process (it is in the kernel's page cache); a crash of
+ * the machine may lose the last ones, which the ground re-archives from its store at the next
+ * start (dmn_ground_rearchive); every ARC_SYNC_EVERY-th commit is synchronous=FULL. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -41,6 +43,9 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS passes(id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, sat TEXT "
     "NOT NULL, station TEXT NOT NULL, t0 BIGINT, t1 BIGINT, files BIGINT, frames BIGINT, "
     "corrections BIGINT, refusals BIGINT, cop1 TEXT);"
+    "CREATE TABLE IF NOT EXISTS rollup(sid BIGINT NOT NULL, w BIGINT NOT NULL, t BIGINT NOT "
+    "NULL, tf BIGINT NOT NULL, n BIGINT NOT NULL, nt BIGINT NOT NULL, vsum DOUBLE PRECISION NOT "
+    "NULL, vmin DOUBLE PRECISION, vmax DOUBLE PRECISION, PRIMARY KEY(sid, w, t)) WITHOUT ROWID;"
     /* rekey history (OTAR, PQ rekey, SDLS-EP procedures) and the ground keystore's key states */
     "CREATE TABLE IF NOT EXISTS rekeys(id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, sat TEXT NOT "
     "NULL, station TEXT NOT NULL, request BIGINT NOT NULL, kind TEXT NOT NULL, t0 BIGINT, t1 "
@@ -119,9 +124,26 @@ static void s_close(void *db) { sqlite3_close(db); }
 static const char *s_errmsg(void *db) { return sqlite3_errmsg(db); }
 
 static const arc_db_ops sqlite_ops = {
-    "sqlite",    schema,  s_exec,     s_prepare, s_bind_i64, s_bind_dbl,
-    s_bind_text, s_step,  s_col_i64,  s_col_dbl, s_col_text, s_col_null,
-    s_changes,   s_reset, s_finalize, s_close,   s_errmsg,
+    "sqlite",
+    schema,
+    s_exec,
+    s_prepare,
+    s_bind_i64,
+    s_bind_dbl,
+    s_bind_text,
+    s_step,
+    s_col_i64,
+    s_col_dbl,
+    s_col_text,
+    s_col_null,
+    s_changes,
+    s_reset,
+    s_finalize,
+    s_close,
+    s_errmsg,
+    NULL,
+    "PRAGMA synchronous=FULL",
+    "PRAGMA synchronous=NORMAL",
 };
 
 int arc_sqlite_open(const char *path, void **dbp, const arc_db_ops **ops, char *why, size_t cap)
@@ -146,7 +168,7 @@ int arc_sqlite_open(const char *path, void **dbp, const arc_db_ops **ops, char *
         return -1;
     }
     sqlite3_busy_timeout(db, 10000);
-    if (s_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL") != 0 ||
+    if (s_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL") != 0 ||
         s_exec(db, schema) != 0) {
         snprintf(why, cap, "archive %s: %s", path, sqlite3_errmsg(db));
         sqlite3_close(db);

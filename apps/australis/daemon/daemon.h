@@ -266,6 +266,10 @@ long dmn_ground_resend(dmn_node *n, uint64_t cutoff_ms);
 long dmn_ground_forget(dmn_node *n);
 /* One client operation (JSON in, JSON out, malloc'd): tm, cmd, image, rekey, status, resp. */
 char *dmn_client_exec(dmn_node *n, const char *json);
+/* Ground, at start after dmn_ops_start: every report among the answers the ground keeps (the
+ * newest keep_answers) whose source the archive lacks is archived again (docs/http-api.md
+ * "Durability"). Returns how many, 0 without an archive, -1 on error (logged). */
+long dmn_ground_rearchive(dmn_node *n);
 /* The stored response for id as JSON text (malloc'd) or NULL if none yet. */
 char *dmn_ground_response(dmn_node *n, uint64_t id);
 /* The operator: re-send pending request id now (cancel 0) or cancel it (1). Own transaction.

@@ -94,6 +94,12 @@ char *ops_archive_keys_json(ops_archive *a, const char *tenant, long limit);
 /* Delete points, events and passes older than cutoff (ms). Returns rows deleted or -1. */
 long ops_archive_prune(ops_archive *a, int64_t cutoff);
 
+/* bench_archive's same-run baseline (on 1), the archive's write and read paths before its
+ * rollups: every point its own INSERT at once, every commit waiting for the disk, and a
+ * downsampled history made of each bucket's first point (one index seek per bucket); its
+ * points get no rollup rows, so only a bench uses it, on a series of its own. */
+void ops_archive_baseline(ops_archive *a, int on);
+
 /* Every row of every table deleted (tests and benches on a shared database). 0 or -1. */
 int ops_archive_clear(ops_archive *a);
 

@@ -345,24 +345,73 @@ void dmn_ops_on_submit(dmn_node *n, const aus_app_msg *req, const char *local, u
     free(name);
 }
 
+/* A report's points under its source, in the caller's transaction: 1 stored, 0 stored
+ * before, -1 error. */
+static int store_report(dmn_node *n, ops_archive *a, const aus_app_msg *m, int64_t t)
+{
+    int fresh = ops_archive_source(a, n->cfg.tenant, st.sat, st.station, m->id, t);
+    char name[OPS_NAME], txt[OPS_NAME];
+    for (size_t i = 0; fresh == 1 && i < m->nkv; i++) {
+        snprintf(name, sizeof name, "%.*s", (int)m->kv[i].name.n, (const char *)m->kv[i].name.p);
+        snprintf(txt, sizeof txt, "%.*s", (int)m->kv[i].text.n, (const char *)m->kv[i].text.p);
+        if (ops_archive_point(a, n->cfg.tenant, st.sat, name, t, (double)m->kv[i].num,
+                              m->kv[i].is_text ? txt : NULL) != 0)
+            return -1;
+    }
+    return fresh;
+}
+
+/* Re-archiving at start (docs/http-api.md "Durability"). The archive commits without waiting
+ * for the disk (SQLite synchronous=NORMAL, PostgreSQL synchronous_commit=off; every 256th commit
+ * waits): a crash of this process loses nothing (the commit is in the kernel or the server), but
+ * a crash of the machine may lose the archive's last commits while the ground's store (which
+ * does wait for the disk) kept the answers those points came in. So every start
+ * (dmn_ground_rearchive, role_ground.c, walking the answers the ground keeps) stores each report
+ * whose source the archive lacks, in one transaction: a point acknowledged is archived again,
+ * never lost, and never twice (its source). */
+int dmn_ops_rearchive_begin(dmn_node *n)
+{
+    if (!st.arc || n->cfg.role_sat)
+        return -1;
+    if (ops_archive_begin(st.arc) != 0) {
+        failed("the re-archiving of kept answers");
+        return -1;
+    }
+    return 0;
+}
+
+int dmn_ops_rearchive_one(dmn_node *n, uint64_t ms, const uint8_t *adu, size_t len)
+{
+    static aus_app_msg m;
+    if (aus_app_decode(&m, adu, len) != AUS_OK || m.type != AUS_APP_TM_REPORT)
+        return 0;
+    return store_report(n, st.arc, &m, (int64_t)ms);
+}
+
+void dmn_ops_rearchive_end(dmn_node *n, long k)
+{
+    (void)n;
+    if (k < 0 || ops_archive_commit(st.arc) != 0) {
+        ops_archive_rollback(st.arc);
+        return failed("the re-archiving of kept answers");
+    }
+    if (k > 0)
+        dmn_log("archive: %ld report(s) the ground had answered were missing and are archived "
+                "again",
+                k);
+}
+
 static void on_report(dmn_node *n, ops_archive *a, const aus_app_msg *m, int64_t t)
 {
     if (ops_archive_begin(a) != 0)
         return failed("a telemetry report");
-    int fresh = ops_archive_source(a, n->cfg.tenant, st.sat, st.station, m->id, t);
+    int fresh = store_report(n, a, m, t);
     limits_flush(n, fresh); /* the report's limit events, with its points */
-    int rc = fresh < 0 ? -1 : 0;
-    char name[OPS_NAME], txt[OPS_NAME];
-    for (size_t i = 0; fresh == 1 && rc == 0 && i < m->nkv; i++) {
-        snprintf(name, sizeof name, "%.*s", (int)m->kv[i].name.n, (const char *)m->kv[i].name.p);
-        snprintf(txt, sizeof txt, "%.*s", (int)m->kv[i].text.n, (const char *)m->kv[i].text.p);
-        rc = ops_archive_point(a, n->cfg.tenant, st.sat, name, t, (double)m->kv[i].num,
-                               m->kv[i].is_text ? txt : NULL);
-    }
-    if (rc != 0 || ops_archive_commit(a) != 0) {
+    if (fresh < 0 || ops_archive_commit(a) != 0) {
         ops_archive_rollback(a);
         return failed("a telemetry report");
     }
+    char name[OPS_NAME], txt[OPS_NAME];
     if (fresh != 1)
         return;
     for (size_t i = 0; i < m->nkv; i++) {

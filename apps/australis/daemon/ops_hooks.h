@@ -19,6 +19,12 @@ void dmn_ops_on_submit(dmn_node *n, const aus_app_msg *req, const char *local, u
 void dmn_ops_on_answer(dmn_node *n, const uint8_t *adu, size_t len, const aus_app_ground_event *ev);
 /* A scan of the incoming link took `files` files (started at t0, unix ms). */
 void dmn_ops_on_pass(dmn_node *n, long files, int64_t t0);
+/* Re-archiving at start, driven by dmn_ground_rearchive (role_ground.c): begin (0, or -1: no
+ * archive), one kept answer ADU (1 stored, 0 not a report or known, -1 error), end (k < 0:
+ * rolled back, else committed and logged). */
+int dmn_ops_rearchive_begin(dmn_node *n);
+int dmn_ops_rearchive_one(dmn_node *n, uint64_t ms, const uint8_t *adu, size_t len);
+void dmn_ops_rearchive_end(dmn_node *n, long k);
 /* An event line (kind: "security", "rekey", "pass", ...). */
 void dmn_ops_event(dmn_node *n, const char *kind, const char *text);
 

@@ -542,6 +542,34 @@ static cJSON *json_answer(const aus_app_ground_answer_view *a)
     return o;
 }
 
+long dmn_ground_rearchive(dmn_node *n)
+{
+    aus_app_ground *g = n->cfg.role_sat ? NULL : gr(n);
+    aus_app_ground_item it;
+    aus_app_ground_answer_view a;
+    long k = 0;
+    if (!g || dmn_ops_rearchive_begin(n) != 0)
+        return 0;
+    for (uint64_t after = 0; k >= 0; after = it.id) {
+        aus_err e = aus_app_ground_next(g, AUS_APP_GR_ANSWERED, after, dmn_now_ms(), &it);
+        if (e == AUS_E_NOTFOUND)
+            break;
+        if (e == AUS_E_MALFORMED)
+            continue; /* that record is skipped, the walk goes on after it */
+        if (e != AUS_OK) {
+            k = -1;
+            break;
+        }
+        if (it.req_type != AUS_APP_TM_QUERY || aus_app_ground_answer(g, it.id, &a) != AUS_OK ||
+            a.adu.n == 0)
+            continue;
+        int r = dmn_ops_rearchive_one(n, a.answered_ms, a.adu.p, a.adu.n);
+        k = r < 0 ? -1 : k + r;
+    }
+    dmn_ops_rearchive_end(n, k);
+    return k;
+}
+
 char *dmn_ground_response(dmn_node *n, uint64_t id)
 {
     aus_app_ground *g = gr(n);

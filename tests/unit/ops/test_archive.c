@@ -6,6 +6,7 @@
  * rekey history and key states, retention, and two writers (stations) into one archive. */
 #include "aus_test.h"
 
+#include <math.h>
 #include <unistd.h>
 
 #include "ops.h"
@@ -117,6 +118,112 @@ static void test_history_downsampled(void **state)
     assert_string_equal(s, "{\"samples\":[{\"t\":10000,\"value\":0},{\"t\":10010,\"value\":1},"
                            "{\"t\":10020,\"value\":2}],\"name\":\"v\",\"sat\":\"s\"}");
     free(s);
+    done(a);
+}
+
+/* Downsampling from the rollup table: a bucket is the mean of its points with their min, max
+ * and count, summed over rollup rows written by several transactions (merged by the upsert),
+ * and exact at the range's own edges (which cut rollup rows: read from the points). */
+static void test_history_rollup(void **state)
+{
+    (void)state;
+    ops_archive *a = fresh();
+    /* 20 000 points 100 ms apart (2 000 s), values 0..999 repeating, in two transactions
+     * that split a rollup row of every level */
+    for (int part = 0; part < 2; part++) {
+        assert_int_equal(ops_archive_begin(a), 0);
+        for (int i = part ? 12345 : 0; i < (part ? 20000 : 12345); i++)
+            assert_int_equal(ops_archive_point(a, "t1", "s", "v", 100000 + i * 100, i % 1000, NULL),
+                             0);
+        assert_int_equal(ops_archive_commit(a), 0);
+    }
+    static ops_sample out[200];
+    int found = 0;
+    /* the whole range to 100 samples (buckets of 20 s: the 10 s rollups) */
+    long n =
+        ops_archive_history(a, "t1", "s", "v", 100000, 100000 + 19999 * 100, 100, out, 200, &found);
+    assert_int_equal(found, 1);
+    assert_int_equal(n, 100);
+    int64_t total = 0;
+    double sum = 0, mn = 1e9, mx = -1e9;
+    for (long i = 0; i < n; i++) {
+        total += out[i].n;
+        sum += out[i].v * (double)out[i].n;
+        assert_true(out[i].min <= out[i].v && out[i].v <= out[i].max);
+        mn = out[i].min < mn ? out[i].min : mn;
+        mx = out[i].max > mx ? out[i].max : mx;
+        if (i)
+            assert_true(out[i].t > out[i - 1].t);
+    }
+    assert_int_equal(total, 20000);
+    assert_true(sum / 20000.0 > 499.49 && sum / 20000.0 < 499.51); /* the mean of 0..999 */
+    assert_true(mn == 0 && mx == 999);
+    assert_int_equal(out[0].t, 100000);
+    /* a range whose edges cut rollup rows: every point inside counted once, none outside */
+    int64_t s0 = 100000 + 555 * 100 + 7, s1 = 100000 + 17777 * 100 + 3;
+    n = ops_archive_history(a, "t1", "s", "v", s0, s1, 50, out, 200, &found);
+    total = 0;
+    for (long i = 0; i < n; i++)
+        total += out[i].n;
+    assert_int_equal(total, 17777 - 556 + 1);
+    assert_true(out[0].t == 100000 + 556 * 100);
+    /* JSON: a summarised sample carries its min, max and count */
+    char *js = ops_archive_history_json(a, "t1", "s", "v", 100000, 100000 + 19999 * 100, 2, &found);
+    assert_string_equal(js, "{\"samples\":[{\"t\":100000,\"value\":499.5,\"min\":0,\"max\":999,"
+                            "\"n\":10000},{\"t\":1100000,\"value\":499.5,\"min\":0,"
+                            "\"max\":999,\"n\":10000}],\"name\":\"v\",\"sat\":\"s\"}");
+    free(js);
+    /* a text series: each bucket gives its first value */
+    assert_int_equal(ops_archive_begin(a), 0);
+    for (int i = 0; i < 3000; i++)
+        assert_int_equal(
+            ops_archive_point(a, "t1", "s", "mode", i * 1000, 0, i < 1500 ? "safe" : "nominal"), 0);
+    assert_int_equal(ops_archive_commit(a), 0);
+    n = ops_archive_history(a, "t1", "s", "mode", 0, 2999999, 10, out, 200, &found);
+    assert_int_equal(n, 10);
+    assert_true(out[0].is_text && !strcmp(out[0].txt, "safe") && out[0].t == 0);
+    assert_true(out[9].is_text && !strcmp(out[9].txt, "nominal") && out[9].t == 2700000);
+    /* a transaction rolled back leaves no point and no rollup */
+    assert_int_equal(ops_archive_begin(a), 0);
+    assert_int_equal(ops_archive_point(a, "t1", "s", "v", 100000, 1e6, NULL), 0);
+    ops_archive_rollback(a);
+    n = ops_archive_history(a, "t1", "s", "v", 100000, 100000 + 19999 * 100, 100, out, 200, &found);
+    assert_int_equal(n, 100);
+    assert_true(out[0].max == 199 && out[0].n == 200);
+    done(a);
+}
+
+/* Hostile values through the bulk path (PostgreSQL COPY's text format escapes): tabs,
+ * newlines, backslashes and a long text come back as sent; non-finite numbers are stored
+ * without poisoning the rollups. */
+static void test_hostile_values(void **state)
+{
+    (void)state;
+    ops_archive *a = fresh();
+    static char longtxt[3000];
+    for (size_t i = 0; i < sizeof longtxt - 1; i++)
+        longtxt[i] = "a\\\t\n\rb"[i % 6];
+    assert_int_equal(ops_archive_begin(a), 0);
+    assert_int_equal(ops_archive_point(a, "t1", "s", "txt", 1000, 0, "x\ty\nz\\N\r"), 0);
+    assert_int_equal(ops_archive_point(a, "t1", "s", "txt", 2000, 0, longtxt), 0);
+    assert_int_equal(ops_archive_point(a, "t1", "s", "txt", 3000, 0, "\\."), 0);
+    for (int i = 0; i < 3000; i++)
+        assert_int_equal(ops_archive_point(a, "t1", "s", "num", i * 1000,
+                                           i == 7   ? INFINITY
+                                           : i == 8 ? -INFINITY
+                                                    : i,
+                                           NULL),
+                         0);
+    assert_int_equal(ops_archive_commit(a), 0);
+    static ops_sample out[20];
+    int found = 0;
+    assert_int_equal(ops_archive_history(a, "t1", "s", "txt", 0, 5000, 10, out, 20, &found), 3);
+    assert_string_equal(out[0].txt, "x\ty\nz\\N\r");
+    assert_memory_equal(out[1].txt, longtxt, sizeof out[1].txt - 1);
+    assert_string_equal(out[2].txt, "\\.");
+    long n = ops_archive_history(a, "t1", "s", "num", 0, 2999999, 10, out, 20, &found);
+    assert_int_equal(n, 10);
+    assert_true(out[0].min == 0 && out[9].max == 2999 && isfinite(out[0].v));
     done(a);
 }
 
@@ -271,6 +378,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_points_exactly_once),
         cmocka_unit_test(test_history_downsampled),
+        cmocka_unit_test(test_history_rollup),
+        cmocka_unit_test(test_hostile_values),
         cmocka_unit_test(test_commands_images_passes_events),
         cmocka_unit_test(test_retention),
         cmocka_unit_test(test_rekeys_keystates),
