@@ -416,11 +416,27 @@
       ]);
       const c = status.ccsds || {};
       const last = passes[0];
+      const pending = Array.isArray(status.pending) ? status.pending.length : '?';
       return el(
         'div',
         { class: 'aus-link' },
         el('h2', {}, 'Last pass'),
-        el('p', { class: 'aus-last-pass' }, last ? `${time(last.t1)}: ${last.files} file(s), ${last.frames} frame(s), ${last.corrections} correction(s), ${last.refusals} refusal(s)` : 'none yet'),
+        el(
+          'p',
+          { class: 'aus-last-pass' },
+          last
+            ? `${time(last.t0)} to ${time(last.t1)}: ${last.files} file(s), ${last.frames} frame(s), ${last.corrections} RS/BCH correction(s), ${last.refusals} refusal(s)` +
+                (last.cop1 ? `; COP-1: ${last.cop1}` : '')
+            : 'none yet'
+        ),
+        el('h2', {}, 'Next pass'),
+        el(
+          'p',
+          { class: 'aus-next-pass' },
+          `waiting to go up: ${status.outgoing_waiting ?? '?'} file(s)` +
+            (status.ccsds ? `, ${c.queued_items ?? 0} bundle(s) queued for framing, ${c.outstanding ?? 0} frame(s) unacknowledged` : '') +
+            `; ${pending} request(s) awaiting an answer; ${status.incoming_waiting ?? '?'} incoming file(s) not yet taken`
+        ),
         el('h2', {}, 'CCSDS link (COP-1, coding, SDLS)'),
         status.ccsds
           ? table(
@@ -456,17 +472,41 @@
   }
 
   function keysView() {
-    return liveView(['answer'], async () => {
-      const [hist, status] = await Promise.all([api('/api/keys?limit=50'), api('/api/status').catch(() => ({}))]);
+    const hex = (v) => (typeof v === 'number' && v >= 0 ? '0x' + v.toString(16).padStart(4, '0') : '');
+    const secs = (v) => (v ? time(v * 1000) : '');
+    return liveView(['answer', 'rekey'], async () => {
+      const keys = await api('/api/keys?limit=50');
       const rekey = (kind) => api('/api/commands', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ type: 'rekey', kind }) }).then(() => emit('answer', {}));
       return el(
         'div',
         { class: 'aus-keys' },
-        el('h2', {}, 'Key states'),
-        el('pre', {}, JSON.stringify(status.keys || status.session_keys || 'see australis keys list on the ground', null, 1)),
+        el('h2', {}, 'Key states (the ground keystore)'),
+        table(
+          [
+            ['Id', (k) => hex(k.id), 'num'],
+            ['Type', (k) => k.type],
+            ['State', (k) => k.state],
+            ['Use', (k) => k.role],
+            ['Activated', (k) => secs(k.activated)],
+            ['Receivable until', (k) => (k.state === 'deactivated' ? secs(k.deadline) : '')]
+          ],
+          keys.states || []
+        ),
         el('p', {}, el('button', { type: 'button', onclick: () => rekey('otar') }, 'OTAR rekey'), ' ', el('button', { type: 'button', onclick: () => rekey('pq') }, 'PQ rekey')),
         el('h2', {}, 'Rekey history'),
-        table([['Time', (e) => time(e.t)], ['Event', (e) => e.text]], hist)
+        table(
+          [
+            ['Requested', (h) => time(h.t0)],
+            ['Answered', (h) => (h.t1 ? time(h.t1) : '')],
+            ['Request', (h) => h.request, 'num'],
+            ['Kind', (h) => h.kind],
+            ['Old EK', (h) => hex(h.old_ek)],
+            ['New EK', (h) => hex(h.new_ek)],
+            ['Outcome', (h) => h.outcome],
+            ['Note', (h) => h.text]
+          ],
+          keys.history || []
+        )
       );
     });
   }

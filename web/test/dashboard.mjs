@@ -187,6 +187,16 @@ try {
   for (const v of ['link', 'keys']) {
     await page.goto(`${base}/#/browse/aus:spacecraft/aus:${v}`);
     await check(`the ${v} view renders`, () => page.waitForSelector(`.aus-${v}`, { timeout: 60000 }));
+    if (v === 'link')
+      await check('the link view shows the last pass and the next one', async () => {
+        await page.waitForSelector('.aus-next-pass', { timeout: 60000 });
+        return /file\(s\), \d+ frame\(s\), \d+ RS\/BCH correction\(s\)/.test(await page.textContent('.aus-last-pass'));
+      });
+    if (v === 'keys')
+      await check('the keys view lists the key states (the sending pair)', async () => {
+        await page.waitForSelector('.aus-keys table tbody tr', { timeout: 60000 });
+        return (await page.textContent('.aus-keys table')).includes('sending');
+      });
     await page.screenshot({ path: join(shots, `07-${v}.png`) });
   }
 

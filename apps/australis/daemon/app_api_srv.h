@@ -55,10 +55,11 @@ long dmn_app_points_flush(dmn_node *n, size_t max_adus);
  * "gr/<tenant>/pt/<batch>" (a batch seen before is a duplicate: nothing happens) and every
  * point handed to dmn_app_points_hook. Errors: decode errors (quarantined), store errors. */
 aus_err dmn_app_ground_points(dmn_node *n, const aus_agent_rx *rx);
-/* The archive's entry point: called once per point stored (inside the store transaction, so a
- * rollback may call it again for the same batch). NULL: store record only. */
-typedef void (*dmn_app_points_fn)(void *ctx, const char *tenant, uint64_t batch_id,
-                                  const aus_api_point *pt);
+/* The archive's entry point (ops_hooks.c): called once per point stored, index 0..count-1 of
+ * its batch (inside the store transaction, so a rollback may call it again for the same batch,
+ * from index 0). NULL: store record only. */
+typedef void (*dmn_app_points_fn)(void *ctx, const char *tenant, uint64_t batch_id, size_t index,
+                                  size_t count, const aus_api_point *pt);
 extern dmn_app_points_fn dmn_app_points_hook;
 extern void *dmn_app_points_hook_ctx;
 

@@ -200,7 +200,7 @@ aus_err dmn_app_ground_points(dmn_node *n, const aus_agent_rx *rx)
         if (ev < 0)
             return (aus_err)ev;
         if (dmn_app_points_hook)
-            dmn_app_points_hook(dmn_app_points_hook_ctx, n->cfg.tenant, batch, &pts[i]);
+            dmn_app_points_hook(dmn_app_points_hook_ctx, n->cfg.tenant, batch, i, np, &pts[i]);
     }
     dmn_log("rx tm-points batch %llu: %zu point(s) stored (the satellite dropped %llu in all)",
             (unsigned long long)batch, np, (unsigned long long)dropped);

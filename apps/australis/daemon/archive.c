@@ -105,7 +105,7 @@ struct ops_archive {
     const arc_db_ops *ops;
     arc_stmt *q[Q_COUNT];
     sid_ent sid[SID_CACHE];
-    int in_tx;
+    int in_tx;             /* open transactions: 1 = BEGIN, more = savepoints inside it */
     int baseline;          /* ops_archive_baseline */
     unsigned long commits; /* transactions begun: every ARC_SYNC_EVERY-th waits for the disk */
     pend *pend;
@@ -209,8 +209,16 @@ static void discard(ops_archive *a)
     a->oom = 0;
 }
 
+/* Transactions nest: inside an open one (a group of records, ops_hooks.c) begin is a savepoint,
+ * commit releases it, rollback returns to it. The queued points are written before a savepoint
+ * is taken, so the queue then holds only what came after it and a rollback drops exactly those. */
 int ops_archive_begin(ops_archive *a)
 {
+    if (a->in_tx > 0) {
+        int rc = flush(a) == 0 ? a->ops->exec(a->db, "SAVEPOINT rec") : -1;
+        a->in_tx += rc == 0;
+        return rc;
+    }
     discard(a);
     if (++a->commits % ARC_SYNC_EVERY == 0 && !a->baseline)
         (void)a->ops->exec(a->db, a->ops->sync_on);
@@ -228,6 +236,10 @@ static void sync_back(ops_archive *a)
 
 int ops_archive_commit(ops_archive *a)
 {
+    if (a->in_tx > 1) {
+        a->in_tx--;
+        return flush(a) == 0 ? a->ops->exec(a->db, "RELEASE SAVEPOINT rec") : -1;
+    }
     a->in_tx = 0;
     int rc = flush(a) == 0 ? a->ops->exec(a->db, "COMMIT") : -1;
     if (rc != 0)
@@ -238,28 +250,15 @@ int ops_archive_commit(ops_archive *a)
 
 void ops_archive_rollback(ops_archive *a)
 {
-    a->in_tx = 0;
     discard(a);
+    if (a->in_tx > 1) {
+        a->in_tx--;
+        (void)a->ops->exec(a->db, "ROLLBACK TO SAVEPOINT rec; RELEASE SAVEPOINT rec");
+        return;
+    }
+    a->in_tx = 0;
     (void)a->ops->exec(a->db, "ROLLBACK");
     sync_back(a);
-}
-
-/* A savepoint inside a group (ops_hooks.c): the queued points are written first, so the queue
- * holds only what came after it and a rollback to it drops exactly those. */
-int ops_archive_savepoint(ops_archive *a)
-{
-    return flush(a) == 0 ? a->ops->exec(a->db, "SAVEPOINT rec") : -1;
-}
-
-int ops_archive_release(ops_archive *a)
-{
-    return flush(a) == 0 ? a->ops->exec(a->db, "RELEASE SAVEPOINT rec") : -1;
-}
-
-void ops_archive_rollback_to(ops_archive *a)
-{
-    discard(a);
-    (void)a->ops->exec(a->db, "ROLLBACK TO SAVEPOINT rec; RELEASE SAVEPOINT rec");
 }
 
 static arc_stmt *q(ops_archive *a, int i)
@@ -686,8 +685,8 @@ long ops_archive_prune(ops_archive *a, int64_t cutoff)
 
 int ops_archive_clear(ops_archive *a)
 {
-    static const char *const t[] = {"points",   "series", "sources", "events",
-                                    "commands", "images", "passes",  "rollup"};
+    static const char *const t[] = {"points", "series", "sources", "events", "commands",
+                                    "images", "passes", "rollup",  "rekeys", "keystates"};
     discard(a);
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         char q[64];
@@ -1080,6 +1079,17 @@ static const list_def lists[] = {
      "= '' OR kind = $2) ORDER BY t DESC, id DESC LIMIT $3",
      {"id", "t", "kind", "text", "sat", "station"},
      "nn...."},
+    {"rekeys",
+     "SELECT request, kind, t0, t1, old_ek, new_ek, outcome, text, sat, station FROM rekeys "
+     "WHERE ($1 = '' OR tenant = $1) AND $2 = $2 ORDER BY t0 DESC, id DESC LIMIT $3",
+     {"request", "kind", "t0", "t1", "old_ek", "new_ek", "outcome", "text", "sat", "station"},
+     "n.nnnn...."},
+    {"keystates",
+     "SELECT id, type, state, role, created, activated, deactivated, deadline, t, station FROM "
+     "keystates WHERE ($1 = '' OR tenant = $1) AND $2 = $2 ORDER BY station, id LIMIT $3",
+     {"id", "type", "state", "role", "created", "activated", "deactivated", "deadline", "t",
+      "station"},
+     "n...nnnnn."},
 };
 
 char *ops_archive_list_json(ops_archive *a, const char *table, const char *tenant, const char *kind,
@@ -1113,4 +1123,104 @@ char *ops_archive_list_json(ops_archive *a, const char *table, const char *tenan
         return NULL;
     }
     return print(arr);
+}
+
+/* ---- the keys view: rekey history and key states (statements prepared per call: rare) ---- */
+
+static long run_sql(ops_archive *a, arc_stmt *s)
+{
+    long ch = s ? run(a, s) : -1;
+    if (s)
+        a->ops->finalize(s);
+    return ch;
+}
+
+int ops_archive_rekey(ops_archive *a, const char *tenant, const char *sat, const char *station,
+                      uint64_t request, const char *kind, int64_t t, int64_t old_ek, int64_t new_ek,
+                      const char *outcome, const char *text)
+{
+    /* the request's row first (t0); its answer fills t1, the new key and the outcome (an
+     * answer handled again after a crash writes the same values again) */
+    int answered = strcmp(outcome, "requested") != 0;
+    arc_stmt *s = a->ops->prepare(
+        a->db, answered
+                   ? "INSERT INTO rekeys(tenant, sat, station, request, kind, t0, t1, old_ek, "
+                     "new_ek, outcome, text) VALUES($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10) "
+                     "ON CONFLICT(tenant, station, request) DO UPDATE SET t1 = $6, new_ek = $8, "
+                     "outcome = $9, text = $10"
+                   : "INSERT INTO rekeys(tenant, sat, station, request, kind, t0, old_ek, new_ek, "
+                     "outcome, text) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON "
+                     "CONFLICT(tenant, station, request) DO NOTHING");
+    if (!s)
+        return -1;
+    a->ops->bind_text(s, 1, tenant);
+    a->ops->bind_text(s, 2, sat);
+    a->ops->bind_text(s, 3, station);
+    a->ops->bind_i64(s, 4, (int64_t)request);
+    a->ops->bind_text(s, 5, kind);
+    a->ops->bind_i64(s, 6, t);
+    a->ops->bind_i64(s, 7, old_ek);
+    a->ops->bind_i64(s, 8, new_ek);
+    a->ops->bind_text(s, 9, outcome);
+    a->ops->bind_text(s, 10, text);
+    return run_sql(a, s) < 0 ? -1 : 0;
+}
+
+int ops_archive_keystates(ops_archive *a, const char *tenant, const char *station,
+                          const ops_keystate *k, size_t nk, int64_t t)
+{
+    if (ops_archive_begin(a) != 0)
+        return -1;
+    arc_stmt *d =
+        a->ops->prepare(a->db, "DELETE FROM keystates WHERE tenant = $1 AND station = $2");
+    if (d) {
+        a->ops->bind_text(d, 1, tenant);
+        a->ops->bind_text(d, 2, station);
+    }
+    int rc = run_sql(a, d) < 0 ? -1 : 0;
+    arc_stmt *s = rc ? NULL
+                     : a->ops->prepare(a->db, "INSERT INTO keystates(tenant, station, id, type, "
+                                              "state, role, created, activated, deactivated, "
+                                              "deadline, t) VALUES($1, $2, $3, $4, $5, $6, $7, "
+                                              "$8, $9, $10, $11)");
+    for (size_t i = 0; s && rc == 0 && i < nk; i++) {
+        a->ops->bind_text(s, 1, tenant);
+        a->ops->bind_text(s, 2, station);
+        a->ops->bind_i64(s, 3, k[i].id);
+        a->ops->bind_text(s, 4, k[i].type);
+        a->ops->bind_text(s, 5, k[i].state);
+        a->ops->bind_text(s, 6, k[i].role);
+        a->ops->bind_i64(s, 7, k[i].created);
+        a->ops->bind_i64(s, 8, k[i].activated);
+        a->ops->bind_i64(s, 9, k[i].deactivated);
+        a->ops->bind_i64(s, 10, k[i].deadline);
+        a->ops->bind_i64(s, 11, t);
+        rc = run(a, s) < 0 ? -1 : 0;
+    }
+    if (s)
+        a->ops->finalize(s);
+    else
+        rc = -1;
+    if (rc != 0 || ops_archive_commit(a) != 0) {
+        ops_archive_rollback(a);
+        return -1;
+    }
+    return 0;
+}
+
+char *ops_archive_keys_json(ops_archive *a, const char *tenant, long limit)
+{
+    char *st = ops_archive_list_json(a, "keystates", tenant, "", 1000);
+    char *hi = st ? ops_archive_list_json(a, "rekeys", tenant, "", limit) : NULL;
+    cJSON *o = NULL, *sj = st ? cJSON_Parse(st) : NULL, *hj = hi ? cJSON_Parse(hi) : NULL;
+    if (sj && hj && (o = cJSON_CreateObject()) != NULL) {
+        cJSON_AddItemToObject(o, "states", sj);
+        cJSON_AddItemToObject(o, "history", hj);
+        sj = hj = NULL;
+    }
+    cJSON_Delete(sj);
+    cJSON_Delete(hj);
+    free(st);
+    free(hi);
+    return o ? print(o) : NULL;
 }

@@ -45,7 +45,15 @@ static const char schema[] =
     "corrections BIGINT, refusals BIGINT, cop1 TEXT);"
     "CREATE TABLE IF NOT EXISTS rollup(sid BIGINT NOT NULL, w BIGINT NOT NULL, t BIGINT NOT "
     "NULL, tf BIGINT NOT NULL, n BIGINT NOT NULL, nt BIGINT NOT NULL, vsum DOUBLE PRECISION NOT "
-    "NULL, vmin DOUBLE PRECISION, vmax DOUBLE PRECISION, PRIMARY KEY(sid, w, t)) WITHOUT ROWID";
+    "NULL, vmin DOUBLE PRECISION, vmax DOUBLE PRECISION, PRIMARY KEY(sid, w, t)) WITHOUT ROWID;"
+    /* rekey history (OTAR, PQ rekey, SDLS-EP procedures) and the ground keystore's key states */
+    "CREATE TABLE IF NOT EXISTS rekeys(id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, sat TEXT NOT "
+    "NULL, station TEXT NOT NULL, request BIGINT NOT NULL, kind TEXT NOT NULL, t0 BIGINT, t1 "
+    "BIGINT, old_ek BIGINT, new_ek BIGINT, outcome TEXT, text TEXT, UNIQUE(tenant, station, "
+    "request));"
+    "CREATE TABLE IF NOT EXISTS keystates(tenant TEXT NOT NULL, station TEXT NOT NULL, id BIGINT "
+    "NOT NULL, type TEXT, state TEXT, created BIGINT, activated BIGINT, deactivated BIGINT, "
+    "deadline BIGINT, role TEXT, t BIGINT, PRIMARY KEY(tenant, station, id))";
 
 static int s_exec(void *db, const char *sql)
 {

@@ -215,6 +215,9 @@ aus_err dmn_rekey_handle(dmn_node *n, uint32_t kind, const uint8_t *body, size_t
                          size_t cap, size_t *outlen);
 aus_err dmn_rekey_response(dmn_node *n, uint32_t kind, const uint8_t *body, size_t len);
 size_t dmn_rekey_recv_ids(dmn_node *n, uint16_t *ids, size_t cap);
+/* The EK of the pair this node sends under, and of the pair a pending rekey of kind (1 OTAR,
+ * 2 PQ) switches to (0: none). For the archive's rekey history (ops_hooks.c). */
+void dmn_rekey_ids(dmn_node *n, uint32_t kind, uint16_t *ek, uint16_t *pending);
 /* Satellite: after a bundle was authenticated (n->seal.rx_kid), tell the PQ rekey state which
  * pair the ground sends under; releases the held old pair once the ground switched. Call
  * inside the transaction that handles the bundle. Errors: store errors. */

@@ -390,8 +390,13 @@ static enum MHD_Result get_api(ops_http *h, struct MHD_Connection *c, const char
     } lists[] = {{"/api/commands", "commands", ""},
                  {"/api/images", "images", ""},
                  {"/api/passes", "passes", ""},
-                 {"/api/events", "events", NULL},
-                 {"/api/keys", "events", "rekey"}};
+                 {"/api/events", "events", NULL}};
+    if (!strcmp(url, "/api/keys")) { /* key states and rekey history (the keys view) */
+        pthread_mutex_lock(&h->arc_mu);
+        char *s = ops_archive_keys_json(h->arc, h->tenant, (long)limit);
+        pthread_mutex_unlock(&h->arc_mu);
+        return json(c, MHD_HTTP_OK, s);
+    }
     for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
         if (strcmp(url, lists[i].url))
             continue;
@@ -647,6 +652,18 @@ int ops_http_start(ops_http **hp, const ops_http_cfg *cfg, char *why, size_t cap
             ops_http_stop(h);
             return -1;
         }
+        /* libmicrohttpd says only that it could not start: name the file that is not PEM
+         * (RFC 7468 §2 encapsulation boundaries) */
+        const char *bad = !strstr(h->cert, "-----BEGIN CERTIFICATE-----") ? c->http_tls_cert
+                          : !strstr(h->key, "-----BEGIN ") || !strstr(h->key, "PRIVATE KEY-----")
+                              ? c->http_tls_key
+                              : NULL;
+        if (bad) {
+            snprintf(why, cap, "[http] %s is not a PEM %s", bad,
+                     bad == c->http_tls_cert ? "certificate" : "private key");
+            ops_http_stop(h);
+            return -1;
+        }
         flags |= MHD_USE_TLS;
     }
     unsigned limit = c->http_max_clients ? (unsigned)c->http_max_clients : 64u;
@@ -661,7 +678,13 @@ int ops_http_start(ops_http **hp, const ops_http_cfg *cfg, char *why, size_t cap
                              MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_NOTIFY_COMPLETED,
                              completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_END);
     if (!h->d) {
-        snprintf(why, cap, "cannot listen on %s: %s", c->http_listen, strerror(errno));
+        if (tls) /* a port in use, or a certificate and key GnuTLS refuses (not a pair) */
+            snprintf(why, cap,
+                     "cannot serve HTTPS on %s: the port is in use, or GnuTLS refused the "
+                     "certificate %s with the key %s (not a matching pair?)",
+                     c->http_listen, c->http_tls_cert, c->http_tls_key);
+        else
+            snprintf(why, cap, "cannot listen on %s: %s", c->http_listen, strerror(errno));
         ops_http_stop(h);
         return -1;
     }

@@ -51,12 +51,10 @@ typedef struct ops_sample {
 int ops_archive_open(ops_archive **a, const char *url, char *why, size_t cap);
 void ops_archive_close(ops_archive *a);
 const char *ops_archive_kind(const ops_archive *a); /* "sqlite" | "postgresql" */
+/* Transactions nest: begin inside an open one is a savepoint that commit releases and rollback
+ * returns to (a group of records holding each report's records, ops_hooks.c). */
 int ops_archive_begin(ops_archive *a);
 int ops_archive_commit(ops_archive *a); /* durable when it returns 0 */
-/* A nested scope inside an open transaction (a group, ops_hooks.c): SQL savepoints. */
-int ops_archive_savepoint(ops_archive *a);
-int ops_archive_release(ops_archive *a);
-void ops_archive_rollback_to(ops_archive *a);
 void ops_archive_rollback(ops_archive *a);
 
 /* A report (or a batch of points) is stored once: 1 if (tenant, sat, station, src) is new (then
@@ -78,6 +76,23 @@ int ops_archive_image(ops_archive *a, const char *tenant, const char *sat, const
 int ops_archive_pass(ops_archive *a, const char *tenant, const char *sat, const char *station,
                      int64_t t0, int64_t t1, uint64_t files, uint64_t frames, uint64_t corrections,
                      uint64_t refusals, const char *cop1);
+/* The keys view (docs/http-api.md): a rekey request (outcome "requested") and its answer
+ * ("ok", "failed", "refused"); key ids are the EK of a pair (-1: not known). */
+int ops_archive_rekey(ops_archive *a, const char *tenant, const char *sat, const char *station,
+                      uint64_t request, const char *kind, int64_t t, int64_t old_ek, int64_t new_ek,
+                      const char *outcome, const char *text);
+/* One key of the ground's keystore, times in unix seconds (0: not yet). */
+typedef struct ops_keystate {
+    int64_t id;
+    const char *type, *state, *role; /* role: "sending", "receivable", "master", ... or "" */
+    int64_t created, activated, deactivated, deadline;
+} ops_keystate;
+/* Replace this station's key states by k[0..nk) (one transaction). 0 or -1. */
+int ops_archive_keystates(ops_archive *a, const char *tenant, const char *station,
+                          const ops_keystate *k, size_t nk, int64_t t);
+/* {"states": [...], "history": [...]} (history newest first, at most limit). NULL on error. */
+char *ops_archive_keys_json(ops_archive *a, const char *tenant, long limit);
+
 /* Delete points, events and passes older than cutoff (ms). Returns rows deleted or -1. */
 long ops_archive_prune(ops_archive *a, int64_t cutoff);
 

@@ -659,3 +659,12 @@ size_t dmn_rekey_recv_ids(dmn_node *n, uint16_t *ids, size_t cap)
     }
     return k;
 }
+
+void dmn_rekey_ids(dmn_node *n, uint32_t kind, uint16_t *ek, uint16_t *pending)
+{
+    *ek = (uint16_t)get_ptr(n, "ek", AUS_KEY_ID_EK);
+    if (kind == 2)
+        *pending = n->rk_ok ? n->rk.st.pend.ek : 0;
+    else
+        *pending = kind == 1 ? (uint16_t)get_ptr(n, "ek_pend", 0) : 0;
+}

@@ -3,7 +3,7 @@
  * SQLite (a temporary file) and PostgreSQL (AUS_TEST_PG_URL; with AUS_TEST_PG_REQUIRED=1, as
  * .ci/run sets it, a missing URL or an unreachable server FAILS the test, never skips it).
  * Exactly-once sources, downsampling, latest, commands and answers, images, passes, events,
- * retention, and two writers (stations) into one archive. */
+ * rekey history and key states, retention, and two writers (stations) into one archive. */
 #include "aus_test.h"
 
 #include <math.h>
@@ -281,6 +281,60 @@ static void test_commands_images_passes_events(void **state)
     done(a);
 }
 
+/* The keys view: a rekey's request then its answer (the answer handled twice: one row), the
+ * key states replaced as a whole, both in one object. */
+static void test_rekeys_keystates(void **state)
+{
+    (void)state;
+    ops_archive *a = fresh();
+    assert_int_equal(ops_archive_rekey(a, "t1", "ipn:100", "ipn:200", 9, "otar", 100, 0x0102,
+                                       0x4000, "requested", ""),
+                     0);
+    /* the same request again (a replayed hook) changes nothing */
+    assert_int_equal(ops_archive_rekey(a, "t1", "ipn:100", "ipn:200", 9, "otar", 150, 0x0102,
+                                       0x4000, "requested", ""),
+                     0);
+    char *s = ops_archive_keys_json(a, "t1", 10);
+    assert_string_equal(s, "{\"states\":[],\"history\":[{\"request\":9,\"kind\":\"otar\",\"t0\""
+                           ":100,\"t1\":null,\"old_ek\":258,\"new_ek\":16384,\"outcome\":"
+                           "\"requested\",\"text\":\"\",\"sat\":\"ipn:100\",\"station\":"
+                           "\"ipn:200\"}]}");
+    free(s);
+    for (int k = 0; k < 2; k++) /* the answer, twice (after a crash) */
+        assert_int_equal(
+            ops_archive_rekey(a, "t1", "ipn:100", "ipn:200", 9, "otar", 300, -1, 0x4000, "ok", ""),
+            0);
+    assert_int_equal(ops_archive_rekey(a, "t1", "ipn:100", "ipn:200", 11, "pq", 400, 0x4000, -1,
+                                       "requested", ""),
+                     0);
+    assert_int_equal(ops_archive_rekey(a, "t1", "ipn:100", "ipn:200", 11, "pq", 500, -1, -1,
+                                       "refused", "AUS_E_AUTH"),
+                     0);
+    ops_keystate k1[] = {{1, "master", "active", "master (OTAR)", 10, 10, 0, 0},
+                         {0x0102, "session", "active", "sending", 10, 10, 0, 0}};
+    ops_keystate k2[] = {{0x0102, "session", "deactivated", "receivable", 10, 10, 30, 630},
+                         {0x4000, "session", "active", "sending", 29, 30, 0, 0}};
+    assert_int_equal(ops_archive_keystates(a, "t1", "ipn:200", k1, 2, 1000), 0);
+    assert_int_equal(ops_archive_keystates(a, "t1", "ipn:200", k2, 2, 2000), 0);
+    s = ops_archive_keys_json(a, "t1", 10);
+    assert_string_equal(
+        s, "{\"states\":[{\"id\":258,\"type\":\"session\",\"state\":\"deactivated\",\"role\":"
+           "\"receivable\",\"created\":10,\"activated\":10,\"deactivated\":30,\"deadline\":630,"
+           "\"t\":2000,\"station\":\"ipn:200\"},{\"id\":16384,\"type\":\"session\",\"state\":"
+           "\"active\",\"role\":\"sending\",\"created\":29,\"activated\":30,\"deactivated\":0,"
+           "\"deadline\":0,\"t\":2000,\"station\":\"ipn:200\"}],\"history\":[{\"request\":11,"
+           "\"kind\":\"pq\",\"t0\":400,\"t1\":500,\"old_ek\":16384,\"new_ek\":-1,\"outcome\":"
+           "\"refused\",\"text\":\"AUS_E_AUTH\",\"sat\":\"ipn:100\",\"station\":\"ipn:200\"},{"
+           "\"request\":9,\"kind\":\"otar\",\"t0\":100,\"t1\":300,\"old_ek\":258,\"new_ek\":"
+           "16384,\"outcome\":\"ok\",\"text\":\"\",\"sat\":\"ipn:100\",\"station\":\"ipn:200\"}]}");
+    free(s);
+    /* another tenant sees none of it */
+    s = ops_archive_keys_json(a, "t2", 10);
+    assert_string_equal(s, "{\"states\":[],\"history\":[]}");
+    free(s);
+    done(a);
+}
+
 static void test_retention(void **state)
 {
     (void)state;
@@ -328,6 +382,7 @@ int main(void)
         cmocka_unit_test(test_hostile_values),
         cmocka_unit_test(test_commands_images_passes_events),
         cmocka_unit_test(test_retention),
+        cmocka_unit_test(test_rekeys_keystates),
         cmocka_unit_test(test_two_writers),
     };
     int rc = cmocka_run_group_tests_name("archive (SQLite)", tests, NULL, NULL);
