@@ -18,6 +18,9 @@ cd "$(dirname "$0")/.."
 B="${1:-build-flight}"
 SHARED="${2:-$(cd .. && pwd)/shared}"
 ./tools/install-flight-deps.sh
+# sections for --gc-sections; no unwind tables for our own C (nothing here unwinds: no C++, no
+# pthread_cancel/pthread_exit; -57 kB); Debian's archives keep theirs
+FLIGHT_CFLAGS="-ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables"
 mkdir -p "$B/deps"
 D="$(cd "$B/deps" && pwd)"
 if [ ! -f "$D/libcjson.a" ]; then
@@ -55,7 +58,7 @@ export PKG_CONFIG_LIBDIR="$D/pc:/usr/share/pkgconfig"
 cmake -S . -B "$B" -DCMAKE_TOOLCHAIN_FILE="$PWD/cmake/aarch64.cmake" -DCMAKE_BUILD_TYPE=MinSizeRel \
   -DAUS_FLIGHT_STATIC=ON -DAUS_BENCH=OFF -DAUS_TESTS=ON -DAUS_SHARED_DIR="$SHARED" -DAUS_WERROR=OFF \
   -DOPENSSL_USE_STATIC_LIBS=ON -DCMAKE_PROJECT_INCLUDE="$PWD/cmake/flight-static.cmake" \
-  "-DCMAKE_C_FLAGS=-ffunction-sections -fdata-sections" "-DCMAKE_EXE_LINKER_FLAGS=-Wl,--gc-sections" >/dev/null
+  "-DCMAKE_C_FLAGS=$FLIGHT_CFLAGS" "-DCMAKE_EXE_LINKER_FLAGS=-Wl,--gc-sections" >/dev/null
 # the CLI and the codec unit tests only (flight_unit_qemu runs these)
 TESTS=$(cat tests/system/flight_unit_tests.txt | grep -v '^#' | tr '\n' ' ')
 cmake --build "$B" -j"${JOBS:-$(nproc)}" --target australis_cli $TESTS
@@ -81,7 +84,7 @@ PKG_CONFIG_PATH="$D/native" PKG_CONFIG_LIBDIR="$D/native/pc:/usr/share/pkgconfig
 cmake -S . -B "$N" -DCMAKE_BUILD_TYPE=MinSizeRel -DAUS_FLIGHT_STATIC=ON -DAUS_BENCH=OFF \
   -DAUS_TESTS=OFF -DAUS_SHARED_DIR="$SHARED" -DAUS_WERROR=OFF -DOPENSSL_USE_STATIC_LIBS=ON \
   -DCMAKE_PROJECT_INCLUDE="$PWD/cmake/flight-static.cmake" \
-  "-DCMAKE_C_FLAGS=-ffunction-sections -fdata-sections" "-DCMAKE_EXE_LINKER_FLAGS=-Wl,--gc-sections" >/dev/null
+  "-DCMAKE_C_FLAGS=$FLIGHT_CFLAGS" "-DCMAKE_EXE_LINKER_FLAGS=-Wl,--gc-sections" >/dev/null
 PKG_CONFIG_PATH="$D/native" PKG_CONFIG_LIBDIR="$D/native/pc:/usr/share/pkgconfig" \
 cmake --build "$N" -j"${JOBS:-$(nproc)}" --target australis_cli
 strip -o "$N/australis-native" "$N/australis"
