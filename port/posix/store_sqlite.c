@@ -310,7 +310,7 @@ static aus_err open_db(aus_store *out, const char *path, unsigned wait_ms, int r
         rc = sqlite3_exec(s->db,
                           "PRAGMA journal_mode=WAL;"
                           "PRAGMA synchronous=FULL;"
-                          "PRAGMA cache_size=-512;" /* KiB: at most 512 KiB of pages */
+                          "PRAGMA cache_size=-128;" /* KiB of pages (docs/flight.md) */
                           "CREATE TABLE IF NOT EXISTS kv(k TEXT PRIMARY KEY, v BLOB NOT NULL) "
                           "WITHOUT ROWID;",
                           NULL, NULL, NULL);
