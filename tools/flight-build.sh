@@ -9,11 +9,18 @@
 #    warnings are not errors here: -Os inlines differently and the native builds are the strict ones)
 #    and the codec unit tests (dynamic; run under qemu-aarch64 by flight_unit_qemu)
 # 4. strips BUILD/australis and prints its size against the 1.5 MB goal.
+# 5. the same configuration built for this machine (x86-64, static, stripped) as
+#    BUILD/native/australis-native: sys_flight measures the start-up time and peak RSS of the
+#    flying configuration natively with it (a dynamic build's RSS is mostly shared libraries;
+#    qemu's includes the emulator). Named apart so the flight binary stays the one `australis`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B="${1:-build-flight}"
 SHARED="${2:-$(cd .. && pwd)/shared}"
 ./tools/install-flight-deps.sh
+# sections for --gc-sections; no unwind tables for our own C (nothing here unwinds: no C++, no
+# pthread_cancel/pthread_exit; -57 kB); Debian's archives keep theirs
+FLIGHT_CFLAGS="-ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables"
 mkdir -p "$B/deps"
 D="$(cd "$B/deps" && pwd)"
 if [ ! -f "$D/libcjson.a" ]; then
@@ -51,7 +58,7 @@ export PKG_CONFIG_LIBDIR="$D/pc:/usr/share/pkgconfig"
 cmake -S . -B "$B" -DCMAKE_TOOLCHAIN_FILE="$PWD/cmake/aarch64.cmake" -DCMAKE_BUILD_TYPE=MinSizeRel \
   -DAUS_FLIGHT_STATIC=ON -DAUS_BENCH=OFF -DAUS_TESTS=ON -DAUS_SHARED_DIR="$SHARED" -DAUS_WERROR=OFF \
   -DOPENSSL_USE_STATIC_LIBS=ON -DCMAKE_PROJECT_INCLUDE="$PWD/cmake/flight-static.cmake" \
-  "-DCMAKE_C_FLAGS=-ffunction-sections -fdata-sections" "-DCMAKE_EXE_LINKER_FLAGS=-Wl,--gc-sections" >/dev/null
+  "-DCMAKE_C_FLAGS=$FLIGHT_CFLAGS" "-DCMAKE_EXE_LINKER_FLAGS=-Wl,--gc-sections" >/dev/null
 # the CLI and the codec unit tests only (flight_unit_qemu runs these)
 TESTS=$(cat tests/system/flight_unit_tests.txt | grep -v '^#' | tr '\n' ' ')
 cmake --build "$B" -j"${JOBS:-$(nproc)}" --target australis_cli $TESTS
@@ -59,3 +66,28 @@ aarch64-linux-gnu-strip "$B/australis"
 size=$(stat -c %s "$B/australis")
 printf 'flight: %s: %s bytes (%.2f MB; goal <= 1.5 MB) %s\n' "$B/australis" "$size" \
   "$(echo "$size / 1048576" | bc -l)" "$(file -b "$B/australis" | cut -d, -f1-2,4-5)"
+
+# 5. the native static twin (see the header): same options, host compiler, amd64 archives
+N="$B/native"
+mkdir -p "$N" "$D/native/pc"
+if [ ! -f "$D/native/libcjson.a" ]; then
+  src=$(ls -d "$D"/cjson-*/ | head -1)
+  gcc -Os -ffunction-sections -fdata-sections -c "$src/cJSON.c" -o "$D/native/cJSON.o"
+  ar rcs "$D/native/libcjson.a" "$D/native/cJSON.o"
+fi
+sed "s|-L$D |-L$D/native |" "$D/libcjson.pc" > "$D/native/libcjson.pc"
+host=$(gcc -dumpmachine)
+for pc in /usr/lib/"$host"/pkgconfig/*.pc; do
+  case "$(basename "$pc")" in libpq.pc|libcjson.pc) ;; *) ln -sf "$pc" "$D/native/pc/" ;; esac
+done
+PKG_CONFIG_PATH="$D/native" PKG_CONFIG_LIBDIR="$D/native/pc:/usr/share/pkgconfig" \
+cmake -S . -B "$N" -DCMAKE_BUILD_TYPE=MinSizeRel -DAUS_FLIGHT_STATIC=ON -DAUS_BENCH=OFF \
+  -DAUS_TESTS=OFF -DAUS_SHARED_DIR="$SHARED" -DAUS_WERROR=OFF -DOPENSSL_USE_STATIC_LIBS=ON \
+  -DCMAKE_PROJECT_INCLUDE="$PWD/cmake/flight-static.cmake" \
+  "-DCMAKE_C_FLAGS=$FLIGHT_CFLAGS" "-DCMAKE_EXE_LINKER_FLAGS=-Wl,--gc-sections" >/dev/null
+PKG_CONFIG_PATH="$D/native" PKG_CONFIG_LIBDIR="$D/native/pc:/usr/share/pkgconfig" \
+cmake --build "$N" -j"${JOBS:-$(nproc)}" --target australis_cli
+strip -o "$N/australis-native" "$N/australis"
+rm -f "$N/australis"
+printf 'flight: %s (the same configuration for %s, for native figures): %s bytes\n' \
+  "$N/australis-native" "$host" "$(stat -c %s "$N/australis-native")"

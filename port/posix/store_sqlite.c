@@ -293,14 +293,24 @@ static aus_err open_db(aus_store *out, const char *path, unsigned wait_ms, int r
         free(s);
         return le;
     }
+    /* Memory (the flight computer's 8 MB budget, docs/flight.md): a store is a small key-value
+     * table, so no up-front page-cache block per connection (SQLite docs, "Configuration
+     * Options": SQLITE_CONFIG_PAGECACHE with no buffer and N = 0; only possible before SQLite
+     * initialises, later calls answer SQLITE_MISUSE and change nothing) and no lookaside
+     * pool (SQLITE_DBCONFIG_LOOKASIDE with size 0): pages and small objects come from malloc
+     * as needed. The cache stays bounded by PRAGMA cache_size below. */
+    (void)sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
     int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
     int rc = sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_db_config(s->db, SQLITE_DBCONFIG_LOOKASIDE, NULL, 0, 0);
     if (rc == SQLITE_OK)
         rc = sqlite3_busy_timeout(s->db, 5000);
     if (rc == SQLITE_OK && !readonly)
         rc = sqlite3_exec(s->db,
                           "PRAGMA journal_mode=WAL;"
                           "PRAGMA synchronous=FULL;"
+                          "PRAGMA cache_size=-128;" /* KiB of pages (docs/flight.md) */
                           "CREATE TABLE IF NOT EXISTS kv(k TEXT PRIMARY KEY, v BLOB NOT NULL) "
                           "WITHOUT ROWID;",
                           NULL, NULL, NULL);

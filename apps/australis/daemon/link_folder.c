@@ -27,10 +27,15 @@
 #include "ops_hooks.h"
 
 #define OUT_BATCH 256
+/* A batch also ends once it holds this many bytes: its bundles are read one after the other
+ * into one buffer (room for one more largest bundle past the mark), so the memory a batch
+ * touches is the bytes it carries, not a page or two per slot of a 70 kB buffer each (a deep
+ * queue of small bundles kept ~2 MB resident; docs/flight.md: the 8 MB budget). */
+#define OUT_BATCH_BYTES (1024u * 1024u)
 
 typedef struct folder_link {
     char poison[256]; /* a file whose authentic message the handler refused (this scan) */
-    uint8_t *bufs[OUT_BATCH];
+    uint8_t *arena;   /* OUT_BATCH_BYTES + AUS_AGENT_BUNDLE_MAX, allocated at the first send */
     size_t lens[OUT_BATCH];
     char keys[OUT_BATCH][AUS_STORE_KEY_MAX], names[OUT_BATCH][AUS_CL_NAME_MAX];
 } folder_link;
@@ -255,8 +260,9 @@ static long folder_incoming(dmn_node *n)
 static long folder_outgoing(dmn_node *n)
 {
     folder_link *st = n->link_state;
-    uint8_t **bufs = st->bufs;
     size_t *lens = st->lens;
+    if (!st->arena && !(st->arena = malloc(OUT_BATCH_BYTES + AUS_AGENT_BUNDLE_MAX)))
+        return -1;
     char(*keys)[AUS_STORE_KEY_MAX] = st->keys, (*names)[AUS_CL_NAME_MAX] = st->names;
     const char *np[OUT_BATCH];
     const uint8_t *bp[OUT_BATCH];
@@ -264,12 +270,11 @@ static long folder_outgoing(dmn_node *n)
     for (;;) {
         size_t k = 0, cap = n->cfg.batch_on ? OUT_BATCH : 1;
         const char *after = "";
-        while (k < cap) {
+        size_t off = 0;
+        while (k < cap && off <= OUT_BATCH_BYTES) {
             uint64_t seq = 0;
-            if (!bufs[k] && !(bufs[k] = malloc(AUS_AGENT_BUNDLE_MAX)))
-                return -1;
-            aus_err e = aus_agent_out_next(&n->agent, after, keys[k], sizeof keys[k], bufs[k],
-                                           AUS_AGENT_BUNDLE_MAX, &lens[k], &seq);
+            aus_err e = aus_agent_out_next(&n->agent, after, keys[k], sizeof keys[k],
+                                           st->arena + off, AUS_AGENT_BUNDLE_MAX, &lens[k], &seq);
             if (e == AUS_E_NOTFOUND)
                 break;
             if (e == AUS_OK)
@@ -279,7 +284,8 @@ static long folder_outgoing(dmn_node *n)
                 return -1;
             }
             np[k] = names[k];
-            bp[k] = bufs[k];
+            bp[k] = st->arena + off;
+            off += lens[k];
             after = keys[k];
             k++;
         }
@@ -320,8 +326,7 @@ static void folder_close(dmn_node *n)
     folder_link *st = n->link_state;
     if (!st)
         return;
-    for (size_t i = 0; i < OUT_BATCH; i++)
-        free(st->bufs[i]);
+    free(st->arena);
     free(st);
     n->link_state = NULL;
 }

@@ -7,7 +7,7 @@
  * Landlock, or qemu-user (which refuses seccomp filters for its guest), still runs the daemon,
  * and the banner line and the telemetry report name what is missing. [sandbox] strict = yes
  * turns any missing protection into a refusal to start. */
-#define _GNU_SOURCE /* pipe2, setresuid, setresgid */
+#define _GNU_SOURCE /* pipe2, setresuid, setresgid, close_range */
 #include "sandbox.h"
 
 #include <errno.h>
@@ -147,6 +147,24 @@ static int drop_user(const dmn_sandbox_cfg *s, int *changed)
 
 #define SBX_MSG_MAX 16384
 
+/* Every descriptor but stdio and SOCK: close_range(2) (Linux 5.9) in two calls instead of one
+ * close(2) per possible descriptor (a thousand system calls on every daemon start); the loop up
+ * to the descriptor limit stays for older kernels. */
+static void close_others(int sock)
+{
+    if (sock < 3 || (sock > 3 && close_range(3, (unsigned)sock - 1, 0) != 0) ||
+        close_range((unsigned)sock + 1, ~0U, 0) != 0) {
+        struct rlimit nl;
+        long max = getrlimit(RLIMIT_NOFILE, &nl) == 0 && nl.rlim_cur != RLIM_INFINITY &&
+                           nl.rlim_cur < 65536
+                       ? (long)nl.rlim_cur
+                       : 65536;
+        for (long fd = 3; fd < max; fd++)
+            if (fd != sock)
+                (void)close((int)fd);
+    }
+}
+
 static void launcher_child(int sock, const dmn_config *cfg)
 {
     signal(SIGINT, SIG_IGN);
@@ -161,9 +179,7 @@ static void launcher_child(int sock, const dmn_config *cfg)
     (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     struct rlimit rl = {0, 0};
     (void)setrlimit(RLIMIT_CORE, &rl);
-    for (int fd = 3; fd < 1024; fd++)
-        if (fd != sock)
-            (void)close(fd);
+    close_others(sock);
     static char msg[SBX_MSG_MAX + 1];
     for (;;) {
         ssize_t r = recv(sock, msg, SBX_MSG_MAX, 0);
