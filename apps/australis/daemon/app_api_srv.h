@@ -61,6 +61,9 @@ aus_err dmn_app_ground_points(dmn_node *n, const aus_agent_rx *rx);
 typedef void (*dmn_app_points_fn)(void *ctx, const char *tenant, uint64_t batch_id, size_t index,
                                   size_t count, const aus_api_point *pt);
 extern dmn_app_points_fn dmn_app_points_hook;
+/* Every batch the store keeps through the hook again (start-up re-archiving, role_ground.c):
+ * the batches walked, or -1. */
+long dmn_app_ground_rearchive_points(dmn_node *n);
 extern void *dmn_app_points_hook_ctx;
 
 #endif

@@ -27,6 +27,7 @@
 #include "role.h"
 #include "gateway.h" /* the gateway to the terrestrial DTN */
 #include "ops_hooks.h"
+#include "app_api_srv.h" /* the tenant programs' points batches (re-archiving) */
 #include "store_keys.h"
 #include "../../../port/posix/posix_io.h" /* apps see include/ and src/ only */
 
@@ -566,6 +567,8 @@ long dmn_ground_rearchive(dmn_node *n)
         int r = dmn_ops_rearchive_one(n, a.answered_ms, a.adu.p, a.adu.n);
         k = r < 0 ? -1 : k + r;
     }
+    if (k >= 0 && dmn_app_ground_rearchive_points(n) < 0) /* tenant programs' points */
+        k = -1;
     dmn_ops_rearchive_end(n, k);
     return k;
 }
