@@ -291,22 +291,27 @@ static int cmd_send(tcl_opts *o)
     sd.b = calloc((size_t)sd.n, sizeof *sd.b);
     if (!sd.b)
         return AUS_EXIT_ENV;
-    for (int i = 0; i < sd.n; i++) {
+    int rc = AUS_EXIT_OK;
+    for (int i = 0; i < sd.n && rc == AUS_EXIT_OK; i++) {
         sd.b[i].name = o->files[i];
         sd.b[i].data = cli_read_file(o->files[i], &sd.b[i].len);
         if (!sd.b[i].data) {
             cli_err("tcpcl: cannot read %s: %s", o->files[i], strerror(errno));
-            return AUS_EXIT_ENV;
-        }
-        if (sd.b[i].len == 0) {
+            rc = AUS_EXIT_ENV;
+        } else if (sd.b[i].len == 0) {
             cli_err("tcpcl: %s is empty", o->files[i]);
-            return AUS_EXIT_FAIL;
+            rc = AUS_EXIT_FAIL;
         }
     }
-    struct ssl_ctx_st *ctx;
-    int rc = tls_ctx(o, 0, &ctx);
-    if (rc)
+    struct ssl_ctx_st *ctx = NULL;
+    if (rc == AUS_EXIT_OK)
+        rc = tls_ctx(o, 0, &ctx);
+    if (rc) {
+        for (int i = 0; i < sd.n; i++)
+            free(sd.b[i].data);
+        free(sd.b);
         return rc;
+    }
     uint64_t tmo = o->timeout_s == (uint64_t)-1 ? 60 : o->timeout_s;
     uint64_t deadline = aus_tcpcl_now_ms() + tmo * 1000u;
     int connected = 0;
