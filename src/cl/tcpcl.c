@@ -778,9 +778,14 @@ size_t aus_tcpcl_recv_direct(const aus_tcpcl *s, uint8_t **p)
     if (s->state == AUS_TCPCL_S_CLOSED || s->state == AUS_TCPCL_S_TLS || !s->data_left ||
         !s->data_keep)
         return 0;
-    /* seg_begin refused a segment beyond cfg.xfer_mru - rx_len, and xfer_mru <= rxcap */
+    /* seg_begin refused a segment beyond cfg.xfer_mru - rx_len, and xfer_mru <= rxcap; the
+     * bound is kept here too, so that no sequence of table events (aus_tcpcl_dispatch) can
+     * point the port's read() past the buffer */
+    if (s->rx_len >= s->rxcap)
+        return 0;
+    size_t room = s->rxcap - (size_t)s->rx_len;
     *p = s->rxbuf + s->rx_len;
-    return (size_t)s->data_left;
+    return s->data_left < room ? (size_t)s->data_left : room;
 }
 
 void aus_tcpcl_recv_direct_done(aus_tcpcl *s, size_t n, uint64_t now)
@@ -789,6 +794,8 @@ void aus_tcpcl_recv_direct_done(aus_tcpcl *s, size_t n, uint64_t now)
         return;
     if (n > s->data_left)
         n = (size_t)s->data_left; /* a port bug; never count bytes beyond the segment */
+    if (s->rx_len + n > s->rxcap)
+        n = s->rx_len < s->rxcap ? s->rxcap - (size_t)s->rx_len : 0;
     s->last_rx = now;
     s->rx_len += n;
     s->st.rx_bytes += n;
