@@ -57,7 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static aus_tcpcl s;
     static uint8_t rx[4096], out[70000];
-    static const uint8_t bundle[3000] = {1};
+    static const uint8_t bundle[40000] = {1};
     fz z = {data, size, 0};
     uint8_t mode = take(&z);
     aus_tcpcl_cfg c;
@@ -84,18 +84,37 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             size_t k = (size_t)(take(&z) % 64) + 1;
             if (k > z.n)
                 k = z.n;
-            long r = aus_tcpcl_recv(&s, z.p, k, now);
-            if (r < 0 || (size_t)r > k)
-                abort();
+            uint8_t *dp = NULL;
+            size_t dn = op >= 128 ? aus_tcpcl_recv_direct(&s, &dp) : 0;
+            if (dn) { /* the port reads segment data into place */
+                if (dp < rx || dn > sizeof rx || (size_t)(dp - rx) > sizeof rx - dn)
+                    abort();
+                if (k > dn)
+                    k = dn;
+                memcpy(dp, z.p, k);
+                aus_tcpcl_recv_direct_done(&s, k, now);
+            } else {
+                long r = aus_tcpcl_recv(&s, z.p, k, now);
+                if (r < 0 || (size_t)r > k)
+                    abort();
+            }
             z.p += k; /* what was not taken is dropped, as a dead TCP connection would */
             z.n -= k;
             break;
         }
         case 3: { /* our bytes out */
             size_t cap = (size_t)take(&z) * 16 + 1;
+            aus_tcpcl_set_gather(&s, op >= 128);
             long r = aus_tcpcl_send(&s, out, cap, now);
             if (r < 0 || (size_t)r > cap)
                 abort();
+            const uint8_t *dp = NULL;
+            size_t dn = aus_tcpcl_send_data(&s, &dp);
+            if (dn) { /* the port sends segment data from the bundle itself */
+                if (dp < bundle || dn > sizeof bundle || (size_t)(dp - bundle) > sizeof bundle - dn)
+                    abort();
+                aus_tcpcl_send_consumed(&s, dn < cap ? dn : cap, now);
+            }
             break;
         }
         case 4:
@@ -103,7 +122,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             aus_tcpcl_on_timer(&s, now);
             break;
         case 5: aus_tcpcl_tls_result(&s, take(&z) & 1, now); break;
-        case 6: (void)aus_tcpcl_xfer_push(&s, bundle, (size_t)take(&z) * 11 + 1, NULL); break;
+        case 6: /* op >= 128: up to 39 kB, beyond AUS_TCPCL_GATHER_MIN */
+            (void)aus_tcpcl_xfer_push(&s, bundle,
+                                      ((size_t)take(&z) * 11 + 1) * (op >= 128 ? 14 : 1), NULL);
+            break;
         case 7: aus_tcpcl_terminate(&s, take(&z) % 6, now); break;
         case 8:
             if (take(&z) == 0xAA)

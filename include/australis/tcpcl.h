@@ -251,6 +251,7 @@ typedef struct aus_tcpcl {
     uint8_t sh_len, sh_off;
     uint64_t seg_left; /* data of the segment being emitted still to copy */
     size_t seg_tx;     /* txq index of that segment's transfer */
+    uint8_t tx_gather; /* aus_tcpcl_send stops before large segment data (aus_tcpcl_set_gather) */
     aus_tcpcl_stats st;
 } aus_tcpcl;
 
@@ -286,6 +287,26 @@ AUS_MUST_USE long aus_tcpcl_recv(aus_tcpcl *s, const uint8_t *p, size_t n, uint6
 size_t aus_tcpcl_recv_hint(const aus_tcpcl *s);
 /* Bytes to write to the peer: control messages, then segments. 0 when nothing is due. */
 AUS_MUST_USE long aus_tcpcl_send(aus_tcpcl *s, uint8_t *dst, size_t cap, uint64_t now);
+/* Zero-copy I/O for a port that can gather (writev/sendmsg) and read into place. The bytes on
+ * the wire are exactly those of aus_tcpcl_send / aus_tcpcl_recv; only the copies go.
+ *
+ * Sending: with gather on, aus_tcpcl_send stops before the data of a segment that has at least
+ * AUS_TCPCL_GATHER_MIN bytes left (everything it gave, up to and including that segment's
+ * head, comes before the data on the wire). aus_tcpcl_send_data then points at the data still
+ * due, in the caller's own bundle (valid until the transfer's on_sent), and
+ * aus_tcpcl_send_consumed says how many of those bytes went out. */
+#define AUS_TCPCL_GATHER_MIN (16u * 1024u)
+void aus_tcpcl_set_gather(aus_tcpcl *s, int on);
+size_t aus_tcpcl_send_data(const aus_tcpcl *s, const uint8_t **p);
+void aus_tcpcl_send_consumed(aus_tcpcl *s, size_t n, uint64_t now);
+/* Receiving: when every byte read so far has been fed and the next bytes on the wire are data
+ * of a segment being kept, aus_tcpcl_recv_direct points at where they go in the transfer
+ * buffer and returns how many belong to the segment (0 otherwise: read into a buffer and
+ * feed aus_tcpcl_recv). The port reads at most that many bytes there and reports them with
+ * aus_tcpcl_recv_direct_done (n no more than returned); the segment, the transfer and its
+ * XFER_ACK then proceed exactly as if the bytes had been fed. */
+size_t aus_tcpcl_recv_direct(const aus_tcpcl *s, uint8_t **p);
+void aus_tcpcl_recv_direct_done(aus_tcpcl *s, size_t n, uint64_t now);
 /* 1 if aus_tcpcl_send has bytes now. */
 int aus_tcpcl_want_send(const aus_tcpcl *s);
 /* The next deadline (ms, same clock as now); UINT64_MAX when none. */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,6 +22,10 @@
 
 #define IN_CAP (256u * 1024u)
 #define OUT_CAP (256u * 1024u)
+/* plain TCP: segment data of at least this many bytes is read straight into the transfer
+ * buffer; after such a segment the next read into c->in takes at most RX_PROBE bytes */
+#define RX_DIRECT_MIN (16u * 1024u)
+#define RX_PROBE (16u * 1024u)
 /* each direction of the TLS BIO pair: OUT_CAP of plaintext plus its record overheads (22 bytes
  * per 16 KiB record in TLS 1.3), so one send() carries a whole output buffer */
 #define PAIR_CAP (OUT_CAP + 8u * 1024u)
@@ -482,7 +487,23 @@ static int do_read(aus_tcpcl_conn *c, uint64_t now)
     } else {
         if (c->rd_dry)
             return 0;
-        n = read(c->fd, c->in + c->in_len, room);
+        uint8_t *dst = c->in + c->in_len;
+        int direct = 0;
+        if (c->in_len == 0 && c->tls_phase == 0) {
+            /* segment data straight into the transfer buffer: no copy through c->in */
+            uint8_t *dp = NULL;
+            size_t dn = aus_tcpcl_recv_direct(&c->sess, &dp);
+            if (dn >= RX_DIRECT_MIN) {
+                dst = dp;
+                room = dn;
+                direct = 1;
+            } else if (c->rx_big && room > RX_PROBE) {
+                /* the last segment was large: read a head's worth first, so that most of
+                 * the next segment's data is read into place rather than copied */
+                room = RX_PROBE;
+            }
+        }
+        n = read(c->fd, dst, room);
         if (n < 0) {
             c->rd_dry = errno == EAGAIN || errno == EWOULDBLOCK;
             if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
@@ -492,6 +513,11 @@ static int do_read(aus_tcpcl_conn *c, uint64_t now)
         }
         if (n == 0) {
             c->eof = 1;
+            return 1;
+        }
+        c->rx_big = direct;
+        if (direct) {
+            aus_tcpcl_recv_direct_done(&c->sess, (size_t)n, now);
             return 1;
         }
     }
@@ -512,9 +538,41 @@ static int do_feed(aus_tcpcl_conn *c, uint64_t now)
     return 1;
 }
 
+/* Plain TCP: the bytes aus_tcpcl_send gave (ending with a segment's head) are all sent;
+ * now that segment's data goes from the caller's bundle, with the bytes aus_tcpcl_send gives
+ * next in the same sendmsg(), so a 1 MB bundle is never copied in user space. */
+static int write_gather(aus_tcpcl_conn *c, uint64_t now)
+{
+    int moved = 0;
+    for (;;) {
+        const uint8_t *dp = NULL;
+        size_t dn = aus_tcpcl_send_data(&c->sess, &dp);
+        if (dn == 0)
+            return moved;
+        struct iovec iov[1];
+        iov[0].iov_base = (void *)(uintptr_t)dp; /* sendmsg() only reads it */
+        iov[0].iov_len = dn;
+        struct msghdr mh;
+        memset(&mh, 0, sizeof mh);
+        mh.msg_iov = iov;
+        mh.msg_iovlen = 1;
+        ssize_t w = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
+        if (w < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+                c->eof = 1;
+            return moved;
+        }
+        aus_tcpcl_send_consumed(&c->sess, (size_t)w, now);
+        moved = 1;
+        if ((size_t)w < dn)
+            return moved; /* the socket is full: POLLOUT brings us back */
+    }
+}
+
 static int do_write(aus_tcpcl_conn *c, uint64_t now)
 {
     int moved = 0;
+    aus_tcpcl_set_gather(&c->sess, c->tls_phase == 0);
     if (c->out_off == c->out_len) {
         c->out_off = c->out_len = 0;
         long k = aus_tcpcl_send(&c->sess, c->out, OUT_CAP, now);
@@ -548,6 +606,8 @@ static int do_write(aus_tcpcl_conn *c, uint64_t now)
         }
         moved = 1;
     }
+    if (c->tls_phase == 0)
+        moved |= write_gather(c, now);
     if (c->nbio && net_push(c))
         moved = 1;
     return moved;

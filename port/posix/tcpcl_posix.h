@@ -55,6 +55,7 @@ typedef struct aus_tcpcl_conn {
     int sock_eof;        /* the socket said EOF; the pair may still hold records */
     int wr_shut;         /* shutdown(SHUT_WR) done */
     int rd_dry;          /* this step's recv() found nothing */
+    int rx_big;          /* the last plain read went straight into the transfer buffer */
     int has_ca;
     aus_tcpcl sess;
     aus_tcpcl_ops user; /* the caller's ops; the session's go through the conn */

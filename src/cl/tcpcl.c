@@ -773,6 +773,38 @@ long aus_tcpcl_recv(aus_tcpcl *s, const uint8_t *p, size_t n, uint64_t now)
     return (long)off;
 }
 
+size_t aus_tcpcl_recv_direct(const aus_tcpcl *s, uint8_t **p)
+{
+    if (s->state == AUS_TCPCL_S_CLOSED || s->state == AUS_TCPCL_S_TLS || !s->data_left ||
+        !s->data_keep)
+        return 0;
+    /* seg_begin refused a segment beyond cfg.xfer_mru - rx_len, and xfer_mru <= rxcap; the
+     * bound is kept here too, so that no sequence of table events (aus_tcpcl_dispatch) can
+     * point the port's read() past the buffer */
+    if (s->rx_len >= s->rxcap)
+        return 0;
+    size_t room = s->rxcap - (size_t)s->rx_len;
+    *p = s->rxbuf + s->rx_len;
+    return s->data_left < room ? (size_t)s->data_left : room;
+}
+
+void aus_tcpcl_recv_direct_done(aus_tcpcl *s, size_t n, uint64_t now)
+{
+    if (n == 0 || s->state == AUS_TCPCL_S_CLOSED || !s->data_keep)
+        return;
+    if (n > s->data_left)
+        n = (size_t)s->data_left; /* a port bug; never count bytes beyond the segment */
+    if (s->rx_len + n > s->rxcap)
+        n = s->rx_len < s->rxcap ? s->rxcap - (size_t)s->rx_len : 0;
+    s->last_rx = now;
+    s->rx_len += n;
+    s->st.rx_bytes += n;
+    s->data_left -= n;
+    if (s->data_left == 0)
+        seg_done(s);
+    drain_check(s, now);
+}
+
 size_t aus_tcpcl_recv_hint(const aus_tcpcl *s)
 {
     if (s->state == AUS_TCPCL_S_CONTACT)
@@ -839,6 +871,41 @@ static int seg_head(aus_tcpcl *s)
     return 1;
 }
 
+/* k bytes of the current segment's data went out */
+static void seg_sent(aus_tcpcl *s, size_t k)
+{
+    aus_tcpcl_tx *t = &s->txq[s->seg_tx];
+    t->sent += k;
+    s->seg_left -= k;
+    s->st.tx_bytes += k;
+    if (s->seg_left == 0 && t->refused) {
+        tx_report(s, t, AUS_TCPCL_REFUSED, t->reason);
+        tx_pop_done(s);
+    }
+}
+
+void aus_tcpcl_set_gather(aus_tcpcl *s, int on) { s->tx_gather = on ? 1 : 0; }
+
+size_t aus_tcpcl_send_data(const aus_tcpcl *s, const uint8_t **p)
+{
+    if (!s->tx_gather || s->sh_off < s->sh_len || s->seg_left < AUS_TCPCL_GATHER_MIN)
+        return 0;
+    const aus_tcpcl_tx *t = &s->txq[s->seg_tx];
+    *p = t->data + t->sent;
+    return (size_t)s->seg_left; /* at most the peer's Segment MRU, bounded by t->len */
+}
+
+void aus_tcpcl_send_consumed(aus_tcpcl *s, size_t n, uint64_t now)
+{
+    if (n == 0 || s->sh_off < s->sh_len)
+        return;
+    if (n > s->seg_left)
+        n = (size_t)s->seg_left; /* a port bug; never count bytes that were not due */
+    seg_sent(s, n);
+    s->last_tx = now;
+    drain_check(s, now);
+}
+
 long aus_tcpcl_send(aus_tcpcl *s, uint8_t *dst, size_t cap, uint64_t now)
 {
     size_t off = 0;
@@ -855,17 +922,13 @@ long aus_tcpcl_send(aus_tcpcl *s, uint8_t *dst, size_t cap, uint64_t now)
             continue;
         }
         if (s->seg_left) {
+            if (s->tx_gather && s->seg_left >= AUS_TCPCL_GATHER_MIN)
+                break; /* the port sends the data from the bundle itself */
             aus_tcpcl_tx *t = &s->txq[s->seg_tx];
             size_t k = cap - off < s->seg_left ? cap - off : (size_t)s->seg_left;
             memcpy(dst + off, t->data + t->sent, k);
             off += k;
-            t->sent += k;
-            s->seg_left -= k;
-            s->st.tx_bytes += k;
-            if (s->seg_left == 0 && t->refused) {
-                tx_report(s, t, AUS_TCPCL_REFUSED, t->reason);
-                tx_pop_done(s);
-            }
+            seg_sent(s, k);
             continue;
         }
         if (s->ctl_len) {
