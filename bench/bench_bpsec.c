@@ -113,35 +113,44 @@ static long iters_for(size_t n)
     return n >= 65536 ? 4000 : n >= 1024 ? 100000 : 200000;
 }
 
+/* The two operations of a row: a BIB (HMAC-SHA-256) over the payload (the primary block in the
+ * mission layout) and a BCB (AES-256-GCM) over the payload and that BIB (the payload only in
+ * the mission layout). */
+static void op_pair(int mission, aus_bpsec_op *bib, aus_bpsec_op *bcb)
+{
+    static const uint8_t iv[12] = {1, 2, 3};
+    *bib = (aus_bpsec_op){.kind = AUS_BPSEC_BIB,
+                          .source = "ipn:2.1",
+                          .ntargets = 1,
+                          .targets = {mission ? 0 : 1},
+                          .variant = AUS_HASH_SHA256,
+                          .scope = 7,
+                          .key = KEY_BIB,
+                          .key_len = 32,
+                          .key_domain = 1,
+                          .key_id = 1};
+    *bcb = (aus_bpsec_op){.kind = AUS_BPSEC_BCB,
+                          .source = "ipn:2.1",
+                          .ntargets = mission ? 1 : 2,
+                          .targets = {mission ? 1 : 2, 1},
+                          .variant = AUS_AEAD_AES256_GCM,
+                          .scope = 7,
+                          .key = KEY_BCB,
+                          .key_len = 32,
+                          .iv = iv,
+                          .iv_len = 12,
+                          .key_domain = 1,
+                          .key_id = 2};
+}
+
 static res bench_ops(size_t n, int mission)
 {
     const aus_crypto *c = aus_crypto_default();
     size_t cap = n + 1024;
     uint8_t *in = malloc(cap), *buf = malloc(cap);
     size_t il = make_bundle(in, n);
-    static const uint8_t iv[12] = {1, 2, 3};
-    aus_bpsec_op bib = {.kind = AUS_BPSEC_BIB,
-                        .source = "ipn:2.1",
-                        .ntargets = 1,
-                        .targets = {mission ? 0 : 1},
-                        .variant = AUS_HASH_SHA256,
-                        .scope = 7,
-                        .key = KEY_BIB,
-                        .key_len = 32,
-                        .key_domain = 1,
-                        .key_id = 1};
-    aus_bpsec_op bcb = {.kind = AUS_BPSEC_BCB,
-                        .source = "ipn:2.1",
-                        .ntargets = mission ? 1 : 2,
-                        .targets = {mission ? 1 : 2, 1},
-                        .variant = AUS_AEAD_AES256_GCM,
-                        .scope = 7,
-                        .key = KEY_BCB,
-                        .key_len = 32,
-                        .iv = iv,
-                        .iv_len = 12,
-                        .key_domain = 1,
-                        .key_id = 2};
+    aus_bpsec_op bib, bcb;
+    op_pair(mission, &bib, &bcb);
     long it = iters_for(n);
     aus_bpsec_report rep;
     double t0 = now();
@@ -169,29 +178,8 @@ static res bench_wrap(size_t n, size_t *bib_data)
     size_t cap = n + 1024;
     uint8_t *in = malloc(cap), *buf = malloc(cap);
     size_t il = make_bundle(in, n);
-    static const uint8_t iv[12] = {1, 2, 3};
-    aus_bpsec_op bib = {.kind = AUS_BPSEC_BIB,
-                        .source = "ipn:2.1",
-                        .ntargets = 1,
-                        .targets = {1},
-                        .variant = AUS_HASH_SHA256,
-                        .scope = 7,
-                        .key = KEY_BIB,
-                        .key_len = 32,
-                        .key_domain = 1,
-                        .key_id = 1};
-    aus_bpsec_op bcb = {.kind = AUS_BPSEC_BCB,
-                        .source = "ipn:2.1",
-                        .ntargets = 2,
-                        .targets = {2, 1},
-                        .variant = AUS_AEAD_AES256_GCM,
-                        .scope = 7,
-                        .key = KEY_BCB,
-                        .key_len = 32,
-                        .iv = iv,
-                        .iv_len = 12,
-                        .key_domain = 1,
-                        .key_id = 2};
+    aus_bpsec_op bib, bcb;
+    op_pair(0, &bib, &bcb);
     long it = iters_for(n);
     *bib_data = 0;
     double t0 = now();

@@ -103,18 +103,24 @@ static size_t asb_len(const aus_bpsec_asb *a)
     return aus_bpsec_asb_encode(&sz, a) == AUS_OK ? aus_wr_len(&sz) : 0;
 }
 
+/* [type, num, flags, 0, bstr head of alen] (RFC 9171 §4.3.2: a security block has no CRC). */
+static void block_head(aus_wr *w, uint64_t type, uint64_t num, uint64_t flags, size_t alen)
+{
+    aus_cbor_wr_array(w, 5);
+    aus_cbor_wr_uint(w, type);
+    aus_cbor_wr_uint(w, num);
+    aus_cbor_wr_uint(w, flags);
+    aus_cbor_wr_uint(w, AUS_BPV7_CRC_NONE);
+    aus_cbor_wr_head(w, AUS_CBOR_BSTR, alen);
+}
+
 /* Encode [type, num, flags, 0, bstr(asb)] into dst (exactly blen bytes). */
 static aus_err write_block(uint8_t *dst, size_t blen, uint64_t type, uint64_t num, uint64_t flags,
                            const aus_bpsec_asb *a, size_t alen)
 {
     aus_wr w;
     aus_wr_init(&w, dst, blen);
-    aus_cbor_wr_array(&w, 5);
-    aus_cbor_wr_uint(&w, type);
-    aus_cbor_wr_uint(&w, num);
-    aus_cbor_wr_uint(&w, flags);
-    aus_cbor_wr_uint(&w, AUS_BPV7_CRC_NONE);
-    aus_cbor_wr_head(&w, AUS_CBOR_BSTR, alen);
+    block_head(&w, type, num, flags, alen);
     AUS_TRY(aus_bpsec_asb_encode(&w, a));
     return aus_wr_len(&w) == blen ? AUS_OK : AUS_E_INTERNAL;
 }
@@ -138,12 +144,7 @@ static aus_err write_block_enc(uint8_t *dst, size_t blen, uint64_t type, uint64_
 {
     aus_wr w;
     aus_wr_init(&w, dst, blen);
-    aus_cbor_wr_array(&w, 5);
-    aus_cbor_wr_uint(&w, type);
-    aus_cbor_wr_uint(&w, num);
-    aus_cbor_wr_uint(&w, flags);
-    aus_cbor_wr_uint(&w, AUS_BPV7_CRC_NONE);
-    aus_cbor_wr_head(&w, AUS_CBOR_BSTR, alen);
+    block_head(&w, type, num, flags, alen);
     aus_wr_bytes(&w, enc, alen);
     AUS_TRY(w.err);
     return aus_wr_len(&w) == blen ? AUS_OK : AUS_E_INTERNAL;
