@@ -134,6 +134,7 @@ static void serve_client(dmn_node *n, int lfd)
  * cache. With the other links a request can leave at once (an endpoint, a carrier), so they keep
  * one synchronous commit per request. */
 #define DMN_GROUP_MAX 64
+static int store_broken; /* a group's sync failed: stop, and send nothing more */
 
 static int group_commit_ok(const dmn_node *n)
 {
@@ -159,9 +160,15 @@ static int serve_group(dmn_node *n, int lfd)
     dmn_ops_group(n, 0);
     if (deferred && aus_store_sqlite_defer_sync(&n->store, 0) != AUS_OK)
         dmn_log("store: cannot return to synchronous commits");
-    if (e != AUS_OK)
-        dmn_log("store: cannot sync the log (%s): %d client(s) told their requests may not stand",
+    if (e != AUS_OK) {
+        /* The group's IV and sequence reservations may not be durable: none of its bundles may
+         * leave (a power cut could hand the same IV out again, DESIGN.md §5). The daemon stops
+         * before the queue is written; at the next start the requests stand or not, whole. */
+        dmn_log("store: cannot sync the log (%s): %d client(s) told their requests may not "
+                "stand; stopping without sending",
                 aus_err_name(e), k);
+        store_broken = 1;
+    }
     for (int i = 0; i < k; i++) {
         if (e != AUS_OK) {
             free(rs[i]);
@@ -266,7 +273,7 @@ static int run_loop(dmn_node *n)
     int afd = dmn_app_open(n); /* the tenant programs' socket (app_api_srv.c) */
     if (afd == -2)
         return AUS_EXIT_ENV;
-    while (!stop_flag) {
+    while (!stop_flag && !store_broken) {
         cycle(n, dmn_now_ms() - n->cfg.retry_s * 1000u);
         struct pollfd p[3] = {{ino, POLLIN, 0}, {lfd, POLLIN, 0}, {afd, POLLIN, 0}};
         uint64_t t_poll = mono_us();
@@ -282,16 +289,18 @@ static int run_loop(dmn_node *n)
         if (r > 0 && lfd >= 0 && (p[1].revents & POLLIN))
             serve_clients(n, lfd, was_waiting);
     }
-    dmn_log("%s: finishing the current bundle and stopping",
-            stop_flag == SIGINT ? "SIGINT" : "SIGTERM");
-    dmn_drain_outgoing(n);
+    if (!store_broken) { /* else nothing more leaves: see serve_group */
+        dmn_log("%s: finishing the current bundle and stopping",
+                stop_flag == SIGINT ? "SIGINT" : "SIGTERM");
+        dmn_drain_outgoing(n);
+    }
     if (ino >= 0)
         close(ino);
     if (lfd >= 0) {
         close(lfd);
         unlink(n->cfg.socket);
     }
-    return 0;
+    return store_broken ? AUS_EXIT_ENV : 0;
 }
 
 int cmd_run(int argc, char **argv)
