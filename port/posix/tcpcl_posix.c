@@ -173,7 +173,9 @@ static aus_err conn_check_peer(void *ud, const uint8_t *id, size_t n)
 static aus_err conn_on_bundle(void *ud, uint64_t id, const uint8_t *p, size_t n)
 {
     aus_tcpcl_conn *c = ud;
-    return c->user.on_bundle ? c->user.on_bundle(c->user_ud, id, p, n) : AUS_OK;
+    /* no receiver (a send-only user): refused (Not Acceptable, RFC 9174 §5.2.4), never
+     * acknowledged and dropped, so the sender keeps it for a session that can take it */
+    return c->user.on_bundle ? c->user.on_bundle(c->user_ud, id, p, n) : AUS_E_POLICY;
 }
 
 static void conn_on_sent(void *ud, void *tag, aus_tcpcl_outcome o, uint8_t reason)

@@ -128,7 +128,7 @@ T2L=$!; PIDS+=("$T2L")
 check "terrestrial node 10 delivers telemetry + command requests to the gateway" test $? = 0
 # the same bundle again (a terrestrial retransmission): carried once
 "$CLI" tcpcl send --to "127.0.0.1:$GWP" --node-id ipn:10.0 --quiet "$T/q2.bundle" 2>/dev/null
-for _ in $(seq 150); do [ "$(ls "$T/terr" | wc -l)" -ge 2 ] && break; sleep 0.2; done
+for _ in $(seq 300); do [ "$(ls "$T/terr" | wc -l)" -ge 2 ] && break; sleep 0.2; done
 check "two answers came back to node 10 as bundles" test "$(ls "$T/terr" | wc -l)" = 2
 for f in "$T"/terr/bundle-*; do "$GWN" show "$f"; done > "$T/shows"
 check "telemetry answer: tm-report id=501 from ipn:200.7 to ipn:10.1" \
@@ -142,7 +142,7 @@ check "... and was carried to the satellite once" \
 # a service node 10 may not use: refused, and told so
 "$GWN" req --src 10.1 --dst 200.7 --id 503 --image img.bin -o "$T/q3.bundle"
 "$CLI" tcpcl send --to "127.0.0.1:$GWP" --node-id ipn:10.0 --quiet "$T/q3.bundle" 2>/dev/null
-for _ in $(seq 50); do [ "$(ls "$T/terr" | wc -l)" -ge 3 ] && break; sleep 0.2; done
+for _ in $(seq 150); do [ "$(ls "$T/terr" | wc -l)" -ge 3 ] && break; sleep 0.2; done
 check "image request from node 10 (not allowed) answered with a refusal" \
     bash -c "for f in $T/terr/bundle-*; do $GWN show \$f; done | grep 'id=503' | grep -q 'service not allowed'"
 # a bundle for another node (a relay attempt) is never carried
@@ -165,7 +165,7 @@ check "the ground names the refusal" grep -q "gateway: refused a session\|tcpcl:
 # node 12: answers under a BIB and a BCB with its keys (RFC 9173)
 "$GWN" req --src 12.1 --dst 200.7 --id 601 --tm -o "$T/q7.bundle"
 "$CLI" tcpcl send --to "127.0.0.1:$GWP" --node-id ipn:12.0 --quiet "$T/q7.bundle" 2>/dev/null
-for _ in $(seq 150); do [ "$(ls "$T/t12" | wc -l)" -ge 1 ] && break; sleep 0.2; done
+for _ in $(seq 300); do [ "$(ls "$T/t12" | wc -l)" -ge 1 ] && break; sleep 0.2; done
 f12=$(ls "$T"/t12/bundle-* 2>/dev/null | head -1)
 check "node 12's answer arrived" test -n "$f12"
 check "... its payload is not readable without the key (BCB)" bash -c "! $GWN show '$f12' | grep -q tm-report"

@@ -346,11 +346,14 @@ static void slot_done(struct dmn_carrier *c, slot *s)
 }
 
 /* The established session to node, or NULL. */
-static slot *session_to(struct dmn_carrier *c, uint64_t node)
+/* An established session with node; kind -1: any, else only that kind. A gateway answer goes
+ * only over a session we opened to the node's configured address (kind 2): a session the node
+ * opened to us may be a send-only tool's, which cannot keep what it is given. */
+static slot *session_to(struct dmn_carrier *c, uint64_t node, int kind)
 {
     for (size_t i = 0; i < c->nslots; i++) {
         slot *s = &c->slots[i];
-        if (s->used && !s->c.done && s->peer_node == node &&
+        if (s->used && !s->c.done && s->peer_node == node && (kind < 0 || s->kind == kind) &&
             aus_tcpcl_state_of(&s->c.sess) == AUS_TCPCL_S_EST)
             return s;
     }
@@ -437,7 +440,7 @@ static void offer(struct dmn_carrier *c, int dir, uint64_t now)
         uint64_t node = 0, seq = 0;
         slot *s = NULL;
         if (dir == 0)
-            s = c->cfg.link ? session_to(c, c->cfg.peer) : NULL;
+            s = c->cfg.link ? session_to(c, c->cfg.peer, -1) : NULL;
         else if (aus_cl_folder_parse(names[i], &node, &seq) == AUS_OK) {
             const dmn_gw_peer *p = dmn_net_peer(&c->net, node);
             if (!p || !p->tcp[0]) {
@@ -445,7 +448,7 @@ static void offer(struct dmn_carrier *c, int dir, uint64_t now)
                 dmn_log("tcpcl: %s names ipn:%llu, which has no [tcpcl] gw_peer: dropped", names[i],
                         (unsigned long long)node);
                 (void)unlinkat(dirfd, names[i], 0);
-            } else if (!(s = session_to(c, node)))
+            } else if (!(s = session_to(c, node, 2)))
                 dial(c, 2, node, p->tcp, &c->gw_bo[p - c->net.peer], now);
         }
         item *it = NULL;
