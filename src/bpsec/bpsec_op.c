@@ -156,13 +156,12 @@ static aus_err write_block_enc(uint8_t *dst, size_t blen, uint64_t type, uint64_
  * again after the encryption, as before). */
 static int bcb_tag_offsets(const uint8_t *enc, size_t alen, size_t n, size_t *at)
 {
-    static const uint8_t zero[AUS_GCM_TAG_BYTES] = {0};
     if (alen < 20 * n + 1)
         return 0;
     for (size_t i = 0; i < n; i++) {
         size_t off = alen - AUS_GCM_TAG_BYTES - 20 * (n - 1 - i);
         if (enc[off - 4] != 0x81 || enc[off - 3] != 0x82 || enc[off - 2] != AUS_BCB_RESULT_TAG ||
-            enc[off - 1] != 0x50 || memcmp(enc + off, zero, AUS_GCM_TAG_BYTES) != 0)
+            enc[off - 1] != 0x50 || !aus_ct_is_zero(enc + off, AUS_GCM_TAG_BYTES))
             return 0;
         at[i] = off;
     }
