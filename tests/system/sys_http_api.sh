@@ -201,22 +201,23 @@ kill $GPID; wait $GPID
 check "ground stops cleanly on SIGTERM" [ $? = 0 ]
 
 # ---- the machine lost the archive's last commits (they do not wait for the disk): the
-# ground's store kept the answers, so the next start archives those reports again, once ----
-python3 - "$ARC" <<'PY'
+# ground's store kept the answers, so the next start archives those reports again, once.
+# Reports are taken out by their time; two reports can share a millisecond, so the number
+# taken out is counted, not assumed ----
+python3 - "$ARC" > "$T/lost" <<'PY'
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-last = [r[0] for r in db.execute("select t from sources order by t desc limit 5")]
+last = [r[0] for r in db.execute("select distinct t from sources order by t desc limit 5")]
 db.execute("delete from points where t in (%s)" % ",".join("?" * len(last)), last)
 db.execute("delete from sources where t in (%s)" % ",".join("?" * len(last)), last)
 db.execute("delete from rollup")  # rebuilt from the points at the next open
 db.commit()
-PY
-python3 - "$ARC" > "$T/lost" <<'PY'
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
 print(db.execute("select count(*) from sources").fetchone()[0])
 PY
-check "5 reports' commits taken out of the archive (17 sources left)" [ "$(cat "$T/lost")" = 17 ]
+LEFT=$(cat "$T/lost")
+LOST=$((22 - LEFT))
+check "the last 5 report times taken out of the archive ($LOST reports, $LEFT sources left)" \
+    [ "$LOST" -ge 5 ]
 check "ground restarts" start_ground
 for _ in $(seq 600); do grep -q "archived again" "$W/ground.log" && break; sleep 0.1; done
 python3 - "$ARC" > "$T/k9b" <<'PY'
@@ -230,7 +231,7 @@ PY
 read NPTS NSRC NROLL < "$T/k9b"
 check "re-archived at start: 22 reports, 22 points, 22 rollup counts ($NSRC, $NPTS, $NROLL)" \
     [ "$NSRC/$NPTS/$NROLL" = 22/22/22 ]
-check "... said in the log" grep -q "5 report(s) the ground had answered were missing and are archived again" "$W/ground.log"
+check "... said in the log ($LOST)" grep -q "$LOST report(s) the ground had answered were missing and are archived again" "$W/ground.log"
 kill $GPID; wait $GPID
 check "ground stops cleanly again" [ $? = 0 ]
 finish
