@@ -21,8 +21,10 @@ cleanup() {
 trap cleanup EXIT
 cd "$W" || exit 1
 mkdir -p in
-# a port nobody else in this run uses
-port() { echo $(( 20000 + (RANDOM * 7 + $$ + ${1:-0}) % 40000 )); }
+# a port nothing holds now (lib.sh: below the ephemeral range, bound-tested; the old formula
+# ranged over 20000-59999, the ephemeral range included, and was not checked: 'no listener'
+# could find one)
+port() { free_ports; }
 
 "$CLI" bundle create --src ipn:2.1 --dst ipn:1.1 --payload /dev/null -o in/empty.cbor 2>/dev/null ||
     printf '' > in/empty.cbor
