@@ -161,7 +161,7 @@ check "... Contact Failure" grep -q "Contact Failure" "$T/s5.err"
 # ... and one that claims a configured node ID but whose bundle names another source
 "$GWN" req --src 11.1 --dst 200.7 --id 506 --cmd exec --arg mark --arg spoof -o "$T/q6.bundle"
 "$CLI" tcpcl send --to "127.0.0.1:$GWP" --node-id ipn:10.0 --quiet "$T/q6.bundle" 2>/dev/null
-check "... the spoofed source is dropped (log)" waitfor grep -q "gateway: dropped a bundle of [0-9]* bytes: source node is not configured" "$W/ground.log"
+check "... the spoofed source is refused (log)" waitfor grep -q "tcpcl: ipn:10 sent a bundle whose source is another node: refused" "$W/ground.log"
 check "nothing of an unconfigured source ran" bash -c "! grep -qE 'stranger|spoof' '$W/ledger'"
 check "the ground names the refusal" grep -q "gateway: refused a session\|tcpcl: refused a session from node ID ipn:11.0" "$W/ground.log"
 # node 12: answers under a BIB and a BCB with its keys (RFC 9173)
