@@ -36,13 +36,14 @@ start_ground() {
 }
 # a pass: the ground's requests up, the satellite runs, the answers down; wait for the ground
 # (it deletes a batch's files only after the batch and its archive records are committed)
+# pass_round follows a POST: the ground has a bundle to write; pass_once carries what there is
 out_has() { [ "$(ls "$W/ground/out" 2>/dev/null | wc -l)" -ge "$1" ]; }
-pass_round() {
-    waitfor out_has 1
+pass_once() {
     up; s_once; down
     waitfor count_is "$W/ground/in" 0
     sleep 0.3
 }
+pass_round() { waitfor out_has 1; pass_once; }
 
 # a token file others can read is refused
 chmod 640 "$W/token"
@@ -103,7 +104,11 @@ check "command list has it" bash -c "[ \"\$(curl -s ${AUTH[*]@Q} '$B/api/command
 # ---- an image download ----
 check "POST image -> 202" [ "$(code POST /api/commands "${AUTH[@]}" -d '{"type":"image","remote":"img.bin"}')" = 202 ]
 IID=$(jget 'd["id"]')
-for _ in 1 2 3 4; do pass_round; done
+# more passes until the image is complete (a pass after it has nothing to carry up, so these
+# do not wait for the ground's outgoing bundle)
+image_done() { code GET /api/images "${AUTH[@]}" > /dev/null; [ "$(jget '[i["state"] for i in d if i["id"]=='"$IID"'][0]' 2>/dev/null)" = complete ]; }
+pass_round
+for _ in $(seq 10); do image_done && break; pass_once; done
 code GET /api/images "${AUTH[@]}" > /dev/null
 check "image listed complete" [ "$(jget '[i["state"] for i in d if i["id"]=='"$IID"'][0]')" = complete ]
 check "image file served, same bytes" bash -c "curl -s ${AUTH[*]@Q} $B/api/images/$IID/file | cmp - '$W/sat/data/img.bin'"
