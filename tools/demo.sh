@@ -118,7 +118,9 @@ head -4 "$W/sat.boot.log"
 
 $satcli run --config "$W/sat.ini" > "$W/sat.log" 2>&1 & pids+=($!)
 "$cli" run --config "$W/ground.ini" > "$W/ground.log" 2>&1 & pids+=($!)
-for i in $(seq 50); do [ -S "$W/ground.sock" ] && break; sleep 0.1; done
+# (60 s: on a loaded machine a client started before the ground holds its store would run the
+# request itself, and the ground could then not take the store)
+for i in $(seq 600); do [ -S "$W/ground.sock" ] && break; sleep 0.1; done
 "$(dirname "$cli")/tenant_app" "$W/app.sock" > "$W/tenant.log" 2>&1 & pids+=($!) # examples/tenant_app.c
 
 seed=1

@@ -13,6 +13,39 @@ not() { ! "$@"; }
 waitfor() { for _ in $(seq 600); do "$@" && return 0; sleep 0.1; done; return 1; }
 # count_is DIR N: DIR holds exactly N visible entries
 count_is() { [ "$(ls "$1" | wc -l)" = "$2" ]; }
+# free_ports [N]: N distinct ports (default 1) that nothing on 127.0.0.1 holds now, TCP or UDP.
+# Random in 20000-32767: below the kernel's ephemeral range (32768-60999), so that a client's
+# connection cannot take one meanwhile, and random so that tests running at once (ctest -j)
+# do not pick the same one (a fixed formula of $$ can: PIDs of tests started together are close).
+free_ports() {
+    python3 - "${1:-1}" <<'PY'
+import random, socket, sys
+got = []
+while len(got) < int(sys.argv[1]):
+    p = random.randrange(20000, 32768)
+    if p in got:
+        continue
+    free = True
+    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+        s = socket.socket(socket.AF_INET, kind)
+        try:
+            s.bind(("127.0.0.1", p))
+        except OSError:
+            free = False
+        s.close()
+    if free:
+        got.append(p)
+print(" ".join(map(str, got)))
+PY
+}
+# exits_within S PID: wait up to S seconds for background job PID to end; its exit code
+# (255 if it did not end: it is then killed, so a hang fails the check instead of a sleep racing it)
+exits_within() {
+    local i
+    for i in $(seq $(($1 * 10))); do kill -0 "$2" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$2" 2>/dev/null && { kill -9 "$2" 2>/dev/null; wait "$2" 2>/dev/null; return 255; }
+    wait "$2"
+}
 # On a failure the daemons' last log lines and the folders are printed (CI keeps only stdout).
 finish() {
     echo "$PASS passed, $FAIL failed"

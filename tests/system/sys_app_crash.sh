@@ -80,7 +80,7 @@ echo "kill loop done at $SECONDS s"; echo "killed the daemon $dk times and the p
 check ">= $KILLS kills landed" [ "$kills" -ge "$KILLS" ]
 # settle: everything answered (the ground re-sends what has no answer yet); answers kept
 declare -A ans
-for r in $(seq 1 40); do
+for r in $(seq 1 120); do   # 60 s and more: restarts under ASan on a loaded machine (40 rounds were ~25 s)
     missing=0
     for id in "${ids[@]}"; do
         [ -n "${ans[$id]:-}" ] && continue

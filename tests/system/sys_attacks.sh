@@ -254,7 +254,7 @@ try:
 except Exception: pass
 open(out, "wb").write(got)' "$T/shared/g.sock" "$T/shared/stolen" &
     sq=$!
-    for i in $(seq 50); do [ -S "$T/shared/g.sock" ] && break; sleep 0.1; done
+    waitfor test -S "$T/shared/g.sock"   # 60 s: the squatter must hold the path first
     "$CLI" cmd exec mark SQUATTED-SECRET --config "$W/ground.ini" > "$T/squat.out" 2>&1; rc=$?
     wait $sq
     check "socket squatted by another user: the client refuses (exit $rc)" [ $rc != 0 ]

@@ -145,7 +145,7 @@ for r in $(seq 1 24); do
         "$CLI" run --config "$W/ground.ini" >> "$W/ground.log" 2>&1 & gpid=$!; fi
     sleep 0.1
 done
-for r in $(seq 1 30); do
+for r in $(seq 1 120); do   # up to ~2 min; 30 rounds were short with restarts under ASan and load
     up; down; sleep 0.3
     n=0; for i in $(seq 1 12); do has "${kids[$((i-1))]}" '"status"' && n=$((n+1)); done
     [ $n = 12 ] && break
@@ -166,7 +166,7 @@ check "... none ran twice, every one answered with its output ran" \
 # ---- australis status from the running ground daemon shows the link counters ----
 printf 'socket = %s/g.sock\n' "$T" >> "$W/ground.ini"
 "$CLI" run --config "$W/ground.ini" >> "$W/ground.log" 2>&1 & gpid=$!
-for i in $(seq 50); do [ -S "$T/g.sock" ] && break; sleep 0.1; done
+waitfor test -S "$T/g.sock"   # 60 s
 "$CLI" status --json --config "$W/ground.ini" > "$T/status.json" 2>&1
 kill -TERM $gpid; wait $gpid; gpid=
 check "australis status shows the COP-1 / SDLS counters" grep -q '"fop_state"' "$T/status.json"

@@ -25,7 +25,7 @@ raw = b''.join(b'\x00' + bytes((20 + x, 60 + y, 140) * 1 for x in range(w) for _
 def chunk(t, d): return struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d) & 0xffffffff)
 open(sys.argv[1], 'wb').write(b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, 8, 2, 0, 0, 0)) + chunk(b'IDAT', zlib.compress(raw)) + chunk(b'IEND', b''))
 PY
-PORT=$((20000 + ($$ + 7) % 20000))
+PORT=$(free_ports)
 TOKEN=$(head -c 24 /dev/urandom | od -An -tx1 -v | tr -d ' \n')
 ( umask 077; echo "$TOKEN" > "$W/token" )
 cat >> "$W/ground.ini" <<INI
@@ -37,14 +37,21 @@ web_dir = $WEB
 INI
 "$CLI" run --config "$W/ground.ini" >> "$W/ground.log" 2>&1 &
 GPID=$!
-for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break; sleep 0.1; done
+waitfor curl -s -o /dev/null "http://127.0.0.1:$PORT/"   # up to 60 s on a loaded machine
 # a first telemetry query so that points exist
 curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
     -d '{"type":"tm"}' "http://127.0.0.1:$PORT/api/commands"
+out_nonempty() { [ -n "$(ls "$W/ground/out" 2>/dev/null)" ]; }
+# pass_round [any]: after a request the ground has a bundle to write (60 s for it); the image's
+# later passes ('any') may have nothing to carry up and keep the old 5 s look
 pass_round() {
-    for _ in $(seq 50); do [ -n "$(ls "$W/ground/out" 2>/dev/null)" ] && break; sleep 0.1; done
+    if [ "${1:-}" = any ]; then
+        for _ in $(seq 50); do out_nonempty && break; sleep 0.1; done
+    else
+        waitfor out_nonempty
+    fi
     up; s_once; down
-    for _ in $(seq 100); do [ -z "$(ls "$W/ground/in" 2>/dev/null)" ] && break; sleep 0.1; done
+    waitfor count_is "$W/ground/in" 0
     sleep 0.3
 }
 SHOTS="$BUILD/dashboard-shots"
@@ -56,6 +63,9 @@ while IFS= read -r line <&"${PW[0]}"; do
         curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
             -d '{"type":"tm"}' "http://127.0.0.1:$PORT/api/commands"
         pass_round; echo DONE >&"${PW[1]}" ;;
+    "PASS image")   # the first image pass carries its request up; the next ones carry chunks
+        if [ -z "${img_asked:-}" ]; then img_asked=1; pass_round; else pass_round any; fi
+        echo DONE >&"${PW[1]}" ;;
     PASS*) pass_round; echo DONE >&"${PW[1]}" ;;
     ok*) PASS=$((PASS+1)); echo "$line" ;;
     FAIL*) FAIL=$((FAIL+1)); echo "$line" ;;

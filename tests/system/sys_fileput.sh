@@ -37,7 +37,11 @@ check "the re-send is one probe" waitfor count_is "$W/ground/out" 1
 up; s_once; down
 check "the satellite's answer: only the missing chunks go again" \
     waitfor sh -c "n=\$(ls '$W/ground/out' | wc -l); [ \$n -gt 0 ] && [ \$n -lt 37 ]"
-sleep 0.5; missing=$(ls "$W/ground/out" | wc -l)
+# the re-sent chunks are written one by one: count them once the folder has stopped growing
+# (one look 0.5 s after the first appeared could catch the daemon half-way on a loaded machine;
+# the rest would then never be carried, retry_s = 600)
+settled() { local a; a=$(ls "$W/ground/out" | wc -l); sleep 2; [ "$(ls "$W/ground/out" | wc -l)" = "$a" ]; }
+waitfor settled; missing=$(ls "$W/ground/out" | wc -l)
 up; s_once; down
 check "stored: the satellite says so" waitfor bash -c "answer $id | grep -q 'stored, SHA-256 verified'"
 check "... the bytes are the same" cmp -s "$T/update.bin" "$W/sat/uploads/update.bin"

@@ -12,7 +12,7 @@ WEB="${2:-}"
 T=$(mktemp -d /tmp/aus_http.XXXXXX)
 trap "kill -9 \$GPID \$SSEPID 2>/dev/null" EXIT
 mkworld "$T/w"
-PORT=$((20000 + $$ % 20000))
+PORT=$(free_ports)
 TOKEN=$(head -c 24 /dev/urandom | od -An -tx1 -v | tr -d ' \n')
 ( umask 077; echo "$TOKEN" > "$W/token" )
 cat >> "$W/ground.ini" <<INI
@@ -32,29 +32,31 @@ jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval
 start_ground() {
     "$CLI" run --config "$W/ground.ini" >> "$W/ground.log" 2>&1 &
     GPID=$!
-    for _ in $(seq 100); do curl -s -o /dev/null "$B/" && return 0; sleep 0.1; done
-    return 1
+    waitfor curl -s -o /dev/null "$B/"   # up to 60 s: ASan on a loaded machine
 }
 # a pass: the ground's requests up, the satellite runs, the answers down; wait for the ground
-pass_round() {
-    for _ in $(seq 50); do [ -n "$(ls "$W/ground/out" 2>/dev/null)" ] && break; sleep 0.1; done
+# (it deletes a batch's files only after the batch and its archive records are committed)
+# pass_round follows a POST: the ground has a bundle to write; pass_once carries what there is
+out_has() { [ "$(ls "$W/ground/out" 2>/dev/null | wc -l)" -ge "$1" ]; }
+pass_once() {
     up; s_once; down
-    for _ in $(seq 100); do [ -z "$(ls "$W/ground/in" 2>/dev/null)" ] && break; sleep 0.1; done
+    waitfor count_is "$W/ground/in" 0
     sleep 0.3
 }
+pass_round() { waitfor out_has 1; pass_once; }
 
 # a token file others can read is refused
 chmod 640 "$W/token"
 "$CLI" run --config "$W/ground.ini" > "$T/refused.log" 2>&1 &
-P=$!; sleep 1; kill $P 2>/dev/null; wait $P; rc=$?
-check "group-readable token file refused (exit 3)" [ $rc = 3 ]
+P=$!; exits_within 60 $P; rc=$?   # a fixed 1 s killed a slow start before it refused (rc 143)
+check "group-readable token file refused (exit 3, $rc)" [ $rc = 3 ]
 check "... with a sentence" grep -q "must be owned by us and readable by nobody else" "$T/refused.log"
 chmod 600 "$W/token"
 # a non-loopback address is refused unless public = yes
 sed "s/^listen = .*/listen = 0.0.0.0:$PORT/" "$W/ground.ini" > "$W/public.ini"
 "$CLI" run --config "$W/public.ini" > "$T/public.log" 2>&1 &
-P=$!; sleep 1; kill $P 2>/dev/null; wait $P; rc=$?
-check "non-loopback listen refused without public = yes" [ $rc = 3 ]
+P=$!; exits_within 60 $P; rc=$?
+check "non-loopback listen refused without public = yes ($rc)" [ $rc = 3 ]
 check "... saying why" grep -q "is not a loopback address" "$T/public.log"
 { cat "$W/ground.ini"; printf 'listen_port = 1\n'; } > "$W/bad.ini"
 "$CLI" run --config "$W/bad.ini" > "$T/bad.log" 2>&1; rc=$?
@@ -102,7 +104,11 @@ check "command list has it" bash -c "[ \"\$(curl -s ${AUTH[*]@Q} '$B/api/command
 # ---- an image download ----
 check "POST image -> 202" [ "$(code POST /api/commands "${AUTH[@]}" -d '{"type":"image","remote":"img.bin"}')" = 202 ]
 IID=$(jget 'd["id"]')
-for _ in 1 2 3 4; do pass_round; done
+# more passes until the image is complete (a pass after it has nothing to carry up, so these
+# do not wait for the ground's outgoing bundle)
+image_done() { code GET /api/images "${AUTH[@]}" > /dev/null; [ "$(jget '[i["state"] for i in d if i["id"]=='"$IID"'][0]' 2>/dev/null)" = complete ]; }
+pass_round
+for _ in $(seq 10); do image_done && break; pass_once; done
 code GET /api/images "${AUTH[@]}" > /dev/null
 check "image listed complete" [ "$(jget '[i["state"] for i in d if i["id"]=='"$IID"'][0]')" = complete ]
 check "image file served, same bytes" bash -c "curl -s ${AUTH[*]@Q} $B/api/images/$IID/file | cmp - '$W/sat/data/img.bin'"
@@ -154,10 +160,12 @@ check "daemon alive after the bad inputs" kill -0 $GPID
 # ---- the live stream ----
 curl -s -N "${AUTH[@]}" "$B/api/stream" > "$T/sse" &
 SSEPID=$!
-sleep 0.5
+# the stream's events start where it was opened: wait for its first line, not a fixed 0.5 s
+waitfor grep -q '^: australis live stream' "$T/sse"
 code POST /api/commands "${AUTH[@]}" -d '{"type":"tm"}' > /dev/null
 pass_round
-sleep 0.5
+sse_done() { grep -q '^event: answer' "$T/sse" && grep -q '^data: {"name":"uptime_s"' "$T/sse"; }
+waitfor sse_done
 kill $SSEPID 2>/dev/null
 check "stream: a command event" grep -q '^event: command' "$T/sse"
 check "stream: point events with values" grep -q '^data: {"name":"uptime_s","sat":"ipn:100","t":' "$T/sse"
@@ -174,15 +182,14 @@ check "... 20 distinct ids queued" bash -c "[ \"\$(curl -s ${AUTH[*]@Q} '$B/api/
 # ---- kill -9 during ingest: no acknowledged point lost, none doubled ----
 # the 20 reports come down in one pass; the ground is killed while it takes them, then
 # restarted: every answered report has its points exactly once
-for _ in $(seq 50); do [ "$(ls "$W/ground/out" | wc -l)" -ge 20 ] && break; sleep 0.1; done
+waitfor out_has 20
 up; s_once; down
 sleep 0.0$((RANDOM % 9))
 kill -9 $GPID; wait $GPID 2>/dev/null
 check "ground restarts after kill -9" start_ground
-for _ in $(seq 100); do [ -z "$(ls "$W/ground/in" 2>/dev/null)" ] && break; sleep 0.1; done
-sleep 0.5
 ARC="$W/ground/state.db.archive"
-python3 - "$ARC" > "$T/k9" <<'PY'
+k9_count() {
+    python3 - "$ARC" > "$T/k9" <<'PY'
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 rows = db.execute("select id, status from commands where type='tm-query'").fetchall()
@@ -191,7 +198,13 @@ n = db.execute("select count(*) from points p join series s on p.sid = s.id wher
 src = db.execute("select count(*) from sources").fetchone()[0]
 print(len(answered), n, src)
 PY
-read ANS NPTS NSRC < "$T/k9"
+    read ANS NPTS NSRC < "$T/k9"
+}
+# the restarted ground takes the rest of the pass: wait (60 s) until it has taken every file
+# and archived all 22 answers (one look 0.5 s after the folder emptied was short under load)
+all_in() { count_is "$W/ground/in" 0 && k9_count && [ "$ANS" = 22 ]; }
+waitfor all_in
+k9_count
 check "after kill -9: every answered report has its point once ($ANS answered, $NPTS points, $NSRC sources)" \
     [ "$ANS" = "$NPTS" ] 
 check "... and one source each" [ "$ANS" = "$NSRC" ]

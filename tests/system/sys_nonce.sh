@@ -24,7 +24,7 @@ collect() { local f; for f in "$W"/ground/out/*.bundle; do [ -e "$f" ] || contin
     mv "$f" "$ARC/$(date +%s%N)-$RANDOM-$(basename "$f")"; done; }
 gpid=
 start_ground() { "$CLI" run --config "$W/ground.ini" >> "$W/ground.log" 2>&1 & gpid=$!
-    for _ in $(seq 100); do [ -S "$T/g.sock" ] && break; sleep 0.05; done; }
+    waitfor test -S "$T/g.sock"; }   # 60 s (5 s was short for ASan on a loaded machine)
 ping() { "$CLI" cmd ping "$1" --config "$W/ground.ini" > "$T/out.$1" 2> "$T/err.$1"; }
 
 # ---- 0. the socket path is ours to replace only when it is our own stale socket ----
@@ -34,7 +34,7 @@ check "a file at the socket path: the ground refuses to start (exit $rc) and lea
     sh -c "[ $rc = 3 ] && grep -q 'not a socket' '$T/g.sock' && grep -q 'cannot listen on' '$T/err.squat'"
 rm -f "$T/g.sock"
 python3 -c "import socket,sys,time; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1); time.sleep(30)" "$T/g.sock" & lst=$!
-for _ in $(seq 50); do [ -S "$T/g.sock" ] && break; sleep 0.05; done
+waitfor test -S "$T/g.sock"   # the squatter must hold the path before the ground starts
 "$CLI" run --config "$W/ground.ini" >> "$W/ground.log" 2> "$T/err.squat2"; rc=$?
 check "a live listener at the socket path: refused too (exit $rc), its socket not removed" \
     sh -c "[ $rc = 3 ] && [ -S '$T/g.sock' ]"

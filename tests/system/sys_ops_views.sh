@@ -28,7 +28,7 @@ printf '[dictionary]\ntenant = alpha\n[point tenant.volts]\ntype = float\nunit =
 sed -i 's/^tenant = .*/&\ndictionary = ground.dict/' "$W/ground.ini"
 S="$W/app.sock"
 printf '[app]\nsocket = %s\n' "$S" >> "$W/sat.ini"
-PORT=$((20000 + ($$ * 7) % 20000))
+PORT=$(free_ports)
 TOKEN=$(head -c 24 /dev/urandom | od -An -tx1 -v | tr -d ' \n')
 ( umask 077; echo "$TOKEN" > "$W/token" )
 # a self-signed certificate for 127.0.0.1 (the CA curl is given)
@@ -78,17 +78,19 @@ check "PQ rekey answered ok" has_ok "$pid"
 # a tenant program's point on board, published while the satellite watches
 "$CLI" run --config "$W/sat.ini" >> "$W/sat.log" 2>&1 &
 SPID=$!
-for _ in $(seq 1 200); do [ -S "$S" ] && break; sleep 0.05; done
+waitfor test -S "$S"
 before=$(date +%s%3N)
 check "a tenant program publishes a point on board" "$CLI" app publish --config "$W/sat.ini" tenant.volts=12.5
 published=$(date +%s%3N)
 sleep 1.2
 # the ground's store (not its archive) is copied before each downlink is taken
 store_files() { ls "$W"/ground/state.db* | grep -v '\.archive'; }
-for r in $(seq 1 6); do
+# (up to 30 passes: the watching satellite's answer can leave after the 0.3 s below, and then
+# comes down in the next pass; 6 were few on a loaded machine)
+for r in $(seq 1 30); do
     submit tm > /dev/null
     g_once; up
-    for _ in $(seq 1 100); do [ -z "$(ls "$W/sat/in")" ] && break; sleep 0.05; done
+    waitfor count_is "$W/sat/in" 0
     sleep 0.3
     rm -rf "$T/bak" "$T/dn"; mkdir "$T/bak" "$T/dn"; cp -p $(store_files) "$T/bak/"
     down --archive "$T/dn"; g_once

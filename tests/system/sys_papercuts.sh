@@ -18,7 +18,7 @@ s_once; g_once
 echo "socket = $W/ground.sock" >> "$W/ground.ini"
 "$CLI" run --config "$W/ground.ini" > "$T/ground.run.log" 2>&1 &
 gpid=$!
-for i in $(seq 50); do [ -S "$W/ground.sock" ] && break; sleep 0.1; done
+waitfor test -S "$W/ground.sock"   # 60 s; after 5 s a slow start made submit run without the daemon
 inv=$(submit sa inventory)
 ping=$(submit cmd ping x)
 kill -TERM $gpid; wait $gpid
@@ -62,7 +62,7 @@ check "... --json has creation_time_iso" \
 # ---- Ctrl-C ----
 "$CLI" run --config "$W/sat.ini" > "$T/sat.run.log" 2>&1 &
 pid=$!
-for i in $(seq 50); do grep -q "Health:" "$T/sat.run.log" && break; sleep 0.1; done
+waitfor grep -q "Health:" "$T/sat.run.log"   # 60 s: a SIGINT before the handler kills it (rc 130)
 kill -INT $pid
 wait $pid; rc=$?
 check "Ctrl-C (SIGINT): the daemon stops with exit 0" test $rc = 0

@@ -51,7 +51,14 @@ for l in "${lines[@]}"; do
     *"&")
         eval "$l"
         ok "started: ${l:0:60}"
-        sleep 0.3
+        # a daemon: wait (60 s) for its banner, as a reader would see it start before typing on.
+        # A fixed 0.3 s let the next client, on a loaded machine, find no daemon holding the
+        # store and run the request itself (direct mode).
+        if [[ "$l" =~ ^australis\ run\ .*\>\ ([^ ]+) ]]; then
+            waitfor grep -q "Health:" "${BASH_REMATCH[1]}"
+        else
+            sleep 0.3
+        fi
         ;;
     *)
         out="$(eval "$l" 2>&1)"

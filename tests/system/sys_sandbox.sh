@@ -25,7 +25,7 @@ LL=1; grep -q "NOT active: .*landlock" "$W/sat.log" && LL=0
 # a long-running daemon: /proc/PID/status
 "$CLI" run --config "$W/sat.ini" > "$W/watch.log" 2>&1 &
 pid=$!
-for i in $(seq 50); do grep -q "sandbox:" "$W/watch.log" 2>/dev/null && break; sleep 0.1; done
+waitfor grep -q "sandbox:" "$W/watch.log"   # 60 s (5 s was short for ASan on a loaded machine)
 sleep 0.2
 check "Seccomp: 2 in /proc/PID/status" grep -qP '^Seccomp:\t2$' /proc/$pid/status
 check "NoNewPrivs: 1 in /proc/PID/status" grep -qP '^NoNewPrivs:\t1$' /proc/$pid/status
@@ -78,9 +78,13 @@ check "second exec after the attacks" grep -qx second "$W/ledger"
 # the launcher killed: the next script is answered at once as failed (127), the daemon goes on
 "$CLI" run --config "$W/sat.ini" > "$W/lk.log" 2>&1 &
 pid=$!
-for i in $(seq 50); do grep -q "sandbox:" "$W/lk.log" 2>/dev/null && break; sleep 0.1; done
+waitfor grep -q "sandbox:" "$W/lk.log"
 kill -9 "$(pgrep -P $pid | head -1)"
-id=$(submit cmd exec mark lost); g_once; up; sleep 1.5; down; g_once
+# the watching satellite answers when it gets to it: carry its answers down until the ground has
+# one (60 s), not once after a fixed 1.5 s
+id=$(submit cmd exec mark lost); g_once; up
+lost_answered() { down; g_once; "$CLI" status --id $id --json --config "$W/ground.ini" 2>/dev/null | grep -q '"status"'; }
+waitfor lost_answered
 check "launcher killed: the exec is answered 127, launcher gone" bash -c "'$CLI' status --id $id --json --config '$W/ground.ini' | grep -q 'exec launcher is gone'"
 check "... and the daemon still runs" kill -0 $pid
 kill -TERM $pid; wait $pid
@@ -90,7 +94,7 @@ cp "$W/sat.ini" "$W/sat.ini.on"
 printf '[sandbox]\nenabled = no\n' >> "$W/sat.ini"
 "$CLI" run --config "$W/sat.ini" > "$W/off.log" 2>&1 &
 pid=$!
-for i in $(seq 50); do grep -q "sandbox:" "$W/off.log" 2>/dev/null && break; sleep 0.1; done
+waitfor grep -q "sandbox:" "$W/off.log"
 check "enabled = no: Seccomp: 0" grep -qP '^Seccomp:\t0$' /proc/$pid/status
 kill -TERM $pid; wait $pid
 id=$(submit cmd exec mark third); round
@@ -110,7 +114,7 @@ if [ "$(id -u)" = 0 ] && getent passwd nobody >/dev/null; then
     chown -R nobody "$W"; chmod 711 "$W"
     "$CLI" run --config "$W/sat.ini" > "$W/user.log" 2>&1 &
     pid=$!
-    for i in $(seq 50); do grep -q "sandbox:" "$W/user.log" 2>/dev/null && break; sleep 0.1; done
+    waitfor grep -q "sandbox:" "$W/user.log"
     uid=$(getent passwd nobody | cut -d: -f3)
     check "user = nobody: the daemon runs as uid $uid" grep -qP "^Uid:\t$uid\t$uid\t$uid\t$uid$" /proc/$pid/status
     check "... and says so" grep -q "sandbox: user=nobody" "$W/user.log"

@@ -17,13 +17,16 @@ s_once
 trap 'kill $gpid 2>/dev/null; wait $gpid 2>/dev/null; [ -z "${KEEP:-}" ] && rm -rf "$T"' EXIT
 waitfor test -S "$T/g.sock"
 
-printf '# a sequence: seconds from now, command, arguments\n+15 exec mark s1\n\n+19   exec mark s2   # the last\n' > "$T/seq"
-t0=$(date +%s)
+# Their times are taken at each submission: "early" (+17) lands between s1 (+15) and s2 (+22)
+# as long as it is submitted within 5 s of the sequence (s2 was +19: a 2 s margin for two CLI
+# starts, thin for ASan on a loaded machine; the order check would then fail)
+printf '# a sequence: seconds from now, command, arguments\n+15 exec mark s1\n\n+22   exec mark s2   # the last\n' > "$T/seq"
 mapfile -t sq < <("$CLI" cmd --sequence "$T/seq" --config "$W/ground.ini" | sed -n 's/^request id //p')
 check "a sequence of two: two request ids" [ "${#sq[@]}" = 2 ]
 e=$(submit cmd exec mark early --at +17)
 l=$(submit cmd exec mark late --at +0 --tolerance 0)
 far=$(submit cmd ping far --at "$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)")
+t1=$(date +%s)   # after every submission: s2 is due before t1 + 23 (t1 is rounded down)
 check "five time-tagged commands queued" waitfor count_is "$W/ground/out" 5
 up; s_once; down
 check "nothing ran on arrival" [ ! -s "$W/ledger" ]
@@ -31,7 +34,7 @@ ls=$(submit cmd --scheduled)
 waitfor count_is "$W/ground/out" 1; up; s_once; down
 check "cmd --scheduled lists the four waiting on board (the late one expired on arrival)" \
     waitfor sh -c "'$CLI' status --id $ls --config '$W/ground.ini' 2>/dev/null | grep -c ' exec mark \| ping far' | grep -qx 4"
-while [ "$(date +%s)" -lt $((t0 + 21)) ]; do sleep 0.5; done
+while [ "$(date +%s)" -lt $((t1 + 24)) ]; do sleep 0.5; done
 # the pass: the ground's re-sent copies arrive first (a lost answer's retry), then the time passes
 for id in "${sq[@]}" "$e"; do "$CLI" retry "$id" --config "$W/ground.ini" > /dev/null; done
 waitfor count_is "$W/ground/out" 3
