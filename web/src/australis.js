@@ -237,20 +237,28 @@
   }
 
   /* A view that redraws itself from the API on the stream events it names. */
+  /* A view drawn from the API and drawn again on its stream events. Two redraws can overlap
+   * (an event arrives while the previous one still fetches): only the newest one's result is
+   * shown, or a slow earlier fetch would put stale rows back after the fresh ones. Events sent
+   * while the stream was down are lost, so a reconnect redraws too. */
   function liveView(events, render) {
     return {
       show(element) {
         this.root = el('div', { class: 'aus-view' });
         element.append(this.root);
+        let newest = 0;
         const redraw = async () => {
+          const mine = ++newest;
+          let content;
           try {
-            const content = await render();
-            this.root.replaceChildren(content);
+            content = await render();
           } catch (e) {
-            this.root.replaceChildren(el('p', { class: 'aus-error' }, 'API: ' + e.message));
+            content = el('p', { class: 'aus-error' }, 'API: ' + e.message);
           }
+          if (mine === newest) this.root.replaceChildren(content);
         };
         this.offs = events.map((e) => on(e, () => redraw()));
+        this.offs.push(on('connected', (up) => up && redraw()));
         redraw();
       },
       destroy() {
