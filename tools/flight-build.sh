@@ -5,10 +5,12 @@
 # 1. installs what is missing (tools/install-flight-deps.sh: cross gcc, qemu-user-static, arm64 -dev)
 # 2. Debian ships no static cJSON (libcjson-dev has only the .so): its Debian source package is
 #    fetched with apt-get source (patches applied) and cJSON.c compiled into BUILD/deps/libcjson.a
-# 3. configures BUILD with cmake/aarch64.cmake, builds the CLI (static, -Os, sections collected;
-#    warnings are not errors here: -Os inlines differently and the native builds are the strict ones)
+# 3. configures BUILD with cmake/aarch64.cmake, builds the CLI (static, -Os, sections collected,
+#    no libssl, Debian's libcrypto/SQLite/libc archives copied without unwind tables; warnings
+#    are not errors here: -Os inlines differently and the native builds are the strict ones)
 #    and the codec unit tests (dynamic; run under qemu-aarch64 by flight_unit_qemu)
-# 4. strips BUILD/australis and prints its size against the 1.5 MB goal.
+# 4. strips BUILD/australis and prints its size against the 1.5 MB goal and what it is made of
+#    (BUILD/australis.map through tools/flight-size.sh, kept in BUILD/australis.size).
 # 5. the same configuration built for this machine (x86-64, static, stripped) as
 #    BUILD/native/australis-native: sys_flight measures the start-up time and peak RSS of the
 #    flying configuration natively with it (a dynamic build's RSS is mostly shared libraries;
