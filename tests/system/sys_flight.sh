@@ -79,7 +79,7 @@ check "the aarch64 daemon answered the requests" test "$(grep -c 'rx tm-query\|r
 LINK=folder AUS_DEMO_SAT_CLI="$NAT" AUS_DEMO_STATS="$T/rss.native" "$SRC/tools/demo.sh" "$BUILD" > "$T/native.out" 2>&1
 check "native demo (folder, $natname) for the RSS figure" test $? = 0
 echo "peak RSS of the satellite daemon during the demo (VmHWM; goal <= 8 MB):"
-mb() { awk '{ printf "%s %s %d kB = %.2f MiB\n", $1, $2, $3, $3 / 1024 }'; }
+mb() { awk '{ printf "%s link: %d kB = %.2f MiB; the binary'"'"'s own pages %d kB of it\n", $1, $3, $3 / 1024, $5 }'; }
 mb < "$T/rss.qemu" 2>/dev/null | sed 's/^/    qemu-aarch64 (emulator included): /'
 mb < "$T/rss.native" 2>/dev/null | sed "s/^/    native ($natname): /"
 finish
