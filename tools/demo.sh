@@ -165,8 +165,14 @@ step key-inventory "" sa inventory
 step app-command "" cmd hello from-the-ground   # served by examples/tenant_app.c (docs/app-api.md)
 "$cli" app points --config "$W/ground.ini" | tail -n 3 | sed 's/^/    tenant points on the ground: /'
 
-# AUS_DEMO_STATS=FILE: the satellite daemon's peak resident set (sys_flight prints it)
-[ -n "${AUS_DEMO_STATS:-}" ] && echo "$LINK $(grep VmHWM /proc/${pids[0]}/status)" >> "$AUS_DEMO_STATS"
+# AUS_DEMO_STATS=FILE: the satellite daemon's peak resident set (sys_flight prints it), and the
+# pages of the satellite binary's own file resident now (under qemu-user the emulator and the
+# guest are one process: that part is the guest's, the rest cannot be told apart)
+if [ -n "${AUS_DEMO_STATS:-}" ]; then
+    satbin=$(readlink -f "${satcli##* }")
+    own=$(awk -v b="$satbin" '/^[0-9a-f]+-[0-9a-f]+ /{ m = ($6 == b) } m && /^Rss:/{ s += $2 } END{ print s + 0 }' /proc/${pids[0]}/smaps)
+    echo "$LINK $(grep VmHWM /proc/${pids[0]}/status | tr -s ' \t' ' ') $own" >> "$AUS_DEMO_STATS"
+fi
 say "Daemon logs (last lines)"
 tail -n 5 "$W/sat.log" | sed 's/^/    sat:    /'
 tail -n 5 "$W/ground.log" | sed 's/^/    ground: /'

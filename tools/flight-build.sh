@@ -5,10 +5,12 @@
 # 1. installs what is missing (tools/install-flight-deps.sh: cross gcc, qemu-user-static, arm64 -dev)
 # 2. Debian ships no static cJSON (libcjson-dev has only the .so): its Debian source package is
 #    fetched with apt-get source (patches applied) and cJSON.c compiled into BUILD/deps/libcjson.a
-# 3. configures BUILD with cmake/aarch64.cmake, builds the CLI (static, -Os, sections collected;
-#    warnings are not errors here: -Os inlines differently and the native builds are the strict ones)
+# 3. configures BUILD with cmake/aarch64.cmake, builds the CLI (static, -Os, sections collected,
+#    no libssl, Debian's libcrypto/SQLite/libc archives copied without unwind tables; warnings
+#    are not errors here: -Os inlines differently and the native builds are the strict ones)
 #    and the codec unit tests (dynamic; run under qemu-aarch64 by flight_unit_qemu)
-# 4. strips BUILD/australis and prints its size against the 1.5 MB goal.
+# 4. strips BUILD/australis and prints its size against the 1.5 MB goal and what it is made of
+#    (BUILD/australis.map through tools/flight-size.sh, kept in BUILD/australis.size).
 # 5. the same configuration built for this machine (x86-64, static, stripped) as
 #    BUILD/native/australis-native: sys_flight measures the start-up time and peak RSS of the
 #    flying configuration natively with it (a dynamic build's RSS is mostly shared libraries;
@@ -19,10 +21,24 @@ B="${1:-build-flight}"
 SHARED="${2:-$(cd .. && pwd)/shared}"
 ./tools/install-flight-deps.sh
 # sections for --gc-sections; no unwind tables for our own C (nothing here unwinds: no C++, no
-# pthread_cancel/pthread_exit; -57 kB); Debian's archives keep theirs
+# pthread_cancel/pthread_exit, no backtrace; -57 kB)
 FLIGHT_CFLAGS="-ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables"
 mkdir -p "$B/deps"
 D="$(cd "$B/deps" && pwd)"
+# ... nor for the libraries: copies of Debian's static libcrypto, SQLite and libc without their
+# .eh_frame sections (0.6 MB of the binary, and resident: the kernel maps them with the code
+# around them). The originals are untouched; the C runtime's own start files keep theirs.
+# NOEH=(cmake -D options) for the build that links them.
+noeh() { # OBJCOPY CC OUTDIR LIBDIR
+  mkdir -p "$3"
+  local a src
+  for a in libcrypto libsqlite3 libc; do
+    src="$4/$a.a"; [ $a = libc ] && src=$("$2" -print-file-name=libc.a)
+    [ "$3/$a.a" -nt "$src" ] || "$1" -R .eh_frame "$src" "$3/$a.a"
+  done
+  NOEH=("-DOPENSSL_CRYPTO_LIBRARY=$3/libcrypto.a" "-DSQLite3_LIBRARY=$3/libsqlite3.a")
+  NOEH_L="-L$3" # libc.a: searched there before the compiler's own (the static CLI only:
+}               # a dynamic unit test would take the .a for its libc)
 if [ ! -f "$D/libcjson.a" ]; then
   if ! ls "$D"/cjson-*/cJSON.c >/dev/null 2>&1; then
     # apt-get source needs a deb-src line; added once, for Debian's own archive only
@@ -55,10 +71,13 @@ for pc in /usr/lib/aarch64-linux-gnu/pkgconfig/*.pc; do
 done
 export PKG_CONFIG_PATH="$D"
 export PKG_CONFIG_LIBDIR="$D/pc:/usr/share/pkgconfig"
+noeh aarch64-linux-gnu-objcopy aarch64-linux-gnu-gcc "$D/noeh" /usr/lib/aarch64-linux-gnu
 cmake -S . -B "$B" -DCMAKE_TOOLCHAIN_FILE="$PWD/cmake/aarch64.cmake" -DCMAKE_BUILD_TYPE=MinSizeRel \
   -DAUS_FLIGHT_STATIC=ON -DAUS_BENCH=OFF -DAUS_TESTS=ON -DAUS_SHARED_DIR="$SHARED" -DAUS_WERROR=OFF \
-  -DOPENSSL_USE_STATIC_LIBS=ON -DCMAKE_PROJECT_INCLUDE="$PWD/cmake/flight-static.cmake" \
-  "-DCMAKE_C_FLAGS=$FLIGHT_CFLAGS" "-DCMAKE_EXE_LINKER_FLAGS=-Wl,--gc-sections" >/dev/null
+  -DOPENSSL_USE_STATIC_LIBS=ON -DCMAKE_PROJECT_INCLUDE="$PWD/cmake/flight-static.cmake" "${NOEH[@]}" \
+  "-DCMAKE_C_FLAGS=$FLIGHT_CFLAGS" \
+  "-DCMAKE_EXE_LINKER_FLAGS=-Wl,--gc-sections" \
+  "-DAUS_FLIGHT_CLI_LDFLAGS=$NOEH_L;-Wl,-Map=$(cd "$B" && pwd)/australis.map" >/dev/null
 # the CLI and the codec unit tests only (flight_unit_qemu runs these)
 TESTS=$(cat tests/system/flight_unit_tests.txt | grep -v '^#' | tr '\n' ' ')
 cmake --build "$B" -j"${JOBS:-$(nproc)}" --target australis_cli $TESTS
@@ -66,6 +85,7 @@ aarch64-linux-gnu-strip "$B/australis"
 size=$(stat -c %s "$B/australis")
 printf 'flight: %s: %s bytes (%.2f MB; goal <= 1.5 MB) %s\n' "$B/australis" "$size" \
   "$(echo "$size / 1048576" | bc -l)" "$(file -b "$B/australis" | cut -d, -f1-2,4-5)"
+./tools/flight-size.sh "$B/australis.map" | tee "$B/australis.size"
 
 # 5. the native static twin (see the header): same options, host compiler, amd64 archives
 N="$B/native"
@@ -80,11 +100,13 @@ host=$(gcc -dumpmachine)
 for pc in /usr/lib/"$host"/pkgconfig/*.pc; do
   case "$(basename "$pc")" in libpq.pc|libcjson.pc) ;; *) ln -sf "$pc" "$D/native/pc/" ;; esac
 done
+noeh objcopy gcc "$D/native/noeh" /usr/lib/"$host"
 PKG_CONFIG_PATH="$D/native" PKG_CONFIG_LIBDIR="$D/native/pc:/usr/share/pkgconfig" \
 cmake -S . -B "$N" -DCMAKE_BUILD_TYPE=MinSizeRel -DAUS_FLIGHT_STATIC=ON -DAUS_BENCH=OFF \
   -DAUS_TESTS=OFF -DAUS_SHARED_DIR="$SHARED" -DAUS_WERROR=OFF -DOPENSSL_USE_STATIC_LIBS=ON \
-  -DCMAKE_PROJECT_INCLUDE="$PWD/cmake/flight-static.cmake" \
-  "-DCMAKE_C_FLAGS=$FLIGHT_CFLAGS" "-DCMAKE_EXE_LINKER_FLAGS=-Wl,--gc-sections" >/dev/null
+  -DCMAKE_PROJECT_INCLUDE="$PWD/cmake/flight-static.cmake" "${NOEH[@]}" \
+  "-DCMAKE_C_FLAGS=$FLIGHT_CFLAGS" "-DCMAKE_EXE_LINKER_FLAGS=-Wl,--gc-sections" \
+  "-DAUS_FLIGHT_CLI_LDFLAGS=$NOEH_L;-Wl,-Map=$(cd "$N" && pwd)/australis.map" >/dev/null
 PKG_CONFIG_PATH="$D/native" PKG_CONFIG_LIBDIR="$D/native/pc:/usr/share/pkgconfig" \
 cmake --build "$N" -j"${JOBS:-$(nproc)}" --target australis_cli
 strip -o "$N/australis-native" "$N/australis"

@@ -20,6 +20,27 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#ifdef AUS_NO_TLS
+/* Built without libssl (the flight build, docs/flight.md: TLS is for the ground's TCPCL links,
+ * and libssl is 0.5 MB of a satellite binary that uses the folder or CCSDS link).
+ * aus_tcpcl_tls_ctx then refuses with a sentence, so no connection has a TLS context: CAN_TLS
+ * stays clear in our contact header (RFC 9174 §4.2), TLS is never negotiated (§4.4) and c->ssl
+ * stays NULL. The stand-ins below keep one copy of the paths that are then never taken. */
+#define SSL_CTX_free(x) ((void)(x))
+#define SSL_get1_peer_certificate(s) ((void)(s), (X509 *)NULL)
+#define SSL_new(x) ((void)(x), (SSL *)NULL)
+#define SSL_set_bio(s, r, w) ((void)(s), (void)(r), (void)(w))
+#define SSL_set_connect_state(s) ((void)(s))
+#define SSL_set_accept_state(s) ((void)(s))
+#define SSL_do_handshake(s) ((void)(s), -1)
+#define SSL_get_error(s, r) ((void)(s), (void)(r), SSL_ERROR_SSL)
+#define SSL_get_verify_result(s) ((void)(s), (long)X509_V_OK)
+#define SSL_read_ex(s, b, n, r) ((void)(s), (void)(b), (void)(n), (void)(r), 0)
+#define SSL_write_ex(s, b, n, w) ((void)(s), (void)(b), (void)(n), (void)(w), 0)
+#define SSL_shutdown(s) ((void)(s), 0)
+#define SSL_free(s) ((void)(s))
+#endif
+
 #define IN_CAP (256u * 1024u)
 #define OUT_CAP (256u * 1024u)
 /* plain TCP: segment data of at least this many bytes is read straight into the transfer
@@ -50,6 +71,15 @@ static void ossl_why(char *why, size_t cap, const char *what)
 aus_err aus_tcpcl_tls_ctx(struct ssl_ctx_st **out, const aus_tcpcl_tls_opts *o, int server,
                           char *why, size_t cap)
 {
+#ifdef AUS_NO_TLS
+    (void)o;
+    (void)server;
+    *out = NULL;
+    snprintf(why, cap,
+             "TLS is not in this australis (the flight build leaves libssl out; "
+             "docs/flight.md): configure the link without TLS or run a build with it");
+    return AUS_E_UNSUPPORTED;
+#else
     SSL_CTX *ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
     *out = NULL;
     if (!ctx) {
@@ -97,6 +127,7 @@ aus_err aus_tcpcl_tls_ctx(struct ssl_ctx_st **out, const aus_tcpcl_tls_opts *o, 
     }
     *out = ctx;
     return AUS_OK;
+#endif
 }
 
 void aus_tcpcl_tls_ctx_free(struct ssl_ctx_st *ctx) { SSL_CTX_free(ctx); }
