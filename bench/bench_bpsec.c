@@ -171,8 +171,8 @@ static res bench_ops(size_t n, int mission)
     return r;
 }
 
-/* The ops row's wrap half alone (aus_bpsec_add_list of the pair): with the ops row it splits a bundle's
- * time into wrap and unwrap. Also returns the BIB's block-type-specific data length, which
+/* The ops row's wrap half alone (aus_bpsec_add_list of the pair): with the ops row it splits a
+ * bundle's time into wrap and unwrap. Also returns the BIB's block-type-specific data length, which
  * the BCB encrypts too (RFC 9172 §3.9: a BCB over a BIB's target must cover that BIB). */
 static res bench_wrap(size_t n, size_t *bib_data)
 {
