@@ -180,6 +180,13 @@ AUS_MUST_USE aus_err aus_bpsec_add(const aus_crypto *c, const aus_bpsec_op *op, 
 AUS_MUST_USE aus_err aus_bpsec_add_opt(const aus_crypto *c, const aus_bpsec_op *op, unsigned opts,
                                        uint8_t *buf, size_t *len, size_t cap);
 
+/* Several operations in order, exactly as successive aus_bpsec_add_opt calls with the same opts
+ * would add them (same bytes, same errors), but the bundle is decoded and its security blocks
+ * collected once for the whole list. On an error the operations before the failing one stay
+ * added (*len says so) and the failing one behaves as in aus_bpsec_add. */
+AUS_MUST_USE aus_err aus_bpsec_add_list(const aus_crypto *c, const aus_bpsec_op *ops, size_t n,
+                                        unsigned opts, uint8_t *buf, size_t *len, size_t cap);
+
 /* Key lookup: the key for (security source, context id). Return AUS_OK and set *key_len, or
  * AUS_E_KEY / AUS_E_NOTFOUND when there is none (the bundle is then rejected). */
 typedef aus_err (*aus_bpsec_key_fn)(void *user, const char *source, int64_t ctx_id, uint8_t *key,

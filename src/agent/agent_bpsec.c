@@ -113,10 +113,9 @@ static long bp_protect(void *self, aus_bpv7_bundle *bun, uint64_t seq, uint64_t 
                         .iv_len = sizeof iv,
                         .key_domain = dom,
                         .key_id = kid};
+    const aus_bpsec_op ops[2] = {bib, bcb}; /* one decode for both (aus_bpsec_add_list) */
     if (e == AUS_OK)
-        e = aus_bpsec_add(s->crypto, &bib, out, &len, cap);
-    if (e == AUS_OK)
-        e = aus_bpsec_add(s->crypto, &bcb, out, &len, cap);
+        e = aus_bpsec_add_list(s->crypto, ops, 2, 0, out, &len, cap);
     aus_wipe(ek, sizeof ek);
     aus_wipe(ak, sizeof ak);
     AUS_TRY(e);

@@ -67,10 +67,17 @@ static aus_err precheck(acc_st *st, const uint8_t *buf, size_t len, aus_bpsec_re
             covers |= s->t[j] == st->b.blk[six].number;
         char src[AUS_BPSEC_EID_TEXT_MAX], key[AUS_STORE_KEY_MAX];
         aus_replay *w;
-        if (!covers ||
-            aus_bpsec_asb_decode(&st->a, st->b.blk[s->idx].data, st->b.blk[s->idx].data_len) !=
-                AUS_OK ||
-            aus_bpsec_asb_source(&st->a, src, sizeof src) != AUS_OK)
+        if (!covers)
+            continue;
+        /* st->a is open()'s ASB scratch too: m.tmp_idx keeps naming the block it holds */
+        if (st->m.tmp_idx != s->idx) {
+            st->m.tmp_idx = SIZE_MAX;
+            if (aus_bpsec_asb_decode(&st->a, st->b.blk[s->idx].data, st->b.blk[s->idx].data_len) !=
+                AUS_OK)
+                continue;
+            st->m.tmp_idx = s->idx;
+        }
+        if (aus_bpsec_asb_source(&st->a, src, sizeof src) != AUS_OK)
             continue;
         AUS_TRY(bpsec_store_key(key, "rp", &tenant, src));
         AUS_TRY(bpsec_window_for(st->ctx, key, window_size(st->pol), &w));
@@ -130,14 +137,17 @@ aus_err aus_bpsec_accept(aus_bpsec_ctx *ctx, const uint8_t *in, size_t n, uint8_
     st.m.n = 0;
     st.m.detail = "";
     st.m.tmp_idx = SIZE_MAX;
+    st.m.ready = 0;
     st.pol = &ctx->node_policy;
     memmove(out, in, n);
     size_t len = n;
     memset(rep, 0, sizeof *rep);
     aus_err e = precheck(&st, out, len, rep);
     if (e == AUS_OK)
-        e = aus_bpsec_open_ids(ctx->crypto, policy_key, ctx->key_id_fn ? policy_key_id : NULL, &st,
-                               out, &len, rep);
+        /* precheck decoded out[0..len) and, when it got that far, collected its security
+         * blocks: open goes on from there instead of doing both again */
+        e = bpsec_open_view(ctx->crypto, policy_key, ctx->key_id_fn ? policy_key_id : NULL, &st,
+                            out, &len, rep, &st.b, &st.m, &st.a, 1);
     else if (!rep->detail)
         rep->detail = aus_err_str(e);
     if (e == AUS_OK)

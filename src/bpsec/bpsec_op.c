@@ -201,7 +201,7 @@ static aus_err bib_results(const aus_crypto *c, const aus_bpsec_op *op, const au
     return AUS_OK;
 }
 
-static aus_err add_bib(const aus_crypto *c, const aus_bpsec_op *op, const aus_bpv7_bundle *b,
+static aus_err add_bib(const aus_crypto *c, const aus_bpsec_op *op, aus_bpv7_bundle *b,
                        uint64_t num, uint8_t *buf, size_t *len, size_t cap, op_scratch *s)
 {
     aus_bpsec_asb a;
@@ -228,9 +228,11 @@ static aus_err add_bib(const aus_crypto *c, const aus_bpsec_op *op, const aus_bp
     AUS_ENSURE(blen <= cap && *len <= cap - blen, AUS_E_NOBUFS);
     memmove(buf + pos + blen, buf + pos, *len - pos);
     *len += blen;
-    if (once)
-        return write_block_enc(buf + pos, blen, AUS_BPSEC_BT_BIB, num, op->block_flags, enc, alen);
-    return write_block(buf + pos, blen, AUS_BPSEC_BT_BIB, num, op->block_flags, &a, alen);
+    AUS_TRY(
+        once ? write_block_enc(buf + pos, blen, AUS_BPSEC_BT_BIB, num, op->block_flags, enc, alen)
+             : write_block(buf + pos, blen, AUS_BPSEC_BT_BIB, num, op->block_flags, &a, alen));
+    bpsec_view_insert(b, buf, pos, blen, alen, AUS_BPSEC_BT_BIB, num, op->block_flags);
+    return AUS_OK;
 }
 
 static aus_err bcb_encrypt(const aus_crypto *c, const aus_bpsec_op *op, const aus_bpv7_bundle *b,
@@ -254,7 +256,7 @@ static aus_err bcb_encrypt(const aus_crypto *c, const aus_bpsec_op *op, const au
     return AUS_OK;
 }
 
-static aus_err add_bcb(const aus_crypto *c, const aus_bpsec_op *op, const aus_bpv7_bundle *b,
+static aus_err add_bcb(const aus_crypto *c, const aus_bpsec_op *op, aus_bpv7_bundle *b,
                        uint64_t num, uint8_t *buf, size_t *len, size_t cap, op_scratch *s)
 {
     aus_bpsec_asb a;
@@ -296,42 +298,116 @@ static aus_err add_bcb(const aus_crypto *c, const aus_bpsec_op *op, const aus_bp
     aus_err e = bcb_encrypt(c, op, b, num, flags, buf, pos, blen, s);
     if (e != AUS_OK)
         return e;
-    if (!once)
-        return write_block(buf + pos, blen, AUS_BPSEC_BT_BCB, num, flags, &a, alen);
-    for (size_t i = 0; i < op->ntargets; i++)
-        memcpy(enc + at[i], s->rval[i] + 1, AUS_GCM_TAG_BYTES);
-    return write_block_enc(buf + pos, blen, AUS_BPSEC_BT_BCB, num, flags, enc, alen);
+    if (!once) {
+        AUS_TRY(write_block(buf + pos, blen, AUS_BPSEC_BT_BCB, num, flags, &a, alen));
+    } else {
+        for (size_t i = 0; i < op->ntargets; i++)
+            memcpy(enc + at[i], s->rval[i] + 1, AUS_GCM_TAG_BYTES);
+        AUS_TRY(write_block_enc(buf + pos, blen, AUS_BPSEC_BT_BCB, num, flags, enc, alen));
+    }
+    /* the targets' data is ciphertext now: what the decoder would see (it leaves encrypted
+     * previous-node / age / hop-count data opaque, RFC 9172 §3.8) */
+    for (size_t i = 0; i < op->ntargets; i++) {
+        aus_bpv7_block *t = &b->blk[bpsec_find_num(b, op->targets[i])];
+        if (t->type == AUS_BPV7_BT_PREV_NODE || t->type == AUS_BPV7_BT_AGE ||
+            t->type == AUS_BPV7_BT_HOP_COUNT)
+            t->encrypted = 1;
+    }
+    bpsec_view_insert(b, buf, pos, blen, alen, AUS_BPSEC_BT_BCB, num, flags);
+    return AUS_OK;
+}
+
+void bpsec_view_insert(aus_bpv7_bundle *b, const uint8_t *buf, size_t pos, size_t blen, size_t dlen,
+                       uint64_t type, uint64_t num, uint64_t flags)
+{
+    const uint8_t *at = buf + pos;
+    size_t ix = b->nblocks;
+    for (size_t i = 0; i < b->nblocks; i++) {
+        aus_bpv7_block *k = &b->blk[i];
+        if (k->off < pos)
+            continue;
+        if (ix == b->nblocks)
+            ix = i;
+        k->off += blen;
+        k->data += blen;
+    }
+    if (b->payload && b->payload >= at)
+        b->payload += blen;
+    if (b->has_prev && b->prev_node.ssp && b->prev_node.ssp >= at)
+        b->prev_node.ssp += blen;
+    memmove(&b->blk[ix + 1], &b->blk[ix], (b->nblocks - ix) * sizeof b->blk[0]);
+    b->blk[ix] = (aus_bpv7_block){.type = type,
+                                  .number = num,
+                                  .flags = flags,
+                                  .crc_type = AUS_BPV7_CRC_NONE,
+                                  .data = buf + pos + blen - dlen,
+                                  .data_len = dlen,
+                                  .off = pos,
+                                  .len = blen};
+    b->nblocks++;
+    b->encoded_len += blen;
+}
+
+aus_err bpsec_add_view(const aus_crypto *c, const aus_bpsec_op *op, unsigned opts,
+                       aus_bpv7_bundle *b, sec_map *m, aus_bpsec_asb *tmp, uint8_t *buf,
+                       size_t *len, size_t cap)
+{
+    AUS_ENSURE(c && op && buf && len && *len <= cap, AUS_E_ARG);
+    AUS_ENSURE(op->ntargets > 0 && op->ntargets <= AUS_BPSEC_MAX_TARGETS, AUS_E_ARG);
+    AUS_ENSURE(op->scope <= AUS_BPSEC_SCOPE_ALL, AUS_E_ARG);
+    AUS_ENSURE(b->nblocks < AUS_BPV7_MAX_BLOCKS && b->nblocks < b->blk_cap, AUS_E_LIMIT);
+    uint64_t num = 0;
+    AUS_TRY(bpsec_pick_number(b, op->block_number, &num));
+    if (!m->ready)
+        AUS_TRY(bpsec_collect(b, 0, m, tmp));
+    AUS_TRY(bpsec_check_new_op_map(b, m, op, num, opts));
+    op_scratch s;
+    s.key_len = s.wrapped_len = 0;
+    size_t len0 = *len;
+    aus_err e = op->kind == AUS_BPSEC_BIB   ? add_bib(c, op, b, num, buf, len, cap, &s)
+                : op->kind == AUS_BPSEC_BCB ? add_bcb(c, op, b, num, buf, len, cap, &s)
+                                            : AUS_E_ARG;
+    scratch_wipe(&s);
+    if (e != AUS_OK) {
+        m->n--; /* the operation bpsec_check_new_op_map entered is not in the bundle */
+        if (*len != len0) {
+            /* a failure after the tail moved (crypto backend error): leave nothing half done */
+            aus_wipe(buf, *len);
+            *len = 0;
+        }
+        return e;
+    }
+    bpsec_map_added(m, op);
+    return AUS_OK;
 }
 
 aus_err aus_bpsec_add(const aus_crypto *c, const aus_bpsec_op *op, uint8_t *buf, size_t *len,
                       size_t cap)
 {
-    return aus_bpsec_add_opt(c, op, 0, buf, len, cap);
+    return aus_bpsec_add_list(c, op, 1, 0, buf, len, cap);
 }
 
 aus_err aus_bpsec_add_opt(const aus_crypto *c, const aus_bpsec_op *op, unsigned opts, uint8_t *buf,
                           size_t *len, size_t cap)
 {
-    AUS_ENSURE(c && op && buf && len && *len <= cap, AUS_E_ARG);
-    AUS_ENSURE(op->ntargets > 0 && op->ntargets <= AUS_BPSEC_MAX_TARGETS, AUS_E_ARG);
-    AUS_ENSURE(op->scope <= AUS_BPSEC_SCOPE_ALL, AUS_E_ARG);
+    return aus_bpsec_add_list(c, op, 1, opts, buf, len, cap);
+}
+
+aus_err aus_bpsec_add_list(const aus_crypto *c, const aus_bpsec_op *ops, size_t n, unsigned opts,
+                           uint8_t *buf, size_t *len, size_t cap)
+{
+    AUS_ENSURE(c && ops && n > 0 && buf && len && *len <= cap, AUS_E_ARG);
+    AUS_ENSURE(ops[0].ntargets > 0 && ops[0].ntargets <= AUS_BPSEC_MAX_TARGETS, AUS_E_ARG);
+    AUS_ENSURE(ops[0].scope <= AUS_BPSEC_SCOPE_ALL, AUS_E_ARG);
+    /* One decode and one pass over the security blocks for the whole list: each operation
+     * then updates the decoded view and the map of security blocks in place (bpsec_view_insert,
+     * bpsec_map_added) instead of decoding the bundle it has just written. */
     aus_bpv7_bundle b;
     AUS_TRY(aus_bpv7_decode(&b, buf, *len, 0));
-    AUS_ENSURE(b.nblocks < AUS_BPV7_MAX_BLOCKS, AUS_E_LIMIT);
-    uint64_t num = 0;
-    AUS_TRY(bpsec_pick_number(&b, op->block_number, &num));
-    AUS_TRY(bpsec_check_new_op(&b, op, num, opts));
-    op_scratch s;
-    s.key_len = s.wrapped_len = 0;
-    size_t len0 = *len;
-    aus_err e = op->kind == AUS_BPSEC_BIB   ? add_bib(c, op, &b, num, buf, len, cap, &s)
-                : op->kind == AUS_BPSEC_BCB ? add_bcb(c, op, &b, num, buf, len, cap, &s)
-                                            : AUS_E_ARG;
-    scratch_wipe(&s);
-    if (e != AUS_OK && *len != len0) {
-        /* a failure after the tail moved (crypto backend error): leave nothing half done */
-        aus_wipe(buf, *len);
-        *len = 0;
-    }
-    return e;
+    sec_map m;
+    aus_bpsec_asb tmp;
+    m.ready = 0; /* collected by the first operation, after its own checks */
+    for (size_t i = 0; i < n; i++)
+        AUS_TRY(bpsec_add_view(c, &ops[i], opts, &b, &m, &tmp, buf, len, cap));
+    return AUS_OK;
 }

@@ -16,9 +16,10 @@ typedef struct open_st {
     aus_bpsec_key_id_fn id_fn; /* may be NULL */
     void *user;
     uint8_t *buf;
-    aus_bpv7_bundle b;
-    sec_map m;
-    aus_bpsec_asb a;
+    aus_bpv7_bundle *b; /* the decoded bundle, its security-block map and ASB scratch: the */
+    sec_map *m;         /* caller's (aus_bpsec_accept has them from its replay precheck) or */
+    aus_bpsec_asb *a;   /* aus_bpsec_open_ids' own */
+    int decoded;        /* b, m already hold buf's decode and bpsec_collect (precheck) */
     uint8_t cov_int[AUS_BPV7_MAX_BLOCKS + 1]; /* [0] primary, [1 + i] block i */
     uint8_t cov_conf[AUS_BPV7_MAX_BLOCKS + 1];
     uint8_t key[AUS_BPSEC_KEY_MAX], kek[AUS_BPSEC_KEY_MAX];
@@ -37,7 +38,7 @@ typedef struct open_st {
 static aus_err get_key(open_st *st, int64_t ctx_id, const sc_params *sp, size_t *kl)
 {
     aus_bpsec_report *rep = st->rep;
-    if (aus_bpsec_asb_source(&st->a, rep->source, sizeof rep->source) != AUS_OK)
+    if (aus_bpsec_asb_source(st->a, rep->source, sizeof rep->source) != AUS_OK)
         FAIL(AUS_E_EID, "the security source cannot be represented");
     size_t n = 0;
     aus_err e = st->key_fn(st->user, rep->source, ctx_id, st->kek, sizeof st->kek, &n);
@@ -68,40 +69,40 @@ static size_t cov_slot(const aus_bpv7_bundle *b, uint64_t num)
  * changed since: nothing encrypts a BCB, and a BIB is collected after its decryption). */
 static aus_err load_asb(open_st *st, const sec_blk *s)
 {
-    if (st->m.tmp_idx == s->idx)
+    if (st->m->tmp_idx == s->idx)
         return AUS_OK;
-    const aus_bpv7_block *k = &st->b.blk[s->idx];
-    st->m.tmp_idx = SIZE_MAX;
-    AUS_TRY(aus_bpsec_asb_decode(&st->a, k->data, k->data_len));
-    st->m.tmp_idx = s->idx;
+    const aus_bpv7_block *k = &st->b->blk[s->idx];
+    st->m->tmp_idx = SIZE_MAX;
+    AUS_TRY(aus_bpsec_asb_decode(st->a, k->data, k->data_len));
+    st->m->tmp_idx = s->idx;
     return AUS_OK;
 }
 
 static aus_err decrypt_bcb(open_st *st, const sec_blk *s)
 {
-    const aus_bpv7_block *k = &st->b.blk[s->idx];
+    const aus_bpv7_block *k = &st->b->blk[s->idx];
     sc_params sp;
     AUS_TRY(load_asb(st, s));
-    if (st->a.ctx_id != AUS_BPSEC_CTX_BCB_AES_GCM)
+    if (st->a->ctx_id != AUS_BPSEC_CTX_BCB_AES_GCM)
         FAIL(AUS_E_UNSUPPORTED, "a BCB uses a security context other than BCB-AES-GCM");
-    aus_err e = bpsec_bcb_params(&st->a, &sp);
+    aus_err e = bpsec_bcb_params(st->a, &sp);
     if (e != AUS_OK)
         FAIL(e, "a BCB-AES-GCM parameter is missing, of the wrong type or unsupported");
-    for (size_t i = 0; i < st->a.ntargets; i++) {
+    for (size_t i = 0; i < st->a->ntargets; i++) {
         const uint8_t *tag;
-        if (bpsec_result_bstr(&st->a, i, AUS_GCM_TAG_BYTES, &tag) != AUS_OK)
+        if (bpsec_result_bstr(st->a, i, AUS_GCM_TAG_BYTES, &tag) != AUS_OK)
             FAIL(AUS_E_MALFORMED, "a BCB result is not one 16-byte authentication tag");
     }
     size_t kl = 0;
     AUS_TRY(get_key(st, AUS_BPSEC_CTX_BCB_AES_GCM, &sp, &kl));
     if (kl != (sp.variant == AUS_AEAD_AES128_GCM ? 16u : 32u))
         FAIL(AUS_E_KEY, "the BCB key length does not match the AES variant");
-    for (size_t i = 0; i < st->a.ntargets; i++) {
-        const aus_bpv7_block *t = &st->b.blk[bpsec_find_num(&st->b, st->a.targets[i])];
+    for (size_t i = 0; i < st->a->ntargets; i++) {
+        const aus_bpv7_block *t = &st->b->blk[bpsec_find_num(st->b, st->a->targets[i])];
         const uint8_t *tag = NULL;
-        (void)bpsec_result_bstr(&st->a, i, AUS_GCM_TAG_BYTES, &tag);
+        (void)bpsec_result_bstr(st->a, i, AUS_GCM_TAG_BYTES, &tag);
         sc_scatter sc;
-        bpsec_aad(&sc, sp.scope, st->b.pri_raw, st->b.pri_len, t, k->type, k->number, k->flags);
+        bpsec_aad(&sc, sp.scope, st->b->pri_raw, st->b->pri_len, t, k->type, k->number, k->flags);
         uint8_t *d = st->buf + (t->data - st->buf);
         e = aus_crypto_open_k(st->c, (aus_aead_alg)sp.variant, &st->k, sp.iv, sp.iv_len, sc.iov,
                               sc.n, d, t->data_len, tag, AUS_GCM_TAG_BYTES, d);
@@ -109,7 +110,7 @@ static aus_err decrypt_bcb(open_st *st, const sec_blk *s)
             FAIL(e == AUS_E_AUTH ? e : AUS_E_CRYPTO,
                  "a BCB target failed AES-GCM authentication (tampered, wrong key or wrong IV)");
         bpsec_fix_crc(st->buf, t->off, t->len, t->crc_type);
-        st->cov_conf[cov_slot(&st->b, t->number)] = 1;
+        st->cov_conf[cov_slot(st->b, t->number)] = 1;
         st->rep->nconf++;
     }
     st->rep->nbcb++;
@@ -118,29 +119,29 @@ static aus_err decrypt_bcb(open_st *st, const sec_blk *s)
 
 static aus_err verify_bib(open_st *st, const sec_blk *s)
 {
-    const aus_bpv7_block *k = &st->b.blk[s->idx];
+    const aus_bpv7_block *k = &st->b->blk[s->idx];
     sc_params sp;
     AUS_TRY(load_asb(st, s));
-    if (st->a.ctx_id != AUS_BPSEC_CTX_BIB_HMAC_SHA2)
+    if (st->a->ctx_id != AUS_BPSEC_CTX_BIB_HMAC_SHA2)
         FAIL(AUS_E_UNSUPPORTED, "a BIB uses a security context other than BIB-HMAC-SHA2");
-    aus_err e = bpsec_bib_params(&st->a, &sp);
+    aus_err e = bpsec_bib_params(st->a, &sp);
     if (e != AUS_OK)
         FAIL(e, "a BIB-HMAC-SHA2 parameter is of the wrong type or unsupported");
     size_t hl = aus_hash_len((aus_hash_alg)sp.variant);
-    for (size_t i = 0; i < st->a.ntargets; i++) {
+    for (size_t i = 0; i < st->a->ntargets; i++) {
         const uint8_t *mac;
-        if (bpsec_result_bstr(&st->a, i, hl, &mac) != AUS_OK)
+        if (bpsec_result_bstr(st->a, i, hl, &mac) != AUS_OK)
             FAIL(AUS_E_MALFORMED, "a BIB result is not one HMAC of the variant's length");
     }
     size_t kl = 0;
     AUS_TRY(get_key(st, AUS_BPSEC_CTX_BIB_HMAC_SHA2, &sp, &kl));
-    for (size_t i = 0; i < st->a.ntargets; i++) {
-        long ix = bpsec_find_num(&st->b, st->a.targets[i]);
-        const aus_bpv7_block *t = ix >= 0 ? &st->b.blk[ix] : NULL;
+    for (size_t i = 0; i < st->a->ntargets; i++) {
+        long ix = bpsec_find_num(st->b, st->a->targets[i]);
+        const aus_bpv7_block *t = ix >= 0 ? &st->b->blk[ix] : NULL;
         const uint8_t *want = NULL;
-        (void)bpsec_result_bstr(&st->a, i, hl, &want);
+        (void)bpsec_result_bstr(st->a, i, hl, &want);
         sc_scatter sc;
-        bpsec_ippt(&sc, sp.scope, st->b.pri_raw, st->b.pri_len, t, t ? t->data : NULL, k->type,
+        bpsec_ippt(&sc, sp.scope, st->b->pri_raw, st->b->pri_len, t, t ? t->data : NULL, k->type,
                    k->number, k->flags);
         uint8_t mac[AUS_MAX_HASH_BYTES];
         size_t ml = 0;
@@ -163,8 +164,8 @@ static aus_err verify_bib(open_st *st, const sec_blk *s)
 
 static aus_err find_seq(open_st *st)
 {
-    for (size_t i = 0; i < st->b.nblocks; i++) {
-        const aus_bpv7_block *k = &st->b.blk[i];
+    for (size_t i = 0; i < st->b->nblocks; i++) {
+        const aus_bpv7_block *k = &st->b->blk[i];
         if (k->type != AUS_BPSEC_BT_SEQ)
             continue;
         if (st->rep->has_seq)
@@ -182,8 +183,8 @@ static void coverage(open_st *st)
     uint32_t other_i = AUS_BPSEC_COVER_OTHER, other_c = AUS_BPSEC_COVER_OTHER;
     r->covered_bib = st->cov_int[0] ? AUS_BPSEC_COVER_PRIMARY : 0;
     r->covered_bcb = 0;
-    for (size_t i = 0; i < st->b.nblocks; i++) {
-        uint64_t ty = st->b.blk[i].type;
+    for (size_t i = 0; i < st->b->nblocks; i++) {
+        uint64_t ty = st->b->blk[i].type;
         uint32_t cls = ty == AUS_BPV7_BT_PAYLOAD                          ? AUS_BPSEC_COVER_PAYLOAD
                        : ty == AUS_BPSEC_BT_SEQ                           ? AUS_BPSEC_COVER_SEQ
                        : ty == AUS_BPSEC_BT_BIB || ty == AUS_BPSEC_BT_BCB ? 0
@@ -196,8 +197,8 @@ static void coverage(open_st *st)
             r->covered_bcb |= st->cov_conf[i + 1] ? cls : 0;
         }
     }
-    for (size_t i = 0; i < st->b.nblocks; i++) {
-        uint64_t ty = st->b.blk[i].type;
+    for (size_t i = 0; i < st->b->nblocks; i++) {
+        uint64_t ty = st->b->blk[i].type;
         /* only blocks of a type this stack does not process: a security block whose type
          * code was altered turns into one of those */
         int known = ty == AUS_BPV7_BT_PAYLOAD || ty == AUS_BPV7_BT_PREV_NODE ||
@@ -213,9 +214,9 @@ static void coverage(open_st *st)
 /* RFC 9172 §5.1.1 / §5.1.2: security blocks are removed once processed at the destination. */
 static size_t strip(open_st *st, size_t len)
 {
-    size_t w = st->b.pri_off + st->b.pri_len;
-    for (size_t i = 0; i < st->b.nblocks; i++) {
-        const aus_bpv7_block *k = &st->b.blk[i];
+    size_t w = st->b->pri_off + st->b->pri_len;
+    for (size_t i = 0; i < st->b->nblocks; i++) {
+        const aus_bpv7_block *k = &st->b->blk[i];
         if (k->type == AUS_BPSEC_BT_BIB || k->type == AUS_BPSEC_BT_BCB ||
             k->type == AUS_BPSEC_BT_SEQ)
             continue;
@@ -231,36 +232,36 @@ static size_t strip(open_st *st, size_t len)
 
 static aus_err open_inner(open_st *st, size_t *len)
 {
-    aus_err e = aus_bpv7_decode(&st->b, st->buf, *len, 0);
-    if (e != AUS_OK)
+    aus_err e = AUS_OK;
+    if (!st->decoded && (e = aus_bpv7_decode(st->b, st->buf, *len, 0)) != AUS_OK)
         FAIL(e, "the bundle is not a valid BPv7 bundle");
-    (void)aus_bpv7_eid_format(&st->b.pri.dst, st->rep->dest, sizeof st->rep->dest);
-    if ((e = bpsec_collect(&st->b, 0, &st->m, &st->a)) != AUS_OK)
-        FAIL(e, st->m.detail);
-    if ((e = bpsec_check_map(&st->b, &st->m)) != AUS_OK)
-        FAIL(e, st->m.detail);
-    if ((st->b.pri.flags & AUS_BPV7_BF_FRAGMENT) && st->m.n)
+    (void)aus_bpv7_eid_format(&st->b->pri.dst, st->rep->dest, sizeof st->rep->dest);
+    if ((!st->decoded || !st->m->ready) && (e = bpsec_collect(st->b, 0, st->m, st->a)) != AUS_OK)
+        FAIL(e, st->m->detail);
+    if ((e = bpsec_check_map(st->b, st->m)) != AUS_OK)
+        FAIL(e, st->m->detail);
+    if ((st->b->pri.flags & AUS_BPV7_BF_FRAGMENT) && st->m->n)
         FAIL(AUS_E_UNSUPPORTED, "security blocks on a fragment: reassemble first");
-    for (size_t i = 0; i < st->m.n; i++)
-        if (st->m.s[i].type == AUS_BPSEC_BT_BCB)
-            AUS_TRY(decrypt_bcb(st, &st->m.s[i]));
+    for (size_t i = 0; i < st->m->n; i++)
+        if (st->m->s[i].type == AUS_BPSEC_BT_BCB)
+            AUS_TRY(decrypt_bcb(st, &st->m->s[i]));
     /* the BIBs that were encrypted are readable now: check the rules again over all of them */
-    if ((e = bpsec_collect_rest(&st->b, &st->m, &st->a)) != AUS_OK)
-        FAIL(e, st->m.detail);
-    if ((e = bpsec_check_map(&st->b, &st->m)) != AUS_OK)
-        FAIL(e, st->m.detail);
-    for (size_t i = 0; i < st->m.n; i++)
-        if (st->m.s[i].type == AUS_BPSEC_BT_BIB)
-            AUS_TRY(verify_bib(st, &st->m.s[i]));
+    if ((e = bpsec_collect_rest(st->b, st->m, st->a)) != AUS_OK)
+        FAIL(e, st->m->detail);
+    if ((e = bpsec_check_map(st->b, st->m)) != AUS_OK)
+        FAIL(e, st->m->detail);
+    for (size_t i = 0; i < st->m->n; i++)
+        if (st->m->s[i].type == AUS_BPSEC_BT_BIB)
+            AUS_TRY(verify_bib(st, &st->m->s[i]));
     AUS_TRY(find_seq(st));
     coverage(st);
-    unsigned notes = st->b.notes;
+    unsigned notes = st->b->notes;
     *len = strip(st, *len);
     /* Extension blocks that were ciphertext have not been checked by the decoder yet (it left
      * them opaque): decode the plaintext bundle so that their RFC 9171 §4.4 rules hold before
      * anything is released. */
     if ((notes & AUS_BPV7_NOTE_ENCRYPTED) &&
-        (e = aus_bpv7_decode(&st->b, st->buf, *len, 0)) != AUS_OK)
+        (e = aus_bpv7_decode(st->b, st->buf, *len, 0)) != AUS_OK)
         FAIL(e, "a decrypted extension block is not valid (RFC 9171 §4.4)");
     return AUS_OK;
 }
@@ -284,12 +285,25 @@ aus_err aus_bpsec_open(const aus_crypto *c, aus_bpsec_key_fn key_fn, void *key_u
 aus_err aus_bpsec_open_ids(const aus_crypto *c, aus_bpsec_key_fn key_fn, aus_bpsec_key_id_fn id_fn,
                            void *key_user, uint8_t *buf, size_t *len, aus_bpsec_report *rep)
 {
-    AUS_ENSURE(c && key_fn && buf && len && rep, AUS_E_ARG);
-    open_st st; /* the big members are written before they are read */
+    /* written before they are read (decode, bpsec_collect): clearing ~47 KB per bundle would
+     * cost more than its AES-GCM */
+    aus_bpv7_bundle b;
+    sec_map m;
+    aus_bpsec_asb a;
+    m.n = 0;
+    m.ready = 0;
+    m.tmp_idx = SIZE_MAX;
+    return bpsec_open_view(c, key_fn, id_fn, key_user, buf, len, rep, &b, &m, &a, 0);
+}
+
+aus_err bpsec_open_view(const aus_crypto *c, aus_bpsec_key_fn key_fn, aus_bpsec_key_id_fn id_fn,
+                        void *key_user, uint8_t *buf, size_t *len, aus_bpsec_report *rep,
+                        aus_bpv7_bundle *b, sec_map *m, aus_bpsec_asb *a, int decoded)
+{
+    AUS_ENSURE(c && key_fn && buf && len && rep && b && m && a, AUS_E_ARG);
+    open_st st;
     memset(st.cov_int, 0, sizeof st.cov_int);
     memset(st.cov_conf, 0, sizeof st.cov_conf);
-    st.m.n = 0;
-    st.m.tmp_idx = SIZE_MAX;
     memset(rep, 0, sizeof *rep);
     st.c = c;
     st.key_fn = key_fn;
@@ -297,6 +311,10 @@ aus_err aus_bpsec_open_ids(const aus_crypto *c, aus_bpsec_key_fn key_fn, aus_bps
     st.user = key_user;
     st.buf = buf;
     st.rep = rep;
+    st.b = b;
+    st.m = m;
+    st.a = a;
+    st.decoded = decoded;
     aus_err e = open_inner(&st, len); /* a failing rule sets rep->detail (FAIL) */
     aus_wipe(st.key, sizeof st.key);
     aus_wipe(st.kek, sizeof st.kek);

@@ -42,7 +42,7 @@ static uint64_t next_num(const aus_bpv7_bundle *b, prot_st *st)
 }
 
 static aus_err add_seq_block(aus_bpsec_ctx *ctx, const aus_bpsec_protect_opts *o,
-                             const aus_bpv7_bundle *b, uint64_t num, prot_st *st, uint8_t *buf,
+                             aus_bpv7_bundle *b, uint64_t num, prot_st *st, uint8_t *buf,
                              size_t *len, size_t cap)
 {
     char key[AUS_STORE_KEY_MAX];
@@ -74,6 +74,7 @@ static aus_err add_seq_block(aus_bpsec_ctx *ctx, const aus_bpsec_protect_opts *o
     memmove(buf + pos + bl, buf + pos, *len - pos);
     memcpy(buf + pos, blk, bl);
     *len += bl;
+    bpsec_view_insert(b, buf, pos, bl, dl, AUS_BPSEC_BT_SEQ, num, 0);
     return AUS_OK;
 }
 
@@ -89,9 +90,17 @@ static aus_err get_key(aus_bpsec_ctx *ctx, prot_st *st, int64_t ctx_id)
     return AUS_OK;
 }
 
-/* One BIB or BCB through aus_bpsec_add, with a fresh wrapped session key if asked. */
+/* The bundle decoded once, and its security blocks: each operation updates them (one decode
+ * per protect, not one per added block). */
+typedef struct prot_view {
+    aus_bpv7_bundle b;
+    sec_map m;
+    aus_bpsec_asb tmp;
+} prot_view;
+
+/* One BIB or BCB as aus_bpsec_add adds it, with a fresh wrapped session key if asked. */
 static aus_err run_op(aus_bpsec_ctx *ctx, const aus_bpsec_protect_opts *o, prot_st *st,
-                      aus_bpsec_op *op, uint8_t *buf, size_t *len, size_t cap)
+                      prot_view *v, aus_bpsec_op *op, uint8_t *buf, size_t *len, size_t cap)
 {
     int bib = op->kind == AUS_BPSEC_BIB;
     AUS_TRY(get_key(ctx, st, bib ? AUS_BPSEC_CTX_BIB_HMAC_SHA2 : AUS_BPSEC_CTX_BCB_AES_GCM));
@@ -107,23 +116,24 @@ static aus_err run_op(aus_bpsec_ctx *ctx, const aus_bpsec_protect_opts *o, prot_
         op->session_key = st->session;
         op->session_key_len = sl;
     }
-    return aus_bpsec_add(ctx->crypto, op, buf, len, cap);
+    return bpsec_add_view(ctx->crypto, op, 0, &v->b, &v->m, &v->tmp, buf, len, cap);
 }
 
 static aus_err protect_inner(aus_bpsec_ctx *ctx, const aus_bpsec_protect_opts *o, prot_st *st,
-                             uint8_t *buf, size_t *len, size_t cap)
+                             prot_view *v, uint8_t *buf, size_t *len, size_t cap)
 {
-    aus_bpv7_bundle b;
-    AUS_TRY(aus_bpv7_decode(&b, buf, *len, 0));
+    aus_bpv7_bundle *b = &v->b;
+    AUS_TRY(aus_bpv7_decode(b, buf, *len, 0));
+    v->m.ready = 0;
     if (o->source) {
         AUS_ENSURE(strlen(o->source) < sizeof st->source, AUS_E_LIMIT);
         memcpy(st->source, o->source, strlen(o->source) + 1);
     } else {
-        AUS_ENSURE(aus_bpv7_eid_format(&b.pri.src, st->source, sizeof st->source) <
+        AUS_ENSURE(aus_bpv7_eid_format(&b->pri.src, st->source, sizeof st->source) <
                        sizeof st->source,
                    AUS_E_LIMIT);
     }
-    uint64_t seq_num = o->add_seq ? next_num(&b, st) : 0;
+    uint64_t seq_num = o->add_seq ? next_num(b, st) : 0;
     int shared = o->bib_payload && o->bcb_payload;
     aus_bpsec_op clear = {0}, pay = {0}, bcb = {0};
     clear.kind = pay.kind = AUS_BPSEC_BIB;
@@ -135,20 +145,20 @@ static aus_err protect_inner(aus_bpsec_ctx *ctx, const aus_bpsec_protect_opts *o
         clear.targets[clear.ntargets++] = seq_num;
     if (o->bib_payload)
         (shared ? &pay : &clear)->targets[(shared ? &pay : &clear)->ntargets++] = 1;
-    clear.block_number = clear.ntargets ? next_num(&b, st) : 0;
-    pay.block_number = pay.ntargets ? next_num(&b, st) : 0;
+    clear.block_number = clear.ntargets ? next_num(b, st) : 0;
+    pay.block_number = pay.ntargets ? next_num(b, st) : 0;
     if (seq_num)
-        AUS_TRY(add_seq_block(ctx, o, &b, seq_num, st, buf, len, cap));
+        AUS_TRY(add_seq_block(ctx, o, b, seq_num, st, buf, len, cap));
     if (clear.ntargets)
-        AUS_TRY(run_op(ctx, o, st, &clear, buf, len, cap));
+        AUS_TRY(run_op(ctx, o, st, v, &clear, buf, len, cap));
     if (pay.ntargets)
-        AUS_TRY(run_op(ctx, o, st, &pay, buf, len, cap));
+        AUS_TRY(run_op(ctx, o, st, v, &pay, buf, len, cap));
     if (!o->bcb_payload)
         return AUS_OK;
     bcb.kind = AUS_BPSEC_BCB;
     bcb.variant = o->aes ? o->aes : AUS_AEAD_AES256_GCM;
     bcb.scope = o->bcb_scope == 0xFF ? AUS_BPSEC_SCOPE_ALL : o->bcb_scope;
-    bcb.block_number = next_num(&b, st);
+    bcb.block_number = next_num(b, st);
     if (pay.ntargets) /* RFC 9172 §3.9: the BIB sharing the payload is encrypted too */
         bcb.targets[bcb.ntargets++] = pay.block_number;
     bcb.targets[bcb.ntargets++] = 1;
@@ -158,7 +168,7 @@ static aus_err protect_inner(aus_bpsec_ctx *ctx, const aus_bpsec_protect_opts *o
         AUS_TRY(ctx->crypto->ops->random(ctx->crypto->self, st->iv, sizeof st->iv));
     bcb.iv = st->iv;
     bcb.iv_len = sizeof st->iv;
-    return run_op(ctx, o, st, &bcb, buf, len, cap);
+    return run_op(ctx, o, st, v, &bcb, buf, len, cap);
 }
 
 aus_err aus_bpsec_protect(aus_bpsec_ctx *ctx, const aus_bpsec_protect_opts *o, const uint8_t *in,
@@ -168,10 +178,11 @@ aus_err aus_bpsec_protect(aus_bpsec_ctx *ctx, const aus_bpsec_protect_opts *o, c
     AUS_ENSURE(o->bib_scope <= AUS_BPSEC_SCOPE_ALL || o->bib_scope == 0xFF, AUS_E_ARG);
     AUS_ENSURE(o->bcb_scope <= AUS_BPSEC_SCOPE_ALL || o->bcb_scope == 0xFF, AUS_E_ARG);
     prot_st st;
+    prot_view v; /* written before read (decode, bpsec_collect); nothing secret in it */
     memset(&st, 0, sizeof st);
     memmove(out, in, n);
     size_t len = n;
-    aus_err e = protect_inner(ctx, o, &st, out, &len, cap);
+    aus_err e = protect_inner(ctx, o, &st, &v, out, &len, cap);
     aus_wipe(&st, sizeof st);
     if (e != AUS_OK) {
         aus_wipe(out, len);

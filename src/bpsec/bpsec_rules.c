@@ -26,6 +26,7 @@ aus_err bpsec_collect(const aus_bpv7_bundle *b, int all_plain, sec_map *m, aus_b
     m->n = 0;
     m->detail = "";
     m->tmp_idx = SIZE_MAX;
+    m->ready = 0;
     for (int pass = 0; pass < 2; pass++) { /* BCBs first: they say which BIBs are encrypted */
         uint64_t want = pass == 0 ? AUS_BPSEC_BT_BCB : AUS_BPSEC_BT_BIB;
         for (size_t i = 0; i < b->nblocks; i++) {
@@ -50,6 +51,7 @@ aus_err bpsec_collect(const aus_bpv7_bundle *b, int all_plain, sec_map *m, aus_b
             memcpy(s->t, tmp->targets, tmp->ntargets * sizeof tmp->targets[0]);
         }
     }
+    m->ready = 1;
     return AUS_OK;
 }
 
@@ -158,8 +160,14 @@ aus_err bpsec_check_new_op(const aus_bpv7_bundle *b, const aus_bpsec_op *op, uin
     sec_map m;
     aus_bpsec_asb tmp;
     AUS_TRY(bpsec_collect(b, 0, &m, &tmp));
-    AUS_ENSURE(m.n < AUS_ARRAY_LEN(m.s), AUS_E_LIMIT);
-    sec_blk *s = &m.s[m.n++];
+    return bpsec_check_new_op_map(b, &m, op, num, opts);
+}
+
+aus_err bpsec_check_new_op_map(const aus_bpv7_bundle *b, sec_map *m, const aus_bpsec_op *op,
+                               uint64_t num, unsigned opts)
+{
+    AUS_ENSURE(m->n < AUS_ARRAY_LEN(m->s), AUS_E_LIMIT);
+    sec_blk *s = &m->s[m->n];
     memset(s, 0, sizeof *s);
     s->idx = SIZE_MAX;
     s->num = num;
@@ -183,5 +191,23 @@ aus_err bpsec_check_new_op(const aus_bpv7_bundle *b, const aus_bpsec_op *op, uin
                        AUS_E_UNSUPPORTED);
         }
     }
-    return check_one(b, &m, s) == AUS_OK ? bpsec_check_map(b, &m) : AUS_E_BLOCK;
+    m->n++;
+    if (check_one(b, m, s) == AUS_OK && bpsec_check_map(b, m) == AUS_OK)
+        return AUS_OK;
+    m->n--;
+    return AUS_E_BLOCK;
+}
+
+void bpsec_map_added(sec_map *m, const aus_bpsec_op *op)
+{
+    if (op->kind != AUS_BPSEC_BCB)
+        return;
+    /* bpsec_collect leaves a BIB that a BCB targets unknown (its ASB is ciphertext) */
+    for (size_t i = 0; i < m->n; i++) {
+        sec_blk *x = &m->s[i];
+        if (x->type == AUS_BPSEC_BT_BIB && targets(&m->s[m->n - 1], x->num)) {
+            x->known = 0;
+            x->nt = 0;
+        }
+    }
 }

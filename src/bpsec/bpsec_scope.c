@@ -5,22 +5,29 @@
 
 #include "bpsec_int.h"
 
-static size_t enc_uint(uint8_t *out, size_t cap, uint64_t v)
+/* One CBOR unsigned integer in its preferred (shortest) head, RFC 8949 §3.1 / §4.2.1, written
+ * straight into out (at least 9 bytes). aus_cbor_wr_uint writes the same bytes through a
+ * bounds-checked cursor, one call per byte; these headers are built up to 8 times per bundle
+ * per side, so they are written here directly. test_bpsec_appa's RFC 9173 App. A vectors pin
+ * the bytes. */
+static size_t enc_uint(uint8_t *out, uint64_t v)
 {
-    aus_wr w;
-    aus_wr_init(&w, out, cap);
-    aus_cbor_wr_uint(&w, v);
-    return aus_wr_len(&w);
+    if (v < 24) {
+        out[0] = (uint8_t)v;
+        return 1;
+    }
+    size_t n = v <= 0xFFu ? 1 : v <= 0xFFFFu ? 2 : v <= 0xFFFFFFFFu ? 4 : 8;
+    out[0] = (uint8_t)(n == 1 ? 24 : n == 2 ? 25 : n == 4 ? 26 : 27);
+    for (size_t i = 0; i < n; i++)
+        out[1 + i] = (uint8_t)(v >> (8 * (n - 1 - i)));
+    return 1 + n;
 }
 
 size_t bpsec_hdr_enc(uint8_t out[27], uint64_t type, uint64_t num, uint64_t flags)
 {
-    aus_wr w;
-    aus_wr_init(&w, out, 27);
-    aus_cbor_wr_uint(&w, type);
-    aus_cbor_wr_uint(&w, num);
-    aus_cbor_wr_uint(&w, flags);
-    return aus_wr_len(&w);
+    size_t n = enc_uint(out, type);
+    n += enc_uint(out + n, num);
+    return n + enc_uint(out + n, flags);
 }
 
 static void common(sc_scatter *s, uint8_t scope, const uint8_t *pri, size_t pri_len,
@@ -28,7 +35,7 @@ static void common(sc_scatter *s, uint8_t scope, const uint8_t *pri, size_t pri_
 {
     s->n = 0;
     /* RFC 9173 §3.7 step 1 / §4.7.1 step 1: the scope flags, a CBOR unsigned integer */
-    s->iov[s->n++] = (aus_iov){s->scope_enc, enc_uint(s->scope_enc, sizeof s->scope_enc, scope)};
+    s->iov[s->n++] = (aus_iov){s->scope_enc, enc_uint(s->scope_enc, scope)};
     /* step 2: the primary block's canonical form */
     if (scope & AUS_BPSEC_SCOPE_PRIMARY)
         s->iov[s->n++] = (aus_iov){pri, pri_len};
@@ -50,10 +57,9 @@ void bpsec_ippt(sc_scatter *s, uint8_t scope, const uint8_t *pri, size_t pri_len
      * the primary block, its whole encoding as a byte string (RFC 9173 App. A.3). */
     const uint8_t *d = tgt ? tdata : pri;
     size_t dl = tgt ? tgt->data_len : pri_len;
-    aus_wr w;
-    aus_wr_init(&w, s->dhead, sizeof s->dhead);
-    aus_cbor_wr_head(&w, AUS_CBOR_BSTR, dl);
-    s->iov[s->n++] = (aus_iov){s->dhead, aus_wr_len(&w)};
+    size_t hl = enc_uint(s->dhead, dl);
+    s->dhead[0] |= (uint8_t)(AUS_CBOR_BSTR << 5); /* the same head, major type 2 */
+    s->iov[s->n++] = (aus_iov){s->dhead, hl};
     s->iov[s->n++] = (aus_iov){d, dl};
 }
 

@@ -398,6 +398,71 @@ static void test_add_rules(void **st)
     assert_int_equal(aus_bpsec_add(C, &op, buf, &len, 1024), AUS_E_EID);
 }
 
+/* aus_bpsec_add_list decodes once and updates its decoded view after each operation: the same
+ * bytes and errors as successive aus_bpsec_add_opt calls, over BIBs on the primary, payload and
+ * age block (CRC'd), BCBs over an extension block and over BIBs, and a failing operation. */
+static void list_ops(aus_bpsec_op *ops)
+{
+    static const uint8_t key[32] = {1}, iv[12] = {2};
+    static const uint64_t tg[6][2] = {{0}, {1}, {2}, {2, 5}, {1, 4}, {1}};
+    static const size_t nt[6] = {1, 1, 1, 2, 2, 1};
+    for (size_t i = 0; i < 6; i++) {
+        aus_bpsec_kind kind = i == 3 || i == 4 ? AUS_BPSEC_BCB : AUS_BPSEC_BIB;
+        ops[i] =
+            (aus_bpsec_op){.kind = kind,
+                           .source = "ipn:2.1",
+                           .ntargets = nt[i],
+                           .variant = kind == AUS_BPSEC_BIB ? AUS_HASH_SHA384 : AUS_AEAD_AES256_GCM,
+                           .scope = (uint8_t)(i == 1 ? 1 : 7),
+                           .key = key,
+                           .key_len = 32,
+                           .iv = iv,
+                           .iv_len = 12};
+        memcpy(ops[i].targets, tg[i], nt[i] * sizeof tg[i][0]);
+    }
+}
+
+static void test_add_list_same_as_add(void **st)
+{
+    (void)st;
+    aus_bpsec_op ops[6];
+    list_ops(ops);
+    uint8_t want[6][1024], got[1024], orig[1024];
+    size_t wl[6], gl, ol;
+    load(orig, &ol);
+    memcpy(got, orig, ol);
+    gl = ol;
+    for (size_t i = 0; i < 6; i++) { /* one by one; the last (a BIB over the payload again) fails */
+        assert_int_equal(aus_bpsec_add_opt(C, &ops[i], AUS_BPSEC_ADD_EXT, got, &gl, sizeof got),
+                         i < 5 ? AUS_OK : AUS_E_BLOCK);
+        memcpy(want[i], got, gl);
+        wl[i] = gl;
+    }
+    for (size_t n = 1; n <= 6; n++) {
+        memcpy(got, orig, ol);
+        gl = ol;
+        assert_int_equal(aus_bpsec_add_list(C, ops, n, AUS_BPSEC_ADD_EXT, got, &gl, sizeof got),
+                         n < 6 ? AUS_OK : AUS_E_BLOCK);
+        tst_assert_bytes(got, gl, want[n - 1], wl[n - 1]);
+    }
+    /* a BCB over the age block without AUS_BPSEC_ADD_EXT: the first two stay added */
+    memcpy(got, orig, ol);
+    gl = ol;
+    assert_int_equal(aus_bpsec_add_list(C, ops, 4, 0, got, &gl, sizeof got), AUS_E_UNSUPPORTED);
+    tst_assert_bytes(got, gl, want[2], wl[2]);
+    /* and the five open back to the original */
+    tkeys k = {0};
+    tkeys_add(&k, "ipn:2.1", 1, "0100000000000000000000000000000000000000000000000000000000000000");
+    tkeys_add(&k, "ipn:2.1", 2, "0100000000000000000000000000000000000000000000000000000000000000");
+    aus_bpsec_report rep;
+    memcpy(got, want[4], wl[4]);
+    gl = wl[4];
+    assert_int_equal(aus_bpsec_open(C, tkeys_fn, &k, got, &gl, &rep), AUS_OK);
+    assert_int_equal(rep.nbib, 3);
+    assert_int_equal(rep.nbcb, 2);
+    tst_assert_bytes(got, gl, orig, ol);
+}
+
 /* ---- receive-side rules on bundles our producer refuses to make (spliced by hand) ---- */
 
 /* Insert the first block of `type` of bundle src into bundle dst (after its primary block). */
@@ -528,9 +593,13 @@ static void test_wrong_keys(void **st)
 int main(void)
 {
     const struct CMUnitTest t[] = {
-        cmocka_unit_test(test_asb_decode_table),   cmocka_unit_test(test_seq_codec),
-        cmocka_unit_test(test_tshark_samples),     cmocka_unit_test(test_add_rules),
-        cmocka_unit_test(test_open_rules_spliced), cmocka_unit_test(test_bit_flips),
+        cmocka_unit_test(test_asb_decode_table),
+        cmocka_unit_test(test_seq_codec),
+        cmocka_unit_test(test_tshark_samples),
+        cmocka_unit_test(test_add_rules),
+        cmocka_unit_test(test_add_list_same_as_add),
+        cmocka_unit_test(test_open_rules_spliced),
+        cmocka_unit_test(test_bit_flips),
         cmocka_unit_test(test_wrong_keys),
     };
     return cmocka_run_group_tests(t, setup, NULL);
