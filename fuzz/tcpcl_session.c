@@ -34,7 +34,9 @@ static aus_err on_bundle(void *ud, uint64_t id, const uint8_t *p, size_t n)
         abort();
     if (n)
         (void)p[n - 1];
-    return (z->fail_bundle++ % 3 == 2) ? AUS_E_FULL : AUS_OK;
+    /* kept, refused, or held (AGAIN: the final ACK waits for aus_tcpcl_ack_release) */
+    unsigned k = (unsigned)(z->fail_bundle++ % 4);
+    return k == 2 ? AUS_E_FULL : k == 3 ? AUS_E_AGAIN : AUS_OK;
 }
 
 static void on_sent(void *ud, void *tag, aus_tcpcl_outcome o, uint8_t reason)
@@ -119,7 +121,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         case 4:
             now += (uint64_t)take(&z) * 37;
-            aus_tcpcl_on_timer(&s, now);
+            if (op >= 128) /* the held final ACKs: durable, or refused */
+                aus_tcpcl_ack_release(&s, op & 1, now);
+            else
+                aus_tcpcl_on_timer(&s, now);
+            if (aus_tcpcl_acks_held(&s) > AUS_TCPCL_ACKQ)
+                abort();
             break;
         case 5: aus_tcpcl_tls_result(&s, take(&z) & 1, now); break;
         case 6: /* op >= 128: up to 39 kB, beyond AUS_TCPCL_GATHER_MIN */

@@ -89,6 +89,9 @@ typedef enum aus_tcpcl_reject { /* §5.1.2 MSG_REJECT reason codes */
 #ifndef AUS_TCPCL_TXQ
 #define AUS_TCPCL_TXQ 64 /* outgoing transfers queued or in flight per session */
 #endif
+#ifndef AUS_TCPCL_ACKQ
+#define AUS_TCPCL_ACKQ 16 /* final XFER_ACKs held for aus_tcpcl_ack_release */
+#endif
 #ifndef AUS_TCPCL_CTL_CAP
 #define AUS_TCPCL_CTL_CAP 2048 /* control messages waiting to go out */
 #endif
@@ -168,8 +171,10 @@ typedef enum aus_tcpcl_outcome {
 
 typedef struct aus_tcpcl_ops {
     /* A whole transfer arrived (the END segment). Return OK once it is kept (durably, when
-     * that matters): only then the final XFER_ACK goes out. Any error refuses the transfer:
-     * FULL / NOBUFS / IO -> No Resources, anything else -> Not Acceptable (§5.2.4). */
+     * that matters): only then the final XFER_ACK goes out. AGAIN: kept, but not yet durable;
+     * its final XFER_ACK is held until aus_tcpcl_ack_release (so that several transfers share
+     * one sync of the store; p is not valid after the call). Any other error refuses the
+     * transfer: FULL / NOBUFS / IO -> No Resources, anything else -> Not Acceptable (§5.2.4). */
     aus_err (*on_bundle)(void *ud, uint64_t xfer_id, const uint8_t *p, size_t n);
     /* An outgoing transfer ended (tag as pushed; reason for REFUSED). */
     void (*on_sent)(void *ud, void *tag, aus_tcpcl_outcome outcome, uint8_t reason);
@@ -202,6 +207,11 @@ typedef struct aus_tcpcl_tx {
     uint8_t refused; /* XFER_REFUSE came while its segment was being emitted */
     uint8_t reason;
 } aus_tcpcl_tx;
+
+typedef struct aus_tcpcl_held {
+    uint64_t id, len;
+    uint8_t flags;
+} aus_tcpcl_held;
 
 typedef struct aus_tcpcl_stats {
     uint64_t rx_bundles, tx_bundles, rx_bytes, tx_bytes;
@@ -241,6 +251,8 @@ typedef struct aus_tcpcl {
     uint8_t rx_has_declared;
     uint8_t rx_drop_active; /* a refused transfer whose remaining segments are discarded */
     uint64_t rx_drop_id;
+    aus_tcpcl_held held[AUS_TCPCL_ACKQ]; /* final XFER_ACKs waiting for aus_tcpcl_ack_release */
+    uint8_t held_n;
     /* send */
     uint8_t ctl[AUS_TCPCL_CTL_CAP];
     size_t ctl_len;
@@ -309,6 +321,13 @@ size_t aus_tcpcl_recv_direct(const aus_tcpcl *s, uint8_t **p);
 void aus_tcpcl_recv_direct_done(aus_tcpcl *s, size_t n, uint64_t now);
 /* 1 if aus_tcpcl_send has bytes now. */
 int aus_tcpcl_want_send(const aus_tcpcl *s);
+/* Transfers whose on_bundle returned AGAIN, in arrival order: durable 1 sends their final
+ * XFER_ACKs now (RFC 9174 §5.2.3: a transfer is acknowledged once the receiver has processed
+ * it; here, once it is durable), durable 0 refuses them (No Resources, §5.2.4). While
+ * AUS_TCPCL_ACKQ are held, aus_tcpcl_recv takes no further message. Nothing on a closed
+ * session. aus_tcpcl_acks_held says how many wait. */
+void aus_tcpcl_ack_release(aus_tcpcl *s, int durable, uint64_t now);
+size_t aus_tcpcl_acks_held(const aus_tcpcl *s);
 /* The next deadline (ms, same clock as now); UINT64_MAX when none. */
 uint64_t aus_tcpcl_expiry(const aus_tcpcl *s);
 void aus_tcpcl_on_timer(aus_tcpcl *s, uint64_t now);

@@ -19,6 +19,9 @@
  * record received, and on this kind of virtual machine the system calls, not AES-GCM, were
  * what made TLS slow. Records held in the pair or in the TLS object are invisible to poll():
  * aus_tcpcl_conn_events() then asks for a zero timeout so the caller steps again at once.
+ * Large segment data is sealed from the caller's bundle and opened into the transfer buffer
+ * (no copy through the socket buffers), and sealed records go to the socket every
+ * AUS_TCPCL_TLS_PUSH bytes so that the peer opens while we seal.
  */
 #ifndef AUS_TCPCL_POSIX_H
 #define AUS_TCPCL_POSIX_H
@@ -55,7 +58,8 @@ typedef struct aus_tcpcl_conn {
     int sock_eof;        /* the socket said EOF; the pair may still hold records */
     int wr_shut;         /* shutdown(SHUT_WR) done */
     int rd_dry;          /* this step's recv() found nothing */
-    int rx_big;          /* the last plain read went straight into the transfer buffer */
+    int rx_big;          /* the last read went straight into the transfer buffer */
+    size_t tx_unpushed;  /* TLS: plaintext sealed into the pair since the last push */
     int has_ca;
     aus_tcpcl sess;
     aus_tcpcl_ops user; /* the caller's ops; the session's go through the conn */

@@ -18,8 +18,9 @@
  *  TLS_OK        n/a                INIT ->INIT  n/a                 n/a                n/a
  *  TLS_FAIL      n/a                ->CLOSED     n/a                 n/a                n/a
  *  INIT_OK       n/a                n/a          NEG INIT ->EST      REJ(Unexp)         REJ(Unexp)
- *  INIT_BAD      n/a                n/a          TERM(Contact) FAIL  REJ(Unexp)         REJ(Unexp)
- *                                                ->ENDING (§4.7, §4.8)
+ *  INIT_BAD      n/a                n/a          INIT TERM(Contact)  REJ(Unexp)         REJ(Unexp)
+ *                                                FAIL ->ENDING
+ *                                                (§3.3, §4.7, §4.8)
  *  SEG_START     n/a                n/a          REJ(Unexp) [i]      SEG                REFUSE
  *                                                                                       (SessTerm)
  *  SEG_CONT      n/a                n/a          REJ(Unexp) [i]      SEG                SEG
@@ -42,7 +43,10 @@
  *  PEER_GONE     ->CLOSED           ->CLOSED     ->CLOSED            ->CLOSED           ->CLOSED
  * CLOSED ignores every event.
  * CH? = the passive entity sends its contact header now (§4.3: it waits for the active one's);
- * INIT = send SESS_INIT (active at once, passive after the active's SESS_INIT, §4.6);
+ * INIT = send SESS_INIT (active at once, passive after the active's SESS_INIT, §4.6); the
+ *   passive entity replies with its SESS_INIT before it validates the active's (§3.3, "Session
+ *   Initiation as Passive Entity": Received SESS_INIT, Send SESS_INIT, then Validate and
+ *   Negotiate, Failure -> termination), so a SESS_INIT we refuse gets ours, then SESS_TERM;
  * FAIL = transfers not yet started are reported NOT_SENT (§6.1: no new transfer once ending);
  * ENDING becomes CLOSED once SESS_TERM went both ways and no transfer is in progress in either
  * direction (§6.1); entering CLOSED reports every transfer still unacknowledged NOT_SENT.
@@ -158,7 +162,7 @@ const aus_tcpcl_cell aus_tcpcl_table[AUS_TCPCL_S_COUNT][AUS_TCPCL_E_COUNT] =
                 [AUS_TCPCL_E_TLS_OK] = IGN,
                 [AUS_TCPCL_E_TLS_FAIL] = IGN,
                 [AUS_TCPCL_E_INIT_OK] = {A_NEG | A_INIT, 0, AUS_TCPCL_S_EST, 0},
-                [AUS_TCPCL_E_INIT_BAD] = {A_TERM | A_FAIL, AUS_TCPCL_TERM_CONTACT_FAILURE,
+                [AUS_TCPCL_E_INIT_BAD] = {A_INIT | A_TERM | A_FAIL, AUS_TCPCL_TERM_CONTACT_FAILURE,
                                           AUS_TCPCL_S_ENDING, 0},
                 [AUS_TCPCL_E_SEG_START] = REJ_UNEXP,
                 [AUS_TCPCL_E_SEG_CONT] = REJ_UNEXP,
@@ -234,6 +238,7 @@ _Static_assert(AUS_TCPCL_E_COUNT == 22, "the CLOSED row lists every event");
 
 /* ---- control messages: a byte queue drained by aus_tcpcl_send ---- */
 #define CTL_RESERVE 64 /* room kept for one message's answers before a message is parsed */
+#define ACK_LEN 18     /* an XFER_ACK: type, flags, transfer ID, length (§5.2.3) */
 
 static void ctl_put(aus_tcpcl *s, const aus_tcpcl_msg *m)
 {
@@ -374,7 +379,7 @@ static void drain_check(aus_tcpcl *s, uint64_t now)
 {
     /* §6.1: once SESS_TERM went both ways and no transfer is in progress, close */
     if (s->state == AUS_TCPCL_S_ENDING && s->term_sent && s->term_rcvd && !s->rx_active &&
-        s->data_left == 0 && !tx_in_progress(s))
+        s->data_left == 0 && !s->held_n && !tx_in_progress(s))
         enter(s, AUS_TCPCL_S_CLOSED, AUS_TCPCL_WHY_TERM, now);
 }
 
@@ -406,8 +411,8 @@ void aus_tcpcl_dispatch(aus_tcpcl *s, aus_tcpcl_event ev, const aus_tcpcl_msg *m
     if (c->act & A_TLS && s->tls) {
         next = AUS_TCPCL_S_TLS; /* §4.4: TLS first; SESS_INIT goes inside it */
     } else if (c->act & A_INIT) {
-        if (s->cfg.active || ev == AUS_TCPCL_E_INIT_OK)
-            put_init(s);
+        if (s->cfg.active || ev == AUS_TCPCL_E_INIT_OK || ev == AUS_TCPCL_E_INIT_BAD)
+            put_init(s); /* once: put_init does nothing when ours is already out */
     }
     if (c->act & A_NEG)
         negotiate(s, m);
@@ -525,8 +530,18 @@ static void seg_done(aus_tcpcl *s)
     s->rx_active = 0;
     if (s->ops.on_bundle)
         e = s->ops.on_bundle(s->ud, s->seg_id, s->rxbuf, (size_t)s->rx_len);
+    if (e == AUS_E_AGAIN && s->held_n < AUS_TCPCL_ACKQ) {
+        /* kept, not yet durable: the final ACK waits for aus_tcpcl_ack_release */
+        aus_tcpcl_held *h = &s->held[s->held_n++];
+        h->id = s->seg_id;
+        h->len = s->rx_len;
+        h->flags = s->seg_flags;
+        return;
+    }
     if (e != AUS_OK) {
-        int res = e == AUS_E_FULL || e == AUS_E_NOBUFS || e == AUS_E_IO;
+        /* AGAIN with every slot taken (aus_tcpcl_recv stops before that; only raw dispatch
+         * gets here): No Resources, so the sender keeps it */
+        int res = e == AUS_E_FULL || e == AUS_E_NOBUFS || e == AUS_E_IO || e == AUS_E_AGAIN;
         put_refuse(s, res ? AUS_TCPCL_REFUSE_NO_RESOURCES : AUS_TCPCL_REFUSE_NOT_ACCEPTABLE,
                    s->seg_id);
         s->rx_drop_active = 0;
@@ -678,6 +693,8 @@ static void head_fatal(aus_tcpcl *s, aus_err e, uint8_t type, uint64_t now)
     }
     /* LIMIT / MALFORMED: the message's length cannot be trusted, so nothing after it can be
      * framed: SESS_TERM and close (SESS_INIT: Contact Failure, §4.7; else Resource Exhaustion) */
+    if (s->state == AUS_TCPCL_S_INIT && type == AUS_TCPCL_SESS_INIT)
+        put_init(s); /* §3.3: the passive entity's reply comes before its verdict */
     if (s->state == AUS_TCPCL_S_INIT || s->state == AUS_TCPCL_S_EST ||
         s->state == AUS_TCPCL_S_ENDING)
         put_term(s, 0,
@@ -730,8 +747,12 @@ long aus_tcpcl_recv(aus_tcpcl *s, const uint8_t *p, size_t n, uint64_t now)
             drain_check(s, now);
             continue;
         }
-        if (sizeof s->ctl - s->ctl_len < CTL_RESERVE)
-            break; /* the peer is not reading our answers: stop reading its messages */
+        /* the peer is not reading our answers, or the caller holds every final ACK it may:
+         * stop reading messages (room stays for the held ACKs: a message that ends up held
+         * puts nothing else) */
+        if (sizeof s->ctl - s->ctl_len < CTL_RESERVE + (size_t)s->held_n * ACK_LEN ||
+            s->held_n >= AUS_TCPCL_ACKQ)
+            break;
         aus_tcpcl_msg m;
         size_t used = 0;
         aus_err e;
@@ -947,6 +968,29 @@ long aus_tcpcl_send(aus_tcpcl *s, uint8_t *dst, size_t cap, uint64_t now)
     drain_check(s, now);
     return (long)off;
 }
+
+void aus_tcpcl_ack_release(aus_tcpcl *s, int durable, uint64_t now)
+{
+    if (!s || s->state == AUS_TCPCL_S_CLOSED) {
+        if (s)
+            s->held_n = 0;
+        return;
+    }
+    for (size_t i = 0; i < s->held_n; i++) {
+        const aus_tcpcl_held *h = &s->held[i];
+        if (durable) {
+            s->st.rx_bundles++;
+            /* §5.2.3: the final ACK carries the END flag and the whole length */
+            put_simple(s, AUS_TCPCL_XFER_ACK, h->flags, 0, 0, h->id, h->len);
+        } else {
+            put_refuse(s, AUS_TCPCL_REFUSE_NO_RESOURCES, h->id);
+        }
+    }
+    s->held_n = 0;
+    drain_check(s, now);
+}
+
+size_t aus_tcpcl_acks_held(const aus_tcpcl *s) { return s ? s->held_n : 0; }
 
 int aus_tcpcl_want_send(const aus_tcpcl *s)
 {

@@ -20,6 +20,8 @@ badcfg "bad section" 's/^\[store\]/[store/' "bad.ini:[0-9]+: bad section header"
 badcfg "bad link" 's/^link = folder/link = radio/' "key 'link' must be 'folder'"
 badcfg "odd tenant" 's/^tenant = alpha/tenant = al\/pha/' "key 'tenant' may hold only"
 badcfg "out of range" 's/^scid = 100/scid = 5000/' "key 'scid' needs a number in range"
+badcfg "ack_batch beyond the held-ACK bound" '$a [tcpcl]\nack_batch = 17' \
+    "bad.ini:[0-9]+: key 'ack_batch' in \[tcpcl\] needs a number in 1..16, not '17'"
 badcfg "bad status_reports" 's/^replay_window = 1024/replay_window = 1024\nstatus_reports = deletion,forwarding/' \
     "bad.ini:8: key 'status_reports' must be 'none' or a comma-separated list"
 "$CLI" run > "$T/out" 2>&1; check "run without --config: usage, exit 2" [ $? = 2 ]

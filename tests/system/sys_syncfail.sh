@@ -32,6 +32,7 @@ static int call(long nr, int fd)
 }
 int fsync(int fd) { return call(SYS_fsync, fd); }
 int fdatasync(int fd) { return call(SYS_fdatasync, fd); }
+int syncfs(int fd) { return call(SYS_syncfs, fd); }
 C
 cc -shared -fPIC -O2 -o "$T/failsync.so" "$T/failsync.c" || { echo "cannot build the shim"; exit 1; }
 mkworld "$T/w"
@@ -54,4 +55,30 @@ check "the ground stops, exit 3 (environment), not by a signal ($grc)" [ "$grc" 
 check "... saying why" grep -q "cannot sync the log (.*): 1 client(s) told their requests may not stand; stopping without sending" "$W/ground.log"
 check "... and nothing of that group left: still the one bundle in the outgoing folder" \
     count_is "$W/ground/out" 1
+# The TCPCL carrier's shared sync of received bundles (docs/tcpcl.md, "Held final ACKs"): when
+# it fails, no bundle is acknowledged (the sender keeps them all) and none reaches its name;
+# once the disk works, the same bundles are taken.
+mkworld "$T/w2"
+P=$(( 20000 + ($$ * 17) % 30000 ))
+sed -i 's/^link = folder/link = tcpcl/' "$W/sat.ini"
+printf '[tcpcl]\nlisten = 127.0.0.1:%s\nack_batch = 16\n' "$P" >> "$W/sat.ini"
+head -c 300 /dev/urandom > "$T/pl"
+for i in 1 2 3; do
+    "$CLI" bundle create --src ipn:200.1 --dst ipn:100.1 --ctime 800000000000 --seq "$i" \
+        --payload "$T/pl" -o "$T/r$i.bundle"
+done
+LD_PRELOAD="$T/failsync.so" "$CLI" run --config "$W/sat.ini" >> "$W/sat.log" 2>&1 & spid=$!
+waitfor grep -q listening "$W/sat.log"
+touch "$T/fail"
+"$CLI" tcpcl send --to "127.0.0.1:$P" --node-id ipn:200.0 --retries 0 "$T"/r?.bundle \
+    > "$T/s1.out" 2>&1; rc=$?
+rm -f "$T/fail"
+check "TCPCL bundles whose shared sync fails: none acknowledged (tcpcl send exit $rc)" [ "$rc" = 1 ]
+check "... refused No Resources" grep -q "No Resources" "$T/s1.out"
+check "... the satellite says why" \
+    grep -q "tcpcl: cannot make [0-9]* received bundles durable: .*(refused: No Resources)" "$W/sat.log"
+check "... and no staged file is left" bash -c "! ls -A '$W/sat/in' | grep -q ."
+"$CLI" tcpcl send --to "127.0.0.1:$P" --node-id ipn:200.0 --quiet "$T"/r?.bundle; rc=$?
+check "... the disk works again: all three acknowledged (exit $rc)" [ "$rc" = 0 ]
+kill "$spid"; wait "$spid" 2> /dev/null
 finish

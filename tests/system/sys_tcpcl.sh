@@ -266,13 +266,11 @@ elif case == "slow":
 PY
 r=$(python3 raw.py "$P" magic)
 check "bad magic: closed without a contact header (§4.3)" test "$r" = ""
+# the faults below are captured and judged: our side of every session must be clean to Wireshark's
+# TCPCL dissector and carry the RFC's answer with its reason code
+start_cap "$P" hostile.pcapng
 r=$(python3 raw.py "$P" critext)
 check "unknown critical session item: SESS_TERM Contact Failure (§4.8)" bash -c "[[ '$r' == *050004 ]]"
-# the faults below are captured and judged: our side of every session must be clean to Wireshark's
-# TCPCL dissector and carry the RFC's answer with its reason code. (critext stays out: as the
-# passive entity we end the session while negotiating, before our SESS_INIT, as RFC 9174 §4.3's
-# passive negotiation allows, and Wireshark 4.0 calls that "Expected SESS_INIT message first".)
-start_cap "$P" hostile.pcapng
 r=$(python3 raw.py "$P" type0)
 check "message type 0: MSG_REJECT Message Type Unknown (§4.5)" bash -c "[[ '$r' == *060100 ]]"
 r=$(python3 raw.py "$P" bigseg)
@@ -286,12 +284,14 @@ check "unknown message type 0x0f: MSG_REJECT Message Type Unknown (§4.5)" bash 
 stop_cap
 if [ $have_cap = 1 ]; then
     # our direction only (the peers' bytes are wrong on purpose: see the next check)
-    check "Wireshark judges our side of the five hostile sessions clean" \
+    # (critext: as the passive entity we send our SESS_INIT before the SESS_TERM, RFC 9174 §3.3;
+    # a SESS_TERM alone is what Wireshark calls "Expected SESS_INIT message first")
+    check "Wireshark judges our side of the six hostile sessions clean" \
         judge hostile.pcapng "$P" "-Y tcp.srcport==$P"
     # one line per session (its frames merged), in connection order: stream;types;reject reason;
     # rejected type;refuse reason;term reason (MSG_REJECT 1 = Message Type Unknown, 3 = Message Unexpected;
-    # XFER_REFUSE 2 = No Resources; SESS_TERM 5 = Resource Exhaustion: RFC 9174 §5.1.1, §5.2.4,
-    # §6.1)
+    # XFER_REFUSE 2 = No Resources; SESS_TERM 4 = Contact Failure, 5 = Resource Exhaustion:
+    # RFC 9174 §5.1.1, §5.2.4, §6.1)
     tshark -n -2 -r hostile.pcapng -d "tcp.port==$P,tcpcl" -Y "tcp.srcport==$P && tcpcl.v4.mhdr" \
         -T fields -E separator=';' -e tcp.stream -e tcpcl.v4.mhdr.type \
         -e tcpcl.v4.msg_reject.reason -e tcpcl.v4.msg_reject.head -e tcpcl.v4.xfer_refuse.reason \
@@ -300,10 +300,11 @@ if [ $have_cap = 1 ]; then
                      for (i = 2; i <= 6; i++) if ($i != "") v[$1, i] = v[$1, i] (v[$1, i] == "" ? "" : ",") $i }
                    END { for (k = 0; k < n; k++) { s = order[k]; line = s
                          for (i = 2; i <= 6; i++) line = line ";" v[s, i]; print line } }' > hostile.answers
-    check "Wireshark reads our answers: MSG_REJECT 1 for type 0, SESS_TERM 5 for the big segment, \
-MSG_REJECT 3 for the bad ACK, XFER_REFUSE 2 for the big transfer, MSG_REJECT 1 for type 0x0f" \
-        diff <(printf '%s\n' "0;0x07,0x06;1;0x00;;" "1;0x07,0x05;;;;5" "2;0x07,0x06;3;0x02;;" \
-            "3;0x07,0x03;;;2;" "4;0x07,0x06;1;0x0f;;") hostile.answers
+    check "Wireshark reads our answers: SESS_INIT then SESS_TERM 4 for the critical item, \
+MSG_REJECT 1 for type 0, SESS_TERM 5 for the big segment, MSG_REJECT 3 for the bad ACK, \
+XFER_REFUSE 2 for the big transfer, MSG_REJECT 1 for type 0x0f" \
+        diff <(printf '%s\n' "0;0x07,0x05;;;;4" "1;0x07,0x06;1;0x00;;" "2;0x07,0x05;;;;5" \
+            "3;0x07,0x06;3;0x02;;" "4;0x07,0x03;;;2;" "5;0x07,0x06;1;0x0f;;") hostile.answers
     check "... and sees the peers' unknown message types (0x00, 0x0f) as such" \
         test "$(tshark -n -2 -r hostile.pcapng -d "tcp.port==$P,tcpcl" \
             -Y "tcp.dstport==$P && tcpcl.v4.unknown_message_type" 2>/dev/null | wc -l)" = 2

@@ -122,6 +122,67 @@ mkdir -p "$T/terr" "$T/t12"
 TL=$!; PIDS+=("$TL")
 "$CLI" tcpcl listen --port "$T12" -o "$T/t12" --node-id ipn:12.0 --quiet > /dev/null 2> "$T/t12.err" &
 T2L=$!; PIDS+=("$T2L")
+# a session node 10 opened to the gateway and keeps open (a send-only tool's, as `tcpcl send`):
+# held.py announces ipn:10.0, waits for the ground's SESS_INIT (the ground has then established
+# the session), prints "ready", and from then on only counts the XFER_SEGMENTs it is given,
+# never acknowledging one. The answers below must not go over it: a gateway answer goes only
+# over a session the ground opened to node 10's configured address. The session is established
+# before the requests leave, so the old rule (any established session with node 10) chose it
+# every time, with no timing involved.
+cat > "$T/held.py" <<'PY'
+import socket, struct, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+nid = b"ipn:10.0"
+s.sendall(b"dtn!\x04\x00" + b"\x07" + struct.pack(">HQQH", 0, 1 << 20, 1 << 20, len(nid)) + nid
+          + struct.pack(">I", 0))
+buf = b""; ready = False; segs = 0
+out = open(sys.argv[2], "w")
+def msgs(b):  # complete messages at the head of b after the contact header: (type, length)
+    i = 0; res = []
+    while i < len(b):
+        t = b[i]
+        if t == 0x07:
+            if len(b) < i + 21: break
+            nl = struct.unpack(">H", b[i + 19:i + 21])[0]
+            if len(b) < i + 21 + nl + 4: break
+            el = struct.unpack(">I", b[i + 21 + nl:i + 25 + nl])[0]; n = 25 + nl + el
+        elif t == 0x01:
+            if len(b) < i + 10: break
+            fl = b[i + 1]; h = 10
+            if fl & 2:
+                if len(b) < i + 14: break
+                h += 4 + struct.unpack(">I", b[i + 10:i + 14])[0]
+            if len(b) < i + h + 8: break
+            n = h + 8 + struct.unpack(">Q", b[i + h:i + h + 8])[0]
+        elif t == 0x05: n = 3
+        elif t == 0x04: n = 1
+        elif t == 0x06: n = 3
+        elif t in (0x02, 0x03): n = {0x02: 18, 0x03: 10}[t]
+        else: break
+        if len(b) < i + n: break
+        res.append(t); i += n
+    return res, i
+s.settimeout(0.5)
+while True:
+    try:
+        d = s.recv(65536)
+    except socket.timeout:
+        continue
+    if not d: break
+    buf += d
+    if len(buf) < 6: continue
+    ms, used = msgs(buf[6:])
+    buf = buf[:6] + buf[6 + used:]
+    for t in ms:
+        if t == 0x07 and not ready:
+            ready = True; print("ready", flush=True)
+        if t == 0x01:
+            segs += 1; out.write("segment\n"); out.flush()
+PY
+python3 "$T/held.py" "$GWP" "$T/held.segs" > "$T/held.out" 2>&1 &
+HELD=$!; PIDS+=("$HELD")
+for _ in $(seq 300); do grep -q ready "$T/held.out" && break; sleep 0.2; done
+check "node 10 holds an established session of its own with the gateway" grep -q ready "$T/held.out"
 "$GWN" req --src 10.1 --dst 200.7 --id 501 --tm -o "$T/q1.bundle"
 "$GWN" req --src 10.1 --dst 200.7 --id 502 --cmd exec --arg mark --arg gw1 -o "$T/q2.bundle"
 "$CLI" tcpcl send --to "127.0.0.1:$GWP" --node-id ipn:10.0 --quiet "$T/q1.bundle" "$T/q2.bundle" 2> "$T/s1.err"
@@ -130,6 +191,9 @@ check "terrestrial node 10 delivers telemetry + command requests to the gateway"
 "$CLI" tcpcl send --to "127.0.0.1:$GWP" --node-id ipn:10.0 --quiet "$T/q2.bundle" 2>/dev/null
 for _ in $(seq 300); do [ "$(ls "$T/terr" | wc -l)" -ge 2 ] && break; sleep 0.2; done
 check "two answers came back to node 10 as bundles" test "$(ls "$T/terr" | wc -l)" = 2
+check "... over a session the ground opened to node 10's address, none over node 10's own" \
+    test ! -s "$T/held.segs"
+kill "$HELD" 2>/dev/null
 for f in "$T"/terr/bundle-*; do "$GWN" show "$f"; done > "$T/shows"
 check "telemetry answer: tm-report id=501 from ipn:200.7 to ipn:10.1" \
     grep -q "src=ipn:200.7 dst=ipn:10.1 type=tm-report id=501" "$T/shows"

@@ -11,6 +11,15 @@
  * gateway allows; any other ends with SESS_TERM Contact Failure. Each session holds one
  * receive buffer of min(xfer_mru, [link] max_bundle) octets, so memory is bounded by the
  * session bound; nothing one session does waits for another.
+ *
+ * Received bundles are acknowledged only once durable (exactly-once across a crash). With
+ * [tcpcl] ack_batch > 1 the transfers that arrive in one pass over the sessions share one sync:
+ * each is written to NAME.tmp without fsync and its final XFER_ACK held (on_bundle AGAIN); at
+ * the end of the pass one syncfs() per folder's file system makes every staged file durable,
+ * the files are renamed to their names, one fsync() per folder makes the names durable, and
+ * only then the held ACKs go out (aus_tcpcl_ack_release). A failure refuses them all (No
+ * Resources): the sender keeps them, and what did reach its name is found again as a
+ * duplicate. ack_batch = 1 syncs each transfer before its ACK.
  */
 #define _GNU_SOURCE
 #include "link_tcpcl.h"
@@ -39,6 +48,7 @@
 #define MAX_ITEMS 256      /* outgoing files read and in a session at once */
 #define HOLD_MS 2000       /* a refused link bundle is offered again after this */
 #define STOP_FLUSH_MS 1000 /* at stop: final ACKs and SESS_TERM go out, bounded */
+#define PEND_MAX 256       /* received files staged for one shared sync */
 
 typedef struct slot {
     aus_tcpcl_conn c;
@@ -49,6 +59,11 @@ typedef struct slot {
     int up;             /* reached ESTABLISHED */
     struct dmn_carrier *car;
 } slot;
+
+typedef struct pend {
+    int dirfd;
+    char name[AUS_CL_NAME_MAX], tmp[AUS_CL_NAME_MAX + 16];
+} pend;
 
 typedef struct item {
     int used;
@@ -81,12 +96,31 @@ struct dmn_carrier {
     backoff link_bo, gw_bo[DMN_GW_PEERS];
     uint64_t ctr;
     int rescan;
+    pend pend[PEND_MAX]; /* staged, not yet durable: their final ACKs are held */
+    size_t npend;
 };
 
 /* ---------------------------------------------------------------- received bundles */
 
-int dmn_carrier_store(int dirfd, const uint8_t *p, size_t n, uint64_t want_src, uint64_t *ctr,
-                      int *dup)
+/* all n octets (short writes, EINTR), no fsync; 1 on success */
+static int write_nosync(int fd, const uint8_t *p, size_t n)
+{
+    size_t off = 0;
+    while (off < n) {
+        ssize_t w = write(fd, p + off, n - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return 0;
+        off += (size_t)w;
+    }
+    return 1;
+}
+
+/* stage != NULL: write NAME.tmp without fsync and leave the rename to the caller (its names
+ * in *stage); a NAME already staged there (the same bundle twice in one batch) is a dup */
+static int store(int dirfd, const uint8_t *p, size_t n, uint64_t want_src, uint64_t *ctr, int *dup,
+                 pend *stage, const pend *staged, size_t nstaged)
 {
     char name[AUS_CL_NAME_MAX], tmp[AUS_CL_NAME_MAX + 16];
     aus_bpv7_bundle *b = malloc(sizeof *b);
@@ -116,17 +150,36 @@ int dmn_carrier_store(int dirfd, const uint8_t *p, size_t n, uint64_t want_src, 
         *dup = 1; /* still waiting from an earlier session: the same bytes */
         return 0;
     }
+    for (size_t i = 0; i < nstaged; i++)
+        if (staged[i].dirfd == dirfd && !strcmp(staged[i].name, name)) {
+            *dup = 1; /* staged in this batch: the same bytes */
+            return 0;
+        }
     (void)unlinkat(dirfd, tmp, 0);
     int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0)
         return -1;
-    int ok = aus_posix_write_all(fd, p, n) == AUS_OK && fsync(fd) == 0;
+    /* aus_posix_write_all ends with fsync(fd); a staged file is made durable by the batch's
+     * one syncfs() instead (flush_rx), so it is written without one */
+    int ok = stage ? write_nosync(fd, p, n) : aus_posix_write_all(fd, p, n) == AUS_OK;
     close(fd);
+    if (ok && stage) {
+        stage->dirfd = dirfd;
+        memcpy(stage->name, name, sizeof stage->name);
+        memcpy(stage->tmp, tmp, sizeof stage->tmp);
+        return 0;
+    }
     if (!ok || renameat(dirfd, tmp, dirfd, name) != 0 || fsync(dirfd) != 0) {
         (void)unlinkat(dirfd, tmp, 0);
         return -1;
     }
     return 0;
+}
+
+int dmn_carrier_store(int dirfd, const uint8_t *p, size_t n, uint64_t want_src, uint64_t *ctr,
+                      int *dup)
+{
+    return store(dirfd, p, n, want_src, ctr, dup, NULL, NULL, 0);
 }
 
 /* "ipn:N.S" -> N (0 for anything else) */
@@ -183,7 +236,13 @@ static aus_err on_bundle(void *ud, uint64_t xid, const uint8_t *p, size_t n)
         return AUS_E_POLICY;
     }
     int dup = 0;
-    int r = dmn_carrier_store(fd, p, n, fd == c->gwin_fd ? s->peer_node : 0, &c->ctr, &dup);
+    /* one shared sync for this pass's transfers (see the top of the file), unless the batch
+     * is off or full */
+    int defer = c->net.ack_batch > 1 && c->npend < PEND_MAX &&
+                aus_tcpcl_acks_held(&s->c.sess) < c->net.ack_batch;
+    pend *pe = defer ? &c->pend[c->npend] : NULL;
+    int r =
+        store(fd, p, n, fd == c->gwin_fd ? s->peer_node : 0, &c->ctr, &dup, pe, c->pend, c->npend);
     if (r == -2) {
         c->st.rx_refused++;
         dmn_log("tcpcl: ipn:%llu sent a bundle whose source is another node: refused (Not "
@@ -198,9 +257,52 @@ static aus_err on_bundle(void *ud, uint64_t xid, const uint8_t *p, size_t n)
                 n, (unsigned long long)s->peer_node, strerror(errno));
         return AUS_E_IO;
     }
+    if (pe && !dup) {
+        c->npend++;
+        return AUS_E_AGAIN; /* the final ACK waits for flush_rx */
+    }
     c->st.rx_bundles++;
     c->st.rx_dup += (uint64_t)dup;
     return AUS_OK;
+}
+
+/* The staged files durable, then named, then their held ACKs out (or all refused). */
+static void flush_rx(struct dmn_carrier *c, uint64_t now)
+{
+    int dirs[2] = {-1, -1};
+    size_t nd = 0;
+    int ok = 1;
+    if (!c->npend)
+        return;
+    for (size_t i = 0; i < c->npend; i++)
+        if (nd < 2 && dirs[0] != c->pend[i].dirfd && dirs[1] != c->pend[i].dirfd)
+            dirs[nd++] = c->pend[i].dirfd;
+    /* the data of every staged file: one sync of each folder's file system (all the dirty
+     * data there, so one journal commit instead of one per file) */
+    for (size_t d = 0; d < nd; d++)
+        if (syncfs(dirs[d]) != 0)
+            ok = 0;
+    for (size_t i = 0; i < c->npend; i++) {
+        pend *pe = &c->pend[i];
+        if (!ok || renameat(pe->dirfd, pe->tmp, pe->dirfd, pe->name) != 0) {
+            ok = 0;
+            (void)unlinkat(pe->dirfd, pe->tmp, 0);
+        }
+    }
+    for (size_t d = 0; d < nd; d++)
+        if (fsync(dirs[d]) != 0)
+            ok = 0;
+    if (ok)
+        c->st.rx_bundles += c->npend;
+    else {
+        c->st.rx_refused += c->npend;
+        dmn_log("tcpcl: cannot make %zu received bundles durable: %s (refused: No Resources)",
+                c->npend, strerror(errno));
+    }
+    c->npend = 0;
+    for (size_t i = 0; i < c->nslots; i++)
+        if (c->slots[i].used && aus_tcpcl_acks_held(&c->slots[i].c.sess))
+            aus_tcpcl_ack_release(&c->slots[i].c.sess, ok, now);
 }
 
 static int dir_of(struct dmn_carrier *c, int dir) { return dir ? c->gwout_fd : c->out_fd; }
@@ -535,6 +637,7 @@ static void step_all(struct dmn_carrier *c, int tmo_max)
         if (s->c.done)
             slot_done(c, s);
     }
+    flush_rx(c, aus_tcpcl_now_ms());
 }
 
 static void *carrier_main(void *arg)

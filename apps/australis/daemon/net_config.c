@@ -2,7 +2,8 @@
 /* [tcpcl], [udpcl] and [gateway]: see net_config.h. Every refusal names the key, the section
  * and what is allowed; nothing here opens a socket or a key file. */
 #include "net_config.h"
-#include "util.h" /* cli_trim */
+#include "australis/tcpcl.h" /* AUS_TCPCL_ACKQ */
+#include "util.h"            /* cli_trim */
 
 #include <ctype.h>
 #include <errno.h>
@@ -182,6 +183,8 @@ static int set_tcpcl(dmn_net *nc, const char *k, const char *v, char *why, size_
         num = &nc->max_sessions, lo = 1, hi = 1024;
     else if (!strcmp(k, "reconnect_max_s"))
         num = &nc->reconnect_max_s, lo = 1, hi = 3600;
+    else if (!strcmp(k, "ack_batch"))
+        num = &nc->ack_batch, lo = 1, hi = AUS_TCPCL_ACKQ;
     if (!num)
         return FAIL("unknown key '%s' in section [tcpcl]", k);
     if (u64_of(v, lo, hi, num) != 0)
@@ -259,6 +262,7 @@ static void net_defaults(dmn_net *nc)
     nc->xfer_mru = 16u << 20;
     nc->max_sessions = 16;
     nc->reconnect_max_s = 30;
+    nc->ack_batch = AUS_TCPCL_ACKQ;
     nc->mtu = 1400;
     nc->gw_lifetime_s = 3600;
 }

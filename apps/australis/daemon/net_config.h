@@ -39,6 +39,7 @@ typedef struct dmn_net {
     char node_id[DMN_NET_NODEID];  /* our TCPCL node ID (default ipn:<node>.0) */
     char tls_cert[DMN_NET_PATH], tls_key[DMN_NET_PATH], tls_ca[DMN_NET_PATH];
     uint64_t keepalive_s, seg_mru, xfer_mru, max_sessions, reconnect_max_s;
+    uint64_t ack_batch; /* received transfers that may share one sync before their ACKs */
     /* [udpcl] */
     char udp_listen[DMN_NET_ADDR], udp_peer[DMN_NET_ADDR];
     uint64_t mtu;

@@ -394,9 +394,10 @@ static const char *const expect[AUS_TCPCL_S_COUNT][AUS_TCPCL_E_COUNT] = {
     /* TLS */
     {"t:", "t:", "t:", "t:", "i:", "x:", "t:", "t:", "t:", "t:", "t:",
      "t:", "t:", "t:", "t:", "t:", "t:", "t:", "t:", "x:", "x:", "x:"},
-    /* INIT: SESS_TERM then its REPLY closes at once (§6.1, nothing in progress) */
-    {"i:",   "i:",   "i:",   "i:",   "i:", "i:",   "e:I", "n:T4", "i:J3", "i:J3", "i:J3",
-     "i:J3", "i:J3", "x:R3", "i:J3", "i:", "x:J1", "i:",  "i:",   "x:T4", "n:T5", "x:"},
+    /* INIT: SESS_TERM then its REPLY closes at once (§6.1, nothing in progress); a SESS_INIT
+     * refused gets our SESS_INIT before the SESS_TERM (§3.3, passive entity) */
+    {"i:",   "i:",   "i:",   "i:",   "i:", "i:",   "e:I", "n:I,T4", "i:J3", "i:J3", "i:J3",
+     "i:J3", "i:J3", "x:R3", "i:J3", "i:", "x:J1", "i:",  "i:",     "x:T4", "n:T5", "x:"},
     /* EST */
     {"e:", "e:", "e:",   "e:",   "e:", "e:",   "e:J3", "e:J3", "e:A", "e:J3", "e:J3",
      "e:", "e:", "x:R3", "e:J3", "e:", "x:J1", "e:K",  "n:T1", "e:",  "n:T5", "x:"},
@@ -554,6 +555,74 @@ static void test_transfer_sizes(void **st)
     }
     assert_int_equal(p.rb.last_len, 4096); /* clipped copy of the 300000-byte bundle */
     assert_int_equal(p.b.st.rx_bytes, 1 + 100 + 4095 + 4096 + 4097 + 300000);
+}
+
+/* Held final ACKs (on_bundle AGAIN: kept, not yet durable): no XFER_ACK until
+ * aus_tcpcl_ack_release; at most AUS_TCPCL_ACKQ held, then no further message is read;
+ * release durable = the final ACKs in order, not durable = No Resources refusals; an ending
+ * session does not close while ACKs are held (§5.2.3, §5.2.4, §6.1). */
+static size_t move_once(aus_tcpcl *from, aus_tcpcl *to, uint8_t *buf, size_t cap, long *took)
+{
+    long k = aus_tcpcl_send(from, buf, cap, 0);
+    assert_true(k >= 0);
+    *took = k ? aus_tcpcl_recv(to, buf, (size_t)k, 0) : 0;
+    assert_true(*took >= 0);
+    return (size_t)k;
+}
+
+static void test_held_acks(void **st)
+{
+    (void)st;
+    static pair p;
+    static uint8_t d[100], out[1 << 15];
+    long took;
+    pair_up(&p, NULL, NULL);
+    pump(&p, 65536);
+    p.rb.bundle_answer = AUS_E_AGAIN;
+    for (int i = 0; i < AUS_TCPCL_ACKQ + 4; i++)
+        assert_int_equal(aus_tcpcl_xfer_push(&p.a, d, sizeof d, NULL), AUS_OK);
+    size_t k = move_once(&p.a, &p.b, out, sizeof out, &took);
+    assert_true((size_t)took < k); /* stopped with every ACK slot held */
+    assert_int_equal(aus_tcpcl_acks_held(&p.b), AUS_TCPCL_ACKQ);
+    assert_false(aus_tcpcl_want_send(&p.b)); /* no XFER_ACK yet */
+    assert_int_equal(p.b.st.rx_bundles, 0);
+    assert_int_equal(aus_tcpcl_recv(&p.b, out + took, k - (size_t)took, 0), 0);
+    aus_tcpcl_ack_release(&p.b, 1, 0);
+    assert_int_equal(aus_tcpcl_acks_held(&p.b), 0);
+    assert_int_equal(p.b.st.rx_bundles, AUS_TCPCL_ACKQ);
+    uint8_t back[4096];
+    long t = aus_tcpcl_send(&p.b, back, sizeof back, 0);
+    assert_int_equal(t, AUS_TCPCL_ACKQ * 18);
+    assert_int_equal(aus_tcpcl_recv(&p.a, back, (size_t)t, 0), t);
+    assert_int_equal(p.ra.acked, AUS_TCPCL_ACKQ);
+    /* the rest is read now; refused when it cannot be made durable */
+    assert_int_equal(aus_tcpcl_recv(&p.b, out + took, k - (size_t)took, 0),
+                     (long)(k - (size_t)took));
+    assert_int_equal(aus_tcpcl_acks_held(&p.b), 4);
+    aus_tcpcl_ack_release(&p.b, 0, 0);
+    t = aus_tcpcl_send(&p.b, back, sizeof back, 0);
+    assert_int_equal(aus_tcpcl_recv(&p.a, back, (size_t)t, 0), t);
+    assert_int_equal(p.ra.refused, 4);
+    assert_int_equal(p.ra.refuse_reason, AUS_TCPCL_REFUSE_NO_RESOURCES);
+    assert_int_equal(p.ra.acked, AUS_TCPCL_ACKQ);
+    assert_int_equal(p.b.st.rx_bundles, AUS_TCPCL_ACKQ);
+    /* ending: SESS_TERM both ways, but a held ACK keeps the session open until released */
+    assert_int_equal(aus_tcpcl_xfer_push(&p.a, d, sizeof d, NULL), AUS_OK);
+    (void)move_once(&p.a, &p.b, out, sizeof out, &took);
+    assert_int_equal(aus_tcpcl_acks_held(&p.b), 1);
+    aus_tcpcl_terminate(&p.a, AUS_TCPCL_TERM_UNKNOWN, 0);
+    (void)move_once(&p.a, &p.b, out, sizeof out, &took);
+    (void)move_once(&p.b, &p.a, out, sizeof out, &took);
+    assert_int_equal(aus_tcpcl_state_of(&p.b), AUS_TCPCL_S_ENDING);
+    assert_int_equal(aus_tcpcl_state_of(&p.a), AUS_TCPCL_S_ENDING);
+    aus_tcpcl_ack_release(&p.b, 1, 0);
+    assert_int_equal(aus_tcpcl_state_of(&p.b), AUS_TCPCL_S_CLOSED);
+    (void)move_once(&p.b, &p.a, out, sizeof out, &took);
+    assert_int_equal(p.ra.acked, AUS_TCPCL_ACKQ + 1);
+    assert_int_equal(aus_tcpcl_state_of(&p.a), AUS_TCPCL_S_CLOSED);
+    /* on a closed session, release does nothing */
+    aus_tcpcl_ack_release(&p.b, 1, 0);
+    assert_false(aus_tcpcl_want_send(&p.b));
 }
 
 /* Zero-copy port calls: a 300000-byte bundle (Segment MRU 100000: three segments, START and
@@ -849,7 +918,9 @@ static void test_hostile_messages(void **st)
     /* MSG_REJECT is never answered (§5.1.2) */
     feed_hex(&s, "060107");
     assert_string_equal(out_desc(&s), "");
-    /* SESS_INIT with an unknown critical item: Contact Failure (§4.8) */
+    /* SESS_INIT with an unknown critical item: Contact Failure (§4.8), after our own SESS_INIT
+     * (§3.3: the passive entity replies, then validates; Wireshark's dissector calls a SESS_TERM
+     * with no SESS_INIT before it "Expected SESS_INIT message first") */
     to_state(&s, &r, AUS_TCPCL_S_INIT);
     feed_hex(&s, "07000a"
                  "0000000000001000"
@@ -860,7 +931,7 @@ static void test_hostile_messages(void **st)
                  "01"
                  "0042"
                  "0000");
-    assert_string_equal(out_desc(&s), "T4");
+    assert_string_equal(out_desc(&s), "I,T4");
     /* node ID not a dtn:/ipn: URI: Contact Failure */
     to_state(&s, &r, AUS_TCPCL_S_INIT);
     feed_hex(&s, "07000a"
@@ -869,14 +940,14 @@ static void test_hostile_messages(void **st)
                  "0003"
                  "616263"
                  "00000000");
-    assert_string_equal(out_desc(&s), "T4");
+    assert_string_equal(out_desc(&s), "I,T4");
     /* node ID beyond our bound: Contact Failure and close (its length cannot be skipped safely) */
     to_state(&s, &r, AUS_TCPCL_S_INIT);
     feed_hex(&s, "07000a"
                  "0000000000001000"
                  "0000000000100000"
                  "ffff");
-    assert_string_equal(out_desc(&s), "T4");
+    assert_string_equal(out_desc(&s), "I,T4");
     assert_int_equal(s.close_why, AUS_TCPCL_WHY_LIMIT);
 }
 
@@ -1051,6 +1122,7 @@ int main(void)
         cmocka_unit_test(test_keepalive),
         cmocka_unit_test(test_ending_with_transfers),
         cmocka_unit_test(test_init_args),
+        cmocka_unit_test(test_held_acks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
