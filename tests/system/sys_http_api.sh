@@ -10,7 +10,7 @@ CLI="$1"
 WEB="${2:-}"
 . "$(dirname "$0")/lib.sh"
 T=$(mktemp -d /tmp/aus_http.XXXXXX)
-trap "kill -9 \$GPID \$SSEPID 2>/dev/null" EXIT
+trap "kill -9 \${GPID:-} \${SSEPID:-} 2>/dev/null" EXIT   # (set -u: SSEPID is unset before the stream part)
 mkworld "$T/w"
 PORT=$(free_ports)
 TOKEN=$(head -c 24 /dev/urandom | od -An -tx1 -v | tr -d ' \n')
