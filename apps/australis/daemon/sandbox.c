@@ -657,6 +657,12 @@ static int landlock_apply(const dmn_config *c, char *why, size_t wcap, char *net
     at.handled_access_fs = ((LANDLOCK_ACCESS_FS_REFER << 1) - 1) |
                            (abi >= 3 ? LANDLOCK_ACCESS_FS_TRUNCATE : 0) |
                            (abi >= 5 ? LANDLOCK_ACCESS_FS_IOCTL_DEV : 0);
+    /* The ground's files are not confined unless [sandbox] ground_files = yes: `image get -o
+     * LOCAL` and `file put LOCAL` make the ground daemon write and read a path the operator
+     * names at run time, anywhere (docs/sandbox.md). Its TCP rules apply all the same. */
+    int files = !pol.ground || c->sandbox.ground_files;
+    if (!files)
+        at.handled_access_fs = 0;
     size_t asz = sizeof(uint64_t);
     int want_net = pol.tcp || !pol.early; /* the base policy: no TCP at all */
     if (abi >= 4 && (!want_net || !pol.no_ports[0])) {
@@ -671,6 +677,10 @@ static int landlock_apply(const dmn_config *c, char *why, size_t wcap, char *net
     if (abi >= 6) {
         at.scoped = SBX_LL_SCOPE_ABSTRACT_UNIX | SBX_LL_SCOPE_SIGNAL;
         asz = sizeof at;
+    }
+    if (!files && !at.handled_access_net && !at.scoped) {
+        snprintf(why, wcap, "landlock(ground_files=no)");
+        return 1;
     }
     int rs = (int)syscall(__NR_landlock_create_ruleset, &at, asz, 0);
     if (rs < 0) {
@@ -765,7 +775,7 @@ static int landlock_apply(const dmn_config *c, char *why, size_t wcap, char *net
         net[0] = '\0';
         return 1;
     }
-    snprintf(why, wcap, "landlock(abi%d)", abi);
+    snprintf(why, wcap, "landlock(abi%d%s)", abi, files ? "" : ":not-files");
     return 0;
 }
 
@@ -942,7 +952,8 @@ static int sc_add(scmp_filter_ctx f, uint32_t act, const char *name)
 /* Sockets: AF_UNIX always (the application socket, the launcher, libpq's local socket);
  * AF_INET/AF_INET6 only with the policy's types, SOCK_STREAM with protocol 0 or TCP and
  * SOCK_DGRAM with 0 or UDP (so no raw socket, no ICMP "ping" socket, no SCTP or MPTCP). In the
- * sanitizer's deny-list: every other family, and the other types of the inet families, kill. */
+ * sanitizer's deny-list: every other family, the other types of the inet families and the
+ * protocols above kill. */
 #define SBX_SOCK_TYPE_MASK 0xf /* SOCK_NONBLOCK and SOCK_CLOEXEC are above it */
 static int sc_sockets(scmp_filter_ctx f, int deny)
 {
@@ -979,6 +990,14 @@ static int sc_sockets(scmp_filter_ctx f, int deny)
                 rc = seccomp_rule_add(f, SCMP_ACT_KILL_PROCESS, SCMP_SYS(socket), 2,
                                       SCMP_A0(SCMP_CMP_EQ, fams[i]),
                                       SCMP_A1(SCMP_CMP_MASKED_EQ, SBX_SOCK_TYPE_MASK, type));
+    /* the allowed types with another protocol: ICMP "ping" sockets, SCTP, UDP-Lite, MPTCP */
+    static const int bad_proto[] = {IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_SCTP, IPPROTO_UDPLITE,
+                                    262 /* IPPROTO_MPTCP */};
+    for (size_t i = 0; rc == 0 && i < 2; i++)
+        for (size_t k = 0; rc == 0 && k < sizeof bad_proto / sizeof bad_proto[0]; k++)
+            rc =
+                seccomp_rule_add(f, SCMP_ACT_KILL_PROCESS, SCMP_SYS(socket), 2,
+                                 SCMP_A0(SCMP_CMP_EQ, fams[i]), SCMP_A2(SCMP_CMP_EQ, bad_proto[k]));
     return rc;
 }
 
@@ -1021,6 +1040,13 @@ static int seccomp_apply(char *why, size_t wcap)
                                   SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
         if (rc == 0 && pol.threads)
             rc = seccomp_rule_add(f, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+        /* libmicrohttpd sends a file response (an image, the dashboard's files) with sendfile */
+        if (rc == 0 && pol.threads)
+            rc = sc_add(f, SCMP_ACT_ALLOW, "sendfile");
+        /* libmicrohttpd names each connection's thread (prctl PR_SET_NAME): that option only */
+        if (rc == 0 && pol.threads)
+            rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+                                  SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME));
         /* ioctl: stdio's isatty and FIONREAD only */
         if (rc == 0)
             rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
@@ -1158,6 +1184,8 @@ static int confine_now(dmn_node *n)
     note(r == 0, why);
     if (net[0] && (pol.tcp || net_ok))
         note(net_ok, net);
+    if (r == 0 && pol.ground && !s->ground_files)
+        note(0, "landlock-files(ground_files=no:image-get-o/file-put-paths)");
     confined = 1;
     return 0;
 }

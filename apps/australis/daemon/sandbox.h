@@ -20,7 +20,8 @@
 typedef struct dmn_sandbox_cfg {
     int off;                 /* enabled = no */
     int strict;              /* strict = yes: refuse to run when a protection cannot be applied */
-    int ground_off;          /* ground = no: leave the ground daemon without nnp/no-dump as well */
+    int ground_off;          /* ground = no: leave the ground daemon without any of this */
+    int ground_files;        /* ground_files = yes: Landlock's file rules on the ground too */
     char user[64];           /* user = NAME | UID[:GID] (applied only when started as root) */
     char allow_read[4][256]; /* read = PATH (repeatable, up to 4): more read-only paths */
     size_t nallow;
