@@ -1073,15 +1073,19 @@ static int seccomp_apply(char *why, size_t wcap)
         snprintf(why, wcap, "seccomp(%s)", strerror(-rc));
         return 1;
     }
-    char inet[32] = "";
-    if (pol.tcp || pol.udp)
+    char w[64] = "";
+    if (SBX_SANITIZER)
+        add_word(w, sizeof w, "denylist:sanitizer");
+    if (pol.tcp || pol.udp) {
+        char inet[24];
         snprintf(inet, sizeof inet, "inet:%s%s%s", pol.tcp ? "tcp" : "",
                  pol.tcp && pol.udp ? "+" : "", pol.udp ? "udp" : "");
-    if (SBX_SANITIZER)
-        snprintf(why, wcap, "seccomp(denylist:sanitizer%s%s)", inet[0] ? " " : "", inet);
-    else if (inet[0] || pol.threads)
-        snprintf(why, wcap, "seccomp(%s%s%s)", inet, inet[0] && pol.threads ? " " : "",
-                 pol.threads ? "threads" : "");
+        add_word(w, sizeof w, inet);
+    }
+    if (pol.threads)
+        add_word(w, sizeof w, "threads");
+    if (w[0])
+        snprintf(why, wcap, "seccomp(%s)", w);
     else
         snprintf(why, wcap, "seccomp");
     return 0;
