@@ -31,13 +31,16 @@ int dmn_sandbox_config(dmn_sandbox_cfg *s, const char *file, int line, const cha
                        const char *val)
 {
     int b = 0;
-    if (!strcmp(key, "enabled") || !strcmp(key, "strict") || !strcmp(key, "ground")) {
+    if (!strcmp(key, "enabled") || !strcmp(key, "strict") || !strcmp(key, "ground") ||
+        !strcmp(key, "ground_files")) {
         if (yes_no(val, &b) != 0)
             return cfg_fail(file, line, key, "needs yes or no");
         if (!strcmp(key, "enabled"))
             s->off = !b;
         else if (!strcmp(key, "strict"))
             s->strict = b;
+        else if (!strcmp(key, "ground_files"))
+            s->ground_files = b;
         else
             s->ground_off = !b;
         return 0;

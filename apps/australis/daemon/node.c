@@ -307,6 +307,10 @@ int dmn_open(dmn_node *n, const dmn_config *cfg, int with_folders)
     }
     if (with_folders)
         quarantine_bounds(n);
+    /* `australis run` of a daemon with threads: Landlock and no_new_privs before the first
+     * one (the IP link's carriers start in the link's open; sandbox.h) */
+    if (with_folders && (rc = dmn_sandbox_confine(n)) != 0)
+        return rc;
     /* also in the client's direct mode (no folders): EP requests, status */
     return n->link->open(n);
 }

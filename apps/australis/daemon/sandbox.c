@@ -7,7 +7,7 @@
  * Landlock, or qemu-user (which refuses seccomp filters for its guest), still runs the daemon,
  * and the banner line and the telemetry report name what is missing. [sandbox] strict = yes
  * turns any missing protection into a refusal to start. */
-#define _GNU_SOURCE /* pipe2, setresuid, setresgid, close_range */
+#define _GNU_SOURCE /* pipe2, setresuid, setresgid, close_range, CLONE_THREAD */
 #include "sandbox.h"
 
 #include <errno.h>
@@ -16,6 +16,8 @@
 #include <linux/landlock.h>
 #include <poll.h>
 #include <pwd.h>
+#include <netinet/in.h>
+#include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -32,6 +34,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "net_config.h" /* [tcpcl] / [udpcl] / [gateway]: the ports and socket types allowed */
 
 #if defined(__SANITIZE_ADDRESS__)
 #define SBX_SANITIZER 1
@@ -59,6 +62,28 @@
 typedef struct sbx_ll_attr { /* struct landlock_ruleset_attr as of ABI 6 */
     uint64_t handled_access_fs, handled_access_net, scoped;
 } sbx_ll_attr;
+#define SBX_LL_RULE_NET_PORT 2
+typedef struct sbx_ll_port { /* struct landlock_net_port_attr (ABI 4) */
+    uint64_t allowed_access, port;
+} sbx_ll_port;
+
+/* What the running configuration needs beyond the folder link's policy (docs/sandbox.md,
+ * "Per link and role"): computed once from the config, before anything is applied. */
+#define SBX_PORTS (DMN_GW_PEERS + 4)
+typedef struct sbx_policy {
+    int early;        /* threads will run (carriers, the HTTP API): confine before the first */
+    int tcp, udp;     /* AF_INET/AF_INET6 sockets of these types */
+    int threads;      /* threads made after the filter (the HTTP API's one per connection) */
+    int ground;       /* the ground's extra read-only files (TLS, dashboard, libpq, resolver) */
+    uint16_t bind[4]; /* Landlock ABI 4+: the only TCP ports bound ... */
+    uint16_t conn[SBX_PORTS]; /* ... and connected to */
+    size_t nbind, nconn;
+    char no_ports[96]; /* "": every TCP port is known; else why Landlock's TCP rules are off */
+} sbx_policy;
+static sbx_policy pol;
+static dmn_net sbx_net; /* the [tcpcl]/[udpcl]/[gateway] sections, read for the policy */
+static int armed;       /* `australis run` (dmn_sandbox_launcher_start): not a CLI client */
+static int confined;    /* user, nnp, no-dump and Landlock are done (dmn_sandbox_confine) */
 
 static char summary[256] = "off";
 static char missing[256] = "";
@@ -72,6 +97,105 @@ static void add_word(char *buf, size_t cap, const char *w)
 {
     size_t at = strlen(buf);
     snprintf(buf + at, cap - at, "%s%s", at ? " " : "", w);
+}
+
+/* ---- the policy of this configuration ---- */
+
+/* "HOST:PORT" -> port (0 = an ephemeral port); -1 when it is not a number (a service name). */
+static long addr_port(const char *addr)
+{
+    char host[DMN_NET_ADDR], port[8], *end;
+    if (!addr || !*addr || dmn_net_split(addr, host, sizeof host, port, sizeof port) != 0)
+        return -1;
+    unsigned long v = strtoul(port, &end, 10);
+    return *end || !port[0] || v > 65535 ? -1 : (long)v;
+}
+
+static void add_port(uint16_t *list, size_t *n, size_t cap, long port, const char *what)
+{
+    if (port < 0 || *n >= cap) {
+        if (!pol.no_ports[0])
+            snprintf(pol.no_ports, sizeof pol.no_ports, "landlock-net(port of %s unknown)", what);
+        return;
+    }
+    for (size_t i = 0; i < *n; i++)
+        if (list[i] == port)
+            return;
+    list[(*n)++] = (uint16_t)port;
+}
+
+/* The PostgreSQL archive's TCP port: postgresql://[user[:pw]@]host[:port][/db][?...port=N],
+ * PGPORT, else 5432. A host list, a UNIX socket folder as host, or a service file: 0 (unknown:
+ * the connect rule cannot be written, so Landlock's TCP rules are left off and the banner says
+ * so). Only the port is wanted; libpq itself parses the URL. */
+static long pg_port(const char *url)
+{
+    const char *q = strstr(url, "port=");
+    if (q && (q[-1] == '?' || q[-1] == '&'))
+        return (long)strtoul(q + 5, NULL, 10);
+    if (strstr(url, "service=") || strstr(url, "host=%2F") || strstr(url, "host=/"))
+        return -1;
+    const char *h = strstr(url, "://");
+    h = h ? h + 3 : url;
+    size_t hl = strcspn(h, "/?");
+    const char *at = memchr(h, '@', hl);
+    if (at) {
+        hl -= (size_t)(at + 1 - h);
+        h = at + 1;
+    }
+    if (memchr(h, ',', hl))
+        return -1;
+    const char *c = NULL;
+    for (size_t i = 0; i < hl; i++)
+        if (h[i] == ':')
+            c = h + i;
+        else if (h[i] == ']')
+            c = NULL; /* inside [v6] */
+    if (c)
+        return (long)strtoul(c + 1, NULL, 10);
+    const char *env = getenv("PGPORT");
+    return env && *env ? (long)strtoul(env, NULL, 10) : 5432;
+}
+
+/* The folder and ccsds links' satellite keeps the base policy (no thread, no inet socket). A
+ * satellite on an IP link or any ground runs threads (the carriers, the HTTP API), so it is
+ * confined before the first one starts (dmn_sandbox_confine: Landlock binds the calling
+ * thread and what it creates later, never threads that already run) and its seccomp filter
+ * is loaded with TSYNC. */
+static void policy_of(const dmn_config *c)
+{
+    memset(&pol, 0, sizeof pol);
+    int sat = c->role_sat, tcpcl = !strcmp(c->link, "tcpcl"), udpcl = !strcmp(c->link, "udpcl");
+    if (sat && !tcpcl && !udpcl)
+        return;
+    pol.early = 1;
+    pol.ground = !sat;
+    memset(&sbx_net, 0, sizeof sbx_net);
+    if (c->file[0] && dmn_net_load(&sbx_net, c->file) != 0)
+        memset(&sbx_net, 0, sizeof sbx_net); /* refused at the config's load already */
+    const dmn_net *nt = &sbx_net;
+    int gw = !sat && nt->gw_service;
+    int tcp_on = tcpcl || (gw && nt->tcp_listen[0]), udp_on = udpcl || (gw && nt->udp_listen[0]);
+    pol.tcp = tcp_on;
+    pol.udp = udp_on;
+    if (tcp_on && nt->tcp_listen[0])
+        add_port(pol.bind, &pol.nbind, 4, addr_port(nt->tcp_listen), "[tcpcl] listen");
+    if (tcp_on && tcpcl && nt->tcp_peer[0])
+        add_port(pol.conn, &pol.nconn, SBX_PORTS, addr_port(nt->tcp_peer), "[tcpcl] peer");
+    for (size_t i = 0; gw && tcp_on && i < nt->npeer; i++)
+        if (nt->peer[i].tcp[0])
+            add_port(pol.conn, &pol.nconn, SBX_PORTS, addr_port(nt->peer[i].tcp),
+                     "[tcpcl] gw_peer");
+    if (!sat && c->ops.http_listen[0]) {
+        pol.threads = 1; /* libmicrohttpd: a thread per connection */
+        add_port(pol.bind, &pol.nbind, 4, addr_port(c->ops.http_listen), "[http] listen");
+    }
+    const char *u = c->ops.archive_url;
+    if (!sat && (!strncmp(u, "postgresql://", 13) || !strncmp(u, "postgres://", 11))) {
+        pol.tcp = 1; /* libpq: TCP or a UNIX socket to the server */
+        pol.udp = 1; /* ... and the resolver's UDP queries when the host is a name */
+        add_port(pol.conn, &pol.nconn, SBX_PORTS, pg_port(u), "the PostgreSQL archive");
+    }
 }
 
 /* ---- the user ---- */
@@ -298,6 +422,7 @@ static int start_user(const dmn_config *cfg)
 
 int dmn_sandbox_launcher_start(const dmn_config *cfg)
 {
+    armed = 1; /* `australis run`: dmn_open confines before its first thread (node.c) */
     if (!cfg->role_sat || cfg->sandbox.off || cfg->nexec == 0 || launcher_fd >= 0)
         return start_user(cfg);
     int sv[2];
@@ -464,8 +589,8 @@ static int ll_allow(int rs, const char *path, uint64_t want, uint64_t handled)
     if (!path || !*path)
         return 0;
     int fd = open(path, O_PATH | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT ? 0 : -1;
+    if (fd < 0) /* not there, or not ours to see: nothing to allow */
+        return errno == ENOENT || errno == EACCES || errno == ENOTDIR ? 0 : -1;
     struct stat st;
     int rc = fstat(fd, &st);
     uint64_t a = want & handled;
@@ -490,10 +615,36 @@ static void dirname_of(const char *p, char *out, size_t cap)
         snprintf(out, cap, ".");
 }
 
-/* 0 applied, >0 not available (abi or errno in *why), -1 failed after a partial set-up. */
-static int landlock_apply(const dmn_config *c, char *why, size_t wcap)
+/* The TCP ports of the policy (ABI 4+): bind and connect only there. */
+static int ll_ports(int rs, char *why, size_t wcap)
+{
+    size_t at = strlen(why);
+    for (int pass = 0; pass < 2; pass++) {
+        const uint16_t *l = pass ? pol.conn : pol.bind;
+        size_t n = pass ? pol.nconn : pol.nbind;
+        for (size_t i = 0; i < n; i++) {
+            sbx_ll_port np = {pass ? SBX_LL_NET_CONNECT_TCP : SBX_LL_NET_BIND_TCP, l[i]};
+            if (syscall(__NR_landlock_add_rule, rs, SBX_LL_RULE_NET_PORT, &np, 0) != 0)
+                return -1;
+            int k = snprintf(why + at, wcap - at, "%s%u",
+                             i      ? ","
+                             : pass ? " connect:"
+                                    : " bind:",
+                             (unsigned)l[i]);
+            at += k > 0 && (size_t)k < wcap - at ? (size_t)k : 0;
+        }
+    }
+    return 0;
+}
+
+/* 0 applied, >0 not available (abi or errno in *why), -1 failed after a partial set-up.
+ * *net gets what was done about TCP ("landlock-net(...)" active, or why not). */
+static int landlock_apply(const dmn_config *c, char *why, size_t wcap, char *net, size_t ncap,
+                          int *net_ok)
 {
     int abi = ll_abi();
+    *net_ok = 0;
+    net[0] = '\0';
     if (abi < 0) {
         snprintf(why, wcap, "landlock(unavailable:%s)", strerror(-abi));
         return 1;
@@ -506,14 +657,30 @@ static int landlock_apply(const dmn_config *c, char *why, size_t wcap)
     at.handled_access_fs = ((LANDLOCK_ACCESS_FS_REFER << 1) - 1) |
                            (abi >= 3 ? LANDLOCK_ACCESS_FS_TRUNCATE : 0) |
                            (abi >= 5 ? LANDLOCK_ACCESS_FS_IOCTL_DEV : 0);
+    /* The ground's files are not confined unless [sandbox] ground_files = yes: `image get -o
+     * LOCAL` and `file put LOCAL` make the ground daemon write and read a path the operator
+     * names at run time, anywhere (docs/sandbox.md). Its TCP rules apply all the same. */
+    int files = !pol.ground || c->sandbox.ground_files;
+    if (!files)
+        at.handled_access_fs = 0;
     size_t asz = sizeof(uint64_t);
-    if (abi >= 4) { /* no TCP bind or connect at all */
+    int want_net = pol.tcp || !pol.early; /* the base policy: no TCP at all */
+    if (abi >= 4 && (!want_net || !pol.no_ports[0])) {
+        /* TCP bind and connect: none (the folder link, udpcl) or only the policy's ports */
         at.handled_access_net = SBX_LL_NET_BIND_TCP | SBX_LL_NET_CONNECT_TCP;
         asz = 2 * sizeof(uint64_t);
+    } else if (abi < 4) {
+        snprintf(net, ncap, "landlock-net(abi%d<4)", abi);
+    } else {
+        snprintf(net, ncap, "%s", pol.no_ports);
     }
     if (abi >= 6) {
         at.scoped = SBX_LL_SCOPE_ABSTRACT_UNIX | SBX_LL_SCOPE_SIGNAL;
         asz = sizeof at;
+    }
+    if (!files && !at.handled_access_net && !at.scoped) {
+        snprintf(why, wcap, "landlock(ground_files=no)");
+        return 1;
     }
     int rs = (int)syscall(__NR_landlock_create_ruleset, &at, asz, 0);
     if (rs < 0) {
@@ -526,8 +693,15 @@ static int landlock_apply(const dmn_config *c, char *why, size_t wcap)
     char adir[DMN_PATH] = ""; /* the application socket's folder (docs/app-api.md) */
     if (c->app_socket[0])
         dirname_of(c->app_socket, adir, sizeof adir);
-    const char *rw[] = {c->incoming, c->outgoing, c->quarantine, sdir,
-                        c->data_dir, c->pq_dir,   adir,          c->uploads};
+    char gdir[DMN_PATH] = "", arcdir[DMN_PATH] = ""; /* the ground's socket, a SQLite archive */
+    if (!c->role_sat && c->socket[0])
+        dirname_of(c->socket, gdir, sizeof gdir);
+    if (!c->role_sat && !strncmp(c->ops.archive_url, "sqlite:", 7))
+        dirname_of(c->ops.archive_url + 7, arcdir, sizeof arcdir);
+    const char *rw[] = {c->incoming, c->outgoing, c->quarantine,
+                        sdir,        c->data_dir, c->pq_dir,
+                        adir,        c->uploads,  c->role_sat ? "" : c->downloads,
+                        gdir,        arcdir};
     const char *ro[] = {c->kek_file,          c->ek_file,
                         c->ak_file,           c->master_file,
                         c->pq_peer_dir,       c->sdls_key_file,
@@ -537,22 +711,71 @@ static int landlock_apply(const dmn_config *c, char *why, size_t wcap)
                         "/dev/urandom",       "/dev/null",
                         "/etc/passwd",        "/etc/group",
                         "/etc/nsswitch.conf"};
+    /* a daemon with threads is confined before the link and the role start: what they read
+     * then (the config's own [tcpcl]/[udpcl] sections, TLS files, the dictionary) and, for a
+     * host name, the resolver's files */
+    const char *ip_ro[] = {pol.early ? c->file : "", c->dictionary,    sbx_net.tls_cert,
+                           sbx_net.tls_key,          sbx_net.tls_ca,   "/etc/hosts",
+                           "/etc/resolv.conf",       "/etc/host.conf", "/etc/gai.conf",
+                           "/etc/services"};
+    /* the ground: the HTTP API's files, and libpq's (OpenSSL's configuration and trust store,
+     * the service and password files); the home folder's .pgpass/.postgresql only by name */
+    char pgpass[DMN_PATH] = "", pgdir[DMN_PATH] = "";
+    const char *home = getenv("HOME");
+    if (pol.ground && home && *home && home[1]) {
+        snprintf(pgpass, sizeof pgpass, "%s/.pgpass", home);
+        snprintf(pgdir, sizeof pgdir, "%s/.postgresql", home);
+    }
+    const char *g_ro[] = {c->ops.http_token_file,
+                          c->ops.http_web_dir,
+                          c->ops.http_dictionary,
+                          c->ops.http_tls_cert,
+                          c->ops.http_tls_key,
+                          "/etc/ssl",
+                          "/usr/lib/ssl",
+                          "/etc/gnutls",
+                          "/etc/postgresql-common",
+                          getenv("PGPASSFILE"),
+                          getenv("PGSERVICEFILE"),
+                          getenv("PGSSLROOTCERT"),
+                          getenv("PGSSLCERT"),
+                          getenv("PGSSLKEY"),
+                          pgpass,
+                          pgdir};
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < sizeof rw / sizeof rw[0]; i++)
         rc = ll_allow(rs, rw[i], LL_DIR_RW, h);
     for (size_t i = 0; rc == 0 && i < sizeof ro / sizeof ro[0]; i++)
         rc = ll_allow(rs, ro[i], LL_DIR_RO, h);
+    for (size_t i = 0; rc == 0 && pol.early && i < sizeof ip_ro / sizeof ip_ro[0]; i++)
+        rc = ll_allow(rs, ip_ro[i], LL_DIR_RO, h);
+    for (size_t i = 0; rc == 0 && pol.ground && i < sizeof g_ro / sizeof g_ro[0]; i++)
+        rc = ll_allow(rs, g_ro[i], LL_DIR_RO, h);
+    for (size_t i = 0; rc == 0 && pol.ground && i < sbx_net.npeer; i++) {
+        rc = ll_allow(rs, sbx_net.peer[i].bib_key, LL_DIR_RO, h);
+        if (rc == 0)
+            rc = ll_allow(rs, sbx_net.peer[i].bcb_key, LL_DIR_RO, h);
+    }
     for (size_t i = 0; rc == 0 && i < c->sandbox.nallow; i++)
         rc = ll_allow(rs, c->sandbox.allow_read[i], LL_DIR_RO, h);
+    if (rc == 0 && at.handled_access_net) {
+        snprintf(net, ncap, "landlock-net(tcp");
+        rc = ll_ports(rs, net, ncap);
+        size_t nl = strlen(net);
+        snprintf(net + nl, ncap - nl, "%s)", pol.nbind + pol.nconn ? "" : ":none");
+        *net_ok = 1;
+    }
     if (rc == 0)
         rc = (int)syscall(__NR_landlock_restrict_self, rs, 0);
     int err = errno;
     close(rs);
     if (rc != 0) {
         snprintf(why, wcap, "landlock(%s)", strerror(err));
+        *net_ok = 0;
+        net[0] = '\0';
         return 1;
     }
-    snprintf(why, wcap, "landlock(abi%d)", abi);
+    snprintf(why, wcap, "landlock(abi%d%s)", abi, files ? "" : ":not-files");
     return 0;
 }
 
@@ -726,6 +949,64 @@ static int sc_add(scmp_filter_ctx f, uint32_t act, const char *name)
     return seccomp_rule_add(f, act, nr, 0);
 }
 
+/* Sockets: AF_UNIX always (the application socket, the launcher, libpq's local socket);
+ * AF_INET/AF_INET6 only with the policy's types, SOCK_STREAM with protocol 0 or TCP and
+ * SOCK_DGRAM with 0 or UDP (so no raw socket, no ICMP "ping" socket, no SCTP or MPTCP). In the
+ * sanitizer's deny-list: every other family, the other types of the inet families and the
+ * protocols above kill. */
+#define SBX_SOCK_TYPE_MASK 0xf /* SOCK_NONBLOCK and SOCK_CLOEXEC are above it */
+static int sc_sockets(scmp_filter_ctx f, int deny)
+{
+    static const int fams[] = {AF_INET, AF_INET6};
+    int rc = 0;
+    if (!pol.tcp && !pol.udp) /* the base policy: AF_UNIX only */
+        return deny ? seccomp_rule_add(f, SCMP_ACT_KILL_PROCESS, SCMP_SYS(socket), 1,
+                                       SCMP_A0(SCMP_CMP_NE, AF_UNIX))
+                    : seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+                                       SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+    if (!deny) {
+        rc =
+            seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+        for (size_t i = 0; rc == 0 && i < 2; i++)
+            for (int t = 0; rc == 0 && t < 2; t++) {
+                if (!(t ? pol.udp : pol.tcp))
+                    continue;
+                int type = t ? SOCK_DGRAM : SOCK_STREAM, proto = t ? IPPROTO_UDP : IPPROTO_TCP;
+                for (int p = 0; rc == 0 && p < 2; p++)
+                    rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(socket), 3,
+                                          SCMP_A0(SCMP_CMP_EQ, fams[i]),
+                                          SCMP_A1(SCMP_CMP_MASKED_EQ, SBX_SOCK_TYPE_MASK, type),
+                                          SCMP_A2(SCMP_CMP_EQ, p ? proto : 0));
+            }
+        return rc;
+    }
+    for (int fam = 0; rc == 0 && fam < 64; fam++)
+        if (fam != AF_UNIX && fam != AF_INET && fam != AF_INET6)
+            rc = seccomp_rule_add(f, SCMP_ACT_KILL_PROCESS, SCMP_SYS(socket), 1,
+                                  SCMP_A0(SCMP_CMP_EQ, fam));
+    for (size_t i = 0; rc == 0 && i < 2; i++)
+        for (int type = 1; rc == 0 && type <= SBX_SOCK_TYPE_MASK; type++)
+            if (!(type == SOCK_STREAM && pol.tcp) && !(type == SOCK_DGRAM && pol.udp))
+                rc = seccomp_rule_add(f, SCMP_ACT_KILL_PROCESS, SCMP_SYS(socket), 2,
+                                      SCMP_A0(SCMP_CMP_EQ, fams[i]),
+                                      SCMP_A1(SCMP_CMP_MASKED_EQ, SBX_SOCK_TYPE_MASK, type));
+    /* the allowed types with another protocol: ICMP "ping" sockets, SCTP, UDP-Lite, MPTCP */
+    static const int bad_proto[] = {IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_SCTP, IPPROTO_UDPLITE,
+                                    262 /* IPPROTO_MPTCP */};
+    for (size_t i = 0; rc == 0 && i < 2; i++)
+        for (size_t k = 0; rc == 0 && k < sizeof bad_proto / sizeof bad_proto[0]; k++)
+            rc =
+                seccomp_rule_add(f, SCMP_ACT_KILL_PROCESS, SCMP_SYS(socket), 2,
+                                 SCMP_A0(SCMP_CMP_EQ, fams[i]), SCMP_A2(SCMP_CMP_EQ, bad_proto[k]));
+    return rc;
+}
+
+/* What the inet links and the ground need beyond the base list: the resolver's batched
+ * datagrams, and (the HTTP API) threads. clone only with CLONE_THREAD (a thread, never a
+ * process); clone3 answers ENOSYS, as on an old kernel, so glibc falls back to clone, whose
+ * flags a filter can see (clone3's are behind a pointer). */
+static const char *const sc_allow_net[] = {"sendmmsg", "recvmmsg"};
+
 static int seccomp_apply(char *why, size_t wcap)
 {
     uint32_t kill = SCMP_ACT_KILL_PROCESS;
@@ -734,7 +1015,8 @@ static int seccomp_apply(char *why, size_t wcap)
         snprintf(why, wcap, "seccomp(init)");
         return 1;
     }
-    int rc = 0;
+    /* every thread of the process: the carriers and the HTTP API run already */
+    int rc = seccomp_attr_set(f, SCMP_FLTATR_CTL_TSYNC, 1);
     if (SBX_SANITIZER) {
         /* ASan/LSan need clone, ptrace (the leak checker stops the world with it), prctl and
          * more at exit: the filter becomes a deny-list of the calls no daemon needs */
@@ -742,17 +1024,29 @@ static int seccomp_apply(char *why, size_t wcap)
             if (strcmp(sc_deny[i], "ptrace"))
                 rc = sc_add(f, kill, sc_deny[i]);
         if (rc == 0)
-            rc = seccomp_rule_add(f, kill, SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_NE, AF_UNIX));
+            rc = sc_sockets(f, 1);
     } else {
         for (size_t i = 0; rc == 0 && i < sizeof sc_allow / sizeof sc_allow[0]; i++)
             rc = sc_add(f, SCMP_ACT_ALLOW, sc_allow[i]);
-        /* sockets: AF_UNIX only (the application socket, the launcher); never a network */
+        for (size_t i = 0; rc == 0 && (pol.tcp || pol.udp) && i < 2; i++)
+            rc = sc_add(f, SCMP_ACT_ALLOW, sc_allow_net[i]);
         if (rc == 0)
-            rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-                                  SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+            rc = sc_sockets(f, 0);
         if (rc == 0)
             rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(socketpair), 1,
                                   SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+        if (rc == 0 && pol.threads)
+            rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+                                  SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
+        if (rc == 0 && pol.threads)
+            rc = seccomp_rule_add(f, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+        /* libmicrohttpd sends a file response (an image, the dashboard's files) with sendfile */
+        if (rc == 0 && pol.threads)
+            rc = sc_add(f, SCMP_ACT_ALLOW, "sendfile");
+        /* libmicrohttpd names each connection's thread (prctl PR_SET_NAME): that option only */
+        if (rc == 0 && pol.threads)
+            rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+                                  SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME));
         /* ioctl: stdio's isatty and FIONREAD only */
         if (rc == 0)
             rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
@@ -779,27 +1073,62 @@ static int seccomp_apply(char *why, size_t wcap)
         snprintf(why, wcap, "seccomp(%s)", strerror(-rc));
         return 1;
     }
-    snprintf(why, wcap, SBX_SANITIZER ? "seccomp(denylist:sanitizer)" : "seccomp");
+    char w[64] = "";
+    if (SBX_SANITIZER)
+        add_word(w, sizeof w, "denylist:sanitizer");
+    if (pol.tcp || pol.udp) {
+        char inet[24];
+        snprintf(inet, sizeof inet, "inet:%s%s%s", pol.tcp ? "tcp" : "",
+                 pol.tcp && pol.udp ? "+" : "", pol.udp ? "udp" : "");
+        add_word(w, sizeof w, inet);
+    }
+    if (pol.threads)
+        add_word(w, sizeof w, "threads");
+    if (w[0])
+        snprintf(why, wcap, "seccomp(%s)", w);
+    else
+        snprintf(why, wcap, "seccomp");
     return 0;
 }
 
-/* ---- the test trigger (docs/sandbox.md): AUS_TEST_SANDBOX=syscall|ptrace|crash|open:PATH ---- */
+/* ---- the test trigger (docs/sandbox.md): AUS_TEST_SANDBOX=WHAT ----
+ * syscall (socket(AF_INET, SOCK_RAW): refused by every policy), raw, netlink, packet, ptrace,
+ * execve, crash, open:PATH and connect:PORT (127.0.0.1; the result is logged). */
+
+static void try_socket(const char *what, int fam, int type, int proto)
+{
+    dmn_log("sandbox test: socket(%s) (forbidden)", what);
+    fflush(stdout);
+    int s = socket(fam, type, proto);
+    dmn_log("sandbox test: socket(%s) returned %d: not stopped", what, s);
+    if (s >= 0)
+        close(s);
+}
 
 static void test_trigger(void)
 {
     const char *t = getenv("AUS_TEST_SANDBOX");
     if (!t || !*t)
         return;
-    if (!strcmp(t, "syscall")) {
-        dmn_log("sandbox test: socket(AF_INET) (forbidden)");
-        fflush(stdout);
-        int s = socket(AF_INET, SOCK_DGRAM, 0);
-        dmn_log("sandbox test: socket(AF_INET) returned %d: not stopped", s);
+    if (!strcmp(t, "syscall") || !strcmp(t, "raw")) {
+        try_socket("AF_INET, SOCK_RAW", AF_INET, SOCK_RAW, IPPROTO_ICMP);
+    } else if (!strcmp(t, "netlink")) {
+        try_socket("AF_NETLINK", AF_NETLINK, SOCK_RAW, 0 /* NETLINK_ROUTE */);
+    } else if (!strcmp(t, "packet")) {
+        try_socket("AF_PACKET", AF_PACKET, SOCK_RAW, 0);
+    } else if (!strcmp(t, "ping")) {
+        try_socket("AF_INET, SOCK_DGRAM, ICMP", AF_INET, SOCK_DGRAM, IPPROTO_ICMP);
     } else if (!strcmp(t, "ptrace")) {
         dmn_log("sandbox test: ptrace (forbidden)");
         fflush(stdout);
         long r = syscall(SYS_ptrace, 0 /* PTRACE_TRACEME */, 0, 0, 0);
         dmn_log("sandbox test: ptrace returned %ld: not stopped", r);
+    } else if (!strcmp(t, "execve")) {
+        dmn_log("sandbox test: execve /bin/true (forbidden)");
+        fflush(stdout);
+        char *argv[] = {"true", NULL}, *env[] = {NULL};
+        execve("/bin/true", argv, env);
+        dmn_log("sandbox test: execve returned: %s: not stopped", strerror(errno));
     } else if (!strcmp(t, "crash")) {
         dmn_log("sandbox test: SIGSEGV");
         fflush(stdout);
@@ -809,21 +1138,37 @@ static void test_trigger(void)
         dmn_log("sandbox test: open %s: %s", t + 5, fd >= 0 ? "opened" : strerror(errno));
         if (fd >= 0)
             close(fd);
+    } else if (!strncmp(t, "connect:", 8)) {
+        struct sockaddr_in sa = {0};
+        sa.sin_family = AF_INET;
+        sa.sin_port = htons((uint16_t)strtoul(t + 8, NULL, 10));
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        int r = s >= 0 ? connect(s, (struct sockaddr *)&sa, sizeof sa) : -1;
+        dmn_log("sandbox test: connect 127.0.0.1:%s: %s", t + 8,
+                r == 0 ? "connected" : strerror(errno));
+        if (s >= 0)
+            close(s);
     }
 }
 
 /* ---- apply ---- */
 
-int dmn_sandbox_apply(dmn_node *n)
+static int role_off(const dmn_config *c)
+{
+    return c->sandbox.off || (!c->role_sat && c->sandbox.ground_off);
+}
+
+static void note(int ok, const char *what)
+{
+    add_word(ok ? summary : missing, ok ? sizeof summary : sizeof missing, what);
+}
+
+/* user, no_new_privs, no core dumps, Landlock: what a thread started afterwards inherits. */
+static int confine_now(dmn_node *n)
 {
     const dmn_sandbox_cfg *s = &n->cfg.sandbox;
     summary[0] = missing[0] = '\0';
-    int sat = n->cfg.role_sat;
-    if (s->off || (!sat && s->ground_off)) {
-        snprintf(summary, sizeof summary, "off");
-        dmn_log("sandbox: off ([sandbox] enabled = no)");
-        return 0;
-    }
     tzset(); /* the time zone is read now, while /etc is still visible */
     if (user_changed < 0 && start_user(&n->cfg) != 0) /* a caller that skipped the start */
         return 3;
@@ -834,35 +1179,47 @@ int dmn_sandbox_apply(dmn_node *n)
     } else if (user_changed == 2) {
         add_word(missing, sizeof missing, "user(not-root)");
     }
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0)
-        add_word(summary, sizeof summary, "nnp");
-    else
-        add_word(missing, sizeof missing, "nnp");
+    note(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0, "nnp");
     struct rlimit rl = {0, 0};
-    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0 && setrlimit(RLIMIT_CORE, &rl) == 0)
-        add_word(summary, sizeof summary, "nodump");
-    else
-        add_word(missing, sizeof missing, "nodump");
-    int confinable = !strcmp(n->cfg.link, "folder") || !strcmp(n->cfg.link, "ccsds");
-    if (sat && !confinable) {
-        /* tcpcl / udpcl: the link is a network socket with TLS files and reconnects; the
-         * filter and the rule set for it are not written yet (docs/sandbox.md, "left open") */
-        char why[96];
-        snprintf(why, sizeof why, "landlock(link=%s) seccomp(link=%s)", n->cfg.link, n->cfg.link);
-        add_word(missing, sizeof missing, why);
-        if (launcher_fd >= 0)
-            add_word(summary, sizeof summary, "launcher");
-    } else if (sat) {
-        char why[96];
-        int r = landlock_apply(&n->cfg, why, sizeof why);
-        add_word(r == 0 ? summary : missing, r == 0 ? sizeof summary : sizeof missing, why);
-        if (launcher_fd >= 0)
-            add_word(summary, sizeof summary, "launcher");
-        r = seccomp_apply(why, sizeof why);
-        add_word(r == 0 ? summary : missing, r == 0 ? sizeof summary : sizeof missing, why);
-    } else {
-        add_word(missing, sizeof missing, "landlock(ground) seccomp(ground)");
+    note(prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0 && setrlimit(RLIMIT_CORE, &rl) == 0, "nodump");
+    char why[96], net[192];
+    int net_ok;
+    int r = landlock_apply(&n->cfg, why, sizeof why, net, sizeof net, &net_ok);
+    note(r == 0, why);
+    if (net[0] && (pol.tcp || net_ok))
+        note(net_ok, net);
+    if (r == 0 && pol.ground && !s->ground_files)
+        note(0, "landlock-files(ground_files=no:image-get-o/file-put-paths)");
+    confined = 1;
+    return 0;
+}
+
+int dmn_sandbox_confine(dmn_node *n)
+{
+    if (!armed || confined || role_off(&n->cfg))
+        return 0;
+    policy_of(&n->cfg);
+    return pol.early ? confine_now(n) : 0;
+}
+
+int dmn_sandbox_apply(dmn_node *n)
+{
+    const dmn_sandbox_cfg *s = &n->cfg.sandbox;
+    if (role_off(&n->cfg)) {
+        snprintf(summary, sizeof summary, "off");
+        dmn_log("sandbox: off ([sandbox] enabled = no)");
+        return 0;
     }
+    if (!confined) {
+        policy_of(&n->cfg);
+        int rc = confine_now(n);
+        if (rc)
+            return rc;
+    }
+    if (launcher_fd >= 0)
+        add_word(summary, sizeof summary, "launcher");
+    char why[96];
+    note(seccomp_apply(why, sizeof why) == 0, why);
     dmn_log("sandbox: %s%s%s", summary[0] ? summary : "nothing", missing[0] ? "; NOT active: " : "",
             missing);
     if (s->strict && missing[0]) {

@@ -4,8 +4,9 @@
  * with Landlock and its system calls with a seccomp-bpf allow-list. exec.NAME scripts run through
  * a launcher forked before any key is loaded, with its own policy.
  *
- * Order in `australis run`: dmn_config_load -> dmn_sandbox_launcher_start -> dmn_open (keys) ->
- * role init -> dmn_sandbox_apply -> the loop. */
+ * Order in `australis run`: dmn_config_load -> dmn_sandbox_launcher_start -> dmn_open (keys;
+ * then dmn_sandbox_confine before the link's open) -> ops, role start -> dmn_sandbox_apply ->
+ * the loop. */
 #ifndef AUS_DMN_SANDBOX_H
 #define AUS_DMN_SANDBOX_H
 
@@ -19,7 +20,8 @@
 typedef struct dmn_sandbox_cfg {
     int off;                 /* enabled = no */
     int strict;              /* strict = yes: refuse to run when a protection cannot be applied */
-    int ground_off;          /* ground = no: leave the ground daemon without nnp/no-dump as well */
+    int ground_off;          /* ground = no: leave the ground daemon without any of this */
+    int ground_files;        /* ground_files = yes: Landlock's file rules on the ground too */
     char user[64];           /* user = NAME | UID[:GID] (applied only when started as root) */
     char allow_read[4][256]; /* read = PATH (repeatable, up to 4): more read-only paths */
     size_t nallow;
@@ -37,6 +39,13 @@ int dmn_sandbox_config(dmn_sandbox_cfg *s, const char *file, int line, const cha
  * any key is loaded: the launcher's memory is a copy of the process at this moment. Returns a
  * CLI exit code (0, or 3 when strict and the launcher cannot start). */
 int dmn_sandbox_launcher_start(const struct dmn_config *cfg);
+
+/* A daemon that runs threads (a satellite on link = tcpcl/udpcl, any ground: the carriers, the
+ * HTTP API): user, no_new_privs, no-dump and Landlock now, before the first thread starts (a
+ * Landlock domain binds the calling thread and its later threads only). No-op for a satellite
+ * on the folder or ccsds link (all is done in dmn_sandbox_apply), for CLI clients (only after
+ * dmn_sandbox_launcher_start) and when the sandbox is off. Returns a CLI exit code. */
+int dmn_sandbox_confine(struct dmn_node *n);
 
 /* Applies every protection the kernel allows and logs one line naming what is active and what
  * is not (the banner's "sandbox:" line). Returns a CLI exit code: 3 when strict and something is
