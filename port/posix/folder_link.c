@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "australis/cl.h"
+#include "posix_io.h"
 
 const char *aus_fl_why_str(aus_fl_why w)
 {
@@ -88,20 +89,6 @@ void aus_fl_close(aus_fl *fl)
     fl->in_fd = fl->out_fd = fl->quar_fd = -1;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-    size_t o = 0;
-    while (o < n) {
-        ssize_t w = write(fd, p + o, n - o);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        o += (size_t)w;
-    }
-    return 0;
-}
-
 static int write_tmp(aus_fl *fl, const char *name, const uint8_t *p, size_t n, int do_fsync)
 {
     char tmp[AUS_CL_NAME_MAX + 8];
@@ -116,7 +103,7 @@ static int write_tmp(aus_fl *fl, const char *name, const uint8_t *p, size_t n, i
     int fd = openat(fl->out_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0)
         return -1;
-    int rc = write_all(fd, p, n);
+    int rc = aus_posix_write_full(fd, p, n) == AUS_OK ? 0 : -1;
     if (rc == 0 && do_fsync && fdatasync(fd) != 0)
         rc = -1;
     if (close(fd) != 0)

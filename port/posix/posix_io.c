@@ -6,7 +6,7 @@
 
 #include "posix_io.h"
 
-aus_err aus_posix_write_all(int fd, const uint8_t *p, size_t n)
+aus_err aus_posix_write_full(int fd, const uint8_t *p, size_t n)
 {
     size_t off = 0;
     while (off < n) {
@@ -17,6 +17,13 @@ aus_err aus_posix_write_all(int fd, const uint8_t *p, size_t n)
             return AUS_E_IO;
         off += (size_t)w;
     }
+    return AUS_OK;
+}
+
+aus_err aus_posix_write_all(int fd, const uint8_t *p, size_t n)
+{
+    if (aus_posix_write_full(fd, p, n) != AUS_OK)
+        return AUS_E_IO;
     return fsync(fd) == 0 ? AUS_OK : AUS_E_IO;
 }
 

@@ -9,8 +9,13 @@
 
 #include "australis/err.h"
 
-/* Write all n octets of p to fd (retrying short writes and EINTR), then fsync(fd). Does not
- * close fd. Errors: AUS_E_IO (a write or the fsync failed; how much was written is unknown). */
+/* Write all n octets of p to fd (retrying short writes and EINTR), with no fsync; for callers
+ * that sync a batch at once. Does not close fd. Errors: AUS_E_IO (a write failed; how much was
+ * written is unknown). */
+AUS_MUST_USE aus_err aus_posix_write_full(int fd, const uint8_t *p, size_t n);
+
+/* aus_posix_write_full, then fsync(fd). Does not close fd. Errors: AUS_E_IO (a write or the
+ * fsync failed; how much was written is unknown). */
 AUS_MUST_USE aus_err aus_posix_write_all(int fd, const uint8_t *p, size_t n);
 
 /* Decode n hex digits (either case, no separators) into out[cap]. Returns the octet count

@@ -102,21 +102,6 @@ struct dmn_carrier {
 
 /* ---------------------------------------------------------------- received bundles */
 
-/* all n octets (short writes, EINTR), no fsync; 1 on success */
-static int write_nosync(int fd, const uint8_t *p, size_t n)
-{
-    size_t off = 0;
-    while (off < n) {
-        ssize_t w = write(fd, p + off, n - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return 0;
-        off += (size_t)w;
-    }
-    return 1;
-}
-
 /* stage != NULL: write NAME.tmp without fsync and leave the rename to the caller (its names
  * in *stage); a NAME already staged there (the same bundle twice in one batch) is a dup */
 static int store(int dirfd, const uint8_t *p, size_t n, uint64_t want_src, uint64_t *ctr, int *dup,
@@ -161,7 +146,7 @@ static int store(int dirfd, const uint8_t *p, size_t n, uint64_t want_src, uint6
         return -1;
     /* aus_posix_write_all ends with fsync(fd); a staged file is made durable by the batch's
      * one syncfs() instead (flush_rx), so it is written without one */
-    int ok = stage ? write_nosync(fd, p, n) : aus_posix_write_all(fd, p, n) == AUS_OK;
+    int ok = (stage ? aus_posix_write_full(fd, p, n) : aus_posix_write_all(fd, p, n)) == AUS_OK;
     close(fd);
     if (ok && stage) {
         stage->dirfd = dirfd;
