@@ -125,7 +125,7 @@ static void add_port(uint16_t *list, size_t *n, size_t cap, long port, const cha
 }
 
 /* The PostgreSQL archive's TCP port: postgresql://[user[:pw]@]host[:port][/db][?...port=N],
- * PGPORT, else 5432. A host list, a UNIX socket folder as host, or a service file: 0 (unknown:
+ * PGPORT, else 5432. A host list, a UNIX socket folder as host, or a service file: -1 (unknown:
  * the connect rule cannot be written, so Landlock's TCP rules are left off and the banner says
  * so). Only the port is wanted; libpq itself parses the URL. */
 static long pg_port(const char *url)
