@@ -85,4 +85,24 @@ check "ccsds downlink pass file is a .pass too" test -n "$(ls "$C/sat/out" | gre
 "$CLI" run --config "$C/ground.ini" --once >> "$T/c.log" 2>&1
 check "the telemetry query over the ccsds pair is answered" \
     grep -q '"type":"tm-report"' <<<"$("$CLI" status --id "$id" --json --config "$C/ground.ini" | tr -d ' \t\n')"
+# ---- a client that queued its request itself (no daemon yet) and waits does not keep the
+# store: the daemon started after it runs, and the answer comes back to the waiting client ----
+mkworld "$T/d" cuts
+s_once; g_once
+"$CLI" cmd ping early --wait --timeout 120 --config "$W/ground.ini" > "$T/early.out" 2>&1 &
+cpid=$!
+waitfor grep -q "^request id" "$T/early.out"
+"$CLI" run --config "$W/ground.ini" > "$T/ground2.log" 2>&1 &
+gpid=$!
+waitfor grep -q "Health:" "$T/ground2.log"
+check "a daemon starts while a direct-mode client waits (no 'owned by another process')" \
+    kill -0 $gpid
+for _ in $(seq 60); do
+    kill -0 $cpid 2>/dev/null || break
+    up; s_once; down; sleep 0.5
+done
+wait $cpid; rc=$?
+check "... and the waiting client gets its answer through it (exit $rc)" \
+    bash -c "[ $rc = 0 ] && grep -q 'pong early' '$T/early.out'"
+kill -TERM $gpid; wait $gpid
 finish

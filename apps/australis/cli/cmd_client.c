@@ -5,7 +5,8 @@
  * JSON request line, one JSON reply. If no daemon listens (the --once demo/test mode), the
  * client opens the ground's store itself and queues the request there; the next
  * `australis run --once` of the ground writes it to the outgoing folder (request ids, sequence
- * numbers and IVs come from counters reserved in the store, so two processes never share one).
+ * numbers and IVs come from counters reserved in the store, so two processes never share one);
+ * --wait then lets the store go and reads the answer through a read-only view.
  * Each command prints the request id at once; --wait blocks until the answer (or --timeout)
  * and prints it, human-readable or --json.
  */
@@ -367,6 +368,14 @@ static void print_human(const cJSON *r)
 
 static int wait_answer(const dmn_config *cfg, const copts *o, uint64_t id)
 {
+    /* A request this process queued itself (no daemon answered) is durable in the store now.
+     * Waiting must not keep the store's lock: the answer can only come through a daemon or an
+     * `australis run --once` that takes it, so the wait reads through a read-only view (or
+     * the daemon's socket). */
+    if (direct_node && !direct_node->readonly) {
+        dmn_close(direct_node);
+        direct_node = NULL;
+    }
     char req[96];
     snprintf(req, sizeof req, "{\"op\":\"resp\",\"id\":%llu}", (unsigned long long)id);
     double lastv = -1, *last = &lastv;
