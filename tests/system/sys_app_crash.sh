@@ -27,7 +27,8 @@ mkworld "$T/w"
 S="$W/app.sock"
 printf '[app]\nsocket = %s\ndeadline_s = 5\n' "$S" >> "$W/sat.ini"
 # the program's work: one ledger line per run (the id the daemon gave and the token)
-printf '#!/bin/sh\necho "$AUSTRALIS_CMD_ID $1" >> %s/app-ledger\nsleep 0.0$(( $$ %% 5 ))\necho "did $1"\n' "$W" > "$W/work.sh"
+# (a token starting with "hold" marks that it runs and blocks: killed while it runs, below)
+printf '#!/bin/sh\necho "$AUSTRALIS_CMD_ID $1" >> %s/app-ledger\ncase "$1" in hold*) touch %s/$1.running; sleep 30;; esac\nsleep 0.0$(( $$ %% 5 ))\necho "did $1"\n' "$W" "$W" > "$W/work.sh"
 chmod 700 "$W/work.sh"
 touch "$W/app-ledger"
 sed -i 's/^retry_s = 0$/retry_s = 2/' "$W/ground.ini"
@@ -78,6 +79,32 @@ while [ $kills -lt "$KILLS" ] && [ $k -lt $((KILLS * 4)) ]; do
 done
 echo "kill loop done at $SECONDS s"; echo "killed the daemon $dk times and the program $ak times (of $k rounds)"
 check ">= $KILLS kills landed" [ "$kills" -ge "$KILLS" ]
+# the seeded moments above may land no kill while a program runs (under ASan on a loaded
+# machine they mostly landed before a command arrived or after it ended), so one command of
+# each kind is killed while it surely runs: its program, then the daemon that handed it over
+banners_over() { [ "$(grep -c '  Australis [0-9]' "$W/sat.log")" -gt "$1" ]; }
+serving() { # the program started last serves 'work' to the daemon that logged the last banner
+    awk -v p="application (pid $AP) serves command 'work'" \
+        '/  Australis [0-9]+[.][0-9]+[.][0-9]+ [(]/ {s = 0} index($0, p) {s = 1} END {exit !s}' "$W/sat.log"
+}
+# a daemon killed within ms of its start may never log its banner: start both afresh, in order
+b=$(grep -c '  Australis [0-9]' "$W/sat.log")
+kill -9 "$SP"; wait "$SP" 2>/dev/null; start_sat
+waitfor banners_over "$b"
+kill -9 "$AP"; wait "$AP" 2>/dev/null; start_app
+hold() { # hold TOKEN program|daemon: sets HID
+    waitfor serving
+    HID=$(submit cmd work "$1")
+    ids+=("$HID")
+    waitfor test -e "$W/$1.running"
+    if [ "$2" = program ]; then
+        kill -9 "$AP"; wait "$AP" 2>/dev/null; start_app
+    else
+        kill -9 "$SP"; wait "$SP" 2>/dev/null; start_sat
+    fi
+}
+hold hold1 program; H1=$HID
+hold hold2 daemon; H2=$HID
 # settle: everything answered (the ground re-sends what has no answer yet); answers kept
 declare -A ans
 for r in $(seq 1 120); do   # 60 s and more: restarts under ASan on a loaded machine (40 rounds were ~25 s)
@@ -113,4 +140,9 @@ check "no request id handed to the program twice" [ "$(awk '{print $1}' "$W/app-
 check "every ok answer ran exactly once ($okc)" [ $bad_ok = 0 -a $okc -gt 0 ]
 check "no 'not running' answer ran" [ $ran_notrun = 0 ]
 check "some commands were interrupted by the kills ($intr)" [ $intr -gt 0 ]
+echo "  hold1 ($H1): ${ans[$H1]:-}"; echo "  hold2 ($H2): ${ans[$H2]:-}"
+check "a command whose program was killed while it ran: interrupted" \
+    grep -q '"status":"interrupted"' <<< "${ans[$H1]:-}"
+check "a command whose daemon was killed while its program ran: interrupted" \
+    grep -q '"status":"interrupted"' <<< "${ans[$H2]:-}"
 finish
