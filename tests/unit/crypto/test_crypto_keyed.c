@@ -290,7 +290,8 @@ static void test_open_failure_wipes(void **st)
  * one context with a repeated IV, IVs one apart, other lengths and back, and tags of 16, 12 and
  * 8 bytes, each equal to OpenSSL's one-shot on a fresh context with that IV. Each open takes the
  * tag and IV of its own call: the previous call's IV, or a tag one bit off, is AUS_E_AUTH with
- * the plaintext wiped, and the next right call succeeds on the same context. */
+ * the plaintext wiped, and the next right call succeeds on the same context. An IV too long for
+ * OpenSSL is refused and drops the contexts. */
 static void test_keyed_iv_is_the_callers(void **st)
 {
     (void)st;
@@ -336,6 +337,29 @@ static void test_keyed_iv_is_the_callers(void **st)
         tst_assert_bytes(back, 100, pt, 100);
     }
     assert_int_equal(aus_crypto_key_count(C), before + 2); /* one seal, one open context */
+    /* an IV longer than OpenSSL's GCM takes (128 bytes): refused, the plaintext wiped, both
+     * contexts dropped; the next call makes them again and is right */
+    static uint8_t big[129];
+    assert_int_equal(aus_crypto_seal_k(C, AUS_AEAD_AES256_GCM, &k, big, sizeof big, NULL, 0, pt,
+                                       100, ct, tag, 16),
+                     AUS_E_CRYPTO);
+    memset(back, 0xAA, sizeof back);
+    assert_int_equal(aus_crypto_open_k(C, AUS_AEAD_AES256_GCM, &k, big, sizeof big, NULL, 0, ct,
+                                       100, tag, 16, back),
+                     AUS_E_CRYPTO);
+    for (size_t j = 0; j < sizeof back; j++)
+        assert_int_equal(back[j], 0);
+    assert_int_equal(aus_crypto_key_count(C), before);
+    assert_int_equal(
+        aus_crypto_seal_k(C, AUS_AEAD_AES256_GCM, &k, x, 12, NULL, 0, pt, 100, ct, tag, 16),
+        AUS_OK);
+    ref_gcm(key, x, 12, NULL, 0, pt, 100, rct, rtag);
+    tst_assert_bytes(ct, 100, rct, 100);
+    tst_assert_bytes(tag, 16, rtag, 16);
+    assert_int_equal(
+        aus_crypto_open_k(C, AUS_AEAD_AES256_GCM, &k, x, 12, NULL, 0, ct, 100, tag, 16, back),
+        AUS_OK);
+    tst_assert_bytes(back, 100, pt, 100);
     aus_crypto_key_retire(C, 8, 0x100);
     assert_int_equal(aus_crypto_key_count(C), before);
 }
