@@ -59,7 +59,7 @@ check "... and nothing of that group left: still the one bundle in the outgoing 
 # it fails, no bundle is acknowledged (the sender keeps them all) and none reaches its name;
 # once the disk works, the same bundles are taken.
 mkworld "$T/w2"
-P=$(( 20000 + ($$ * 17) % 30000 ))
+P=$(free_ports) # lib.sh: free and random, never derived from $$
 sed -i 's/^link = folder/link = tcpcl/' "$W/sat.ini"
 printf '[tcpcl]\nlisten = 127.0.0.1:%s\nack_batch = 16\n' "$P" >> "$W/sat.ini"
 head -c 300 /dev/urandom > "$T/pl"

@@ -535,11 +535,11 @@ static void test_bpsec_receipt(void **st)
     assert_int_equal(run("test -e '%s'", p("u_late.b")), 1);
     free(out);
     /* a relay raised the hop count past the limit after wrapping (the hop-count block is not
-     * covered by the BIB over the payload): authentic, but deleted on receipt */
+     * covered by the BIB over the primary block): authentic, but deleted on receipt */
     assert_int_equal(run("%s bundle create %s --hop-limit 3 --hop-count 3 -o '%s'", AUS_CLI, common,
                          p("w_hop3.b")),
                      0);
-    assert_int_equal(run("%s bpsec wrap --keyring '%s' --now 3000 --bib payload --bcb payload "
+    assert_int_equal(run("%s bpsec wrap --keyring '%s' --now 3000 --bib primary --bcb payload "
                          "'%s' -o '%s'",
                          AUS_CLI, p("kr.json"), p("w_hop3.b"), p("w_hop.sec")),
                      0);
