@@ -108,9 +108,69 @@ static inline aus_err head(aus_rd *r, unsigned flags, aus_cbor_head *h)
     return head_tail(r, flags, h);
 }
 
+/* Big-endian value of the 1, 2, 4 or 8 argument bytes at q (bounds already checked). Written
+ * as shifts of whole-width expressions, which compilers turn into one load and a byte swap on
+ * either byte order. */
+static inline uint64_t be_arg(const uint8_t *q, size_t n)
+{
+    switch (n) {
+    case 1: return q[0];
+    case 2: return (uint64_t)q[0] << 8 | q[1];
+    case 4:
+        return (uint64_t)((uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 | (uint32_t)q[2] << 8 |
+                          (uint32_t)q[3]);
+    default:
+        return (uint64_t)q[0] << 56 | (uint64_t)q[1] << 48 | (uint64_t)q[2] << 40 |
+               (uint64_t)q[3] << 32 | (uint64_t)q[4] << 24 | (uint64_t)q[5] << 16 |
+               (uint64_t)q[6] << 8 | (uint64_t)q[7];
+    }
+}
+
+/* The common case of aus_cbor_peek_heads: n well-formed heads of major 0..6 with a definite
+ * argument (ai 0..27) that pass the flags' shortest-form rule. It decodes them exactly as
+ * head() does and returns 1; on anything else (truncation, ai 28..31, major 7, a sticky error,
+ * a non-shortest head under STRICT) it returns 0 having decided nothing, and the caller runs
+ * the general reader from the start, which alone reports errors. Why hand-written: this is the
+ * hottest loop of the BPv7 and BPSec decoders (one byte per head, one branch per head). */
+static inline int peek_fast(const aus_rd *r, unsigned flags, aus_cbor_head *h, size_t n,
+                            size_t *len)
+{
+    if (r->err)
+        return 0;
+    const uint8_t *p = r->base + r->off;
+    size_t left = r->len - r->off, at = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (at >= left)
+            return 0;
+        uint8_t ib = p[at];
+        uint8_t ai = (uint8_t)(ib & 31u), major = (uint8_t)(ib >> 5);
+        if (ai < AI_1BYTE) {
+            set_bytes(&h[k], major, ai, 0, 0);
+            h[k].val = ai;
+            at++;
+            continue;
+        }
+        if (ai > AI_8BYTE || major == AUS_CBOR_SIMPLE)
+            return 0;
+        size_t m = (size_t)1 << (ai - AI_1BYTE);
+        if (m >= left - at)
+            return 0; /* the head needs 1 + m bytes */
+        uint64_t v = be_arg(p + at + 1, m);
+        if ((flags & AUS_CBOR_STRICT) && !is_shortest(ai, v))
+            return 0;
+        set_bytes(&h[k], major, ai, 0, 0);
+        h[k].val = v;
+        at += 1 + m;
+    }
+    *len = at;
+    return 1;
+}
+
 aus_err aus_cbor_peek_heads(const aus_rd *r, unsigned flags, aus_cbor_head *h, size_t n,
                             size_t *len)
 {
+    if (peek_fast(r, flags, h, n, len))
+        return AUS_OK;
     /* The same head reader as every other read, on a copy of the cursor: one parser, one
      * bounds check (DESIGN.md §3), and r itself never moves. */
     aus_rd t = *r;
@@ -401,7 +461,23 @@ size_t aus_cbor_head_len(uint64_t v)
 void aus_cbor_wr_head(aus_wr *w, unsigned major, uint64_t v)
 {
     uint8_t mt = (uint8_t)((major & 7u) << 5);
+    /* Fast path: a 1-byte head into a real buffer with room, written with one store. Anything
+     * else (sizer mode, a sticky error, a head that does not fit, a longer head) takes the
+     * general path below, so the bytes, w->off and w->err are exactly as before. */
+    if (v < 24 && w->base && !w->err && w->off < w->cap) {
+        w->base[w->off++] = (uint8_t)(mt | v);
+        return;
+    }
     size_t n = aus_cbor_head_len(v);
+    if (n > 1 && w->base && !w->err && n <= w->cap - w->off) {
+        static const uint8_t ai_of[10] = {0, 0, 24, 25, 0, 26, 0, 0, 0, 27};
+        uint8_t *q = w->base + w->off;
+        q[0] = (uint8_t)(mt | ai_of[n]);
+        for (size_t i = n - 1; i > 0; i--, v >>= 8)
+            q[i] = (uint8_t)v;
+        w->off += n;
+        return;
+    }
     if (n == 1) {
         aus_wr_u8(w, (uint8_t)(mt | v));
         return;
