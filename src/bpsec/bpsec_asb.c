@@ -119,7 +119,13 @@ typedef struct fast_rd {
 
 /* One head as aus_cbor_rd_head reads it under BPSEC_CBOR (shortest form): 1 when it is a
  * definite head of major 0..6 that fits, else 0. */
-static inline int f_head(fast_rd *f, unsigned *major, uint64_t *v)
+#if defined(__GNUC__)
+#define F_INLINE static inline __attribute__((always_inline))
+#else
+#define F_INLINE static inline
+#endif
+
+F_INLINE int f_head(fast_rd *f, unsigned *major, uint64_t *v)
 {
     if (f->at >= f->n)
         return 0;
@@ -148,7 +154,7 @@ static inline int f_head(fast_rd *f, unsigned *major, uint64_t *v)
     return 1;
 }
 
-static inline int f_typed(fast_rd *f, unsigned major, uint64_t *v)
+F_INLINE int f_typed(fast_rd *f, unsigned major, uint64_t *v)
 {
     unsigned mj;
     return f_head(f, &mj, v) && mj == major;

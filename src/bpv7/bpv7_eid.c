@@ -99,6 +99,18 @@ static int eid_fast_ipn(aus_rd *r, unsigned cf, aus_eid *e)
 {
     aus_cbor_head h[5];
     size_t len;
+    /* The commonest form first, straight from the bytes: 82 02 82 <node> <service> with both
+     * numbers below 24 (one-byte heads of major 0, valid under every flag: RFC 8949 §3). */
+    if (!r->err && r->len - r->off >= 5) {
+        const uint8_t *q = r->base + r->off;
+        if (q[0] == 0x82 && q[1] == AUS_EID_SCHEME_IPN && q[2] == 0x82 && q[3] < 24 && q[4] < 24) {
+            e->scheme = AUS_EID_SCHEME_IPN;
+            e->node = q[3];
+            e->service = q[4];
+            r->off += 5;
+            return 1;
+        }
+    }
     if (aus_cbor_peek_heads(r, cf, h, 5, &len) != AUS_OK)
         return 0;
     if (h[0].major != AUS_CBOR_ARRAY || h[0].indef || h[0].val != 2 ||

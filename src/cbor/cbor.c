@@ -458,7 +458,8 @@ size_t aus_cbor_head_len(uint64_t v)
     return 9;
 }
 
-void aus_cbor_wr_head(aus_wr *w, unsigned major, uint64_t v)
+/* The head writer, inlined into the writers of this file (their hot path is one store). */
+static inline void wr_head(aus_wr *w, unsigned major, uint64_t v)
 {
     uint8_t mt = (uint8_t)((major & 7u) << 5);
     /* Fast path: a 1-byte head into a real buffer with room, written with one store. Anything
@@ -487,25 +488,27 @@ void aus_cbor_wr_head(aus_wr *w, unsigned major, uint64_t v)
     aus_wr_ben(w, v, n - 1);
 }
 
-void aus_cbor_wr_uint(aus_wr *w, uint64_t v) { aus_cbor_wr_head(w, AUS_CBOR_UINT, v); }
+void aus_cbor_wr_head(aus_wr *w, unsigned major, uint64_t v) { wr_head(w, major, v); }
+
+void aus_cbor_wr_uint(aus_wr *w, uint64_t v) { wr_head(w, AUS_CBOR_UINT, v); }
 
 void aus_cbor_wr_int(aus_wr *w, int64_t v)
 {
     if (v >= 0)
-        aus_cbor_wr_head(w, AUS_CBOR_UINT, (uint64_t)v);
+        wr_head(w, AUS_CBOR_UINT, (uint64_t)v);
     else
-        aus_cbor_wr_head(w, AUS_CBOR_NINT, (uint64_t)(-(v + 1)));
+        wr_head(w, AUS_CBOR_NINT, (uint64_t)(-(v + 1)));
 }
 
 void aus_cbor_wr_bstr(aus_wr *w, const void *p, size_t n)
 {
-    aus_cbor_wr_head(w, AUS_CBOR_BSTR, n);
+    wr_head(w, AUS_CBOR_BSTR, n);
     aus_wr_bytes(w, p, n);
 }
 
 void aus_cbor_wr_tstr(aus_wr *w, const char *p, size_t n)
 {
-    aus_cbor_wr_head(w, AUS_CBOR_TSTR, n);
+    wr_head(w, AUS_CBOR_TSTR, n);
     aus_wr_bytes(w, p, n);
 }
 
@@ -517,11 +520,11 @@ void aus_cbor_wr_cstr(aus_wr *w, const char *s)
     aus_cbor_wr_tstr(w, s, n);
 }
 
-void aus_cbor_wr_array(aus_wr *w, size_t n) { aus_cbor_wr_head(w, AUS_CBOR_ARRAY, n); }
+void aus_cbor_wr_array(aus_wr *w, size_t n) { wr_head(w, AUS_CBOR_ARRAY, n); }
 void aus_cbor_wr_array_indef(aus_wr *w) { aus_wr_u8(w, 0x9F); }
-void aus_cbor_wr_map(aus_wr *w, size_t n) { aus_cbor_wr_head(w, AUS_CBOR_MAP, n); }
+void aus_cbor_wr_map(aus_wr *w, size_t n) { wr_head(w, AUS_CBOR_MAP, n); }
 void aus_cbor_wr_map_indef(aus_wr *w) { aus_wr_u8(w, 0xBF); }
-void aus_cbor_wr_tag(aus_wr *w, uint64_t tag) { aus_cbor_wr_head(w, AUS_CBOR_TAG, tag); }
+void aus_cbor_wr_tag(aus_wr *w, uint64_t tag) { wr_head(w, AUS_CBOR_TAG, tag); }
 void aus_cbor_wr_bool(aus_wr *w, int v) { aus_wr_u8(w, v ? 0xF5 : 0xF4); }
 void aus_cbor_wr_null(aus_wr *w) { aus_wr_u8(w, 0xF6); }
 void aus_cbor_wr_undefined(aus_wr *w) { aus_wr_u8(w, 0xF7); }
@@ -533,5 +536,5 @@ void aus_cbor_wr_simple(aus_wr *w, uint8_t v)
         aus_wr_fail(w, AUS_E_ARG); /* RFC 8949 §3.3: not encodable */
         return;
     }
-    aus_cbor_wr_head(w, AUS_CBOR_SIMPLE, v);
+    wr_head(w, AUS_CBOR_SIMPLE, v);
 }
