@@ -194,9 +194,15 @@ static int primary_fast_ts(dec *d, aus_bpv7_primary *p)
 
 static aus_err rd_block_end(dec *d, size_t start, size_t n, aus_bpv7_block *k);
 
+#if defined(__GNUC__)
+#define FB_INLINE static inline __attribute__((always_inline))
+#else
+#define FB_INLINE static inline
+#endif
+
 /* One head of the given major type at q[*at..n). */
-static inline int fb_head(const uint8_t *q, size_t n, size_t *at, unsigned cf, unsigned major,
-                          uint64_t *v)
+FB_INLINE int fb_head(const uint8_t *q, size_t n, size_t *at, unsigned cf, unsigned major,
+                      uint64_t *v)
 {
     if (*at >= n)
         return 0;
@@ -227,14 +233,23 @@ static inline int fb_head(const uint8_t *q, size_t n, size_t *at, unsigned cf, u
 }
 
 /* An ipn EID [2, [node, service]] (RFC 9171 §4.2.5.1.2). */
-static inline int fb_ipn(const uint8_t *q, size_t n, size_t *at, unsigned cf, aus_eid *e)
+FB_INLINE int fb_ipn(const uint8_t *q, size_t n, size_t *at, unsigned cf, aus_eid *e)
 {
     uint64_t a, sc, b, node, svc;
-    if (!fb_head(q, n, at, cf, AUS_CBOR_ARRAY, &a) || a != 2 ||
-        !fb_head(q, n, at, cf, AUS_CBOR_UINT, &sc) || sc != AUS_EID_SCHEME_IPN ||
-        !fb_head(q, n, at, cf, AUS_CBOR_ARRAY, &b) || b != 2 ||
-        !fb_head(q, n, at, cf, AUS_CBOR_UINT, &node) || !fb_head(q, n, at, cf, AUS_CBOR_UINT, &svc))
+    const uint8_t *x = q + *at;
+    if (n - *at >= 5 && x[0] == 0x82 && x[1] == AUS_EID_SCHEME_IPN && x[2] == 0x82 && x[3] < 24 &&
+        x[4] < 24) {
+        /* the commonest form, 82 02 82 <node> <service>: both numbers below 24 */
+        node = x[3];
+        svc = x[4];
+        *at += 5;
+    } else if (!fb_head(q, n, at, cf, AUS_CBOR_ARRAY, &a) || a != 2 ||
+               !fb_head(q, n, at, cf, AUS_CBOR_UINT, &sc) || sc != AUS_EID_SCHEME_IPN ||
+               !fb_head(q, n, at, cf, AUS_CBOR_ARRAY, &b) || b != 2 ||
+               !fb_head(q, n, at, cf, AUS_CBOR_UINT, &node) ||
+               !fb_head(q, n, at, cf, AUS_CBOR_UINT, &svc)) {
         return 0;
+    }
     e->scheme = AUS_EID_SCHEME_IPN;
     e->node = node;
     e->service = svc;

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Endpoint IDs (RFC 9171 §4.2.5.1): dtn and ipn schemes, CBOR and text forms. */
+#include <string.h>
+
 #include "australis/bpv7.h"
 #include "australis/cbor.h"
 
@@ -266,21 +268,22 @@ aus_err aus_bpv7_eid_parse(aus_eid *e, const char *s, size_t n)
 /* Append text to out with truncation; always counts the full length. */
 static void put(char *out, size_t cap, size_t *len, const char *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++, (*len)++)
-        if (*len + 1 < cap)
-            out[*len] = s[i];
+    if (*len + 1 < cap) { /* the part that fits before the terminating NUL, in one copy */
+        size_t room = cap - 1 - *len;
+        memcpy(out + *len, s, n < room ? n : room);
+    }
+    *len += n;
 }
 
 static void put_dec(char *out, size_t cap, size_t *len, uint64_t v)
 {
     char tmp[20];
-    size_t k = 0;
+    size_t k = sizeof tmp;
     do {
-        tmp[k++] = (char)('0' + v % 10);
+        tmp[--k] = (char)('0' + v % 10);
         v /= 10;
     } while (v);
-    while (k)
-        put(out, cap, len, &tmp[--k], 1);
+    put(out, cap, len, tmp + k, sizeof tmp - k);
 }
 
 size_t aus_bpv7_eid_format(const aus_eid *e, char *out, size_t cap)

@@ -240,10 +240,84 @@ static void test_decode_fast_differential(void **st)
     assert_true(ok > 5000 && bad > 5000);
 }
 
+/* aus_bpv7_eid_format (one copy per piece) against the byte-at-a-time definition: the text
+ * truncated to cap - 1 bytes and NUL-terminated, the full length returned. */
+static void ref_put(char *out, size_t cap, size_t *len, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++, (*len)++)
+        if (*len + 1 < cap)
+            out[*len] = s[i];
+}
+
+static void ref_dec(char *out, size_t cap, size_t *len, uint64_t v)
+{
+    char tmp[20];
+    size_t k = 0;
+    do {
+        tmp[k++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (k)
+        ref_put(out, cap, len, &tmp[--k], 1);
+}
+
+static size_t ref_format(const aus_eid *e, char *out, size_t cap)
+{
+    size_t len = 0;
+    if (e->scheme == AUS_EID_SCHEME_IPN) {
+        ref_put(out, cap, &len, "ipn:", 4);
+        ref_dec(out, cap, &len, e->node);
+        ref_put(out, cap, &len, ".", 1);
+        ref_dec(out, cap, &len, e->service);
+    } else if (e->scheme == AUS_EID_SCHEME_DTN && !e->ssp) {
+        ref_put(out, cap, &len, "dtn:none", 8);
+    } else if (e->scheme == AUS_EID_SCHEME_DTN) {
+        ref_put(out, cap, &len, "dtn:", 4);
+        ref_put(out, cap, &len, (const char *)e->ssp, e->ssp_len);
+    } else {
+        ref_put(out, cap, &len, "unknown:", 8);
+        ref_dec(out, cap, &len, e->scheme);
+    }
+    if (cap)
+        out[len < cap ? len : cap - 1] = '\0';
+    return len;
+}
+
+static void test_eid_format_same(void **st)
+{
+    (void)st;
+    for (int iter = 0; iter < 20000; iter++) {
+        aus_eid e = {0};
+        static const uint8_t ssp[] = "//node-a/svc";
+        switch (next() % 4) {
+        case 0:
+            e.scheme = AUS_EID_SCHEME_DTN;
+            if (one_in(2)) {
+                e.ssp = ssp;
+                e.ssp_len = next() % (sizeof ssp);
+            }
+            break;
+        case 1: e.scheme = (uint8_t)(3 + next() % 250); break;
+        default:
+            e.scheme = AUS_EID_SCHEME_IPN;
+            e.node = pick();
+            e.service = pick();
+        }
+        char a[64], b[64];
+        size_t cap = next() % 50;
+        memset(a, 'x', sizeof a);
+        memset(b, 'x', sizeof b);
+        assert_int_equal(aus_bpv7_eid_format(&e, cap ? a : NULL, cap),
+                         ref_format(&e, cap ? b : NULL, cap));
+        assert_memory_equal(a, b, sizeof a);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_decode_fast_differential),
+        cmocka_unit_test(test_eid_format_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
