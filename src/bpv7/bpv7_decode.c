@@ -261,7 +261,7 @@ FB_INLINE int fb_ipn(const uint8_t *q, size_t n, size_t *at, unsigned cf, aus_ei
 /* RFC 9171 §4.3.1: the whole primary block with ipn EIDs. 1: taken (*e: the CRC's result). */
 static int primary_bytes(dec *d, aus_bpv7_bundle *b, aus_err *e)
 {
-    if (d->r.err)
+    if (d->r.err || d->r.off >= d->r.len)
         return 0;
     const uint8_t *q = d->r.base + d->r.off;
     size_t n = d->r.len - d->r.off, at = 0, start = d->r.off;
@@ -302,7 +302,7 @@ static int primary_bytes(dec *d, aus_bpv7_bundle *b, aus_err *e)
 /* RFC 9171 §4.3.2: a definite canonical block up to its data. 1: taken (*e: the rest's result). */
 static int block_bytes(dec *d, aus_bpv7_block *k, aus_err *e)
 {
-    if (d->r.err)
+    if (d->r.err || d->r.off >= d->r.len)
         return 0;
     const uint8_t *q = d->r.base + d->r.off;
     size_t n = d->r.len - d->r.off, at = 0, start = d->r.off;

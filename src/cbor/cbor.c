@@ -135,8 +135,8 @@ static inline uint64_t be_arg(const uint8_t *q, size_t n)
 static inline int peek_fast(const aus_rd *r, unsigned flags, aus_cbor_head *h, size_t n,
                             size_t *len)
 {
-    if (r->err)
-        return 0;
+    if (r->err || r->off >= r->len)
+        return 0; /* (also never forms base + off over an empty reader, whose base may be NULL) */
     const uint8_t *p = r->base + r->off;
     size_t left = r->len - r->off, at = 0;
     for (size_t k = 0; k < n; k++) {
