@@ -234,7 +234,6 @@ static aus_err asb_decode_into(aus_bpsec_asb *a, const uint8_t *p, size_t n, int
 {
     aus_bpsec_asb t; /* only the parts named by the counts are ever read */
     AUS_ENSURE(a && (p || n == 0), AUS_E_ARG);
-    t.nparams = 0;
     if (!fast || !asb_fast(&t, p, n)) {
         t.nparams = 0;
         AUS_TRY(asb_decode(&t, p, n));
