@@ -266,14 +266,16 @@ static int primary_bytes(dec *d, aus_bpv7_bundle *b, aus_err *e)
     const uint8_t *q = d->r.base + d->r.off;
     size_t n = d->r.len - d->r.off, at = 0, start = d->r.off;
     unsigned cf = d->cf;
-    aus_bpv7_primary p = b->pri;
-    uint64_t cnt, ver, crct, ts;
+    /* Decoded aside and stored only when taken: when this path gives up, b->pri is left exactly
+     * as the general reader leaves it (it stores field by field and stops at an error). */
+    aus_bpv7_primary p;
+    uint64_t cnt, ver, flags, crct, ts;
     if (!fb_head(q, n, &at, cf, AUS_CBOR_ARRAY, &cnt) ||
         !fb_head(q, n, &at, cf, AUS_CBOR_UINT, &ver) || ver != AUS_BPV7_VERSION ||
-        !fb_head(q, n, &at, cf, AUS_CBOR_UINT, &p.flags) ||
+        !fb_head(q, n, &at, cf, AUS_CBOR_UINT, &flags) ||
         !fb_head(q, n, &at, cf, AUS_CBOR_UINT, &crct) || crct > AUS_BPV7_CRC_32C)
         return 0;
-    int frag = (p.flags & AUS_BPV7_BF_FRAGMENT) != 0;
+    int frag = (flags & AUS_BPV7_BF_FRAGMENT) != 0;
     if (cnt != 8u + (frag ? 2u : 0u) + (crct ? 1u : 0u))
         return 0;
     if (!fb_ipn(q, n, &at, cf, &p.dst) || !fb_ipn(q, n, &at, cf, &p.src) ||
@@ -286,6 +288,8 @@ static int primary_bytes(dec *d, aus_bpv7_bundle *b, aus_err *e)
     if (frag && (!fb_head(q, n, &at, cf, AUS_CBOR_UINT, &p.frag_offset) ||
                  !fb_head(q, n, &at, cf, AUS_CBOR_UINT, &p.total_adu_len)))
         return 0;
+    p.flags = flags;
+    p.crc = 0;
     p.version = AUS_BPV7_VERSION;
     p.crc_type = (uint8_t)crct;
     b->pri = p;
@@ -588,8 +592,11 @@ static aus_err rd_structure(dec *d, aus_bpv7_bundle *b)
         aus_err be;
         if (!h.indef && left == 0)
             break;
-        if (b->nblocks < b->blk_cap && ((d->fast && block_bytes(d, &b->blk[b->nblocks], &be)) ||
-                                        rd_block_fast(d, &b->blk[b->nblocks], &be))) {
+        /* (at the closing break of a well-formed bundle neither fast path can apply) */
+        int at_brk = d->fast && h.indef && aus_rd_left(&d->r) && d->r.base[d->r.off] == 0xFF;
+        if (b->nblocks < b->blk_cap && !at_brk &&
+            ((d->fast && block_bytes(d, &b->blk[b->nblocks], &be)) ||
+             rd_block_fast(d, &b->blk[b->nblocks], &be))) {
             AUS_TRY(be);
             b->nblocks++;
             left--;
