@@ -8,13 +8,15 @@
  * App. A bundle (possible: A.1 / A.2 use scope 0, which leaves the primary block outside the
  * integrity check), the delivered payload block is exactly the original one (never altered
  * plaintext); on failure the buffer is entirely wiped; the ASB decoder re-encodes what it
- * accepts to the same bytes. */
+ * accepts to the same bytes, and its fast path agrees with the item-by-item decoder on the raw
+ * input and on every BIB/BCB's data. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "australis/base.h"
 #include "australis/bpsec.h"
+#include "bpsec/bpsec_int.h"
 
 static const char *const finals[4] = {
     "9f88070000820282010282028202018202820201820018281a000f4240850b0200005856810101018202820201"
@@ -96,6 +98,29 @@ static void check_wiped(const uint8_t *p, size_t n)
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* The ASB fast path against the item-by-item decoder on p[0..n): same error, same structure
+ * (including what an error leaves untouched). */
+static void check_asb_fast(const uint8_t *p, size_t n)
+{
+    static aus_bpsec_asb a, g;
+    memset(&a, 0x5A, sizeof a);
+    memset(&g, 0x5A, sizeof g);
+    if (aus_bpsec_asb_decode(&a, p, n) != bpsec_asb_decode_general(&g, p, n) ||
+        memcmp(&a, &g, sizeof a) != 0)
+        abort();
+}
+
+/* ... on the data of every BIB and BCB of the bundle, as the unwrap path reads them. */
+static void check_asb_blocks(const uint8_t *p, size_t n)
+{
+    static aus_bpv7_bundle b;
+    if (aus_bpv7_decode(&b, p, n, AUS_BPV7_LAX_CBOR | AUS_BPV7_NO_CRC_CHECK) != AUS_OK)
+        return;
+    for (size_t i = 0; i < b.nblocks; i++)
+        if (b.blk[i].type == AUS_BPV7_BT_BIB || b.blk[i].type == AUS_BPV7_BT_BCB)
+            check_asb_fast(b.blk[i].data, b.blk[i].data_len);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static uint8_t buf[8192];
@@ -110,6 +135,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(buf, data + 1, n);
         if (aus_bpsec_open(c, key_fn, NULL, buf, &n, &rep) != AUS_OK)
             check_wiped(buf, size - 1);
+        check_asb_fast(data + 1, size - 1);
+        check_asb_blocks(data + 1, size - 1);
         aus_bpsec_asb a;
         if (aus_bpsec_asb_decode(&a, data + 1, size - 1) == AUS_OK) {
             static uint8_t out[8192];
@@ -139,6 +166,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     static uint8_t orig[2048];
     memcpy(orig, buf, len);
+    check_asb_blocks(orig, len);
     aus_err e = aus_bpsec_open(c, key_fn, NULL, buf, &n, &rep);
     /* what the CLI refuses: a security block turned into an unknown block, or none left */
     if (e == AUS_OK && (rep.nuncovered || rep.nbib + rep.nbcb == 0))

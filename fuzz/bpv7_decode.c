@@ -5,13 +5,15 @@
  * input uses the preferred CBOR forms (AUS_BPV7_STRICT_CBOR accepts it) re-encoding reproduces
  * the input bytes exactly; strict acceptance implies lax acceptance with the same fields; the
  * encoder's size pass agrees; the receipt decision is total and pure; fragments of it decode and
- * reassemble to the same payload; an administrative record payload decodes without crashing.
+ * reassemble to the same payload; an administrative record payload decodes without crashing;
+ * the decoder's byte-level fast paths agree with the decoder without them.
  * Seeds: fuzz/corpus/bpv7_decode/ (including the lax forms of tests/vectors/bpv7_lax). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "australis/bpv7.h"
+#include "bpv7/bpv7_int.h"
 
 static aus_bpv7_bundle b, f, r, sb;
 static uint8_t out[1 << 17], out2[1 << 17];
@@ -100,8 +102,32 @@ static void check_receipt(void)
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* The decoder's byte-level fast paths against the decoder without them: same error, same
+ * error offset, same fields. */
+static void check_fast_paths(const uint8_t *data, size_t size, unsigned flags)
+{
+    static aus_bpv7_bundle x, y;
+    aus_err ex = aus_bpv7_decode(&x, data, size, flags);
+    aus_err ey = bpv7_decode_blocks_general(&y, NULL, 0, data, size, flags);
+    if (ex != ey || x.err_off != y.err_off || x.nblocks != y.nblocks ||
+        x.encoded_len != y.encoded_len)
+        abort();
+    if (ex != AUS_OK)
+        return;
+    if (!same_fields(&x, &y) || x.pri.crc != y.pri.crc || x.pri_len != y.pri_len ||
+        x.notes != y.notes || x.payload_len != y.payload_len)
+        abort();
+    for (size_t i = 0; i < x.nblocks; i++)
+        if (x.blk[i].off != y.blk[i].off || x.blk[i].len != y.blk[i].len ||
+            x.blk[i].data != y.blk[i].data || x.blk[i].crc != y.blk[i].crc)
+            abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    check_fast_paths(data, size, 0);
+    check_fast_paths(data, size, AUS_BPV7_STRICT_CBOR);
+    check_fast_paths(data, size, AUS_BPV7_LAX_CBOR | AUS_BPV7_NO_CRC_CHECK);
     (void)aus_bpv7_decode(&b, data, size, AUS_BPV7_STRICT);
     (void)aus_bpv7_decode(&b, data, size, AUS_BPV7_LAX_CBOR | AUS_BPV7_NO_CRC_CHECK);
     int strict_ok = aus_bpv7_decode(&sb, data, size, AUS_BPV7_STRICT_CBOR) == AUS_OK;

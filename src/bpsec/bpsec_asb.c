@@ -102,12 +102,142 @@ static aus_err asb_decode(aus_bpsec_asb *a, const uint8_t *p, size_t n)
     return aus_rd_finish(&r);
 }
 
-aus_err aus_bpsec_asb_decode(aus_bpsec_asb *a, const uint8_t *p, size_t n)
+/* ---- the fast path: the shapes RFC 9173's contexts produce ----
+ *
+ * An ASB whose every head is a definite, shortest-form head (ai 0..27) of major 0..6, whose
+ * security source is an ipn EID [2, [node, service]] and whose parameter and result values
+ * are integers or definite byte strings: that is every BIB-HMAC-SHA2 and BCB-AES-GCM block
+ * (RFC 9173 §3, §4) this node or a conforming peer writes. asb_fast decodes such a block with
+ * the same rules as asb_decode and returns 1 only when asb_decode would accept it with the
+ * same result; on anything else it returns 0 having decided nothing, and asb_decode alone
+ * reads the block again and reports the exact error. Why hand-written: the item-by-item reader
+ * costs several thousand instructions per bundle in wrap+unwrap; this walks the bytes once. */
+typedef struct fast_rd {
+    const uint8_t *p;
+    size_t n, at;
+} fast_rd;
+
+/* One head as aus_cbor_rd_head reads it under BPSEC_CBOR (shortest form): 1 when it is a
+ * definite head of major 0..6 that fits, else 0. */
+#if defined(__GNUC__)
+#define F_INLINE static inline __attribute__((always_inline))
+#else
+#define F_INLINE static inline
+#endif
+
+F_INLINE int f_head(fast_rd *f, unsigned *major, uint64_t *v)
+{
+    if (f->at >= f->n)
+        return 0;
+    uint8_t ib = f->p[f->at];
+    unsigned ai = ib & 31u;
+    *major = ib >> 5;
+    if (ai < 24) {
+        *v = ai;
+        f->at++;
+        return 1;
+    }
+    if (ai > 27 || *major == AUS_CBOR_SIMPLE)
+        return 0;
+    size_t m = (size_t)1 << (ai - 24), left = f->n - f->at;
+    if (m >= left)
+        return 0;
+    uint64_t x = 0;
+    for (size_t i = 1; i <= m; i++)
+        x = x << 8 | f->p[f->at + i];
+    /* RFC 8949 §4.2.1: the shortest head only (else the general reader names the error) */
+    static const uint64_t floor_of[4] = {24u, 0x100u, 0x10000u, 0x100000000u};
+    if (x < floor_of[ai - 24])
+        return 0;
+    *v = x;
+    f->at += 1 + m;
+    return 1;
+}
+
+F_INLINE int f_typed(fast_rd *f, unsigned major, uint64_t *v)
+{
+    unsigned mj;
+    return f_head(f, &mj, v) && mj == major;
+}
+
+/* [[id, value], ...] with 1..max entries, distinct ids, values integers or byte strings. */
+static int f_items(fast_rd *f, aus_bpsec_item *it, size_t max, size_t *count)
+{
+    uint64_t n, two;
+    if (!f_typed(f, AUS_CBOR_ARRAY, &n) || n == 0 || n > max)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!f_typed(f, AUS_CBOR_ARRAY, &two) || two != 2 || !f_typed(f, AUS_CBOR_UINT, &it[i].id))
+            return 0;
+        size_t vs = f->at;
+        unsigned mj;
+        uint64_t v;
+        if (!f_head(f, &mj, &v))
+            return 0;
+        if (mj == AUS_CBOR_BSTR) {
+            if (v > f->n - f->at)
+                return 0;
+            f->at += (size_t)v;
+        } else if (mj != AUS_CBOR_UINT && mj != AUS_CBOR_NINT) {
+            return 0;
+        }
+        it[i].val = f->p + vs;
+        it[i].val_len = f->at - vs;
+        for (size_t j = 0; j < i; j++)
+            if (it[j].id == it[i].id)
+                return 0;
+    }
+    *count = (size_t)n;
+    return 1;
+}
+
+static int asb_fast(aus_bpsec_asb *a, const uint8_t *p, size_t n)
+{
+    fast_rd f = {p, n, 0};
+    uint64_t cnt, v, node, svc;
+    if (!p || !f_typed(&f, AUS_CBOR_ARRAY, &cnt) || cnt == 0 || cnt > AUS_BPSEC_MAX_TARGETS)
+        return 0;
+    for (size_t i = 0; i < cnt; i++) {
+        if (!f_typed(&f, AUS_CBOR_UINT, &a->targets[i]))
+            return 0;
+        for (size_t j = 0; j < i; j++)
+            if (a->targets[j] == a->targets[i])
+                return 0;
+    }
+    a->ntargets = (size_t)cnt;
+    if (!f_typed(&f, AUS_CBOR_UINT, &v) || v == 0 || v > (uint64_t)INT64_MAX)
+        return 0;
+    a->ctx_id = (int64_t)v;
+    if (!f_typed(&f, AUS_CBOR_UINT, &a->ctx_flags) ||
+        (a->ctx_flags & ~(uint64_t)AUS_BPSEC_ASB_PARAMS) != 0)
+        return 0;
+    size_t src = f.at;
+    if (!f_typed(&f, AUS_CBOR_ARRAY, &v) || v != 2 || !f_typed(&f, AUS_CBOR_UINT, &v) ||
+        v != AUS_EID_SCHEME_IPN || !f_typed(&f, AUS_CBOR_ARRAY, &v) || v != 2 ||
+        !f_typed(&f, AUS_CBOR_UINT, &node) || !f_typed(&f, AUS_CBOR_UINT, &svc))
+        return 0;
+    a->source = p + src;
+    a->source_len = f.at - src;
+    a->nparams = 0;
+    if ((a->ctx_flags & AUS_BPSEC_ASB_PARAMS) &&
+        !f_items(&f, a->params, AUS_BPSEC_MAX_PARAMS, &a->nparams))
+        return 0;
+    if (!f_typed(&f, AUS_CBOR_ARRAY, &v) || v != a->ntargets)
+        return 0;
+    for (size_t i = 0; i < a->ntargets; i++)
+        if (!f_items(&f, a->results[i], AUS_BPSEC_MAX_PARAMS, &a->nresults[i]))
+            return 0;
+    return f.at == n;
+}
+
+static aus_err asb_decode_into(aus_bpsec_asb *a, const uint8_t *p, size_t n, int fast)
 {
     aus_bpsec_asb t; /* only the parts named by the counts are ever read */
     AUS_ENSURE(a && (p || n == 0), AUS_E_ARG);
-    t.nparams = 0;
-    AUS_TRY(asb_decode(&t, p, n));
+    if (!fast || !asb_fast(&t, p, n)) {
+        t.nparams = 0;
+        AUS_TRY(asb_decode(&t, p, n));
+    }
     /* no partial state change on error; copy only what was decoded (hot path) */
     a->ntargets = t.ntargets;
     memcpy(a->targets, t.targets, t.ntargets * sizeof t.targets[0]);
@@ -122,6 +252,16 @@ aus_err aus_bpsec_asb_decode(aus_bpsec_asb *a, const uint8_t *p, size_t n)
         memcpy(a->results[i], t.results[i], t.nresults[i] * sizeof t.results[i][0]);
     }
     return AUS_OK;
+}
+
+aus_err aus_bpsec_asb_decode(aus_bpsec_asb *a, const uint8_t *p, size_t n)
+{
+    return asb_decode_into(a, p, n, 1);
+}
+
+aus_err bpsec_asb_decode_general(aus_bpsec_asb *a, const uint8_t *p, size_t n)
+{
+    return asb_decode_into(a, p, n, 0);
 }
 
 static void wr_items(aus_wr *w, const aus_bpsec_item *it, size_t n)

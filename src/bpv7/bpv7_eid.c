@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Endpoint IDs (RFC 9171 §4.2.5.1): dtn and ipn schemes, CBOR and text forms. */
+#include <string.h>
+
 #include "australis/bpv7.h"
 #include "australis/cbor.h"
 
@@ -99,6 +101,18 @@ static int eid_fast_ipn(aus_rd *r, unsigned cf, aus_eid *e)
 {
     aus_cbor_head h[5];
     size_t len;
+    /* The commonest form first, straight from the bytes: 82 02 82 <node> <service> with both
+     * numbers below 24 (one-byte heads of major 0, valid under every flag: RFC 8949 §3). */
+    if (!r->err && r->len - r->off >= 5) {
+        const uint8_t *q = r->base + r->off;
+        if (q[0] == 0x82 && q[1] == AUS_EID_SCHEME_IPN && q[2] == 0x82 && q[3] < 24 && q[4] < 24) {
+            e->scheme = AUS_EID_SCHEME_IPN;
+            e->node = q[3];
+            e->service = q[4];
+            r->off += 5;
+            return 1;
+        }
+    }
     if (aus_cbor_peek_heads(r, cf, h, 5, &len) != AUS_OK)
         return 0;
     if (h[0].major != AUS_CBOR_ARRAY || h[0].indef || h[0].val != 2 ||
@@ -254,21 +268,22 @@ aus_err aus_bpv7_eid_parse(aus_eid *e, const char *s, size_t n)
 /* Append text to out with truncation; always counts the full length. */
 static void put(char *out, size_t cap, size_t *len, const char *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++, (*len)++)
-        if (*len + 1 < cap)
-            out[*len] = s[i];
+    if (*len + 1 < cap) { /* the part that fits before the terminating NUL, in one copy */
+        size_t room = cap - 1 - *len;
+        memcpy(out + *len, s, n < room ? n : room);
+    }
+    *len += n;
 }
 
 static void put_dec(char *out, size_t cap, size_t *len, uint64_t v)
 {
     char tmp[20];
-    size_t k = 0;
+    size_t k = sizeof tmp;
     do {
-        tmp[k++] = (char)('0' + v % 10);
+        tmp[--k] = (char)('0' + v % 10);
         v /= 10;
     } while (v);
-    while (k)
-        put(out, cap, len, &tmp[--k], 1);
+    put(out, cap, len, tmp + k, sizeof tmp - k);
 }
 
 size_t aus_bpv7_eid_format(const aus_eid *e, char *out, size_t cap)

@@ -12,4 +12,8 @@ AUS_MUST_USE aus_err aus_bpv7_check_blocks(const aus_bpv7_bundle *b, size_t *bad
 /* 1 if the bundle carries a bundle age block: parsed (has_age), or encrypted by a BCB. */
 int aus_bpv7_age_present(const aus_bpv7_bundle *b);
 
+/* aus_bpv7_decode_blocks without its byte-level fast paths (the reference of the unit tests). */
+AUS_MUST_USE aus_err bpv7_decode_blocks_general(aus_bpv7_bundle *b, aus_bpv7_block *blk, size_t cap,
+                                                const uint8_t *p, size_t n, unsigned flags);
+
 #endif

@@ -108,9 +108,69 @@ static inline aus_err head(aus_rd *r, unsigned flags, aus_cbor_head *h)
     return head_tail(r, flags, h);
 }
 
+/* Big-endian value of the 1, 2, 4 or 8 argument bytes at q (bounds already checked). Written
+ * as shifts of whole-width expressions, which compilers turn into one load and a byte swap on
+ * either byte order. */
+static inline uint64_t be_arg(const uint8_t *q, size_t n)
+{
+    switch (n) {
+    case 1: return q[0];
+    case 2: return (uint64_t)q[0] << 8 | q[1];
+    case 4:
+        return (uint64_t)((uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 | (uint32_t)q[2] << 8 |
+                          (uint32_t)q[3]);
+    default:
+        return (uint64_t)q[0] << 56 | (uint64_t)q[1] << 48 | (uint64_t)q[2] << 40 |
+               (uint64_t)q[3] << 32 | (uint64_t)q[4] << 24 | (uint64_t)q[5] << 16 |
+               (uint64_t)q[6] << 8 | (uint64_t)q[7];
+    }
+}
+
+/* The common case of aus_cbor_peek_heads: n well-formed heads of major 0..6 with a definite
+ * argument (ai 0..27) that pass the flags' shortest-form rule. It decodes them exactly as
+ * head() does and returns 1; on anything else (truncation, ai 28..31, major 7, a sticky error,
+ * a non-shortest head under STRICT) it returns 0 having decided nothing, and the caller runs
+ * the general reader from the start, which alone reports errors. Why hand-written: this is the
+ * hottest loop of the BPv7 and BPSec decoders (one byte per head, one branch per head). */
+static inline int peek_fast(const aus_rd *r, unsigned flags, aus_cbor_head *h, size_t n,
+                            size_t *len)
+{
+    if (r->err || r->off >= r->len)
+        return 0; /* (also never forms base + off over an empty reader, whose base may be NULL) */
+    const uint8_t *p = r->base + r->off;
+    size_t left = r->len - r->off, at = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (at >= left)
+            return 0;
+        uint8_t ib = p[at];
+        uint8_t ai = (uint8_t)(ib & 31u), major = (uint8_t)(ib >> 5);
+        if (ai < AI_1BYTE) {
+            set_bytes(&h[k], major, ai, 0, 0);
+            h[k].val = ai;
+            at++;
+            continue;
+        }
+        if (ai > AI_8BYTE || major == AUS_CBOR_SIMPLE)
+            return 0;
+        size_t m = (size_t)1 << (ai - AI_1BYTE);
+        if (m >= left - at)
+            return 0; /* the head needs 1 + m bytes */
+        uint64_t v = be_arg(p + at + 1, m);
+        if ((flags & AUS_CBOR_STRICT) && !is_shortest(ai, v))
+            return 0;
+        set_bytes(&h[k], major, ai, 0, 0);
+        h[k].val = v;
+        at += 1 + m;
+    }
+    *len = at;
+    return 1;
+}
+
 aus_err aus_cbor_peek_heads(const aus_rd *r, unsigned flags, aus_cbor_head *h, size_t n,
                             size_t *len)
 {
+    if (peek_fast(r, flags, h, n, len))
+        return AUS_OK;
     /* The same head reader as every other read, on a copy of the cursor: one parser, one
      * bounds check (DESIGN.md §3), and r itself never moves. */
     aus_rd t = *r;
@@ -398,10 +458,27 @@ size_t aus_cbor_head_len(uint64_t v)
     return 9;
 }
 
-void aus_cbor_wr_head(aus_wr *w, unsigned major, uint64_t v)
+/* The head writer, inlined into the writers of this file (their hot path is one store). */
+static inline void wr_head(aus_wr *w, unsigned major, uint64_t v)
 {
     uint8_t mt = (uint8_t)((major & 7u) << 5);
+    /* Fast path: a 1-byte head into a real buffer with room, written with one store. Anything
+     * else (sizer mode, a sticky error, a head that does not fit, a longer head) takes the
+     * general path below, so the bytes, w->off and w->err are exactly as before. */
+    if (v < 24 && w->base && !w->err && w->off < w->cap) {
+        w->base[w->off++] = (uint8_t)(mt | v);
+        return;
+    }
     size_t n = aus_cbor_head_len(v);
+    if (n > 1 && w->base && !w->err && n <= w->cap - w->off) {
+        static const uint8_t ai_of[10] = {0, 0, 24, 25, 0, 26, 0, 0, 0, 27};
+        uint8_t *q = w->base + w->off;
+        q[0] = (uint8_t)(mt | ai_of[n]);
+        for (size_t i = n - 1; i > 0; i--, v >>= 8)
+            q[i] = (uint8_t)v;
+        w->off += n;
+        return;
+    }
     if (n == 1) {
         aus_wr_u8(w, (uint8_t)(mt | v));
         return;
@@ -411,25 +488,27 @@ void aus_cbor_wr_head(aus_wr *w, unsigned major, uint64_t v)
     aus_wr_ben(w, v, n - 1);
 }
 
-void aus_cbor_wr_uint(aus_wr *w, uint64_t v) { aus_cbor_wr_head(w, AUS_CBOR_UINT, v); }
+void aus_cbor_wr_head(aus_wr *w, unsigned major, uint64_t v) { wr_head(w, major, v); }
+
+void aus_cbor_wr_uint(aus_wr *w, uint64_t v) { wr_head(w, AUS_CBOR_UINT, v); }
 
 void aus_cbor_wr_int(aus_wr *w, int64_t v)
 {
     if (v >= 0)
-        aus_cbor_wr_head(w, AUS_CBOR_UINT, (uint64_t)v);
+        wr_head(w, AUS_CBOR_UINT, (uint64_t)v);
     else
-        aus_cbor_wr_head(w, AUS_CBOR_NINT, (uint64_t)(-(v + 1)));
+        wr_head(w, AUS_CBOR_NINT, (uint64_t)(-(v + 1)));
 }
 
 void aus_cbor_wr_bstr(aus_wr *w, const void *p, size_t n)
 {
-    aus_cbor_wr_head(w, AUS_CBOR_BSTR, n);
+    wr_head(w, AUS_CBOR_BSTR, n);
     aus_wr_bytes(w, p, n);
 }
 
 void aus_cbor_wr_tstr(aus_wr *w, const char *p, size_t n)
 {
-    aus_cbor_wr_head(w, AUS_CBOR_TSTR, n);
+    wr_head(w, AUS_CBOR_TSTR, n);
     aus_wr_bytes(w, p, n);
 }
 
@@ -441,11 +520,11 @@ void aus_cbor_wr_cstr(aus_wr *w, const char *s)
     aus_cbor_wr_tstr(w, s, n);
 }
 
-void aus_cbor_wr_array(aus_wr *w, size_t n) { aus_cbor_wr_head(w, AUS_CBOR_ARRAY, n); }
+void aus_cbor_wr_array(aus_wr *w, size_t n) { wr_head(w, AUS_CBOR_ARRAY, n); }
 void aus_cbor_wr_array_indef(aus_wr *w) { aus_wr_u8(w, 0x9F); }
-void aus_cbor_wr_map(aus_wr *w, size_t n) { aus_cbor_wr_head(w, AUS_CBOR_MAP, n); }
+void aus_cbor_wr_map(aus_wr *w, size_t n) { wr_head(w, AUS_CBOR_MAP, n); }
 void aus_cbor_wr_map_indef(aus_wr *w) { aus_wr_u8(w, 0xBF); }
-void aus_cbor_wr_tag(aus_wr *w, uint64_t tag) { aus_cbor_wr_head(w, AUS_CBOR_TAG, tag); }
+void aus_cbor_wr_tag(aus_wr *w, uint64_t tag) { wr_head(w, AUS_CBOR_TAG, tag); }
 void aus_cbor_wr_bool(aus_wr *w, int v) { aus_wr_u8(w, v ? 0xF5 : 0xF4); }
 void aus_cbor_wr_null(aus_wr *w) { aus_wr_u8(w, 0xF6); }
 void aus_cbor_wr_undefined(aus_wr *w) { aus_wr_u8(w, 0xF7); }
@@ -457,5 +536,5 @@ void aus_cbor_wr_simple(aus_wr *w, uint8_t v)
         aus_wr_fail(w, AUS_E_ARG); /* RFC 8949 §3.3: not encodable */
         return;
     }
-    aus_cbor_wr_head(w, AUS_CBOR_SIMPLE, v);
+    wr_head(w, AUS_CBOR_SIMPLE, v);
 }

@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* aus_bpsec_asb_decode (with its fast path for RFC 9173's shapes) against the item-by-item
+ * decoder alone (bpsec_asb_decode_general), on many generated abstract security blocks
+ * (RFC 9172 §3.6): well-formed ones of every shape, ones that break one rule, non-shortest
+ * heads (RFC 8949 §4.2.1), truncations and bit flips. Same error, and the same decoded
+ * structure byte for byte (including what is left untouched on error). */
+#include <string.h>
+
+#include "aus_test.h"
+#include "australis/cbor.h"
+#include "bpsec/bpsec_int.h"
+
+static uint64_t rng = 0xD1B54A32D192ED03u;
+static uint64_t next(void)
+{
+    rng ^= rng >> 12;
+    rng ^= rng << 25;
+    rng ^= rng >> 27;
+    return rng * 0x2545F4914F6CDD1Du;
+}
+static int one_in(uint64_t n) { return next() % n == 0; }
+
+static const uint64_t edges[] = {0,
+                                 1,
+                                 2,
+                                 23,
+                                 24,
+                                 255,
+                                 256,
+                                 65535,
+                                 65536,
+                                 0xFFFFFFFFu,
+                                 0x100000000u,
+                                 (uint64_t)INT64_MAX,
+                                 (uint64_t)INT64_MAX + 1,
+                                 UINT64_MAX};
+
+static uint64_t pick(void)
+{
+    if (one_in(3))
+        return edges[next() % (sizeof edges / sizeof edges[0])];
+    return next() % 30;
+}
+
+/* A head, now and then in a longer form than RFC 8949 §4.2.1 allows. */
+static void wh(aus_wr *w, unsigned major, uint64_t v)
+{
+    if (!one_in(40)) {
+        aus_cbor_wr_head(w, major, v);
+        return;
+    }
+    size_t n = aus_cbor_head_len(v);
+    n = n == 1 ? 2 : n == 2 ? 3 : n == 3 ? 5 : 9;
+    static const uint8_t ai_of[10] = {0, 0, 24, 25, 0, 26, 0, 0, 0, 27};
+    aus_wr_u8(w, (uint8_t)(major << 5 | ai_of[n]));
+    aus_wr_ben(w, v, n - 1);
+}
+
+static size_t count(size_t usual, size_t max)
+{
+    if (one_in(12))
+        return next() % (max + 2); /* 0 and max + 1 included */
+    return 1 + next() % usual;
+}
+
+static void value(aus_wr *w)
+{
+    uint8_t bytes[40];
+    memset(bytes, 0x5A, sizeof bytes);
+    switch (next() % 10) {
+    case 0: wh(w, AUS_CBOR_UINT, pick()); break;
+    case 1: wh(w, AUS_CBOR_NINT, pick()); break;
+    case 2:
+        wh(w, AUS_CBOR_TSTR, 1);
+        aus_wr_u8(w, 'a');
+        break;
+    case 3:
+        wh(w, AUS_CBOR_ARRAY, 2);
+        wh(w, 0, 1);
+        wh(w, 0, 2);
+        break;
+    case 4: aus_wr_u8(w, (uint8_t)next()); break; /* anything, maybe a simple value or float */
+    case 5:
+        aus_wr_u8(w, 0x5F);
+        aus_wr_u8(w, 0x41);
+        aus_wr_u8(w, 0);
+        aus_wr_u8(w, 0xFF);
+        break;
+    default: {
+        size_t n = next() % 40;
+        wh(w, AUS_CBOR_BSTR, n);
+        aus_wr_bytes(w, bytes, n);
+    }
+    }
+}
+
+static void items(aus_wr *w)
+{
+    size_t n = count(3, AUS_BPSEC_MAX_PARAMS);
+    uint64_t last = 0;
+    wh(w, AUS_CBOR_ARRAY, n);
+    for (size_t i = 0; i < n; i++) {
+        wh(w, AUS_CBOR_ARRAY, one_in(50) ? 3 : 2);
+        last = one_in(20) ? last : (one_in(10) ? pick() : i + 1);
+        wh(w, one_in(60) ? AUS_CBOR_NINT : AUS_CBOR_UINT, last);
+        value(w);
+    }
+}
+
+static void source(aus_wr *w)
+{
+    switch (next() % 8) {
+    case 0: /* dtn://a/ */
+        wh(w, AUS_CBOR_ARRAY, 2);
+        wh(w, 0, 1);
+        wh(w, AUS_CBOR_TSTR, 6);
+        aus_wr_bytes(w, "//a/b1", 6);
+        break;
+    case 1: /* dtn:none, or an unknown scheme */
+        wh(w, AUS_CBOR_ARRAY, 2);
+        wh(w, 0, one_in(2) ? 1 : 3);
+        wh(w, 0, 0);
+        break;
+    case 2: aus_wr_u8(w, 0x9F); break; /* indefinite: refused under BPSEC_CBOR */
+    default:
+        wh(w, AUS_CBOR_ARRAY, one_in(30) ? 3 : 2);
+        wh(w, 0, one_in(30) ? 1 : 2);
+        wh(w, AUS_CBOR_ARRAY, one_in(30) ? 1 : 2);
+        wh(w, 0, pick());
+        wh(w, one_in(30) ? AUS_CBOR_NINT : 0, pick());
+    }
+}
+
+static size_t gen(uint8_t *buf, size_t cap)
+{
+    aus_wr w;
+    aus_wr_init(&w, buf, cap);
+    size_t nt = count(2, AUS_BPSEC_MAX_TARGETS);
+    wh(&w, AUS_CBOR_ARRAY, nt);
+    for (size_t i = 0; i < nt; i++)
+        wh(&w, AUS_CBOR_UINT, one_in(15) ? 1 : (one_in(8) ? pick() : i + 1));
+    if (one_in(20))
+        wh(&w, AUS_CBOR_NINT, pick());
+    else
+        wh(&w, AUS_CBOR_UINT, one_in(8) ? pick() : 1 + next() % 2);
+    uint64_t flags = one_in(15) ? pick() : next() % 2;
+    wh(&w, AUS_CBOR_UINT, flags);
+    source(&w);
+    int with = (flags & 1u) != 0;
+    if (one_in(25))
+        with = !with; /* parameters present against the flag, or absent */
+    if (with)
+        items(&w);
+    size_t nr = one_in(15) ? next() % (AUS_BPSEC_MAX_TARGETS + 2) : nt;
+    wh(&w, AUS_CBOR_ARRAY, nr);
+    for (size_t i = 0; i < nr; i++)
+        items(&w);
+    if (one_in(30))
+        aus_wr_u8(&w, 0); /* trailing */
+    return aus_wr_finish(&w) == AUS_OK ? aus_wr_len(&w) : 0;
+}
+
+static void compare(const uint8_t *p, size_t n, size_t *ok, size_t *bad)
+{
+    static aus_bpsec_asb a, b;
+    memset(&a, 0xC3, sizeof a);
+    memset(&b, 0xC3, sizeof b);
+    aus_err ea = aus_bpsec_asb_decode(&a, p, n);
+    aus_err eb = bpsec_asb_decode_general(&b, p, n);
+    assert_int_equal(ea, eb);
+    assert_memory_equal(&a, &b, sizeof a);
+    if (ea == AUS_OK)
+        (*ok)++;
+    else
+        (*bad)++;
+}
+
+static void test_asb_fast_differential(void **st)
+{
+    (void)st;
+    size_t ok = 0, bad = 0;
+    for (int iter = 0; iter < 100000; iter++) {
+        uint8_t buf[2048];
+        size_t n = gen(buf, sizeof buf);
+        compare(buf, n, &ok, &bad);
+        switch (next() % 4) {
+        case 0: compare(buf, next() % (n + 1), &ok, &bad); break; /* truncated */
+        case 1:
+            if (n) {
+                buf[next() % n] ^= (uint8_t)(1u << (next() % 8));
+                compare(buf, n, &ok, &bad);
+            }
+            break;
+        default: break;
+        }
+    }
+    /* every outcome exercised many times */
+    assert_true(ok > 10000 && bad > 10000);
+}
+
+/* The shapes the node writes (RFC 9173 App. A style), with every prefix: each cut is TRUNC or
+ * whatever the general decoder says, never a fast-path success. */
+static void test_asb_fast_prefixes(void **st)
+{
+    (void)st;
+    static const uint8_t bib[] = {0x81, 0x00, 0x01, 0x01, 0x82, 0x02, 0x82, 0x18, 0x64, 0x01, 0x81,
+                                  0x82, 0x01, 0x07, 0x81, 0x81, 0x82, 0x01, 0x42, 0xAB, 0xCD};
+    static const uint8_t bcb[] = {0x81, 0x01, 0x02, 0x01, 0x82, 0x02, 0x82, 0x19, 0x01,
+                                  0x00, 0x00, 0x82, 0x82, 0x01, 0x43, 0x01, 0x02, 0x03,
+                                  0x82, 0x02, 0x03, 0x81, 0x81, 0x82, 0x01, 0x41, 0x00};
+    size_t ok = 0, bad = 0;
+    for (size_t cut = 0; cut <= sizeof bib; cut++)
+        compare(bib, cut, &ok, &bad);
+    for (size_t cut = 0; cut <= sizeof bcb; cut++)
+        compare(bcb, cut, &ok, &bad);
+    assert_int_equal(ok, 2);
+    aus_bpsec_asb a;
+    assert_int_equal(aus_bpsec_asb_decode(&a, bcb, sizeof bcb), AUS_OK);
+    assert_int_equal(a.ctx_id, 2);
+    assert_int_equal(a.nparams, 2);
+    assert_int_equal(a.params[0].val_len, 4);
+    assert_int_equal(a.source_len, 7);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_asb_fast_differential),
+        cmocka_unit_test(test_asb_fast_prefixes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
