@@ -190,9 +190,10 @@ aus_agent_sec_ops aus_agent_seal_ops(aus_agent_seal *s);
 /* ---- the BPSec envelope (RFC 9172 with the RFC 9173 default contexts) ----
  *
  * Bundle = primary (CRC-32C) + sequence-number block (AUS_BPSEC_BT_SEQ, [tenant, seq]) +
- * BIB-HMAC-SHA2 (SHA-256, full scope) over primary, payload and sequence block under AK +
- * BCB-AES-GCM (AES-256) over the payload and the BIB under EK, IV from the same counter as the
- * built-in envelope (fixed field || counter reserved before use). AK is the key id after EK.
+ * BIB-HMAC-SHA2 (SHA-256, full scope) over primary and sequence block under AK +
+ * BCB-AES-GCM (AES-256) over the payload alone under EK (its tag is the payload's integrity; a
+ * second target would share the IV), IV from the same counter as the built-in envelope (fixed
+ * field || counter reserved before use). AK is the key id after EK.
  * Received bundles must carry both, from the peer's EID, with our tenant id, or nothing is
  * delivered. Uses the same aus_agent_seal state (keys, counter, buffers). */
 typedef struct aus_agent_bpsec {

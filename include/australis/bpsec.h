@@ -161,12 +161,15 @@ typedef struct aus_bpsec_op {
  * security block targets itself, a BIB never targets a BCB, a BCB never targets the primary
  * block or another BCB, a BCB targeting a block that has a BIB must also target that BIB and
  * may target a BIB only if it shares a target with it, a BIB is not added over a target that a
- * BCB already protects.
+ * BCB already protects. A BCB we add has exactly one target (POLICY otherwise): RFC 9173 gives
+ * all targets of a BCB one IV and one key, so a second target would reuse the AES-GCM (key, IV).
+ * Hence a block to be encrypted carries no BIB of its own (the GCM tag protects it).
  * The previous-node, bundle-age and hop-count blocks are not encrypted (forwarders rewrite
  * them): UNSUPPORTED (aus_bpsec_add_opt with AUS_BPSEC_ADD_EXT lifts this). Rule, argument
  * and key errors leave buf unchanged; a crypto-backend failure after the tail moved wipes buf
  * and sets *len to 0.
- * Errors: ARG (bad op), BLOCK (a rule above / unknown target), BLOCKNUM (number in use), KEY
+ * Errors: ARG (bad op), POLICY (a BCB with more than one target), BLOCK (a rule above / unknown
+ * target), BLOCKNUM (number in use), KEY
  * (key length), UNSUPPORTED, NOBUFS, LIMIT, CRYPTO, EID (source), plus aus_bpv7_decode errors
  * for the input bundle. */
 AUS_MUST_USE aus_err aus_bpsec_add(const aus_crypto *c, const aus_bpsec_op *op, uint8_t *buf,
@@ -261,7 +264,7 @@ typedef struct aus_bpsec_rule {
 } aus_bpsec_rule;
 
 typedef struct aus_bpsec_policy {
-    uint32_t bib_required;  /* AUS_BPSEC_COVER_* that must be integrity-protected */
+    uint32_t bib_required;  /* AUS_BPSEC_COVER_* that must be integrity-protected (BIB or BCB) */
     uint32_t bcb_required;  /* AUS_BPSEC_COVER_* that must be encrypted */
     uint8_t require_seq;    /* a sequence-number block covered by a BIB is mandatory */
     uint32_t replay_window; /* 1..AUS_REPLAY_MAX_WINDOW (0: AUS_REPLAY_WINDOW_DEFAULT) */
@@ -270,8 +273,9 @@ typedef struct aus_bpsec_policy {
     aus_bpsec_rule rules[AUS_BPSEC_MAX_RULES];
 } aus_bpsec_policy;
 
-/* Default: BIB on primary + payload + seq, BCB on payload, seq required, default window,
- * status report on failure, no source restriction. */
+/* Default: integrity of primary + payload + seq, BCB on payload, seq required, default
+ * window, status report on failure, no source restriction. Integrity is met by a verified BIB
+ * or by a BCB whose AES-GCM tag verified (RFC 9173 §4: an AEAD authenticates its target). */
 void aus_bpsec_policy_default(aus_bpsec_policy *p);
 
 #define AUS_BPSEC_MAX_TENANTS 8
@@ -324,8 +328,9 @@ typedef struct aus_bpsec_protect_opts {
     const char *source; /* security source EID text; NULL: the bundle's source */
     uint32_t tenant;
     uint8_t add_seq;                  /* add a sequence-number block (needs ctx->store) */
-    uint8_t bib_primary, bib_payload; /* BIB targets (plus the seq block when added) */
-    uint8_t bcb_payload;              /* BCB over the payload (and the BIB sharing it) */
+    uint8_t bib_primary, bib_payload; /* BIB targets (plus the seq block when added); the
+                                       * payload only when it is not encrypted */
+    uint8_t bcb_payload;              /* BCB over the payload (its only target) */
     int sha;                          /* AUS_HASH_SHA256/384/512 (0: SHA-256) */
     int aes;                          /* AUS_AEAD_AES128_GCM / AES256_GCM (0: AES-256-GCM) */
     uint8_t bib_scope, bcb_scope;     /* 0xFF: default 7 */
@@ -333,7 +338,9 @@ typedef struct aus_bpsec_protect_opts {
 } aus_bpsec_protect_opts;
 
 /* Fill opts with the mission defaults (seq, BIB primary+payload+seq, BCB payload, SHA-256,
- * AES-256-GCM, full scope, no key wrap). */
+ * AES-256-GCM, full scope, no key wrap). An encrypted payload is left out of the BIB: its BCB's
+ * GCM tag protects it, and RFC 9172 §3.9 would make that BCB encrypt the BIB as a second target
+ * under the payload's AES-GCM (key, IV), which aus_bpsec_add refuses. */
 void aus_bpsec_protect_opts_default(aus_bpsec_protect_opts *o);
 
 /* Protect in[0..n) into out (cap): sequence-number block (if asked), BIB, BCB with an IV from

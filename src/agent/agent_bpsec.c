@@ -4,9 +4,11 @@
  * Built on the single-operation level of src/bpsec (aus_bpsec_add / aus_bpsec_open) so that
  * the agent keeps the sequence number, the IV counter and the replay window inside its own
  * store transaction (the exactly-once contract of agent.h). Rules enforced here:
- *   - RFC 9172 §3.8/§3.9: the BCB over the payload also targets the BIB that shares it;
- *   - RFC 9172 §5.1: nothing is delivered unless the BIB covered primary, payload and the
- *     sequence block and the BCB covered the payload (checked from the open report);
+ *   - one target per BCB (the payload), so no two plaintexts share an AES-GCM (key, IV): the
+ *     BIB covers the primary and sequence blocks only, and the payload's integrity is the BCB's
+ *     GCM tag (RFC 9172 §3.9 would otherwise make the BCB encrypt that BIB under the same IV);
+ *   - RFC 9172 §5.1: nothing is delivered unless the BIB covered primary and the sequence block
+ *     and the BCB covered the payload (checked from the open report);
  *   - NIST SP 800-38D §8.2.1: IV = fixed field || counter reserved before use.
  * EK and AK are named at the crypto provider by (tenant's domain, key id) as in agent_seal.c, so
  * their keyed contexts live while the keys are active (DESIGN.md §5).
@@ -92,8 +94,8 @@ static long bp_protect(void *self, aus_bpv7_bundle *bun, uint64_t seq, uint64_t 
     aus_bpsec_op bib = {.kind = AUS_BPSEC_BIB,
                         .block_number = BLK_BIB,
                         .source = b->source,
-                        .ntargets = 3,
-                        .targets = {0, 1, BLK_SEQ},
+                        .ntargets = 2,
+                        .targets = {0, BLK_SEQ},
                         .variant = AUS_HASH_SHA256,
                         .scope = AUS_BPSEC_SCOPE_ALL,
                         .key = ak,
@@ -103,8 +105,8 @@ static long bp_protect(void *self, aus_bpv7_bundle *bun, uint64_t seq, uint64_t 
     aus_bpsec_op bcb = {.kind = AUS_BPSEC_BCB,
                         .block_number = BLK_BCB,
                         .source = b->source,
-                        .ntargets = 2,
-                        .targets = {1, BLK_BIB},
+                        .ntargets = 1,
+                        .targets = {1},
                         .variant = AUS_AEAD_AES256_GCM,
                         .scope = AUS_BPSEC_SCOPE_ALL,
                         .key = ek,
@@ -180,9 +182,10 @@ static aus_err bp_unprotect(void *self, const uint8_t *in, size_t n, uint64_t no
             break;
     }
     AUS_TRY(e);
-    const uint32_t need_bib =
+    /* integrity: the primary and seq blocks by the BIB, the payload by the BCB's GCM tag */
+    const uint32_t need_int =
         AUS_BPSEC_COVER_PRIMARY | AUS_BPSEC_COVER_PAYLOAD | AUS_BPSEC_COVER_SEQ;
-    AUS_ENSURE((rep.covered_bib & need_bib) == need_bib &&
+    AUS_ENSURE(((rep.covered_bib | rep.covered_bcb) & need_int) == need_int &&
                    (rep.covered_bcb & AUS_BPSEC_COVER_PAYLOAD) != 0 && rep.has_seq,
                AUS_E_POLICY);
     AUS_ENSURE(rep.tenant == b->tenant_id && strcmp(rep.seq_source, b->peer_source) == 0,

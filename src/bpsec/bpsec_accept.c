@@ -94,7 +94,8 @@ static aus_err precheck(acc_st *st, const uint8_t *buf, size_t len, aus_bpsec_re
 static aus_err enforce(acc_st *st, aus_bpsec_report *rep)
 {
     const aus_bpsec_policy *p = st->pol;
-    if ((rep->covered_bib & p->bib_required) != p->bib_required ||
+    /* an AES-GCM BCB authenticates its targets too (RFC 9173 §4): either one meets integrity */
+    if (((rep->covered_bib | rep->covered_bcb) & p->bib_required) != p->bib_required ||
         (rep->covered_bcb & p->bcb_required) != p->bcb_required) {
         rep->detail = "a block the security policy requires to be protected is not";
         return AUS_E_POLICY;

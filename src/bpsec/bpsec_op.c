@@ -264,6 +264,14 @@ static aus_err add_bcb(const aus_crypto *c, const aus_bpsec_op *op, aus_bpv7_bun
     AUS_ENSURE(op->variant == AUS_AEAD_AES128_GCM || op->variant == AUS_AEAD_AES256_GCM, AUS_E_ARG);
     AUS_ENSURE(kl == (op->variant == AUS_AEAD_AES128_GCM ? 16u : 32u), AUS_E_KEY);
     AUS_ENSURE(op->iv && op->iv_len >= 8 && op->iv_len <= 16, AUS_E_ARG);
+    /* One target per BCB we produce. The IV (RFC 9173 §4.3.1) and the wrapped key (§4.3.3) are
+     * security context parameters, so they apply to every target of the block: a second target
+     * would be encrypted under the same AES-GCM (key, IV) as the first, which gives away the XOR
+     * of the two plaintexts and lets GHASH's key be solved for (NIST SP 800-38D §8, App. A).
+     * RFC 9173 App. A.4 does exactly that (its BIB and payload share the keystream). Each block
+     * to encrypt gets a BCB of its own with its own IV; blocks like this from other nodes still
+     * open (aus_bpsec_open). */
+    AUS_ENSURE(op->ntargets == 1, AUS_E_POLICY);
     AUS_TRY(op_prepare(c, op, &a, s));
     a.ctx_id = AUS_BPSEC_CTX_BCB_AES_GCM;
     uint64_t flags = op->block_flags;

@@ -10,7 +10,7 @@ void aus_bpsec_protect_opts_default(aus_bpsec_protect_opts *o)
     memset(o, 0, sizeof *o);
     o->add_seq = 1;
     o->bib_primary = 1;
-    o->bib_payload = 1;
+    o->bib_payload = 1; /* when not encrypted: then the BCB's GCM tag protects it */
     o->bcb_payload = 1;
     o->sha = AUS_HASH_SHA256;
     o->aes = AUS_AEAD_AES256_GCM;
@@ -134,34 +134,30 @@ static aus_err protect_inner(aus_bpsec_ctx *ctx, const aus_bpsec_protect_opts *o
                    AUS_E_LIMIT);
     }
     uint64_t seq_num = o->add_seq ? next_num(b, st) : 0;
-    int shared = o->bib_payload && o->bcb_payload;
-    aus_bpsec_op clear = {0}, pay = {0}, bcb = {0};
-    clear.kind = pay.kind = AUS_BPSEC_BIB;
-    clear.variant = pay.variant = o->sha ? o->sha : AUS_HASH_SHA256;
-    clear.scope = pay.scope = o->bib_scope == 0xFF ? AUS_BPSEC_SCOPE_ALL : o->bib_scope;
+    aus_bpsec_op bib = {0}, bcb = {0};
+    bib.kind = AUS_BPSEC_BIB;
+    bib.variant = o->sha ? o->sha : AUS_HASH_SHA256;
+    bib.scope = o->bib_scope == 0xFF ? AUS_BPSEC_SCOPE_ALL : o->bib_scope;
     if (o->bib_primary)
-        clear.targets[clear.ntargets++] = 0;
+        bib.targets[bib.ntargets++] = 0;
     if (seq_num)
-        clear.targets[clear.ntargets++] = seq_num;
-    if (o->bib_payload)
-        (shared ? &pay : &clear)->targets[(shared ? &pay : &clear)->ntargets++] = 1;
-    clear.block_number = clear.ntargets ? next_num(b, st) : 0;
-    pay.block_number = pay.ntargets ? next_num(b, st) : 0;
+        bib.targets[bib.ntargets++] = seq_num;
+    /* an encrypted payload is protected by its BCB's GCM tag; a BIB over it would have to be
+     * encrypted by that BCB under the payload's (key, IV) (RFC 9172 §3.9, aus_bpsec_add) */
+    if (o->bib_payload && !o->bcb_payload)
+        bib.targets[bib.ntargets++] = 1;
+    bib.block_number = bib.ntargets ? next_num(b, st) : 0;
     if (seq_num)
         AUS_TRY(add_seq_block(ctx, o, b, seq_num, st, buf, len, cap));
-    if (clear.ntargets)
-        AUS_TRY(run_op(ctx, o, st, v, &clear, buf, len, cap));
-    if (pay.ntargets)
-        AUS_TRY(run_op(ctx, o, st, v, &pay, buf, len, cap));
+    if (bib.ntargets)
+        AUS_TRY(run_op(ctx, o, st, v, &bib, buf, len, cap));
     if (!o->bcb_payload)
         return AUS_OK;
     bcb.kind = AUS_BPSEC_BCB;
     bcb.variant = o->aes ? o->aes : AUS_AEAD_AES256_GCM;
     bcb.scope = o->bcb_scope == 0xFF ? AUS_BPSEC_SCOPE_ALL : o->bcb_scope;
     bcb.block_number = next_num(b, st);
-    if (pay.ntargets) /* RFC 9172 §3.9: the BIB sharing the payload is encrypted too */
-        bcb.targets[bcb.ntargets++] = pay.block_number;
-    bcb.targets[bcb.ntargets++] = 1;
+    bcb.targets[bcb.ntargets++] = 1; /* one target: see aus_bpsec_protect_opts */
     if (ctx->store)
         AUS_TRY(aus_bpsec_next_iv(ctx, st->source, st->iv));
     else /* no durable counter: a random 96-bit IV (NIST SP 800-38D §8.2.2) */

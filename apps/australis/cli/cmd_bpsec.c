@@ -117,8 +117,10 @@ static void usage_wrap(FILE *f)
             "                            [--bib-number N] [--bcb-number N] IN -o OUT\n\n"
             "Adds a BIB (BIB-HMAC-SHA2, RFC 9173 §3) over the BLOCKS of --bib and a BCB\n"
             "(BCB-AES-GCM, RFC 9173 §4) over the BLOCKS of --bcb. Without --bib/--bcb:\n"
-            "--bib all --bcb payload. A BIB target that the BCB also encrypts is\n"
-            "put in its own BIB, which the BCB then encrypts too (RFC 9172 §3.9).\n\n"
+            "--bib all --bcb payload. Each block of --bcb gets a BCB of its own with its\n"
+            "own IV, and is left out of the BIB: its AES-GCM tag protects it, and a BIB\n"
+            "over it would have to be encrypted by that BCB under the same key and IV\n"
+            "(RFC 9172 §3.9, RFC 9173 §4.3.1: one IV for all targets of a BCB).\n\n"
             "  BLOCKS   comma list of block numbers (a number that is no block number but the\n"
             "           type code of a block present names that block) or names: primary,\n"
             "           payload, age, hop-count,\n"
@@ -133,9 +135,10 @@ static void usage_wrap(FILE *f)
             "  --source security source EID (default: the bundle's source, or the keyring's\n"
             "           only source if it has no key for that); keys are looked up for\n"
             "           (source, context) in the keyring\n"
-            "  --iv     the BCB IV (default: 12 random bytes, NIST SP 800-38D §8.2.2); for tests\n"
+            "  --iv     the BCB IV (default: 12 random bytes, NIST SP 800-38D §8.2.2); for tests;\n"
+            "           only with one block to encrypt\n"
             "  --session-key / --bib-session-key  explicit session keys (imply key wrapping)\n"
-            "  --bib-number / --bcb-number  block numbers of the new blocks\n"
+            "  --bib-number / --bcb-number  block numbers of the new BIB / (first) BCB\n"
             "  --now MS DTN time (ms since 2000-01-01) for the lifetime check (default: clock)\n"
             "A bundle a node deletes on receipt (RFC 9171 §5.6: lifetime expired, hop limit\n"
             "exceeded, an unsupported block flagged \"delete\") is refused (exit 1).\n\n"
@@ -419,58 +422,69 @@ static int run_op(wrap_job *j, const wrap_args *a, aus_bpsec_op *op, const uint8
 
 static int do_wrap(wrap_job *j, const wrap_args *a, const aus_bpv7_bundle *b)
 {
-    uint64_t bt[AUS_BPSEC_MAX_TARGETS], ct[AUS_BPSEC_MAX_TARGETS], used[4];
+    uint64_t bt[AUS_BPSEC_MAX_TARGETS], ct[AUS_BPSEC_MAX_TARGETS];
+    uint64_t used[AUS_BPSEC_MAX_TARGETS + 2];
     size_t nb = 0, nc = 0, nu = 0;
     if ((a->bib && parse_blocks(a->bib, b, 0, bt, &nb)) ||
         (a->bcb && parse_blocks(a->bcb, b, 1, ct, &nc))) {
         cli_err("bpsec wrap: bad BLOCKS list (see --help)");
         return AUS_EXIT_USAGE;
     }
-    aus_bpsec_op clear = {0}, shared = {0}, bcb = {0};
-    clear.kind = shared.kind = AUS_BPSEC_BIB;
-    clear.variant = shared.variant = a->sha == 384   ? AUS_HASH_SHA384
-                                     : a->sha == 512 ? AUS_HASH_SHA512
-                                                     : AUS_HASH_SHA256;
-    clear.scope = shared.scope = bcb.scope = (uint8_t)(a->scope < 0 ? 7 : a->scope);
+    if (nc > 1 && a->iv_len > 0) {
+        cli_err("bpsec wrap: --iv with %zu blocks to encrypt: each gets a BCB of its own and "
+                "needs its own IV (one AES-GCM key and IV never encrypt two blocks)",
+                nc);
+        return AUS_EXIT_USAGE;
+    }
+    aus_bpsec_op bib = {0}, bcb = {0};
+    bib.kind = AUS_BPSEC_BIB;
+    bib.variant = a->sha == 384   ? AUS_HASH_SHA384
+                  : a->sha == 512 ? AUS_HASH_SHA512
+                                  : AUS_HASH_SHA256;
+    bib.scope = bcb.scope = (uint8_t)(a->scope < 0 ? 7 : a->scope);
+    /* a block the BCBs encrypt stays out of the BIB: its GCM tag protects it (see --help); named
+     * in both lists (not through "all") it is a mistake worth a sentence */
+    int all = a->bib && strstr(a->bib, "all") != NULL; /* no other block name contains "all" */
     for (size_t i = 0; i < nb; i++) {
         int enc = 0;
         for (size_t k = 0; k < nc; k++)
             enc |= ct[k] == bt[i];
-        aus_bpsec_op *o = enc ? &shared : &clear;
-        o->targets[o->ntargets++] = bt[i];
+        if (enc && !all) {
+            cli_err("bpsec wrap: block %llu is in both --bib and --bcb: its BCB's AES-GCM tag "
+                    "protects it, and a BIB over it would have to be encrypted under the same "
+                    "key and IV (RFC 9172 §3.9); leave it out of --bib",
+                    (unsigned long long)bt[i]);
+            return AUS_EXIT_USAGE;
+        }
+        if (!enc)
+            bib.targets[bib.ntargets++] = bt[i];
     }
-    /* one BIB of its own for the targets the BCB will encrypt (RFC 9172 §3.9) */
     if (a->bcb_num)
         used[nu++] = a->bcb_num;
-    if (clear.ntargets) {
-        clear.block_number = a->bib_num ? a->bib_num : free_num(b, used, nu);
-        used[nu++] = clear.block_number;
-    }
-    if (shared.ntargets) {
-        shared.block_number = a->bib_num && !clear.ntargets ? a->bib_num : free_num(b, used, nu);
-        used[nu++] = shared.block_number;
+    if (bib.ntargets) {
+        bib.block_number = a->bib_num ? a->bib_num : free_num(b, used, nu);
+        used[nu++] = bib.block_number;
     }
     int rc;
-    const uint8_t *bsk = a->bsk_len > 0 ? a->bsk : NULL;
-    if (clear.ntargets && (rc = run_op(j, a, &clear, bsk, (size_t)a->bsk_len)) != AUS_OK)
+    if (bib.ntargets &&
+        (rc = run_op(j, a, &bib, a->bsk_len > 0 ? a->bsk : NULL, (size_t)a->bsk_len)) != AUS_OK)
         return rc;
-    if (shared.ntargets && (rc = run_op(j, a, &shared, bsk, (size_t)a->bsk_len)) != AUS_OK)
-        return rc;
-    if (!nc)
-        return AUS_OK;
     bcb.kind = AUS_BPSEC_BCB;
     bcb.variant = a->aes == 128 ? AUS_AEAD_AES128_GCM : AUS_AEAD_AES256_GCM;
-    bcb.block_number = a->bcb_num ? a->bcb_num : free_num(b, used, nu);
-    if (shared.ntargets)
-        bcb.targets[bcb.ntargets++] = shared.block_number;
-    for (size_t k = 0; k < nc && bcb.ntargets < AUS_BPSEC_MAX_TARGETS; k++)
-        bcb.targets[bcb.ntargets++] = ct[k];
-    uint8_t iv[16];
+    bcb.ntargets = 1;
+    uint8_t iv[12];
     bcb.iv = a->iv_len > 0 ? a->iv : iv;
-    bcb.iv_len = a->iv_len > 0 ? (size_t)a->iv_len : 12;
-    if (a->iv_len <= 0 && j->c->ops->random(j->c->self, iv, 12) != AUS_OK)
-        return fail_with("bpsec wrap", AUS_E_CRYPTO);
-    return run_op(j, a, &bcb, a->sk_len > 0 ? a->sk : NULL, (size_t)a->sk_len);
+    bcb.iv_len = a->iv_len > 0 ? (size_t)a->iv_len : sizeof iv;
+    for (size_t k = 0; k < nc; k++) { /* one BCB, one fresh IV per encrypted block */
+        bcb.targets[0] = ct[k];
+        bcb.block_number = k == 0 && a->bcb_num ? a->bcb_num : free_num(b, used, nu);
+        used[nu++] = bcb.block_number;
+        if (a->iv_len <= 0 && j->c->ops->random(j->c->self, iv, sizeof iv) != AUS_OK)
+            return fail_with("bpsec wrap", AUS_E_CRYPTO);
+        if ((rc = run_op(j, a, &bcb, a->sk_len > 0 ? a->sk : NULL, (size_t)a->sk_len)) != AUS_OK)
+            return rc;
+    }
+    return AUS_OK;
 }
 
 /* The bundle's source when the keyring has keys for it; otherwise the keyring's only source. */

@@ -377,21 +377,24 @@ static aus_err write_answer(dmn_node *n, struct dmn_net_state *s, uint64_t node,
     char src[48];
     snprintf(src, sizeof src, "ipn:%llu.%llu", (unsigned long long)n->cfg.node,
              (unsigned long long)s->net.gw_service);
-    if (e == AUS_OK && hb > 0) { /* RFC 9173 §3: BIB-HMAC-SHA2 over the payload */
+    /* RFC 9173 §3: BIB-HMAC-SHA2 over the payload, or over the primary block when the payload
+     * is encrypted: its GCM tag protects it, and a BIB over it would have to be encrypted by the
+     * BCB under the payload's key and IV (RFC 9172 §3.9; aus_bpsec_add: one target per BCB) */
+    if (e == AUS_OK && hb > 0) {
         aus_bpsec_op op;
         memset(&op, 0, sizeof op);
         op.kind = AUS_BPSEC_BIB;
         op.block_number = 2;
         op.source = src;
         op.ntargets = 1;
-        op.targets[0] = 1;
+        op.targets[0] = hc > 0 ? 0 : 1;
         op.variant = AUS_HASH_SHA256;
         op.scope = AUS_BPSEC_SCOPE_ALL;
         op.key = kb;
         op.key_len = lb;
         e = aus_bpsec_add(aus_crypto_default(), &op, out, &olen, cap);
     }
-    if (e == AUS_OK && hc > 0) { /* RFC 9173 §4: BCB-AES-GCM over the payload (and its BIB) */
+    if (e == AUS_OK && hc > 0) { /* RFC 9173 §4: BCB-AES-GCM over the payload */
         uint8_t iv[12];
         aus_bpsec_op op;
         memset(&op, 0, sizeof op);
@@ -400,9 +403,8 @@ static aus_err write_answer(dmn_node *n, struct dmn_net_state *s, uint64_t node,
         op.kind = AUS_BPSEC_BCB;
         op.block_number = 3;
         op.source = src;
-        op.ntargets = hb > 0 ? 2 : 1;
+        op.ntargets = 1;
         op.targets[0] = 1;
-        op.targets[1] = 2;
         op.variant = lc == 16 ? AUS_AEAD_AES128_GCM : AUS_AEAD_AES256_GCM;
         op.scope = AUS_BPSEC_SCOPE_ALL;
         op.key = kc;

@@ -6,6 +6,7 @@
 
 #include "australis/agent.h"
 #include "australis/base.h"
+#include "australis/bpsec.h"
 #include "australis/crypto.h"
 
 #define GROUND 200
@@ -284,6 +285,52 @@ static void test_services(void **st)
     rm(s);
 }
 
+/* The envelope never encrypts two plaintexts under one AES-GCM (key, IV): each bundle has one BCB
+ * with one target (the payload), no BIB over the payload (the BCB would have to encrypt that BIB
+ * too, under the payload's IV: its known structure would read the payload's first bytes back),
+ * and successive bundles carry different IVs. */
+static void test_bpsec_one_target_per_iv(void **st)
+{
+    (void)st;
+    side *g = mk(GROUND, SAT, 1), *s = mk(SAT, GROUND, 1);
+    static uint8_t buf[AUS_AGENT_BUNDLE_MAX];
+    static const uint8_t adu[] = "a secret command";
+    uint8_t ivs[2][16];
+    size_t ivl[2];
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(aus_agent_send(&g->ag, adu, sizeof adu, 1000 + (uint64_t)k, NULL), AUS_OK);
+        size_t n = take_out(g, buf, sizeof buf);
+        aus_bpv7_bundle b;
+        assert_int_equal(aus_bpv7_decode(&b, buf, n, 0), AUS_OK);
+        size_t nbcb = 0;
+        for (size_t i = 0; i < b.nblocks; i++) {
+            aus_bpsec_asb a;
+            if (b.blk[i].type != AUS_BPSEC_BT_BCB && b.blk[i].type != AUS_BPSEC_BT_BIB)
+                continue;
+            assert_int_equal(aus_bpsec_asb_decode(&a, b.blk[i].data, b.blk[i].data_len), AUS_OK);
+            if (b.blk[i].type == AUS_BPSEC_BT_BIB) {
+                for (size_t t = 0; t < a.ntargets; t++)
+                    assert_int_not_equal(a.targets[t], 1);
+                continue;
+            }
+            nbcb++;
+            assert_int_equal(a.ntargets, 1);
+            assert_int_equal(a.targets[0], 1);
+            assert_int_equal(a.params[0].id, 1); /* the IV, RFC 9173 §4.3.1 */
+            assert_true(a.params[0].val_len <= sizeof ivs[k]);
+            memcpy(ivs[k], a.params[0].val, a.params[0].val_len);
+            ivl[k] = a.params[0].val_len;
+        }
+        assert_int_equal(nbcb, 1);
+        aus_agent_rx rx;
+        assert_int_equal(aus_agent_recv(&s->ag, buf, n, 1500, &rx), AUS_OK);
+        assert_int_equal(aus_agent_accept(&s->ag, &rx), AUS_OK);
+    }
+    assert_false(ivl[0] == ivl[1] && !memcmp(ivs[0], ivs[1], ivl[0]));
+    rm(g);
+    rm(s);
+}
+
 /* Deliver one queued bundle of from into to at time t; returns rx (accepted). */
 static aus_agent_rx pass_one(side *from, side *to, uint64_t t)
 {
@@ -517,6 +564,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_seal_roundtrip),
         cmocka_unit_test(test_bpsec_roundtrip),
+        cmocka_unit_test(test_bpsec_one_target_per_iv),
         cmocka_unit_test(test_queue_order_and_store_failure),
         cmocka_unit_test(test_iv_unique_across_crash),
         cmocka_unit_test(test_init_args),

@@ -58,7 +58,11 @@ static size_t build(uint8_t *out, size_t cap, uint64_t raw_type, const uint8_t *
 
 static aus_bpsec_op bcb_op(size_t nt, const uint64_t *t, uint8_t scope)
 {
-    static const uint8_t iv[12] = {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2};
+    static uint8_t ivs[8][12]; /* a different IV for each BCB a test adds */
+    static unsigned next;
+    uint8_t *iv = ivs[next++ % 8];
+    memset(iv, 9, 12);
+    iv[0] = (uint8_t)next;
     aus_bpsec_op op = {.kind = AUS_BPSEC_BCB,
                        .source = "ipn:2.1",
                        .ntargets = nt,
@@ -67,7 +71,7 @@ static aus_bpsec_op bcb_op(size_t nt, const uint64_t *t, uint8_t scope)
                        .key = KEY,
                        .key_len = sizeof KEY,
                        .iv = iv,
-                       .iv_len = sizeof iv};
+                       .iv_len = 12};
     memcpy(op.targets, t, nt * sizeof *t);
     return op;
 }
@@ -94,7 +98,15 @@ static void test_decode_and_open(void **st)
     assert_int_equal(aus_bpsec_add(C, &op, buf, &len, sizeof buf), AUS_E_UNSUPPORTED);
     assert_int_equal(aus_bpsec_add_opt(C, &op, 0, buf, &len, sizeof buf), AUS_E_UNSUPPORTED);
     tst_assert_bytes(buf, len, plain, pl);
-    assert_int_equal(aus_bpsec_add_opt(C, &op, AUS_BPSEC_ADD_EXT, buf, &len, sizeof buf), AUS_OK);
+    /* one BCB per block, each with its own IV (three targets in one BCB: POLICY) */
+    assert_int_equal(aus_bpsec_add_opt(C, &op, AUS_BPSEC_ADD_EXT, buf, &len, sizeof buf),
+                     AUS_E_POLICY);
+    tst_assert_bytes(buf, len, plain, pl);
+    for (size_t i = 0; i < 3; i++) {
+        op = bcb_op(1, &t[i], 7);
+        assert_int_equal(aus_bpsec_add_opt(C, &op, AUS_BPSEC_ADD_EXT, buf, &len, sizeof buf),
+                         AUS_OK);
+    }
 
     /* the protected bundle decodes, also strictly: the encrypted age block counts as present */
     aus_bpv7_bundle b;
@@ -122,7 +134,7 @@ static void test_decode_and_open(void **st)
     /* destination processing decrypts them and gives back the original bundle */
     aus_bpsec_report rep;
     assert_int_equal(aus_bpsec_open(C, tkeys_fn, &K, buf, &len, &rep), AUS_OK);
-    assert_int_equal(rep.nbcb, 1);
+    assert_int_equal(rep.nbcb, 3);
     assert_int_equal(rep.nconf, 3);
     tst_assert_bytes(buf, len, plain, pl);
     assert_int_equal(aus_bpv7_decode(&b, buf, len, AUS_BPV7_STRICT), AUS_OK);

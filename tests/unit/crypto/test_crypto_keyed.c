@@ -285,6 +285,85 @@ static void test_open_failure_wipes(void **st)
     aus_crypto_key_retire(C, 5, 0x100);
 }
 
+/* A keyed GCM context takes the caller's IV, whole, on every call and keeps no IV of its own
+ * (the provider loads it through its "restore the whole IV" parameter): a sequence of seals on
+ * one context with a repeated IV, IVs one apart, other lengths and back, and tags of 16, 12 and
+ * 8 bytes, each equal to OpenSSL's one-shot on a fresh context with that IV. Each open takes the
+ * tag and IV of its own call: the previous call's IV, or a tag one bit off, is AUS_E_AUTH with
+ * the plaintext wiped, and the next right call succeeds on the same context. An IV too long for
+ * OpenSSL is refused and drops the contexts. */
+static void test_keyed_iv_is_the_callers(void **st)
+{
+    (void)st;
+    uint8_t key[32], x[16], pt[100], ct[100], back[100], rct[100], tag[16], rtag[16];
+    uint8_t ivs[9][16];
+    static const size_t ivl[9] = {12, 12, 12, 16, 12, 8, 12, 12, 13};
+    static const size_t tl[9] = {16, 16, 12, 8, 16, 16, 12, 16, 16};
+    fill(key, 32, 51);
+    fill(x, 16, 52);
+    fill(pt, 100, 53);
+    for (size_t i = 0; i < 9; i++)
+        memcpy(ivs[i], x, 16);
+    ivs[2][11] ^= 1; /* X, X, X+1 (a counter's next value), ... */
+    ivs[7][11] = (uint8_t)(x[11] + 2);
+    ivs[8][12] ^= 0x80;
+    aus_crypto_key k = {key, 32, 8, 0x100};
+    size_t before = aus_crypto_key_count(C);
+    for (size_t i = 0; i < 9; i++) {
+        assert_int_equal(aus_crypto_seal_k(C, AUS_AEAD_AES256_GCM, &k, ivs[i], ivl[i], NULL, 0, pt,
+                                           100, ct, tag, tl[i]),
+                         AUS_OK);
+        ref_gcm(key, ivs[i], ivl[i], NULL, 0, pt, 100, rct, rtag);
+        tst_assert_bytes(ct, 100, rct, 100);
+        tst_assert_bytes(tag, tl[i], rtag, tl[i]);
+        if (i && (ivl[i] != ivl[i - 1] || memcmp(ivs[i], ivs[i - 1], ivl[i]))) {
+            /* the previous call's (other) IV under this call's tag */
+            memset(back, 0xAA, sizeof back);
+            assert_int_equal(aus_crypto_open_k(C, AUS_AEAD_AES256_GCM, &k, ivs[i - 1], ivl[i - 1],
+                                               NULL, 0, ct, 100, tag, tl[i], back),
+                             AUS_E_AUTH);
+            for (size_t j = 0; j < sizeof back; j++)
+                assert_int_equal(back[j], 0);
+        }
+        tag[tl[i] - 1] ^= 1;
+        assert_int_equal(aus_crypto_open_k(C, AUS_AEAD_AES256_GCM, &k, ivs[i], ivl[i], NULL, 0, ct,
+                                           100, tag, tl[i], back),
+                         AUS_E_AUTH);
+        tag[tl[i] - 1] ^= 1;
+        memset(back, 0, sizeof back);
+        assert_int_equal(aus_crypto_open_k(C, AUS_AEAD_AES256_GCM, &k, ivs[i], ivl[i], NULL, 0, ct,
+                                           100, tag, tl[i], back),
+                         AUS_OK);
+        tst_assert_bytes(back, 100, pt, 100);
+    }
+    assert_int_equal(aus_crypto_key_count(C), before + 2); /* one seal, one open context */
+    /* an IV longer than OpenSSL's GCM takes (128 bytes): refused, the plaintext wiped, both
+     * contexts dropped; the next call makes them again and is right */
+    static uint8_t big[129];
+    assert_int_equal(aus_crypto_seal_k(C, AUS_AEAD_AES256_GCM, &k, big, sizeof big, NULL, 0, pt,
+                                       100, ct, tag, 16),
+                     AUS_E_CRYPTO);
+    memset(back, 0xAA, sizeof back);
+    assert_int_equal(aus_crypto_open_k(C, AUS_AEAD_AES256_GCM, &k, big, sizeof big, NULL, 0, ct,
+                                       100, tag, 16, back),
+                     AUS_E_CRYPTO);
+    for (size_t j = 0; j < sizeof back; j++)
+        assert_int_equal(back[j], 0);
+    assert_int_equal(aus_crypto_key_count(C), before);
+    assert_int_equal(
+        aus_crypto_seal_k(C, AUS_AEAD_AES256_GCM, &k, x, 12, NULL, 0, pt, 100, ct, tag, 16),
+        AUS_OK);
+    ref_gcm(key, x, 12, NULL, 0, pt, 100, rct, rtag);
+    tst_assert_bytes(ct, 100, rct, 100);
+    tst_assert_bytes(tag, 16, rtag, 16);
+    assert_int_equal(
+        aus_crypto_open_k(C, AUS_AEAD_AES256_GCM, &k, x, 12, NULL, 0, ct, 100, tag, 16, back),
+        AUS_OK);
+    tst_assert_bytes(back, 100, pt, 100);
+    aus_crypto_key_retire(C, 8, 0x100);
+    assert_int_equal(aus_crypto_key_count(C), before);
+}
+
 /* More keys than slots: the least recently used go, every output stays right. */
 static void test_many_keys(void **st)
 {
@@ -461,6 +540,7 @@ int main(void)
         cmocka_unit_test(test_keyed_matches_oneshot),
         cmocka_unit_test(test_hmac_states_sha384_512),
         cmocka_unit_test(test_open_failure_wipes),
+        cmocka_unit_test(test_keyed_iv_is_the_callers),
         cmocka_unit_test(test_many_keys),
         cmocka_unit_test(test_kat_keyed),
         cmocka_unit_test(test_keystore_retires),
