@@ -309,6 +309,9 @@ typedef struct aus_bpsec_ctx {
     size_t nctr, ctr_next, nwin, win_next;
     aus_ctr ctr[2 * AUS_BPSEC_MAX_PEERS];
     aus_bpsec_window win[AUS_BPSEC_MAX_PEERS];
+    /* group commit (aus_bpsec_batch_begin): windows accepted into but not yet saved */
+    uint8_t batch;
+    uint8_t win_dirty[AUS_BPSEC_MAX_PEERS];
 } aus_bpsec_ctx;
 
 /* Errors: ARG. Installs the default policy as node policy. */
@@ -359,6 +362,26 @@ AUS_MUST_USE aus_err aus_bpsec_protect(aus_bpsec_ctx *ctx, const aus_bpsec_prote
 AUS_MUST_USE aus_err aus_bpsec_accept(aus_bpsec_ctx *ctx, const uint8_t *in, size_t n, uint8_t *out,
                                       size_t cap, size_t *out_len, aus_bpsec_report *rep,
                                       aus_bpsec_fail_action *action);
+
+/* Group commit: accept a batch of bundles with one durable write per replay window instead of
+ * one per bundle (docs/bpsec.md, "Group commit"). Between aus_bpsec_batch_begin and
+ * aus_bpsec_batch_commit, aus_bpsec_accept checks and updates the replay windows in memory only
+ * (a number accepted earlier in the batch is a replay like any other), and the bundles it
+ * returns are NOT yet accepted: release none of them before aus_bpsec_batch_commit returned
+ * AUS_OK. Commit writes every window the batch changed and commits, in the one store
+ * transaction the batch opened; if anything fails the transaction is rolled back, the windows
+ * are reloaded from the store and the whole batch must be discarded (a retransmission of any
+ * of its bundles is then accepted as new). A crash before the commit leaves the store as
+ * before the batch (nothing of it was released), a crash after it leaves every bundle of the
+ * batch recorded: the same guarantees as one aus_bpsec_accept at a time.
+ * begin: STATE (no store, a batch already open, or the caller holds a store transaction: the
+ * batch must own the transaction it commits), store errors. While a batch is open,
+ * aus_bpsec_protect and aus_bpsec_next_iv answer STATE (a counter reservation would commit with
+ * the batch). commit: STATE (no batch), store errors (batch discarded). abort: discards the
+ * batch (always succeeds; no-op without a batch). */
+AUS_MUST_USE aus_err aus_bpsec_batch_begin(aus_bpsec_ctx *ctx);
+AUS_MUST_USE aus_err aus_bpsec_batch_commit(aus_bpsec_ctx *ctx);
+void aus_bpsec_batch_abort(aus_bpsec_ctx *ctx);
 
 /* The next AES-GCM IV for a security source (NIST SP 800-38D §8.2.1 deterministic
  * construction): fixed field = ctx->iv_fixed (4 bytes, big-endian) || invocation field = a

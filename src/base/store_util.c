@@ -143,7 +143,8 @@ aus_err aus_replay_check(const aus_replay *w, uint64_t seq)
 /* Shift the bitmap towards older by `d` positions. */
 static void shift(aus_replay *w, uint64_t d)
 {
-    const size_t nw = AUS_REPLAY_MAX_WINDOW / 64;
+    /* only the words the window uses: the ones above stay zero (init, decode and this) */
+    const size_t nw = (w->size + 63u) / 64u;
     if (d >= w->size) {
         memset(w->bits, 0, sizeof w->bits);
         return;
@@ -159,11 +160,8 @@ static void shift(aus_replay *w, uint64_t d)
         w->bits[i] = v;
     }
     /* clear bits beyond the window size so the encoding is canonical */
-    size_t fw = w->size / 64;
     if (w->size % 64)
-        w->bits[fw++] &= ((uint64_t)1 << (w->size % 64)) - 1;
-    for (; fw < nw; fw++)
-        w->bits[fw] = 0;
+        w->bits[nw - 1] &= ((uint64_t)1 << (w->size % 64)) - 1;
 }
 
 aus_err aus_replay_accept(aus_replay *w, uint64_t seq)

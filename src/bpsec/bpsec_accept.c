@@ -23,6 +23,9 @@ static aus_err policy_key(void *user, const char *source, int64_t ctx_id, uint8_
     acc_st *st = user;
     const aus_bpsec_policy *p = st->pol;
     int ok = p->nrules == 0;
+    /* the destination's text only when a rule needs it (precheck leaves it empty) */
+    if (!ok && !st->dest[0])
+        (void)aus_bpv7_eid_format(&st->b.pri.dst, st->dest, sizeof st->dest);
     for (size_t i = 0; !ok && i < p->nrules; i++)
         ok = bpsec_eid_match(p->rules[i].dest, st->dest) &&
              bpsec_eid_match(p->rules[i].source, source);
@@ -52,7 +55,6 @@ static aus_err precheck(acc_st *st, const uint8_t *buf, size_t len, aus_bpsec_re
     uint64_t seq = 0;
     long six = -1;
     AUS_TRY(aus_bpv7_decode(&st->b, buf, len, 0));
-    (void)aus_bpv7_eid_format(&st->b.pri.dst, st->dest, sizeof st->dest);
     for (size_t i = 0; i < st->b.nblocks; i++)
         if (st->b.blk[i].type == AUS_BPSEC_BT_SEQ && six < 0 &&
             aus_bpsec_seq_decode(st->b.blk[i].data, st->b.blk[i].data_len, &tenant, &seq) == AUS_OK)
@@ -114,13 +116,11 @@ static aus_err enforce(acc_st *st, aus_bpsec_report *rep)
         rep->detail = "the sequence number was already accepted or is older than the window";
         return AUS_E_REPLAY;
     }
-    if (st->ctx->store) {
-        aus_err e = aus_replay_save(w, st->ctx->store, key);
-        if (e != AUS_OK) {
-            *w = saved; /* not recorded: not accepted */
-            rep->detail = "the replay window could not be saved";
-            return e;
-        }
+    aus_err e = bpsec_window_record(st->ctx, w, key); /* in a batch: at its commit */
+    if (e != AUS_OK) {
+        *w = saved; /* not recorded: not accepted */
+        rep->detail = "the replay window could not be saved";
+        return e;
     }
     return AUS_OK;
 }

@@ -73,6 +73,8 @@ AUS_MUST_USE aus_err bpsec_store_key(char out[AUS_STORE_KEY_MAX], const char *ki
 AUS_MUST_USE aus_err bpsec_ctr_for(aus_bpsec_ctx *ctx, const char *key, aus_ctr **out);
 AUS_MUST_USE aus_err bpsec_window_for(aus_bpsec_ctx *ctx, const char *key, uint32_t size,
                                       aus_replay **out);
+/* Make w's update under key durable now, or at the open batch's commit. */
+AUS_MUST_USE aus_err bpsec_window_record(aus_bpsec_ctx *ctx, aus_replay *w, const char *key);
 const aus_bpsec_policy *bpsec_policy_for(const aus_bpsec_ctx *ctx, int has, uint32_t tenant);
 int bpsec_eid_match(const char *pat, const char *eid);
 

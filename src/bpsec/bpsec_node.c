@@ -13,43 +13,40 @@
 
 #include "bpsec_rules.h"
 
-/* ---- small string helpers (no stdio in the core) ---- */
+/* ---- store keys (no stdio in the core) ---- */
 
-static int cat(char *dst, size_t cap, const char *s)
+/* Appends s at *at; 0, or -1 (and nothing written) when it would not fit with its NUL. */
+static int put_str(char *dst, size_t cap, size_t *at, const char *s)
 {
-    size_t a = strlen(dst), b = strlen(s);
-    if (a + b + 1 > cap)
+    size_t b = strlen(s);
+    if (*at + b + 1 > cap)
         return -1;
-    memcpy(dst + a, s, b + 1);
+    memcpy(dst + *at, s, b + 1);
+    *at += b;
     return 0;
 }
 
-static void u32_dec(uint32_t v, char out[11])
-{
-    char t[11];
-    size_t n = 0;
-    do {
-        t[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (size_t i = 0; i < n; i++)
-        out[i] = t[n - 1 - i];
-    out[n] = 0;
-}
-
-/* "bpsec/<kind>/[<tenant>/]<source>" */
+/* "bpsec/<kind>/[<tenant>/]<source>". Runs up to four times per bundle (seq and IV counters,
+ * replay window), so it appends at a running position rather than re-measuring the text. */
 aus_err bpsec_store_key(char out[AUS_STORE_KEY_MAX], const char *kind, const uint32_t *tenant,
                         const char *source)
 {
-    char t[11];
+    size_t at = 0;
     out[0] = 0;
-    int bad = cat(out, AUS_STORE_KEY_MAX, "bpsec/") | cat(out, AUS_STORE_KEY_MAX, kind) |
-              cat(out, AUS_STORE_KEY_MAX, "/");
-    if (tenant) {
-        u32_dec(*tenant, t);
-        bad |= cat(out, AUS_STORE_KEY_MAX, t) | cat(out, AUS_STORE_KEY_MAX, "/");
+    int bad = put_str(out, AUS_STORE_KEY_MAX, &at, "bpsec/") |
+              put_str(out, AUS_STORE_KEY_MAX, &at, kind) |
+              put_str(out, AUS_STORE_KEY_MAX, &at, "/");
+    if (tenant && !bad) {
+        char t[12], *e = t + sizeof t - 1;
+        uint32_t v = *tenant;
+        *e = 0;
+        do
+            *--e = (char)('0' + v % 10);
+        while ((v /= 10) != 0);
+        bad |= put_str(out, AUS_STORE_KEY_MAX, &at, e) | put_str(out, AUS_STORE_KEY_MAX, &at, "/");
     }
-    bad |= cat(out, AUS_STORE_KEY_MAX, source);
+    if (!bad)
+        bad |= put_str(out, AUS_STORE_KEY_MAX, &at, source);
     return bad ? AUS_E_LIMIT : AUS_OK;
 }
 
@@ -123,6 +120,9 @@ int bpsec_eid_match(const char *pat, const char *eid)
 
 aus_err bpsec_ctr_for(aus_bpsec_ctx *ctx, const char *key, aus_ctr **out)
 {
+    /* a reservation made now would join the batch's transaction and could roll back with it
+     * after the value left in a bundle */
+    AUS_ENSURE(!ctx->batch, AUS_E_STATE);
     for (size_t i = 0; i < ctx->nctr; i++)
         if (strcmp(ctx->ctr[i].key, key) == 0) {
             *out = &ctx->ctr[i];
@@ -168,12 +168,88 @@ aus_err bpsec_window_for(aus_bpsec_ctx *ctx, const char *key, uint32_t size, aus
     size_t slot =
         ctx->nwin < AUS_BPSEC_MAX_PEERS ? ctx->nwin++ : ctx->win_next++ % AUS_BPSEC_MAX_PEERS;
     aus_bpsec_window *w = &ctx->win[slot];
+    if (ctx->win_dirty[slot]) /* evicted during a batch: its changes go into the batch's txn */
+        AUS_TRY(aus_replay_save(&w->w, ctx->store, w->key));
+    ctx->win_dirty[slot] = 0;
     w->key[0] = 0;
     aus_err e =
         ctx->store ? aus_replay_load(&w->w, ctx->store, key, size) : aus_replay_init(&w->w, size);
     if (e != AUS_OK)
         return e;
     memcpy(w->key, key, strlen(key) + 1);
+    /* read inside a batch's transaction, it may hold that batch's own evicted changes: written
+     * back at commit, reloaded at rollback */
+    ctx->win_dirty[slot] = ctx->batch;
     *out = &w->w;
     return AUS_OK;
+}
+
+/* w (a window of ctx under key) was just updated: durable before we return, or, in a batch,
+ * marked for the batch's commit. */
+aus_err bpsec_window_record(aus_bpsec_ctx *ctx, aus_replay *w, const char *key)
+{
+    if (!ctx->store)
+        return AUS_OK;
+    if (ctx->batch) {
+        for (size_t i = 0; i < ctx->nwin; i++)
+            if (&ctx->win[i].w == w)
+                ctx->win_dirty[i] = 1;
+        return AUS_OK;
+    }
+    return aus_replay_save(w, ctx->store, key);
+}
+
+/* ---- group commit (include/australis/bpsec.h, docs/bpsec.md) ---- */
+
+aus_err aus_bpsec_batch_begin(aus_bpsec_ctx *ctx)
+{
+    AUS_ENSURE(ctx && ctx->store && !ctx->batch, AUS_E_STATE);
+    /* the batch owns its transaction: committing it is what makes the batch's bundles
+     * releasable, which a caller's transaction would decide later, out of our sight */
+    AUS_TRY(ctx->store->ops->begin(ctx->store->self));
+    memset(ctx->win_dirty, 0, sizeof ctx->win_dirty);
+    ctx->batch = 1;
+    return AUS_OK;
+}
+
+/* After a rollback: the windows the batch changed go back to what the store holds. */
+static void batch_undo(aus_bpsec_ctx *ctx)
+{
+    for (size_t i = 0; i < ctx->nwin; i++) {
+        if (!ctx->win_dirty[i])
+            continue;
+        aus_bpsec_window *w = &ctx->win[i];
+        if (aus_replay_load(&w->w, ctx->store, w->key, w->w.size) != AUS_OK)
+            w->key[0] = 0; /* unreadable now: the slot is forgotten and read again when used */
+        ctx->win_dirty[i] = 0;
+    }
+    ctx->batch = 0;
+}
+
+aus_err aus_bpsec_batch_commit(aus_bpsec_ctx *ctx)
+{
+    AUS_ENSURE(ctx && ctx->batch, AUS_E_STATE);
+    const aus_store *s = ctx->store;
+    aus_err e = AUS_OK;
+    for (size_t i = 0; e == AUS_OK && i < ctx->nwin; i++)
+        if (ctx->win_dirty[i])
+            e = aus_replay_save(&ctx->win[i].w, s, ctx->win[i].key);
+    if (e == AUS_OK)
+        e = s->ops->commit(s->self);
+    if (e != AUS_OK) {
+        (void)s->ops->rollback(s->self);
+        batch_undo(ctx);
+        return e;
+    }
+    memset(ctx->win_dirty, 0, sizeof ctx->win_dirty);
+    ctx->batch = 0;
+    return AUS_OK;
+}
+
+void aus_bpsec_batch_abort(aus_bpsec_ctx *ctx)
+{
+    if (!ctx || !ctx->batch)
+        return;
+    (void)ctx->store->ops->rollback(ctx->store->self);
+    batch_undo(ctx);
 }
