@@ -16,10 +16,13 @@ typedef struct open_st {
     aus_bpsec_key_id_fn id_fn; /* may be NULL */
     void *user;
     uint8_t *buf;
-    aus_bpv7_bundle *b; /* the decoded bundle, its security-block map and ASB scratch: the */
-    sec_map *m;         /* caller's (aus_bpsec_accept has them from its replay precheck) or */
-    aus_bpsec_asb *a;   /* aus_bpsec_open_ids' own */
-    int decoded;        /* b, m already hold buf's decode and bpsec_collect (precheck) */
+    aus_bpv7_bundle *b;       /* the decoded bundle, its security-block map and ASB scratch: the */
+    sec_map *m;               /* caller's (aus_bpsec_accept has them from its replay precheck) or */
+    aus_bpsec_asb *a;         /* aus_bpsec_open_ids' own */
+    const aus_bpsec_asb *cur; /* the ASB being processed: a or a2 (load_asb) */
+    aus_bpsec_asb a2;         /* load_asb's second slot (a keeps what bpsec_collect left) */
+    size_t a2_idx;            /* b->blk index whose ASB a2 holds; SIZE_MAX: none */
+    int decoded;              /* b, m already hold buf's decode and bpsec_collect (precheck) */
     uint8_t cov_int[AUS_BPV7_MAX_BLOCKS + 1]; /* [0] primary, [1 + i] block i */
     uint8_t cov_conf[AUS_BPV7_MAX_BLOCKS + 1];
     uint8_t key[AUS_BPSEC_KEY_MAX], kek[AUS_BPSEC_KEY_MAX];
@@ -38,7 +41,7 @@ typedef struct open_st {
 static aus_err get_key(open_st *st, int64_t ctx_id, const sc_params *sp, size_t *kl)
 {
     aus_bpsec_report *rep = st->rep;
-    if (aus_bpsec_asb_source(st->a, rep->source, sizeof rep->source) != AUS_OK)
+    if (aus_bpsec_asb_source(st->cur, rep->source, sizeof rep->source) != AUS_OK)
         FAIL(AUS_E_EID, "the security source cannot be represented");
     size_t n = 0;
     aus_err e = st->key_fn(st->user, rep->source, ctx_id, st->kek, sizeof st->kek, &n);
@@ -64,17 +67,25 @@ static size_t cov_slot(const aus_bpv7_bundle *b, uint64_t num)
     return ix < 0 ? 0 : (size_t)ix + 1;
 }
 
-/* The decoded ASB of security block s in st->a: often it is there already, left by the
+/* The decoded ASB of security block s, in st->cur: often it is there already, left by the
  * bpsec_collect / bpsec_collect_rest pass that just decoded it (the block's bytes have not
- * changed since: nothing encrypts a BCB, and a BIB is collected after its decryption). */
+ * changed since: nothing encrypts a BCB, and a BIB is collected after its decryption). A block
+ * not there is decoded into the second slot a2, so that st->a keeps the collect pass's last
+ * ASB: bpsec_collect decodes the BCBs first and the BIBs last, while the BCBs are processed
+ * first, so the common bundle (one BCB, one BIB) needs one decode here instead of two. */
 static aus_err load_asb(open_st *st, const sec_blk *s)
 {
-    if (st->m->tmp_idx == s->idx)
+    if (st->m->tmp_idx == s->idx) {
+        st->cur = st->a;
+        return AUS_OK;
+    }
+    st->cur = &st->a2;
+    if (st->a2_idx == s->idx)
         return AUS_OK;
     const aus_bpv7_block *k = &st->b->blk[s->idx];
-    st->m->tmp_idx = SIZE_MAX;
-    AUS_TRY(aus_bpsec_asb_decode(st->a, k->data, k->data_len));
-    st->m->tmp_idx = s->idx;
+    st->a2_idx = SIZE_MAX;
+    AUS_TRY(aus_bpsec_asb_decode(&st->a2, k->data, k->data_len));
+    st->a2_idx = s->idx;
     return AUS_OK;
 }
 
@@ -83,24 +94,24 @@ static aus_err decrypt_bcb(open_st *st, const sec_blk *s)
     const aus_bpv7_block *k = &st->b->blk[s->idx];
     sc_params sp;
     AUS_TRY(load_asb(st, s));
-    if (st->a->ctx_id != AUS_BPSEC_CTX_BCB_AES_GCM)
+    if (st->cur->ctx_id != AUS_BPSEC_CTX_BCB_AES_GCM)
         FAIL(AUS_E_UNSUPPORTED, "a BCB uses a security context other than BCB-AES-GCM");
-    aus_err e = bpsec_bcb_params(st->a, &sp);
+    aus_err e = bpsec_bcb_params(st->cur, &sp);
     if (e != AUS_OK)
         FAIL(e, "a BCB-AES-GCM parameter is missing, of the wrong type or unsupported");
-    for (size_t i = 0; i < st->a->ntargets; i++) {
+    for (size_t i = 0; i < st->cur->ntargets; i++) {
         const uint8_t *tag;
-        if (bpsec_result_bstr(st->a, i, AUS_GCM_TAG_BYTES, &tag) != AUS_OK)
+        if (bpsec_result_bstr(st->cur, i, AUS_GCM_TAG_BYTES, &tag) != AUS_OK)
             FAIL(AUS_E_MALFORMED, "a BCB result is not one 16-byte authentication tag");
     }
     size_t kl = 0;
     AUS_TRY(get_key(st, AUS_BPSEC_CTX_BCB_AES_GCM, &sp, &kl));
     if (kl != (sp.variant == AUS_AEAD_AES128_GCM ? 16u : 32u))
         FAIL(AUS_E_KEY, "the BCB key length does not match the AES variant");
-    for (size_t i = 0; i < st->a->ntargets; i++) {
-        const aus_bpv7_block *t = &st->b->blk[bpsec_find_num(st->b, st->a->targets[i])];
+    for (size_t i = 0; i < st->cur->ntargets; i++) {
+        const aus_bpv7_block *t = &st->b->blk[bpsec_find_num(st->b, st->cur->targets[i])];
         const uint8_t *tag = NULL;
-        (void)bpsec_result_bstr(st->a, i, AUS_GCM_TAG_BYTES, &tag);
+        (void)bpsec_result_bstr(st->cur, i, AUS_GCM_TAG_BYTES, &tag);
         sc_scatter sc;
         bpsec_aad(&sc, sp.scope, st->b->pri_raw, st->b->pri_len, t, k->type, k->number, k->flags);
         uint8_t *d = st->buf + (t->data - st->buf);
@@ -122,24 +133,24 @@ static aus_err verify_bib(open_st *st, const sec_blk *s)
     const aus_bpv7_block *k = &st->b->blk[s->idx];
     sc_params sp;
     AUS_TRY(load_asb(st, s));
-    if (st->a->ctx_id != AUS_BPSEC_CTX_BIB_HMAC_SHA2)
+    if (st->cur->ctx_id != AUS_BPSEC_CTX_BIB_HMAC_SHA2)
         FAIL(AUS_E_UNSUPPORTED, "a BIB uses a security context other than BIB-HMAC-SHA2");
-    aus_err e = bpsec_bib_params(st->a, &sp);
+    aus_err e = bpsec_bib_params(st->cur, &sp);
     if (e != AUS_OK)
         FAIL(e, "a BIB-HMAC-SHA2 parameter is of the wrong type or unsupported");
     size_t hl = aus_hash_len((aus_hash_alg)sp.variant);
-    for (size_t i = 0; i < st->a->ntargets; i++) {
+    for (size_t i = 0; i < st->cur->ntargets; i++) {
         const uint8_t *mac;
-        if (bpsec_result_bstr(st->a, i, hl, &mac) != AUS_OK)
+        if (bpsec_result_bstr(st->cur, i, hl, &mac) != AUS_OK)
             FAIL(AUS_E_MALFORMED, "a BIB result is not one HMAC of the variant's length");
     }
     size_t kl = 0;
     AUS_TRY(get_key(st, AUS_BPSEC_CTX_BIB_HMAC_SHA2, &sp, &kl));
-    for (size_t i = 0; i < st->a->ntargets; i++) {
-        long ix = bpsec_find_num(st->b, st->a->targets[i]);
+    for (size_t i = 0; i < st->cur->ntargets; i++) {
+        long ix = bpsec_find_num(st->b, st->cur->targets[i]);
         const aus_bpv7_block *t = ix >= 0 ? &st->b->blk[ix] : NULL;
         const uint8_t *want = NULL;
-        (void)bpsec_result_bstr(st->a, i, hl, &want);
+        (void)bpsec_result_bstr(st->cur, i, hl, &want);
         sc_scatter sc;
         bpsec_ippt(&sc, sp.scope, st->b->pri_raw, st->b->pri_len, t, t ? t->data : NULL, k->type,
                    k->number, k->flags);
@@ -315,6 +326,8 @@ aus_err bpsec_open_view(const aus_crypto *c, aus_bpsec_key_fn key_fn, aus_bpsec_
     st.m = m;
     st.a = a;
     st.decoded = decoded;
+    st.cur = a;
+    st.a2_idx = SIZE_MAX;
     aus_err e = open_inner(&st, len); /* a failing rule sets rep->detail (FAIL) */
     aus_wipe(st.key, sizeof st.key);
     aus_wipe(st.kek, sizeof st.kek);
