@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bpsec_int.h"
+#include "cbor/cbor_wr.h"
 
 /* One complete CBOR item as a view. Parameter and result values are nearly always an integer
  * or a definite byte string: read those from their head (no generic walk); anything else goes
@@ -266,10 +267,10 @@ aus_err bpsec_asb_decode_general(aus_bpsec_asb *a, const uint8_t *p, size_t n)
 
 static void wr_items(aus_wr *w, const aus_bpsec_item *it, size_t n)
 {
-    aus_cbor_wr_array(w, n);
+    aus_cbor_wr_array_i(w, n);
     for (size_t i = 0; i < n; i++) {
-        aus_cbor_wr_array(w, 2);
-        aus_cbor_wr_uint(w, it[i].id);
+        aus_cbor_wr_array_i(w, 2);
+        aus_cbor_wr_uint_i(w, it[i].id);
         aus_wr_bytes(w, it[i].val, it[i].val_len);
     }
 }
@@ -279,17 +280,20 @@ aus_err aus_bpsec_asb_encode(aus_wr *w, const aus_bpsec_asb *a)
     AUS_ENSURE(a->ntargets > 0 && a->ntargets <= AUS_BPSEC_MAX_TARGETS, AUS_E_ARG);
     AUS_ENSURE(a->ctx_id != 0 && a->source && a->source_len > 0, AUS_E_ARG);
     AUS_ENSURE(a->nparams <= AUS_BPSEC_MAX_PARAMS, AUS_E_ARG);
-    aus_cbor_wr_array(w, a->ntargets);
+    aus_cbor_wr_array_i(w, a->ntargets);
     for (size_t i = 0; i < a->ntargets; i++) {
         AUS_ENSURE(a->nresults[i] > 0 && a->nresults[i] <= AUS_BPSEC_MAX_PARAMS, AUS_E_ARG);
-        aus_cbor_wr_uint(w, a->targets[i]);
+        aus_cbor_wr_uint_i(w, a->targets[i]);
     }
-    aus_cbor_wr_int(w, a->ctx_id);
-    aus_cbor_wr_uint(w, a->nparams ? AUS_BPSEC_ASB_PARAMS : 0);
+    if (a->ctx_id >= 0) /* aus_cbor_wr_int's own split */
+        aus_cbor_wr_uint_i(w, (uint64_t)a->ctx_id);
+    else
+        aus_cbor_wr_int(w, a->ctx_id);
+    aus_cbor_wr_uint_i(w, a->nparams ? AUS_BPSEC_ASB_PARAMS : 0);
     aus_wr_bytes(w, a->source, a->source_len);
     if (a->nparams)
         wr_items(w, a->params, a->nparams);
-    aus_cbor_wr_array(w, a->ntargets);
+    aus_cbor_wr_array_i(w, a->ntargets);
     for (size_t i = 0; i < a->ntargets; i++)
         wr_items(w, a->results[i], a->nresults[i]);
     return w->err;

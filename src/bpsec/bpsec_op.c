@@ -9,6 +9,7 @@
 
 #include "bpsec_int.h"
 #include "bpsec_rules.h"
+#include "cbor/cbor_wr.h"
 
 /* Encoded parameter / result values kept while the block is written. */
 typedef struct op_scratch {
@@ -106,11 +107,11 @@ static size_t asb_len(const aus_bpsec_asb *a)
 /* [type, num, flags, 0, bstr head of alen] (RFC 9171 §4.3.2: a security block has no CRC). */
 static void block_head(aus_wr *w, uint64_t type, uint64_t num, uint64_t flags, size_t alen)
 {
-    aus_cbor_wr_array(w, 5);
-    aus_cbor_wr_uint(w, type);
-    aus_cbor_wr_uint(w, num);
-    aus_cbor_wr_uint(w, flags);
-    aus_cbor_wr_uint(w, AUS_BPV7_CRC_NONE);
+    aus_cbor_wr_array_i(w, 5);
+    aus_cbor_wr_uint_i(w, type);
+    aus_cbor_wr_uint_i(w, num);
+    aus_cbor_wr_uint_i(w, flags);
+    aus_cbor_wr_uint_i(w, AUS_BPV7_CRC_NONE);
     aus_cbor_wr_head(w, AUS_CBOR_BSTR, alen);
 }
 

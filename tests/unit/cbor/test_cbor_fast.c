@@ -7,6 +7,7 @@
 
 #include "aus_test.h"
 #include "australis/cbor.h"
+#include "cbor/cbor_wr.h"
 
 static uint64_t rng = 0x9E3779B97F4A7C15u;
 static uint64_t next(void)
@@ -167,33 +168,47 @@ static void test_wr_head_differential(void **st)
 {
     (void)st;
     for (int iter = 0; iter < 200000; iter++) {
-        uint8_t ba[16], bb[16];
+        uint8_t ba[16], bb[16], bc[16];
         memset(ba, 0xAA, sizeof ba);
         memset(bb, 0xAA, sizeof bb);
-        aus_wr wa, wb;
+        memset(bc, 0xAA, sizeof bc);
+        aus_wr wa, wb, wc; /* wc: the library-internal inline writer (cbor/cbor_wr.h) */
         size_t cap = next() % 12, pre = next() % 4;
         unsigned major = (unsigned)(next() % 8);
         uint64_t v = pick_val();
         if (next() % 16 == 0) {
             aus_wr_init_sizer(&wa);
             aus_wr_init_sizer(&wb);
+            aus_wr_init_sizer(&wc);
         } else {
             aus_wr_init(&wa, ba, cap);
             aus_wr_init(&wb, bb, cap);
+            aus_wr_init(&wc, bc, cap);
         }
         for (size_t i = 0; i < pre; i++) { /* some bytes already written (or not fitting) */
             aus_wr_u8(&wa, 0x11);
             aus_wr_u8(&wb, 0x11);
+            aus_wr_u8(&wc, 0x11);
         }
         if (next() % 32 == 0) {
             (void)aus_wr_fail(&wa, AUS_E_ARG);
             (void)aus_wr_fail(&wb, AUS_E_ARG);
+            (void)aus_wr_fail(&wc, AUS_E_ARG);
         }
         aus_cbor_wr_head(&wa, major, v);
         wr_head_ref(&wb, major, v);
+        if (major == AUS_CBOR_UINT && iter % 2)
+            aus_cbor_wr_uint_i(&wc, v);
+        else if (major == AUS_CBOR_ARRAY && iter % 2)
+            aus_cbor_wr_array_i(&wc, (size_t)v);
+        else
+            aus_cbor_wr_head_i(&wc, major, v);
         assert_int_equal(wa.err, wb.err);
         assert_int_equal(wa.off, wb.off);
         assert_memory_equal(ba, bb, sizeof ba);
+        assert_int_equal(wc.err, wb.err);
+        assert_int_equal(wc.off, wb.off);
+        assert_memory_equal(bc, bb, sizeof bc);
     }
 }
 
