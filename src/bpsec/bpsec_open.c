@@ -22,6 +22,8 @@ typedef struct open_st {
     const aus_bpsec_asb *cur; /* the ASB being processed: a or a2 (load_asb) */
     aus_bpsec_asb a2;         /* load_asb's second slot (a keeps what bpsec_collect left) */
     size_t a2_idx;            /* b->blk index whose ASB a2 holds; SIZE_MAX: none */
+    uint8_t src_enc[32];      /* the encoded security source whose text rep->source holds */
+    size_t src_len;           /* 0: none */
     int decoded;              /* b, m already hold buf's decode and bpsec_collect (precheck) */
     uint8_t cov_int[AUS_BPV7_MAX_BLOCKS + 1]; /* [0] primary, [1 + i] block i */
     uint8_t cov_conf[AUS_BPV7_MAX_BLOCKS + 1];
@@ -41,8 +43,18 @@ typedef struct open_st {
 static aus_err get_key(open_st *st, int64_t ctx_id, const sc_params *sp, size_t *kl)
 {
     aus_bpsec_report *rep = st->rep;
-    if (aus_bpsec_asb_source(st->cur, rep->source, sizeof rep->source) != AUS_OK)
-        FAIL(AUS_E_EID, "the security source cannot be represented");
+    const aus_bpsec_asb *a = st->cur;
+    /* the same source as the previous block (one node's BIB and BCB): its text is there */
+    if (!(a->source_len == st->src_len && st->src_len &&
+          memcmp(a->source, st->src_enc, st->src_len) == 0)) {
+        st->src_len = 0;
+        if (aus_bpsec_asb_source(a, rep->source, sizeof rep->source) != AUS_OK)
+            FAIL(AUS_E_EID, "the security source cannot be represented");
+        if (a->source_len <= sizeof st->src_enc) {
+            memcpy(st->src_enc, a->source, a->source_len);
+            st->src_len = a->source_len;
+        }
+    }
     size_t n = 0;
     aus_err e = st->key_fn(st->user, rep->source, ctx_id, st->kek, sizeof st->kek, &n);
     if (e == AUS_E_POLICY)
@@ -333,6 +345,7 @@ aus_err bpsec_open_view(const aus_crypto *c, aus_bpsec_key_fn key_fn, aus_bpsec_
     st.decoded = decoded;
     st.cur = a;
     st.a2_idx = SIZE_MAX;
+    st.src_len = 0;
     aus_err e = open_inner(&st, len); /* a failing rule sets rep->detail (FAIL) */
     aus_wipe(st.key, sizeof st.key);
     aus_wipe(st.kek, sizeof st.kek);

@@ -611,6 +611,74 @@ static void test_wrong_keys(void **st)
     cJSON_Delete(j);
 }
 
+/* ---- the security source handed to the key callback and reported, block by block ---- */
+
+typedef struct src_log {
+    size_t n;
+    char src[4][AUS_BPSEC_EID_TEXT_MAX];
+    int64_t ctx[4];
+} src_log;
+
+static aus_err log_key_fn(void *user, const char *source, int64_t ctx, uint8_t *key, size_t cap,
+                          size_t *len)
+{
+    src_log *l = user;
+    assert_true(l->n < 4 && cap >= 32);
+    snprintf(l->src[l->n], sizeof l->src[l->n], "%s", source);
+    l->ctx[l->n++] = ctx;
+    memset(key, 1, 32);
+    *len = 32;
+    return AUS_OK;
+}
+
+/* aus_bpsec_open formats a source only when it differs from the previous block's: every block
+ * must still get its own source's text (the BCB is processed first, then the BIB) */
+static void test_open_sources(void **st)
+{
+    (void)st;
+    static const char *pairs[][2] = {{"ipn:3.1", "ipn:2.1"},   {"ipn:2.1", "ipn:2.1"},
+                                     {"ipn:2.100", "ipn:2.1"}, {"ipn:2.1", "ipn:2.100"},
+                                     {"dtn://a/", "ipn:2.1"},  {"ipn:4294967296.7", "dtn://a/"}};
+    static const uint8_t key[32] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+                                    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    static const uint8_t iv[12] = {2};
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+        uint8_t buf[1024];
+        size_t len;
+        load(buf, &len);
+        aus_bpsec_op ops[2] = {{.kind = AUS_BPSEC_BIB,
+                                .source = pairs[i][0],
+                                .ntargets = 1,
+                                .targets = {0},
+                                .variant = AUS_HASH_SHA256,
+                                .scope = 7,
+                                .key = key,
+                                .key_len = 32},
+                               {.kind = AUS_BPSEC_BCB,
+                                .source = pairs[i][1],
+                                .ntargets = 1,
+                                .targets = {1},
+                                .variant = AUS_AEAD_AES256_GCM,
+                                .scope = 7,
+                                .key = key,
+                                .key_len = 32,
+                                .iv = iv,
+                                .iv_len = 12}};
+        assert_int_equal(aus_bpsec_add_list(C, ops, 2, 0, buf, &len, sizeof buf), AUS_OK);
+        src_log l = {0};
+        aus_bpsec_report rep;
+        assert_int_equal(aus_bpsec_open(C, log_key_fn, &l, buf, &len, &rep), AUS_OK);
+        assert_int_equal(l.n, 2);
+        assert_string_equal(l.src[0], pairs[i][1]);
+        assert_int_equal(l.ctx[0], AUS_BPSEC_CTX_BCB_AES_GCM);
+        assert_string_equal(l.src[1], pairs[i][0]);
+        assert_int_equal(l.ctx[1], AUS_BPSEC_CTX_BIB_HMAC_SHA2);
+        assert_string_equal(rep.source, pairs[i][0]);
+        assert_int_equal(rep.nbib, 1);
+        assert_int_equal(rep.nbcb, 1);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest t[] = {
@@ -622,6 +690,7 @@ int main(void)
         cmocka_unit_test(test_open_rules_spliced),
         cmocka_unit_test(test_bit_flips),
         cmocka_unit_test(test_wrong_keys),
+        cmocka_unit_test(test_open_sources),
     };
     return cmocka_run_group_tests(t, setup, NULL);
 }
