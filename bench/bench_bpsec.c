@@ -9,7 +9,7 @@
  * "One target per BCB".) Rows:
  *   ops      aus_bpsec_add_list (the BIB, then the BCB, one decode) + aus_bpsec_open
  *   node     aus_bpsec_protect + aus_bpsec_accept with seq block (the BIB covers primary + seq),
- *            replay window persisted per bundle (SQLite :memory: store)
+ *            replay window persisted per bundle (SQLite :memory: stores, one per node)
  *   node-gc  node with group commit: 32 bundles accepted per aus_bpsec_batch_begin/commit
  *            (one replay-window write per batch; sender and receiver with a store each)
  *   raw-gcm  OpenSSL EVP AES-256-GCM encrypt + decrypt of the same payload, keyed per call
@@ -230,45 +230,14 @@ static res bench_wrap(size_t n)
     return r;
 }
 
-static res bench_node(size_t n)
-{
-    aus_store s;
-    aus_bpsec_ctx tx, rx;
-    if (aus_store_sqlite_open(&s, ":memory:") ||
-        aus_bpsec_ctx_init(&tx, aus_crypto_default(), &s, key_fn, NULL, 1) ||
-        aus_bpsec_ctx_init(&rx, aus_crypto_default(), &s, key_fn, NULL, 2)) {
-        fprintf(stderr, "bench: store\n");
-        exit(1);
-    }
-    aus_bpsec_ctx_set_key_ids(&tx, key_id_fn);
-    aus_bpsec_ctx_set_key_ids(&rx, key_id_fn);
-    size_t cap = n + 1024;
-    uint8_t *in = malloc(cap), *mid = malloc(cap), *out = malloc(cap);
-    size_t il = make_bundle(in, n), ml, ol;
-    aus_bpsec_protect_opts o;
-    aus_bpsec_protect_opts_default(&o);
-    aus_bpsec_report rep;
-    long it = iters_for(n) / 2;
-    double t0 = now();
-    for (long i = 0; i < it; i++)
-        if (aus_bpsec_protect(&tx, &o, in, il, mid, cap, &ml) ||
-            aus_bpsec_accept(&rx, mid, ml, out, cap, &ol, &rep, NULL) || ol != il) {
-            fprintf(stderr, "bench: protect/accept failed: %s\n", rep.detail);
-            exit(1);
-        }
-    res r = report("node", n, it, now() - t0);
-    aus_store_sqlite_close(&s);
-    free(in), free(mid), free(out);
-    return r;
-}
-
-/* The node row with group commit (aus_bpsec_batch_*): the receiver accepts NODE_BATCH bundles
- * per store transaction, one replay-window write per batch, as a daemon that takes every bundle
- * waiting does. Sender and receiver are two nodes with a store each (a batch refuses counter
- * reservations of its own context, and a shared store would put the sender's in the batch). */
+/* The node rows: aus_bpsec_protect on one node, aus_bpsec_accept on another, each with its own
+ * store. batch 0 ("node"): one durable replay-window write per bundle. batch > 0 ("node-gc",
+ * group commit, aus_bpsec_batch_*): the receiver accepts `batch` bundles per store transaction,
+ * one window write per batch, as a daemon that takes every bundle waiting does (a batch refuses
+ * counter reservations of its own context, so the sender needs a store of its own). */
 enum { NODE_BATCH = 32 };
 
-static res bench_node_batch(size_t n)
+static res bench_node(size_t n, long batch)
 {
     aus_store ss, rs;
     aus_bpsec_ctx tx, rx;
@@ -286,20 +255,20 @@ static res bench_node_batch(size_t n)
     aus_bpsec_protect_opts o;
     aus_bpsec_protect_opts_default(&o);
     aus_bpsec_report rep = {0};
-    long it = iters_for(n) / 2 / NODE_BATCH * NODE_BATCH;
+    long step = batch > 0 ? batch : 1, it = iters_for(n) / 2 / step * step;
     double t0 = now();
-    for (long i = 0; i < it; i += NODE_BATCH) {
-        int bad = aus_bpsec_batch_begin(&rx) != AUS_OK;
-        for (long j = 0; !bad && j < NODE_BATCH; j++)
+    for (long i = 0; i < it; i += step) {
+        int bad = batch > 0 && aus_bpsec_batch_begin(&rx) != AUS_OK;
+        for (long j = 0; !bad && j < step; j++)
             bad = aus_bpsec_protect(&tx, &o, in, il, mid, cap, &ml) ||
                   aus_bpsec_accept(&rx, mid, ml, out, cap, &ol, &rep, NULL) || ol != il;
-        if (bad || aus_bpsec_batch_commit(&rx) != AUS_OK) {
-            fprintf(stderr, "bench: protect/accept (batch) failed: %s\n",
+        if (bad || (batch > 0 && aus_bpsec_batch_commit(&rx) != AUS_OK)) {
+            fprintf(stderr, "bench: protect/accept failed: %s\n",
                     rep.detail ? rep.detail : "store");
             exit(1);
         }
     }
-    res r = report("node-gc", n, it, now() - t0);
+    res r = report(batch > 0 ? "node-gc" : "node", n, it, now() - t0);
     aus_store_sqlite_close(&ss);
     aus_store_sqlite_close(&rs);
     free(in), free(mid), free(out);
@@ -439,9 +408,9 @@ int main(int argc, char **argv)
         if (!strcmp(argv[1], "ops"))
             bench_ops(n);
         else if (!strcmp(argv[1], "node"))
-            bench_node(n);
+            bench_node(n, 0);
         else if (!strcmp(argv[1], "node-gc"))
-            bench_node_batch(n);
+            bench_node(n, NODE_BATCH);
         else if (!strcmp(argv[1], "wrap"))
             bench_wrap(n);
         else if (!strcmp(argv[1], "hmac"))
@@ -459,8 +428,8 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < 3; i++) {
         size_t ippt = ippt_len(sizes[i]);
         res ops = bench_ops(sizes[i]);
-        res node = bench_node(sizes[i]);
-        res nodegc = bench_node_batch(sizes[i]);
+        res node = bench_node(sizes[i], 0);
+        res nodegc = bench_node(sizes[i], NODE_BATCH);
         res raw = bench_raw(sizes[i]);
         res mac = bench_hmac(ippt);
         res kgcm = bench_key_gcm(sizes[i]);
