@@ -126,6 +126,17 @@ uint64_t tst_rand(uint64_t *s)
     return z ^ (z >> 31);
 }
 
+void tst_cbor_head(aus_wr *w, unsigned major, uint64_t v, int longer)
+{
+    size_t n = v < 24 ? 1 : v < 0x100 ? 2 : v < 0x10000 ? 3 : v < 0x100000000u ? 5 : 9;
+    if (longer && n < 9)
+        n = n == 1 ? 2 : n == 2 ? 3 : n == 3 ? 5 : 9;
+    static const uint8_t ai_of[10] = {0, 0, 24, 25, 0, 26, 0, 0, 0, 27};
+    aus_wr_u8(w, (uint8_t)(major << 5 | (n == 1 ? v : ai_of[n])));
+    if (n > 1)
+        aus_wr_ben(w, v, n - 1);
+}
+
 /* ---- in-memory store ---- */
 typedef struct kv {
     char key[AUS_STORE_KEY_MAX];

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
+#include "australis/cursor.h"
 #include "australis/store.h"
 
 #ifndef AUS_SHARED_DIR
@@ -46,6 +47,10 @@ void tst_assert_bytes_(const uint8_t *a, size_t alen, const uint8_t *b, size_t b
 
 /* Deterministic PRNG for tests (splitmix64). */
 uint64_t tst_rand(uint64_t *state);
+
+/* A CBOR head for v (RFC 8949 §3): the shortest form, or with longer != 0 the next longer one,
+ * which deterministic encoding forbids (§4.2.1); for differential tests of the decoders. */
+void tst_cbor_head(aus_wr *w, unsigned major, uint64_t v, int longer);
 
 /* In-memory store; fail_after >= 0 makes the (fail_after+1)-th write (put/del/commit) fail
  * with AUS_E_IO (and every one after it while fail_sticky). Transactions are real:

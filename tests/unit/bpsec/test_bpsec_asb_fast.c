@@ -13,10 +13,7 @@
 static uint64_t rng = 0xD1B54A32D192ED03u;
 static uint64_t next(void)
 {
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return rng * 0x2545F4914F6CDD1Du;
+    return tst_rand(&rng); /* the suite's PRNG, fixed seed: a failure is reproducible */
 }
 static int one_in(uint64_t n) { return next() % n == 0; }
 
@@ -43,18 +40,7 @@ static uint64_t pick(void)
 }
 
 /* A head, now and then in a longer form than RFC 8949 §4.2.1 allows. */
-static void wh(aus_wr *w, unsigned major, uint64_t v)
-{
-    if (!one_in(40)) {
-        aus_cbor_wr_head(w, major, v);
-        return;
-    }
-    size_t n = aus_cbor_head_len(v);
-    n = n == 1 ? 2 : n == 2 ? 3 : n == 3 ? 5 : 9;
-    static const uint8_t ai_of[10] = {0, 0, 24, 25, 0, 26, 0, 0, 0, 27};
-    aus_wr_u8(w, (uint8_t)(major << 5 | ai_of[n]));
-    aus_wr_ben(w, v, n - 1);
-}
+static void wh(aus_wr *w, unsigned major, uint64_t v) { tst_cbor_head(w, major, v, one_in(40)); }
 
 static size_t count(size_t usual, size_t max)
 {
