@@ -190,7 +190,8 @@ aus_agent_sec_ops aus_agent_seal_ops(aus_agent_seal *s);
 /* ---- the BPSec envelope (RFC 9172 with the RFC 9173 default contexts) ----
  *
  * Bundle = primary (CRC-32C) + sequence-number block (AUS_BPSEC_BT_SEQ, [tenant, seq]) +
- * BIB-HMAC-SHA2 (SHA-256, full scope) over primary and sequence block under AK +
+ * BIB-HMAC-SHA2 (SHA-256, full scope) over the sequence block under AK (full scope puts the
+ * primary block into its IPPT, RFC 9173 §3.7: one HMAC authenticates both) +
  * BCB-AES-GCM (AES-256) over the payload alone under EK (its tag is the payload's integrity; a
  * second target would share the IV), IV from the same counter as the built-in envelope (fixed
  * field || counter reserved before use). AK is the key id after EK.

@@ -206,7 +206,10 @@ typedef void (*aus_bpsec_key_id_fn)(void *user, const char *source, int64_t ctx_
 typedef struct aus_bpsec_report {
     size_t nbib, nbcb;    /* security blocks processed */
     size_t nint, nconf;   /* targets verified / decrypted */
-    uint32_t covered_bib; /* bit i: block type class i integrity-verified, see below */
+    uint32_t covered_bib; /* bit i: block type class i integrity-verified, see below; the
+                           * primary block also when a verified BIB target's IPPT or an
+                           * authenticated BCB's AAD held it (scope bit 0, RFC 9173 §3.7,
+                           * §4.7.2) */
     uint32_t covered_bcb; /* the same for confidentiality */
     char source[AUS_BPSEC_EID_TEXT_MAX]; /* last security source seen (or failing one) */
     char dest[AUS_BPSEC_EID_TEXT_MAX];   /* bundle destination */
@@ -329,7 +332,9 @@ typedef struct aus_bpsec_protect_opts {
     uint32_t tenant;
     uint8_t add_seq;                  /* add a sequence-number block (needs ctx->store) */
     uint8_t bib_primary, bib_payload; /* BIB targets (plus the seq block when added); the
-                                       * payload only when it is not encrypted */
+                                       * payload only when it is not encrypted; the primary
+                                       * block not as a target of its own when the seq block's
+                                       * IPPT holds it (bib_scope bit 0, RFC 9173 §3.7) */
     uint8_t bcb_payload;              /* BCB over the payload (its only target) */
     int sha;                          /* AUS_HASH_SHA256/384/512 (0: SHA-256) */
     int aes;                          /* AUS_AEAD_AES128_GCM / AES256_GCM (0: AES-256-GCM) */
@@ -338,7 +343,8 @@ typedef struct aus_bpsec_protect_opts {
 } aus_bpsec_protect_opts;
 
 /* Fill opts with the mission defaults (seq, BIB primary+payload+seq, BCB payload, SHA-256,
- * AES-256-GCM, full scope, no key wrap). An encrypted payload is left out of the BIB: its BCB's
+ * AES-256-GCM, full scope, no key wrap): in effect a BIB over the seq block, whose IPPT holds
+ * the primary block, and a BCB over the payload. An encrypted payload is left out of the BIB: its BCB's
  * GCM tag protects it, and RFC 9172 §3.9 would make that BCB encrypt the BIB as a second target
  * under the payload's AES-GCM (key, IV), which aus_bpsec_add refuses. */
 void aus_bpsec_protect_opts_default(aus_bpsec_protect_opts *o);

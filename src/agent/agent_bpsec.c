@@ -5,9 +5,11 @@
  * the agent keeps the sequence number, the IV counter and the replay window inside its own
  * store transaction (the exactly-once contract of agent.h). Rules enforced here:
  *   - one target per BCB (the payload), so no two plaintexts share an AES-GCM (key, IV): the
- *     BIB covers the primary and sequence blocks only, and the payload's integrity is the BCB's
- *     GCM tag (RFC 9172 §3.9 would otherwise make the BCB encrypt that BIB under the same IV);
- *   - RFC 9172 §5.1: nothing is delivered unless the BIB covered primary and the sequence block
+ *     BIB covers the sequence block only, and the payload's integrity is the BCB's GCM tag
+ *     (RFC 9172 §3.9 would otherwise make the BCB encrypt that BIB under the same IV);
+ *   - the primary block is authenticated by both: full scope puts it in the BIB's IPPT (RFC 9173
+ *     §3.7) and in the BCB's AAD (§4.7.2), so it needs no HMAC of its own;
+ *   - RFC 9172 §5.1: nothing is delivered unless the primary and sequence blocks were verified
  *     and the BCB covered the payload (checked from the open report);
  *   - NIST SP 800-38D §8.2.1: IV = fixed field || counter reserved before use.
  * EK and AK are named at the crypto provider by (tenant's domain, key id) as in agent_seal.c, so
@@ -94,8 +96,8 @@ static long bp_protect(void *self, aus_bpv7_bundle *bun, uint64_t seq, uint64_t 
     aus_bpsec_op bib = {.kind = AUS_BPSEC_BIB,
                         .block_number = BLK_BIB,
                         .source = b->source,
-                        .ntargets = 2,
-                        .targets = {0, BLK_SEQ},
+                        .ntargets = 1,
+                        .targets = {BLK_SEQ},
                         .variant = AUS_HASH_SHA256,
                         .scope = AUS_BPSEC_SCOPE_ALL,
                         .key = ak,
@@ -182,7 +184,8 @@ static aus_err bp_unprotect(void *self, const uint8_t *in, size_t n, uint64_t no
             break;
     }
     AUS_TRY(e);
-    /* integrity: the primary and seq blocks by the BIB, the payload by the BCB's GCM tag */
+    /* integrity: the seq block by the BIB, the payload by the BCB's GCM tag, the primary block
+     * by whichever of them had it in scope */
     const uint32_t need_int =
         AUS_BPSEC_COVER_PRIMARY | AUS_BPSEC_COVER_PAYLOAD | AUS_BPSEC_COVER_SEQ;
     AUS_ENSURE(((rep.covered_bib | rep.covered_bcb) & need_int) == need_int &&

@@ -134,6 +134,9 @@ static aus_err decrypt_bcb(open_st *st, const sec_blk *s)
                  "a BCB target failed AES-GCM authentication (tampered, wrong key or wrong IV)");
         bpsec_fix_crc(st->buf, t->off, t->len, t->crc_type);
         st->cov_conf[cov_slot(st->b, t->number)] = 1;
+        /* RFC 9173 §4.3.4 / §4.7.2: with AAD scope bit 0 the tag authenticates the primary
+         * block too (integrity, not confidentiality: a BCB never targets it, RFC 9172 §3.8) */
+        st->cov_int[0] |= (sp.scope & AUS_BPSEC_SCOPE_PRIMARY) != 0;
         st->rep->nconf++;
     }
     st->rep->nbcb++;
@@ -177,6 +180,9 @@ static aus_err verify_bib(open_st *st, const sec_blk *s)
         if (!ok)
             FAIL(AUS_E_AUTH, "a BIB target failed HMAC verification (tampered or wrong key)");
         st->cov_int[t ? (size_t)ix + 1 : 0] = 1;
+        /* RFC 9173 §3.3.3 / §3.7: with integrity scope bit 0 the IPPT holds the primary block,
+         * so this HMAC verifies it as well as the target (the scope flags are in the IPPT) */
+        st->cov_int[0] |= (sp.scope & AUS_BPSEC_SCOPE_PRIMARY) != 0;
         if (t && t->type == AUS_BPSEC_BT_SEQ)
             memcpy(st->rep->seq_source, st->rep->source, sizeof st->rep->seq_source);
         st->rep->nint++;

@@ -138,7 +138,9 @@ static aus_err protect_inner(aus_bpsec_ctx *ctx, const aus_bpsec_protect_opts *o
     bib.kind = AUS_BPSEC_BIB;
     bib.variant = o->sha ? o->sha : AUS_HASH_SHA256;
     bib.scope = o->bib_scope == 0xFF ? AUS_BPSEC_SCOPE_ALL : o->bib_scope;
-    if (o->bib_primary)
+    /* the primary block needs no HMAC of its own when the seq block's IPPT holds it (integrity
+     * scope bit 0, RFC 9173 §3.7): that one HMAC authenticates both */
+    if (o->bib_primary && !(seq_num && (bib.scope & AUS_BPSEC_SCOPE_PRIMARY)))
         bib.targets[bib.ntargets++] = 0;
     if (seq_num)
         bib.targets[bib.ntargets++] = seq_num;

@@ -107,6 +107,28 @@ static void one_target_per_bcb(const uint8_t *p, size_t n)
                          !memcmp(a[i].params[0].val, a[j].params[0].val, a[i].params[0].val_len));
 }
 
+/* The BIB's targets: exactly the one block number want (the seq block of the default layout). */
+static void bib_targets_are(const uint8_t *p, size_t n, uint64_t want)
+{
+    aus_bpv7_bundle b;
+    aus_bpsec_asb a;
+    size_t nbib = 0;
+    assert_int_equal(aus_bpv7_decode(&b, p, n, 0), AUS_OK);
+    for (size_t i = 0; i < b.nblocks; i++) {
+        if (b.blk[i].type != AUS_BPSEC_BT_BIB)
+            continue;
+        assert_int_equal(aus_bpsec_asb_decode(&a, b.blk[i].data, b.blk[i].data_len), AUS_OK);
+        assert_int_equal(a.ntargets, 1);
+        assert_int_equal(a.targets[0], want);
+        nbib++;
+    }
+    assert_int_equal(nbib, 1);
+    size_t seq = 0;
+    for (size_t i = 0; i < b.nblocks; i++)
+        seq += b.blk[i].number == want && b.blk[i].type == AUS_BPSEC_BT_SEQ;
+    assert_int_equal(seq, 1);
+}
+
 static void test_roundtrip_default(void **st)
 {
     (void)st;
@@ -118,12 +140,15 @@ static void test_roundtrip_default(void **st)
     size_t n = protect(&s, NULL, b);
     tshark_ok(b, n);
     one_target_per_bcb(b, n);
+    bib_targets_are(b, n, 2);
     assert_int_equal(accept(&r, b, n, &rep), AUS_OK);
     assert_int_equal(rep.has_seq, 1);
     assert_int_equal(rep.seq, 1);
     assert_string_equal(rep.seq_source, "ipn:2.1");
-    /* one BIB over primary + seq; the payload's integrity is its BCB's GCM tag */
+    /* one BIB over the seq block, whose IPPT holds the primary block (one HMAC for both); the
+     * payload's integrity is its BCB's GCM tag */
     assert_int_equal(rep.nbib, 1);
+    assert_int_equal(rep.nint, 1);
     assert_int_equal(rep.nbcb, 1);
     assert_int_equal(rep.covered_bib & 7, AUS_BPSEC_COVER_PRIMARY | AUS_BPSEC_COVER_SEQ);
     assert_int_equal(rep.covered_bcb & AUS_BPSEC_COVER_PAYLOAD, AUS_BPSEC_COVER_PAYLOAD);
@@ -334,6 +359,61 @@ static void test_wrap_ivs_distinct(void **st)
     tst_store_free(s.mem);
 }
 
+/* The primary block counts as integrity-protected when a verified BIB target's IPPT or an
+ * authenticated BCB's AAD held it (scope bit 0, RFC 9173 §3.7 / §4.7.2), and only then. */
+static void test_primary_by_scope(void **st)
+{
+    (void)st;
+    node s, r;
+    node_init(&s, NULL);
+    node_init(&r, NULL);
+    uint8_t b[1024], out[1024];
+    size_t ol;
+    aus_bpsec_report rep;
+    static const struct {
+        uint8_t bib_scope, bcb_scope;
+        aus_err want;
+    } cases[] = {
+        {AUS_BPSEC_SCOPE_ALL, AUS_BPSEC_SCOPE_ALL, AUS_OK},
+        {AUS_BPSEC_SCOPE_ALL, 6, AUS_OK},     /* by the BIB's IPPT */
+        {6, AUS_BPSEC_SCOPE_ALL, AUS_OK},     /* by the BCB's AAD */
+        {6, 6, AUS_E_POLICY},                 /* by nothing */
+        {AUS_BPSEC_SCOPE_PRIMARY, 0, AUS_OK}, /* scope 1: the primary block alone */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        aus_bpsec_protect_opts o;
+        aus_bpsec_protect_opts_default(&o);
+        o.bib_primary = 0; /* no HMAC of the primary block as a target of its own */
+        o.bib_scope = cases[i].bib_scope;
+        o.bcb_scope = cases[i].bcb_scope;
+        size_t n = protect(&s, &o, b);
+        bib_targets_are(b, n, 2);
+        aus_err e = aus_bpsec_accept(&r.ctx, b, n, out, sizeof out, &ol, &rep, NULL);
+        assert_int_equal(e, cases[i].want);
+        assert_int_equal(rep.covered_bib & AUS_BPSEC_COVER_PRIMARY,
+                         cases[i].want == AUS_OK ? AUS_BPSEC_COVER_PRIMARY : 0);
+        if (e != AUS_OK) {
+            assert_string_equal(rep.detail,
+                                "a block the security policy requires to be protected is not");
+            continue;
+        }
+        /* and it is verified: any bit of the primary block flipped is refused */
+        size_t pri_len = 0;
+        aus_bpv7_bundle bb;
+        assert_int_equal(aus_bpv7_decode(&bb, b, n, 0), AUS_OK);
+        pri_len = bb.pri_len;
+        for (size_t bit = 0; bit < pri_len * 8; bit += 5) {
+            uint8_t f[1024];
+            memcpy(f, b, n);
+            f[bb.pri_off + bit / 8] ^= (uint8_t)(1u << (bit % 8));
+            assert_int_not_equal(aus_bpsec_accept(&r.ctx, f, n, out, sizeof out, &ol, &rep, NULL),
+                                 AUS_OK);
+        }
+    }
+    tst_store_free(s.mem);
+    tst_store_free(r.mem);
+}
+
 static void test_policy(void **st)
 {
     (void)st;
@@ -429,6 +509,7 @@ int main(void)
         cmocka_unit_test(test_replay_after_crash_sqlite),
         cmocka_unit_test(test_million_ivs),
         cmocka_unit_test(test_wrap_ivs_distinct),
+        cmocka_unit_test(test_primary_by_scope),
         cmocka_unit_test(test_policy),
         cmocka_unit_test(test_protect_errors),
     };
