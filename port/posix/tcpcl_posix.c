@@ -354,7 +354,7 @@ static int net_push(aus_tcpcl_conn *c)
         ssize_t w = send(c->fd, p, (size_t)n, MSG_NOSIGNAL);
         if (w < 0) {
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-                c->eof = c->sock_eof = 1;
+                c->eof = c->sock_eof = c->wr_dead = 1;
             break;
         }
         (void)BIO_nread(c->nbio, &p, (int)w);
@@ -625,7 +625,7 @@ static int write_gather(aus_tcpcl_conn *c, uint64_t now)
         ssize_t w = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
         if (w < 0) {
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-                c->eof = 1;
+                c->eof = c->wr_dead = 1;
             return moved;
         }
         aus_tcpcl_send_consumed(&c->sess, (size_t)w, now);
@@ -656,7 +656,7 @@ static int write_gather_tls(aus_tcpcl_conn *c, uint64_t now)
                 continue;
             }
             if (err != SSL_ERROR_WANT_WRITE && err != SSL_ERROR_WANT_READ)
-                c->eof = 1;
+                c->eof = c->wr_dead = 1;
             return moved;
         }
         aus_tcpcl_send_consumed(&c->sess, w, now);
@@ -691,7 +691,7 @@ static int do_write(aus_tcpcl_conn *c, uint64_t now)
                 if (err == SSL_ERROR_WANT_WRITE && net_push(c))
                     continue;
                 if (err != SSL_ERROR_WANT_WRITE && err != SSL_ERROR_WANT_READ)
-                    c->eof = 1;
+                    c->eof = c->wr_dead = 1;
                 return moved;
             }
             c->out_off += w;
@@ -699,7 +699,7 @@ static int do_write(aus_tcpcl_conn *c, uint64_t now)
             ssize_t w = send(c->fd, c->out + c->out_off, left, MSG_NOSIGNAL);
             if (w < 0) {
                 if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-                    c->eof = 1;
+                    c->eof = c->wr_dead = 1;
                 return moved;
             }
             c->out_off += (size_t)w;
@@ -757,6 +757,10 @@ void aus_tcpcl_conn_step(aus_tcpcl_conn *c, short revents, uint64_t now)
         if (c->eof && aus_tcpcl_state_of(&c->sess) != AUS_TCPCL_S_CLOSED) {
             aus_tcpcl_peer_closed(&c->sess);
             moved = 1;
+        } else if (c->wr_dead && aus_tcpcl_want_send(&c->sess)) {
+            /* closed, and the rest of its flush can never be written: the session drops it
+             * and reports the transfer it carried NOT_SENT (otherwise want_send stays 1) */
+            aus_tcpcl_peer_closed(&c->sess);
         }
         if (aus_tcpcl_state_of(&c->sess) == AUS_TCPCL_S_CLOSED &&
             (c->out_off == c->out_len || c->eof) && !aus_tcpcl_want_send(&c->sess)) {
@@ -777,6 +781,10 @@ timers:
 
 void aus_tcpcl_conn_free(aus_tcpcl_conn *c)
 {
+    /* a closed session still flushing a segment reports its transfer NOT_SENT now (its bundle
+     * is no longer read); an open one is left as it is, as before */
+    if (c->rxbuf && aus_tcpcl_state_of(&c->sess) == AUS_TCPCL_S_CLOSED)
+        aus_tcpcl_peer_closed(&c->sess);
     if (c->ssl)
         SSL_free(c->ssl); /* and its end of the pair */
     if (c->nbio)
