@@ -50,9 +50,9 @@
 /* TLS: sealed records go to the socket every TLS_PUSH bytes of plaintext (and whenever a step
  * has nothing more to seal), and each direction of the BIO pair holds that much plus its record
  * overheads (22 bytes per 16 KiB record in TLS 1.3). Large pushes are cheaper for the receiver
- * above all: with 1 MiB instead of 64 KiB (medians of 22 interleaved bench_tcpcl runs at 1 MB,
- * each normalised by that run's AES-GCM cost) the receiver's CPU per MB fell by 22 % and both
- * sides' together by 11 %; send() 17 -> 4 and recv() 14 -> 2.4 calls per MB. The pair's memory
+ * above all: with 1 MiB instead of 64 KiB (medians of 30 interleaved bench_tcpcl runs at 1 MB,
+ * each normalised by that run's AES-GCM cost) the receiver's CPU per MB fell by 24 % and both
+ * sides' together by 8 %; send() 17 -> 4 and recv() 14 -> 2.4 calls per MB. The pair's memory
  * is only touched as records pass through it. */
 #ifndef AUS_TCPCL_TLS_PUSH
 #define AUS_TCPCL_TLS_PUSH (1024u * 1024u)
