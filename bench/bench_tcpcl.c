@@ -15,7 +15,10 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <openssl/evp.h>
 
 #include "bench_args.h"
 #include "tcpcl_posix.h"
@@ -121,6 +124,8 @@ static double tv_s(struct timeval t) { return (double)t.tv_sec + (double)t.tv_us
 /* CPU seconds (user + system) the last run took, sender and receiver together: with seven
  * builds on two cores the wall clock waits for the scheduler, the CPU time much less so */
 static double last_cpu;
+/* the same, each side on its own (the sender is this process, the receiver the child) */
+static double last_cpu_tx, last_cpu_rx;
 
 /* seconds to move n bundles of size sz; -1 on failure */
 static double one_run(int raw, int tls, struct ssl_ctx_st *sctx, struct ssl_ctx_st *cctx,
@@ -135,6 +140,7 @@ static double one_run(int raw, int tls, struct ssl_ctx_st *sctx, struct ssl_ctx_
     pid_t pid = fork();
     if (pid == 0)
         child(lfd, raw, tls, sctx, (uint64_t)sz * n);
+
     close(lfd);
     char ps[16];
     snprintf(ps, sizeof ps, "%u", port);
@@ -221,8 +227,9 @@ static double one_run(int raw, int tls, struct ssl_ctx_st *sctx, struct ssl_ctx_
     memset(&ruc, 0, sizeof ruc);
     (void)wait4(pid, &st, 0, &ruc);
     getrusage(RUSAGE_SELF, &ru1);
-    last_cpu = tv_s(ru1.ru_utime) - tv_s(ru0.ru_utime) + tv_s(ru1.ru_stime) - tv_s(ru0.ru_stime) +
-               tv_s(ruc.ru_utime) + tv_s(ruc.ru_stime);
+    last_cpu_tx = tv_s(ru1.ru_utime) - tv_s(ru0.ru_utime) + tv_s(ru1.ru_stime) - tv_s(ru0.ru_stime);
+    last_cpu_rx = tv_s(ruc.ru_utime) + tv_s(ruc.ru_stime);
+    last_cpu = last_cpu_tx + last_cpu_rx;
     return t1 - t0;
 }
 
@@ -237,6 +244,75 @@ static double load1(void)
         fclose(f);
     }
     return l;
+}
+
+static double cpu_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* The cipher's share of a TLS ceiling: CPU seconds per byte to seal (encrypt and tag) and to
+ * open (decrypt and check the tag) 1 MiB in TLS 1.3 records of 16 KiB (RFC 8446 §5.2: a nonce
+ * per record, the 5-byte record header as AAD, a 16-byte tag) with AES-128-GCM through EVP,
+ * the suite our side prefers; and to copy the same bytes once, record by record, as OpenSSL
+ * 3.0's record layer does on each side (the plaintext into its write buffer before sealing, the
+ * opened plaintext out of its read buffer). The best of five rounds of 16 MiB: a ceiling, not
+ * a typical cost. 0 if EVP fails. */
+static int gcm_cost(const uint8_t *data, double *seal, double *open, double *copy)
+{
+    enum { REC = 16384, NREC = 64, ROUNDS = 16 };
+    static uint8_t sealed[NREC][REC + 16], plain[REC];
+    static const uint8_t key[16] = {1, 2, 3}, iv0[12] = {4, 5, 6};
+    EVP_CIPHER_CTX *e = EVP_CIPHER_CTX_new(), *d = EVP_CIPHER_CTX_new();
+    int ok = e && d && EVP_EncryptInit_ex(e, EVP_aes_128_gcm(), NULL, key, NULL) == 1 &&
+             EVP_DecryptInit_ex(d, EVP_aes_128_gcm(), NULL, key, NULL) == 1;
+    *seal = *open = *copy = 0;
+    for (int pass = 0; ok && pass < 5; pass++) {
+        double t0 = cpu_now();
+        for (int r = 0; ok && r < ROUNDS; r++)
+            for (int i = 0; ok && i < NREC; i++) {
+                uint8_t iv[12], aad[5] = {23, 3, 3, (REC + 16) >> 8, (REC + 16) & 0xff};
+                int l = 0;
+                memcpy(iv, iv0, sizeof iv);
+                iv[11] ^= (uint8_t)i;
+                ok = EVP_EncryptInit_ex(e, NULL, NULL, NULL, iv) == 1 &&
+                     EVP_EncryptUpdate(e, NULL, &l, aad, sizeof aad) == 1 &&
+                     EVP_EncryptUpdate(e, sealed[i], &l, data + (size_t)i * REC, REC) == 1 &&
+                     EVP_EncryptFinal_ex(e, sealed[i] + l, &l) == 1 &&
+                     EVP_CIPHER_CTX_ctrl(e, EVP_CTRL_GCM_GET_TAG, 16, sealed[i] + REC) == 1;
+            }
+        double t1 = cpu_now();
+        for (int r = 0; ok && r < ROUNDS; r++)
+            for (int i = 0; ok && i < NREC; i++) {
+                uint8_t iv[12], aad[5] = {23, 3, 3, (REC + 16) >> 8, (REC + 16) & 0xff};
+                int l = 0;
+                memcpy(iv, iv0, sizeof iv);
+                iv[11] ^= (uint8_t)i;
+                ok = EVP_DecryptInit_ex(d, NULL, NULL, NULL, iv) == 1 &&
+                     EVP_DecryptUpdate(d, NULL, &l, aad, sizeof aad) == 1 &&
+                     EVP_DecryptUpdate(d, plain, &l, sealed[i], REC) == 1 &&
+                     EVP_CIPHER_CTX_ctrl(d, EVP_CTRL_GCM_SET_TAG, 16, sealed[i] + REC) == 1 &&
+                     EVP_DecryptFinal_ex(d, plain + l, &l) == 1;
+            }
+        double t2 = cpu_now(), bytes = (double)ROUNDS * NREC * REC;
+        for (int r = 0; r < ROUNDS; r++)
+            for (int i = 0; i < NREC; i++) {
+                memcpy(plain, data + (size_t)i * REC, REC);
+                __asm__ volatile("" : : "r"(plain) : "memory"); /* the copy is kept */
+            }
+        double t3 = cpu_now();
+        if (pass == 0 || (t3 - t2) / bytes < *copy)
+            *copy = (t3 - t2) / bytes;
+        if (pass == 0 || (t1 - t0) / bytes < *seal)
+            *seal = (t1 - t0) / bytes;
+        if (pass == 0 || (t2 - t1) / bytes < *open)
+            *open = (t2 - t1) / bytes;
+    }
+    EVP_CIPHER_CTX_free(e);
+    EVP_CIPHER_CTX_free(d);
+    return ok;
 }
 
 static int make_cert(char *dir, struct ssl_ctx_st **sctx, struct ssl_ctx_st **cctx)
@@ -264,11 +340,21 @@ static int make_cert(char *dir, struct ssl_ctx_st **sctx, struct ssl_ctx_st **cc
 int main(int argc, char **argv)
 {
     bench_args(argc, argv, "bench_tcpcl",
-               "[SCALE [SIZE]]\n  SCALE (default 1) multiplies the bundle counts. TCPCLv4 over "
-               "loopback vs raw TCP,\n  without and with TLS 1.3, at 100 B / 1 KB / 64 KB / 1 MB "
-               "(SIZE: only that one).\n");
+               "[SCALE [SIZE [plain|tls]]]\n  SCALE (default 1) multiplies the bundle counts. "
+               "TCPCLv4 over loopback vs raw TCP,\n  without and with TLS 1.3, at 100 B / 1 KB / "
+               "64 KB / 1 MB (SIZE: only that one;\n  plain or tls: only that row and no raw "
+               "loop, for a profiler).\n");
     double scale = argc > 1 ? atof(argv[1]) : 1.0;
     unsigned long only = argc > 2 ? strtoul(argv[2], NULL, 10) : 0;
+    /* -1 both rows (and the raw loop), 0 plain only, 1 TLS only */
+    int row = argc > 3 ? (strcmp(argv[3], "tls") == 0     ? 1
+                          : strcmp(argv[3], "plain") == 0 ? 0
+                                                          : -2)
+                       : -1;
+    if (row == -2) {
+        fprintf(stderr, "bench_tcpcl: the third argument is plain or tls (try --help)\n");
+        return 2;
+    }
     if (scale <= 0)
         scale = 1;
     signal(SIGPIPE, SIG_IGN);
@@ -290,38 +376,73 @@ int main(int argc, char **argv)
            "raw bnd/s", "raw Gb/s", "vs raw", "plain/x", "cpu us/b", "raw cpu");
     int rc = 0;
     double load0 = load1();
+    double seal = 0, open = 0, copy = 0;
+    int have_gcm = have_tls && gcm_cost(bundle, &seal, &open, &copy);
     for (size_t s = 0; s < 4; s++) {
         if (only && sizes[s] != only)
             continue;
         uint64_t n = (uint64_t)((double)counts[s] * scale);
         if (n < 10)
             n = 10;
-        double raw = one_run(1, 0, NULL, NULL, bundle, sizes[s], n);
-        double raw_cpu = last_cpu, plain = 0;
+        /* a single row (for a profiler) skips the raw loop: its columns then show 0 */
+        double raw = row < 0 ? one_run(1, 0, NULL, NULL, bundle, sizes[s], n) : 0;
+        double raw_cpu = row < 0 ? last_cpu : 0, plain = 0, plain_tx = 0, plain_rx = 0;
         for (int tls = 0; tls < 2; tls++) {
+            if (row >= 0 && tls != row)
+                continue;
             if (tls && !have_tls) {
                 printf("%-8zu %-5s (no TLS: openssl CLI missing)\n", sizes[s], "yes");
                 continue;
             }
             double t = one_run(0, tls, sctx, cctx, bundle, sizes[s], n);
-            if (t <= 0 || raw <= 0) {
+            if (t <= 0 || (row < 0 && raw <= 0)) {
                 printf("%-8zu %-5s failed\n", sizes[s], tls ? "yes" : "no");
                 rc = 1;
                 continue;
             }
-            if (!tls)
+            if (!tls) {
                 plain = t;
+                plain_tx = last_cpu_tx;
+                plain_rx = last_cpu_rx;
+            }
             /* vs raw: TCPCL's rate as a share of the raw loop's; plain/x: TLS's rate as a
              * share of plain TCPCL's (the 1 MB target is >= 50 %); cpu: sender + receiver CPU
              * microseconds per bundle (user + system), TCPCL then raw */
-            double bps = (double)n / t, rbps = (double)n / raw;
+            double bps = (double)n / t, rbps = raw > 0 ? (double)n / raw : 0;
             char px[16] = "-";
             if (tls && plain > 0)
                 snprintf(px, sizeof px, "%.0f%%", 100.0 * plain / t);
             printf("%-8zu %-5s %10.0f %8.2f %10.0f %8.2f %6.0f%% %8s %9.1f %9.1f\n", sizes[s],
                    tls ? "yes" : "no", bps, bps * (double)sizes[s] * 8 / 1e9, rbps,
-                   rbps * (double)sizes[s] * 8 / 1e9, 100.0 * raw / t, px,
+                   rbps * (double)sizes[s] * 8 / 1e9, raw > 0 ? 100.0 * raw / t : 0.0, px,
                    last_cpu * 1e6 / (double)n, raw_cpu * 1e6 / (double)n);
+            if (tls && plain > 0 && have_gcm) {
+                /* The ceiling: each side alone on a core (they overlap), plain's measured CPU
+                 * per bundle plus only the cipher's work on the same bytes; the rate is set by
+                 * the busier side, for plain as for TLS. What TLS costs beyond that (OpenSSL's
+                 * record copies, its calls) is the gap between the two percentages. With
+                 * OpenSSL 3.0's one copy a side added; and with both sides on one core (a
+                 * loaded machine), where the rate follows the sum of both sides' CPU. */
+                double us = 1e6 / (double)n, b = (double)sizes[s] * 1e6;
+                double ptx = plain_tx * us, prx = plain_rx * us, ttx = last_cpu_tx * us,
+                       trx = last_cpu_rx * us, cp = copy * b;
+                double ctx_ = ptx + seal * b, crx = prx + open * b;
+                double pmax = ptx > prx ? ptx : prx, cmax = ctx_ > crx ? ctx_ : crx;
+                double kmax = ctx_ + cp > crx + cp ? ctx_ + cp : crx + cp;
+                /* indented, the size not first: the table rows above stay the only lines
+                 * that start with a size */
+                printf("  cpu us/b by side at %zu B: plain sender %.1f receiver %.1f, TLS sender "
+                       "%.1f receiver %.1f, AES-128-GCM seal %.1f open %.1f, copy %.1f\n",
+                       sizes[s], ptx, prx, ttx, trx, seal * b, open * b, cp);
+                printf(
+                    "  TLS ceiling = %.0f%% of plain at %zu B (plain's CPU by side + seal / open), "
+                    "achieved %.0f%%\n",
+                    100.0 * pmax / cmax, sizes[s], 100.0 * plain / t);
+                printf(
+                    "  TLS ceiling with OpenSSL 3.0's record copy (one a side) = %.0f%% at %zu B, "
+                    "both sides on one core = %.0f%%\n",
+                    100.0 * pmax / kmax, sizes[s], 100.0 * (ptx + prx) / (ctx_ + crx + 2 * cp));
+            }
         }
     }
     printf("load average (1 min): %.2f at the start, %.2f at the end\n", load0, load1());

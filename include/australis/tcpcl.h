@@ -176,7 +176,9 @@ typedef struct aus_tcpcl_ops {
      * one sync of the store; p is not valid after the call). Any other error refuses the
      * transfer: FULL / NOBUFS / IO -> No Resources, anything else -> Not Acceptable (§5.2.4). */
     aus_err (*on_bundle)(void *ud, uint64_t xfer_id, const uint8_t *p, size_t n);
-    /* An outgoing transfer ended (tag as pushed; reason for REFUSED). */
+    /* An outgoing transfer ended (tag as pushed; reason for REFUSED). Its bytes are not read
+     * after this call (a transfer whose segment is on the wire when the session closes is
+     * reported after that segment's last byte, or when aus_tcpcl_peer_closed drops it). */
     void (*on_sent)(void *ud, void *tag, aus_tcpcl_outcome outcome, uint8_t reason);
     /* The peer's SESS_INIT named this node ID: OK, or any error to end the session with
      * Contact Failure (§4.4.4 NODE-ID check, or a policy). NULL accepts every node ID. */
@@ -206,6 +208,8 @@ typedef struct aus_tcpcl_tx {
     uint8_t done;    /* reported (acked, refused or not sent); waits to leave the ring */
     uint8_t refused; /* XFER_REFUSE came while its segment was being emitted */
     uint8_t reason;
+    uint8_t unsent; /* the session ended while its segment was being emitted: reported NOT_SENT
+                     * after that segment's last byte, so its data is never read after on_sent */
 } aus_tcpcl_tx;
 
 typedef struct aus_tcpcl_held {
@@ -333,7 +337,9 @@ uint64_t aus_tcpcl_expiry(const aus_tcpcl *s);
 void aus_tcpcl_on_timer(aus_tcpcl *s, uint64_t now);
 /* Port: the TLS handshake ended (ok = 1) or failed (0: the session closes, §4.4.3). */
 void aus_tcpcl_tls_result(aus_tcpcl *s, int ok, uint64_t now);
-/* Port: the TCP connection ended (EOF or error). */
+/* Port: the TCP connection ended (EOF or error): nothing more is sent (what waited for the
+ * wire is dropped) and every transfer not yet reported is reported NOT_SENT. Also on a session
+ * already closed whose flush can no longer be written. */
 void aus_tcpcl_peer_closed(aus_tcpcl *s);
 /* Queue a bundle (the caller keeps data alive until on_sent(tag)). Errors: STATE (ending or
  * closed), FULL (AUS_TCPCL_TXQ in the queue), LIMIT (larger than the peer's Transfer MRU),

@@ -57,6 +57,7 @@ typedef struct aus_tcpcl_conn {
     int tls_rd_blocked;  /* TLS wants more ciphertext than the pair holds */
     int sock_eof;        /* the socket said EOF; the pair may still hold records */
     int wr_shut;         /* shutdown(SHUT_WR) done */
+    int wr_dead;         /* a write to the socket failed: nothing more can be sent */
     int rd_dry;          /* this step's recv() found nothing */
     int rx_big;          /* the last read went straight into the transfer buffer */
     size_t tx_unpushed;  /* TLS: plaintext sealed into the pair since the last push */

@@ -327,15 +327,32 @@ static void tx_pop_done(aus_tcpcl *s)
     }
 }
 
-/* unstarted only (ending), or every one (closed) */
+/* unstarted only (ending), or every one (closed). A transfer whose segment is on the wire still
+ * has that segment's data read from its bundle (the segment must end before any other message,
+ * §5.2.2), and the bundle is the caller's only until on_sent: that one is reported once the
+ * segment's last byte is out (seg_sent), or when the wire is abandoned (the peer gone). */
 static void tx_fail(aus_tcpcl *s, int all)
 {
     for (size_t i = 0; i < s->tx_count; i++) {
         aus_tcpcl_tx *t = tx_at(s, i);
-        if (all || t->sent == 0)
+        if (!(all || t->sent == 0) || t->done)
+            continue;
+        if ((s->seg_left || s->sh_off < s->sh_len) && &s->txq[s->seg_tx] == t)
+            t->unsent = 1; /* no further segment of it either (tx_next) */
+        else
             tx_report(s, t, AUS_TCPCL_NOT_SENT, 0);
     }
     tx_pop_done(s);
+}
+
+/* Nothing more can reach the peer: drop what waits for the wire (the rest of a segment, control
+ * messages) so that no bundle is read again, and report what waited for it NOT_SENT. */
+static void wire_abandon(aus_tcpcl *s)
+{
+    s->ctl_len = 0;
+    s->sh_off = s->sh_len;
+    s->seg_left = 0;
+    tx_fail(s, 1);
 }
 
 static aus_tcpcl_tx *tx_find(aus_tcpcl *s, uint64_t id)
@@ -371,7 +388,10 @@ static void enter(aus_tcpcl *s, uint8_t next, uint8_t why, uint64_t now)
     if (next == AUS_TCPCL_S_CLOSED) {
         s->close_why = why;
         s->rx_active = 0;
-        tx_fail(s, 1);
+        if (why == AUS_TCPCL_WHY_PEER_GONE)
+            wire_abandon(s);
+        else
+            tx_fail(s, 1);
     }
 }
 
@@ -840,7 +860,7 @@ static aus_tcpcl_tx *tx_next(aus_tcpcl *s, size_t *idx)
 {
     for (size_t i = 0; i < s->tx_count; i++) {
         aus_tcpcl_tx *t = tx_at(s, i);
-        if (t->done || t->sent == t->len)
+        if (t->done || t->unsent || t->sent == t->len)
             continue;
         /* §6.1: once ending, only a transfer already started may go on */
         if (s->state == AUS_TCPCL_S_ENDING && t->sent == 0)
@@ -899,8 +919,8 @@ static void seg_sent(aus_tcpcl *s, size_t k)
     t->sent += k;
     s->seg_left -= k;
     s->st.tx_bytes += k;
-    if (s->seg_left == 0 && t->refused) {
-        tx_report(s, t, AUS_TCPCL_REFUSED, t->reason);
+    if (s->seg_left == 0 && (t->refused || t->unsent)) {
+        tx_report(s, t, t->refused ? AUS_TCPCL_REFUSED : AUS_TCPCL_NOT_SENT, t->reason);
         tx_pop_done(s);
     }
 }
@@ -1073,6 +1093,10 @@ void aus_tcpcl_tls_result(aus_tcpcl *s, int ok, uint64_t now)
 
 void aus_tcpcl_peer_closed(aus_tcpcl *s)
 {
+    if (s && s->state == AUS_TCPCL_S_CLOSED) {
+        wire_abandon(s); /* a closed session's flush cannot finish either */
+        return;
+    }
     aus_tcpcl_dispatch(s, AUS_TCPCL_E_PEER_GONE, NULL, 0, s->last_rx);
 }
 

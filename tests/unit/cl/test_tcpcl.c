@@ -1086,6 +1086,80 @@ static void test_ending_with_transfers(void **st)
     assert_int_equal(p.b.peer_term_reason, AUS_TCPCL_TERM_BUSY);
 }
 
+/* A transfer's bundle is the caller's only until on_sent (include/australis/tcpcl.h): the
+ * daemon frees it there. A session that closes while a segment is on the wire still sends the
+ * rest of that segment from the bundle (§5.2.2: nothing may come between), so the NOT_SENT
+ * report waits for the segment's last byte; when nothing more can be written (the peer gone,
+ * or aus_tcpcl_peer_closed on a closed session) the rest is dropped and the report comes at
+ * once. Here on_sent poisons the bundle, as a free would: no poisoned byte may leave. */
+static uint8_t ns_bundle[3000];
+static void ns_on_sent(void *ud, void *tag, aus_tcpcl_outcome o, uint8_t reason)
+{
+    on_sent(ud, tag, o, reason);
+    if (tag == ns_bundle)
+        memset(ns_bundle, 0xee, sizeof ns_bundle);
+}
+static const aus_tcpcl_ops ns_ops = {on_bundle, ns_on_sent, check_peer};
+
+static void ns_start(pair *p)
+{
+    pair_up(p, NULL, NULL);
+    aus_tcpcl_cfg a = cfg_of(1, 0);
+    assert_int_equal(aus_tcpcl_init(&p->a, &a, &ns_ops, &p->ra, rxa, sizeof rxa, 0), AUS_OK);
+    pump(p, 65536);
+    assert_int_equal(aus_tcpcl_state_of(&p->a), AUS_TCPCL_S_EST);
+    memset(ns_bundle, 0x11, sizeof ns_bundle);
+    static const uint8_t small[10];
+    assert_int_equal(aus_tcpcl_xfer_push(&p->a, ns_bundle, sizeof ns_bundle, ns_bundle), AUS_OK);
+    assert_int_equal(aus_tcpcl_xfer_push(&p->a, small, sizeof small, NULL), AUS_OK);
+    uint8_t head[100];
+    assert_int_equal(aus_tcpcl_send(&p->a, head, sizeof head, 0), 100); /* segment started */
+}
+
+static void test_not_sent_after_last_read(void **st)
+{
+    (void)st;
+    static pair p;
+    static uint8_t out[8192];
+    /* closed by the peer's unknown message type (§4.5: MSG_REJECT, then close) */
+    ns_start(&p);
+    uint8_t junk = 0x0f;
+    assert_int_equal(aus_tcpcl_recv(&p.a, &junk, 1, 0), 1);
+    assert_int_equal(aus_tcpcl_state_of(&p.a), AUS_TCPCL_S_CLOSED);
+    assert_int_equal(p.ra.notsent, 1); /* the one never started: at once */
+    size_t n = 0;
+    long k;
+    while ((k = aus_tcpcl_send(&p.a, out + n, 1000, 0)) > 0)
+        n += (size_t)k;
+    assert_int_equal(p.ra.notsent, 2); /* the other after its segment's last byte */
+    size_t data = 0;
+    for (size_t i = 0; i < n; i++) {
+        assert_int_not_equal(out[i], 0xee);
+        data += out[i] == 0x11;
+    }
+    /* the rest of the segment (100 bytes went with its head), then MSG_REJECT Unknown type */
+    assert_int_equal(n, data + 3);
+    assert_memory_equal(out + data, "\x06\x01\x0f", 3);
+    assert_int_equal(aus_tcpcl_want_send(&p.a), 0);
+
+    /* the same, but the socket dies during that flush: dropped, reported at once */
+    ns_start(&p);
+    assert_int_equal(aus_tcpcl_recv(&p.a, &junk, 1, 0), 1);
+    assert_int_equal(aus_tcpcl_send(&p.a, out, 500, 0), 500);
+    assert_int_equal(p.ra.notsent, 1);
+    aus_tcpcl_peer_closed(&p.a);
+    assert_int_equal(p.ra.notsent, 2);
+    assert_int_equal(aus_tcpcl_want_send(&p.a), 0);
+    assert_int_equal(aus_tcpcl_send(&p.a, out, sizeof out, 0), 0);
+
+    /* the peer gone mid-segment: nothing more is sent, both reported */
+    ns_start(&p);
+    aus_tcpcl_peer_closed(&p.a);
+    assert_int_equal(p.ra.notsent, 2);
+    assert_int_equal(aus_tcpcl_send(&p.a, out, sizeof out, 0), 0);
+    assert_int_equal(p.ra.acked, 0);
+}
+
 static void test_init_args(void **st)
 {
     (void)st;
@@ -1121,6 +1195,7 @@ int main(void)
         cmocka_unit_test(test_refuse_codes_encode),
         cmocka_unit_test(test_keepalive),
         cmocka_unit_test(test_ending_with_transfers),
+        cmocka_unit_test(test_not_sent_after_last_read),
         cmocka_unit_test(test_init_args),
         cmocka_unit_test(test_held_acks),
     };
