@@ -402,12 +402,38 @@ aus_err bpsec_bcb_params(const aus_bpsec_asb *a, sc_params *sp)
     return AUS_OK;
 }
 
-aus_err bpsec_result_bstr(const aus_bpsec_asb *a, size_t i, size_t want_len, const uint8_t **p)
+static aus_err result_bstr(const aus_bpsec_asb *a, size_t i, size_t want_len, const uint8_t **p,
+                           int fast)
 {
     /* RFC 9173 §3.4 / §4.4: exactly one result, id 1, a byte string of the full length */
     AUS_ENSURE(a->nresults[i] == 1 && a->results[i][0].id == 1, AUS_E_MALFORMED);
+    /* Fast path: the one encoding item_bstr accepts for want_len bytes under BPSEC_CBOR (the
+     * shortest head, RFC 8949 §4.2.1, and nothing after it), compared as bytes; anything else
+     * goes through item_bstr, which decides (test_bpsec_asb_fast compares both). */
+    const aus_bpsec_item *it = &a->results[i][0];
+    if (fast && want_len < 24 && it->val_len == 1 + want_len &&
+        it->val[0] == (AUS_CBOR_BSTR << 5 | want_len)) {
+        *p = it->val + 1;
+        return AUS_OK;
+    }
+    if (fast && want_len >= 24 && want_len < 256 && it->val_len == 2 + want_len &&
+        it->val[0] == (AUS_CBOR_BSTR << 5 | 24) && it->val[1] == want_len) {
+        *p = it->val + 2;
+        return AUS_OK;
+    }
     size_t n = 0;
     AUS_TRY(item_bstr(&a->results[i][0], p, &n));
     AUS_ENSURE(n == want_len, AUS_E_MALFORMED);
     return AUS_OK;
+}
+
+aus_err bpsec_result_bstr(const aus_bpsec_asb *a, size_t i, size_t want_len, const uint8_t **p)
+{
+    return result_bstr(a, i, want_len, p, 1);
+}
+
+aus_err bpsec_result_bstr_general(const aus_bpsec_asb *a, size_t i, size_t want_len,
+                                  const uint8_t **p)
+{
+    return result_bstr(a, i, want_len, p, 0);
 }

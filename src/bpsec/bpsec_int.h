@@ -30,6 +30,10 @@ AUS_MUST_USE aus_err bpsec_bcb_params(const aus_bpsec_asb *a, sc_params *sp);
 AUS_MUST_USE aus_err bpsec_asb_decode_general(aus_bpsec_asb *a, const uint8_t *p, size_t n);
 /* View of the single result (id 1, byte string) of target i; want_len checked. */
 aus_err bpsec_result_bstr(const aus_bpsec_asb *a, size_t i, size_t want_len, const uint8_t **p);
+/* bpsec_result_bstr without its byte-compare fast path (the reference the unit tests compare
+ * it to). */
+aus_err bpsec_result_bstr_general(const aus_bpsec_asb *a, size_t i, size_t want_len,
+                                  const uint8_t **p);
 
 /* The scatter list of the RFC 9173 §3.7 IPPT / §4.7 AAD. Pieces point into `b`'s bytes,
  * into buf, and into the small encodings kept here. */
