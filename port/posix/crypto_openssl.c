@@ -542,7 +542,8 @@ static aus_err o_hmac(void *self, aus_hash_alg alg, const uint8_t *key, size_t k
  * One slot per (domain, key id, use) in a fixed table: the key bytes it was made from (compared
  * in constant time on every call, so a key replaced under the same id is never used through its
  * old schedule), and
- *   AES-GCM seal / open: an EVP cipher context keyed once; a call only sets the IV;
+ *   AES-GCM seal / open: the provider's GCM context keyed once (gcm_prov; an EVP cipher
+ *   context if the provider's table was not found); a call only sets the IV;
  *   HMAC: the SHA-2 states after the padded key blocks K ^ ipad and K ^ opad (RFC 2104 §4:
  *   the HMAC "key schedule"); a call copies them to the stack, hashes, and wipes the copy.
  * A slot lives until key_retire names its key, another key needs the room (least recently used
@@ -553,7 +554,7 @@ static aus_err o_hmac(void *self, aus_hash_alg alg, const uint8_t *key, size_t k
  *     swapped), madvise(MADV_DONTDUMP) (left out of core dumps) and MADV_WIPEONFORK (a forked
  *     child sees an empty table). If it cannot be locked, no slot is ever kept: the keyed
  *     operations then run as the unkeyed ones (per-call schedule, wiped);
- *   - NOT covered: the EVP_CIPHER_CTX and the provider's GCM state, which hold the AES round keys
+ *   - NOT covered: the provider's GCM state (and the EVP_CIPHER_CTX, when used), which hold the AES round keys
  *     and the GHASH key H. OpenSSL 3.0 allocates them with OPENSSL_zalloc on its ordinary heap
  *     (aes_gcm_newctx) and gives no way to place them; CRYPTO_secure_malloc_init does not help,
  *     because the secure heap is used only where OpenSSL calls OPENSSL_secure_malloc (bignums,
