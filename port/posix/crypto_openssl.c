@@ -635,6 +635,60 @@ static int hmac_mid_init(const EVP_MD *md, size_t bs, aus_hash_alg alg, const ui
     return ok;
 }
 
+/* HMAC-SHA-256 from the stored states for a short message (the BIB's IPPT: tens of bytes),
+ * straight on the compression function (SHA256_Transform: the same SHA-NI / AVX block code
+ * SHA256_Update runs): the message and its padding (FIPS 180-4 §5.1.1: 0x80, zeros, the bit
+ * length of ipad block + message) are gathered into whole blocks on the stack, and the outer
+ * hash is the one block opad state + inner hash + padding. SHA256_Update / SHA256_Final did the
+ * same with a buffer copy per piece and per call. 0: the message is too long for this path. */
+#define HMAC_SHORT_MAX (4 * 64 - 9) /* longest message whose padded form fits in 4 blocks */
+
+static void be32_out(uint8_t *out, const unsigned int *h, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        out[4 * i] = (uint8_t)(h[i] >> 24);
+        out[4 * i + 1] = (uint8_t)(h[i] >> 16);
+        out[4 * i + 2] = (uint8_t)(h[i] >> 8);
+        out[4 * i + 3] = (uint8_t)h[i];
+    }
+}
+
+static int hmac256_short(const kc_slot *s, const aus_iov *in, size_t nin, size_t mlen, uint8_t *out)
+{
+    uint8_t blk[4 * 64];
+    SHA256_CTX x;
+    size_t fill = 0;
+    if (mlen > HMAC_SHORT_MAX || s->in.s256.num != 0 || s->out.s256.num != 0)
+        return 0;
+    for (size_t i = 0; i < nin; i++)
+        if (in[i].n) {
+            memcpy(blk + fill, in[i].p, in[i].n);
+            fill += in[i].n;
+        }
+    size_t nb = (mlen + 9 + 63) / 64, end = nb * 64;
+    uint64_t bits = ((uint64_t)s->in.s256.Nh << 32 | s->in.s256.Nl) + (uint64_t)mlen * 8;
+    blk[fill] = 0x80;
+    memset(blk + fill + 1, 0, end - 8 - fill - 1);
+    for (size_t i = 0; i < 8; i++)
+        blk[end - 1 - i] = (uint8_t)(bits >> (8 * i));
+    x = s->in.s256;
+    for (size_t b = 0; b < nb; b++)
+        SHA256_Transform(&x, blk + 64 * b);
+    /* outer: opad state, then one block: the inner hash, 0x80, zeros, (64 + 32) * 8 bits */
+    be32_out(blk, x.h, 8);
+    blk[32] = 0x80;
+    memset(blk + 33, 0, 64 - 8 - 33);
+    bits = ((uint64_t)s->out.s256.Nh << 32 | s->out.s256.Nl) + 32 * 8;
+    for (size_t i = 0; i < 8; i++)
+        blk[63 - i] = (uint8_t)(bits >> (8 * i));
+    x = s->out.s256;
+    SHA256_Transform(&x, blk);
+    be32_out(out, x.h, 8);
+    aus_wipe(&x, sizeof x);
+    aus_wipe(blk, end);
+    return 1;
+}
+
 /* H((K ^ opad) || H((K ^ ipad) || m)) from the stored states: two state copies on the stack
  * (wiped) and no trip through the provider. */
 static int hmac_mid_run(aus_hash_alg alg, const kc_slot *s, const aus_iov *in, size_t nin,
@@ -645,6 +699,11 @@ static int hmac_mid_run(aus_hash_alg alg, const kc_slot *s, const aus_iov *in, s
     int ok = 1;
     size_t used = sizeof x.s512, hl = alg == AUS_HASH_SHA384 ? 48 : 64;
     if (alg == AUS_HASH_SHA256) {
+        size_t mlen = 0;
+        for (size_t i = 0; i < nin && mlen <= HMAC_SHORT_MAX; i++)
+            mlen += in[i].n;
+        if (hmac256_short(s, in, nin, mlen, out))
+            return 1;
         used = sizeof x.s256;
         hl = 32;
         x.s256 = s->in.s256;
