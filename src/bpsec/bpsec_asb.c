@@ -265,6 +265,15 @@ aus_err bpsec_asb_decode_general(aus_bpsec_asb *a, const uint8_t *p, size_t n)
     return asb_decode_into(a, p, n, 0);
 }
 
+aus_err bpsec_asb_decode_scratch(aus_bpsec_asb *a, const uint8_t *p, size_t n)
+{
+    /* the fast path straight into a (no copy through a temporary); when it gives up, a is
+     * half written and the general decoder decides, as in aus_bpsec_asb_decode */
+    if (a && asb_fast(a, p, n))
+        return AUS_OK;
+    return asb_decode_into(a, p, n, 0);
+}
+
 static void wr_items(aus_wr *w, const aus_bpsec_item *it, size_t n)
 {
     aus_cbor_wr_array_i(w, n);

@@ -28,6 +28,10 @@ AUS_MUST_USE aus_err bpsec_bib_params(const aus_bpsec_asb *a, sc_params *sp);
 AUS_MUST_USE aus_err bpsec_bcb_params(const aus_bpsec_asb *a, sc_params *sp);
 /* aus_bpsec_asb_decode without its fast path (the reference the unit tests compare it to). */
 AUS_MUST_USE aus_err bpsec_asb_decode_general(aus_bpsec_asb *a, const uint8_t *p, size_t n);
+/* aus_bpsec_asb_decode for a scratch ASB that nobody reads after an error: the same result on
+ * success, the same error, but a's contents are unspecified after an error (the fast path
+ * decodes in place instead of through a copy). */
+AUS_MUST_USE aus_err bpsec_asb_decode_scratch(aus_bpsec_asb *a, const uint8_t *p, size_t n);
 /* View of the single result (id 1, byte string) of target i; want_len checked. */
 aus_err bpsec_result_bstr(const aus_bpsec_asb *a, size_t i, size_t want_len, const uint8_t **p);
 /* bpsec_result_bstr without its byte-compare fast path (the reference the unit tests compare

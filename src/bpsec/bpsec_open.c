@@ -96,7 +96,7 @@ static aus_err load_asb(open_st *st, const sec_blk *s)
         return AUS_OK;
     const aus_bpv7_block *k = &st->b->blk[s->idx];
     st->a2_idx = SIZE_MAX;
-    AUS_TRY(aus_bpsec_asb_decode(&st->a2, k->data, k->data_len));
+    AUS_TRY(bpsec_asb_decode_scratch(&st->a2, k->data, k->data_len));
     st->a2_idx = s->idx;
     return AUS_OK;
 }

@@ -51,10 +51,11 @@ aus_err bpsec_collect2(const aus_bpv7_bundle *b, int all_plain, sec_map *m, aus_
             /* a BCB's ASB into bcb_tmp when given (*bcb_idx names it), all others into tmp */
             int own = pass == 0 && bcb_tmp;
             aus_bpsec_asb *a = own ? bcb_tmp : tmp;
-            if (own)
-                *bcb_idx = SIZE_MAX;
-            aus_err e = aus_bpsec_asb_decode(a, k->data, k->data_len);
-            if (e != AUS_OK) {
+            aus_err e = bpsec_asb_decode_scratch(a, k->data, k->data_len);
+            if (e != AUS_OK) { /* the scratch decode left a undefined: it names no block */
+                m->tmp_idx = SIZE_MAX;
+                if (own)
+                    *bcb_idx = SIZE_MAX;
                 m->detail = "a security block is not a well-formed abstract security block";
                 return e;
             }
@@ -78,8 +79,9 @@ aus_err bpsec_collect_rest(const aus_bpv7_bundle *b, sec_map *m, aus_bpsec_asb *
         if (s->known)
             continue;
         const aus_bpv7_block *k = &b->blk[s->idx];
-        aus_err e = aus_bpsec_asb_decode(tmp, k->data, k->data_len);
+        aus_err e = bpsec_asb_decode_scratch(tmp, k->data, k->data_len);
         if (e != AUS_OK) {
+            m->tmp_idx = SIZE_MAX; /* tmp is undefined after a failed scratch decode */
             m->detail = "a decrypted BIB is not a well-formed abstract security block";
             return e;
         }
