@@ -26,6 +26,9 @@ typedef struct sc_params {
  * the wrong CBOR type or length, missing IV), UNSUPPORTED (unknown variant / parameter id). */
 AUS_MUST_USE aus_err bpsec_bib_params(const aus_bpsec_asb *a, sc_params *sp);
 AUS_MUST_USE aus_err bpsec_bcb_params(const aus_bpsec_asb *a, sc_params *sp);
+/* The same without their byte-compare fast paths (the reference the unit tests compare to). */
+AUS_MUST_USE aus_err bpsec_bib_params_general(const aus_bpsec_asb *a, sc_params *sp);
+AUS_MUST_USE aus_err bpsec_bcb_params_general(const aus_bpsec_asb *a, sc_params *sp);
 /* aus_bpsec_asb_decode without its fast path (the reference the unit tests compare it to). */
 AUS_MUST_USE aus_err bpsec_asb_decode_general(aus_bpsec_asb *a, const uint8_t *p, size_t n);
 /* aus_bpsec_asb_decode for a scratch ASB that nobody reads after an error: the same result on

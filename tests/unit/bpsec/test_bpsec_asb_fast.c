@@ -280,12 +280,64 @@ static void test_result_bstr_differential(void **st)
     assert_true(ok > 10000 && bad > 10000);
 }
 
+/* bpsec_bib_params / bpsec_bcb_params (byte-compare fast paths for an integer below 24 and a
+ * byte string under its shortest head) against their references: parameter lists of 0..5
+ * items with ids 0..6, each value an integer or byte string of any length around 23/24 and
+ * 255/256 under a shortest or longer head, or another item, cut or with a byte more. Same
+ * error, and the same sc_params byte for byte. */
+static void test_params_differential(void **st)
+{
+    (void)st;
+    static uint8_t vals[AUS_BPSEC_MAX_PARAMS][300];
+    static const uint64_t lens[] = {0, 1, 8, 12, 16, 23, 24, 25, 40, 255, 256};
+    size_t ok = 0, bad = 0;
+    for (int iter = 0; iter < 60000; iter++) {
+        aus_bpsec_asb a;
+        a.nparams = next() % 6;
+        for (size_t i = 0; i < a.nparams; i++) {
+            aus_wr w;
+            aus_wr_init(&w, vals[i], sizeof vals[i]);
+            switch (next() % 5) {
+            case 0: wh(&w, AUS_CBOR_UINT, one_in(2) ? next() % 30 : pick()); break;
+            case 1: value(&w); break;
+            default: {
+                size_t n = one_in(2) ? lens[next() % (sizeof lens / sizeof lens[0])] : next() % 41;
+                wh(&w, AUS_CBOR_BSTR, n);
+                for (size_t j = 0; j < n && !w.err; j++)
+                    aus_wr_u8(&w, (uint8_t)j);
+            }
+            }
+            size_t len = aus_wr_len(&w);
+            if (one_in(10) && len)
+                len--;
+            else if (one_in(10) && len < sizeof vals[i])
+                vals[i][len++] = 0;
+            a.params[i] = (aus_bpsec_item){next() % 7, vals[i], len};
+        }
+        for (int kind = 0; kind < 2; kind++) {
+            sc_params x, y;
+            memset(&x, 0xA5, sizeof x);
+            memset(&y, 0xA5, sizeof y);
+            aus_err ex = kind ? bpsec_bcb_params(&a, &x) : bpsec_bib_params(&a, &x);
+            aus_err ey = kind ? bpsec_bcb_params_general(&a, &y) : bpsec_bib_params_general(&a, &y);
+            assert_int_equal(ex, ey);
+            assert_memory_equal(&x, &y, sizeof x);
+            if (ex == AUS_OK)
+                ok++;
+            else
+                bad++;
+        }
+    }
+    assert_true(ok > 5000 && bad > 5000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_asb_fast_differential),
         cmocka_unit_test(test_asb_fast_prefixes),
         cmocka_unit_test(test_result_bstr_differential),
+        cmocka_unit_test(test_params_differential),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
