@@ -118,6 +118,18 @@ static void check_asb_fast(const uint8_t *p, size_t n)
         memcmp(s.targets, a.targets, a.ntargets * sizeof a.targets[0]) != 0 ||
         memcmp(s.params, a.params, a.nparams * sizeof a.params[0]) != 0)
         abort();
+    /* the RFC 9173 parameter readers' fast paths against their references */
+    sc_params x, y;
+    memset(&x, 0x5A, sizeof x);
+    memset(&y, 0x5A, sizeof y);
+    if (bpsec_bib_params(&a, &x) != bpsec_bib_params_general(&a, &y) ||
+        memcmp(&x, &y, sizeof x) != 0)
+        abort();
+    memset(&x, 0x5A, sizeof x);
+    memset(&y, 0x5A, sizeof y);
+    if (bpsec_bcb_params(&a, &x) != bpsec_bcb_params_general(&a, &y) ||
+        memcmp(&x, &y, sizeof x) != 0)
+        abort();
     for (size_t i = 0; i < a.ntargets; i++) {
         if (s.nresults[i] != a.nresults[i] ||
             memcmp(s.results[i], a.results[i], a.nresults[i] * sizeof a.results[i][0]) != 0)
