@@ -102,12 +102,51 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * (including what an error leaves untouched). */
 static void check_asb_fast(const uint8_t *p, size_t n)
 {
-    static aus_bpsec_asb a, g;
+    static aus_bpsec_asb a, g, s;
     memset(&a, 0x5A, sizeof a);
     memset(&g, 0x5A, sizeof g);
-    if (aus_bpsec_asb_decode(&a, p, n) != bpsec_asb_decode_general(&g, p, n) ||
-        memcmp(&a, &g, sizeof a) != 0)
+    aus_err e = aus_bpsec_asb_decode(&a, p, n);
+    if (e != bpsec_asb_decode_general(&g, p, n) || memcmp(&a, &g, sizeof a) != 0)
         abort();
+    /* the in-place scratch decoder: the same error, the same decoded fields */
+    if (bpsec_asb_decode_scratch(&s, p, n) != e)
+        abort();
+    if (e != AUS_OK)
+        return;
+    if (s.ntargets != a.ntargets || s.ctx_id != a.ctx_id || s.ctx_flags != a.ctx_flags ||
+        s.source != a.source || s.source_len != a.source_len || s.nparams != a.nparams ||
+        memcmp(s.targets, a.targets, a.ntargets * sizeof a.targets[0]) != 0 ||
+        memcmp(s.params, a.params, a.nparams * sizeof a.params[0]) != 0)
+        abort();
+    /* the RFC 9173 parameter readers' fast paths against their references */
+    sc_params x, y;
+    memset(&x, 0x5A, sizeof x);
+    memset(&y, 0x5A, sizeof y);
+    if (bpsec_bib_params(&a, &x) != bpsec_bib_params_general(&a, &y) ||
+        memcmp(&x, &y, sizeof x) != 0)
+        abort();
+    memset(&x, 0x5A, sizeof x);
+    memset(&y, 0x5A, sizeof y);
+    if (bpsec_bcb_params(&a, &x) != bpsec_bcb_params_general(&a, &y) ||
+        memcmp(&x, &y, sizeof x) != 0)
+        abort();
+    for (size_t i = 0; i < a.ntargets; i++) {
+        if (s.nresults[i] != a.nresults[i] ||
+            memcmp(s.results[i], a.results[i], a.nresults[i] * sizeof a.results[i][0]) != 0)
+            abort();
+        /* the result byte-string reader's fast path against its reference, at the lengths
+         * the contexts ask for (GCM tag, HMAC-SHA-256/384/512) and at the value's own length
+         * under a one- or two-byte head */
+        size_t vl = a.nresults[i] ? a.results[i][0].val_len : 0;
+        const size_t want[] = {16, 32, 48, 64, vl > 0 ? vl - 1 : 0, vl > 1 ? vl - 2 : 0};
+        for (size_t w = 0; w < sizeof want / sizeof want[0]; w++) {
+            const uint8_t *x = NULL, *y = NULL;
+            if (bpsec_result_bstr(&a, i, want[w], &x) !=
+                    bpsec_result_bstr_general(&a, i, want[w], &y) ||
+                x != y)
+                abort();
+        }
+    }
 }
 
 /* ... on the data of every BIB and BCB of the bundle, as the unwrap path reads them. */

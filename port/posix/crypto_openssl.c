@@ -19,17 +19,37 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <openssl/core_dispatch.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <openssl/params.h>
+#include <openssl/provider.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
 #include "australis/base.h"
 #include "australis/crypto.h"
 #include "crypto_openssl.h"
+
+/* AES-GCM as the provider implements it, reached through its dispatch table (provider-base(7):
+ * OSSL_PROVIDER_query_operation), for the keyed contexts only. Why not EVP there: in OpenSSL 3.0
+ * a new IV goes in only through a parameter request (EVP_CIPHER_CTX_set_params: the GCM
+ * provider looks up five names in it, one strcmp per name and entry) or EVP_CipherInit_ex2
+ * (which also asks for the IV length); the provider's own init takes the IV as an argument and
+ * looks nothing up when given no parameters. The functions are the same ones EVP calls
+ * (provider-cipher(7)); EVP adds no check on this path that the calls below do not make. */
+typedef struct gcm_prov {
+    void *provctx;
+    OSSL_FUNC_cipher_newctx_fn *newctx;
+    OSSL_FUNC_cipher_freectx_fn *freectx;
+    OSSL_FUNC_cipher_encrypt_init_fn *einit;
+    OSSL_FUNC_cipher_decrypt_init_fn *dinit;
+    OSSL_FUNC_cipher_update_fn *update;
+    OSSL_FUNC_cipher_final_fn *final;
+    OSSL_FUNC_cipher_get_ctx_params_fn *get;
+} gcm_prov;
 
 typedef struct ossl_cache {
     EVP_MD *md[8];
@@ -40,11 +60,63 @@ typedef struct ossl_cache {
      * cached context ever holds key material. */
     EVP_MAC_CTX *hmac_tpl[3];
     EVP_KDF *hkdf;
+    gcm_prov gcm128_p, gcm256_p; /* newctx NULL: not found, the keyed contexts use EVP */
     int ready;
 } ossl_cache;
 
 static ossl_cache cache;
 static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+
+/* Is want one of the colon-separated names (OpenSSL compares algorithm names ignoring case)? */
+static int name_in(const char *names, const char *want)
+{
+    size_t wl = strlen(want);
+    for (const char *p = names; p && *p;) {
+        const char *end = strchr(p, ':');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (n == wl && OPENSSL_strncasecmp(p, want, n) == 0)
+            return 1;
+        p = end ? end + 1 : NULL;
+    }
+    return 0;
+}
+
+/* The dispatch table of the provider that EVP fetched c from, for the one algorithm named name
+ * (none if the provider offers it twice: then it is not known which one EVP took). */
+static void gcm_prov_find(const EVP_CIPHER *c, const char *name, gcm_prov *g)
+{
+    const OSSL_PROVIDER *prov = c ? EVP_CIPHER_get0_provider(c) : NULL;
+    int no_store = 0;
+    const OSSL_ALGORITHM *all =
+        prov ? OSSL_PROVIDER_query_operation(prov, OSSL_OP_CIPHER, &no_store) : NULL;
+    const OSSL_ALGORITHM *hit = NULL;
+    size_t hits = 0;
+    for (const OSSL_ALGORITHM *a = all; a && a->algorithm_names; a++)
+        if (name_in(a->algorithm_names, name)) {
+            hit = a;
+            hits++;
+        }
+    gcm_prov t;
+    memset(&t, 0, sizeof t);
+    for (const OSSL_DISPATCH *d = hits == 1 ? hit->implementation : NULL; d && d->function_id;
+         d++) {
+        switch (d->function_id) {
+        case OSSL_FUNC_CIPHER_NEWCTX: t.newctx = OSSL_FUNC_cipher_newctx(d); break;
+        case OSSL_FUNC_CIPHER_FREECTX: t.freectx = OSSL_FUNC_cipher_freectx(d); break;
+        case OSSL_FUNC_CIPHER_ENCRYPT_INIT: t.einit = OSSL_FUNC_cipher_encrypt_init(d); break;
+        case OSSL_FUNC_CIPHER_DECRYPT_INIT: t.dinit = OSSL_FUNC_cipher_decrypt_init(d); break;
+        case OSSL_FUNC_CIPHER_UPDATE: t.update = OSSL_FUNC_cipher_update(d); break;
+        case OSSL_FUNC_CIPHER_FINAL: t.final = OSSL_FUNC_cipher_final(d); break;
+        case OSSL_FUNC_CIPHER_GET_CTX_PARAMS: t.get = OSSL_FUNC_cipher_get_ctx_params(d); break;
+        default: break;
+        }
+    }
+    if (all)
+        OSSL_PROVIDER_unquery_operation(prov, OSSL_OP_CIPHER, all);
+    t.provctx = prov ? OSSL_PROVIDER_get0_provider_ctx(prov) : NULL;
+    if (t.newctx && t.freectx && t.einit && t.dinit && t.update && t.final && t.get)
+        *g = t;
+}
 
 /* Fetched once per process under pthread_once: a plain "if (!ready)" lets two threads that make
  * their first call at the same moment fetch twice and overwrite each other's pointers. */
@@ -56,6 +128,8 @@ static void cache_fill(void)
         cache.md[i] = EVP_MD_fetch(NULL, names[i], NULL);
     cache.gcm128 = EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL);
     cache.gcm256 = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+    gcm_prov_find(cache.gcm128, "AES-128-GCM", &cache.gcm128_p);
+    gcm_prov_find(cache.gcm256, "AES-256-GCM", &cache.gcm256_p);
     cache.wrap128 = EVP_CIPHER_fetch(NULL, "AES-128-WRAP", NULL);
     cache.wrap192 = EVP_CIPHER_fetch(NULL, "AES-192-WRAP", NULL);
     cache.wrap256 = EVP_CIPHER_fetch(NULL, "AES-256-WRAP", NULL);
@@ -120,36 +194,45 @@ static int len_ok(size_t n) { return n <= (size_t)0x7FFFFFFF; }
  * block, headers) are a few bytes each, and every EVP update is a trip through the provider. */
 #define AAD_GATHER 512
 
-static int gcm_aad(EVP_CIPHER_CTX *x, const aus_iov *aad, size_t naad)
+/* One piece of AAD into a context: an EVP one (g NULL) or the provider's own (keyed slots). */
+static int gcm_feed(void *x, const gcm_prov *g, const uint8_t *p, size_t n)
+{
+    if (!len_ok(n))
+        return 0;
+    if (g) {
+        size_t l = 0;
+        return g->update(x, NULL, &l, n, p, n) == 1;
+    }
+    int l = 0;
+    return EVP_CipherUpdate((EVP_CIPHER_CTX *)x, NULL, &l, p, (int)n) == 1;
+}
+
+static int gcm_aad(void *x, const gcm_prov *g, const aus_iov *aad, size_t naad)
 {
     uint8_t buf[AAD_GATHER];
     size_t fill = 0, live = 0, one = 0;
-    int l = 0;
     for (size_t i = 0; i < naad; i++)
         if (aad[i].n) {
             live++;
             one = i;
         }
     if (live == 1) /* one piece: straight to OpenSSL, no copy */
-        return len_ok(aad[one].n) &&
-               EVP_CipherUpdate(x, NULL, &l, aad[one].p, (int)aad[one].n) == 1;
+        return gcm_feed(x, g, aad[one].p, aad[one].n);
     for (size_t i = 0; i < naad; i++) {
         if (!aad[i].n)
             continue;
-        if (!len_ok(aad[i].n))
-            return 0;
         if (aad[i].n <= sizeof buf - fill) {
             memcpy(buf + fill, aad[i].p, aad[i].n);
             fill += aad[i].n;
             continue;
         }
-        if (fill && EVP_CipherUpdate(x, NULL, &l, buf, (int)fill) != 1)
+        if (fill && !gcm_feed(x, g, buf, fill))
             return 0;
         fill = 0;
-        if (EVP_CipherUpdate(x, NULL, &l, aad[i].p, (int)aad[i].n) != 1)
+        if (!gcm_feed(x, g, aad[i].p, aad[i].n))
             return 0;
     }
-    return !fill || EVP_CipherUpdate(x, NULL, &l, buf, (int)fill) == 1;
+    return !fill || gcm_feed(x, g, buf, fill);
 }
 
 /* OSSL_PARAM entries written out: the OSSL_PARAM_construct_* calls build the same structs */
@@ -165,7 +248,8 @@ static aus_err gcm_seal_run(EVP_CIPHER_CTX *x, const aus_iov *aad, size_t naad, 
     int l = 0;
     uint8_t fin[16]; /* GCM final emits no bytes; never form ct + ptlen when ct is NULL */
     OSSL_PARAM p[2] = {GCM_OCTETS(OSSL_CIPHER_PARAM_AEAD_TAG, tag, taglen), OSSL_PARAM_END};
-    if (!gcm_aad(x, aad, naad) || (ptlen && EVP_EncryptUpdate(x, ct, &l, pt, (int)ptlen) != 1) ||
+    if (!gcm_aad(x, NULL, aad, naad) ||
+        (ptlen && EVP_EncryptUpdate(x, ct, &l, pt, (int)ptlen) != 1) ||
         EVP_EncryptFinal_ex(x, fin, &l) != 1 || EVP_CIPHER_CTX_get_params(x, p) != 1 ||
         p[0].return_size != taglen)
         return AUS_E_CRYPTO;
@@ -184,7 +268,8 @@ static aus_err gcm_open_run(EVP_CIPHER_CTX *x, const aus_iov *aad, size_t naad, 
     uint8_t fin[16];
     aus_err rc = AUS_E_CRYPTO;
     OSSL_PARAM p[2] = {GCM_OCTETS(OSSL_CIPHER_PARAM_AEAD_TAG, tag, taglen), OSSL_PARAM_END};
-    if (!gcm_aad(x, aad, naad) || (ctlen && EVP_DecryptUpdate(x, pt, &l, ct, (int)ctlen) != 1) ||
+    if (!gcm_aad(x, NULL, aad, naad) ||
+        (ctlen && EVP_DecryptUpdate(x, pt, &l, ct, (int)ctlen) != 1) ||
         (tag && EVP_CIPHER_CTX_set_params(x, p) != 1))
         goto out;
     rc = EVP_DecryptFinal_ex(x, fin, &l) == 1 ? AUS_OK : AUS_E_AUTH;
@@ -250,6 +335,43 @@ static int gcm_k_iv(EVP_CIPHER_CTX *x, size_t *cur, const uint8_t *iv, size_t iv
         return 0;
     *cur = ivlen;
     return 1;
+}
+
+/* A seal on a keyed provider context (gcm_prov): the IV goes in through the provider's init
+ * with no parameters (no lookup), then AAD, plaintext, final, and the tag in one request. */
+static aus_err gcmp_seal(const gcm_prov *g, void *pc, const uint8_t *iv, size_t ivlen,
+                         const aus_iov *aad, size_t naad, const uint8_t *pt, size_t ptlen,
+                         uint8_t *ct, uint8_t *tag, size_t taglen)
+{
+    size_t l = 0;
+    uint8_t fin[16];
+    OSSL_PARAM p[2] = {GCM_OCTETS(OSSL_CIPHER_PARAM_AEAD_TAG, tag, taglen), OSSL_PARAM_END};
+    if (g->einit(pc, NULL, 0, iv, ivlen, NULL) != 1 || !gcm_aad(pc, g, aad, naad) ||
+        (ptlen && (g->update(pc, ct, &l, ptlen, pt, ptlen) != 1 || l != ptlen)) ||
+        g->final(pc, fin, &l, sizeof fin) != 1 || g->get(pc, p) != 1 || p[0].return_size != taglen)
+        return AUS_E_CRYPTO;
+    return AUS_OK;
+}
+
+/* An open on a keyed provider context: IV and expected tag in the init (the tag is its one
+ * parameter), AAD, ciphertext, final (the provider compares the tag with CRYPTO_memcmp). The
+ * plaintext is wiped on every failure, as gcm_open_run does. */
+static aus_err gcmp_open(const gcm_prov *g, void *pc, const uint8_t *iv, size_t ivlen,
+                         const aus_iov *aad, size_t naad, const uint8_t *ct, size_t ctlen,
+                         const uint8_t *tag, size_t taglen, uint8_t *pt)
+{
+    size_t l = 0;
+    uint8_t fin[16];
+    aus_err rc = AUS_E_CRYPTO;
+    OSSL_PARAM p[2] = {GCM_OCTETS(OSSL_CIPHER_PARAM_AEAD_TAG, tag, taglen), OSSL_PARAM_END};
+    if (g->dinit(pc, NULL, 0, iv, ivlen, p) != 1 || !gcm_aad(pc, g, aad, naad) ||
+        (ctlen && (g->update(pc, pt, &l, ctlen, ct, ctlen) != 1 || l != ctlen)))
+        goto out;
+    rc = g->final(pc, fin, &l, sizeof fin) == 1 ? AUS_OK : AUS_E_AUTH;
+out:
+    if (rc != AUS_OK && ctlen)
+        aus_wipe(pt, ctlen);
+    return rc;
 }
 
 /* Unkeyed AES-GCM on one cipher context per thread, reused: allocating a context and the
@@ -420,7 +542,8 @@ static aus_err o_hmac(void *self, aus_hash_alg alg, const uint8_t *key, size_t k
  * One slot per (domain, key id, use) in a fixed table: the key bytes it was made from (compared
  * in constant time on every call, so a key replaced under the same id is never used through its
  * old schedule), and
- *   AES-GCM seal / open: an EVP cipher context keyed once; a call only sets the IV;
+ *   AES-GCM seal / open: the provider's GCM context keyed once (gcm_prov; an EVP cipher
+ *   context if the provider's table was not found); a call only sets the IV;
  *   HMAC: the SHA-2 states after the padded key blocks K ^ ipad and K ^ opad (RFC 2104 §4:
  *   the HMAC "key schedule"); a call copies them to the stack, hashes, and wipes the copy.
  * A slot lives until key_retire names its key, another key needs the room (least recently used
@@ -431,7 +554,7 @@ static aus_err o_hmac(void *self, aus_hash_alg alg, const uint8_t *key, size_t k
  *     swapped), madvise(MADV_DONTDUMP) (left out of core dumps) and MADV_WIPEONFORK (a forked
  *     child sees an empty table). If it cannot be locked, no slot is ever kept: the keyed
  *     operations then run as the unkeyed ones (per-call schedule, wiped);
- *   - NOT covered: the EVP_CIPHER_CTX and the provider's GCM state, which hold the AES round keys
+ *   - NOT covered: the provider's GCM state (and the EVP_CIPHER_CTX, when used), which hold the AES round keys
  *     and the GHASH key H. OpenSSL 3.0 allocates them with OPENSSL_zalloc on its ordinary heap
  *     (aes_gcm_newctx) and gives no way to place them; CRYPTO_secure_malloc_init does not help,
  *     because the secure heap is used only where OpenSSL calls OPENSSL_secure_malloc (bignums,
@@ -460,7 +583,9 @@ typedef struct kc_slot {
     int alg;
     size_t len, ivlen; /* ivlen: the IV length the GCM context is set to */
     uint64_t last;
-    EVP_CIPHER_CTX *gcm;
+    EVP_CIPHER_CTX *gcm; /* AES-GCM through EVP, when the provider's table was not found */
+    void *pc;            /* AES-GCM: the provider's own context (gp's functions) */
+    const gcm_prov *gp;
     uint8_t key[KC_KEY_MAX];
     kc_mid in, out; /* HMAC: states after K ^ ipad and K ^ opad */
 } kc_slot;
@@ -510,6 +635,66 @@ static int hmac_mid_init(const EVP_MD *md, size_t bs, aus_hash_alg alg, const ui
     return ok;
 }
 
+/* HMAC-SHA-256 from the stored states for a short message (the BIB's IPPT: tens of bytes),
+ * straight on the compression function (SHA256_Transform: the same SHA-NI / AVX block code
+ * SHA256_Update runs): the message and its padding (FIPS 180-4 §5.1.1: 0x80, zeros, the bit
+ * length of ipad block + message) are gathered into whole blocks on the stack, and the outer
+ * hash is the one block opad state + inner hash + padding. SHA256_Update / SHA256_Final did the
+ * same with a buffer copy per piece and per call. 0: the message is too long for this path. */
+#define HMAC_SHORT_MAX (4 * 64 - 9) /* longest message whose padded form fits in 4 blocks */
+
+static void be32_out(uint8_t *out, const unsigned int *h, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint32_t v = h[i];
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        v = __builtin_bswap32(v); /* one instruction; the byte stores below otherwise */
+        memcpy(out + 4 * i, &v, 4);
+#else
+        out[4 * i] = (uint8_t)(v >> 24);
+        out[4 * i + 1] = (uint8_t)(v >> 16);
+        out[4 * i + 2] = (uint8_t)(v >> 8);
+        out[4 * i + 3] = (uint8_t)v;
+#endif
+    }
+}
+
+static int hmac256_short(const kc_slot *s, const aus_iov *in, size_t nin, size_t mlen, uint8_t *out)
+{
+    uint8_t blk[4 * 64];
+    SHA256_CTX x;
+    size_t fill = 0;
+    if (mlen > HMAC_SHORT_MAX || s->in.s256.num != 0 || s->out.s256.num != 0)
+        return 0;
+    for (size_t i = 0; i < nin; i++)
+        if (in[i].n) {
+            memcpy(blk + fill, in[i].p, in[i].n);
+            fill += in[i].n;
+        }
+    size_t nb = (mlen + 9 + 63) / 64, end = nb * 64;
+    uint64_t bits = ((uint64_t)s->in.s256.Nh << 32 | s->in.s256.Nl) + (uint64_t)mlen * 8;
+    blk[fill] = 0x80;
+    memset(blk + fill + 1, 0, end - 8 - fill - 1);
+    for (size_t i = 0; i < 8; i++)
+        blk[end - 1 - i] = (uint8_t)(bits >> (8 * i));
+    x = s->in.s256;
+    for (size_t b = 0; b < nb; b++)
+        SHA256_Transform(&x, blk + 64 * b);
+    /* outer: opad state, then one block: the inner hash, 0x80, zeros, (64 + 32) * 8 bits */
+    be32_out(blk, x.h, 8);
+    blk[32] = 0x80;
+    memset(blk + 33, 0, 64 - 8 - 33);
+    bits = ((uint64_t)s->out.s256.Nh << 32 | s->out.s256.Nl) + 32 * 8;
+    for (size_t i = 0; i < 8; i++)
+        blk[63 - i] = (uint8_t)(bits >> (8 * i));
+    x = s->out.s256;
+    SHA256_Transform(&x, blk);
+    be32_out(out, x.h, 8);
+    aus_wipe(&x, sizeof x);
+    aus_wipe(blk, end);
+    return 1;
+}
+
 /* H((K ^ opad) || H((K ^ ipad) || m)) from the stored states: two state copies on the stack
  * (wiped) and no trip through the provider. */
 static int hmac_mid_run(aus_hash_alg alg, const kc_slot *s, const aus_iov *in, size_t nin,
@@ -520,6 +705,11 @@ static int hmac_mid_run(aus_hash_alg alg, const kc_slot *s, const aus_iov *in, s
     int ok = 1;
     size_t used = sizeof x.s512, hl = alg == AUS_HASH_SHA384 ? 48 : 64;
     if (alg == AUS_HASH_SHA256) {
+        size_t mlen = 0;
+        for (size_t i = 0; i < nin && mlen <= HMAC_SHORT_MAX; i++)
+            mlen += in[i].n;
+        if (hmac256_short(s, in, nin, mlen, out))
+            return 1;
         used = sizeof x.s256;
         hl = 32;
         x.s256 = s->in.s256;
@@ -579,7 +769,9 @@ static void kc_drop(kc_slot *s)
 {
     if (s->gcm)
         EVP_CIPHER_CTX_free(s->gcm); /* the provider clear-frees the key schedule and H */
-    OPENSSL_cleanse(s, sizeof *s);   /* use = KC_FREE */
+    if (s->pc)
+        s->gp->freectx(s->pc);     /* the same provider free: OPENSSL_clear_free */
+    OPENSSL_cleanse(s, sizeof *s); /* use = KC_FREE */
 }
 
 /* The slot of (k, use, alg) holding k's bytes, made when absent or stale; NULL when the table
@@ -588,6 +780,7 @@ static kc_slot *kc_get(const aus_crypto_key *k, uint8_t use, int alg, const EVP_
                        const EVP_MD *md, size_t bs)
 {
     kc_slot *s = NULL, *victim = NULL;
+    const gcm_prov *g;
     if (!kc_tab || k->len == 0 || k->len > KC_KEY_MAX)
         return NULL;
     /* the slot this use found last time first: a node sends and receives under one pair */
@@ -618,6 +811,12 @@ static kc_slot *kc_get(const aus_crypto_key *k, uint8_t use, int alg, const EVP_
     int ok;
     if (use == KC_HMAC) {
         ok = hmac_mid_init(md, bs, (aus_hash_alg)alg, k->key, k->len, &s->in, &s->out);
+    } else if ((g = c == cache.gcm128 ? &cache.gcm128_p : &cache.gcm256_p)->newctx) {
+        /* keyed once through the provider's init (no IV yet: each call brings its own) */
+        s->gp = g;
+        ok = (s->pc = g->newctx(g->provctx)) != NULL &&
+             (use == KC_SEAL ? g->einit(s->pc, k->key, k->len, NULL, 0, NULL)
+                             : g->dinit(s->pc, k->key, k->len, NULL, 0, NULL)) == 1;
     } else {
         int il = 0;
         ok = (s->gcm = EVP_CIPHER_CTX_new()) != NULL &&
@@ -646,7 +845,9 @@ static aus_err o_aead_seal_k(void *self, aus_aead_alg alg, const aus_crypto_key 
     (void)pthread_mutex_lock(&kc_lock);
     kc_slot *s = kc_get(k, KC_SEAL, (int)alg, c, NULL, 0);
     aus_err rc = AUS_E_CRYPTO;
-    if (s && gcm_k_iv(s->gcm, &s->ivlen, iv, ivlen, NULL, 0))
+    if (s && s->pc)
+        rc = gcmp_seal(s->gp, s->pc, iv, ivlen, aad, naad, pt, ptlen, ct, tag, taglen);
+    else if (s && gcm_k_iv(s->gcm, &s->ivlen, iv, ivlen, NULL, 0))
         rc = gcm_seal_run(s->gcm, aad, naad, pt, ptlen, ct, tag, taglen);
     if (s && rc != AUS_OK)
         kc_drop(s); /* on any doubt, drop it */
@@ -668,7 +869,9 @@ static aus_err o_aead_open_k(void *self, aus_aead_alg alg, const aus_crypto_key 
     (void)pthread_mutex_lock(&kc_lock);
     kc_slot *s = kc_get(k, KC_OPEN, (int)alg, c, NULL, 0);
     aus_err rc = AUS_E_CRYPTO;
-    if (s && gcm_k_iv(s->gcm, &s->ivlen, iv, ivlen, tag, taglen))
+    if (s && s->pc)
+        rc = gcmp_open(s->gp, s->pc, iv, ivlen, aad, naad, ct, ctlen, tag, taglen, pt);
+    else if (s && gcm_k_iv(s->gcm, &s->ivlen, iv, ivlen, tag, taglen))
         rc = gcm_open_run(s->gcm, aad, naad, ct, ctlen, NULL, taglen, pt);
     else if (s && ctlen)
         aus_wipe(pt, ctlen);

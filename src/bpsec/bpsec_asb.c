@@ -265,6 +265,15 @@ aus_err bpsec_asb_decode_general(aus_bpsec_asb *a, const uint8_t *p, size_t n)
     return asb_decode_into(a, p, n, 0);
 }
 
+aus_err bpsec_asb_decode_scratch(aus_bpsec_asb *a, const uint8_t *p, size_t n)
+{
+    /* the fast path straight into a (no copy through a temporary); when it gives up, a is
+     * half written and the general decoder decides, as in aus_bpsec_asb_decode */
+    if (a && asb_fast(a, p, n))
+        return AUS_OK;
+    return asb_decode_into(a, p, n, 0);
+}
+
 static void wr_items(aus_wr *w, const aus_bpsec_item *it, size_t n)
 {
     aus_cbor_wr_array_i(w, n);
@@ -313,8 +322,17 @@ aus_err aus_bpsec_asb_source(const aus_bpsec_asb *a, char *out, size_t cap)
 
 /* ---- RFC 9173 parameters ---- */
 
-static aus_err item_uint(const aus_bpsec_item *it, uint64_t *v)
+/* The parameter / result value readers. fast: the commonest encodings first, compared as
+ * bytes (an integer below 24 is its one head byte; a byte string of n < 256 bytes is its
+ * shortest head, RFC 8949 §4.2.1, then exactly n bytes): what the cursor readers under
+ * BPSEC_CBOR accept with the same result. Anything else goes through them, and they decide
+ * (test_bpsec_asb_fast compares the params functions with and without this). */
+static aus_err item_uint_f(const aus_bpsec_item *it, uint64_t *v, int fast)
 {
+    if (fast && it->val_len == 1 && it->val[0] < 24) {
+        *v = it->val[0];
+        return AUS_OK;
+    }
     aus_rd r;
     aus_rd_init(&r, it->val, it->val_len);
     aus_err e = aus_cbor_rd_uint(&r, BPSEC_CBOR, v);
@@ -322,27 +340,41 @@ static aus_err item_uint(const aus_bpsec_item *it, uint64_t *v)
     return e == AUS_OK ? aus_rd_finish(&r) : AUS_E_MALFORMED;
 }
 
-static aus_err item_bstr(const aus_bpsec_item *it, const uint8_t **p, size_t *n)
+static aus_err item_bstr_f(const aus_bpsec_item *it, const uint8_t **p, size_t *n, int fast)
 {
+    const uint8_t *v = it->val;
+    if (fast && it->val_len >= 1 && (v[0] >> 5) == AUS_CBOR_BSTR) {
+        size_t ai = v[0] & 31u;
+        if (ai < 24 && it->val_len == 1 + ai) {
+            *p = v + 1;
+            *n = ai;
+            return AUS_OK;
+        }
+        if (ai == 24 && it->val_len >= 2 && v[1] >= 24 && it->val_len == 2 + (size_t)v[1]) {
+            *p = v + 2;
+            *n = v[1];
+            return AUS_OK;
+        }
+    }
     aus_rd r;
     aus_rd_init(&r, it->val, it->val_len);
     aus_err e = aus_cbor_rd_bstr(&r, BPSEC_CBOR, p, n);
     return e == AUS_OK ? aus_rd_finish(&r) : AUS_E_MALFORMED;
 }
 
-static aus_err scope_param(const aus_bpsec_item *it, uint8_t *scope)
+static aus_err scope_param(const aus_bpsec_item *it, uint8_t *scope, int fast)
 {
     uint64_t v = 0;
-    AUS_TRY(item_uint(it, &v));
+    AUS_TRY(item_uint_f(it, &v, fast));
     /* RFC 9173 §3.3.3 / §4.3.4: bits 0-2 defined, others reserved */
     AUS_ENSURE(v <= AUS_BPSEC_SCOPE_ALL, AUS_E_MALFORMED);
     *scope = (uint8_t)v;
     return AUS_OK;
 }
 
-static aus_err wrapped_param(const aus_bpsec_item *it, sc_params *sp)
+static aus_err wrapped_param(const aus_bpsec_item *it, sc_params *sp, int fast)
 {
-    AUS_TRY(item_bstr(it, &sp->wrapped, &sp->wrapped_len));
+    AUS_TRY(item_bstr_f(it, &sp->wrapped, &sp->wrapped_len, fast));
     /* RFC 3394 §2: at least two 64-bit blocks of key plus the integrity block */
     AUS_ENSURE(sp->wrapped_len >= 24 && sp->wrapped_len % 8 == 0 &&
                    sp->wrapped_len <= AUS_BPSEC_KEY_MAX + 8,
@@ -350,7 +382,7 @@ static aus_err wrapped_param(const aus_bpsec_item *it, sc_params *sp)
     return AUS_OK;
 }
 
-aus_err bpsec_bib_params(const aus_bpsec_asb *a, sc_params *sp)
+static aus_err bib_params(const aus_bpsec_asb *a, sc_params *sp, int fast)
 {
     memset(sp, 0, sizeof *sp);
     sp->variant = AUS_HASH_SHA384; /* RFC 9173 §3.3.1 default: HMAC 384/384 */
@@ -360,20 +392,20 @@ aus_err bpsec_bib_params(const aus_bpsec_asb *a, sc_params *sp)
         uint64_t v = 0;
         switch (it->id) {
         case AUS_BIB_PARAM_SHA:
-            AUS_TRY(item_uint(it, &v));
+            AUS_TRY(item_uint_f(it, &v, fast));
             AUS_ENSURE(v == AUS_HASH_SHA256 || v == AUS_HASH_SHA384 || v == AUS_HASH_SHA512,
                        AUS_E_UNSUPPORTED);
             sp->variant = (int)v;
             break;
-        case AUS_BIB_PARAM_WRAPPED: AUS_TRY(wrapped_param(it, sp)); break;
-        case AUS_BIB_PARAM_SCOPE: AUS_TRY(scope_param(it, &sp->scope)); break;
+        case AUS_BIB_PARAM_WRAPPED: AUS_TRY(wrapped_param(it, sp, fast)); break;
+        case AUS_BIB_PARAM_SCOPE: AUS_TRY(scope_param(it, &sp->scope, fast)); break;
         default: return AUS_E_UNSUPPORTED;
         }
     }
     return AUS_OK;
 }
 
-aus_err bpsec_bcb_params(const aus_bpsec_asb *a, sc_params *sp)
+static aus_err bcb_params(const aus_bpsec_asb *a, sc_params *sp, int fast)
 {
     memset(sp, 0, sizeof *sp);
     sp->variant = AUS_AEAD_AES256_GCM; /* RFC 9173 §4.3.2 default: A256GCM */
@@ -384,16 +416,16 @@ aus_err bpsec_bcb_params(const aus_bpsec_asb *a, sc_params *sp)
         switch (it->id) {
         case AUS_BCB_PARAM_IV:
             /* RFC 9173 §4.3.1: a byte string (an integer here is malformed) */
-            AUS_TRY(item_bstr(it, &sp->iv, &sp->iv_len));
+            AUS_TRY(item_bstr_f(it, &sp->iv, &sp->iv_len, fast));
             AUS_ENSURE(sp->iv_len >= 8 && sp->iv_len <= 16, AUS_E_MALFORMED);
             break;
         case AUS_BCB_PARAM_AES:
-            AUS_TRY(item_uint(it, &v));
+            AUS_TRY(item_uint_f(it, &v, fast));
             AUS_ENSURE(v == AUS_AEAD_AES128_GCM || v == AUS_AEAD_AES256_GCM, AUS_E_UNSUPPORTED);
             sp->variant = (int)v;
             break;
-        case AUS_BCB_PARAM_WRAPPED: AUS_TRY(wrapped_param(it, sp)); break;
-        case AUS_BCB_PARAM_SCOPE: AUS_TRY(scope_param(it, &sp->scope)); break;
+        case AUS_BCB_PARAM_WRAPPED: AUS_TRY(wrapped_param(it, sp, fast)); break;
+        case AUS_BCB_PARAM_SCOPE: AUS_TRY(scope_param(it, &sp->scope, fast)); break;
         default: return AUS_E_UNSUPPORTED;
         }
     }
@@ -402,12 +434,38 @@ aus_err bpsec_bcb_params(const aus_bpsec_asb *a, sc_params *sp)
     return AUS_OK;
 }
 
-aus_err bpsec_result_bstr(const aus_bpsec_asb *a, size_t i, size_t want_len, const uint8_t **p)
+static aus_err result_bstr(const aus_bpsec_asb *a, size_t i, size_t want_len, const uint8_t **p,
+                           int fast)
 {
     /* RFC 9173 §3.4 / §4.4: exactly one result, id 1, a byte string of the full length */
     AUS_ENSURE(a->nresults[i] == 1 && a->results[i][0].id == 1, AUS_E_MALFORMED);
     size_t n = 0;
-    AUS_TRY(item_bstr(&a->results[i][0], p, &n));
+    AUS_TRY(item_bstr_f(&a->results[i][0], p, &n, fast));
     AUS_ENSURE(n == want_len, AUS_E_MALFORMED);
     return AUS_OK;
+}
+
+aus_err bpsec_bib_params(const aus_bpsec_asb *a, sc_params *sp) { return bib_params(a, sp, 1); }
+
+aus_err bpsec_bcb_params(const aus_bpsec_asb *a, sc_params *sp) { return bcb_params(a, sp, 1); }
+
+aus_err bpsec_bib_params_general(const aus_bpsec_asb *a, sc_params *sp)
+{
+    return bib_params(a, sp, 0);
+}
+
+aus_err bpsec_bcb_params_general(const aus_bpsec_asb *a, sc_params *sp)
+{
+    return bcb_params(a, sp, 0);
+}
+
+aus_err bpsec_result_bstr(const aus_bpsec_asb *a, size_t i, size_t want_len, const uint8_t **p)
+{
+    return result_bstr(a, i, want_len, p, 1);
+}
+
+aus_err bpsec_result_bstr_general(const aus_bpsec_asb *a, size_t i, size_t want_len,
+                                  const uint8_t **p)
+{
+    return result_bstr(a, i, want_len, p, 0);
 }

@@ -26,10 +26,21 @@ typedef struct sc_params {
  * the wrong CBOR type or length, missing IV), UNSUPPORTED (unknown variant / parameter id). */
 AUS_MUST_USE aus_err bpsec_bib_params(const aus_bpsec_asb *a, sc_params *sp);
 AUS_MUST_USE aus_err bpsec_bcb_params(const aus_bpsec_asb *a, sc_params *sp);
+/* The same without their byte-compare fast paths (the reference the unit tests compare to). */
+AUS_MUST_USE aus_err bpsec_bib_params_general(const aus_bpsec_asb *a, sc_params *sp);
+AUS_MUST_USE aus_err bpsec_bcb_params_general(const aus_bpsec_asb *a, sc_params *sp);
 /* aus_bpsec_asb_decode without its fast path (the reference the unit tests compare it to). */
 AUS_MUST_USE aus_err bpsec_asb_decode_general(aus_bpsec_asb *a, const uint8_t *p, size_t n);
+/* aus_bpsec_asb_decode for a scratch ASB that nobody reads after an error: the same result on
+ * success, the same error, but a's contents are unspecified after an error (the fast path
+ * decodes in place instead of through a copy). */
+AUS_MUST_USE aus_err bpsec_asb_decode_scratch(aus_bpsec_asb *a, const uint8_t *p, size_t n);
 /* View of the single result (id 1, byte string) of target i; want_len checked. */
 aus_err bpsec_result_bstr(const aus_bpsec_asb *a, size_t i, size_t want_len, const uint8_t **p);
+/* bpsec_result_bstr without its byte-compare fast path (the reference the unit tests compare
+ * it to). */
+aus_err bpsec_result_bstr_general(const aus_bpsec_asb *a, size_t i, size_t want_len,
+                                  const uint8_t **p);
 
 /* The scatter list of the RFC 9173 §3.7 IPPT / §4.7 AAD. Pieces point into `b`'s bytes,
  * into buf, and into the small encodings kept here. */

@@ -80,11 +80,11 @@ static size_t cov_slot(const aus_bpv7_bundle *b, uint64_t num)
 }
 
 /* The decoded ASB of security block s, in st->cur: often it is there already, left by the
- * bpsec_collect / bpsec_collect_rest pass that just decoded it (the block's bytes have not
- * changed since: nothing encrypts a BCB, and a BIB is collected after its decryption). A block
- * not there is decoded into the second slot a2, so that st->a keeps the collect pass's last
- * ASB: bpsec_collect decodes the BCBs first and the BIBs last, while the BCBs are processed
- * first, so the common bundle (one BCB, one BIB) needs one decode here instead of two. */
+ * bpsec_collect2 / bpsec_collect_rest pass that just decoded it (the block's bytes have not
+ * changed since: nothing encrypts a BCB, and a BIB is collected after its decryption): the
+ * last BIB's in st->a, the last BCB's in the second slot a2 (bpsec_collect2), so the common
+ * bundle (one BCB, one BIB) is decoded once. A block not there is decoded into a2, so that
+ * st->a keeps the collect pass's last ASB. */
 static aus_err load_asb(open_st *st, const sec_blk *s)
 {
     if (st->m->tmp_idx == s->idx) {
@@ -96,7 +96,7 @@ static aus_err load_asb(open_st *st, const sec_blk *s)
         return AUS_OK;
     const aus_bpv7_block *k = &st->b->blk[s->idx];
     st->a2_idx = SIZE_MAX;
-    AUS_TRY(aus_bpsec_asb_decode(&st->a2, k->data, k->data_len));
+    AUS_TRY(bpsec_asb_decode_scratch(&st->a2, k->data, k->data_len));
     st->a2_idx = s->idx;
     return AUS_OK;
 }
@@ -111,19 +111,17 @@ static aus_err decrypt_bcb(open_st *st, const sec_blk *s)
     aus_err e = bpsec_bcb_params(st->cur, &sp);
     if (e != AUS_OK)
         FAIL(e, "a BCB-AES-GCM parameter is missing, of the wrong type or unsupported");
-    for (size_t i = 0; i < st->cur->ntargets; i++) {
-        const uint8_t *tag;
-        if (bpsec_result_bstr(st->cur, i, AUS_GCM_TAG_BYTES, &tag) != AUS_OK)
+    const uint8_t *tags[AUS_BPSEC_MAX_TARGETS];
+    for (size_t i = 0; i < st->cur->ntargets; i++)
+        if (bpsec_result_bstr(st->cur, i, AUS_GCM_TAG_BYTES, &tags[i]) != AUS_OK)
             FAIL(AUS_E_MALFORMED, "a BCB result is not one 16-byte authentication tag");
-    }
     size_t kl = 0;
     AUS_TRY(get_key(st, AUS_BPSEC_CTX_BCB_AES_GCM, &sp, &kl));
     if (kl != (sp.variant == AUS_AEAD_AES128_GCM ? 16u : 32u))
         FAIL(AUS_E_KEY, "the BCB key length does not match the AES variant");
     for (size_t i = 0; i < st->cur->ntargets; i++) {
         const aus_bpv7_block *t = &st->b->blk[bpsec_find_num(st->b, st->cur->targets[i])];
-        const uint8_t *tag = NULL;
-        (void)bpsec_result_bstr(st->cur, i, AUS_GCM_TAG_BYTES, &tag);
+        const uint8_t *tag = tags[i];
         sc_scatter sc;
         bpsec_aad(&sc, sp.scope, st->b->pri_raw, st->b->pri_len, t, k->type, k->number, k->flags);
         uint8_t *d = st->buf + (t->data - st->buf);
@@ -154,18 +152,16 @@ static aus_err verify_bib(open_st *st, const sec_blk *s)
     if (e != AUS_OK)
         FAIL(e, "a BIB-HMAC-SHA2 parameter is of the wrong type or unsupported");
     size_t hl = aus_hash_len((aus_hash_alg)sp.variant);
-    for (size_t i = 0; i < st->cur->ntargets; i++) {
-        const uint8_t *mac;
-        if (bpsec_result_bstr(st->cur, i, hl, &mac) != AUS_OK)
+    const uint8_t *macs[AUS_BPSEC_MAX_TARGETS];
+    for (size_t i = 0; i < st->cur->ntargets; i++)
+        if (bpsec_result_bstr(st->cur, i, hl, &macs[i]) != AUS_OK)
             FAIL(AUS_E_MALFORMED, "a BIB result is not one HMAC of the variant's length");
-    }
     size_t kl = 0;
     AUS_TRY(get_key(st, AUS_BPSEC_CTX_BIB_HMAC_SHA2, &sp, &kl));
     for (size_t i = 0; i < st->cur->ntargets; i++) {
         long ix = bpsec_find_num(st->b, st->cur->targets[i]);
         const aus_bpv7_block *t = ix >= 0 ? &st->b->blk[ix] : NULL;
-        const uint8_t *want = NULL;
-        (void)bpsec_result_bstr(st->cur, i, hl, &want);
+        const uint8_t *want = macs[i];
         sc_scatter sc;
         bpsec_ippt(&sc, sp.scope, st->b->pri_raw, st->b->pri_len, t, t ? t->data : NULL, k->type,
                    k->number, k->flags);
@@ -264,8 +260,13 @@ static aus_err open_inner(open_st *st, size_t *len)
     aus_err e = AUS_OK;
     if (!st->decoded && (e = aus_bpv7_decode(st->b, st->buf, *len, 0)) != AUS_OK)
         FAIL(e, "the bundle is not a valid BPv7 bundle");
+    /* the coverage marks this bundle can use: [0] primary, [1 + i] block i */
+    size_t nc = st->b->nblocks < AUS_BPV7_MAX_BLOCKS ? st->b->nblocks + 1 : sizeof st->cov_int;
+    memset(st->cov_int, 0, nc);
+    memset(st->cov_conf, 0, nc);
     (void)aus_bpv7_eid_format(&st->b->pri.dst, st->rep->dest, sizeof st->rep->dest);
-    if ((!st->decoded || !st->m->ready) && (e = bpsec_collect(st->b, 0, st->m, st->a)) != AUS_OK)
+    if ((!st->decoded || !st->m->ready) &&
+        (e = bpsec_collect2(st->b, 0, st->m, st->a, &st->a2, &st->a2_idx)) != AUS_OK)
         FAIL(e, st->m->detail);
     if ((e = bpsec_check_map(st->b, st->m)) != AUS_OK)
         FAIL(e, st->m->detail);
@@ -335,9 +336,7 @@ aus_err bpsec_open_view(const aus_crypto *c, aus_bpsec_key_fn key_fn, aus_bpsec_
                         aus_bpv7_bundle *b, sec_map *m, aus_bpsec_asb *a, int decoded)
 {
     AUS_ENSURE(c && key_fn && buf && len && rep && b && m && a, AUS_E_ARG);
-    open_st st;
-    memset(st.cov_int, 0, sizeof st.cov_int);
-    memset(st.cov_conf, 0, sizeof st.cov_conf);
+    open_st st; /* cov_int, cov_conf: cleared up to the bundle's block count (open_inner) */
     memset(rep, 0, sizeof *rep);
     st.c = c;
     st.key_fn = key_fn;

@@ -23,6 +23,14 @@ static int bcb_targets_num(const sec_map *m, uint64_t num)
 
 aus_err bpsec_collect(const aus_bpv7_bundle *b, int all_plain, sec_map *m, aus_bpsec_asb *tmp)
 {
+    return bpsec_collect2(b, all_plain, m, tmp, NULL, NULL);
+}
+
+aus_err bpsec_collect2(const aus_bpv7_bundle *b, int all_plain, sec_map *m, aus_bpsec_asb *tmp,
+                       aus_bpsec_asb *bcb_tmp, size_t *bcb_idx)
+{
+    if (bcb_idx)
+        *bcb_idx = SIZE_MAX;
     m->n = 0;
     m->detail = "";
     m->tmp_idx = SIZE_MAX;
@@ -40,15 +48,24 @@ aus_err bpsec_collect(const aus_bpv7_bundle *b, int all_plain, sec_map *m, aus_b
             s->type = k->type;
             if (want == AUS_BPSEC_BT_BIB && !all_plain && bcb_targets_num(m, k->number))
                 continue; /* encrypted: targets unknown for now */
-            aus_err e = aus_bpsec_asb_decode(tmp, k->data, k->data_len);
-            if (e != AUS_OK) {
+            /* a BCB's ASB into bcb_tmp when given (*bcb_idx names it), all others into tmp */
+            int own = pass == 0 && bcb_tmp;
+            aus_bpsec_asb *a = own ? bcb_tmp : tmp;
+            aus_err e = bpsec_asb_decode_scratch(a, k->data, k->data_len);
+            if (e != AUS_OK) { /* the scratch decode left a undefined: it names no block */
+                m->tmp_idx = SIZE_MAX;
+                if (own)
+                    *bcb_idx = SIZE_MAX;
                 m->detail = "a security block is not a well-formed abstract security block";
                 return e;
             }
-            m->tmp_idx = i;
+            if (own)
+                *bcb_idx = i;
+            else
+                m->tmp_idx = i;
             s->known = 1;
-            s->nt = tmp->ntargets;
-            memcpy(s->t, tmp->targets, tmp->ntargets * sizeof tmp->targets[0]);
+            s->nt = a->ntargets;
+            memcpy(s->t, a->targets, a->ntargets * sizeof a->targets[0]);
         }
     }
     m->ready = 1;
@@ -62,8 +79,9 @@ aus_err bpsec_collect_rest(const aus_bpv7_bundle *b, sec_map *m, aus_bpsec_asb *
         if (s->known)
             continue;
         const aus_bpv7_block *k = &b->blk[s->idx];
-        aus_err e = aus_bpsec_asb_decode(tmp, k->data, k->data_len);
+        aus_err e = bpsec_asb_decode_scratch(tmp, k->data, k->data_len);
         if (e != AUS_OK) {
+            m->tmp_idx = SIZE_MAX; /* tmp is undefined after a failed scratch decode */
             m->detail = "a decrypted BIB is not a well-formed abstract security block";
             return e;
         }

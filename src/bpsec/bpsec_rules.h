@@ -26,6 +26,12 @@ typedef struct sec_map {
  * scratch. Errors: aus_bpsec_asb_decode's. */
 AUS_MUST_USE aus_err bpsec_collect(const aus_bpv7_bundle *b, int all_plain, sec_map *m,
                                    aus_bpsec_asb *tmp);
+/* bpsec_collect with a second scratch: the BCBs' ASBs are decoded into bcb_tmp (*bcb_idx: the
+ * b->blk index of the one it holds last, SIZE_MAX: none), the BIBs' into tmp (m->tmp_idx), so
+ * that aus_bpsec_open, which processes the BCBs first, finds both decoded. bcb_tmp NULL: the
+ * same as bpsec_collect. */
+AUS_MUST_USE aus_err bpsec_collect2(const aus_bpv7_bundle *b, int all_plain, sec_map *m,
+                                    aus_bpsec_asb *tmp, aus_bpsec_asb *bcb_tmp, size_t *bcb_idx);
 /* Decode the ASBs left unknown by bpsec_collect (BIBs just decrypted in place). */
 AUS_MUST_USE aus_err bpsec_collect_rest(const aus_bpv7_bundle *b, sec_map *m, aus_bpsec_asb *tmp);
 /* Check RFC 9172 §3.3 / §3.7 / §3.8 / §3.9 over the map. Errors: BLOCK (m->detail says why). */

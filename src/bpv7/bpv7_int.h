@@ -9,6 +9,10 @@
  * extension block, admin-record block flags); *bad = offending block index. */
 AUS_MUST_USE aus_err aus_bpv7_check_blocks(const aus_bpv7_bundle *b, size_t *bad);
 
+/* aus_bpv7_validate on a bundle on which aus_bpv7_check_blocks has just passed (the decoder's
+ * fast path: the block rules are not checked twice; nothing they read changes in between). */
+AUS_MUST_USE aus_err bpv7_validate_checked(const aus_bpv7_bundle *b, unsigned flags, size_t *bad);
+
 /* 1 if the bundle carries a bundle age block: parsed (has_age), or encrypted by a BCB. */
 int aus_bpv7_age_present(const aus_bpv7_bundle *b);
 

@@ -125,11 +125,11 @@ static aus_err check_extensions(const aus_bpv7_bundle *b, size_t *bad)
     return AUS_OK;
 }
 
-aus_err aus_bpv7_validate(const aus_bpv7_bundle *b, unsigned flags, size_t *bad_block)
+static aus_err validate(const aus_bpv7_bundle *b, unsigned flags, size_t *bad_block, int blocks)
 {
     size_t bad = SIZE_MAX;
     aus_err e = check_primary(b);
-    if (!e)
+    if (!e && blocks)
         e = aus_bpv7_check_blocks(b, &bad);
     if (!e)
         e = check_extensions(b, &bad);
@@ -149,6 +149,16 @@ aus_err aus_bpv7_validate(const aus_bpv7_bundle *b, unsigned flags, size_t *bad_
     if (bad_block)
         *bad_block = bad;
     return e;
+}
+
+aus_err aus_bpv7_validate(const aus_bpv7_bundle *b, unsigned flags, size_t *bad_block)
+{
+    return validate(b, flags, bad_block, 1);
+}
+
+aus_err bpv7_validate_checked(const aus_bpv7_bundle *b, unsigned flags, size_t *bad_block)
+{
+    return validate(b, flags, bad_block, 0);
 }
 
 aus_err aus_bpv7_check_lifetime(const aus_bpv7_bundle *b, uint64_t now_ms)

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* aus_bpsec_asb_decode (with its fast path for RFC 9173's shapes) against the item-by-item
- * decoder alone (bpsec_asb_decode_general), on many generated abstract security blocks
- * (RFC 9172 §3.6): well-formed ones of every shape, ones that break one rule, non-shortest
- * heads (RFC 8949 §4.2.1), truncations and bit flips. Same error, and the same decoded
- * structure byte for byte (including what is left untouched on error). */
+/* aus_bpsec_asb_decode (with its fast path for RFC 9173's shapes) and bpsec_asb_decode_scratch
+ * (the same fast path, in place) against the item-by-item decoder alone
+ * (bpsec_asb_decode_general), on many generated abstract security blocks (RFC 9172 §3.6):
+ * well-formed ones of every shape, ones that break one rule, non-shortest heads (RFC 8949
+ * §4.2.1), truncations and bit flips. Same error, and the same decoded structure byte for byte
+ * (including what is left untouched on error; the scratch decoder: its decoded fields). */
 #include <string.h>
 
 #include "aus_test.h"
@@ -146,15 +147,38 @@ static size_t gen(uint8_t *buf, size_t cap)
     return aus_wr_finish(&w) == AUS_OK ? aus_wr_len(&w) : 0;
 }
 
+/* The decoded fields (up to the counts) of two ASBs are the same. */
+static void same_fields(const aus_bpsec_asb *a, const aus_bpsec_asb *c)
+{
+    assert_int_equal(a->ntargets, c->ntargets);
+    assert_memory_equal(a->targets, c->targets, a->ntargets * sizeof a->targets[0]);
+    assert_int_equal(a->ctx_id, c->ctx_id);
+    assert_int_equal(a->ctx_flags, c->ctx_flags);
+    assert_ptr_equal(a->source, c->source);
+    assert_int_equal(a->source_len, c->source_len);
+    assert_int_equal(a->nparams, c->nparams);
+    assert_memory_equal(a->params, c->params, a->nparams * sizeof a->params[0]);
+    for (size_t i = 0; i < a->ntargets; i++) {
+        assert_int_equal(a->nresults[i], c->nresults[i]);
+        assert_memory_equal(a->results[i], c->results[i], a->nresults[i] * sizeof a->results[i][0]);
+    }
+}
+
 static void compare(const uint8_t *p, size_t n, size_t *ok, size_t *bad)
 {
-    static aus_bpsec_asb a, b;
+    static aus_bpsec_asb a, b, c;
     memset(&a, 0xC3, sizeof a);
     memset(&b, 0xC3, sizeof b);
+    memset(&c, 0xC3, sizeof c);
     aus_err ea = aus_bpsec_asb_decode(&a, p, n);
     aus_err eb = bpsec_asb_decode_general(&b, p, n);
     assert_int_equal(ea, eb);
     assert_memory_equal(&a, &b, sizeof a);
+    /* the scratch decoder (in place, contents undefined after an error): same error, and the
+     * same decoded fields on success */
+    assert_int_equal(bpsec_asb_decode_scratch(&c, p, n), ea);
+    if (ea == AUS_OK)
+        same_fields(&a, &c);
     if (ea == AUS_OK)
         (*ok)++;
     else
@@ -208,11 +232,112 @@ static void test_asb_fast_prefixes(void **st)
     assert_int_equal(a.source_len, 7);
 }
 
+/* bpsec_result_bstr (byte-compare fast path for the shortest byte-string head) against the
+ * reference (item_bstr alone): result values of every length 0..300 around the MAC / tag
+ * lengths, with shortest and longer heads, other major types, a byte more or less, and bit
+ * flips in the head, each asked for lengths 0..23, 24..255 and 256. Same error, same view. */
+static void test_result_bstr_differential(void **st)
+{
+    (void)st;
+    static const size_t wants[] = {0, 1, 12, 16, 23, 24, 25, 32, 48, 64, 255, 256};
+    static uint8_t val[512];
+    size_t ok = 0, bad = 0;
+    for (int iter = 0; iter < 60000; iter++) {
+        size_t want = wants[next() % (sizeof wants / sizeof wants[0])];
+        size_t n = one_in(2) ? want : next() % 301;
+        aus_wr w;
+        aus_wr_init(&w, val, sizeof val);
+        unsigned major = one_in(8) ? (unsigned)(next() % 8) : AUS_CBOR_BSTR;
+        if (major == 7)
+            aus_wr_u8(&w, (uint8_t)(0xE0 | next() % 32));
+        else
+            tst_cbor_head(&w, major, n, one_in(6));
+        size_t hl = aus_wr_len(&w);
+        memset(val + hl, 0xA5, n);
+        size_t len = hl + n;
+        if (one_in(5))
+            len = (hl > 1 ? 2 : 1) + want; /* the length a wanted value has, whatever the head */
+        else if (one_in(6))
+            len = len + 1; /* a trailing byte */
+        else if (one_in(6) && len)
+            len--; /* one short */
+        if (one_in(10))
+            val[next() % (hl ? hl : 1)] ^= (uint8_t)(1u << (next() % 8));
+        aus_bpsec_asb a;
+        a.nresults[0] = one_in(40) ? 2 : 1;
+        a.results[0][0] = (aus_bpsec_item){one_in(40) ? 2 : 1, val, len};
+        const uint8_t *pa = NULL, *pb = NULL;
+        aus_err ea = bpsec_result_bstr(&a, 0, want, &pa);
+        aus_err eb = bpsec_result_bstr_general(&a, 0, want, &pb);
+        assert_int_equal(ea, eb);
+        if (ea == AUS_OK) {
+            assert_ptr_equal(pa, pb);
+            ok++;
+        } else {
+            bad++;
+        }
+    }
+    assert_true(ok > 10000 && bad > 10000);
+}
+
+/* bpsec_bib_params / bpsec_bcb_params (byte-compare fast paths for an integer below 24 and a
+ * byte string under its shortest head) against their references: parameter lists of 0..5
+ * items with ids 0..6, each value an integer or byte string of any length around 23/24 and
+ * 255/256 under a shortest or longer head, or another item, cut or with a byte more. Same
+ * error, and the same sc_params byte for byte. */
+static void test_params_differential(void **st)
+{
+    (void)st;
+    static uint8_t vals[AUS_BPSEC_MAX_PARAMS][300];
+    static const uint64_t lens[] = {0, 1, 8, 12, 16, 23, 24, 25, 40, 255, 256};
+    size_t ok = 0, bad = 0;
+    for (int iter = 0; iter < 60000; iter++) {
+        aus_bpsec_asb a;
+        a.nparams = next() % 6;
+        for (size_t i = 0; i < a.nparams; i++) {
+            aus_wr w;
+            aus_wr_init(&w, vals[i], sizeof vals[i]);
+            switch (next() % 5) {
+            case 0: wh(&w, AUS_CBOR_UINT, one_in(2) ? next() % 30 : pick()); break;
+            case 1: value(&w); break;
+            default: {
+                size_t n = one_in(2) ? lens[next() % (sizeof lens / sizeof lens[0])] : next() % 41;
+                wh(&w, AUS_CBOR_BSTR, n);
+                for (size_t j = 0; j < n && !w.err; j++)
+                    aus_wr_u8(&w, (uint8_t)j);
+            }
+            }
+            size_t len = aus_wr_len(&w);
+            if (one_in(10) && len)
+                len--;
+            else if (one_in(10) && len < sizeof vals[i])
+                vals[i][len++] = 0;
+            a.params[i] = (aus_bpsec_item){next() % 7, vals[i], len};
+        }
+        for (int kind = 0; kind < 2; kind++) {
+            sc_params x, y;
+            memset(&x, 0xA5, sizeof x);
+            memset(&y, 0xA5, sizeof y);
+            aus_err ex = kind ? bpsec_bcb_params(&a, &x) : bpsec_bib_params(&a, &x);
+            aus_err ey = kind ? bpsec_bcb_params_general(&a, &y) : bpsec_bib_params_general(&a, &y);
+            assert_int_equal(ex, ey);
+            assert_memory_equal(&x, &y, sizeof x);
+            if (ex == AUS_OK)
+                ok++;
+            else
+                bad++;
+        }
+    }
+    assert_true(ok > 5000 && bad > 5000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_asb_fast_differential),
         cmocka_unit_test(test_asb_fast_prefixes),
+        cmocka_unit_test(test_result_bstr_differential),
+        cmocka_unit_test(test_params_differential),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

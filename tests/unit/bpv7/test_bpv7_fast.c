@@ -236,8 +236,9 @@ static void test_decode_fast_differential(void **st)
     assert_true(ok > 5000 && bad > 5000);
 }
 
-/* aus_bpv7_eid_format (one copy per piece) against the byte-at-a-time definition: the text
- * truncated to cap - 1 bytes and NUL-terminated, the full length returned. */
+/* aus_bpv7_eid_format (one copy per piece, or in place when any ipn EID fits) against the
+ * byte-at-a-time definition: the text truncated to cap - 1 bytes and NUL-terminated, the full
+ * length returned. */
 static void ref_put(char *out, size_t cap, size_t *len, const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++, (*len)++)
@@ -296,11 +297,12 @@ static void test_eid_format_same(void **st)
         case 1: e.scheme = (uint8_t)(3 + next() % 250); break;
         default:
             e.scheme = AUS_EID_SCHEME_IPN;
-            e.node = pick();
-            e.service = pick();
+            e.node = one_in(4) ? UINT64_MAX : pick(); /* 20 digits: the longest text */
+            e.service = one_in(4) ? UINT64_MAX : pick();
         }
         char a[64], b[64];
-        size_t cap = next() % 50;
+        /* around 46 bytes: from here on any ipn EID fits (its in-place path), below it is cut */
+        size_t cap = one_in(2) ? 40 + next() % 25 : next() % 50;
         memset(a, 'x', sizeof a);
         memset(b, 'x', sizeof b);
         assert_int_equal(aus_bpv7_eid_format(&e, cap ? a : NULL, cap),

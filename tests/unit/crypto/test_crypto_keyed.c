@@ -254,6 +254,38 @@ static void test_hmac_states_sha384_512(void **st)
         }
 }
 
+/* The keyed HMAC-SHA-256 hashes short messages straight on the compression function with its
+ * own padding (FIPS 180-4 §5.1.1), longer ones through SHA256_Update: every message length
+ * 0..320 (the padding's one-, two-, three- and four-block cases, 55/56, 119/120, 183/184 and
+ * 247/248 bytes, and past the short path's limit) split into up to four pieces at varying places
+ * (empty pieces included), for keys shorter than, equal to and longer than the block, equals
+ * OpenSSL's one-shot HMAC. */
+static void test_hmac256_every_length(void **st)
+{
+    (void)st;
+    static const size_t kls[] = {16, 32, 64, 100};
+    uint8_t hk[100], m[320], mac[32], rmac[32];
+    fill(hk, sizeof hk, 71);
+    fill(m, sizeof m, 72);
+    size_t before = aus_crypto_key_count(C), ml = 0;
+    for (size_t i = 0; i < sizeof kls / sizeof kls[0]; i++) {
+        aus_crypto_key k = {hk, kls[i], 9, 0x300};
+        for (size_t n = 0; n <= sizeof m; n++) {
+            size_t a = n % 7 < n ? n % 7 : n, b = a + (n - a) / 3, c = b + (n - b) / 2;
+            aus_iov iov[4] = {{m, a}, {m + a, b - a}, {m + b, c - b}, {m + c, n - c}};
+            assert_int_equal(aus_crypto_hmac_k(C, AUS_HASH_SHA256, &k, iov, 4, mac, &ml), AUS_OK);
+            assert_int_equal(ml, 32);
+            ref_hmac(hk, kls[i], m, n, rmac);
+            tst_assert_bytes(mac, 32, rmac, 32);
+            aus_iov one = {m, n};
+            assert_int_equal(aus_crypto_hmac_k(C, AUS_HASH_SHA256, &k, &one, 1, mac, &ml), AUS_OK);
+            tst_assert_bytes(mac, 32, rmac, 32);
+        }
+        aus_crypto_key_retire(C, 9, 0x300);
+    }
+    assert_int_equal(aus_crypto_key_count(C), before);
+}
+
 /* A tag mismatch: AUS_E_AUTH, the plaintext buffer wiped, the context kept and still right. */
 static void test_open_failure_wipes(void **st)
 {
@@ -539,6 +571,7 @@ int main(void)
         cmocka_unit_test(test_replaced_key_never_uses_old_schedule),
         cmocka_unit_test(test_keyed_matches_oneshot),
         cmocka_unit_test(test_hmac_states_sha384_512),
+        cmocka_unit_test(test_hmac256_every_length),
         cmocka_unit_test(test_open_failure_wipes),
         cmocka_unit_test(test_keyed_iv_is_the_callers),
         cmocka_unit_test(test_many_keys),
