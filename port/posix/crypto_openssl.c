@@ -705,9 +705,9 @@ static int hmac_mid_run(aus_hash_alg alg, const kc_slot *s, const aus_iov *in, s
     int ok = 1;
     size_t used = sizeof x.s512, hl = alg == AUS_HASH_SHA384 ? 48 : 64;
     if (alg == AUS_HASH_SHA256) {
-        size_t mlen = 0;
+        size_t mlen = 0; /* summed without wrapping: a piece longer than what is left ends it */
         for (size_t i = 0; i < nin && mlen <= HMAC_SHORT_MAX; i++)
-            mlen += in[i].n;
+            mlen = in[i].n > HMAC_SHORT_MAX - mlen ? HMAC_SHORT_MAX + 1 : mlen + in[i].n;
         if (hmac256_short(s, in, nin, mlen, out))
             return 1;
         used = sizeof x.s256;
