@@ -22,7 +22,8 @@ FUZZ_SEED ?= 0
 DEB_PKGS := build-essential cmake pkgconf clang clang-format llvm libclang-rt-14-dev \
             libssl-dev libsqlite3-dev libcmocka-dev libfec-dev libcjson-dev libcbor-dev \
             tshark openssl nodejs npm python3 valgrind help2man libseccomp-dev \
-            libmicrohttpd-dev libpq-dev postgresql chromium
+            libmicrohttpd-dev libpq-dev postgresql chromium \
+            $(if $(filter x86_64,$(shell uname -m)),libipsec-mb-dev)
 
 .PHONY: all deps build check test test-asan format-check demo install fuzz fuzz-smoke bench clean xcheck-deps flight deb
 

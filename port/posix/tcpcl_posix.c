@@ -20,6 +20,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "tls_gcm.h"
+
 #ifdef AUS_NO_TLS
 /* Built without libssl (the flight build, docs/flight.md: TLS is for the ground's TCPCL links,
  * and libssl is 0.5 MB of a satellite binary that uses the folder or CCSDS link).
@@ -94,7 +96,9 @@ aus_err aus_tcpcl_tls_ctx(struct ssl_ctx_st **out, const aus_tcpcl_tls_opts *o, 
              "docs/flight.md): configure the link without TLS or run a build with it");
     return AUS_E_UNSUPPORTED;
 #else
-    SSL_CTX *ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
+    /* records sealed and opened by ipsec-mb's AES-GCM where there is one (tls_gcm.c) */
+    SSL_CTX *ctx = SSL_CTX_new_ex(aus_tls_gcm_libctx(), aus_tls_gcm_propq(),
+                                  server ? TLS_server_method() : TLS_client_method());
     *out = NULL;
     if (!ctx) {
         ossl_why(why, cap, "TLS context");

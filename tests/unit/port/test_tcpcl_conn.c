@@ -25,6 +25,7 @@
 #include <openssl/ssl.h>
 
 #include "tcpcl_posix.h"
+#include "tls_gcm.h"
 
 #define NB 9
 static const size_t sizes[NB] = {1,         100,    16383,           16384, 16385,
@@ -229,6 +230,21 @@ static void test_exact_bytes_tls(void **st)
     assert_int_equal(aus_tcpcl_tls_ctx(&cctx, &co, 0, why, sizeof why), AUS_OK);
     exact_bytes(cctx, sctx, 0);
     exact_bytes(cctx, sctx, 20000);
+    /* the records our contexts seal and open (tls_gcm.c: ipsec-mb's AES-GCM where there is one)
+     * against a peer on OpenSSL's own default context and its own AES-GCM, both ways */
+    SSL_CTX *oc = SSL_CTX_new(TLS_client_method()), *os = SSL_CTX_new(TLS_server_method());
+    assert_non_null(oc);
+    assert_non_null(os);
+    assert_int_equal(SSL_CTX_set_min_proto_version(oc, TLS1_3_VERSION), 1);
+    assert_int_equal(SSL_CTX_set_min_proto_version(os, TLS1_3_VERSION), 1);
+    assert_int_equal(SSL_CTX_set_ciphersuites(oc, "TLS_AES_128_GCM_SHA256"), 1);
+    assert_int_equal(SSL_CTX_use_certificate_chain_file(os, c), 1);
+    assert_int_equal(SSL_CTX_use_PrivateKey_file(os, k, SSL_FILETYPE_PEM), 1);
+    printf("TLS records: AES-GCM from %s\n", aus_tls_gcm_name());
+    exact_bytes(oc, sctx, 0);
+    exact_bytes(cctx, os, 20000);
+    SSL_CTX_free(oc);
+    SSL_CTX_free(os);
     aus_tcpcl_tls_ctx_free(sctx);
     aus_tcpcl_tls_ctx_free(cctx);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
