@@ -19,6 +19,8 @@
  * CPU without AVX2, leaves TLS on OpenSSL's own GCM. */
 #include "tls_gcm.h"
 
+#include <stddef.h>
+
 #ifdef AUS_HAVE_IPSECMB
 #include <intel-ipsec-mb.h>
 #include <openssl/core_dispatch.h>
