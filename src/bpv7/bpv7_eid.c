@@ -277,17 +277,6 @@ static void put(char *out, size_t cap, size_t *len, const char *s, size_t n)
     *len += n;
 }
 
-static void put_dec(char *out, size_t cap, size_t *len, uint64_t v)
-{
-    char tmp[20];
-    size_t k = sizeof tmp;
-    do {
-        tmp[--k] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    put(out, cap, len, tmp + k, sizeof tmp - k);
-}
-
 /* The decimal digits of v at out (no NUL); returns their count (1..20). */
 static size_t dec_at(char *out, uint64_t v)
 {
@@ -299,6 +288,12 @@ static size_t dec_at(char *out, uint64_t v)
     } while (v);
     memcpy(out, tmp + k, sizeof tmp - k);
     return sizeof tmp - k;
+}
+
+static void put_dec(char *out, size_t cap, size_t *len, uint64_t v)
+{
+    char tmp[20];
+    put(out, cap, len, tmp, dec_at(tmp, v));
 }
 
 /* "ipn:" 20 digits "." 20 digits NUL: an ipn EID's longest text */
