@@ -190,18 +190,26 @@ static int g_final(void *vctx, unsigned char *out, size_t *outl, size_t outsize)
     return ok;
 }
 
+/* Answer one asked-for parameter: 1 when it is not asked for or was set. */
+static int put_size(OSSL_PARAM params[], const char *name, size_t v)
+{
+    OSSL_PARAM *p = OSSL_PARAM_locate(params, name);
+    return !p || OSSL_PARAM_set_size_t(p, v);
+}
+
+static int put_int(OSSL_PARAM params[], const char *name, int v)
+{
+    OSSL_PARAM *p = OSSL_PARAM_locate(params, name);
+    return !p || OSSL_PARAM_set_int(p, v);
+}
+
 static int g_get_ctx_params(void *vctx, OSSL_PARAM params[])
 {
     gctx *g = vctx;
     OSSL_PARAM *p;
-    if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_KEYLEN)) &&
-        !OSSL_PARAM_set_size_t(p, g->keylen))
-        return 0;
-    if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_IVLEN)) &&
-        !OSSL_PARAM_set_size_t(p, GCM_IV))
-        return 0;
-    if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_AEAD_TAGLEN)) &&
-        !OSSL_PARAM_set_size_t(p, GCM_TAG))
+    if (!put_size(params, OSSL_CIPHER_PARAM_KEYLEN, g->keylen) ||
+        !put_size(params, OSSL_CIPHER_PARAM_IVLEN, GCM_IV) ||
+        !put_size(params, OSSL_CIPHER_PARAM_AEAD_TAGLEN, GCM_TAG))
         return 0;
     if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_AEAD_TAG))) {
         /* the tag of the message just sealed, whole (TLS 1.3 sends all 16 bytes) */
@@ -267,29 +275,16 @@ static const OSSL_PARAM *g_settable_ctx(void *cctx, void *provctx)
 /* The algorithm's constants, as OpenSSL's own GCM reports them (EVP caches them at fetch). */
 static int g_get_params(OSSL_PARAM params[], size_t keylen)
 {
-    OSSL_PARAM *p;
-    if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_MODE)) &&
-        !OSSL_PARAM_set_uint(p, EVP_CIPH_GCM_MODE))
-        return 0;
-    if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_KEYLEN)) &&
-        !OSSL_PARAM_set_size_t(p, keylen))
-        return 0;
-    if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_IVLEN)) &&
-        !OSSL_PARAM_set_size_t(p, GCM_IV))
-        return 0;
-    if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_BLOCK_SIZE)) &&
-        !OSSL_PARAM_set_size_t(p, 1))
-        return 0;
-    static const char *const ones[] = {OSSL_CIPHER_PARAM_AEAD, OSSL_CIPHER_PARAM_CUSTOM_IV};
-    static const char *const zeros[] = {OSSL_CIPHER_PARAM_CTS, OSSL_CIPHER_PARAM_TLS1_MULTIBLOCK,
-                                        OSSL_CIPHER_PARAM_HAS_RAND_KEY};
-    for (size_t i = 0; i < 2; i++)
-        if ((p = OSSL_PARAM_locate(params, ones[i])) && !OSSL_PARAM_set_int(p, 1))
-            return 0;
-    for (size_t i = 0; i < 3; i++)
-        if ((p = OSSL_PARAM_locate(params, zeros[i])) && !OSSL_PARAM_set_int(p, 0))
-            return 0;
-    return 1;
+    OSSL_PARAM *p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_MODE);
+    return (!p || OSSL_PARAM_set_uint(p, EVP_CIPH_GCM_MODE)) &&
+           put_size(params, OSSL_CIPHER_PARAM_KEYLEN, keylen) &&
+           put_size(params, OSSL_CIPHER_PARAM_IVLEN, GCM_IV) &&
+           put_size(params, OSSL_CIPHER_PARAM_BLOCK_SIZE, 1) &&
+           put_int(params, OSSL_CIPHER_PARAM_AEAD, 1) &&
+           put_int(params, OSSL_CIPHER_PARAM_CUSTOM_IV, 1) &&
+           put_int(params, OSSL_CIPHER_PARAM_CTS, 0) &&
+           put_int(params, OSSL_CIPHER_PARAM_TLS1_MULTIBLOCK, 0) &&
+           put_int(params, OSSL_CIPHER_PARAM_HAS_RAND_KEY, 0);
 }
 static int g_get_params128(OSSL_PARAM params[]) { return g_get_params(params, 16); }
 static int g_get_params256(OSSL_PARAM params[]) { return g_get_params(params, 32); }
@@ -390,6 +385,8 @@ static void setup(void)
         return;
     }
     OSSL_LIB_CTX_free(lc);
+    free_mb_mgr(m);
+    mgr = NULL;
 }
 
 OSSL_LIB_CTX *aus_tls_gcm_libctx(void)
